@@ -1,0 +1,141 @@
+#include "ast/Ast.h"
+
+namespace weir::ast {
+
+std::string QualifiedName::text() const {
+  std::string result;
+  for (const Identifier& part : parts) {
+    if (!result.empty()) result += '.';
+    result += part.text;
+  }
+  return result;
+}
+
+const char* spelling(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::Or: return "or";
+    case BinaryOp::And: return "and";
+    case BinaryOp::Eq: return "==";
+    case BinaryOp::Ne: return "!=";
+    case BinaryOp::Lt: return "<";
+    case BinaryOp::Le: return "<=";
+    case BinaryOp::Gt: return ">";
+    case BinaryOp::Ge: return ">=";
+    case BinaryOp::Add: return "+";
+    case BinaryOp::Sub: return "-";
+    case BinaryOp::Mul: return "*";
+    case BinaryOp::Div: return "/";
+    case BinaryOp::Mod: return "%";
+  }
+  return "?";
+}
+
+const char* opKeyword(OpKind kind) {
+  switch (kind) {
+    case OpKind::Where: return "where";
+    case OpKind::Derive: return "derive";
+    case OpKind::Select: return "select";
+    case OpKind::Drop: return "drop";
+    case OpKind::Rename: return "rename";
+    case OpKind::Join: return "join";
+    case OpKind::Group: return "group";
+    case OpKind::Sort: return "sort";
+    case OpKind::Take: return "take";
+    case OpKind::Distinct: return "distinct";
+    case OpKind::Fill: return "fill";
+    case OpKind::Sample: return "sample";
+    case OpKind::Union: return "union";
+    case OpKind::Predict: return "predict";
+    case OpKind::TransformCall: return "call";
+  }
+  return "?";
+}
+
+const char* declKeyword(DeclKind kind) {
+  switch (kind) {
+    case DeclKind::Pipeline: return "pipeline";
+    case DeclKind::Import: return "import";
+    case DeclKind::Schema: return "schema";
+    case DeclKind::Source: return "source";
+    case DeclKind::Let: return "let";
+    case DeclKind::Model: return "model";
+    case DeclKind::Metrics: return "metrics";
+    case DeclKind::Expect: return "expect";
+    case DeclKind::Gate: return "gate";
+    case DeclKind::Sink: return "sink";
+    case DeclKind::Step: return "step";
+    case DeclKind::Deploy: return "deploy";
+    case DeclKind::Trigger: return "trigger";
+    case DeclKind::Policy: return "policy";
+    case DeclKind::Fn: return "fn";
+    case DeclKind::Transform: return "transform";
+    case DeclKind::Rule: return "rule";
+  }
+  return "?";
+}
+
+const char* declNounPhrase(DeclKind kind) {
+  switch (kind) {
+    case DeclKind::Pipeline: return "the pipeline";
+    case DeclKind::Import: return "an imported module";
+    case DeclKind::Schema: return "a schema";
+    case DeclKind::Source: return "a source";
+    case DeclKind::Let: return "a table";
+    case DeclKind::Model: return "a model";
+    case DeclKind::Metrics: return "a metrics declaration";
+    case DeclKind::Expect: return "an expect block";
+    case DeclKind::Gate: return "a gate";
+    case DeclKind::Sink: return "a sink";
+    case DeclKind::Step: return "a step";
+    case DeclKind::Deploy: return "a deploy";
+    case DeclKind::Trigger: return "a trigger";
+    case DeclKind::Policy: return "a policy";
+    case DeclKind::Fn: return "a function";
+    case DeclKind::Transform: return "a transform";
+    case DeclKind::Rule: return "a rule";
+  }
+  return "a declaration";
+}
+
+const Setting* SettingsBlock::find(const std::string& name) const {
+  for (const Setting& entry : entries) {
+    if (entry.name.text == name) return &entry;
+  }
+  return nullptr;
+}
+
+const PipelineDecl* Module::pipelineHeader() const {
+  for (const DeclPtr& decl : decls) {
+    if (decl->kind == DeclKind::Pipeline) return &decl->as<PipelineDecl>();
+  }
+  return nullptr;
+}
+
+}  // namespace weir::ast
+
+namespace weir::ast {
+
+std::unique_ptr<Decl> makeEmptyDecl(DeclKind kind) {
+  switch (kind) {
+    case DeclKind::Pipeline: return std::make_unique<PipelineDecl>();
+    case DeclKind::Import: return std::make_unique<ImportDecl>();
+    case DeclKind::Schema: return std::make_unique<SchemaDecl>();
+    case DeclKind::Source: return std::make_unique<SourceDecl>();
+    case DeclKind::Let: return std::make_unique<LetDecl>();
+    case DeclKind::Model: return std::make_unique<ModelDecl>();
+    case DeclKind::Metrics: return std::make_unique<MetricsDecl>();
+    case DeclKind::Expect: return std::make_unique<ExpectDecl>();
+    case DeclKind::Gate: return std::make_unique<GateDecl>();
+    case DeclKind::Sink: return std::make_unique<SinkDecl>();
+    case DeclKind::Step: return std::make_unique<StepDecl>();
+    case DeclKind::Deploy: return std::make_unique<DeployDecl>();
+    case DeclKind::Trigger: return std::make_unique<TriggerDecl>();
+    case DeclKind::Policy: return std::make_unique<PolicyDecl>();
+    case DeclKind::Fn: return std::make_unique<FnDecl>();
+    case DeclKind::Transform: return std::make_unique<TransformDecl>();
+    case DeclKind::Rule: return std::make_unique<RuleDecl>();
+  }
+  return std::make_unique<PipelineDecl>();
+}
+
+}  // namespace weir::ast

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "diagnostics/Diagnostic.h"
+#include "source/SourceManager.h"
+
+#include <ostream>
+#include <vector>
+
+namespace weir::diag {
+
+// GNU-style text: `path:line:col: error[E0101]: message`, the source line with carets under the
+// range, each label as a `note:` with its own snippet, then `= note:` and `= help:` lines.
+void renderText(const std::vector<Diagnostic>& diagnostics, const source::SourceManager& sources,
+                std::ostream& out, bool color);
+
+// A JSON array with one object per diagnostic: file, range (1-based lines and columns, end
+// exclusive), severity, code, message, labels, notes and help.
+void renderJson(const std::vector<Diagnostic>& diagnostics, const source::SourceManager& sources,
+                std::ostream& out);
+
+}  // namespace weir::diag

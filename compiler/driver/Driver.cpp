@@ -1,0 +1,115 @@
+#include "driver/Driver.h"
+
+#include "support/Suggest.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <ostream>
+#include <unistd.h>
+
+namespace weir::driver {
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+constexpr const char* kMainHelp =
+    R"(weir: a compiled language and runtime for machine-learning operations
+
+Usage: weir <command> [options] [arguments]
+
+Commands:
+  check    parse and check .mlflow files, report every error
+  fmt      format .mlflow files in the canonical layout
+  help     show help for a command
+
+Options:
+  -h, --help     show this help
+  --version      show the version
+
+Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
+Run `weir help <command>` for a command's options.
+)";
+
+struct Command {
+  const char* name;
+  int (*run)(const std::vector<std::string>&, Streams);
+  const char* (*help)();
+};
+
+const Command kCommands[] = {
+    {"check", runCheck, checkHelp},
+    {"fmt", runFmt, fmtHelp},
+};
+
+const Command* findCommand(const std::string& name) {
+  for (const Command& command : kCommands) {
+    if (name == command.name) return &command;
+  }
+  return nullptr;
+}
+
+int unknownCommand(const std::string& name, Streams streams) {
+  std::vector<std::string> names{"help"};
+  for (const Command& command : kCommands) names.push_back(command.name);
+  streams.err << fmt::format("weir: unknown command `{}`", name);
+  std::string suggestion = support::closestMatch(name, names);
+  if (!suggestion.empty()) streams.err << fmt::format("; did you mean `{}`?", suggestion);
+  streams.err << "\nRun `weir --help` for the list of commands.\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+std::string findStdlibDir() {
+  if (const char* env = std::getenv("WEIR_STDLIB"); env != nullptr && env[0] != '\0') return env;
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "stdlib";
+  return (exe.parent_path().parent_path() / "share" / "weir" / "stdlib").string();
+}
+
+int runWeir(const std::vector<std::string>& args, Streams streams) {
+  if (args.empty()) {
+    streams.err << kMainHelp;
+    return kExitUsage;
+  }
+  const std::string& first = args[0];
+  if (first == "-h" || first == "--help") {
+    streams.out << kMainHelp;
+    return kExitOk;
+  }
+  if (first == "--version" || first == "version") {
+    streams.out << "weir " << kVersion << "\n";
+    return kExitOk;
+  }
+  if (first == "help") {
+    if (args.size() == 1) {
+      streams.out << kMainHelp;
+      return kExitOk;
+    }
+    if (const Command* command = findCommand(args[1])) {
+      streams.out << command->help();
+      return kExitOk;
+    }
+    return unknownCommand(args[1], streams);
+  }
+  if (first.size() > 1 && first[0] == '-') {
+    streams.err << fmt::format("weir: unknown option `{}`\nRun `weir --help` for usage.\n", first);
+    return kExitUsage;
+  }
+  const Command* command = findCommand(first);
+  if (command == nullptr) return unknownCommand(first, streams);
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  for (const std::string& arg : rest) {
+    if (arg == "-h" || arg == "--help") {
+      streams.out << command->help();
+      return kExitOk;
+    }
+  }
+  return command->run(rest, streams);
+}
+
+}  // namespace weir::driver

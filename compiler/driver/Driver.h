@@ -1,0 +1,35 @@
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace weir::driver {
+
+// Exit codes of every command (BRIEF.md "Command line").
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // errors in the program, or a failed check
+inline constexpr int kExitUsage = 2;   // bad usage or an environment problem (I/O)
+
+struct Streams {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+  bool colorErr = false;  // colour diagnostics (a terminal, and NO_COLOR unset)
+};
+
+// Runs `weir ARGS...` (args excludes the program name). Never throws, never exits.
+int runWeir(const std::vector<std::string>& args, Streams streams);
+
+// Where `import std.NAME` looks: $WEIR_STDLIB, else <dir of the binary>/../share/weir/stdlib.
+std::string findStdlibDir();
+
+// Commands.
+int runCheck(const std::vector<std::string>& args, Streams streams);
+int runFmt(const std::vector<std::string>& args, Streams streams);
+
+// Help texts.
+const char* checkHelp();
+const char* fmtHelp();
+
+}  // namespace weir::driver

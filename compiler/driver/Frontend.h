@@ -1,0 +1,39 @@
+#pragma once
+
+#include "driver/Driver.h"
+#include "sema/ModuleLoader.h"
+#include "sema/NameResolver.h"
+#include "source/SourceManager.h"
+
+#include <optional>
+#include <string>
+
+namespace weir::driver {
+
+// Reads a command-line file argument ("-" is standard input) into `sources`. On failure, prints
+// `weir: cannot read ...` to the error stream and returns nullopt.
+std::optional<source::FileId> readInput(const std::string& path, source::SourceManager& sources,
+                                        Streams streams);
+
+// Everything `weir check` knows about one root file.
+struct CheckedProgram {
+  sema::Program program;
+  sema::ResolvedNames names;
+};
+
+// Runs the front end (parse with imports, then names) on a file already read.
+CheckedProgram checkProgram(source::FileId root, source::SourceManager& sources,
+                            diag::DiagnosticEngine& diags);
+
+// Prints collected diagnostics: text to the error stream, or JSON to the output stream.
+void printDiagnostics(diag::DiagnosticEngine& diags, const source::SourceManager& sources,
+                      bool json, Streams streams);
+
+// Takes `--name=value` or `--name value`; advances `i` past what it consumed.
+std::optional<std::string> optionValue(const std::vector<std::string>& args, std::size_t& i,
+                                       const std::string& name);
+
+// A one-paragraph summary of what a module declares (`weir check --emit=summary`).
+std::string summarizeModule(const ast::Module& module);
+
+}  // namespace weir::driver

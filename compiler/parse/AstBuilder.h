@@ -1,0 +1,78 @@
+#pragma once
+
+// Private to the parse phase: turns WeirParser parse trees into Weir's AST.
+
+#include "ast/Ast.h"
+#include "diagnostics/DiagnosticEngine.h"
+
+#include "WeirParser.h"
+
+namespace weir::parse {
+
+// One transformX per grammar rule, as in Kùzu's transformer. The builder also reports the
+// mistakes the grammar recognises on purpose (`=` for `==`, unknown keywords and operators).
+class AstBuilder {
+ public:
+  AstBuilder(source::FileId file, diag::DiagnosticEngine& diags) : file_(file), diags_(diags) {}
+
+  // Null for a declaration the builder rejected (an unknown keyword, already reported).
+  ast::DeclPtr transformDeclaration(generated::WeirParser::DeclarationContext* ctx);
+
+ private:
+  using P = generated::WeirParser;
+
+  source::SourceRange range(antlr4::ParserRuleContext* ctx) const;
+  source::SourceRange range(antlr4::Token* token) const;
+  source::SourceRange range(antlr4::tree::TerminalNode* node) const;
+
+  ast::Identifier transformName(P::NameContext* ctx);
+  ast::Identifier transformSettingName(P::SettingNameContext* ctx);
+  ast::QualifiedName transformQualifiedName(P::QualifiedNameContext* ctx);
+  ast::TypeRef transformTypeRef(P::TypeRefContext* ctx);
+  std::vector<ast::Param> transformParams(P::ParamsContext* ctx);
+  std::unique_ptr<ast::SettingsBlock> transformSettingsBlock(P::SettingsBlockContext* ctx);
+  std::vector<ast::Identifier> transformColumnList(P::ColumnListContext* ctx);
+  ast::Assignment transformAssignment(P::AssignmentContext* ctx);
+  std::vector<ast::Assignment> transformAssignments(const std::vector<P::AssignmentContext*>& list);
+
+  ast::DeclPtr transformImport(P::ImportDeclContext* ctx);
+  ast::DeclPtr transformSchema(P::SchemaDeclContext* ctx);
+  ast::DeclPtr transformSource(P::SourceDeclContext* ctx);
+  ast::DeclPtr transformLet(P::LetDeclContext* ctx);
+  ast::DeclPtr transformModel(P::ModelDeclContext* ctx);
+  ast::DeclPtr transformMetrics(P::MetricsDeclContext* ctx);
+  ast::DeclPtr transformExpect(P::ExpectDeclContext* ctx);
+  ast::DeclPtr transformGate(P::GateDeclContext* ctx);
+  ast::DeclPtr transformSink(P::SinkDeclContext* ctx);
+  ast::DeclPtr transformStep(P::StepDeclContext* ctx);
+  ast::DeclPtr transformDeploy(P::DeployDeclContext* ctx);
+  ast::DeclPtr transformTrigger(P::TriggerDeclContext* ctx);
+  ast::DeclPtr transformPolicy(P::PolicyDeclContext* ctx);
+  ast::DeclPtr transformFn(P::FnDeclContext* ctx);
+  ast::DeclPtr transformTransform(P::TransformDeclContext* ctx);
+  ast::DeclPtr transformRule(P::RuleDeclContext* ctx);
+  void reportUnknownDeclaration(P::UnknownDeclContext* ctx);
+
+  ast::ExprPtr transformTableExpr(P::TableExprContext* ctx);
+  ast::PipeOpPtr transformPipeOp(P::PipeOpContext* ctx);
+  ast::ExprPtr transformExpr(P::ExprContext* ctx);
+  ast::ExprPtr transformOr(P::OrExprContext* ctx);
+  ast::ExprPtr transformAnd(P::AndExprContext* ctx);
+  ast::ExprPtr transformNot(P::NotExprContext* ctx);
+  ast::ExprPtr transformCmp(P::CmpExprContext* ctx);
+  ast::ExprPtr transformAdd(P::AddExprContext* ctx);
+  ast::ExprPtr transformMul(P::MulExprContext* ctx);
+  ast::ExprPtr transformUnary(P::UnaryExprContext* ctx);
+  ast::ExprPtr transformPostfix(P::PostfixExprContext* ctx);
+  ast::ExprPtr transformPrimary(P::PrimaryContext* ctx);
+  std::vector<ast::Argument> transformArgs(P::ArgsContext* ctx);
+  std::vector<ast::ExprPtr> transformExprList(P::ExprListContext* ctx);
+
+  ast::ExprPtr makeBinary(ast::BinaryOp op, ast::ExprPtr lhs, ast::ExprPtr rhs);
+  ast::ExprPtr decodeString(antlr4::Token* token);
+
+  source::FileId file_;
+  diag::DiagnosticEngine& diags_;
+};
+
+}  // namespace weir::parse

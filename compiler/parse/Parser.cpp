@@ -1,0 +1,313 @@
+#include "parse/Parser.h"
+
+#include "parse/AstBuilder.h"
+#include "parse/TokenFilter.h"
+
+#include "WeirLexer.h"
+#include "WeirParser.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace weir::parse {
+
+using generated::WeirLexer;
+using generated::WeirParser;
+using antlr4::Token;
+
+namespace {
+
+bool isOperatorKeyword(std::size_t type) {
+  switch (type) {
+    case WeirLexer::WHERE: case WeirLexer::DERIVE: case WeirLexer::SELECT: case WeirLexer::DROP:
+    case WeirLexer::RENAME: case WeirLexer::JOIN: case WeirLexer::GROUP: case WeirLexer::SORT:
+    case WeirLexer::TAKE: case WeirLexer::DISTINCT: case WeirLexer::FILL: case WeirLexer::SAMPLE:
+    case WeirLexer::UNION: case WeirLexer::PREDICT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<ast::DeclKind> declKindOf(std::size_t type) {
+  switch (type) {
+    case WeirLexer::PIPELINE: return ast::DeclKind::Pipeline;
+    case WeirLexer::IMPORT: return ast::DeclKind::Import;
+    case WeirLexer::SCHEMA: return ast::DeclKind::Schema;
+    case WeirLexer::SOURCE: return ast::DeclKind::Source;
+    case WeirLexer::LET: return ast::DeclKind::Let;
+    case WeirLexer::MODEL: return ast::DeclKind::Model;
+    case WeirLexer::METRICS: return ast::DeclKind::Metrics;
+    case WeirLexer::EXPECT: return ast::DeclKind::Expect;
+    case WeirLexer::GATE: return ast::DeclKind::Gate;
+    case WeirLexer::SINK: return ast::DeclKind::Sink;
+    case WeirLexer::STEP: return ast::DeclKind::Step;
+    case WeirLexer::DEPLOY: return ast::DeclKind::Deploy;
+    case WeirLexer::TRIGGER: return ast::DeclKind::Trigger;
+    case WeirLexer::POLICY: return ast::DeclKind::Policy;
+    case WeirLexer::FN: return ast::DeclKind::Fn;
+    case WeirLexer::TRANSFORM: return ast::DeclKind::Transform;
+    case WeirLexer::RULE: return ast::DeclKind::Rule;
+    default: return std::nullopt;
+  }
+}
+
+bool isNameToken(const Token& token) {
+  std::string text = token.getText();
+  if (token.getType() == WeirLexer::QUOTED_IDENT) return true;
+  if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+std::string nameText(const Token& token) {
+  std::string text = token.getText();
+  if (token.getType() == WeirLexer::QUOTED_IDENT) return text.substr(1, text.size() - 2);
+  return text;
+}
+
+// Describes what the parser expected, for people: "`)`", "a name", "an expression".
+std::string describeExpected(const antlr4::misc::IntervalSet& expected, const antlr4::dfa::Vocabulary& vocabulary) {
+  std::vector<ssize_t> types = expected.toList();
+  auto has = [&](ssize_t type) { return std::find(types.begin(), types.end(), type) != types.end(); };
+  if (has(WeirLexer::INT) && has(WeirLexer::IDENT) && has(WeirLexer::STRING)) return "an expression";
+  std::vector<std::string> words;
+  bool sawName = false;
+  for (ssize_t type : types) {
+    if (type == WeirLexer::IDENT || type == WeirLexer::QUOTED_IDENT) {
+      if (!sawName) words.push_back("a name");
+      sawName = true;
+      continue;
+    }
+    if (sawName && type >= static_cast<ssize_t>(WeirLexer::PIPELINE) &&
+        type <= static_cast<ssize_t>(WeirLexer::NULL_KW)) {
+      continue;  // soft keywords accepted as names
+    }
+    if (type == WeirLexer::NL) {
+      words.push_back("a new line");
+      continue;
+    }
+    if (type == static_cast<ssize_t>(Token::EOF)) {
+      words.push_back("the end of the declaration");
+      continue;
+    }
+    std::string literal = vocabulary.getLiteralName(static_cast<std::size_t>(type));
+    if (literal.size() >= 2) words.push_back("`" + literal.substr(1, literal.size() - 2) + "`");
+  }
+  if (words.empty() || words.size() > 4) return {};
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) out += i + 1 == words.size() ? " or " : ", ";
+    out += words[i];
+  }
+  return out;
+}
+
+// Keeps only the first syntax error of a declaration: later ones are usually its echoes.
+class FirstErrorListener : public antlr4::BaseErrorListener {
+ public:
+  FirstErrorListener(source::FileId file, diag::DiagnosticEngine& diags) : file_(file), diags_(diags) {}
+
+  void syntaxError(antlr4::Recognizer* recognizer, Token* offending, size_t, size_t,
+                   const std::string&, std::exception_ptr) override {
+    if (sawError_) return;
+    sawError_ = true;
+    auto* parser = static_cast<WeirParser*>(recognizer);
+    source::SourceRange where = tokenRange(*offending, file_);
+    std::size_t type = offending->getType();
+    Token* previous = parser->getTokenStream()->LT(-1);
+    if (isOperatorKeyword(type) && previous != nullptr && previous->getType() != WeirLexer::PIPE) {
+      diags_.report(diag::Kind::MissingPipe, where, offending->getText())
+          .help(fmt::format("table operators are chained with `|`: `... | {} ...`", offending->getText()));
+      return;
+    }
+    antlr4::misc::IntervalSet expectedTokens = parser->getExpectedTokens();
+    if (type >= WeirLexer::PIPELINE && type <= WeirLexer::NULL_KW && expectedTokens.contains(static_cast<std::size_t>(WeirLexer::IDENT))) {
+      diags_.report(diag::Kind::SyntaxError, where,
+                    fmt::format("`{}` is a keyword and cannot be used as a name here", offending->getText()))
+          .help(fmt::format("to use it as a name, write it in backquotes: `` `{}` ``", offending->getText()));
+      return;
+    }
+    std::string expected = describeExpected(expectedTokens, parser->getVocabulary());
+    std::string found;
+    if (type == Token::EOF) {
+      found = "unexpected end of the declaration";
+    } else if (type == WeirLexer::NL) {
+      found = "unexpected end of line";
+    } else {
+      found = fmt::format("unexpected `{}`", offending->getText());
+    }
+    auto builder = diags_.report(diag::Kind::SyntaxError, where,
+                                 expected.empty() ? found : fmt::format("{}; expected {}", found, expected));
+    if (type == WeirLexer::NL && previous != nullptr) {
+      builder.note("a line continues when it ends with an operator, a comma or `|`, or the next starts with `|`");
+    }
+  }
+
+  bool sawError() const { return sawError_; }
+
+ private:
+  source::FileId file_;
+  diag::DiagnosticEngine& diags_;
+  bool sawError_ = false;
+};
+
+std::unique_ptr<Token> copyToken(const Token& token) {
+  return std::make_unique<antlr4::CommonToken>(const_cast<Token*>(&token));
+}
+
+// A declaration that failed to parse: keep its kind and name so references to it still resolve.
+ast::DeclPtr incompleteDeclaration(const std::vector<Token*>& chunk, source::FileId file) {
+  std::optional<ast::DeclKind> kind = declKindOf(chunk.front()->getType());
+  if (!kind) return nullptr;
+  ast::DeclPtr decl = ast::makeEmptyDecl(*kind);
+  decl->incomplete = true;
+  decl->range = source::SourceRange::cover(tokenRange(*chunk.front(), file), tokenRange(*chunk.back(), file));
+  if (*kind == ast::DeclKind::Import || *kind == ast::DeclKind::Policy) return decl;
+  if (chunk.size() > 1 && isNameToken(*chunk[1])) {
+    decl->name = ast::Identifier{nameText(*chunk[1]), tokenRange(*chunk[1], file)};
+  }
+  if (*kind == ast::DeclKind::Let) {
+    auto& let = decl->as<ast::LetDecl>();
+    for (std::size_t i = 1; i < chunk.size(); i += 2) {
+      if (!isNameToken(*chunk[i])) break;
+      let.names.push_back(ast::Identifier{nameText(*chunk[i]), tokenRange(*chunk[i], file)});
+      if (i + 1 >= chunk.size() || chunk[i + 1]->getType() != WeirLexer::COMMA) break;
+    }
+  }
+  return decl;
+}
+
+// Attaches each run of `///` comments to the declaration that starts on the next line.
+void attachDocComments(ast::Module& module) {
+  std::map<std::uint32_t, ast::Decl*> declByLine;
+  for (const ast::DeclPtr& decl : module.decls) declByLine[decl->range.begin.line] = decl.get();
+  std::string pending;
+  std::uint32_t lastLine = 0;
+  for (const ast::Comment& comment : module.comments) {
+    if (comment.kind != ast::Comment::Kind::Doc) {
+      pending.clear();
+      continue;
+    }
+    if (!pending.empty() && comment.range.begin.line != lastLine + 1) pending.clear();
+    std::string text = comment.text.substr(3);
+    if (!text.empty() && text[0] == ' ') text.erase(0, 1);
+    pending += pending.empty() ? text : "\n" + text;
+    lastLine = comment.range.begin.line;
+    auto it = declByLine.find(lastLine + 1);
+    if (it != declByLine.end() && it->second->doc.empty()) it->second->doc = pending;
+  }
+}
+
+// Fast path: the whole file in SLL mode, giving up at the first error. False when it failed.
+bool parseWholeFile(antlr4::CommonTokenStream& stream, AstBuilder& builder, ast::Module& module) {
+  WeirParser parser(&stream);
+  parser.removeErrorListeners();
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
+  WeirParser::FileContext* tree = nullptr;
+  try {
+    tree = parser.file();
+  } catch (const antlr4::ParseCancellationException&) {
+    return false;
+  }
+  for (WeirParser::DeclarationContext* ctx : tree->declaration()) {
+    if (ast::DeclPtr decl = builder.transformDeclaration(ctx)) module.decls.push_back(std::move(decl));
+  }
+  return true;
+}
+
+// Slow path, for a file with a syntax error: parse declaration by declaration in full LL mode,
+// so an error in one cannot hide the errors in the others. Top-level newlines left by the token
+// filter separate declarations.
+void parseEachDeclaration(const std::vector<Token*>& all, AstBuilder& builder, source::FileId file,
+                          diag::DiagnosticEngine& diags, ast::Module& module) {
+  std::size_t begin = 0;
+  while (begin < all.size()) {
+    while (begin < all.size() && all[begin]->getType() == WeirLexer::NL) ++begin;
+    if (begin >= all.size() || all[begin]->getType() == Token::EOF) break;
+    std::size_t end = begin;
+    int depth = 0;  // of braces: newlines inside blocks separate entries, not declarations
+    for (; end < all.size(); ++end) {
+      std::size_t type = all[end]->getType();
+      if (type == Token::EOF || (type == WeirLexer::NL && depth <= 0)) break;
+      if (type == WeirLexer::LBRACE) ++depth;
+      if (type == WeirLexer::RBRACE) --depth;
+    }
+    std::vector<Token*> chunk(all.begin() + static_cast<std::ptrdiff_t>(begin),
+                              all.begin() + static_cast<std::ptrdiff_t>(end));
+    std::vector<std::unique_ptr<Token>> copies;
+    for (Token* token : chunk) copies.push_back(copyToken(*token));
+    auto eof = std::make_unique<antlr4::CommonToken>(Token::EOF, "<EOF>");
+    const Token& after = *all[std::min(end, all.size() - 1)];
+    eof->setLine(after.getLine());
+    eof->setCharPositionInLine(after.getCharPositionInLine());
+    copies.push_back(std::move(eof));
+
+    antlr4::ListTokenSource chunkSource(std::move(copies));
+    antlr4::CommonTokenStream chunkStream(&chunkSource);
+    WeirParser parser(&chunkStream);
+    parser.removeErrorListeners();
+    FirstErrorListener listener(file, diags);
+    parser.addErrorListener(&listener);
+    WeirParser::DeclarationOnlyContext* tree = parser.declarationOnly();
+    if (!listener.sawError()) {
+      if (ast::DeclPtr decl = builder.transformDeclaration(tree->declaration())) {
+        module.decls.push_back(std::move(decl));
+      }
+    } else if (ast::DeclPtr decl = incompleteDeclaration(chunk, file)) {
+      module.decls.push_back(std::move(decl));
+    }
+    begin = end;
+  }
+}
+
+void checkSinglePipelineHeader(const ast::Module& module, diag::DiagnosticEngine& diags) {
+  const ast::Decl* header = nullptr;
+  for (const ast::DeclPtr& decl : module.decls) {
+    if (decl->kind != ast::DeclKind::Pipeline) continue;
+    if (header == nullptr) {
+      header = decl.get();
+    } else {
+      diags.report(diag::Kind::DuplicatePipeline, decl->range)
+          .label(header->range, "the first header is here");
+    }
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file, diag::DiagnosticEngine& diags) {
+  auto module = std::make_unique<ast::Module>();
+  module->file = file.id();
+  module->path = file.path();
+
+  antlr4::ANTLRInputStream input(file.text());
+  WeirLexer lexer(&input);
+  lexer.removeErrorListeners();
+  FilteredTokens filtered = lexAndFilter(lexer, file.id(), diags);
+  module->comments = std::move(filtered.comments);
+
+  antlr4::ListTokenSource tokenSource(std::move(filtered.tokens));
+  antlr4::CommonTokenStream stream(&tokenSource);
+  stream.fill();
+  // What the builder reports on the fast path is kept only if that path succeeds: otherwise the
+  // slow path finds the same mistakes again.
+  diag::DiagnosticEngine fastDiags;
+  AstBuilder fastBuilder(file.id(), fastDiags);
+  if (parseWholeFile(stream, fastBuilder, *module)) {
+    for (const diag::Diagnostic& d : fastDiags.diagnostics()) diags.record(d);
+  } else {
+    module->decls.clear();
+    AstBuilder builder(file.id(), diags);
+    parseEachDeclaration(stream.getTokens(), builder, file.id(), diags, *module);
+  }
+  attachDocComments(*module);
+  checkSinglePipelineHeader(*module, diags);
+  return module;
+}
+
+}  // namespace weir::parse

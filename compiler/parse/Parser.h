@@ -1,0 +1,19 @@
+#pragma once
+
+// The parse phase's public interface: source text in, AST out. No ANTLR type appears here.
+
+#include "ast/Ast.h"
+#include "diagnostics/DiagnosticEngine.h"
+#include "source/SourceManager.h"
+
+#include <memory>
+
+namespace weir::parse {
+
+// Parses one file. Always returns a module: declarations with syntax errors are kept as
+// `incomplete` declarations (kind and name only) after their first error is reported, so one
+// mistake gives one diagnostic and the rest of the file is still checked.
+std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file,
+                                         diag::DiagnosticEngine& diags);
+
+}  // namespace weir::parse

@@ -1,0 +1,254 @@
+#include "parse/TokenFilter.h"
+
+#include "source/SourceManager.h"
+
+#include "WeirLexer.h"
+
+#include <fmt/format.h>
+
+#include <deque>
+
+namespace weir::parse {
+
+using generated::WeirLexer;
+using antlr4::Token;
+
+source::SourceRange tokenRange(const Token& token, source::FileId file) {
+  source::SourceLocation begin{static_cast<std::uint32_t>(token.getLine()),
+                               static_cast<std::uint32_t>(token.getCharPositionInLine() + 1)};
+  if (token.getType() == Token::EOF) return {file, begin, begin};
+  std::string text = token.getText();
+  source::SourceLocation end = begin;
+  std::size_t lastNewline = text.rfind('\n');
+  if (lastNewline == std::string::npos) {
+    end.column += source::codePointCount(text);
+  } else {
+    for (char c : text) {
+      if (c == '\n') ++end.line;
+    }
+    end.column = source::codePointCount(std::string_view(text).substr(lastNewline + 1)) + 1;
+  }
+  return {file, begin, end};
+}
+
+namespace {
+
+bool isDeclarationKeyword(std::size_t type) {
+  switch (type) {
+    case WeirLexer::PIPELINE: case WeirLexer::IMPORT: case WeirLexer::SCHEMA:
+    case WeirLexer::SOURCE: case WeirLexer::LET: case WeirLexer::MODEL:
+    case WeirLexer::METRICS: case WeirLexer::EXPECT: case WeirLexer::GATE:
+    case WeirLexer::SINK: case WeirLexer::STEP: case WeirLexer::DEPLOY:
+    case WeirLexer::TRIGGER: case WeirLexer::POLICY: case WeirLexer::FN:
+    case WeirLexer::TRANSFORM: case WeirLexer::RULE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A line that ends with one of these continues on the next line.
+bool continuesAfter(std::size_t type) {
+  switch (type) {
+    case WeirLexer::PLUS: case WeirLexer::MINUS: case WeirLexer::STAR: case WeirLexer::SLASH:
+    case WeirLexer::PERCENT: case WeirLexer::EQ: case WeirLexer::NE: case WeirLexer::LT:
+    case WeirLexer::LE: case WeirLexer::GT: case WeirLexer::GE: case WeirLexer::ASSIGN:
+    case WeirLexer::COMMA: case WeirLexer::PIPE: case WeirLexer::LPAREN: case WeirLexer::LBRACK:
+    case WeirLexer::LBRACE: case WeirLexer::DOT: case WeirLexer::ARROW: case WeirLexer::COLON:
+    case WeirLexer::AT: case WeirLexer::AND: case WeirLexer::OR: case WeirLexer::NOT:
+    case WeirLexer::IN: case WeirLexer::BETWEEN: case WeirLexer::IS: case WeirLexer::IF:
+    case WeirLexer::THEN: case WeirLexer::ELSE: case WeirLexer::WHEN: case WeirLexer::CASE:
+    case WeirLexer::TO: case WeirLexer::AS: case WeirLexer::EXCEPT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A line that starts with one of these continues the previous one.
+bool continuesBefore(std::size_t type) {
+  switch (type) {
+    case WeirLexer::PIPE: case WeirLexer::RBRACE: case WeirLexer::RPAREN:
+    case WeirLexer::RBRACK: case WeirLexer::AND: case WeirLexer::OR: case WeirLexer::THEN:
+    case WeirLexer::ELSE: case Token::EOF:
+      return true;
+    default:
+      return false;
+  }
+}
+
+char closerOf(std::size_t opener) {
+  switch (opener) {
+    case WeirLexer::LPAREN: return ')';
+    case WeirLexer::LBRACK: return ']';
+    default: return '}';
+  }
+}
+
+std::size_t openerOf(std::size_t closer) {
+  switch (closer) {
+    case WeirLexer::RPAREN: return WeirLexer::LPAREN;
+    case WeirLexer::RBRACK: return WeirLexer::LBRACK;
+    default: return WeirLexer::LBRACE;
+  }
+}
+
+class Filter {
+ public:
+  Filter(antlr4::Lexer& lexer, source::FileId file, diag::DiagnosticEngine& diags)
+      : lexer_(lexer), file_(file), diags_(diags) {}
+
+  FilteredTokens run() {
+    for (;;) {
+      std::unique_ptr<Token> token = lexer_.nextToken();
+      std::size_t type = token->getType();
+      if (token->getChannel() == Token::HIDDEN_CHANNEL) {
+        keepComment(*token);
+        continue;
+      }
+      if (type == WeirLexer::UNKNOWN_CHAR) {
+        diags_.report(diag::Kind::UnexpectedCharacter, tokenRange(*token, file_), token->getText());
+        continue;
+      }
+      if (type == WeirLexer::UNTERMINATED_STRING) {
+        diags_.report(diag::Kind::UnterminatedString, tokenRange(*token, file_))
+            .help("close the string with `\"` on the same line");
+      }
+      if (type == WeirLexer::NL) {
+        if (!insideParentheses()) pendingNewline_ = std::move(token);
+        continue;
+      }
+      if (type == Token::EOF) {
+        closeOpenBlocks(*token, "the end of the file");
+        pendingNewline_.reset();
+        out_.tokens.push_back(std::move(token));
+        break;
+      }
+      if (isDeclarationKeyword(type) && token->getCharPositionInLine() == 0 && braceDepth() > 0 &&
+          looksLikeDeclarationStart(*token)) {
+        closeOpenBlocks(*token, fmt::format("`{}` on line {}", token->getText(), token->getLine()));
+      }
+      if (!trackBrackets(*token)) continue;
+      flushNewlineBefore(type);
+      lastType_ = type;
+      out_.tokens.push_back(std::move(token));
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void keepComment(const Token& token) {
+    ast::Comment comment;
+    switch (token.getType()) {
+      case WeirLexer::DOC_COMMENT: comment.kind = ast::Comment::Kind::Doc; break;
+      case WeirLexer::BLOCK_COMMENT: comment.kind = ast::Comment::Kind::Block; break;
+      default: comment.kind = ast::Comment::Kind::Line; break;
+    }
+    comment.text = token.getText();
+    while (!comment.text.empty() && (comment.text.back() == ' ' || comment.text.back() == '\t' ||
+                                     comment.text.back() == '\r')) {
+      comment.text.pop_back();
+    }
+    comment.range = tokenRange(token, file_);
+    out_.comments.push_back(std::move(comment));
+  }
+
+  bool insideParentheses() const {
+    return !open_.empty() && open_.back()->getType() != WeirLexer::LBRACE;
+  }
+
+  std::size_t braceDepth() const {
+    std::size_t depth = 0;
+    for (const Token* t : open_) {
+      if (t->getType() == WeirLexer::LBRACE) ++depth;
+    }
+    return depth;
+  }
+
+  // `model risk = ...` starts a declaration; `model = risk` (a deploy setting) does not.
+  bool looksLikeDeclarationStart(const Token& keyword) {
+    std::size_t next = lexer_.getInputStream()->LA(1);
+    (void)keyword;
+    // The character after the keyword: a space followed by a name, or `{` for `policy {`.
+    // Peeking characters keeps the filter single-pass; a setting is followed by ` =` or ` {`.
+    std::size_t offset = 1;
+    while (next == ' ' || next == '\t') next = lexer_.getInputStream()->LA(static_cast<ssize_t>(++offset));
+    if (keyword.getType() == WeirLexer::POLICY) return next == '{';
+    if (keyword.getType() == WeirLexer::IMPORT) return next == '"' || std::isalpha(static_cast<int>(next));
+    return next == '_' || next == '`' || (next < 128 && std::isalpha(static_cast<int>(next)));
+  }
+
+  void closeOpenBlocks(const Token& at, const std::string& where) {
+    // Parentheses left open inside the block are reported by the parser; braces are closed here.
+    while (!open_.empty()) {
+      const Token* opener = open_.back();
+      open_.pop_back();
+      if (opener->getType() != WeirLexer::LBRACE) continue;
+      diags_.report(diag::Kind::UnclosedBlock, tokenRange(*opener, file_), "{", "}", where)
+          .note("every `{` needs a matching `}`");
+      auto closer = std::make_unique<antlr4::CommonToken>(WeirLexer::RBRACE, "}");
+      closer->setLine(at.getLine());
+      closer->setCharPositionInLine(at.getCharPositionInLine());
+      pendingNewline_.reset();
+      lastType_ = WeirLexer::RBRACE;
+      out_.tokens.push_back(std::move(closer));
+    }
+    // The declaration that follows starts on a new line.
+    if (at.getType() != Token::EOF) {
+      auto newline = std::make_unique<antlr4::CommonToken>(WeirLexer::NL, "\n");
+      newline->setLine(at.getLine());
+      newline->setCharPositionInLine(0);
+      pendingNewline_ = std::move(newline);
+    }
+  }
+
+  // Keeps the bracket stack; false when the token is an unmatched closer, which is dropped.
+  bool trackBrackets(const Token& token) {
+    std::size_t type = token.getType();
+    if (type == WeirLexer::LPAREN || type == WeirLexer::LBRACK || type == WeirLexer::LBRACE) {
+      open_.push_back(&token);
+      return true;
+    }
+    if (type != WeirLexer::RPAREN && type != WeirLexer::RBRACK && type != WeirLexer::RBRACE) {
+      return true;
+    }
+    std::size_t opener = openerOf(type);
+    for (std::size_t i = open_.size(); i-- > 0;) {
+      if (open_[i]->getType() == opener) {
+        // Brackets opened after the match are left unclosed; the parser reports them.
+        open_.resize(i);
+        return true;
+      }
+      // A `)` never closes across a `{`.
+      if (open_[i]->getType() == WeirLexer::LBRACE) break;
+    }
+    diags_.report(diag::Kind::UnmatchedClosing, tokenRange(token, file_), token.getText())
+        .note(open_.empty() ? std::string("no bracket is open here")
+                            : fmt::format("the innermost open bracket expects `{}`",
+                                          closerOf(open_.back()->getType())));
+    return false;
+  }
+
+  void flushNewlineBefore(std::size_t type) {
+    if (!pendingNewline_) return;
+    std::unique_ptr<Token> newline = std::move(pendingNewline_);
+    if (lastType_ == 0 || continuesAfter(lastType_) || continuesBefore(type)) return;
+    out_.tokens.push_back(std::move(newline));
+  }
+
+  antlr4::Lexer& lexer_;
+  source::FileId file_;
+  diag::DiagnosticEngine& diags_;
+  FilteredTokens out_;
+  std::vector<const Token*> open_;  // open brackets; tokens owned by out_.tokens
+  std::unique_ptr<Token> pendingNewline_;
+  std::size_t lastType_ = 0;  // type of the last token kept; 0 at the start of the file
+};
+
+}  // namespace
+
+FilteredTokens lexAndFilter(antlr4::Lexer& lexer, source::FileId file, diag::DiagnosticEngine& diags) {
+  return Filter(lexer, file, diags).run();
+}
+
+}  // namespace weir::parse

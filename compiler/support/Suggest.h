@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weir::support {
+
+// Damerau-Levenshtein distance (adjacent transpositions count as one edit).
+std::size_t editDistance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word`, if it is close enough to be what was meant (at most a third
+// of the word's length in edits, and at least one); empty otherwise. Ties go to the earliest.
+std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace weir::support
