@@ -270,6 +270,10 @@ class ModulePrinter {
     const std::string keyword = declKeyword(decl.kind);
     std::string head(1, static_cast<char>(std::toupper(keyword[0])));
     head += keyword.substr(1);
+    if (decl.incomplete) {
+      line(1, head + " " + ident(decl.name) + " (incomplete: syntax error)", decl.range);
+      return;
+    }
     switch (decl.kind) {
       case DeclKind::Pipeline: line(1, head + " " + ident(decl.name), decl.range); break;
       case DeclKind::Import: {

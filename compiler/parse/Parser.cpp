@@ -108,12 +108,16 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected, const an
 // Keeps only the first syntax error of a declaration: later ones are usually its echoes.
 class FirstErrorListener : public antlr4::BaseErrorListener {
  public:
-  FirstErrorListener(source::FileId file, diag::DiagnosticEngine& diags) : file_(file), diags_(diags) {}
+  // `quiet`: the declaration already has a lexical error (an unclosed bracket, a stray
+  // character); the parser's error would only echo it.
+  FirstErrorListener(source::FileId file, diag::DiagnosticEngine& diags, bool quiet)
+      : file_(file), diags_(diags), quiet_(quiet) {}
 
   void syntaxError(antlr4::Recognizer* recognizer, Token* offending, size_t, size_t,
                    const std::string&, std::exception_ptr) override {
     if (sawError_) return;
     sawError_ = true;
+    if (quiet_) return;
     auto* parser = static_cast<WeirParser*>(recognizer);
     source::SourceRange where = tokenRange(*offending, file_);
     std::size_t type = offending->getType();
@@ -151,8 +155,21 @@ class FirstErrorListener : public antlr4::BaseErrorListener {
  private:
   source::FileId file_;
   diag::DiagnosticEngine& diags_;
+  bool quiet_;
   bool sawError_ = false;
 };
+
+// Whether an error was already reported inside [begin, end) of the file.
+bool hasErrorWithin(const diag::DiagnosticEngine& diags, source::FileId file, source::SourceLocation begin,
+                    source::SourceLocation end) {
+  for (const diag::Diagnostic& d : diags.diagnostics()) {
+    if (d.severity == diag::Severity::Error && d.range.file == file && !(d.range.begin < begin) &&
+        d.range.begin < end) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::unique_ptr<Token> copyToken(const Token& token) {
   return std::make_unique<antlr4::CommonToken>(const_cast<Token*>(&token));
@@ -241,17 +258,20 @@ void parseEachDeclaration(const std::vector<Token*>& all, AstBuilder& builder, s
                               all.begin() + static_cast<std::ptrdiff_t>(end));
     std::vector<std::unique_ptr<Token>> copies;
     for (Token* token : chunk) copies.push_back(copyToken(*token));
+    // The end of a declaration is reported where its last token ends.
+    source::SourceRange last = tokenRange(*chunk.back(), file);
     auto eof = std::make_unique<antlr4::CommonToken>(Token::EOF, "<EOF>");
-    const Token& after = *all[std::min(end, all.size() - 1)];
-    eof->setLine(after.getLine());
-    eof->setCharPositionInLine(after.getCharPositionInLine());
+    eof->setLine(last.end.line);
+    eof->setCharPositionInLine(last.end.column - 1);
     copies.push_back(std::move(eof));
+    bool quiet = hasErrorWithin(diags, file, tokenRange(*chunk.front(), file).begin,
+                                tokenRange(*all[std::min(end, all.size() - 1)], file).begin);
 
     antlr4::ListTokenSource chunkSource(std::move(copies));
     antlr4::CommonTokenStream chunkStream(&chunkSource);
     WeirParser parser(&chunkStream);
     parser.removeErrorListeners();
-    FirstErrorListener listener(file, diags);
+    FirstErrorListener listener(file, diags, quiet);
     parser.addErrorListener(&listener);
     WeirParser::DeclarationOnlyContext* tree = parser.declarationOnly();
     if (!listener.sawError()) {
@@ -308,6 +328,37 @@ std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file, diag::D
   attachDocComments(*module);
   checkSinglePipelineHeader(*module, diags);
   return module;
+}
+
+}  // namespace weir::parse
+
+namespace weir::parse {
+
+std::vector<std::string> describeTokens(const source::SourceFile& file, diag::DiagnosticEngine& diags) {
+  antlr4::ANTLRInputStream input(file.text());
+  WeirLexer lexer(&input);
+  lexer.removeErrorListeners();
+  FilteredTokens filtered = lexAndFilter(lexer, file.id(), diags);
+  std::vector<std::string> out;
+  const antlr4::dfa::Vocabulary& vocabulary = lexer.getVocabulary();
+  for (const auto& token : filtered.tokens) {
+    std::size_t type = token->getType();
+    if (type == Token::EOF) {
+      out.push_back("EOF");
+      continue;
+    }
+    std::string name = vocabulary.getSymbolicName(type);
+    switch (type) {
+      case WeirLexer::IDENT: case WeirLexer::QUOTED_IDENT: case WeirLexer::INT: case WeirLexer::FLOAT:
+      case WeirLexer::STRING: case WeirLexer::DURATION: case WeirLexer::UNTERMINATED_STRING:
+        name += " " + token->getText();
+        break;
+      default:
+        break;
+    }
+    out.push_back(name);
+  }
+  return out;
 }
 
 }  // namespace weir::parse

@@ -7,6 +7,8 @@
 #include "source/SourceManager.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace weir::parse {
 
@@ -15,5 +17,13 @@ namespace weir::parse {
 // mistake gives one diagnostic and the rest of the file is still checked.
 std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file,
                                          diag::DiagnosticEngine& diags);
+
+}  // namespace weir::parse
+
+namespace weir::parse {
+
+// The tokens the grammar sees after the newline rules, one string each: the token's symbolic
+// name, then its text for names and literals (`IDENT a`, `INT 42`, `NL`, `EOF`). For tests.
+std::vector<std::string> describeTokens(const source::SourceFile& file, diag::DiagnosticEngine& diags);
 
 }  // namespace weir::parse

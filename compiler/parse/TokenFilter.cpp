@@ -124,7 +124,7 @@ class Filter {
         out_.tokens.push_back(std::move(token));
         break;
       }
-      if (isDeclarationKeyword(type) && token->getCharPositionInLine() == 0 && braceDepth() > 0 &&
+      if (isDeclarationKeyword(type) && token->getCharPositionInLine() == 0 && !open_.empty() &&
           looksLikeDeclarationStart(*token)) {
         closeOpenBlocks(*token, fmt::format("`{}` on line {}", token->getText(), token->getLine()));
       }
@@ -157,20 +157,11 @@ class Filter {
     return !open_.empty() && open_.back()->getType() != WeirLexer::LBRACE;
   }
 
-  std::size_t braceDepth() const {
-    std::size_t depth = 0;
-    for (const Token* t : open_) {
-      if (t->getType() == WeirLexer::LBRACE) ++depth;
-    }
-    return depth;
-  }
-
-  // `model risk = ...` starts a declaration; `model = risk` (a deploy setting) does not.
+  // `model risk = ...` starts a declaration; `model = risk` (a deploy setting) does not. Peeks at
+  // the characters after the keyword, which keeps the filter single-pass: a declaration goes on
+  // with a name (or `{` for `policy {`), a setting with ` =` or ` {`.
   bool looksLikeDeclarationStart(const Token& keyword) {
     std::size_t next = lexer_.getInputStream()->LA(1);
-    (void)keyword;
-    // The character after the keyword: a space followed by a name, or `{` for `policy {`.
-    // Peeking characters keeps the filter single-pass; a setting is followed by ` =` or ` {`.
     std::size_t offset = 1;
     while (next == ' ' || next == '\t') next = lexer_.getInputStream()->LA(static_cast<ssize_t>(++offset));
     if (keyword.getType() == WeirLexer::POLICY) return next == '{';
@@ -178,14 +169,17 @@ class Filter {
     return next == '_' || next == '`' || (next < 128 && std::isalpha(static_cast<int>(next)));
   }
 
+  // A declaration cannot start inside brackets: report what is open and close it. Braces get a
+  // `}` so the rest of the block still parses; parentheses and brackets are dropped (the parser
+  // then finds the declaration unfinished, an error it does not repeat: see Parser.cpp).
   void closeOpenBlocks(const Token& at, const std::string& where) {
-    // Parentheses left open inside the block are reported by the parser; braces are closed here.
     while (!open_.empty()) {
       const Token* opener = open_.back();
       open_.pop_back();
+      std::string closing(1, closerOf(opener->getType()));
+      diags_.report(diag::Kind::UnclosedBlock, tokenRange(*opener, file_), opener->getText(), closing, where)
+          .note(fmt::format("every `{}` needs a matching `{}`", opener->getText(), closing));
       if (opener->getType() != WeirLexer::LBRACE) continue;
-      diags_.report(diag::Kind::UnclosedBlock, tokenRange(*opener, file_), "{", "}", where)
-          .note("every `{` needs a matching `}`");
       auto closer = std::make_unique<antlr4::CommonToken>(WeirLexer::RBRACE, "}");
       closer->setLine(at.getLine());
       closer->setCharPositionInLine(at.getCharPositionInLine());
@@ -193,12 +187,14 @@ class Filter {
       lastType_ = WeirLexer::RBRACE;
       out_.tokens.push_back(std::move(closer));
     }
-    // The declaration that follows starts on a new line.
-    if (at.getType() != Token::EOF) {
+    // The declaration that follows starts on a new line, whatever the line before ended with.
+    pendingNewline_.reset();
+    if (at.getType() != Token::EOF && lastType_ != 0 && lastType_ != WeirLexer::NL) {
       auto newline = std::make_unique<antlr4::CommonToken>(WeirLexer::NL, "\n");
       newline->setLine(at.getLine());
       newline->setCharPositionInLine(0);
-      pendingNewline_ = std::move(newline);
+      out_.tokens.push_back(std::move(newline));
+      lastType_ = WeirLexer::NL;
     }
   }
 
@@ -232,7 +228,9 @@ class Filter {
   void flushNewlineBefore(std::size_t type) {
     if (!pendingNewline_) return;
     std::unique_ptr<Token> newline = std::move(pendingNewline_);
-    if (lastType_ == 0 || continuesAfter(lastType_) || continuesBefore(type)) return;
+    if (lastType_ == 0 || lastType_ == WeirLexer::NL || continuesAfter(lastType_) || continuesBefore(type)) {
+      return;
+    }
     out_.tokens.push_back(std::move(newline));
   }
 

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building and testing Weir needs. Safe to run again:
+# it installs only what is missing. Run as root, or as a user who may use sudo.
+set -euo pipefail
+
+PACKAGES=(
+  cmake ninja-build g++ ccache python3
+  antlr4 libantlr4-runtime-dev        # grammar tool (4.7.2) and C++ runtime (4.9)
+  libfmt-dev nlohmann-json3-dev        # formatting, JSON output
+  libgtest-dev libgmock-dev            # unit tests
+  llvm-19-tools                        # lit, FileCheck and not, for the compiler tests
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages are installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,22 @@
+# lit configuration for Weir's compiler and command-line tests. One folder per phase:
+# parse/ (syntax and AST), names/ (modules and name resolution), format/ (weir fmt),
+# driver/ (the command line), examples/ (every example and stdlib module).
+import os
+import lit.formats
+
+config.name = "weir"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlflow", ".test"]
+config.excludes = ["Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.weir_obj_root, "test", "lit")
+
+config.substitutions.append(("%weir", config.weir_binary))
+config.substitutions.append(("FileCheck", config.filecheck))
+config.substitutions.append(("%not", config.not_program))
+config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%root", config.weir_source_root))
+
+# Diagnostics must be plain text, whatever the caller's environment.
+config.environment["NO_COLOR"] = "1"
+config.environment.pop("WEIR_STDLIB", None)
