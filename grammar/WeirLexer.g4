@@ -97,8 +97,9 @@ FLOAT
   | DIGITS EXPONENT
   ;
 INT      : DIGITS;
-STRING   : '"' (ESCAPE | ~["\\\r\n])* '"';
-UNTERMINATED_STRING : '"' (ESCAPE | ~["\\\r\n])*;
+// Any backslash pair is lexed as an escape; the AST builder reports the ones that are not valid.
+STRING   : '"' ('\\' ~[\r\n] | ~["\\\r\n])* '"';
+UNTERMINATED_STRING : '"' ('\\' ~[\r\n] | ~["\\\r\n])*;
 
 IDENT    : [A-Za-z_] [A-Za-z0-9_]*;
 QUOTED_IDENT : '`' ~[`\r\n]+ '`';
@@ -115,4 +116,3 @@ UNKNOWN_CHAR  : .;
 
 fragment DIGITS   : [0-9] ('_'? [0-9])*;
 fragment EXPONENT : [eE] [+-]? [0-9]+;
-fragment ESCAPE   : '\\' ["\\/nrt0] | '\\u' [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F];

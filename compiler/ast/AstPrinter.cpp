@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <filesystem>
 
 namespace weir::ast {
 
@@ -221,7 +222,7 @@ class ModulePrinter {
   explicit ModulePrinter(const AstPrintOptions& options) : options_(options) {}
 
   std::string print(const Module& module) {
-    line(0, "Module " + quote(module.path), {});
+    line(0, "Module " + quote(std::filesystem::path(module.path).filename().string()), {});
     for (const DeclPtr& decl : module.decls) printDecl(*decl);
     return out_;
   }

@@ -702,13 +702,16 @@ ExprPtr AstBuilder::decodeString(antlr4::Token* token) {
       case '/': value += '/'; break;
       case 'u': {
         std::uint32_t codePoint = 0;
-        auto [ptr, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 5, codePoint, 16);
-        if (ec != std::errc() || ptr != text.data() + i + 5) {
+        bool complete = i + 4 < end;
+        const char* digits = text.data() + i + 1;
+        auto [ptr, ec] = complete ? std::from_chars(digits, digits + 4, codePoint, 16)
+                                  : std::from_chars_result{digits, std::errc::invalid_argument};
+        if (ec != std::errc() || ptr != digits + 4 || (codePoint >= 0xD800 && codePoint <= 0xDFFF)) {
           diags_.report(diag::Kind::InvalidEscape, node->range, "\\u");
         } else {
           appendUtf8(value, codePoint);
         }
-        i += 4;
+        i = std::min(i + 4, end - 1);
         break;
       }
       default:

@@ -31,6 +31,18 @@ bool isOperatorKeyword(std::size_t type) {
   }
 }
 
+// Tokens an expression can end with: after one, a table operator keyword means a missing `|`.
+bool endsExpression(std::size_t type) {
+  switch (type) {
+    case WeirLexer::IDENT: case WeirLexer::QUOTED_IDENT: case WeirLexer::INT: case WeirLexer::FLOAT:
+    case WeirLexer::STRING: case WeirLexer::DURATION: case WeirLexer::RPAREN: case WeirLexer::RBRACK:
+    case WeirLexer::RBRACE: case WeirLexer::TRUE_KW: case WeirLexer::FALSE_KW: case WeirLexer::NULL_KW:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::optional<ast::DeclKind> declKindOf(std::size_t type) {
   switch (type) {
     case WeirLexer::PIPELINE: return ast::DeclKind::Pipeline;
@@ -74,16 +86,13 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected, const an
   auto has = [&](ssize_t type) { return std::find(types.begin(), types.end(), type) != types.end(); };
   if (has(WeirLexer::INT) && has(WeirLexer::IDENT) && has(WeirLexer::STRING)) return "an expression";
   std::vector<std::string> words;
-  bool sawName = false;
+  const bool takesName = has(WeirLexer::IDENT);
+  if (takesName) words.push_back("a name");
   for (ssize_t type : types) {
-    if (type == WeirLexer::IDENT || type == WeirLexer::QUOTED_IDENT) {
-      if (!sawName) words.push_back("a name");
-      sawName = true;
-      continue;
-    }
-    if (sawName && type >= static_cast<ssize_t>(WeirLexer::PIPELINE) &&
+    if (type == WeirLexer::IDENT || type == WeirLexer::QUOTED_IDENT) continue;
+    if (takesName && type >= static_cast<ssize_t>(WeirLexer::PIPELINE) &&
         type <= static_cast<ssize_t>(WeirLexer::NULL_KW)) {
-      continue;  // soft keywords accepted as names
+      continue;  // soft keywords, accepted as names
     }
     if (type == WeirLexer::NL) {
       words.push_back("a new line");
@@ -122,12 +131,12 @@ class FirstErrorListener : public antlr4::BaseErrorListener {
     source::SourceRange where = tokenRange(*offending, file_);
     std::size_t type = offending->getType();
     Token* previous = parser->getTokenStream()->LT(-1);
-    if (isOperatorKeyword(type) && previous != nullptr && previous->getType() != WeirLexer::PIPE) {
+    antlr4::misc::IntervalSet expectedTokens = parser->getExpectedTokens();
+    if (isOperatorKeyword(type) && previous != nullptr && endsExpression(previous->getType())) {
       diags_.report(diag::Kind::MissingPipe, where, offending->getText())
           .help(fmt::format("table operators are chained with `|`: `... | {} ...`", offending->getText()));
       return;
     }
-    antlr4::misc::IntervalSet expectedTokens = parser->getExpectedTokens();
     if (type >= WeirLexer::PIPELINE && type <= WeirLexer::NULL_KW && expectedTokens.contains(static_cast<std::size_t>(WeirLexer::IDENT))) {
       diags_.report(diag::Kind::SyntaxError, where,
                     fmt::format("`{}` is a keyword and cannot be used as a name here", offending->getText()))

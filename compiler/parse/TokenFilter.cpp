@@ -113,6 +113,7 @@ class Filter {
       if (type == WeirLexer::UNTERMINATED_STRING) {
         diags_.report(diag::Kind::UnterminatedString, tokenRange(*token, file_))
             .help("close the string with `\"` on the same line");
+        unterminatedStringLine_ = token->getLine();
       }
       if (type == WeirLexer::NL) {
         if (!insideParentheses()) pendingNewline_ = std::move(token);
@@ -177,7 +178,9 @@ class Filter {
       const Token* opener = open_.back();
       open_.pop_back();
       std::string closing(1, closerOf(opener->getType()));
-      diags_.report(diag::Kind::UnclosedBlock, tokenRange(*opener, file_), opener->getText(), closing, where)
+      // A bracket before an unterminated string on its line was closed inside the string.
+      bool swallowed = opener->getLine() == unterminatedStringLine_;
+      if (!swallowed) diags_.report(diag::Kind::UnclosedBlock, tokenRange(*opener, file_), opener->getText(), closing, where)
           .note(fmt::format("every `{}` needs a matching `{}`", opener->getText(), closing));
       if (opener->getType() != WeirLexer::LBRACE) continue;
       auto closer = std::make_unique<antlr4::CommonToken>(WeirLexer::RBRACE, "}");
@@ -241,6 +244,7 @@ class Filter {
   std::vector<const Token*> open_;  // open brackets; tokens owned by out_.tokens
   std::unique_ptr<Token> pendingNewline_;
   std::size_t lastType_ = 0;  // type of the last token kept; 0 at the start of the file
+  std::size_t unterminatedStringLine_ = 0;
 };
 
 }  // namespace
