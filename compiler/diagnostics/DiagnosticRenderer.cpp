@@ -89,7 +89,7 @@ void renderText(const std::vector<Diagnostic>& diagnostics, const source::Source
 
 namespace {
 
-nlohmann::json rangeJson(const source::SourceRange& range) {
+nlohmann::ordered_json rangeJson(const source::SourceRange& range) {
   return {{"start", {{"line", range.begin.line}, {"column", range.begin.column}}},
           {"end", {{"line", range.end.line}, {"column", range.end.column}}}};
 }
@@ -103,15 +103,15 @@ std::string filePath(const source::SourceManager& sources, source::FileId id) {
 
 void renderJson(const std::vector<Diagnostic>& diagnostics, const source::SourceManager& sources,
                 std::ostream& out) {
-  nlohmann::json all = nlohmann::json::array();
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
   for (const Diagnostic& diagnostic : diagnostics) {
-    nlohmann::json labels = nlohmann::json::array();
+    nlohmann::ordered_json labels = nlohmann::ordered_json::array();
     for (const Label& label : diagnostic.labels) {
       labels.push_back({{"file", filePath(sources, label.range.file)},
                         {"range", rangeJson(label.range)},
                         {"message", label.message}});
     }
-    nlohmann::json object = {
+    nlohmann::ordered_json object = {
         {"file", filePath(sources, diagnostic.range.file)},
         {"range", rangeJson(diagnostic.range)},
         {"severity", severityName(diagnostic.severity)},

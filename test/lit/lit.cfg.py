@@ -5,7 +5,8 @@ import os
 import lit.formats
 
 config.name = "weir"
-config.test_format = lit.formats.ShTest(execute_external=False)
+# External shell (bash): tests check exact exit codes with `$?`.
+config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".mlflow", ".test"]
 config.excludes = ["Inputs"]
 config.test_source_root = os.path.dirname(__file__)
