@@ -110,13 +110,14 @@ expr     : orExpr;
 orExpr   : andExpr (OR andExpr)*;
 andExpr  : notExpr (AND notExpr)*;
 notExpr  : NOT notExpr | cmpExpr;
-cmpExpr
-  : addExpr                                           # plainCmp
-  | addExpr op=(EQ | NE | LT | LE | GT | GE) addExpr  # compareCmp
-  | addExpr ASSIGN addExpr                            # assignMistakeCmp
-  | addExpr NOT? IN (LBRACK exprList? RBRACK | setName=name)  # inCmp
-  | addExpr NOT? BETWEEN addExpr AND addExpr          # betweenCmp
-  | addExpr IS NOT? NULL_KW                              # isNullCmp
+// A comparison is an operand with an optional tail, so choosing the form needs one token.
+cmpExpr   : addExpr cmpTail?;
+cmpTail
+  : op=(EQ | NE | LT | LE | GT | GE) addExpr              # compareTail
+  | ASSIGN addExpr                                        # assignMistakeTail
+  | NOT? IN (LBRACK exprList? RBRACK | setName=name)      # inTail
+  | NOT? BETWEEN addExpr AND addExpr                      # betweenTail
+  | IS NOT? NULL_KW                                       # isNullTail
   ;
 addExpr   : mulExpr (op+=(PLUS | MINUS) mulExpr)*;
 mulExpr   : unaryExpr (op+=(STAR | SLASH | PERCENT) unaryExpr)*;

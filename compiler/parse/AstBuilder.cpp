@@ -92,16 +92,18 @@ source::SourceRange AstBuilder::range(antlr4::ParserRuleContext* ctx) const {
 // ---- Names and small pieces ----
 
 Identifier AstBuilder::transformName(P::NameContext* ctx) {
+  // A name is a single token; its text is cheaper to take from the token than the context.
+  antlr4::Token* token = ctx->getStart();
   Identifier id;
-  id.range = range(ctx);
-  id.text = ctx->getText();
-  if (ctx->QUOTED_IDENT() != nullptr) id.text = id.text.substr(1, id.text.size() - 2);
+  id.range = range(token);
+  id.text = token->getText();
+  if (token->getType() == P::QUOTED_IDENT) id.text = id.text.substr(1, id.text.size() - 2);
   return id;
 }
 
 Identifier AstBuilder::transformSettingName(P::SettingNameContext* ctx) {
   if (ctx->name() != nullptr) return transformName(ctx->name());
-  return Identifier{ctx->getText(), range(ctx)};
+  return Identifier{ctx->getStart()->getText(), range(ctx->getStart())};
 }
 
 QualifiedName AstBuilder::transformQualifiedName(P::QualifiedNameContext* ctx) {
@@ -410,43 +412,53 @@ ExprPtr AstBuilder::transformTableExpr(P::TableExprContext* ctx) {
 
 PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
   source::SourceRange r = range(ctx);
-  if (auto* c = dynamic_cast<P::WhereOpContext*>(ctx)) {
+  // Each labelled alternative starts with its own keyword, which is cheaper to test than the
+  // context's dynamic type (this runs for every operator of every pipeline).
+  const std::size_t first = ctx->getStart()->getType();
+  if (first == P::WHERE) {
+    auto* c = static_cast<P::WhereOpContext*>(ctx);
     auto op = std::make_unique<WhereOp>();
     op->condition = transformExpr(c->expr());
     op->range = r;
     return op;
   }
-  if (auto* c = dynamic_cast<P::DeriveOpContext*>(ctx)) {
+  if (first == P::DERIVE) {
+    auto* c = static_cast<P::DeriveOpContext*>(ctx);
     auto op = std::make_unique<AssignOp>(OpKind::Derive);
     op->assignments = transformAssignments(c->assignment());
     op->range = r;
     return op;
   }
-  if (auto* c = dynamic_cast<P::FillOpContext*>(ctx)) {
+  if (first == P::FILL) {
+    auto* c = static_cast<P::FillOpContext*>(ctx);
     auto op = std::make_unique<AssignOp>(OpKind::Fill);
     op->assignments = transformAssignments(c->assignment());
     op->range = r;
     return op;
   }
-  if (auto* c = dynamic_cast<P::SelectOpContext*>(ctx)) {
+  if (first == P::SELECT) {
+    auto* c = static_cast<P::SelectOpContext*>(ctx);
     auto op = std::make_unique<ColumnsOp>(OpKind::Select);
     op->columns = transformColumnList(c->columnList());
     op->range = r;
     return op;
   }
-  if (auto* c = dynamic_cast<P::DropOpContext*>(ctx)) {
+  if (first == P::DROP) {
+    auto* c = static_cast<P::DropOpContext*>(ctx);
     auto op = std::make_unique<ColumnsOp>(OpKind::Drop);
     op->columns = transformColumnList(c->columnList());
     op->range = r;
     return op;
   }
-  if (auto* c = dynamic_cast<P::DistinctOpContext*>(ctx)) {
+  if (first == P::DISTINCT) {
+    auto* c = static_cast<P::DistinctOpContext*>(ctx);
     auto op = std::make_unique<ColumnsOp>(OpKind::Distinct);
     op->columns = transformColumnList(c->columnList());
     op->range = r;
     return op;
   }
-  if (auto* c = dynamic_cast<P::RenameOpContext*>(ctx)) {
+  if (first == P::RENAME) {
+    auto* c = static_cast<P::RenameOpContext*>(ctx);
     auto op = std::make_unique<RenameOp>();
     op->range = r;
     for (P::AssignmentContext* a : c->assignment()) {
@@ -464,7 +476,8 @@ PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
     }
     return op;
   }
-  if (auto* c = dynamic_cast<P::JoinOpContext*>(ctx)) {
+  if (first == P::JOIN) {
+    auto* c = static_cast<P::JoinOpContext*>(ctx);
     auto op = std::make_unique<JoinOp>();
     op->range = r;
     op->joinKind = c->kind != nullptr && c->kind->getType() == P::LEFT ? JoinKind::Left : JoinKind::Inner;
@@ -478,14 +491,16 @@ PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
     }
     return op;
   }
-  if (auto* c = dynamic_cast<P::GroupOpContext*>(ctx)) {
+  if (first == P::GROUP) {
+    auto* c = static_cast<P::GroupOpContext*>(ctx);
     auto op = std::make_unique<GroupOp>();
     op->range = r;
     op->keys = transformColumnList(c->columnList());
     op->aggregates = transformAssignments(c->assignment());
     return op;
   }
-  if (auto* c = dynamic_cast<P::SortOpContext*>(ctx)) {
+  if (first == P::SORT) {
+    auto* c = static_cast<P::SortOpContext*>(ctx);
     auto op = std::make_unique<SortOp>();
     op->range = r;
     for (P::SortKeyContext* key : c->sortKey()) {
@@ -494,13 +509,15 @@ PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
     }
     return op;
   }
-  if (auto* c = dynamic_cast<P::TakeOpContext*>(ctx)) {
+  if (first == P::TAKE) {
+    auto* c = static_cast<P::TakeOpContext*>(ctx);
     auto op = std::make_unique<TakeOp>();
     op->range = r;
     op->count = transformExpr(c->expr());
     return op;
   }
-  if (auto* c = dynamic_cast<P::SampleOpContext*>(ctx)) {
+  if (first == P::SAMPLE) {
+    auto* c = static_cast<P::SampleOpContext*>(ctx);
     auto op = std::make_unique<SampleOp>();
     op->range = r;
     op->fraction = transformExpr(c->expr());
@@ -509,13 +526,15 @@ PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
     }
     return op;
   }
-  if (auto* c = dynamic_cast<P::UnionOpContext*>(ctx)) {
+  if (first == P::UNION) {
+    auto* c = static_cast<P::UnionOpContext*>(ctx);
     auto op = std::make_unique<UnionOp>();
     op->range = r;
     op->table = transformExpr(c->expr());
     return op;
   }
-  if (auto* c = dynamic_cast<P::PredictOpContext*>(ctx)) {
+  if (first == P::PREDICT) {
+    auto* c = static_cast<P::PredictOpContext*>(ctx);
     auto op = std::make_unique<PredictOp>();
     op->range = r;
     op->model = transformQualifiedName(c->qualifiedName());
@@ -583,8 +602,15 @@ ExprPtr AstBuilder::transformNot(P::NotExprContext* ctx) {
 }
 
 ExprPtr AstBuilder::transformCmp(P::CmpExprContext* ctx) {
-  if (auto* c = dynamic_cast<P::PlainCmpContext*>(ctx)) return transformAdd(c->addExpr());
-  if (auto* c = dynamic_cast<P::CompareCmpContext*>(ctx)) {
+  ExprPtr lhs = transformAdd(ctx->addExpr());
+  P::CmpTailContext* tail = ctx->cmpTail();
+  if (tail == nullptr) return lhs;
+  source::SourceRange r = range(ctx);
+  // The tail's form is told by its first keyword (the second after `not`).
+  std::size_t keyword = tail->getStart()->getType();
+  if (keyword == P::NOT) keyword = static_cast<antlr4::tree::TerminalNode*>(tail->children[1])->getSymbol()->getType();
+  if (keyword != P::ASSIGN && keyword != P::IN && keyword != P::BETWEEN && keyword != P::IS) {
+    auto* c = static_cast<P::CompareTailContext*>(tail);
     BinaryOp op = BinaryOp::Eq;
     switch (c->op->getType()) {
       case P::EQ: op = BinaryOp::Eq; break;
@@ -594,17 +620,18 @@ ExprPtr AstBuilder::transformCmp(P::CmpExprContext* ctx) {
       case P::GT: op = BinaryOp::Gt; break;
       default: op = BinaryOp::Ge; break;
     }
-    return makeBinary(op, transformAdd(c->addExpr(0)), transformAdd(c->addExpr(1)));
+    return makeBinary(op, std::move(lhs), transformAdd(c->addExpr()));
   }
-  if (auto* c = dynamic_cast<P::AssignMistakeCmpContext*>(ctx)) {
-    diags_.report(diag::Kind::AssignInCondition, range(c->ASSIGN()))
-        .help("write `==` here");
+  if (keyword == P::ASSIGN) {
+    auto* c = static_cast<P::AssignMistakeTailContext*>(tail);
+    diags_.report(diag::Kind::AssignInCondition, range(c->ASSIGN())).help("write `==` here");
     // Recover as the comparison the user meant, so checking can go on.
-    return makeBinary(BinaryOp::Eq, transformAdd(c->addExpr(0)), transformAdd(c->addExpr(1)));
+    return makeBinary(BinaryOp::Eq, std::move(lhs), transformAdd(c->addExpr()));
   }
-  if (auto* c = dynamic_cast<P::InCmpContext*>(ctx)) {
-    auto node = make<InExpr>(range(ctx));
-    node->value = transformAdd(c->addExpr());
+  if (keyword == P::IN) {
+    auto* c = static_cast<P::InTailContext*>(tail);
+    auto node = make<InExpr>(r);
+    node->value = std::move(lhs);
     node->negated = c->NOT() != nullptr;
     if (c->setName != nullptr) {
       auto name = make<NameExpr>(range(c->setName));
@@ -615,17 +642,18 @@ ExprPtr AstBuilder::transformCmp(P::CmpExprContext* ctx) {
     }
     return node;
   }
-  if (auto* c = dynamic_cast<P::BetweenCmpContext*>(ctx)) {
-    auto node = make<BetweenExpr>(range(ctx));
-    node->value = transformAdd(c->addExpr(0));
-    node->low = transformAdd(c->addExpr(1));
-    node->high = transformAdd(c->addExpr(2));
+  if (keyword == P::BETWEEN) {
+    auto* c = static_cast<P::BetweenTailContext*>(tail);
+    auto node = make<BetweenExpr>(r);
+    node->value = std::move(lhs);
+    node->low = transformAdd(c->addExpr(0));
+    node->high = transformAdd(c->addExpr(1));
     node->negated = c->NOT() != nullptr;
     return node;
   }
-  auto* c = static_cast<P::IsNullCmpContext*>(ctx);
-  auto node = make<IsNullExpr>(range(ctx));
-  node->value = transformAdd(c->addExpr());
+  auto* c = static_cast<P::IsNullTailContext*>(tail);
+  auto node = make<IsNullExpr>(r);
+  node->value = std::move(lhs);
   node->negated = c->NOT() != nullptr;
   return node;
 }
@@ -664,7 +692,8 @@ ExprPtr AstBuilder::transformPostfix(P::PostfixExprContext* ctx) {
   ExprPtr result = transformPrimary(ctx->primary());
   for (P::PostfixContext* postfix : ctx->postfix()) {
     source::SourceRange r = source::SourceRange::cover(result->range, range(postfix));
-    if (auto* member = dynamic_cast<P::MemberPostfixContext*>(postfix)) {
+    if (postfix->getStart()->getType() == P::DOT) {
+      auto* member = static_cast<P::MemberPostfixContext*>(postfix);
       auto node = make<MemberExpr>(r);
       node->object = std::move(result);
       node->member = transformSettingName(member->settingName());
@@ -724,7 +753,8 @@ ExprPtr AstBuilder::decodeString(antlr4::Token* token) {
 
 ExprPtr AstBuilder::transformPrimary(P::PrimaryContext* ctx) {
   source::SourceRange r = range(ctx);
-  if (dynamic_cast<P::IntLitContext*>(ctx) != nullptr) {
+  const std::size_t first = ctx->getStart()->getType();
+  if (first == P::INT) {
     auto node = make<IntLiteral>(r);
     node->spelling = ctx->getText();
     std::string digits = withoutUnderscores(ctx->getText());
@@ -734,17 +764,16 @@ ExprPtr AstBuilder::transformPrimary(P::PrimaryContext* ctx) {
     }
     return node;
   }
-  if (dynamic_cast<P::FloatLitContext*>(ctx) != nullptr) {
+  if (first == P::FLOAT) {
     auto node = make<FloatLiteral>(r);
     node->spelling = ctx->getText();
     node->value = std::strtod(withoutUnderscores(node->spelling).c_str(), nullptr);
     return node;
   }
-  if (auto* c = dynamic_cast<P::StringLitContext*>(ctx)) return decodeString(c->STRING()->getSymbol());
-  if (auto* c = dynamic_cast<P::UnterminatedStringContext*>(ctx)) {
-    return decodeString(c->UNTERMINATED_STRING()->getSymbol());  // already reported by the lexer
+  if (first == P::STRING || first == P::UNTERMINATED_STRING) {
+    return decodeString(ctx->getStart());  // an unterminated one was reported by the lexer
   }
-  if (dynamic_cast<P::DurationLitContext*>(ctx) != nullptr) {
+  if (first == P::DURATION) {
     auto node = make<DurationLiteral>(r);
     std::string text = withoutUnderscores(ctx->getText());
     node->unit = text.back();
@@ -752,13 +781,14 @@ ExprPtr AstBuilder::transformPrimary(P::PrimaryContext* ctx) {
     if (ec != std::errc()) diags_.report(diag::Kind::IntegerTooLarge, r, ctx->getText());
     return node;
   }
-  if (auto* c = dynamic_cast<P::BoolLitContext*>(ctx)) {
+  if (first == P::TRUE_KW || first == P::FALSE_KW) {
     auto node = make<BoolLiteral>(r);
-    node->value = c->TRUE_KW() != nullptr;
+    node->value = first == P::TRUE_KW;
     return node;
   }
-  if (dynamic_cast<P::NullLitContext*>(ctx) != nullptr) return make<NullLiteral>(r);
-  if (auto* c = dynamic_cast<P::ExceptExprContext*>(ctx)) {
+  if (first == P::NULL_KW) return make<NullLiteral>(r);
+  if (ctx->children.size() > 1 && first != P::LPAREN && first != P::LBRACK && first != P::IF && first != P::CASE) {
+    auto* c = static_cast<P::ExceptExprContext*>(ctx);
     Identifier head = transformName(c->name());
     if (head.text != "all") {
       diags_.report(diag::Kind::MisplacedExcept, head.range)
@@ -768,21 +798,25 @@ ExprPtr AstBuilder::transformPrimary(P::PrimaryContext* ctx) {
     node->excluded = transformExprList(c->exprList());
     return node;
   }
-  if (auto* c = dynamic_cast<P::NameRefContext*>(ctx)) {
+  if (first != P::LPAREN && first != P::LBRACK && first != P::IF && first != P::CASE) {
+    auto* c = static_cast<P::NameRefContext*>(ctx);
     auto node = make<NameExpr>(r);
     node->name = transformName(c->name());
     return node;
   }
-  if (auto* c = dynamic_cast<P::ParenExprContext*>(ctx)) {
+  if (first == P::LPAREN) {
+    auto* c = static_cast<P::ParenExprContext*>(ctx);
     ExprPtr inner = transformTableExpr(c->tableExpr());
     return inner;
   }
-  if (auto* c = dynamic_cast<P::ListExprContext*>(ctx)) {
+  if (first == P::LBRACK) {
+    auto* c = static_cast<P::ListExprContext*>(ctx);
     auto node = make<ListExpr>(r);
     node->items = transformExprList(c->exprList());
     return node;
   }
-  if (auto* c = dynamic_cast<P::IfExprContext*>(ctx)) {
+  if (first == P::IF) {
+    auto* c = static_cast<P::IfExprContext*>(ctx);
     auto node = make<IfExpr>(r);
     node->condition = transformExpr(c->expr(0));
     node->thenValue = transformExpr(c->expr(1));

@@ -17,6 +17,14 @@ source::SourceRange tokenRange(const Token& token, source::FileId file) {
   source::SourceLocation begin{static_cast<std::uint32_t>(token.getLine()),
                                static_cast<std::uint32_t>(token.getCharPositionInLine() + 1)};
   if (token.getType() == Token::EOF) return {file, begin, begin};
+  // Token indices count code points, so a token that cannot span lines needs no text.
+  std::size_t type = token.getType();
+  if (type != WeirLexer::BLOCK_COMMENT && type != WeirLexer::NL &&
+      token.getStartIndex() != INVALID_INDEX && token.getStopIndex() != INVALID_INDEX &&
+      token.getStopIndex() + 1 >= token.getStartIndex()) {
+    auto length = static_cast<std::uint32_t>(token.getStopIndex() + 1 - token.getStartIndex());
+    return {file, begin, {begin.line, begin.column + length}};
+  }
   std::string text = token.getText();
   source::SourceLocation end = begin;
   std::size_t lastNewline = text.rfind('\n');

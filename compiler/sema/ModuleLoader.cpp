@@ -76,6 +76,10 @@ class Loader {
     if (isStdlib) {
       target = fs::path(options_.stdlibDir) / (import.stdModule + ".mlflow");
       std::error_code ec;
+      if (!fs::is_directory(options_.stdlibDir, ec)) {
+        diags_.report(diag::Kind::StdlibNotFound, import.targetRange, options_.stdlibDir);
+        return nullptr;
+      }
       if (!fs::is_regular_file(target, ec)) {
         auto builder = diags_.report(diag::Kind::UnknownStdModule, import.targetRange, import.stdModule);
         std::string suggestion = support::closestMatch(import.stdModule, stdlibModules());
