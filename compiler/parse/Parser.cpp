@@ -269,7 +269,7 @@ void parseEachDeclaration(const std::vector<Token*>& all, AstBuilder& builder, s
     for (Token* token : chunk) copies.push_back(copyToken(*token));
     // The end of a declaration is reported where its last token ends.
     source::SourceRange last = tokenRange(*chunk.back(), file);
-    auto eof = std::make_unique<antlr4::CommonToken>(Token::EOF, "<EOF>");
+    auto eof = syntheticToken(*chunk.back(), Token::EOF, "<EOF>");
     eof->setLine(last.end.line);
     eof->setCharPositionInLine(last.end.column - 1);
     copies.push_back(std::move(eof));

@@ -101,6 +101,21 @@ std::size_t openerOf(std::size_t closer) {
   }
 }
 
+}  // namespace
+
+std::unique_ptr<antlr4::CommonToken> syntheticToken(const Token& at, std::size_t type, const std::string& text) {
+  // A copy keeps the real token's source: ANTLR's error recovery asks it for a token factory.
+  auto token = std::make_unique<antlr4::CommonToken>(const_cast<Token*>(&at));
+  token->setType(type);
+  token->setText(text);
+  token->setStartIndex(INVALID_INDEX);
+  token->setStopIndex(INVALID_INDEX);
+  token->setChannel(Token::DEFAULT_CHANNEL);
+  return token;
+}
+
+namespace {
+
 class Filter {
  public:
   Filter(antlr4::Lexer& lexer, source::FileId file, diag::DiagnosticEngine& diags)
@@ -191,9 +206,7 @@ class Filter {
       if (!swallowed) diags_.report(diag::Kind::UnclosedBlock, tokenRange(*opener, file_), opener->getText(), closing, where)
           .note(fmt::format("every `{}` needs a matching `{}`", opener->getText(), closing));
       if (opener->getType() != WeirLexer::LBRACE) continue;
-      auto closer = std::make_unique<antlr4::CommonToken>(WeirLexer::RBRACE, "}");
-      closer->setLine(at.getLine());
-      closer->setCharPositionInLine(at.getCharPositionInLine());
+      auto closer = syntheticToken(at, WeirLexer::RBRACE, "}");
       pendingNewline_.reset();
       lastType_ = WeirLexer::RBRACE;
       out_.tokens.push_back(std::move(closer));
@@ -201,8 +214,7 @@ class Filter {
     // The declaration that follows starts on a new line, whatever the line before ended with.
     pendingNewline_.reset();
     if (at.getType() != Token::EOF && lastType_ != 0 && lastType_ != WeirLexer::NL) {
-      auto newline = std::make_unique<antlr4::CommonToken>(WeirLexer::NL, "\n");
-      newline->setLine(at.getLine());
+      auto newline = syntheticToken(at, WeirLexer::NL, "\n");
       newline->setCharPositionInLine(0);
       out_.tokens.push_back(std::move(newline));
       lastType_ = WeirLexer::NL;

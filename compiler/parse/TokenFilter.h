@@ -27,6 +27,10 @@ struct FilteredTokens {
 // column 1 inside a block, it reports the unclosed `{` and inserts the missing `}`.
 FilteredTokens lexAndFilter(antlr4::Lexer& lexer, source::FileId file, diag::DiagnosticEngine& diags);
 
+// A token of `type` made by the filter, at the position of `at` (whose source it shares).
+std::unique_ptr<antlr4::CommonToken> syntheticToken(const antlr4::Token& at, std::size_t type,
+                                                    const std::string& text);
+
 // The range a token covers (tokens may span lines: block comments).
 source::SourceRange tokenRange(const antlr4::Token& token, source::FileId file);
 
