@@ -412,7 +412,8 @@ class ModuleFormatter {
     if (e.kind != ExprKind::Pipeline) return expr(e, kTop);
     const auto& pipeline = e.as<PipelineExpr>();
     std::string oneLine = inlinePipeline(pipeline);
-    bool needsLines = pipeline.ops.size() > 1 || column + width(oneLine) > kLineWidth;
+    bool needsLines = pipeline.ops.size() > 1 || column + width(oneLine) > kLineWidth ||
+                      hasCommentInside(pipeline.range);
     if (!needsLines) {
       // A single operator may still want its own lines (derive of several columns).
       std::size_t opColumn = column + width(expr(*pipeline.input, kPostfix)) + 3;
@@ -422,7 +423,20 @@ class ModuleFormatter {
     std::string out = expr(*pipeline.input, kPostfix);
     std::size_t opIndent = static_cast<std::size_t>(indent) * 2 + 2;
     for (const PipeOpPtr& o : pipeline.ops) {
+      // Comments between operators stay between them, on their own lines.
+      while (nextComment_ < module_.comments.size() && module_.comments[nextComment_].range.begin < o->range.begin) {
+        out += "\n" + std::string(opIndent, ' ') + module_.comments[nextComment_++].text;
+      }
       out += "\n" + std::string(opIndent, ' ') + "| " + op(*o, opIndent + 2, true);
+      bool last = o.get() == pipeline.ops.back().get();
+      if (!last && nextComment_ < module_.comments.size()) {
+        const Comment& trailing = module_.comments[nextComment_];
+        if (trailing.range.begin.line == o->range.end.line && !(trailing.range.begin < o->range.end) &&
+            !multiline(trailing.text)) {
+          out += "  " + trailing.text;
+          ++nextComment_;
+        }
+      }
     }
     return out;
   }
