@@ -21,6 +21,12 @@ struct Identifier {
   SourceRange range;
 };
 
+// Whether `text` can be written as a bare identifier (`[A-Za-z_][A-Za-z0-9_]*`).
+bool isPlainIdentifier(const std::string& text);
+
+// A string value as a Weir string literal: quoted, with escapes (`\n`, `\"`, `\u0001`).
+std::string stringLiteral(const std::string& value);
+
 // `a.b.c`: a name that may be qualified by an import alias.
 struct QualifiedName {
   std::vector<Identifier> parts;

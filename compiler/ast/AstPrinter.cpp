@@ -9,33 +9,11 @@ namespace weir::ast {
 
 namespace {
 
-bool isPlainIdentifier(const std::string& text) {
-  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0]))) return false;
-  for (char c : text) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  }
-  return true;
-}
-
 std::string ident(const Identifier& id) {
   return isPlainIdentifier(id.text) ? id.text : "`" + id.text + "`";
 }
 
-std::string quote(const std::string& value) {
-  std::string out = "\"";
-  for (char c : value) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\0': out += "\\0"; break;
-      default: out += c;
-    }
-  }
-  return out + "\"";
-}
+std::string quote(const std::string& value) { return stringLiteral(value); }
 
 std::string printArgs(const std::vector<Argument>& args) {
   std::string out;

@@ -40,17 +40,12 @@ bool isReservedWord(const std::string& text) {
 }
 
 std::string name(const Identifier& id) {
-  const std::string& text = id.text;
-  bool plain = !text.empty() && !std::isdigit(static_cast<unsigned char>(text[0]));
-  for (char c : text) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-  return plain && !isReservedWord(text) ? text : "`" + text + "`";
+  return isPlainIdentifier(id.text) && !isReservedWord(id.text) ? id.text : "`" + id.text + "`";
 }
 
+// Setting names may be keywords (`model = risk`), so only odd spellings need backquotes.
 std::string settingName(const Identifier& id) {
-  // Setting names may be keywords (`model = risk`), so only odd spellings need backquotes.
-  bool plain = !id.text.empty() && !std::isdigit(static_cast<unsigned char>(id.text[0]));
-  for (char c : id.text) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-  return plain ? id.text : "`" + id.text + "`";
+  return isPlainIdentifier(id.text) ? id.text : "`" + id.text + "`";
 }
 
 std::string qualified(const QualifiedName& q) {
@@ -59,26 +54,7 @@ std::string qualified(const QualifiedName& q) {
   return out;
 }
 
-std::string quote(const std::string& value) {
-  std::string out = "\"";
-  for (char c : value) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\0': out += "\\0"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string quote(const std::string& value) { return stringLiteral(value); }
 
 // Binding strength, loosest first, matching the grammar's precedence levels.
 enum Precedence { kTop = 0, kOr = 1, kAnd = 2, kNot = 3, kCompare = 4, kAdd = 5, kMul = 6, kUnary = 7, kPostfix = 8 };
