@@ -2,6 +2,7 @@
 
 #include "parse/AstBuilder.h"
 #include "parse/TokenFilter.h"
+#include "support/Suggest.h"
 
 #include "WeirLexer.h"
 #include "WeirParser.h"
@@ -94,12 +95,11 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected, const an
         type <= static_cast<ssize_t>(WeirLexer::NULL_KW)) {
       continue;  // soft keywords, accepted as names
     }
-    if (type == WeirLexer::NL) {
-      words.push_back("a new line");
-      continue;
-    }
-    if (type == static_cast<ssize_t>(Token::EOF)) {
-      words.push_back("the end of the declaration");
+    // Inside a declaration parsed on its own, its end and a new line are the same thing.
+    if (type == WeirLexer::NL || type == static_cast<ssize_t>(Token::EOF)) {
+      if (std::find(words.begin(), words.end(), "the end of the line") == words.end()) {
+        words.push_back("the end of the line");
+      }
       continue;
     }
     std::string literal = vocabulary.getLiteralName(static_cast<std::size_t>(type));
@@ -112,6 +112,24 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected, const an
     out += words[i];
   }
   return out;
+}
+
+// A keyword the parser would have accepted, close to a word it did not (`descnd` -> `desc`).
+std::string suggestKeyword(const std::string& word, const antlr4::misc::IntervalSet& expected,
+                           const antlr4::dfa::Vocabulary& vocabulary) {
+  static const std::vector<std::pair<std::string, std::string>> synonyms = {
+      {"descending", "desc"}, {"ascending", "asc"}, {"outer", "left"}, {"from", "on"}, {"using", "on"}};
+  std::vector<std::string> keywords;
+  for (ssize_t type : expected.toList()) {
+    std::string literal = vocabulary.getLiteralName(static_cast<std::size_t>(type));
+    if (literal.size() > 2 && std::isalpha(static_cast<unsigned char>(literal[1]))) {
+      keywords.push_back(literal.substr(1, literal.size() - 2));
+    }
+  }
+  for (const auto& [from, to] : synonyms) {
+    if (word == from && std::find(keywords.begin(), keywords.end(), to) != keywords.end()) return to;
+  }
+  return support::closestMatch(word, keywords);
 }
 
 // Keeps only the first syntax error of a declaration: later ones are usually its echoes.
@@ -130,7 +148,12 @@ class FirstErrorListener : public antlr4::BaseErrorListener {
     auto* parser = static_cast<WeirParser*>(recognizer);
     source::SourceRange where = tokenRange(*offending, file_);
     std::size_t type = offending->getType();
-    Token* previous = parser->getTokenStream()->LT(-1);
+    // The token just before the offending one (the parser's position may be earlier: prediction
+    // looks ahead without consuming).
+    Token* previous = nullptr;
+    if (offending->getTokenIndex() > 0 && offending->getTokenIndex() != INVALID_INDEX) {
+      previous = parser->getTokenStream()->get(offending->getTokenIndex() - 1);
+    }
     antlr4::misc::IntervalSet expectedTokens = parser->getExpectedTokens();
     if (isOperatorKeyword(type) && previous != nullptr && endsExpression(previous->getType())) {
       diags_.report(diag::Kind::MissingPipe, where, offending->getText())
@@ -143,7 +166,9 @@ class FirstErrorListener : public antlr4::BaseErrorListener {
           .help(fmt::format("to use it as a name, write it in backquotes: `` `{}` ``", offending->getText()));
       return;
     }
-    std::string expected = describeExpected(expectedTokens, parser->getVocabulary());
+    std::string expected = previous != nullptr && previous->getType() == WeirLexer::PIPE
+                               ? "a table operator (`where`, `derive`, `select`, ...) or a transform call"
+                               : describeExpected(expectedTokens, parser->getVocabulary());
     std::string found;
     if (type == Token::EOF) {
       found = "unexpected end of the declaration";
@@ -154,6 +179,10 @@ class FirstErrorListener : public antlr4::BaseErrorListener {
     }
     auto builder = diags_.report(diag::Kind::SyntaxError, where,
                                  expected.empty() ? found : fmt::format("{}; expected {}", found, expected));
+    if (type == WeirLexer::IDENT) {
+      std::string suggestion = suggestKeyword(offending->getText(), expectedTokens, parser->getVocabulary());
+      if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
+    }
     if (type == WeirLexer::NL && previous != nullptr) {
       builder.note("a line continues when it ends with an operator, a comma or `|`, or the next starts with `|`");
     }

@@ -148,8 +148,11 @@ class Filter {
         out_.tokens.push_back(std::move(token));
         break;
       }
-      if (isDeclarationKeyword(type) && token->getCharPositionInLine() == 0 && !open_.empty() &&
-          looksLikeDeclarationStart(*token)) {
+      // A declaration keyword in column 1 starts a declaration, even after an unclosed bracket
+      // or a line that seemed to continue (`let a = b |`): the mistake is then reported where it
+      // is, not as a puzzling error in the declaration that follows.
+      if (isDeclarationKeyword(type) && token->getCharPositionInLine() == 0 && lastType_ != 0 &&
+          lastType_ != WeirLexer::NL && looksLikeDeclarationStart(*token)) {
         closeOpenBlocks(*token, fmt::format("`{}` on line {}", token->getText(), token->getLine()));
       }
       if (!trackBrackets(*token)) continue;

@@ -169,6 +169,18 @@ class Resolver {
       return;
     }
     auto builder = diags_.report(diag::Kind::UndefinedName, name.range, name.text);
+    if (inGate_) {
+      // `auc >= 0.75` in a gate: the metric belongs to a metrics declaration.
+      for (const auto& [declName, decl] : scope_->decls) {
+        if (decl->kind != DeclKind::Metrics || decl->incomplete) continue;
+        for (const Identifier& metric : decl->as<MetricsDecl>().metrics) {
+          if (metric.text == name.text) {
+            builder.help(fmt::format("a metric is named through its declaration: `{}.{}`", declName, name.text));
+            return;
+          }
+        }
+      }
+    }
     std::string suggestion = support::closestMatch(name.text, candidates(*scope_, want));
     if (suggestion.empty()) suggestion = support::closestMatch(name.text, candidates(*scope_, Want::Any));
     if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
