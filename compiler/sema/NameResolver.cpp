@@ -118,10 +118,12 @@ class Resolver {
     }
   }
 
+  // Names to suggest for a mistyped reference: declarations of the wanted kind, never the
+  // declaration being resolved (it cannot refer to itself).
   std::vector<std::string> candidates(const ModuleScope& scope, Want want) const {
     std::vector<std::string> names;
     for (const auto& [name, decl] : scope.decls) {
-      if (kindFits(decl->kind, want)) names.push_back(name);
+      if (kindFits(decl->kind, want) && decl != current_) names.push_back(name);
     }
     return names;
   }

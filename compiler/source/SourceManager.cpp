@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -38,6 +39,11 @@ const SourceFile& SourceManager::addFile(std::string path, std::string text) {
 
 std::optional<FileId> SourceManager::loadFile(const std::string& path, std::string& error) {
   if (const SourceFile* existing = findByPath(path)) return existing->id();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    error = "it is a directory";
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = std::strerror(errno);
