@@ -18,8 +18,10 @@ and warning. A FILE of `-` reads standard input.
 Options:
   --format text|json   how diagnostics are printed: GNU-style text with carets on
                        standard error (default), or a JSON array on standard output
-  --emit ast|summary   also print each file's syntax tree, or a summary of what it
-                       declares, on standard output
+  --emit ast|types|summary
+                       also print on standard output each file's syntax tree, the
+                       inferred schema of each table it declares, or a summary
+                       of what it declares
   --no-ranges          with --emit ast: leave out the source ranges
   -h, --help           show this help
 
@@ -54,6 +56,7 @@ CheckedProgram checkProgram(source::FileId root, source::SourceManager& sources,
   CheckedProgram checked;
   checked.program = sema::loadProgram(root, sources, diags, options);
   checked.names = sema::resolveNames(checked.program, diags);
+  checked.types = sema::checkTypes(checked.program, checked.names, diags);
   return checked;
 }
 
@@ -88,8 +91,8 @@ int runCheck(const std::vector<std::string>& args, Streams streams) {
       }
       json = *value == "json";
     } else if (auto emitValue = optionValue(args, i, "--emit")) {
-      if (*emitValue != "ast" && *emitValue != "summary") {
-        streams.err << fmt::format("weir check: unknown --emit `{}` (use `ast` or `summary`)\n", *emitValue);
+      if (*emitValue != "ast" && *emitValue != "summary" && *emitValue != "types") {
+        streams.err << fmt::format("weir check: unknown --emit `{}` (use `ast`, `types` or `summary`)\n", *emitValue);
         return kExitUsage;
       }
       emit = *emitValue;
@@ -120,6 +123,7 @@ int runCheck(const std::vector<std::string>& args, Streams streams) {
     const ast::Module& module = *checked.program.root->ast;
     if (emit == "ast") streams.out << ast::printModule(module, {ranges});
     if (emit == "summary") streams.out << summarizeModule(module);
+    if (emit == "types") streams.out << sema::printTypes(checked.program, checked.types);
   }
   printDiagnostics(diags, sources, json, streams);
   if (ioError) return kExitUsage;

@@ -3,6 +3,7 @@
 #include "driver/Driver.h"
 #include "sema/ModuleLoader.h"
 #include "sema/NameResolver.h"
+#include "sema/TypeChecker.h"
 #include "source/SourceManager.h"
 
 #include <optional>
@@ -19,9 +20,10 @@ std::optional<source::FileId> readInput(const std::string& path, source::SourceM
 struct CheckedProgram {
   sema::Program program;
   sema::ResolvedNames names;
+  sema::TypedProgram types;
 };
 
-// Runs the front end (parse with imports, then names) on a file already read.
+// Runs the front end (parse with imports, names, types) on a file already read.
 CheckedProgram checkProgram(source::FileId root, source::SourceManager& sources,
                             diag::DiagnosticEngine& diags);
 

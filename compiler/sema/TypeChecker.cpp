@@ -1,0 +1,1238 @@
+#include "sema/TypeChecker.h"
+
+#include "sema/Builtins.h"
+#include "support/Suggest.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+namespace weir::sema {
+
+using namespace weir::ast;
+using source::SourceRange;
+
+namespace {
+
+// Values a transform, rule or fn body sees for its parameters at one use.
+struct Bindings {
+  std::map<std::string, TableType> tables;     // `t: table` -> the table passed
+  std::map<std::string, std::string> columns;  // `c: column` -> the name of the column passed
+  std::map<std::string, Type> values;          // scalar parameters
+};
+
+// Where a row expression is typed: the columns in scope and the parameters of the body.
+struct RowContext {
+  const TableType* table = nullptr;
+  const Bindings* bindings = nullptr;
+  const LoadedModule* module = nullptr;
+  const TableType* ruleTable = nullptr;  // in an `expect` block: passed implicitly to rules
+};
+
+// A transform, rule or fn being checked for one call: errors inside point at the call.
+struct Instantiation {
+  SourceRange call;
+  std::string name;
+  SourceRange definition;
+};
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+bool isAggregate(const std::string& name) {
+  static const std::set<std::string> aggregates = {"count", "count_distinct", "sum", "mean", "std",
+                                                   "var", "median", "quantile", "first", "last",
+                                                   "all", "any", "fraction"};
+  return aggregates.count(name) > 0;
+}
+
+class Checker {
+ public:
+  Checker(const Program& program, const ResolvedNames& names, diag::DiagnosticEngine& diags)
+      : program_(program), names_(names), diags_(diags) {}
+
+  TypedProgram run() {
+    for (const auto& module : program_.modules) {
+      for (const DeclPtr& decl : module->ast->decls) moduleOf_[decl.get()] = module.get();
+    }
+    for (const auto& module : program_.modules) {
+      for (const DeclPtr& decl : module->ast->decls) checkDecl(*decl, *module);
+    }
+    return std::move(typed_);
+  }
+
+ private:
+  // ---- Diagnostics ----
+
+  template <typename... Args>
+  diag::DiagnosticBuilder report(diag::Kind kind, SourceRange range, const Args&... args) {
+    if (stack_.empty()) return diags_.report(kind, range, args...);
+    auto builder = diags_.report(kind, stack_.front().call, args...);
+    for (std::size_t i = stack_.size(); i-- > 0;) {
+      const Instantiation& inst = stack_[i];
+      builder.label(i + 1 == stack_.size() ? range : stack_[i + 1].call,
+                    fmt::format("in `{}`, used here", inst.name));
+    }
+    builder.label(stack_.back().definition, fmt::format("`{}` is defined here", stack_.back().name));
+    return builder;
+  }
+
+  // ---- Declarations by reference ----
+
+  const Decl* findDecl(const LoadedModule& module, const std::string& name) const {
+    auto scope = names_.scopes.find(&module);
+    if (scope == names_.scopes.end()) return nullptr;
+    auto it = scope->second.decls.find(name);
+    return it == scope->second.decls.end() ? nullptr : it->second;
+  }
+
+  const Decl* findQualified(const LoadedModule& module, const std::string& alias, const std::string& member) const {
+    auto scope = names_.scopes.find(&module);
+    if (scope == names_.scopes.end()) return nullptr;
+    auto import = scope->second.imports.find(alias);
+    if (import == scope->second.imports.end()) return nullptr;
+    auto target = module.imports.find(import->second);
+    if (target == module.imports.end()) return nullptr;
+    return findDecl(*target->second, member);
+  }
+
+  const Decl* findDecl(const LoadedModule& module, const Expr& ref) const {
+    if (ref.kind == ExprKind::Name) return findDecl(module, ref.as<NameExpr>().name.text);
+    if (ref.kind == ExprKind::Member) {
+      const auto& member = ref.as<MemberExpr>();
+      if (member.object->kind == ExprKind::Name) {
+        return findQualified(module, member.object->as<NameExpr>().name.text, member.member.text);
+      }
+    }
+    return nullptr;
+  }
+
+  const Decl* findDecl(const LoadedModule& module, const QualifiedName& name) const {
+    if (name.parts.size() == 1) return findDecl(module, name.parts[0].text);
+    if (name.parts.size() == 2) return findQualified(module, name.parts[0].text, name.parts[1].text);
+    return nullptr;
+  }
+
+  // ---- Schemas ----
+
+  Type typeOf(const TypeRef& ref) {
+    static const std::map<std::string, ScalarKind> scalars = {
+        {"int", ScalarKind::Int},       {"float", ScalarKind::Float}, {"bool", ScalarKind::Bool},
+        {"string", ScalarKind::String}, {"date", ScalarKind::Date},   {"timestamp", ScalarKind::Timestamp}};
+    const std::string& name = ref.name.text;
+    if (auto it = scalars.find(name); it != scalars.end()) return Type::of(it->second, ref.nullable);
+    if (name == "category") {
+      std::vector<std::string> levels;
+      for (const ExprPtr& arg : ref.args) {
+        if (arg->kind != ExprKind::String) {
+          report(diag::Kind::InvalidLiteral, arg->range, "this", "category level (levels are strings: `category[\"a\", \"b\"]`)");
+          return Type::error();
+        }
+        levels.push_back(arg->as<StringLiteral>().value);
+      }
+      return Type::category(std::move(levels), ref.nullable);
+    }
+    auto builder = report(diag::Kind::UnknownType, ref.name.range, name);
+    std::vector<std::string> known = {"int", "float", "bool", "string", "date", "timestamp", "category"};
+    std::string suggestion = support::closestMatch(name, known);
+    if (name == "integer" || name == "long") suggestion = "int";
+    if (name == "double" || name == "number" || name == "real") suggestion = "float";
+    if (name == "boolean") suggestion = "bool";
+    if (name == "str" || name == "text") suggestion = "string";
+    if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
+    return Type::error();
+  }
+
+  const TableType& schemaTable(const SchemaDecl& schema) {
+    auto it = schemas_.find(&schema);
+    if (it != schemas_.end()) return it->second;
+    TableType table;
+    std::set<std::string> seen;
+    for (const ColumnDef& column : schema.columns) {
+      ColumnType c{column.name.text, typeOf(column.type)};
+      for (const Tag& tag : column.tags) {
+        c.key = c.key || tag.name.text == "key";
+        c.pii = c.pii || tag.name.text == "pii";
+        c.sensitive = c.sensitive || tag.name.text == "sensitive";
+      }
+      if (!seen.insert(c.name).second) {
+        report(diag::Kind::DuplicateColumn, column.name.range, c.name);
+        continue;
+      }
+      table.columns.push_back(std::move(c));
+    }
+    return schemas_.emplace(&schema, std::move(table)).first->second;
+  }
+
+  TableType schemaByName(const LoadedModule& module, const QualifiedName& name) {
+    const Decl* decl = findDecl(module, name);
+    if (decl == nullptr || decl->kind != DeclKind::Schema || decl->incomplete) return errorTable();
+    return schemaTable(decl->as<SchemaDecl>());
+  }
+
+  static TableType errorTable() {
+    TableType t;
+    t.error = true;
+    return t;
+  }
+
+  // ---- Tables produced by declarations ----
+
+  // The schema of the table a declaration names (`which` picks among `let a, b = ...`).
+  TableType tableOfDecl(const Decl& decl, const std::string& name) {
+    if (decl.incomplete) return errorTable();
+    std::size_t which = 0;
+    if (decl.kind == DeclKind::Let) {
+      const auto& names = decl.as<LetDecl>().names;
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i].text == name) which = i;
+      }
+    }
+    auto it = typed_.tables.find(&decl);
+    if (it == typed_.tables.end()) {
+      if (inProgress_.count(&decl)) return errorTable();  // a cycle, reported by the name phase
+      inProgress_.insert(&decl);
+      computeTables(decl, *moduleOf_.at(&decl));
+      inProgress_.erase(&decl);
+      it = typed_.tables.find(&decl);
+      if (it == typed_.tables.end()) return errorTable();
+    }
+    return which < it->second.size() ? it->second[which] : errorTable();
+  }
+
+  void computeTables(const Decl& decl, const LoadedModule& module) {
+    switch (decl.kind) {
+      case DeclKind::Source:
+        typed_.tables[&decl] = {schemaByName(module, decl.as<SourceDecl>().schema)};
+        break;
+      case DeclKind::Step:
+        typed_.tables[&decl] = {schemaByName(module, decl.as<StepDecl>().schema)};
+        break;
+      case DeclKind::Let: {
+        const auto& let = decl.as<LetDecl>();
+        std::size_t outputs = 1;
+        TableType table;
+        if (let.value->kind == ExprKind::Call && calleeName(let.value->as<CallExpr>()) == "split") {
+          const auto& call = let.value->as<CallExpr>();
+          table = typeSplit(call, module, nullptr, outputs);
+          if (outputs != let.names.size() && !table.error) {
+            report(diag::Kind::SplitCount, let.value->range, plural(outputs - 1, "fraction", "fractions"),
+                   plural(outputs, "table", "tables"), plural(let.names.size(), "name is", "names are"));
+          }
+        } else {
+          table = typeTable(*let.value, module, nullptr);
+          if (let.names.size() > 1) {
+            report(diag::Kind::SplitCount, let.value->range, "no fractions", "1 table",
+                   plural(let.names.size(), "name is", "names are"))
+                .help("several names take the tables of `split(t, 0.8, ...)`");
+          }
+        }
+        typed_.tables[&decl] = std::vector<TableType>(let.names.size(), table);
+        break;
+      }
+      case DeclKind::Sink:
+        typed_.tables[&decl] = {typeTable(*decl.as<SinkDecl>().table, module, nullptr)};
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---- Table expressions ----
+
+  static std::string calleeName(const CallExpr& call) {
+    if (call.callee->kind == ExprKind::Name) return call.callee->as<NameExpr>().name.text;
+    return {};
+  }
+
+  TableType typeSplit(const CallExpr& call, const LoadedModule& module, const Bindings* bindings, std::size_t& outputs) {
+    std::size_t fractions = 0;
+    TableType table = errorTable();
+    bool first = true;
+    RowContext none{nullptr, bindings, &module};
+    for (const Argument& arg : call.args) {
+      if (arg.name) {
+        if (arg.name->text == "stratify") continue;  // a column of the table, checked below
+        Type t = typeExpr(*arg.value, none);
+        if (arg.name->text == "seed" && !t.isError() && t.kind != ScalarKind::Int) {
+          report(diag::Kind::ArgumentType, arg.value->range, "`seed`", "split", "an `int`", t.str());
+        }
+        continue;
+      }
+      if (first) {
+        table = typeTable(*arg.value, module, bindings);
+        first = false;
+        continue;
+      }
+      ++fractions;
+      Type t = typeExpr(*arg.value, none);
+      if (!t.isError() && !t.isNumeric()) {
+        report(diag::Kind::ArgumentType, arg.value->range, fractions + 1, "split", "a fraction between 0 and 1", t.str());
+      } else if (arg.value->kind == ExprKind::Float) {
+        double f = arg.value->as<FloatLiteral>().value;
+        if (f <= 0 || f >= 1) {
+          report(diag::Kind::InvalidLiteral, arg.value->range, arg.value->as<FloatLiteral>().spelling,
+                 "fraction (it must lie strictly between 0 and 1)");
+        }
+      }
+    }
+    for (const Argument& arg : call.args) {
+      if (arg.name && arg.name->text == "stratify") columnName(*arg.value, table, bindings);
+    }
+    outputs = fractions + 1;
+    return table;
+  }
+
+  // A column named by a plain name (`stratify = defaulted`); empty when it is not one.
+  std::string columnName(const Expr& expr, const TableType& table, const Bindings* bindings) {
+    if (expr.kind != ExprKind::Name) {
+      report(diag::Kind::InvalidLiteral, expr.range, "this", "column name");
+      return {};
+    }
+    return requireColumn(expr.as<NameExpr>().name, table, bindings);
+  }
+
+  // Resolves a column name (through column parameters), reporting an unknown one.
+  std::string requireColumn(const Identifier& id, const TableType& table, const Bindings* bindings) {
+    std::string name = id.text;
+    if (bindings != nullptr) {
+      if (auto it = bindings->columns.find(name); it != bindings->columns.end()) name = it->second;
+    }
+    if (table.error || table.find(name) != nullptr) return name;
+    auto builder = report(diag::Kind::UnknownColumn, id.range, name);
+    std::string suggestion = support::closestMatch(name, table.names());
+    if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
+    else builder.note(fmt::format("the columns here are {}", listColumns(table)));
+    return {};
+  }
+
+  static std::string listColumns(const TableType& table) {
+    std::string out;
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+      if (i > 0) out += i + 1 == table.columns.size() ? " and " : ", ";
+      out += "`" + table.columns[i].name + "`";
+      if (i >= 11 && table.columns.size() > 13) {
+        out += fmt::format(" and {} more", table.columns.size() - i - 1);
+        break;
+      }
+    }
+    return out.empty() ? "none" : out;
+  }
+
+  TableType typeTable(const Expr& expr, const LoadedModule& module, const Bindings* bindings) {
+    switch (expr.kind) {
+      case ExprKind::Name: {
+        const std::string& name = expr.as<NameExpr>().name.text;
+        if (bindings != nullptr) {
+          if (auto it = bindings->tables.find(name); it != bindings->tables.end()) return it->second;
+        }
+        const Decl* decl = findDecl(module, name);
+        return decl != nullptr ? tableOfDecl(*decl, name) : errorTable();
+      }
+      case ExprKind::Member: {
+        const Decl* decl = findDecl(module, expr);
+        return decl != nullptr ? tableOfDecl(*decl, expr.as<MemberExpr>().member.text) : errorTable();
+      }
+      case ExprKind::Pipeline: {
+        const auto& pipeline = expr.as<PipelineExpr>();
+        TableType table = typeTable(*pipeline.input, module, bindings);
+        for (const PipeOpPtr& op : pipeline.ops) table = applyOp(*op, std::move(table), module, bindings);
+        return table;
+      }
+      case ExprKind::Call: {
+        const auto& call = expr.as<CallExpr>();
+        if (calleeName(call) == "split") {
+          std::size_t outputs = 0;
+          return typeSplit(call, module, bindings, outputs);
+        }
+        const Decl* decl = findDecl(module, *call.callee);
+        if (decl != nullptr && decl->kind == DeclKind::Transform) {
+          return instantiateTransform(decl->as<TransformDecl>(), nullptr, call.args, expr.range, module, bindings);
+        }
+        return errorTable();
+      }
+      default:
+        return errorTable();
+    }
+  }
+
+  TableType instantiateTransform(const TransformDecl& transform, const TableType* piped, const std::vector<Argument>& args,
+                                 SourceRange callRange, const LoadedModule& module, const Bindings* outer) {
+    if (transform.incomplete) return errorTable();
+    Bindings bindings;
+    std::size_t firstParam = piped != nullptr ? 1 : 0;
+    if (piped != nullptr) {
+      if (transform.params.empty() || transform.params[0].type.name.text != "table") {
+        report(diag::Kind::NotATableArgument, callRange, transform.params.empty() ? "(none)" : transform.params[0].name.text,
+               transform.name.text)
+            .note("a transform used after `|` takes the piped table as its first parameter");
+        return errorTable();
+      }
+      bindings.tables[transform.params[0].name.text] = *piped;
+    }
+    if (!bindParams(transform.name.text, transform.params, firstParam, args, callRange, module, outer, bindings,
+                    piped != nullptr ? piped : nullptr)) {
+      return errorTable();
+    }
+    if (stack_.size() > 16) return errorTable();  // runaway recursion is a cycle, reported earlier
+    stack_.push_back({callRange, transform.name.text, transform.name.range});
+    TableType result = typeTable(*transform.body, *moduleOf_.at(&transform), &bindings);
+    stack_.pop_back();
+    return result;
+  }
+
+  // Binds call arguments to parameters. `rowTable` is the table column arguments name columns of.
+  bool bindParams(const std::string& callee, const std::vector<Param>& params, std::size_t firstParam,
+                  const std::vector<Argument>& args, SourceRange callRange, const LoadedModule& module,
+                  const Bindings* outer, Bindings& bindings, const TableType* rowTable) {
+    std::size_t expected = params.size() - std::min(firstParam, params.size());
+    if (args.size() != expected) {
+      report(diag::Kind::WrongArity, callRange, callee, plural(expected, "argument", "arguments"),
+             plural(args.size(), "was", "were"));
+      return false;
+    }
+    bool ok = true;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const Param& param = params[firstParam + i];
+      const Expr& value = *args[i].value;
+      const std::string& kind = param.type.name.text;
+      if (kind == "table") {
+        bindings.tables[param.name.text] = typeTable(value, module, outer);
+        // Column arguments after a table argument name columns of that table.
+        if (rowTable == nullptr) rowTable = &bindings.tables[param.name.text];
+      } else if (kind == "column") {
+        if (value.kind != ExprKind::Name) {
+          report(diag::Kind::ColumnArgument, value.range, param.name.text, callee);
+          ok = false;
+          continue;
+        }
+        const TableType empty = errorTable();
+        std::string column = requireColumn(value.as<NameExpr>().name, rowTable != nullptr ? *rowTable : empty, outer);
+        if (column.empty()) ok = false;
+        bindings.columns[param.name.text] = column;
+      } else if (kind == "list") {
+        RowContext ctx{rowTable, outer, &module};
+        typeExpr(value, ctx);
+        bindings.values[param.name.text] = Type::of(ScalarKind::List);
+      } else {
+        RowContext ctx{rowTable, outer, &module};
+        Type argType = typeExpr(value, ctx);
+        Type paramType = typeOf(param.type);
+        checkArgument(argType, paramType, param, callee, value.range);
+        bindings.values[param.name.text] = paramType;
+      }
+    }
+    return ok;
+  }
+
+  void checkArgument(const Type& arg, const Type& param, const Param& decl, const std::string& callee, SourceRange at) {
+    if (isAssignable(arg, param)) return;
+    if (arg.nullable && isAssignable(arg.withNullable(false), param)) {
+      report(diag::Kind::NullableArgument, at, decl.name.text, callee, param.str())
+          .help(fmt::format("give a value for nulls: `coalesce(..., {})`", defaultFor(param)));
+      return;
+    }
+    report(diag::Kind::ArgumentType, at, fmt::format("`{}`", decl.name.text), callee, fmt::format("`{}`", param.str()), arg.str());
+  }
+
+  static std::string defaultFor(const Type& t) {
+    switch (t.kind) {
+      case ScalarKind::Int: return "0";
+      case ScalarKind::Float: return "0.0";
+      case ScalarKind::Bool: return "false";
+      case ScalarKind::String: return "\"\"";
+      default: return "...";
+    }
+  }
+
+  // ---- Operators ----
+
+  TableType applyOp(const PipeOp& op, TableType table, const LoadedModule& module, const Bindings* bindings) {
+    RowContext ctx{&table, bindings, &module};
+    switch (op.kind) {
+      case OpKind::Where: {
+        const Expr& condition = *op.as<WhereOp>().condition;
+        Type t = typeExpr(condition, ctx);
+        requireBool(t, "a `where` condition", condition.range);
+        narrowNonNull(condition, table, bindings);
+        return table;
+      }
+      case OpKind::Derive: {
+        for (const Assignment& a : op.as<AssignOp>().assignments) {
+          RowContext current{&table, bindings, &module};
+          Type t = typeExpr(*a.value, current);
+          std::string name = targetName(a.target, bindings);
+          if (ColumnType* existing = table.find(name)) {
+            existing->type = t;
+          } else {
+            table.columns.push_back({name, t});
+          }
+        }
+        return table;
+      }
+      case OpKind::Fill: {
+        for (const Assignment& a : op.as<AssignOp>().assignments) {
+          std::string name = requireColumn(a.target, table, bindings);
+          RowContext current{&table, bindings, &module};
+          Type t = typeExpr(*a.value, current);
+          ColumnType* column = table.find(name);
+          if (column == nullptr) continue;
+          if (!isAssignable(t, column->type.withNullable(true))) {
+            report(diag::Kind::ValueDoesNotFit, a.value->range, "the value for", name, t.str(), column->type.str());
+            continue;
+          }
+          if (!t.isError()) column->type = column->type.withNullable(t.nullable);
+        }
+        return table;
+      }
+      case OpKind::Select: {
+        TableType out;
+        out.error = table.error;
+        for (const Identifier& id : op.as<ColumnsOp>().columns) {
+          std::string name = requireColumn(id, table, bindings);
+          if (name.empty()) continue;
+          if (out.find(name) != nullptr) {
+            report(diag::Kind::DuplicateColumn, id.range, name);
+            continue;
+          }
+          if (const ColumnType* column = table.find(name)) out.columns.push_back(*column);
+        }
+        return out;
+      }
+      case OpKind::Drop: {
+        for (const Identifier& id : op.as<ColumnsOp>().columns) {
+          std::string name = requireColumn(id, table, bindings);
+          auto& columns = table.columns;
+          columns.erase(std::remove_if(columns.begin(), columns.end(), [&](const ColumnType& c) { return c.name == name; }),
+                        columns.end());
+        }
+        return table;
+      }
+      case OpKind::Distinct:
+      case OpKind::Sort: {
+        if (op.kind == OpKind::Distinct) {
+          for (const Identifier& id : op.as<ColumnsOp>().columns) requireColumn(id, table, bindings);
+        } else {
+          for (const SortKey& key : op.as<SortOp>().keys) requireColumn(key.column, table, bindings);
+        }
+        return table;
+      }
+      case OpKind::Rename: {
+        for (const RenamePair& pair : op.as<RenameOp>().pairs) {
+          std::string from = requireColumn(pair.oldName, table, bindings);
+          std::string to = targetName(pair.newName, bindings);
+          ColumnType* column = table.find(from);
+          if (column == nullptr) continue;
+          if (to != from && table.find(to) != nullptr) {
+            report(diag::Kind::DuplicateColumn, pair.newName.range, to).help("drop or rename the existing column first");
+            continue;
+          }
+          column->name = to;
+        }
+        return table;
+      }
+      case OpKind::Join: return applyJoin(op.as<JoinOp>(), std::move(table), module, bindings);
+      case OpKind::Group: {
+        const auto& group = op.as<GroupOp>();
+        TableType out;
+        out.error = table.error;
+        for (const Identifier& key : group.keys) {
+          std::string name = requireColumn(key, table, bindings);
+          if (const ColumnType* column = table.find(name)) out.columns.push_back(*column);
+        }
+        for (const Assignment& a : group.aggregates) {
+          Type t = typeExpr(*a.value, ctx);
+          if (!t.isError() && !usesAggregate(*a.value, ctx)) {
+            report(diag::Kind::NotAnAggregate, a.value->range, a.target.text);
+          }
+          std::string name = targetName(a.target, bindings);
+          if (out.find(name) != nullptr) {
+            report(diag::Kind::DuplicateColumn, a.target.range, name);
+            continue;
+          }
+          out.columns.push_back({name, t});
+        }
+        return out;
+      }
+      case OpKind::Take: {
+        const Expr& count = *op.as<TakeOp>().count;
+        Type t = typeExpr(count, ctx);
+        if (!t.isError() && (t.kind != ScalarKind::Int || t.nullable)) {
+          report(diag::Kind::ArgumentType, count.range, 1, "take", "an `int`", t.str());
+        } else if (count.kind == ExprKind::Int && count.as<IntLiteral>().value < 0) {
+          report(diag::Kind::InvalidLiteral, count.range, count.as<IntLiteral>().spelling, "row count (it must not be negative)");
+        }
+        return table;
+      }
+      case OpKind::Sample: {
+        const auto& sample = op.as<SampleOp>();
+        Type t = typeExpr(*sample.fraction, ctx);
+        if (!t.isError() && !t.isNumeric()) {
+          report(diag::Kind::ArgumentType, sample.fraction->range, 1, "sample", "a fraction between 0 and 1", t.str());
+        }
+        for (const Argument& option : sample.options) {
+          Type o = typeExpr(*option.value, ctx);
+          if (option.name->text != "seed") {
+            report(diag::Kind::ArgumentType, option.range, fmt::format("`{}`", option.name->text), "sample",
+                   "`seed`, the only option", o.str());
+          } else if (!o.isError() && o.kind != ScalarKind::Int) {
+            report(diag::Kind::ArgumentType, option.value->range, "`seed`", "sample", "an `int`", o.str());
+          }
+        }
+        return table;
+      }
+      case OpKind::Union: {
+        const auto& u = op.as<UnionOp>();
+        TableType other = typeTable(*u.table, module, bindings);
+        if (table.error || other.error) {
+          table.error = true;
+          return table;
+        }
+        std::string problem;
+        if (table.columns.size() != other.columns.size()) {
+          problem = fmt::format("this side has {}, the other {}", plural(table.columns.size(), "column", "columns"),
+                                plural(other.columns.size(), "column", "columns"));
+        }
+        for (std::size_t i = 0; problem.empty() && i < table.columns.size(); ++i) {
+          ColumnType& mine = table.columns[i];
+          const ColumnType* theirs = other.find(mine.name);
+          if (theirs == nullptr) {
+            problem = fmt::format("`{}` is missing from the other table", mine.name);
+            break;
+          }
+          Type common = commonType(mine.type, theirs->type);
+          if (common.isError() && !mine.type.isError() && !theirs->type.isError()) {
+            problem = fmt::format("`{}` is `{}` here but `{}` there", mine.name, mine.type.str(), theirs->type.str());
+            break;
+          }
+          mine.type = common;
+        }
+        if (!problem.empty()) report(diag::Kind::UnionMismatch, u.table->range, problem);
+        return table;
+      }
+      case OpKind::Predict: {
+        const auto& predict = op.as<PredictOp>();
+        std::string name = targetName(predict.column, bindings);
+        if (table.find(name) != nullptr) {
+          report(diag::Kind::DuplicateColumn, predict.column.range, name);
+          return table;
+        }
+        table.columns.push_back({name, Type::of(ScalarKind::Float)});
+        return table;
+      }
+      case OpKind::TransformCall: {
+        const auto& call = op.as<TransformCallOp>();
+        const Decl* decl = findDecl(module, call.callee);
+        if (decl == nullptr || decl->kind != DeclKind::Transform) return errorTable();
+        return instantiateTransform(decl->as<TransformDecl>(), &table, call.args, op.range, module, bindings);
+      }
+    }
+    return table;
+  }
+
+  TableType applyJoin(const JoinOp& join, TableType left, const LoadedModule& module, const Bindings* bindings) {
+    TableType right = typeTable(*join.table, module, bindings);
+    if (left.error || right.error) {
+      left.error = true;
+      return left;
+    }
+    std::set<std::string> rightKeys;
+    for (const JoinKey& key : join.keys) {
+      std::string l = requireColumn(key.left, left, bindings);
+      std::string r = requireColumn(key.right ? *key.right : key.left, right, bindings);
+      const ColumnType* lc = left.find(l);
+      const ColumnType* rc = right.find(r);
+      if (lc == nullptr || rc == nullptr) continue;
+      if (commonType(lc->type, rc->type).isError() && !lc->type.isError() && !rc->type.isError()) {
+        report(diag::Kind::JoinKeyTypes, key.range, l, lc->type.str(), rc->type.str());
+      }
+      if (l == r) rightKeys.insert(r);
+    }
+    for (const ColumnType& column : right.columns) {
+      if (rightKeys.count(column.name)) continue;  // the key appears once, from the left
+      if (left.find(column.name) != nullptr) {
+        report(diag::Kind::JoinColumnClash, join.table->range, column.name)
+            .help(fmt::format("rename it on one side first, e.g. `(... | rename {0}_right = {0})`", column.name));
+        continue;
+      }
+      ColumnType added = column;
+      if (join.joinKind == JoinKind::Left) added.type = added.type.withNullable(true);
+      left.columns.push_back(std::move(added));
+    }
+    return left;
+  }
+
+  // A row whose condition is null is dropped, so after `where` a column is no longer nullable
+  // when a conjunct is null for a null value of it: `c is not null`, or a comparison with `c`
+  // itself as an operand (`c > 0`, `c between 1 and 9`, `c in [...]`).
+  void narrowNonNull(const Expr& condition, TableType& table, const Bindings* bindings) {
+    auto narrow = [&](const Expr& operand) {
+      if (operand.kind != ExprKind::Name) return;
+      std::string name = targetName(operand.as<NameExpr>().name, bindings);
+      if (ColumnType* column = table.find(name)) column->type = column->type.withNullable(false);
+    };
+    switch (condition.kind) {
+      case ExprKind::Binary: {
+        const auto& b = condition.as<BinaryExpr>();
+        if (b.op == BinaryOp::And) {
+          narrowNonNull(*b.lhs, table, bindings);
+          narrowNonNull(*b.rhs, table, bindings);
+        } else if (b.op != BinaryOp::Or && precedenceIsComparison(b.op)) {
+          narrow(*b.lhs);
+          narrow(*b.rhs);
+        }
+        return;
+      }
+      case ExprKind::IsNull:
+        if (condition.as<IsNullExpr>().negated) narrow(*condition.as<IsNullExpr>().value);
+        return;
+      case ExprKind::Between: narrow(*condition.as<BetweenExpr>().value); return;
+      case ExprKind::In: narrow(*condition.as<InExpr>().value); return;
+      default: return;
+    }
+  }
+
+  static bool precedenceIsComparison(BinaryOp op) {
+    return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le ||
+           op == BinaryOp::Gt || op == BinaryOp::Ge;
+  }
+
+  static std::string targetName(const Identifier& id, const Bindings* bindings) {
+    if (bindings != nullptr) {
+      if (auto it = bindings->columns.find(id.text); it != bindings->columns.end()) return it->second;
+    }
+    return id.text;
+  }
+
+  // Whether every column reference of `expr` is inside an aggregate (so it has one value per group).
+  bool usesAggregate(const Expr& expr, const RowContext& ctx) const {
+    switch (expr.kind) {
+      case ExprKind::Call: {
+        const auto& call = expr.as<CallExpr>();
+        std::string name = calleeName(call);
+        if (isAggregate(name) || ((name == "min" || name == "max") && call.args.size() == 1)) return true;
+        for (const Argument& arg : call.args) {
+          if (!usesAggregate(*arg.value, ctx)) return false;
+        }
+        return true;
+      }
+      case ExprKind::Name: {
+        const std::string& name = expr.as<NameExpr>().name.text;
+        return ctx.bindings != nullptr && ctx.bindings->values.count(name) > 0;
+      }
+      case ExprKind::Binary:
+        return usesAggregate(*expr.as<BinaryExpr>().lhs, ctx) && usesAggregate(*expr.as<BinaryExpr>().rhs, ctx);
+      case ExprKind::Unary: return usesAggregate(*expr.as<UnaryExpr>().operand, ctx);
+      default: return true;  // literals and the rest
+    }
+  }
+
+  void requireBool(const Type& t, const char* what, SourceRange at) {
+    if (t.isError() || t.kind == ScalarKind::Bool) return;
+    report(diag::Kind::ConditionNotBool, at, what, t.str());
+  }
+
+  // ---- Expressions ----
+
+  Type typeName(const Identifier& id, const RowContext& ctx) {
+    if (ctx.bindings != nullptr) {
+      if (auto it = ctx.bindings->values.find(id.text); it != ctx.bindings->values.end()) return it->second;
+    }
+    if (ctx.table == nullptr) {
+      report(diag::Kind::UnknownColumn, id.range, id.text).note("there is no table here, only parameters");
+      return Type::error();
+    }
+    std::string name = requireColumn(id, *ctx.table, ctx.bindings);
+    const ColumnType* column = name.empty() ? nullptr : ctx.table->find(name);
+    return column != nullptr ? column->type : Type::error();
+  }
+
+  Type typeExpr(const Expr& expr, const RowContext& ctx) {
+    switch (expr.kind) {
+      case ExprKind::Int: return Type::of(ScalarKind::Int);
+      case ExprKind::Float: return Type::of(ScalarKind::Float);
+      case ExprKind::String: return Type::of(ScalarKind::String);
+      case ExprKind::Bool: return Type::of(ScalarKind::Bool);
+      case ExprKind::Null: return Type::of(ScalarKind::Null, true);
+      case ExprKind::Duration: return Type::of(ScalarKind::Duration);
+      case ExprKind::Error: return Type::error();
+      case ExprKind::Name: return typeName(expr.as<NameExpr>().name, ctx);
+      case ExprKind::Member: return Type::error();  // metrics and qualified values: later phases
+      case ExprKind::Unary: {
+        const auto& u = expr.as<UnaryExpr>();
+        Type t = typeExpr(*u.operand, ctx);
+        if (t.isError()) return t;
+        if (u.op == UnaryOp::Not) {
+          if (t.kind != ScalarKind::Bool) report(diag::Kind::UnaryOperandType, expr.range, "not", t.str());
+          return Type::of(ScalarKind::Bool, t.nullable);
+        }
+        if (!t.isNumeric()) {
+          report(diag::Kind::UnaryOperandType, expr.range, "-", t.str());
+          return Type::error();
+        }
+        return t;
+      }
+      case ExprKind::Binary: return typeBinary(expr.as<BinaryExpr>(), ctx);
+      case ExprKind::In: {
+        const auto& in = expr.as<InExpr>();
+        Type value = typeExpr(*in.value, ctx);
+        for (const ExprPtr& item : in.set) {
+          Type t = typeExpr(*item, ctx);
+          checkComparable(value, t, *in.value, *item, expr.range, "in");
+        }
+        if (in.setName) typeExpr(*in.setName, ctx);
+        return Type::of(ScalarKind::Bool, value.nullable);
+      }
+      case ExprKind::Between: {
+        const auto& b = expr.as<BetweenExpr>();
+        Type value = typeExpr(*b.value, ctx);
+        Type low = typeExpr(*b.low, ctx);
+        Type high = typeExpr(*b.high, ctx);
+        checkOrdered(value, low, expr.range, "between");
+        checkOrdered(value, high, expr.range, "between");
+        return Type::of(ScalarKind::Bool, value.nullable || low.nullable || high.nullable);
+      }
+      case ExprKind::IsNull:
+        typeExpr(*expr.as<IsNullExpr>().value, ctx);
+        return Type::of(ScalarKind::Bool);
+      case ExprKind::If: {
+        const auto& i = expr.as<IfExpr>();
+        Type c = typeExpr(*i.condition, ctx);
+        requireBool(c, "an `if` condition", i.condition->range);
+        return branches("if", typeExpr(*i.thenValue, ctx), typeExpr(*i.elseValue, ctx), expr.range);
+      }
+      case ExprKind::Case: {
+        const auto& c = expr.as<CaseExpr>();
+        Type result = Type::of(ScalarKind::Null, true);
+        bool first = true;
+        for (const auto& when : c.whens) {
+          requireBool(typeExpr(*when.condition, ctx), "a `when` condition", when.condition->range);
+          Type v = typeExpr(*when.value, ctx);
+          result = first ? v : branches("case", result, v, when.value->range);
+          first = false;
+        }
+        if (c.elseValue) return branches("case", result, typeExpr(*c.elseValue, ctx), c.elseValue->range);
+        return result.withNullable(true);  // no `else`: rows matching no `when` are null
+      }
+      case ExprKind::List: {
+        Type element = Type::of(ScalarKind::Null, true);
+        bool first = true;
+        for (const ExprPtr& item : expr.as<ListExpr>().items) {
+          Type t = typeExpr(*item, ctx);
+          element = first ? t : commonType(element, t);
+          first = false;
+        }
+        Type list = Type::of(ScalarKind::List);
+        list.element = element.kind;
+        return list;
+      }
+      case ExprKind::AllExcept: return Type::of(ScalarKind::List);
+      case ExprKind::Call: return typeCall(expr.as<CallExpr>(), expr.range, ctx);
+      case ExprKind::Pipeline: return Type::error();
+    }
+    return Type::error();
+  }
+
+  Type branches(const char* what, const Type& a, const Type& b, SourceRange at) {
+    Type common = commonType(a, b);
+    if (common.isError() && !a.isError() && !b.isError()) report(diag::Kind::BranchTypes, at, what, a.str(), b.str());
+    return common;
+  }
+
+  // `==`, `!=` and `in`: a category meets its own levels, numbers meet numbers, the rest their kind.
+  bool checkComparable(const Type& a, const Type& b, const Expr& lhs, const Expr& rhs, SourceRange at, const char* op) {
+    if (a.isError() || b.isError() || a.kind == ScalarKind::Null || b.kind == ScalarKind::Null) return true;
+    if (a.kind == ScalarKind::Category && b.kind == ScalarKind::String) return checkLevel(a, rhs);
+    if (b.kind == ScalarKind::Category && a.kind == ScalarKind::String) return checkLevel(b, lhs);
+    if (!commonType(a, b).isError()) return true;
+    report(diag::Kind::BinaryOperandTypes, at, op, a.str(), b.str());
+    return false;
+  }
+
+  bool checkLevel(const Type& category, const Expr& literal) {
+    if (literal.kind != ExprKind::String) return true;
+    const std::string& value = literal.as<StringLiteral>().value;
+    if (category.hasLevel(value)) return true;
+    auto builder = report(diag::Kind::NotALevel, literal.range, value, category.withNullable(false).str());
+    std::string suggestion = category.levels ? support::closestMatch(value, *category.levels) : "";
+    if (!suggestion.empty()) builder.help(fmt::format("did you mean \"{}\"?", suggestion));
+    return false;
+  }
+
+  void checkOrdered(const Type& a, const Type& b, SourceRange at, const char* op) {
+    if (a.isError() || b.isError() || b.kind == ScalarKind::Null) return;
+    bool ordered = (a.isNumeric() && b.isNumeric()) ||
+                   (a.kind == b.kind && (a.kind == ScalarKind::Date || a.kind == ScalarKind::Timestamp ||
+                                         a.kind == ScalarKind::String || a.kind == ScalarKind::Duration));
+    if (!ordered) report(diag::Kind::BinaryOperandTypes, at, op, a.str(), b.str());
+  }
+
+  static bool isNonZeroLiteral(const Expr& e) {
+    if (e.kind == ExprKind::Int) return e.as<IntLiteral>().value != 0;
+    if (e.kind == ExprKind::Float) return e.as<FloatLiteral>().value != 0.0;
+    return false;
+  }
+
+  Type typeBinary(const BinaryExpr& b, const RowContext& ctx) {
+    Type l = typeExpr(*b.lhs, ctx);
+    Type r = typeExpr(*b.rhs, ctx);
+    const char* op = spelling(b.op);
+    bool nullable = l.nullable || r.nullable;
+    switch (b.op) {
+      case BinaryOp::And:
+      case BinaryOp::Or:
+        if (!l.isError() && l.kind != ScalarKind::Bool) report(diag::Kind::BinaryOperandTypes, b.range, op, l.str(), r.str());
+        else if (!r.isError() && r.kind != ScalarKind::Bool) report(diag::Kind::BinaryOperandTypes, b.range, op, l.str(), r.str());
+        return Type::of(ScalarKind::Bool, nullable);
+      case BinaryOp::Eq:
+      case BinaryOp::Ne:
+        checkComparable(l, r, *b.lhs, *b.rhs, b.range, op);
+        return Type::of(ScalarKind::Bool, nullable);
+      case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt: case BinaryOp::Ge:
+        checkOrdered(l, r, b.range, op);
+        return Type::of(ScalarKind::Bool, nullable);
+      default:
+        break;
+    }
+    if (l.isError() || r.isError()) return Type::error();
+    if (l.kind == ScalarKind::Null || r.kind == ScalarKind::Null) return Type::of(ScalarKind::Null, true);
+    if (!l.isNumeric() || !r.isNumeric()) {
+      auto builder = report(diag::Kind::BinaryOperandTypes, b.range, op, l.str(), r.str());
+      if (l.kind == ScalarKind::String || r.kind == ScalarKind::String) {
+        builder.help("convert explicitly, e.g. `float(x)`");
+      }
+      return Type::error();
+    }
+    bool bothInt = l.kind == ScalarKind::Int && r.kind == ScalarKind::Int;
+    switch (b.op) {
+      case BinaryOp::Div:
+        // Division by zero yields null, unless the divisor is a non-zero literal.
+        return Type::of(ScalarKind::Float, nullable || !isNonZeroLiteral(*b.rhs));
+      case BinaryOp::Mod:
+        return Type::of(bothInt ? ScalarKind::Int : ScalarKind::Float, nullable || !isNonZeroLiteral(*b.rhs));
+      default:
+        return Type::of(bothInt ? ScalarKind::Int : ScalarKind::Float, nullable);
+    }
+  }
+
+  Type typeCall(const CallExpr& call, SourceRange at, const RowContext& ctx) {
+    const Decl* decl = ctx.module != nullptr ? findDecl(*ctx.module, *call.callee) : nullptr;
+    if (call.callee->kind == ExprKind::Name && ctx.bindings != nullptr &&
+        (ctx.bindings->values.count(call.callee->as<NameExpr>().name.text) ||
+         ctx.bindings->columns.count(call.callee->as<NameExpr>().name.text))) {
+      decl = nullptr;
+    }
+    if (decl != nullptr && !decl->incomplete) {
+      if (decl->kind == DeclKind::Fn) return callFn(decl->as<FnDecl>(), call, at, ctx);
+      if (decl->kind == DeclKind::Rule) return callRule(decl->as<RuleDecl>(), call, at, ctx);
+      return Type::error();
+    }
+    if (decl != nullptr || call.callee->kind != ExprKind::Name) return Type::error();
+    std::vector<Type> args;
+    for (const Argument& arg : call.args) {
+      args.push_back(arg.value->kind == ExprKind::Pipeline ? Type::error() : typeExpr(*arg.value, ctx));
+    }
+    return typeBuiltin(calleeName(call), call, args, at);
+  }
+
+  Type callFn(const FnDecl& fn, const CallExpr& call, SourceRange at, const RowContext& ctx) {
+    if (call.args.size() != fn.params.size()) {
+      report(diag::Kind::WrongArity, at, fn.name.text, plural(fn.params.size(), "argument", "arguments"),
+             plural(call.args.size(), "was", "were"));
+      return Type::error();
+    }
+    for (std::size_t i = 0; i < call.args.size(); ++i) {
+      Type arg = typeExpr(*call.args[i].value, ctx);
+      checkArgument(arg, typeOf(fn.params[i].type), fn.params[i], fn.name.text, call.args[i].value->range);
+    }
+    return typeOf(fn.result);
+  }
+
+  Type callRule(const RuleDecl& rule, const CallExpr& call, SourceRange at, const RowContext& ctx) {
+    Bindings bindings;
+    std::size_t firstParam = 0;
+    const TableType* rowTable = ctx.table;
+    // In an `expect` block the expected table is the rule's implicit first argument.
+    if (ctx.ruleTable != nullptr && !rule.params.empty() && rule.params[0].type.name.text == "table") {
+      bindings.tables[rule.params[0].name.text] = *ctx.ruleTable;
+      rowTable = ctx.ruleTable;
+      firstParam = 1;
+    }
+    if (!bindParams(rule.name.text, rule.params, firstParam, call.args, at, *ctx.module, ctx.bindings, bindings, rowTable)) {
+      return Type::of(ScalarKind::Bool);
+    }
+    if (stack_.size() > 16) return Type::of(ScalarKind::Bool);
+    const TableType* bodyTable = rowTable;
+    if (firstParam == 1) bodyTable = &bindings.tables[rule.params[0].name.text];
+    stack_.push_back({at, rule.name.text, rule.name.range});
+    RowContext body{bodyTable, &bindings, moduleOf_.at(&rule)};
+    Type t = typeExpr(*rule.body, body);
+    requireBool(t, "a rule", rule.body->range);
+    stack_.pop_back();
+    return Type::of(ScalarKind::Bool);
+  }
+
+  // Built-in functions (LANGUAGE.md sections 5 to 8): arity, argument types, result types.
+  Type typeBuiltin(const std::string& name, const CallExpr& call, const std::vector<Type>& args, SourceRange at) {
+    auto arity = [&](std::size_t low, std::size_t high) {
+      if (args.size() >= low && args.size() <= high) return true;
+      std::string takes = low == high ? plural(low, "argument", "arguments")
+                                      : fmt::format("{} to {} arguments", low, high);
+      report(diag::Kind::WrongArity, at, name, takes, plural(args.size(), "was", "were"));
+      return false;
+    };
+    auto anyError = [&] {
+      return std::any_of(args.begin(), args.end(), [](const Type& t) { return t.isError(); });
+    };
+    auto nullableAny = [&] {
+      return std::any_of(args.begin(), args.end(), [](const Type& t) { return t.nullable; });
+    };
+    auto require = [&](std::size_t i, bool ok, const char* what) {
+      if (ok || args[i].isError()) return true;
+      report(diag::Kind::ArgumentType, call.args[i].value->range, i + 1, name, what, args[i].str());
+      return false;
+    };
+    auto numeric = [&](std::size_t i) { return require(i, args[i].isNumeric() || args[i].kind == ScalarKind::Null, "a number"); };
+    auto boolean = [&](std::size_t i) { return require(i, args[i].kind == ScalarKind::Bool, "a `bool`"); };
+    auto text = [&](std::size_t i) { return require(i, args[i].kind == ScalarKind::String, "a `string`"); };
+    auto temporal = [&](std::size_t i) {
+      return require(i, args[i].kind == ScalarKind::Date || args[i].kind == ScalarKind::Timestamp, "a `date` or `timestamp`");
+    };
+
+    if (name == "abs" || name == "round" || name == "floor" || name == "ceil") {
+      if (!arity(1, 1) || !numeric(0) || anyError()) return Type::error();
+      return args[0];
+    }
+    if (name == "sqrt" || name == "log" || name == "exp") {
+      if (!arity(1, 1) || !numeric(0) || anyError()) return Type::error();
+      return Type::of(ScalarKind::Float, args[0].nullable);
+    }
+    if (name == "pow") {
+      if (!arity(2, 2) || !numeric(0) || !numeric(1) || anyError()) return Type::error();
+      return Type::of(ScalarKind::Float, nullableAny());
+    }
+    if (name == "min" || name == "max") {
+      if (!arity(1, 2) || anyError()) return Type::error();
+      if (args.size() == 1) return args[0];  // the aggregate
+      Type common = commonType(args[0], args[1]);
+      if (common.isError()) report(diag::Kind::BinaryOperandTypes, at, name, args[0].str(), args[1].str());
+      return common;
+    }
+    if (name == "clamp") {
+      if (!arity(3, 3) || !numeric(0) || !numeric(1) || !numeric(2) || anyError()) return Type::error();
+      return commonType(commonType(args[0], args[1].withNullable(false)), args[2].withNullable(false)).withNullable(args[0].nullable);
+    }
+    if (name == "coalesce") {
+      if (!arity(1, 64) || anyError()) return Type::error();
+      Type result = args[0];
+      for (std::size_t i = 1; i < args.size(); ++i) {
+        Type next = commonType(result.withNullable(false), args[i].withNullable(false));
+        if (next.isError()) {
+          report(diag::Kind::ArgumentType, call.args[i].value->range, i + 1, name, fmt::format("`{}`", result.withNullable(false).str()), args[i].str());
+          return Type::error();
+        }
+        result = next.withNullable(result.nullable && args[i].nullable);
+      }
+      return result;
+    }
+    if (name == "lower" || name == "upper") {
+      if (!arity(1, 1) || !text(0)) return Type::error();
+      return args[0];
+    }
+    if (name == "length") {
+      if (!arity(1, 1) || !text(0)) return Type::error();
+      return Type::of(ScalarKind::Int, args[0].nullable);
+    }
+    if (name == "contains" || name == "starts_with") {
+      if (!arity(2, 2) || !text(0) || !text(1)) return Type::error();
+      return Type::of(ScalarKind::Bool, nullableAny());
+    }
+    if (name == "year" || name == "month" || name == "day") {
+      if (!arity(1, 1) || !temporal(0)) return Type::error();
+      return Type::of(ScalarKind::Int, args[0].nullable);
+    }
+    if (name == "days_between") {
+      if (!arity(2, 2) || !temporal(0) || !temporal(1)) return Type::error();
+      return Type::of(ScalarKind::Int, nullableAny());
+    }
+    if (name == "bucket") {
+      if (!arity(2, 2) || !numeric(0)) return Type::error();
+      require(1, args[1].kind == ScalarKind::List, "a list of edges such as `[10, 20, 30]`");
+      return Type::of(ScalarKind::Int, args[0].nullable);
+    }
+    if (name == "hash") {
+      if (!arity(1, 64)) return Type::error();
+      return Type::of(ScalarKind::Int);
+    }
+    if (name == "float" || name == "int" || name == "string") {
+      if (!arity(1, 1) || anyError()) return Type::error();
+      ScalarKind target = name == "float" ? ScalarKind::Float : name == "int" ? ScalarKind::Int : ScalarKind::String;
+      // Parsing text may fail, which gives null.
+      bool mayFail = args[0].kind == ScalarKind::String && target != ScalarKind::String;
+      return Type::of(target, args[0].nullable || mayFail);
+    }
+    if (name == "date" || name == "timestamp") {
+      if (!arity(1, 1) || !text(0)) return Type::error();
+      const Expr& literal = *call.args[0].value;
+      if (literal.kind == ExprKind::String && !validTemporal(literal.as<StringLiteral>().value, name == "date")) {
+        report(diag::Kind::InvalidLiteral, literal.range, literal.as<StringLiteral>().value,
+               name == "date" ? "date (write `YYYY-MM-DD`)" : "timestamp (write `YYYY-MM-DDTHH:MM:SSZ`)");
+      }
+      return Type::of(name == "date" ? ScalarKind::Date : ScalarKind::Timestamp, args[0].nullable);
+    }
+    // Aggregates: whole-table values in row context; nulls are ignored.
+    if (name == "count") {
+      if (!arity(0, 1)) return Type::error();
+      return Type::of(ScalarKind::Int);
+    }
+    if (name == "count_distinct") {
+      if (!arity(1, 1)) return Type::error();
+      return Type::of(ScalarKind::Int);
+    }
+    if (name == "sum") {
+      if (!arity(1, 1) || !numeric(0) || anyError()) return Type::error();
+      return args[0].withNullable(false);
+    }
+    if (name == "mean" || name == "std" || name == "var" || name == "median") {
+      if (!arity(1, 1) || !numeric(0) || anyError()) return Type::error();
+      return Type::of(ScalarKind::Float, args[0].nullable);
+    }
+    if (name == "quantile") {
+      if (!arity(2, 2) || !numeric(0) || !numeric(1) || anyError()) return Type::error();
+      return Type::of(ScalarKind::Float, args[0].nullable);
+    }
+    if (name == "first" || name == "last") {
+      if (!arity(1, 1)) return Type::error();
+      return args[0];
+    }
+    if (name == "all" || name == "any") {
+      if (!arity(1, 1) || !boolean(0)) return Type::error();
+      return Type::of(ScalarKind::Bool);
+    }
+    if (name == "fraction") {
+      if (!arity(1, 1) || !boolean(0)) return Type::error();
+      return Type::of(ScalarKind::Float);
+    }
+    if (name == "approved_by") {
+      if (!arity(1, 1) || !text(0)) return Type::error();
+      return Type::of(ScalarKind::Bool);
+    }
+    return Type::error();  // readers, writers, algorithms, events: checked with their declarations
+  }
+
+  static bool validTemporal(const std::string& text, bool dateOnly) {
+    auto digits = [&](std::size_t from, std::size_t count, int low, int high) {
+      if (from + count > text.size()) return false;
+      int value = 0;
+      auto [ptr, ec] = std::from_chars(text.data() + from, text.data() + from + count, value);
+      return ec == std::errc() && ptr == text.data() + from + count && value >= low && value <= high;
+    };
+    bool date = text.size() >= 10 && digits(0, 4, 1, 9999) && text[4] == '-' && digits(5, 2, 1, 12) &&
+                text[7] == '-' && digits(8, 2, 1, 31);
+    if (dateOnly) return date && text.size() == 10;
+    if (!date || text.size() < 19 || (text[10] != 'T' && text[10] != ' ')) return false;
+    return digits(11, 2, 0, 23) && text[13] == ':' && digits(14, 2, 0, 59) && text[16] == ':' && digits(17, 2, 0, 60);
+  }
+
+  // ---- Declarations ----
+
+  void checkDecl(const Decl& decl, const LoadedModule& module) {
+    if (decl.incomplete) return;
+    switch (decl.kind) {
+      case DeclKind::Schema: schemaTable(decl.as<SchemaDecl>()); break;
+      case DeclKind::Source:
+      case DeclKind::Step:
+      case DeclKind::Let:
+      case DeclKind::Sink:
+        tableOfDecl(decl, decl.name.text);
+        break;
+      case DeclKind::Expect: {
+        const auto& expect = decl.as<ExpectDecl>();
+        TableType table = typeTable(*expect.table, module, nullptr);
+        for (const ExpectRule& rule : expect.rules) {
+          RowContext ctx{&table, nullptr, &module, &table};
+          Type t = typeExpr(*rule.condition, ctx);
+          requireBool(t, "an `expect` rule", rule.condition->range);
+        }
+        break;
+      }
+      case DeclKind::Fn: {
+        const auto& fn = decl.as<FnDecl>();
+        Bindings bindings;
+        for (const Param& param : fn.params) bindings.values[param.name.text] = typeOf(param.type);
+        RowContext ctx{nullptr, &bindings, &module};
+        Type body = typeExpr(*fn.body, ctx);
+        Type result = typeOf(fn.result);
+        if (!isAssignable(body, result)) {
+          auto builder = report(diag::Kind::ResultType, fn.body->range, fn.name.text, result.str(), body.str());
+          if (body.nullable && isAssignable(body.withNullable(false), result)) {
+            builder.help(fmt::format("declare the result nullable: `-> {}?`", result.str()));
+          }
+        }
+        break;
+      }
+      case DeclKind::Model: {
+        // The training table gets its schema (and its errors) here; model settings come later.
+        const auto& model = decl.as<ModelDecl>();
+        if (model.trainer->kind == ExprKind::Call) {
+          const auto& call = model.trainer->as<CallExpr>();
+          if (!call.args.empty() && !call.args[0].name) typeTable(*call.args[0].value, module, nullptr);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  const Program& program_;
+  const ResolvedNames& names_;
+  diag::DiagnosticEngine& diags_;
+  TypedProgram typed_;
+  std::map<const Decl*, const LoadedModule*> moduleOf_;
+  std::map<const SchemaDecl*, TableType> schemas_;
+  std::set<const Decl*> inProgress_;
+  std::vector<Instantiation> stack_;
+};
+
+std::string printTable(const TableType& table) {
+  if (table.error) return "  <unknown: see the errors above>\n";
+  std::string out;
+  for (const ColumnType& column : table.columns) {
+    out += "  " + (isPlainIdentifier(column.name) ? column.name : "`" + column.name + "`") + ": " + column.type.str();
+    if (column.key) out += " @key";
+    if (column.pii) out += " @pii";
+    if (column.sensitive) out += " @sensitive";
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TypedProgram checkTypes(const Program& program, const ResolvedNames& names, diag::DiagnosticEngine& diags) {
+  return Checker(program, names, diags).run();
+}
+
+std::string printTypes(const Program& program, const TypedProgram& typed) {
+  std::string out;
+  if (program.root == nullptr) return out;
+  for (const DeclPtr& decl : program.root->ast->decls) {
+    auto it = typed.tables.find(decl.get());
+    if (it == typed.tables.end()) continue;
+    if (decl->kind == DeclKind::Let) {
+      const auto& names = decl->as<LetDecl>().names;
+      for (std::size_t i = 0; i < names.size() && i < it->second.size(); ++i) {
+        out += "let " + names[i].text + "\n" + printTable(it->second[i]);
+      }
+      continue;
+    }
+    out += std::string(declKeyword(decl->kind)) + " " + decl->name.text + "\n" + printTable(it->second.front());
+  }
+  return out;
+}
+
+}  // namespace weir::sema

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "diagnostics/DiagnosticEngine.h"
+#include "sema/ModuleLoader.h"
+#include "sema/NameResolver.h"
+#include "sema/Type.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace weir::sema {
+
+// What the type checker knows about a program.
+struct TypedProgram {
+  // The schema of every table a declaration produces: a source, a step, a `let` (one per name:
+  // `let a, b = split(...)`), and the table a sink writes.
+  std::map<const ast::Decl*, std::vector<TableType>> tables;
+};
+
+// Infers the schema of every table expression through every operator, types every expression
+// (nullability, categories, int -> float widening, built-in signatures), checks `fn` bodies
+// against their declared result and instantiates `transform`s and `rule`s at each use (an error
+// inside one points at the call and shows the definition). Runs after name resolution; names
+// that failed to resolve there have the error type here and report nothing more.
+TypedProgram checkTypes(const Program& program, const ResolvedNames& names, diag::DiagnosticEngine& diags);
+
+// `weir check --emit=types`: each declaration of the root module with its inferred type, one
+// column per line, in a stable form.
+std::string printTypes(const Program& program, const TypedProgram& typed);
+
+}  // namespace weir::sema
