@@ -59,7 +59,7 @@ gate release{i} on risk{i} {{
   eval{i}.auc >= baseline.auc - 0.01
 }}
 
-sink out{i} = test{i} | predict risk{i} as p | union summary{i} | take 100 to csv("out/scored{i}.csv")
+sink out{i} = test{i} | predict risk{i} as p | join summary{i} on gender | take 100 to csv("out/scored{i}.csv")
 '''
 
 DECLARATIONS_PER_UNIT = 10

@@ -493,7 +493,10 @@ class Checker {
         out.error = table.error;
         for (const Identifier& id : op.as<ColumnsOp>().columns) {
           std::string name = requireColumn(id, table, bindings);
-          if (name.empty()) continue;
+          if (name.empty()) {
+            out.error = true;  // the result's columns are unknown: no follow-on errors
+            continue;
+          }
           if (out.find(name) != nullptr) {
             report(diag::Kind::DuplicateColumn, id.range, name);
             continue;
@@ -542,6 +545,7 @@ class Checker {
         for (const Identifier& key : group.keys) {
           std::string name = requireColumn(key, table, bindings);
           if (const ColumnType* column = table.find(name)) out.columns.push_back(*column);
+          else out.error = true;
         }
         for (const Assignment& a : group.aggregates) {
           Type t = typeExpr(*a.value, ctx);
