@@ -57,6 +57,7 @@ CheckedProgram checkProgram(source::FileId root, source::SourceManager& sources,
   checked.program = sema::loadProgram(root, sources, diags, options);
   checked.names = sema::resolveNames(checked.program, diags);
   checked.types = sema::checkTypes(checked.program, checked.names, diags);
+  checked.declarations = sema::checkDeclarations(checked.program, checked.names, checked.types, diags);
   return checked;
 }
 

@@ -2,6 +2,7 @@
 
 #include "driver/Driver.h"
 #include "sema/ModuleLoader.h"
+#include "sema/DeclarationChecker.h"
 #include "sema/NameResolver.h"
 #include "sema/TypeChecker.h"
 #include "source/SourceManager.h"
@@ -21,6 +22,7 @@ struct CheckedProgram {
   sema::Program program;
   sema::ResolvedNames names;
   sema::TypedProgram types;
+  sema::CheckedDeclarations declarations;
 };
 
 // Runs the front end (parse with imports, names, types) on a file already read.

@@ -1179,11 +1179,24 @@ class Checker {
         break;
       }
       case DeclKind::Model: {
-        // The training table gets its schema (and its errors) here; model settings come later.
+        // `xgboost(train)`: the training table. Settings are checked by the declaration checker.
         const auto& model = decl.as<ModelDecl>();
         if (model.trainer->kind == ExprKind::Call) {
           const auto& call = model.trainer->as<CallExpr>();
-          if (!call.args.empty() && !call.args[0].name) typeTable(*call.args[0].value, module, nullptr);
+          if (!call.args.empty() && !call.args[0].name) {
+            typed_.inputs[&decl] = typeTable(*call.args[0].value, module, nullptr);
+          }
+        }
+        break;
+      }
+      case DeclKind::Metrics: {
+        // `evaluate(model, table)`: the table the model is evaluated on.
+        const auto& metrics = decl.as<MetricsDecl>();
+        if (metrics.evaluation->kind == ExprKind::Call) {
+          const auto& call = metrics.evaluation->as<CallExpr>();
+          if (call.args.size() >= 2 && !call.args[1].name) {
+            typed_.inputs[&decl] = typeTable(*call.args[1].value, module, nullptr);
+          }
         }
         break;
       }

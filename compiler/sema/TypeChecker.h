@@ -16,6 +16,8 @@ struct TypedProgram {
   // The schema of every table a declaration produces: a source, a step, a `let` (one per name:
   // `let a, b = split(...)`), and the table a sink writes.
   std::map<const ast::Decl*, std::vector<TableType>> tables;
+  // The table a model trains on, and the table a metrics declaration evaluates on.
+  std::map<const ast::Decl*, TableType> inputs;
 };
 
 // Infers the schema of every table expression through every operator, types every expression

@@ -1,0 +1,862 @@
+#include "sema/DeclarationChecker.h"
+
+#include "support/Suggest.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <set>
+
+namespace weir::sema {
+
+using namespace weir::ast;
+using source::SourceRange;
+
+const char* taskName(Task task) {
+  switch (task) {
+    case Task::Binary: return "binary";
+    case Task::Multiclass: return "multiclass";
+    case Task::Regression: return "regression";
+    case Task::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+enum class ValueKind { Enum, Int, Float, Bool, String, Column, Columns, Block, Duration, Call, Reference, Any };
+
+// One setting a declaration kind accepts: its value's kind, and for numbers the allowed range.
+struct SettingSpec {
+  std::string name;
+  ValueKind kind;
+  std::vector<std::string> choices = {};  // Enum values, or Call callees
+  double low = -kInf;
+  double high = kInf;
+  bool lowOpen = false;  // (low, ...]
+};
+
+std::string joinChoices(const std::vector<std::string>& choices) {
+  std::string out;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    if (i > 0) out += i + 1 == choices.size() ? " or " : ", ";
+    out += "`" + choices[i] + "`";
+  }
+  return out;
+}
+
+std::string rangeText(const SettingSpec& spec) {
+  auto number = [](double v) { return v == std::floor(v) && std::abs(v) < 1e15 ? fmt::format("{}", static_cast<long long>(v)) : fmt::format("{}", v); };
+  if (spec.high == kInf) return fmt::format("it must be {} {}", spec.lowOpen ? "greater than" : "at least", number(spec.low));
+  return fmt::format("it must lie in {}{}, {}]", spec.lowOpen ? "(" : "[", number(spec.low), number(spec.high));
+}
+
+std::optional<double> numericLiteral(const Expr& e, bool* isInt = nullptr) {
+  if (isInt != nullptr) *isInt = e.kind == ExprKind::Int;
+  if (e.kind == ExprKind::Int) return static_cast<double>(e.as<IntLiteral>().value);
+  if (e.kind == ExprKind::Float) return e.as<FloatLiteral>().value;
+  if (e.kind == ExprKind::Unary && e.as<UnaryExpr>().op == UnaryOp::Negate) {
+    std::optional<double> inner = numericLiteral(*e.as<UnaryExpr>().operand, isInt);
+    if (inner) return -*inner;
+  }
+  return std::nullopt;
+}
+
+std::string calleeName(const Expr& e) {
+  if (e.kind != ExprKind::Call) return {};
+  const auto& call = e.as<CallExpr>();
+  return call.callee->kind == ExprKind::Name ? call.callee->as<NameExpr>().name.text : std::string();
+}
+
+const std::vector<std::string>& classificationMetrics() {
+  static const std::vector<std::string> names = {"accuracy", "precision", "recall", "f1", "auc", "logloss"};
+  return names;
+}
+const std::vector<std::string>& regressionMetrics() {
+  static const std::vector<std::string> names = {"rmse", "mae", "r2"};
+  return names;
+}
+const std::vector<std::string>& fairnessMetrics() {
+  static const std::vector<std::string> names = {"demographic_parity", "equal_opportunity", "disparate_impact"};
+  return names;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+std::vector<SettingSpec> algorithmParams(const std::string& algorithm) {
+  if (algorithm == "xgboost") {
+    return {{"max_depth", ValueKind::Int, {}, 1, 64},
+            {"eta", ValueKind::Float, {}, 0, 1, true},
+            {"rounds", ValueKind::Int, {}, 1, 100000},
+            {"subsample", ValueKind::Float, {}, 0, 1, true},
+            {"colsample_bytree", ValueKind::Float, {}, 0, 1, true},
+            {"min_child_weight", ValueKind::Float, {}, 0},
+            {"lambda", ValueKind::Float, {}, 0},
+            {"alpha", ValueKind::Float, {}, 0},
+            {"gamma", ValueKind::Float, {}, 0},
+            {"max_bin", ValueKind::Int, {}, 2, 65536},
+            {"scale_pos_weight", ValueKind::Float, {}, 0, kInf, true}};
+  }
+  return {{"l1", ValueKind::Float, {}, 0},
+          {"l2", ValueKind::Float, {}, 0},
+          {"fit_intercept", ValueKind::Bool},
+          {"max_iter", ValueKind::Int, {}, 1, 1000000},
+          {"tol", ValueKind::Float, {}, 0, kInf, true}};
+}
+
+// Five-field cron (minute hour day-of-month month day-of-week), UTC. Empty when valid.
+std::string cronProblem(const std::string& text) {
+  std::vector<std::string> fields;
+  std::string current;
+  for (char c : text) {
+    if (c == ' ' || c == '\t') {
+      if (!current.empty()) fields.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  if (!current.empty()) fields.push_back(current);
+  if (fields.size() != 5) return fmt::format("it has {} fields; a schedule has five: minute hour day month weekday", fields.size());
+  struct Limits { const char* name; int low; int high; };
+  const Limits limits[] = {{"minute", 0, 59}, {"hour", 0, 23}, {"day of the month", 1, 31}, {"month", 1, 12}, {"day of the week", 0, 7}};
+  auto parseNumber = [](const std::string& s, int& out) {
+    if (s.empty() || s.size() > 4) return false;
+    out = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + (c - '0');
+    }
+    return true;
+  };
+  for (std::size_t f = 0; f < 5; ++f) {
+    std::string field = fields[f];
+    std::size_t start = 0;
+    while (start <= field.size()) {
+      std::size_t comma = field.find(',', start);
+      std::string part = field.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::string range = part;
+      if (auto slash = part.find('/'); slash != std::string::npos) {
+        int step = 0;
+        if (!parseNumber(part.substr(slash + 1), step) || step == 0) {
+          return fmt::format("the {} field has a bad step `{}`", limits[f].name, part);
+        }
+        range = part.substr(0, slash);
+      }
+      if (range != "*") {
+        std::size_t dash = range.find('-');
+        int a = 0;
+        int b = 0;
+        bool ok = dash == std::string::npos ? parseNumber(range, a) && ((b = a), true)
+                                            : parseNumber(range.substr(0, dash), a) && parseNumber(range.substr(dash + 1), b);
+        if (!ok) return fmt::format("the {} field has `{}`, which is not a number, a range or `*`", limits[f].name, part);
+        if (a < limits[f].low || b > limits[f].high || a > b) {
+          return fmt::format("the {} field must lie in {}-{}, not `{}`", limits[f].name, limits[f].low, limits[f].high, part);
+        }
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return {};
+}
+
+class DeclarationChecker {
+ public:
+  DeclarationChecker(const Program& program, const ResolvedNames& names, const TypedProgram& typed,
+                     diag::DiagnosticEngine& diags)
+      : program_(program), names_(names), typed_(typed), diags_(diags) {}
+
+  CheckedDeclarations run() {
+    // Models first: metrics, gates and deploys refer to what they know.
+    for (const auto& module : program_.modules) {
+      module_ = module.get();
+      for (const DeclPtr& decl : module->ast->decls) {
+        if (!decl->incomplete && decl->kind == DeclKind::Model) checkModel(decl->as<ModelDecl>());
+      }
+    }
+    for (const auto& module : program_.modules) {
+      module_ = module.get();
+      for (const DeclPtr& decl : module->ast->decls) {
+        if (!decl->incomplete) checkDecl(*decl);
+      }
+    }
+    return std::move(out_);
+  }
+
+ private:
+  const Decl* findDecl(const std::string& name) const {
+    auto scope = names_.scopes.find(module_);
+    if (scope == names_.scopes.end()) return nullptr;
+    auto it = scope->second.decls.find(name);
+    return it == scope->second.decls.end() ? nullptr : it->second;
+  }
+
+  const Decl* findDecl(const Expr& ref) const {
+    if (ref.kind == ExprKind::Name) return findDecl(ref.as<NameExpr>().name.text);
+    return nullptr;  // qualified references to models and gates are not supported across modules yet
+  }
+
+  const TableType* inputOf(const Decl& decl) const {
+    auto it = typed_.inputs.find(&decl);
+    return it == typed_.inputs.end() ? nullptr : &it->second;
+  }
+
+  // ---- Settings ----
+
+  void checkSettings(const SettingsBlock* block, const std::vector<SettingSpec>& specs, const std::string& owner,
+                     const TableType* table) {
+    if (block == nullptr) return;
+    std::vector<std::string> names;
+    for (const SettingSpec& spec : specs) names.push_back(spec.name);
+    std::set<std::string> seen;
+    for (const Setting& setting : block->entries) {
+      auto spec = std::find_if(specs.begin(), specs.end(), [&](const SettingSpec& s) { return s.name == setting.name.text; });
+      if (spec == specs.end()) {
+        auto builder = diags_.report(diag::Kind::UnknownSetting, setting.name.range, setting.name.text, owner);
+        std::string suggestion = support::closestMatch(setting.name.text, names);
+        if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
+        else builder.note(fmt::format("the settings of {} are {}", owner, joinChoices(names)));
+        continue;
+      }
+      if (!seen.insert(setting.name.text).second) {
+        diags_.report(diag::Kind::DuplicateName, setting.name.range, setting.name.text);
+        continue;
+      }
+      checkValue(setting, *spec, table);
+    }
+  }
+
+  void checkValue(const Setting& setting, const SettingSpec& spec, const TableType* table) {
+    const std::string& name = setting.name.text;
+    if (spec.kind == ValueKind::Block) {
+      if (!setting.block) diags_.report(diag::Kind::SettingType, setting.range, name, "a block: `" + name + " { ... }`");
+      return;
+    }
+    if (!setting.value) {
+      diags_.report(diag::Kind::SettingType, setting.range, name, "a value: `" + name + " = ...`");
+      return;
+    }
+    const Expr& value = *setting.value;
+    switch (spec.kind) {
+      case ValueKind::Enum: {
+        bool ok = value.kind == ExprKind::Name && contains(spec.choices, value.as<NameExpr>().name.text);
+        if (!ok) {
+          auto builder = diags_.report(diag::Kind::SettingType, value.range, name, "one of " + joinChoices(spec.choices));
+          if (value.kind == ExprKind::Name) {
+            std::string suggestion = support::closestMatch(value.as<NameExpr>().name.text, spec.choices);
+            if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
+          }
+        }
+        return;
+      }
+      case ValueKind::Int:
+      case ValueKind::Float: {
+        bool isInt = false;
+        std::optional<double> number = numericLiteral(value, &isInt);
+        if (!number || (spec.kind == ValueKind::Int && !isInt)) {
+          diags_.report(diag::Kind::SettingType, value.range, name, spec.kind == ValueKind::Int ? "an integer" : "a number");
+          return;
+        }
+        bool low = spec.lowOpen ? *number > spec.low : *number >= spec.low;
+        if (!low || *number > spec.high) diags_.report(diag::Kind::OutOfRange, value.range, name, rangeText(spec));
+        return;
+      }
+      case ValueKind::Bool:
+        if (value.kind != ExprKind::Bool) diags_.report(diag::Kind::SettingType, value.range, name, "`true` or `false`");
+        return;
+      case ValueKind::String:
+        if (value.kind != ExprKind::String) diags_.report(diag::Kind::SettingType, value.range, name, "a string");
+        return;
+      case ValueKind::Duration:
+        if (value.kind != ExprKind::Duration) diags_.report(diag::Kind::SettingType, value.range, name, "a duration such as `30m` or `2h`");
+        return;
+      case ValueKind::Column:
+        if (value.kind != ExprKind::Name) {
+          diags_.report(diag::Kind::SettingType, value.range, name, "a column name");
+        } else if (table != nullptr) {
+          requireColumn(value.as<NameExpr>().name, *table);
+        }
+        return;
+      case ValueKind::Call: {
+        std::string callee = calleeName(value);
+        if (!contains(spec.choices, callee)) {
+          std::vector<std::string> forms;
+          for (const std::string& c : spec.choices) forms.push_back(c + "(...)");
+          diags_.report(diag::Kind::SettingType, value.range, name, joinChoices(forms));
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  bool requireColumn(const Identifier& id, const TableType& table) {
+    if (table.error || table.find(id.text) != nullptr) return true;
+    auto builder = diags_.report(diag::Kind::UnknownColumn, id.range, id.text);
+    std::string suggestion = support::closestMatch(id.text, table.names());
+    if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
+    return false;
+  }
+
+  // A literal file path must stay inside the project: relative, and not climbing out with `..`.
+  void checkPath(const Expr& call) {
+    if (call.kind != ExprKind::Call || call.as<CallExpr>().args.empty()) return;
+    const Expr& path = *call.as<CallExpr>().args[0].value;
+    if (path.kind != ExprKind::String) return;
+    const std::string& text = path.as<StringLiteral>().value;
+    std::filesystem::path p(text);
+    std::string normal = p.lexically_normal().string();
+    if (text.empty()) {
+      diags_.report(diag::Kind::PathEscapesProject, path.range, text, "is empty");
+    } else if (p.is_absolute()) {
+      diags_.report(diag::Kind::PathEscapesProject, path.range, text, "is absolute; paths are relative to the project")
+          .help("data and outputs live inside the project; write the path relative to this file's folder");
+    } else if (normal == ".." || normal.rfind("../", 0) == 0) {
+      diags_.report(diag::Kind::PathEscapesProject, path.range, text, "leaves the project folder");
+    }
+  }
+
+  void checkReader(const Expr& reader, const std::vector<std::string>& formats, const char* what) {
+    std::string callee = calleeName(reader);
+    if (!contains(formats, callee)) {
+      std::vector<std::string> forms;
+      for (const std::string& f : formats) forms.push_back(f + "(\"path\")");
+      diags_.report(diag::Kind::SettingType, reader.range, what, joinChoices(forms));
+      return;
+    }
+    const auto& call = reader.as<CallExpr>();
+    if (call.args.empty() || call.args[0].name || call.args[0].value->kind != ExprKind::String) {
+      diags_.report(diag::Kind::SettingType, reader.range, callee, "a file path as its first argument: `" + callee + "(\"data/file\")`");
+      return;
+    }
+    checkPath(reader);
+  }
+
+  // ---- Declarations ----
+
+  void checkDecl(const Decl& decl) {
+    switch (decl.kind) {
+      case DeclKind::Source: {
+        const auto& source = decl.as<SourceDecl>();
+        checkReader(*source.reader, {"csv", "jsonl", "sqlite"}, "a source");
+        checkSettings(source.settings.get(),
+                      {{"on_error", ValueKind::Enum, {"fail", "skip", "quarantine"}},
+                       {"delimiter", ValueKind::String},
+                       {"header", ValueKind::Bool},
+                       {"null", ValueKind::String}},
+                      "a source", nullptr);
+        break;
+      }
+      case DeclKind::Sink: {
+        const auto& sink = decl.as<SinkDecl>();
+        checkReader(*sink.writer, {"csv", "jsonl"}, "a sink");
+        checkSettings(sink.settings.get(),
+                      {{"allow", ValueKind::Any}, {"delimiter", ValueKind::String}, {"header", ValueKind::Bool}},
+                      "a sink", nullptr);
+        if (sink.settings) {
+          if (const Setting* allow = sink.settings->find("allow")) checkAllowList(*allow);
+        }
+        break;
+      }
+      case DeclKind::Step: {
+        const auto& step = decl.as<StepDecl>();
+        if (calleeName(*step.command) != "exec") {
+          diags_.report(diag::Kind::SettingType, step.command->range, "a step", "`exec(\"program\", \"argument\", ...)`");
+        }
+        checkSettings(step.settings.get(),
+                      {{"inputs", ValueKind::Any}, {"output", ValueKind::Call, {"csv", "jsonl"}}, {"timeout", ValueKind::Duration}},
+                      "a step", nullptr);
+        if (step.settings == nullptr || step.settings->find("output") == nullptr) {
+          diags_.report(diag::Kind::MissingSetting, step.name.range, "step", step.name.text, "output")
+              .help("say where the program writes its table: `output = csv(\"path\")`");
+        } else if (const Setting* output = step.settings->find("output"); output->value) {
+          checkPath(*output->value);
+        }
+        break;
+      }
+      case DeclKind::Metrics: checkMetrics(decl.as<MetricsDecl>()); break;
+      case DeclKind::Gate: checkGate(decl.as<GateDecl>()); break;
+      case DeclKind::Deploy: checkDeploy(decl.as<DeployDecl>()); break;
+      case DeclKind::Trigger: checkTrigger(decl.as<TriggerDecl>()); break;
+      case DeclKind::Policy: {
+        std::vector<SettingSpec> rules;
+        for (const char* rule : {"pii_in_features", "sensitive_in_features", "ungated_deploy", "missing_fairness_gate"}) {
+          rules.push_back({rule, ValueKind::Enum, {"error", "warn", "off"}});
+        }
+        checkSettings(decl.as<PolicyDecl>().settings.get(), rules, "a policy", nullptr);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  void checkAllowList(const Setting& allow) {
+    if (!allow.value) return;
+    bool ok = allow.value->kind == ExprKind::List;
+    if (ok) {
+      for (const ExprPtr& item : allow.value->as<ListExpr>().items) {
+        ok = ok && item->kind == ExprKind::Name &&
+             (item->as<NameExpr>().name.text == "pii" || item->as<NameExpr>().name.text == "sensitive");
+      }
+    }
+    if (!ok) diags_.report(diag::Kind::SettingType, allow.value->range, "allow", "a list of `pii` and `sensitive`: `allow = [pii]`");
+  }
+
+  // ---- Models ----
+
+  void checkModel(const ModelDecl& model) {
+    ModelInfo info;
+    std::string algorithm = calleeName(*model.trainer);
+    static const std::vector<std::string> algorithms = {"xgboost", "linear", "logistic"};
+    if (!contains(algorithms, algorithm)) {
+      SourceRange at = model.trainer->kind == ExprKind::Call ? model.trainer->as<CallExpr>().callee->range : model.trainer->range;
+      auto builder = diags_.report(diag::Kind::UnknownAlgorithm, at, algorithm.empty() ? "?" : algorithm);
+      std::string suggestion = support::closestMatch(algorithm, algorithms);
+      builder.help(suggestion.empty() ? "the algorithms are `xgboost`, `linear` and `logistic`"
+                                      : fmt::format("did you mean `{}`?", suggestion));
+      return;
+    }
+    info.algorithm = algorithm;
+    const TableType* table = inputOf(model);
+    const TableType empty{{}, true};
+    if (table == nullptr) table = &empty;
+
+    checkSettings(model.settings.get(),
+                  {{"target", ValueKind::Column},
+                   {"features", ValueKind::Any},
+                   {"task", ValueKind::Enum, {"binary", "multiclass", "regression"}},
+                   {"params", ValueKind::Block},
+                   {"seed", ValueKind::Int, {}, 0, 2147483647},
+                   {"card", ValueKind::Block},
+                   {"allow", ValueKind::Block}},
+                  "a model", table);
+
+    const Setting* target = model.settings ? model.settings->find("target") : nullptr;
+    if (target == nullptr || !target->value || target->value->kind != ExprKind::Name) {
+      if (target == nullptr) {
+        diags_.report(diag::Kind::MissingSetting, model.name.range, "model", model.name.text, "target")
+            .help("name the column to predict: `target = column`");
+      }
+      out_.models[&model] = info;
+      return;
+    }
+    info.target = target->value->as<NameExpr>().name.text;
+    const ColumnType* targetColumn = table->find(info.target);
+    Task inferred = Task::Unknown;
+    if (targetColumn != nullptr && !targetColumn->type.isError()) {
+      const Type& t = targetColumn->type;
+      if (t.kind == ScalarKind::Bool) inferred = Task::Binary;
+      else if (t.kind == ScalarKind::Category) inferred = t.levels && t.levels->size() == 2 ? Task::Binary : Task::Multiclass;
+      else if (t.isNumeric()) inferred = Task::Regression;
+      else {
+        diags_.report(diag::Kind::TargetType, target->value->range, info.target, t.str(), "a model cannot predict")
+            .help("predict a `bool`, a `category[...]` or a number; derive one from this column first");
+      }
+    }
+    info.task = inferred;
+    if (const Setting* task = model.settings->find("task"); task != nullptr && task->value && task->value->kind == ExprKind::Name) {
+      std::string wanted = task->value->as<NameExpr>().name.text;
+      Task declared = wanted == "binary" ? Task::Binary : wanted == "multiclass" ? Task::Multiclass : wanted == "regression" ? Task::Regression : Task::Unknown;
+      if (declared != Task::Unknown && targetColumn != nullptr && inferred != Task::Unknown) {
+        const Type& t = targetColumn->type;
+        bool fits = (declared == Task::Regression && t.isNumeric()) ||
+                    (declared == Task::Binary && inferred == Task::Binary) ||
+                    (declared == Task::Multiclass && (t.kind == ScalarKind::Category || t.kind == ScalarKind::Int));
+        if (!fits) {
+          diags_.report(diag::Kind::TaskMismatch, task->value->range,
+                        fmt::format("`task = {}` does not fit the target `{}`, which is `{}`", wanted, info.target, t.str()));
+        } else {
+          info.task = declared;
+        }
+      }
+    }
+    if (info.task == Task::Regression && algorithm == "logistic") {
+      diags_.report(diag::Kind::TaskMismatch, model.trainer->range,
+                    fmt::format("`logistic` does classification, but the target `{}` makes this a regression", info.target))
+          .help("use `linear` or `xgboost` for a numeric target");
+    }
+    if ((info.task == Task::Binary || info.task == Task::Multiclass) && algorithm == "linear") {
+      diags_.report(diag::Kind::TaskMismatch, model.trainer->range,
+                    fmt::format("`linear` does regression, but the target `{}` makes this a {} classification", info.target,
+                                taskName(info.task)))
+          .help("use `logistic` or `xgboost` for a classification");
+    }
+
+    info.features = checkFeatures(model, *table, info.target);
+    if (const Setting* params = model.settings->find("params"); params != nullptr && params->block) {
+      checkSettings(params->block.get(), algorithmParams(algorithm), "`" + algorithm + "`", nullptr);
+    }
+    for (const char* blockName : {"card", "allow"}) {
+      const Setting* block = model.settings->find(blockName);
+      if (block == nullptr || !block->block) continue;
+      for (const Setting& entry : block->block->entries) {
+        if (!entry.value || entry.value->kind != ExprKind::String) {
+          diags_.report(diag::Kind::SettingType, entry.range, entry.name.text, "a string");
+        }
+      }
+    }
+    out_.models[&model] = info;
+  }
+
+  std::vector<std::string> checkFeatures(const ModelDecl& model, const TableType& table, const std::string& target) {
+    std::vector<std::string> features;
+    const Setting* setting = model.settings->find("features");
+    std::vector<const Identifier*> listed;
+    std::set<std::string> excluded{target};
+    if (setting == nullptr || (setting->value && setting->value->kind == ExprKind::AllExcept)) {
+      if (setting != nullptr) {
+        for (const ExprPtr& item : setting->value->as<AllExceptExpr>().excluded) {
+          if (item->kind == ExprKind::Name) {
+            requireColumn(item->as<NameExpr>().name, table);
+            excluded.insert(item->as<NameExpr>().name.text);
+          }
+        }
+      }
+      // Every column but the target, the excluded ones and keys (identifiers are not features).
+      for (const ColumnType& column : table.columns) {
+        if (!excluded.count(column.name) && !column.key) features.push_back(column.name);
+      }
+    } else if (setting->value && setting->value->kind == ExprKind::List) {
+      for (const ExprPtr& item : setting->value->as<ListExpr>().items) {
+        if (item->kind != ExprKind::Name) {
+          diags_.report(diag::Kind::SettingType, item->range, "features", "column names");
+          continue;
+        }
+        const Identifier& id = item->as<NameExpr>().name;
+        if (!requireColumn(id, table)) continue;
+        if (id.text == target) {
+          diags_.report(diag::Kind::TargetIsFeature, id.range, id.text).help("a model cannot learn its answer from the answer itself");
+          continue;
+        }
+        listed.push_back(&id);
+        features.push_back(id.text);
+      }
+    } else if (setting->value) {
+      diags_.report(diag::Kind::SettingType, setting->value->range, "features", "a list of columns `[a, b]` or `all except [c]`");
+    }
+    for (const std::string& feature : features) {
+      const ColumnType* column = table.find(feature);
+      if (column == nullptr || column->type.isError()) continue;
+      const Type& t = column->type;
+      bool usable = t.isNumeric() || t.kind == ScalarKind::Bool || t.kind == ScalarKind::Category;
+      if (usable) continue;
+      SourceRange at = setting != nullptr && setting->value ? setting->value->range : model.name.range;
+      for (const Identifier* id : listed) {
+        if (id->text == feature) at = id->range;
+      }
+      auto builder = diags_.report(diag::Kind::FeatureType, at, feature, t.str());
+      if (t.kind == ScalarKind::String) {
+        builder.help("encode it first: declare it a `category[...]`, or derive a number from it");
+      } else {
+        builder.help(fmt::format("derive a number from it, e.g. `derive {0}_year = year({0})`", feature));
+      }
+    }
+    return features;
+  }
+
+  const ModelInfo* modelInfo(const Decl* decl) const {
+    auto it = out_.models.find(decl);
+    return it == out_.models.end() ? nullptr : &it->second;
+  }
+
+  // ---- Metrics ----
+
+  // The model a metrics declaration evaluates, if its first argument names one.
+  const Decl* evaluatedModel(const MetricsDecl& metrics) const {
+    if (metrics.evaluation->kind != ExprKind::Call) return nullptr;
+    const auto& call = metrics.evaluation->as<CallExpr>();
+    if (call.args.empty()) return nullptr;
+    const Decl* decl = findDecl(*call.args[0].value);
+    return decl != nullptr && decl->kind == DeclKind::Model ? decl : nullptr;
+  }
+
+  void checkMetrics(const MetricsDecl& metrics) {
+    std::string kind = calleeName(*metrics.evaluation);
+    if (kind != "evaluate" && kind != "fairness") {
+      diags_.report(diag::Kind::SettingType, metrics.evaluation->range, "a metrics declaration",
+                    "`evaluate(model, table)` or `fairness(model, table, by = column)`");
+      return;
+    }
+    const auto& call = metrics.evaluation->as<CallExpr>();
+    std::size_t positional = 0;
+    const Argument* by = nullptr;
+    for (const Argument& arg : call.args) {
+      if (!arg.name) ++positional;
+      else if (arg.name->text == "by" && kind == "fairness") by = &arg;
+      else diags_.report(diag::Kind::UnknownSetting, arg.name->range, arg.name->text, "`" + kind + "`");
+    }
+    if (positional != 2) {
+      diags_.report(diag::Kind::WrongArity, metrics.evaluation->range, kind, "a model and a table", fmt::format("{} were", positional));
+      return;
+    }
+    const Decl* modelDecl = evaluatedModel(metrics);
+    const ModelInfo* model = modelInfo(modelDecl);
+    const TableType* table = inputOf(metrics);
+    if (model != nullptr && table != nullptr && !table->error) {
+      for (const std::string& needed : model->features) {
+        if (table->find(needed) == nullptr) {
+          diags_.report(diag::Kind::UnknownColumn, call.args[1].value->range, needed)
+              .note(fmt::format("`{}` needs its feature `{}` in the table it is evaluated on", modelDecl->name.text, needed));
+        }
+      }
+      if (!model->target.empty() && table->find(model->target) == nullptr) {
+        diags_.report(diag::Kind::UnknownColumn, call.args[1].value->range, model->target)
+            .note(fmt::format("evaluating `{}` compares its predictions with its target `{}`", modelDecl->name.text, model->target));
+      }
+    }
+    if (kind == "fairness") {
+      if (by == nullptr) {
+        diags_.report(diag::Kind::MissingSetting, metrics.name.range, "fairness metrics", metrics.name.text, "by")
+            .help("name the protected attribute: `fairness(model, table, by = gender)`");
+      } else if (table != nullptr && !table->error) {
+        const ColumnType* column = by->value->kind == ExprKind::Name ? table->find(by->value->as<NameExpr>().name.text) : nullptr;
+        bool ok = column != nullptr && column->sensitive &&
+                  (column->type.kind == ScalarKind::Category || column->type.kind == ScalarKind::Bool);
+        if (!ok) {
+          std::string shown = by->value->kind == ExprKind::Name ? by->value->as<NameExpr>().name.text : "...";
+          auto builder = diags_.report(diag::Kind::FairnessColumn, by->value->range, shown);
+          if (column != nullptr && !column->sensitive) builder.help(fmt::format("tag the column `@sensitive` in its schema"));
+        }
+      }
+    }
+    for (const Identifier& metric : metrics.metrics) {
+      const std::vector<std::string>* family = nullptr;
+      const char* familyName = "";
+      if (contains(classificationMetrics(), metric.text)) family = &classificationMetrics(), familyName = "classification";
+      else if (contains(regressionMetrics(), metric.text)) family = &regressionMetrics(), familyName = "regression";
+      else if (contains(fairnessMetrics(), metric.text)) family = &fairnessMetrics(), familyName = "fairness";
+      if (family == nullptr) {
+        std::vector<std::string> all = classificationMetrics();
+        for (const auto* list : {&regressionMetrics(), &fairnessMetrics()}) all.insert(all.end(), list->begin(), list->end());
+        auto builder = diags_.report(diag::Kind::UnknownMetric, metric.range, metric.text);
+        std::string suggestion = support::closestMatch(metric.text, all);
+        if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
+        continue;
+      }
+      bool isFairness = family == &fairnessMetrics();
+      if (isFairness != (kind == "fairness")) {
+        diags_.report(diag::Kind::MetricTask, metric.range, metric.text, familyName, kind,
+                      kind == "fairness" ? "fairness" : "performance")
+            .help(isFairness ? "fairness metrics come from `fairness(model, table, by = column)`"
+                             : "performance metrics come from `evaluate(model, table)`");
+        continue;
+      }
+      if (model == nullptr || model->task == Task::Unknown) continue;
+      bool classification = model->task == Task::Binary || model->task == Task::Multiclass;
+      bool fits = isFairness ? model->task == Task::Binary
+                             : (family == &classificationMetrics()) == classification;
+      if (!fits) {
+        diags_.report(diag::Kind::MetricTask, metric.range, metric.text, familyName, modelDecl->name.text, taskName(model->task))
+            .help(classification ? "classification metrics are `accuracy`, `precision`, `recall`, `f1`, `auc` and `logloss`"
+                                 : "regression metrics are `rmse`, `mae` and `r2`");
+      }
+    }
+  }
+
+  // ---- Gates, deploys, triggers ----
+
+  void checkGate(const GateDecl& gate) {
+    const Decl* model = nullptr;
+    if (gate.model.parts.size() == 1) model = findDecl(gate.model.parts[0].text);
+    if (model == nullptr || model->kind != DeclKind::Model) return;
+    // Metrics of this model, by declaration.
+    std::vector<const MetricsDecl*> own;
+    for (const auto& [name, decl] : names_.scopes.at(module_).decls) {
+      if (decl->kind == DeclKind::Metrics && !decl->incomplete && evaluatedModel(decl->as<MetricsDecl>()) == model) {
+        own.push_back(&decl->as<MetricsDecl>());
+      }
+    }
+    for (const ExprPtr& condition : gate.conditions) checkGateExpr(*condition, gate, *model, own);
+  }
+
+  void checkGateExpr(const Expr& e, const GateDecl& gate, const Decl& model, const std::vector<const MetricsDecl*>& own) {
+    switch (e.kind) {
+      case ExprKind::Binary:
+        checkGateExpr(*e.as<BinaryExpr>().lhs, gate, model, own);
+        checkGateExpr(*e.as<BinaryExpr>().rhs, gate, model, own);
+        return;
+      case ExprKind::Unary: checkGateExpr(*e.as<UnaryExpr>().operand, gate, model, own); return;
+      case ExprKind::Member: {
+        const auto& member = e.as<MemberExpr>();
+        if (member.object->kind != ExprKind::Name) return;
+        const std::string& head = member.object->as<NameExpr>().name.text;
+        const std::string& metric = member.member.text;
+        if (head == "baseline") {
+          bool computed = std::any_of(own.begin(), own.end(), [&](const MetricsDecl* m) {
+            return std::any_of(m->metrics.begin(), m->metrics.end(), [&](const Identifier& id) { return id.text == metric; });
+          });
+          if (!computed) {
+            diags_.report(diag::Kind::GateMetric, member.member.range,
+                          fmt::format("`baseline.{}` needs a metrics declaration of `{}` that computes `{}`", metric,
+                                      model.name.text, metric));
+          }
+          return;
+        }
+        const Decl* decl = findDecl(head);
+        if (decl == nullptr || decl->kind != DeclKind::Metrics) return;
+        const auto& metrics = decl->as<MetricsDecl>();
+        const Decl* evaluated = evaluatedModel(metrics);
+        if (evaluated != nullptr && evaluated != &model) {
+          diags_.report(diag::Kind::GateMetric, member.object->range,
+                        fmt::format("`{}` measures `{}`, but this gate is on `{}`", head, evaluated->name.text, model.name.text));
+          return;
+        }
+        bool computed = std::any_of(metrics.metrics.begin(), metrics.metrics.end(), [&](const Identifier& id) { return id.text == metric; });
+        if (!computed) {
+          std::vector<std::string> names;
+          for (const Identifier& id : metrics.metrics) names.push_back(id.text);
+          auto builder = diags_.report(diag::Kind::GateMetric, member.member.range,
+                                       fmt::format("`{}` does not compute `{}`", head, metric));
+          std::string suggestion = support::closestMatch(metric, names);
+          if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}.{}`?", head, suggestion));
+          else builder.note(fmt::format("it computes {}", joinChoices(names)));
+        }
+        return;
+      }
+      case ExprKind::Call:
+        if (calleeName(e) == "approved_by") {
+          const auto& call = e.as<CallExpr>();
+          if (call.args.size() != 1 || call.args[0].value->kind != ExprKind::String) {
+            diags_.report(diag::Kind::SettingType, e.range, "approved_by", "the approving team as a string: `approved_by(\"risk-team\")`");
+          }
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  void checkDeploy(const DeployDecl& deploy) {
+    checkSettings(deploy.settings.get(),
+                  {{"model", ValueKind::Reference},
+                   {"stage", ValueKind::Enum, {"staging", "production"}},
+                   {"requires", ValueKind::Reference},
+                   {"serve", ValueKind::Call, {"http"}}},
+                  "a deploy", nullptr);
+    const Setting* model = deploy.settings->find("model");
+    if (model == nullptr) {
+      diags_.report(diag::Kind::MissingSetting, deploy.name.range, "deploy", deploy.name.text, "model")
+          .help("name the model to serve: `model = risk`");
+      return;
+    }
+    const Decl* modelDecl = model->value ? findDecl(*model->value) : nullptr;
+    if (const Setting* required = deploy.settings->find("requires"); required != nullptr && required->value && modelDecl != nullptr) {
+      std::vector<const Expr*> gates;
+      if (required->value->kind == ExprKind::List) {
+        for (const ExprPtr& item : required->value->as<ListExpr>().items) gates.push_back(item.get());
+      } else {
+        gates.push_back(required->value.get());
+      }
+      for (const Expr* ref : gates) {
+        const Decl* gate = findDecl(*ref);
+        if (gate == nullptr || gate->kind != DeclKind::Gate || gate->incomplete) continue;
+        const auto& g = gate->as<GateDecl>();
+        if (g.model.text() != modelDecl->name.text) {
+          diags_.report(diag::Kind::GateWrongModel, ref->range, g.name.text, g.model.text(), modelDecl->name.text)
+              .help(fmt::format("a deploy requires gates on the model it serves, `{}`", modelDecl->name.text));
+        }
+      }
+    }
+    if (const Setting* serve = deploy.settings->find("serve"); serve != nullptr && calleeName(*serve->value) == "http") {
+      for (const Argument& arg : serve->value->as<CallExpr>().args) {
+        if (!arg.name || arg.name->text != "port") {
+          diags_.report(diag::Kind::UnknownSetting, arg.range, arg.name ? arg.name->text : "(positional)", "`http`")
+              .help("write `http(port = 8080)`");
+          continue;
+        }
+        bool isInt = false;
+        std::optional<double> port = numericLiteral(*arg.value, &isInt);
+        if (!port || !isInt) diags_.report(diag::Kind::SettingType, arg.value->range, "port", "an integer");
+        else if (*port < 1 || *port > 65535) diags_.report(diag::Kind::OutOfRange, arg.value->range, "port", "it must lie in [1, 65535]");
+      }
+    }
+  }
+
+  void checkTrigger(const TriggerDecl& trigger) {
+    for (const TriggerEntry& entry : trigger.entries) {
+      if (entry.kind != TriggerEntry::Kind::On) continue;
+      const Expr& event = *entry.event;
+      if (event.kind == ExprKind::Name && event.as<NameExpr>().name.text == "code_change") continue;
+      std::string kind = calleeName(event);
+      static const std::vector<std::string> events = {"change", "schedule", "drift", "webhook", "code_change"};
+      if (!contains(events, kind)) {
+        diags_.report(diag::Kind::WrongTriggerEvent, event.range,
+                      fmt::format("`{}` is not a trigger event", kind.empty() ? "this" : kind))
+            .note("the events are `change(source)`, `schedule(\"cron\")`, `drift(source, psi > x)`, `webhook(\"name\")` and `code_change`");
+        continue;
+      }
+      const auto& call = event.as<CallExpr>();
+      auto argument = [&](std::size_t i) -> const Expr* { return i < call.args.size() ? call.args[i].value.get() : nullptr; };
+      if (kind == "schedule") {
+        const Expr* cron = argument(0);
+        if (cron == nullptr || cron->kind != ExprKind::String || call.args.size() != 1) {
+          diags_.report(diag::Kind::WrongTriggerEvent, event.range, "`schedule` takes a cron string: `schedule(\"0 3 * * 1\")`");
+        } else if (std::string problem = cronProblem(cron->as<StringLiteral>().value); !problem.empty()) {
+          diags_.report(diag::Kind::InvalidSchedule, cron->range, cron->as<StringLiteral>().value, problem);
+        }
+      } else if (kind == "change" || kind == "drift") {
+        const Expr* source = argument(0);
+        const Decl* decl = source != nullptr ? findDecl(*source) : nullptr;
+        if (decl != nullptr && decl->kind != DeclKind::Source) {
+          diags_.report(diag::Kind::WrongTriggerEvent, source->range,
+                        fmt::format("`{}` watches a source's data, but `{}` is {}", kind, decl->name.text, declNounPhrase(decl->kind)));
+        }
+        if (kind == "drift") checkDriftCondition(argument(1), event);
+        else if (call.args.size() != 1) diags_.report(diag::Kind::WrongTriggerEvent, event.range, "`change` takes one source: `change(applicants)`");
+      } else if (kind == "webhook") {
+        const Expr* name = argument(0);
+        bool ok = name != nullptr && name->kind == ExprKind::String && call.args.size() == 1 && !name->as<StringLiteral>().value.empty();
+        if (ok) {
+          for (char c : name->as<StringLiteral>().value) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+        }
+        if (!ok) diags_.report(diag::Kind::WrongTriggerEvent, event.range, "`webhook` takes a name of letters, digits, `-` and `_`: `webhook(\"retrain\")`");
+      }
+    }
+  }
+
+  void checkDriftCondition(const Expr* condition, const Expr& event) {
+    const char* usage = "`drift` takes a source and a threshold: `drift(applicants, psi > 0.2)` or `ks > 0.1`";
+    if (condition == nullptr || condition->kind != ExprKind::Binary) {
+      diags_.report(diag::Kind::WrongTriggerEvent, event.range, usage);
+      return;
+    }
+    const auto& b = condition->as<BinaryExpr>();
+    std::string measure = b.lhs->kind == ExprKind::Name ? b.lhs->as<NameExpr>().name.text : "";
+    std::optional<double> threshold = numericLiteral(*b.rhs);
+    if ((measure != "psi" && measure != "ks") || (b.op != BinaryOp::Gt && b.op != BinaryOp::Ge) || !threshold) {
+      diags_.report(diag::Kind::WrongTriggerEvent, condition->range, usage);
+      return;
+    }
+    if (*threshold <= 0 || (measure == "ks" && *threshold >= 1)) {
+      diags_.report(diag::Kind::OutOfRange, b.rhs->range, measure,
+                    measure == "ks" ? "a KS statistic lies in (0, 1)" : "a PSI threshold must be positive");
+    }
+  }
+
+  const Program& program_;
+  const ResolvedNames& names_;
+  const TypedProgram& typed_;
+  diag::DiagnosticEngine& diags_;
+  const LoadedModule* module_ = nullptr;
+  CheckedDeclarations out_;
+};
+
+}  // namespace
+
+CheckedDeclarations checkDeclarations(const Program& program, const ResolvedNames& names, const TypedProgram& typed,
+                                      diag::DiagnosticEngine& diags) {
+  return DeclarationChecker(program, names, typed, diags).run();
+}
+
+}  // namespace weir::sema
