@@ -476,6 +476,25 @@ class Resolver {
     }
   }
 
+  // The arguments of a call whose callee is checked with its declaration (a reader, an
+  // algorithm, `evaluate`, a trigger event): the leading ones name declarations.
+  void resolveArguments(const Expr& expr, const std::vector<Want>& leading) {
+    if (expr.kind != ExprKind::Call) {
+      resolveRow(expr);
+      return;
+    }
+    std::size_t position = 0;
+    for (const Argument& arg : expr.as<CallExpr>().args) {
+      if (!arg.name && position < leading.size()) {
+        lookupExpr(*arg.value, leading[position++]);
+      } else if (arg.value->kind == ExprKind::Pipeline) {
+        resolveTable(*arg.value);
+      } else if (!(inTrigger_ && arg.value->kind == ExprKind::Binary)) {
+        resolveRow(*arg.value);  // `psi > 0.2` in `drift` names no columns
+      }
+    }
+  }
+
   void resolveSettings(const SettingsBlock* block) {
     if (block == nullptr) return;
     for (const Setting& setting : block->entries) {
@@ -508,18 +527,18 @@ class Resolver {
       case DeclKind::Source: {
         const auto& source = decl.as<SourceDecl>();
         lookupQualifiedName(source.schema, Want::Schema);
-        resolveRow(*source.reader);
+        resolveArguments(*source.reader, {});
         resolveSettings(source.settings.get());
         break;
       }
       case DeclKind::Let: resolveTable(*decl.as<LetDecl>().value); break;
       case DeclKind::Model: {
         const auto& model = decl.as<ModelDecl>();
-        resolveRow(*model.trainer);
+        resolveArguments(*model.trainer, {Want::Table});
         resolveSettings(model.settings.get());
         break;
       }
-      case DeclKind::Metrics: resolveRow(*decl.as<MetricsDecl>().evaluation); break;
+      case DeclKind::Metrics: resolveArguments(*decl.as<MetricsDecl>().evaluation, {Want::Model, Want::Table}); break;
       case DeclKind::Expect: {
         const auto& expect = decl.as<ExpectDecl>();
         resolveTable(*expect.table);
@@ -537,14 +556,14 @@ class Resolver {
       case DeclKind::Sink: {
         const auto& sink = decl.as<SinkDecl>();
         resolveTable(*sink.table);
-        resolveRow(*sink.writer);
+        resolveArguments(*sink.writer, {});
         resolveSettings(sink.settings.get());
         break;
       }
       case DeclKind::Step: {
         const auto& step = decl.as<StepDecl>();
         lookupQualifiedName(step.schema, Want::Schema);
-        resolveRow(*step.command);
+        resolveArguments(*step.command, {});
         if (step.settings) {
           for (const Setting& setting : step.settings->entries) {
             if (setting.name.text == "inputs") {
@@ -570,14 +589,16 @@ class Resolver {
         break;
       }
       case DeclKind::Trigger:
+        inTrigger_ = true;
         for (const TriggerEntry& entry : decl.as<TriggerDecl>().entries) {
           if (entry.kind == TriggerEntry::Kind::On) {
             if (entry.event->kind == ExprKind::Name && isContextualName(entry.event->as<NameExpr>().name.text)) continue;
-            resolveRow(*entry.event);
+            resolveArguments(*entry.event, {Want::Table});
           } else {
             for (const QualifiedName& target : entry.targets) lookupQualifiedName(target, Want::Any);
           }
         }
+        inTrigger_ = false;
         break;
       case DeclKind::Fn: resolveRow(*decl.as<FnDecl>().body); break;
       case DeclKind::Transform: resolveTable(*decl.as<TransformDecl>().body); break;
@@ -693,6 +714,7 @@ class Resolver {
   const Decl* current_ = nullptr;
   const std::vector<Param>* params_ = nullptr;
   bool inGate_ = false;
+  bool inTrigger_ = false;
 };
 
 }  // namespace

@@ -36,6 +36,21 @@ std::string closestMatch(std::string_view word, const std::vector<std::string>& 
       best = candidate;
     }
   }
+  if (!best.empty() || word.size() < 3) return best;
+  // `depth` for `max_depth`: a word that is one `_`-separated part of a candidate.
+  for (const std::string& candidate : candidates) {
+    if (candidate == word) continue;
+    std::size_t start = 0;
+    while (start <= candidate.size()) {
+      std::size_t end = candidate.find('_', start);
+      if (candidate.compare(start, end == std::string::npos ? std::string::npos : end - start, word) == 0 &&
+          (end == std::string::npos ? candidate.size() - start : end - start) == word.size()) {
+        return candidate;
+      }
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
   return best;
 }
 

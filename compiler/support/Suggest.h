@@ -11,7 +11,8 @@ namespace weir::support {
 std::size_t editDistance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word`, if it is close enough to be what was meant (at most a third
-// of the word's length in edits, and at least one); empty otherwise. Ties go to the earliest.
+// of the word's length in edits, and at least one); failing that, a candidate of which the word
+// is one `_`-separated part (`depth` -> `max_depth`); empty otherwise. Ties go to the earliest.
 std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace weir::support
