@@ -39,6 +39,11 @@ class DiagnosticBuilder {
     diagnostic_.help = std::move(message);
     return *this;
   }
+  // Overrides the declared severity (a `policy` block may turn an error into a warning).
+  DiagnosticBuilder& severity(Severity value) {
+    diagnostic_.severity = value;
+    return *this;
+  }
 
  private:
   DiagnosticEngine* engine_;

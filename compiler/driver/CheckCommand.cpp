@@ -58,6 +58,7 @@ CheckedProgram checkProgram(source::FileId root, source::SourceManager& sources,
   checked.names = sema::resolveNames(checked.program, diags);
   checked.types = sema::checkTypes(checked.program, checked.names, diags);
   checked.declarations = sema::checkDeclarations(checked.program, checked.names, checked.types, diags);
+  sema::checkGovernance(checked.program, checked.names, checked.types, checked.declarations, diags);
   return checked;
 }
 

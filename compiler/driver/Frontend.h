@@ -3,6 +3,7 @@
 #include "driver/Driver.h"
 #include "sema/ModuleLoader.h"
 #include "sema/DeclarationChecker.h"
+#include "sema/Governance.h"
 #include "sema/NameResolver.h"
 #include "sema/TypeChecker.h"
 #include "source/SourceManager.h"

@@ -2,7 +2,10 @@
 
 // Types of Weir values and tables (LANGUAGE.md section 5).
 
+#include "source/SourceRange.h"
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,12 +55,35 @@ Type commonType(const Type& a, const Type& b);
 // Whether a value of `from` may be stored where `to` is expected (int -> float, T -> T?).
 bool isAssignable(const Type& from, const Type& to);
 
+// One step of the way a column's data travelled: where, and what happened there.
+struct LineageHop {
+  source::SourceRange range;
+  std::string what;
+};
+
+// Why a column holds personal (@pii) or protected (@sensitive) data: the source column it comes
+// from, and the declarations and operators it flowed through.
+struct Taint {
+  std::string origin;  // `applicants.email`
+  source::SourceRange originRange;
+  std::vector<LineageHop> path;
+};
+
 struct ColumnType {
+  ColumnType() = default;
+  ColumnType(std::string columnName, Type columnType) : name(std::move(columnName)), type(std::move(columnType)) {}
+
   std::string name;
   Type type;
   bool key = false;
-  bool pii = false;
-  bool sensitive = false;
+  bool pii = false;        // tagged @pii in its schema
+  bool sensitive = false;  // tagged @sensitive in its schema
+  source::SourceRange declared;  // the column's definition in its schema
+  // Column-level lineage: every source column this one is computed from (`source.column`),
+  // sorted; a declared source column is its own origin.
+  std::vector<std::string> origins;
+  std::optional<Taint> piiTaint;        // holds or derives from @pii data
+  std::optional<Taint> sensitiveTaint;  // holds or derives from @sensitive data
 };
 
 // The type of a table: ordered columns with types and tags.

@@ -153,6 +153,7 @@ class Checker {
     std::set<std::string> seen;
     for (const ColumnDef& column : schema.columns) {
       ColumnType c{column.name.text, typeOf(column.type)};
+      c.declared = column.name.range;
       for (const Tag& tag : column.tags) {
         c.key = c.key || tag.name.text == "key";
         c.pii = c.pii || tag.name.text == "pii";
@@ -203,13 +204,32 @@ class Checker {
     return which < it->second.size() ? it->second[which] : errorTable();
   }
 
+  // A source's (or step's) columns are where lineage starts: each is its own origin, and a
+  // column tagged @pii or @sensitive taints whatever is computed from it.
+  static TableType withOrigins(TableType table, const std::string& declName) {
+    for (ColumnType& column : table.columns) {
+      std::string origin = declName + "." + column.name;
+      column.origins = {origin};
+      if (column.pii) column.piiTaint = Taint{origin, column.declared, {}};
+      if (column.sensitive) column.sensitiveTaint = Taint{origin, column.declared, {}};
+    }
+    return table;
+  }
+
   void computeTables(const Decl& decl, const LoadedModule& module) {
+    std::string savedDecl = currentDecl_;
+    currentDecl_ = decl.name.text;
+    computeTablesOf(decl, module);
+    currentDecl_ = savedDecl;
+  }
+
+  void computeTablesOf(const Decl& decl, const LoadedModule& module) {
     switch (decl.kind) {
       case DeclKind::Source:
-        typed_.tables[&decl] = {schemaByName(module, decl.as<SourceDecl>().schema)};
+        typed_.tables[&decl] = {withOrigins(schemaByName(module, decl.as<SourceDecl>().schema), decl.name.text)};
         break;
       case DeclKind::Step:
-        typed_.tables[&decl] = {schemaByName(module, decl.as<StepDecl>().schema)};
+        typed_.tables[&decl] = {withOrigins(schemaByName(module, decl.as<StepDecl>().schema), decl.name.text)};
         break;
       case DeclKind::Let: {
         const auto& let = decl.as<LetDecl>();
@@ -465,10 +485,12 @@ class Checker {
           RowContext current{&table, bindings, &module};
           Type t = typeExpr(*a.value, current);
           std::string name = targetName(a.target, bindings);
+          ColumnType computed{name, t};
+          deriveLineage(computed, *a.value, table, bindings, a.range, fmt::format("`{}` is computed from it", name));
           if (ColumnType* existing = table.find(name)) {
-            existing->type = t;
+            *existing = std::move(computed);
           } else {
-            table.columns.push_back({name, t});
+            table.columns.push_back(std::move(computed));
           }
         }
         return table;
@@ -485,6 +507,9 @@ class Checker {
             continue;
           }
           if (!t.isError()) column->type = column->type.withNullable(t.nullable);
+          ColumnType filled = *column;
+          deriveLineage(filled, *a.value, table, bindings, a.range, fmt::format("`{}` is filled from it", name));
+          mergeLineage(*column, filled);
         }
         return table;
       }
@@ -534,6 +559,7 @@ class Checker {
             continue;
           }
           column->name = to;
+          addHop(*column, pair.range, fmt::format("renamed to `{}`", to));
         }
         return table;
       }
@@ -557,7 +583,9 @@ class Checker {
             report(diag::Kind::DuplicateColumn, a.target.range, name);
             continue;
           }
-          out.columns.push_back({name, t});
+          ColumnType aggregate{name, t};
+          deriveLineage(aggregate, *a.value, table, bindings, a.range, fmt::format("aggregated into `{}`", name));
+          out.columns.push_back(std::move(aggregate));
         }
         return out;
       }
@@ -613,6 +641,7 @@ class Checker {
             break;
           }
           mine.type = common;
+          mergeLineage(mine, *theirs);
         }
         if (!problem.empty()) report(diag::Kind::UnionMismatch, u.table->range, problem);
         return table;
@@ -664,6 +693,7 @@ class Checker {
       }
       ColumnType added = column;
       if (join.joinKind == JoinKind::Left) added.type = added.type.withNullable(true);
+      addHop(added, join.range, fmt::format("`{}` is joined in{}", column.name, currentDecl_.empty() ? "" : " by `" + currentDecl_ + "`"));
       left.columns.push_back(std::move(added));
     }
     return left;
@@ -702,6 +732,86 @@ class Checker {
   static bool precedenceIsComparison(BinaryOp op) {
     return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le ||
            op == BinaryOp::Gt || op == BinaryOp::Ge;
+  }
+
+  // ---- Column-level lineage ----
+
+  // The columns of `table` that `expr` reads.
+  void referencedColumns(const Expr& expr, const TableType& table, const Bindings* bindings,
+                         std::vector<const ColumnType*>& out) const {
+    switch (expr.kind) {
+      case ExprKind::Name: {
+        const std::string& text = expr.as<NameExpr>().name.text;
+        if (bindings != nullptr && bindings->values.count(text)) return;
+        if (const ColumnType* column = table.find(targetName(expr.as<NameExpr>().name, bindings))) {
+          if (std::find(out.begin(), out.end(), column) == out.end()) out.push_back(column);
+        }
+        return;
+      }
+      case ExprKind::Call:
+        for (const Argument& arg : expr.as<CallExpr>().args) referencedColumns(*arg.value, table, bindings, out);
+        return;
+      case ExprKind::Unary: referencedColumns(*expr.as<UnaryExpr>().operand, table, bindings, out); return;
+      case ExprKind::Binary:
+        referencedColumns(*expr.as<BinaryExpr>().lhs, table, bindings, out);
+        referencedColumns(*expr.as<BinaryExpr>().rhs, table, bindings, out);
+        return;
+      case ExprKind::In:
+        referencedColumns(*expr.as<InExpr>().value, table, bindings, out);
+        for (const ExprPtr& item : expr.as<InExpr>().set) referencedColumns(*item, table, bindings, out);
+        return;
+      case ExprKind::Between:
+        referencedColumns(*expr.as<BetweenExpr>().value, table, bindings, out);
+        referencedColumns(*expr.as<BetweenExpr>().low, table, bindings, out);
+        referencedColumns(*expr.as<BetweenExpr>().high, table, bindings, out);
+        return;
+      case ExprKind::IsNull: referencedColumns(*expr.as<IsNullExpr>().value, table, bindings, out); return;
+      case ExprKind::If:
+        referencedColumns(*expr.as<IfExpr>().condition, table, bindings, out);
+        referencedColumns(*expr.as<IfExpr>().thenValue, table, bindings, out);
+        referencedColumns(*expr.as<IfExpr>().elseValue, table, bindings, out);
+        return;
+      case ExprKind::Case:
+        for (const auto& when : expr.as<CaseExpr>().whens) {
+          referencedColumns(*when.condition, table, bindings, out);
+          referencedColumns(*when.value, table, bindings, out);
+        }
+        if (expr.as<CaseExpr>().elseValue) referencedColumns(*expr.as<CaseExpr>().elseValue, table, bindings, out);
+        return;
+      case ExprKind::List:
+        for (const ExprPtr& item : expr.as<ListExpr>().items) referencedColumns(*item, table, bindings, out);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // A column computed from `expr` inherits the lineage and taints of every column it reads.
+  void deriveLineage(ColumnType& column, const Expr& expr, const TableType& table, const Bindings* bindings,
+                     SourceRange at, const std::string& what) const {
+    std::vector<const ColumnType*> inputs;
+    referencedColumns(expr, table, bindings, inputs);
+    column.origins.clear();
+    column.piiTaint.reset();
+    column.sensitiveTaint.reset();
+    for (const ColumnType* input : inputs) mergeLineage(column, *input);
+    std::string where = currentDecl_.empty() ? what : what + " in `" + currentDecl_ + "`";
+    addHop(column, at, where);
+  }
+
+  static void mergeLineage(ColumnType& into, const ColumnType& from) {
+    for (const std::string& origin : from.origins) {
+      auto it = std::lower_bound(into.origins.begin(), into.origins.end(), origin);
+      if (it == into.origins.end() || *it != origin) into.origins.insert(it, origin);
+    }
+    if (!into.piiTaint && from.piiTaint) into.piiTaint = from.piiTaint;
+    if (!into.sensitiveTaint && from.sensitiveTaint) into.sensitiveTaint = from.sensitiveTaint;
+  }
+
+  static void addHop(ColumnType& column, SourceRange at, const std::string& what) {
+    for (std::optional<Taint>* taint : {&column.piiTaint, &column.sensitiveTaint}) {
+      if (*taint && (*taint)->path.size() < 32) (*taint)->path.push_back({at, what});
+    }
   }
 
   static std::string targetName(const Identifier& id, const Bindings* bindings) {
@@ -1213,6 +1323,7 @@ class Checker {
   std::map<const SchemaDecl*, TableType> schemas_;
   std::set<const Decl*> inProgress_;
   std::vector<Instantiation> stack_;
+  std::string currentDecl_;  // the declaration whose tables are being computed, for lineage
 };
 
 std::string printTable(const TableType& table) {
