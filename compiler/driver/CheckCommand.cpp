@@ -18,10 +18,10 @@ and warning. A FILE of `-` reads standard input.
 Options:
   --format text|json   how diagnostics are printed: GNU-style text with carets on
                        standard error (default), or a JSON array on standard output
-  --emit ast|types|summary
+  --emit ast|types|lineage|summary
                        also print on standard output each file's syntax tree, the
-                       inferred schema of each table it declares, or a summary
-                       of what it declares
+                       inferred schema of each table it declares, the source
+                       columns each column is computed from, or a summary
   --no-ranges          with --emit ast: leave out the source ranges
   -h, --help           show this help
 
@@ -93,8 +93,9 @@ int runCheck(const std::vector<std::string>& args, Streams streams) {
       }
       json = *value == "json";
     } else if (auto emitValue = optionValue(args, i, "--emit")) {
-      if (*emitValue != "ast" && *emitValue != "summary" && *emitValue != "types") {
-        streams.err << fmt::format("weir check: unknown --emit `{}` (use `ast`, `types` or `summary`)\n", *emitValue);
+      if (*emitValue != "ast" && *emitValue != "summary" && *emitValue != "types" && *emitValue != "lineage") {
+        streams.err << fmt::format("weir check: unknown --emit `{}` (use `ast`, `types`, `lineage` or `summary`)\n",
+                                   *emitValue);
         return kExitUsage;
       }
       emit = *emitValue;
@@ -126,6 +127,7 @@ int runCheck(const std::vector<std::string>& args, Streams streams) {
     if (emit == "ast") streams.out << ast::printModule(module, {ranges});
     if (emit == "summary") streams.out << summarizeModule(module);
     if (emit == "types") streams.out << sema::printTypes(checked.program, checked.types);
+    if (emit == "lineage") streams.out << sema::printLineage(checked.program, checked.types);
   }
   printDiagnostics(diags, sources, json, streams);
   if (ioError) return kExitUsage;

@@ -653,7 +653,9 @@ class Checker {
           report(diag::Kind::DuplicateColumn, predict.column.range, name);
           return table;
         }
-        table.columns.push_back({name, Type::of(ScalarKind::Float)});
+        ColumnType prediction{name, Type::of(ScalarKind::Float)};
+        prediction.origins = {"model " + predict.model.text()};
+        table.columns.push_back(std::move(prediction));
         return table;
       }
       case OpKind::TransformCall: {
@@ -1345,7 +1347,24 @@ TypedProgram checkTypes(const Program& program, const ResolvedNames& names, diag
   return Checker(program, names, diags).run();
 }
 
-std::string printTypes(const Program& program, const TypedProgram& typed) {
+namespace {
+
+std::string printLineageOf(const TableType& table) {
+  if (table.error) return "  <unknown: see the errors above>\n";
+  std::string out;
+  for (const ColumnType& column : table.columns) {
+    out += "  " + column.name + " <-";
+    if (column.origins.empty()) out += " (no source column)";
+    for (std::size_t i = 0; i < column.origins.size(); ++i) out += (i == 0 ? " " : ", ") + column.origins[i];
+    if (column.piiTaint) out += "  [pii]";
+    if (column.sensitiveTaint) out += "  [sensitive]";
+    out += "\n";
+  }
+  return out;
+}
+
+template <typename PrintTable>
+std::string printTables(const Program& program, const TypedProgram& typed, PrintTable printTable) {
   std::string out;
   if (program.root == nullptr) return out;
   for (const DeclPtr& decl : program.root->ast->decls) {
@@ -1361,6 +1380,16 @@ std::string printTypes(const Program& program, const TypedProgram& typed) {
     out += std::string(declKeyword(decl->kind)) + " " + decl->name.text + "\n" + printTable(it->second.front());
   }
   return out;
+}
+
+}  // namespace
+
+std::string printLineage(const Program& program, const TypedProgram& typed) {
+  return printTables(program, typed, printLineageOf);
+}
+
+std::string printTypes(const Program& program, const TypedProgram& typed) {
+  return printTables(program, typed, printTable);
 }
 
 }  // namespace weir::sema

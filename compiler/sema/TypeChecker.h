@@ -31,4 +31,8 @@ TypedProgram checkTypes(const Program& program, const ResolvedNames& names, diag
 // column per line, in a stable form.
 std::string printTypes(const Program& program, const TypedProgram& typed);
 
+// `weir check --emit=lineage`: for each column of each table of the root module, the source
+// columns it is computed from, and whether it carries personal or protected data.
+std::string printLineage(const Program& program, const TypedProgram& typed);
+
 }  // namespace weir::sema
