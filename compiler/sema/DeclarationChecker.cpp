@@ -384,6 +384,15 @@ class DeclarationChecker {
         }
         break;
       }
+      case DeclKind::Expect:
+        for (const ExpectRule& rule : decl.as<ExpectDecl>().rules) {
+          if (rule.severity && rule.severity->text != "warn" && rule.severity->text != "error") {
+            auto builder = diags_.report(diag::Kind::SettingType, rule.severity->range, "severity", "`warn` or `error`");
+            std::string suggestion = support::closestMatch(rule.severity->text, {"warn", "error"});
+            if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
+          }
+        }
+        break;
       case DeclKind::Metrics: checkMetrics(decl.as<MetricsDecl>()); break;
       case DeclKind::Gate: checkGate(decl.as<GateDecl>()); break;
       case DeclKind::Deploy: checkDeploy(decl.as<DeployDecl>()); break;
