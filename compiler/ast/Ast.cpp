@@ -131,6 +131,16 @@ const char* declNounPhrase(DeclKind kind) {
   return "a declaration";
 }
 
+std::vector<const Expr*> listItems(const Expr& expr) {
+  std::vector<const Expr*> items;
+  if (expr.kind != ExprKind::List) {
+    items.push_back(&expr);
+    return items;
+  }
+  for (const ExprPtr& item : expr.as<ListExpr>().items) items.push_back(item.get());
+  return items;
+}
+
 const Setting* SettingsBlock::find(const std::string& name) const {
   for (const Setting& entry : entries) {
     if (entry.name.text == name) return &entry;

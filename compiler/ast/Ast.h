@@ -166,6 +166,10 @@ struct ErrorExpr : Expr {
   ErrorExpr() : Expr(ExprKind::Error) {}
 };
 
+// The items of a list literal, or the expression itself: settings such as `requires` take
+// either one reference or a list of them.
+std::vector<const Expr*> listItems(const Expr& expr);
+
 // ---------------------------------------------------------------------------------------------
 // Table pipelines: `input | op | op`
 // ---------------------------------------------------------------------------------------------

@@ -761,13 +761,7 @@ class DeclarationChecker {
     }
     const Decl* modelDecl = model->value ? findDecl(*model->value) : nullptr;
     if (const Setting* required = deploy.settings->find("requires"); required != nullptr && required->value && modelDecl != nullptr) {
-      std::vector<const Expr*> gates;
-      if (required->value->kind == ExprKind::List) {
-        for (const ExprPtr& item : required->value->as<ListExpr>().items) gates.push_back(item.get());
-      } else {
-        gates.push_back(required->value.get());
-      }
-      for (const Expr* ref : gates) {
+      for (const Expr* ref : listItems(*required->value)) {
         const Decl* gate = findDecl(*ref);
         if (gate == nullptr || gate->kind != DeclKind::Gate || gate->incomplete) continue;
         const auto& g = gate->as<GateDecl>();

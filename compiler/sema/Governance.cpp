@@ -147,12 +147,7 @@ class GovernanceChecker {
     const Setting* required = deploy.settings->find("requires");
     std::vector<const GateDecl*> gates;
     if (required != nullptr && required->value) {
-      std::vector<const Expr*> refs;
-      if (required->value->kind == ExprKind::List) {
-        for (const ExprPtr& item : required->value->as<ListExpr>().items) refs.push_back(item.get());
-      } else {
-        refs.push_back(required->value.get());
-      }
+      std::vector<const Expr*> refs = listItems(*required->value);
       for (const Expr* ref : refs) {
         const Decl* gate = findDecl(*ref);
         if (gate != nullptr && gate->kind == DeclKind::Gate && !gate->incomplete) gates.push_back(&gate->as<GateDecl>());

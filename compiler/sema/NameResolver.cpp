@@ -505,11 +505,7 @@ class Resolver {
   // A setting whose value names declarations: `model = risk`, `requires = [release]`.
   void resolveReferenceSetting(const Setting& setting, Want want) {
     if (!setting.value) return;
-    if (setting.value->kind == ExprKind::List) {
-      for (const ExprPtr& item : setting.value->as<ListExpr>().items) lookupExpr(*item, want);
-    } else {
-      lookupExpr(*setting.value, want);
-    }
+    for (const Expr* item : listItems(*setting.value)) lookupExpr(*item, want);
   }
 
   // ---- Declarations ----
