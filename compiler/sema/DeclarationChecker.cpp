@@ -583,7 +583,7 @@ class DeclarationChecker {
 
   // The model a metrics declaration evaluates, if its first argument names one.
   const Decl* evaluatedModel(const MetricsDecl& metrics) const {
-    if (metrics.evaluation->kind != ExprKind::Call) return nullptr;
+    if (metrics.incomplete || metrics.evaluation->kind != ExprKind::Call) return nullptr;
     const auto& call = metrics.evaluation->as<CallExpr>();
     if (call.args.empty()) return nullptr;
     const Decl* decl = findDecl(*call.args[0].value);
@@ -713,7 +713,7 @@ class DeclarationChecker {
           return;
         }
         const Decl* decl = findDecl(head);
-        if (decl == nullptr || decl->kind != DeclKind::Metrics) return;
+        if (decl == nullptr || decl->kind != DeclKind::Metrics || decl->incomplete) return;
         const auto& metrics = decl->as<MetricsDecl>();
         const Decl* evaluated = evaluatedModel(metrics);
         if (evaluated != nullptr && evaluated != &model) {

@@ -195,7 +195,7 @@ class GovernanceChecker {
       case ExprKind::Unary: return usesFairnessMetrics(*e.as<UnaryExpr>().operand);
       case ExprKind::Member: {
         const Decl* decl = findDecl(*e.as<MemberExpr>().object);
-        if (decl == nullptr || decl->kind != DeclKind::Metrics) return false;
+        if (decl == nullptr || decl->kind != DeclKind::Metrics || decl->incomplete) return false;
         const Expr& evaluation = *decl->as<MetricsDecl>().evaluation;
         return evaluation.kind == ExprKind::Call && evaluation.as<CallExpr>().callee->kind == ExprKind::Name &&
                evaluation.as<CallExpr>().callee->as<NameExpr>().name.text == "fairness";

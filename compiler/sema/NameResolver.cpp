@@ -228,10 +228,15 @@ class Resolver {
     }
     if (expr.kind == ExprKind::Member) {
       const auto& member = expr.as<MemberExpr>();
-      if (member.object->kind == ExprKind::Name &&
-          lookupQualified(member.object->as<NameExpr>().name, member.member, want)) {
+      if (member.object->kind == ExprKind::Name) {
+        // Not an import alias: the head must still name something (`tes.t` reports `tes`).
+        if (!lookupQualified(member.object->as<NameExpr>().name, member.member, want)) {
+          lookupName(member.object->as<NameExpr>().name, want);
+        }
         return;
       }
+      resolveRow(*member.object);
+      return;
     }
     if (want == Want::Table) {
       resolveTable(expr);
