@@ -686,7 +686,69 @@ class DeclarationChecker {
         own.push_back(&decl->as<MetricsDecl>());
       }
     }
-    for (const ExprPtr& condition : gate.conditions) checkGateExpr(*condition, gate, *model, own);
+    for (const ExprPtr& condition : gate.conditions) {
+      checkGateExpr(*condition, gate, *model, own);
+      GateValue value = gateValue(*condition);
+      if (value != GateValue::Bool && value != GateValue::Unknown) {
+        diags_.report(diag::Kind::ConditionNotBool, condition->range, "a gate condition",
+                      value == GateValue::Number ? "float" : "string")
+            .help("compare a metric with a threshold: `evaluation.auc >= 0.75`");
+      }
+    }
+  }
+
+  // Gate conditions are about numbers (metrics, thresholds) and approvals.
+  enum class GateValue { Unknown, Number, Bool, Text };
+
+  GateValue gateValue(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::Int:
+      case ExprKind::Float:
+      case ExprKind::Member:
+        return GateValue::Number;
+      case ExprKind::String: return GateValue::Text;
+      case ExprKind::Bool: return GateValue::Bool;
+      case ExprKind::Call: return calleeName(e) == "approved_by" ? GateValue::Bool : GateValue::Unknown;
+      case ExprKind::Unary: {
+        const auto& u = e.as<UnaryExpr>();
+        GateValue operand = gateValue(*u.operand);
+        return u.op == UnaryOp::Not ? GateValue::Bool : operand;
+      }
+      case ExprKind::Binary: {
+        const auto& b = e.as<BinaryExpr>();
+        GateValue l = gateValue(*b.lhs);
+        GateValue r = gateValue(*b.rhs);
+        switch (b.op) {
+          case BinaryOp::And:
+          case BinaryOp::Or:
+            return GateValue::Bool;
+          case BinaryOp::Add: case BinaryOp::Sub: case BinaryOp::Mul: case BinaryOp::Div: case BinaryOp::Mod:
+          case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt: case BinaryOp::Ge: case BinaryOp::Eq: case BinaryOp::Ne:
+            if (l == GateValue::Text || l == GateValue::Bool || r == GateValue::Text || r == GateValue::Bool) {
+              diags_.report(diag::Kind::BinaryOperandTypes, b.range, spelling(b.op), describe(l), describe(r))
+                  .help("metrics are numbers: compare them with numeric thresholds");
+              return GateValue::Unknown;
+            }
+            return b.op == BinaryOp::Add || b.op == BinaryOp::Sub || b.op == BinaryOp::Mul || b.op == BinaryOp::Div ||
+                           b.op == BinaryOp::Mod
+                       ? GateValue::Number
+                       : GateValue::Bool;
+        }
+        return GateValue::Unknown;
+      }
+      default:
+        return GateValue::Unknown;
+    }
+  }
+
+  static const char* describe(GateValue value) {
+    switch (value) {
+      case GateValue::Number: return "float";
+      case GateValue::Bool: return "bool";
+      case GateValue::Text: return "string";
+      case GateValue::Unknown: return "?";
+    }
+    return "?";
   }
 
   void checkGateExpr(const Expr& e, const GateDecl& gate, const Decl& model, const std::vector<const MetricsDecl*>& own) {
