@@ -126,7 +126,10 @@ int runCheck(const std::vector<std::string>& args, Streams streams) {
     const ast::Module& module = *checked.program.root->ast;
     if (emit == "ast") streams.out << ast::printModule(module, {ranges});
     if (emit == "summary") streams.out << summarizeModule(module);
-    if (emit == "types") streams.out << sema::printTypes(checked.program, checked.types);
+    if (emit == "types") {
+      streams.out << sema::printTypes(checked.program, checked.types)
+                  << sema::printModelTypes(checked.program, checked.types, checked.declarations);
+    }
     if (emit == "lineage") streams.out << sema::printLineage(checked.program, checked.types);
   }
   printDiagnostics(diags, sources, json, streams);

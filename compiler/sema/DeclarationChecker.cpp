@@ -919,6 +919,41 @@ class DeclarationChecker {
 
 }  // namespace
 
+std::string printModelTypes(const Program& program, const TypedProgram& typed, const CheckedDeclarations& declarations) {
+  std::string out;
+  if (program.root == nullptr) return out;
+  auto typeOfColumn = [](const TableType* table, const std::string& name) {
+    const ColumnType* column = table != nullptr ? table->find(name) : nullptr;
+    return column != nullptr ? column->type.str() : std::string("?");
+  };
+  for (const DeclPtr& decl : program.root->ast->decls) {
+    if (decl->incomplete) continue;
+    auto input = typed.inputs.find(decl.get());
+    const TableType* table = input == typed.inputs.end() ? nullptr : &input->second;
+    if (decl->kind == DeclKind::Model) {
+      auto info = declarations.models.find(decl.get());
+      if (info == declarations.models.end()) continue;
+      const ModelInfo& model = info->second;
+      out += fmt::format("model {}: {} {}\n", decl->name.text, taskName(model.task), model.algorithm);
+      out += fmt::format("  target {}: {}\n", model.target, typeOfColumn(table, model.target));
+      for (const std::string& feature : model.features) {
+        out += fmt::format("  feature {}: {}\n", feature, typeOfColumn(table, feature));
+      }
+    } else if (decl->kind == DeclKind::Metrics) {
+      out += "metrics " + decl->name.text + "\n";
+      for (const Identifier& metric : decl->as<MetricsDecl>().metrics) out += "  " + metric.text + ": float\n";
+    } else if (decl->kind == DeclKind::Fn) {
+      const auto& fn = decl->as<FnDecl>();
+      std::string params;
+      for (const Param& p : fn.params) {
+        params += (params.empty() ? "" : ", ") + p.name.text + ": " + p.type.name.text + (p.type.nullable ? "?" : "");
+      }
+      out += fmt::format("fn {}({}) -> {}{}\n", decl->name.text, params, fn.result.name.text, fn.result.nullable ? "?" : "");
+    }
+  }
+  return out;
+}
+
 CheckedDeclarations checkDeclarations(const Program& program, const ResolvedNames& names, const TypedProgram& typed,
                                       diag::DiagnosticEngine& diags) {
   return DeclarationChecker(program, names, typed, diags).run();

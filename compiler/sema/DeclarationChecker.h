@@ -32,6 +32,10 @@ struct CheckedDeclarations {
 // by a `@sensitive` column; gates that use metrics of their own model; deploys whose gates gate
 // their model; trigger events, cron schedules and drift thresholds; file paths that stay inside
 // the project.
+// The part of `weir check --emit=types` beyond tables: each model of the root module (task,
+// algorithm, target and feature types), each metrics record, each fn signature.
+std::string printModelTypes(const Program& program, const TypedProgram& typed, const CheckedDeclarations& declarations);
+
 CheckedDeclarations checkDeclarations(const Program& program, const ResolvedNames& names,
                                       const TypedProgram& typed, diag::DiagnosticEngine& diags);
 
