@@ -185,6 +185,13 @@ class DeclarationChecker {
     }
     for (const auto& module : program_.modules) {
       module_ = module.get();
+      // Which metrics declarations measure which model, for the gates (one pass, not one per gate).
+      metricsOf_.clear();
+      for (const DeclPtr& decl : module->ast->decls) {
+        if (decl->incomplete || decl->kind != DeclKind::Metrics) continue;
+        const auto& metrics = decl->as<MetricsDecl>();
+        if (const Decl* model = evaluatedModel(metrics)) metricsOf_[model].push_back(&metrics);
+      }
       for (const DeclPtr& decl : module->ast->decls) {
         if (!decl->incomplete) checkDecl(*decl);
       }
@@ -679,13 +686,9 @@ class DeclarationChecker {
     const Decl* model = nullptr;
     if (gate.model.parts.size() == 1) model = findDecl(gate.model.parts[0].text);
     if (model == nullptr || model->kind != DeclKind::Model) return;
-    // Metrics of this model, by declaration.
-    std::vector<const MetricsDecl*> own;
-    for (const auto& [name, decl] : names_.scopes.at(module_).decls) {
-      if (decl->kind == DeclKind::Metrics && !decl->incomplete && evaluatedModel(decl->as<MetricsDecl>()) == model) {
-        own.push_back(&decl->as<MetricsDecl>());
-      }
-    }
+    static const std::vector<const MetricsDecl*> none;
+    auto found = metricsOf_.find(model);
+    const std::vector<const MetricsDecl*>& own = found == metricsOf_.end() ? none : found->second;
     for (const ExprPtr& condition : gate.conditions) {
       checkGateExpr(*condition, gate, *model, own);
       GateValue value = gateValue(*condition);
@@ -914,6 +917,7 @@ class DeclarationChecker {
   const TypedProgram& typed_;
   diag::DiagnosticEngine& diags_;
   const LoadedModule* module_ = nullptr;
+  std::map<const Decl*, std::vector<const MetricsDecl*>> metricsOf_;
   CheckedDeclarations out_;
 };
 
