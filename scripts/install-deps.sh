@@ -7,6 +7,7 @@ PACKAGES=(
   cmake ninja-build g++ ccache python3
   antlr4 libantlr4-runtime-dev        # grammar tool (4.7.2) and C++ runtime (4.9)
   libfmt-dev nlohmann-json3-dev        # formatting, JSON output
+  libboost-graph-dev libxxhash-dev     # the plan's DAG, fingerprints
   libgtest-dev libgmock-dev            # unit tests
   llvm-19-tools                        # lit, FileCheck and not, for the compiler tests
 )

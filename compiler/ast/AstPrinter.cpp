@@ -46,12 +46,16 @@ std::string printIdentifiers(const std::vector<Identifier>& ids) {
   return out;
 }
 
+}  // namespace
+
 std::string printTypeRef(const TypeRef& type) {
   std::string out = ident(type.name);
   if (!type.args.empty()) out += "[" + printList(type.args) + "]";
   if (type.nullable) out += "?";
   return out;
 }
+
+namespace {
 
 std::string printQualified(const QualifiedName& name) {
   std::string out;
@@ -61,6 +65,8 @@ std::string printQualified(const QualifiedName& name) {
   }
   return out;
 }
+
+}  // namespace
 
 std::string printOp(const PipeOp& op) {
   switch (op.kind) {
@@ -120,8 +126,6 @@ std::string printOp(const PipeOp& op) {
   }
   return "(?)";
 }
-
-}  // namespace
 
 std::string printExpr(const Expr& expr) {
   switch (expr.kind) {

@@ -18,4 +18,10 @@ std::string printModule(const Module& module, const AstPrintOptions& options = {
 // One expression as an S-expression.
 std::string printExpr(const Expr& expr);
 
+// One table operator as an S-expression: `(where (> x 1))`.
+std::string printOp(const PipeOp& op);
+
+// A type as written: `float?`, `category["a" "b"]`.
+std::string printTypeRef(const TypeRef& type);
+
 }  // namespace weir::ast

@@ -23,6 +23,7 @@ Usage: weir <command> [options] [arguments]
 Commands:
   check    parse and check .mlflow files, report every error
   fmt      format .mlflow files in the canonical layout
+  plan     compile a file into its optimized execution plan and print it
   help     show help for a command
 
 Options:
@@ -42,6 +43,7 @@ struct Command {
 const Command kCommands[] = {
     {"check", runCheck, checkHelp},
     {"fmt", runFmt, fmtHelp},
+    {"plan", runPlan, planHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -27,9 +27,11 @@ std::string findStdlibDir();
 // Commands.
 int runCheck(const std::vector<std::string>& args, Streams streams);
 int runFmt(const std::vector<std::string>& args, Streams streams);
+int runPlan(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
 const char* fmtHelp();
+const char* planHelp();
 
 }  // namespace weir::driver

@@ -724,4 +724,43 @@ ResolvedNames resolveNames(const Program& program, diag::DiagnosticEngine& diags
   return Resolver(program, diags).run();
 }
 
+const Decl* findDeclaration(const ResolvedNames& names, const LoadedModule& module, const std::string& name) {
+  auto scope = names.scopes.find(&module);
+  if (scope == names.scopes.end()) return nullptr;
+  auto it = scope->second.decls.find(name);
+  return it == scope->second.decls.end() ? nullptr : it->second;
+}
+
+namespace {
+
+const Decl* findQualified(const ResolvedNames& names, const LoadedModule& module, const std::string& alias,
+                          const std::string& member) {
+  auto scope = names.scopes.find(&module);
+  if (scope == names.scopes.end()) return nullptr;
+  auto import = scope->second.imports.find(alias);
+  if (import == scope->second.imports.end()) return nullptr;
+  auto target = module.imports.find(import->second);
+  if (target == module.imports.end()) return nullptr;
+  return findDeclaration(names, *target->second, member);
+}
+
+}  // namespace
+
+const Decl* findDeclaration(const ResolvedNames& names, const LoadedModule& module, const Expr& ref) {
+  if (ref.kind == ExprKind::Name) return findDeclaration(names, module, ref.as<NameExpr>().name.text);
+  if (ref.kind == ExprKind::Member) {
+    const auto& member = ref.as<MemberExpr>();
+    if (member.object->kind == ExprKind::Name) {
+      return findQualified(names, module, member.object->as<NameExpr>().name.text, member.member.text);
+    }
+  }
+  return nullptr;
+}
+
+const Decl* findDeclaration(const ResolvedNames& names, const LoadedModule& module, const QualifiedName& ref) {
+  if (ref.parts.size() == 1) return findDeclaration(names, module, ref.parts[0].text);
+  if (ref.parts.size() == 2) return findQualified(names, module, ref.parts[0].text, ref.parts[1].text);
+  return nullptr;
+}
+
 }  // namespace weir::sema

@@ -29,4 +29,10 @@ struct ResolvedNames {
 // Column names are the type checker's concern and are not resolved here.
 ResolvedNames resolveNames(const Program& program, diag::DiagnosticEngine& diags);
 
+// The declaration a reference names, as later phases look it up: `name` in the module, or
+// `alias.member` through one of its imports. Null when it names none.
+const ast::Decl* findDeclaration(const ResolvedNames& names, const LoadedModule& module, const std::string& name);
+const ast::Decl* findDeclaration(const ResolvedNames& names, const LoadedModule& module, const ast::Expr& ref);
+const ast::Decl* findDeclaration(const ResolvedNames& names, const LoadedModule& module, const ast::QualifiedName& ref);
+
 }  // namespace weir::sema

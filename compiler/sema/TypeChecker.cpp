@@ -83,37 +83,11 @@ class Checker {
   // ---- Declarations by reference ----
 
   const Decl* findDecl(const LoadedModule& module, const std::string& name) const {
-    auto scope = names_.scopes.find(&module);
-    if (scope == names_.scopes.end()) return nullptr;
-    auto it = scope->second.decls.find(name);
-    return it == scope->second.decls.end() ? nullptr : it->second;
+    return findDeclaration(names_, module, name);
   }
-
-  const Decl* findQualified(const LoadedModule& module, const std::string& alias, const std::string& member) const {
-    auto scope = names_.scopes.find(&module);
-    if (scope == names_.scopes.end()) return nullptr;
-    auto import = scope->second.imports.find(alias);
-    if (import == scope->second.imports.end()) return nullptr;
-    auto target = module.imports.find(import->second);
-    if (target == module.imports.end()) return nullptr;
-    return findDecl(*target->second, member);
-  }
-
-  const Decl* findDecl(const LoadedModule& module, const Expr& ref) const {
-    if (ref.kind == ExprKind::Name) return findDecl(module, ref.as<NameExpr>().name.text);
-    if (ref.kind == ExprKind::Member) {
-      const auto& member = ref.as<MemberExpr>();
-      if (member.object->kind == ExprKind::Name) {
-        return findQualified(module, member.object->as<NameExpr>().name.text, member.member.text);
-      }
-    }
-    return nullptr;
-  }
-
+  const Decl* findDecl(const LoadedModule& module, const Expr& ref) const { return findDeclaration(names_, module, ref); }
   const Decl* findDecl(const LoadedModule& module, const QualifiedName& name) const {
-    if (name.parts.size() == 1) return findDecl(module, name.parts[0].text);
-    if (name.parts.size() == 2) return findQualified(module, name.parts[0].text, name.parts[1].text);
-    return nullptr;
+    return findDeclaration(names_, module, name);
   }
 
   // ---- Schemas ----
@@ -359,7 +333,10 @@ class Checker {
       case ExprKind::Pipeline: {
         const auto& pipeline = expr.as<PipelineExpr>();
         TableType table = typeTable(*pipeline.input, module, bindings);
-        for (const PipeOpPtr& op : pipeline.ops) table = applyOp(*op, std::move(table), module, bindings);
+        for (const PipeOpPtr& op : pipeline.ops) {
+          table = applyOp(*op, std::move(table), module, bindings);
+          if (stack_.empty()) typed_.opOutputs[op.get()] = table;
+        }
         return table;
       }
       case ExprKind::Call: {

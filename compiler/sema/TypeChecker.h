@@ -18,6 +18,9 @@ struct TypedProgram {
   std::map<const ast::Decl*, std::vector<TableType>> tables;
   // The table a model trains on, and the table a metrics declaration evaluates on.
   std::map<const ast::Decl*, TableType> inputs;
+  // The schema after each table operator written in a declaration (not inside a transform's
+  // body, whose schemas depend on the call).
+  std::map<const ast::PipeOp*, TableType> opOutputs;
 };
 
 // Infers the schema of every table expression through every operator, types every expression

@@ -1,0 +1,114 @@
+#include "driver/Frontend.h"
+#include "plan/Lowering.h"
+#include "plan/PassManager.h"
+#include "plan/PlanPrinter.h"
+#include "support/Suggest.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+
+namespace weir::driver {
+
+const char* planHelp() {
+  return R"(Usage: weir plan [options] FILE
+
+Checks FILE, compiles it into the optimized execution plan and prints the plan:
+each node with its kind, inputs, fingerprint, the declaration it computes, its
+source line, its definition and its schema. The output is deterministic.
+
+Options:
+  --target NAME           plan only what NAME needs (repeatable; default: every
+                          sink, deploy, gate, expect, metrics, model and step)
+  --format text|json|dot  text for people (default), JSON (complete, versioned),
+                          or Graphviz DOT (`weir plan --format dot F | dot -Tpng`)
+  --print-before PASS     print the plan before PASS (repeatable; `all` for every pass)
+  --print-after PASS      print the plan after PASS (repeatable; `all` for every pass)
+  --disable-pass PASS     skip PASS (repeatable)
+  --time-passes           print how long each pass took
+  -h, --help              show this help
+
+Passes, in order: dead-node-elimination.
+Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
+)";
+}
+
+int runPlan(const std::vector<std::string>& args, Streams streams) {
+  plan::PassOptions options;
+  std::string format = "text";
+  std::vector<std::string> files;
+  const std::vector<std::string> passes = plan::passNames();
+  auto checkPass = [&](const std::string& name) {
+    if (name == "all" || std::find(passes.begin(), passes.end(), name) != passes.end()) return true;
+    streams.err << fmt::format("weir plan: unknown pass `{}`", name);
+    std::string suggestion = support::closestMatch(name, passes);
+    if (!suggestion.empty()) streams.err << fmt::format("; did you mean `{}`?", suggestion);
+    streams.err << "\n";
+    return false;
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (auto value = optionValue(args, i, "--target")) {
+      options.targets.push_back(*value);
+    } else if (auto formatValue = optionValue(args, i, "--format")) {
+      if (*formatValue != "text" && *formatValue != "json" && *formatValue != "dot") {
+        streams.err << fmt::format("weir plan: unknown format `{}` (use `text`, `json` or `dot`)\n", *formatValue);
+        return kExitUsage;
+      }
+      format = *formatValue;
+    } else if (auto before = optionValue(args, i, "--print-before")) {
+      if (!checkPass(*before)) return kExitUsage;
+      options.printBefore.push_back(*before);
+    } else if (auto after = optionValue(args, i, "--print-after")) {
+      if (!checkPass(*after)) return kExitUsage;
+      options.printAfter.push_back(*after);
+    } else if (auto disabled = optionValue(args, i, "--disable-pass")) {
+      if (!checkPass(*disabled)) return kExitUsage;
+      options.disabled.push_back(*disabled);
+    } else if (arg == "--time-passes") {
+      options.timePasses = true;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      streams.err << fmt::format("weir plan: unknown option `{}`\nRun `weir help plan` for usage.\n", arg);
+      return kExitUsage;
+    } else {
+      files.push_back(arg);
+    }
+  }
+  if (files.size() != 1) {
+    streams.err << "weir plan: give exactly one file\nRun `weir help plan` for usage.\n";
+    return kExitUsage;
+  }
+
+  source::SourceManager sources;
+  diag::DiagnosticEngine diags;
+  std::optional<source::FileId> root = readInput(files[0], sources, streams);
+  if (!root) return kExitUsage;
+  CheckedProgram checked = checkProgram(*root, sources, diags);
+  if (diags.hasErrors()) {
+    printDiagnostics(diags, sources, false, streams);
+    return kExitFailed;
+  }
+  plan::Plan plan = plan::lowerProgram(checked.program, checked.names, checked.types, checked.declarations);
+  for (const std::string& target : options.targets) {
+    if (plan.find(target) != nullptr) continue;
+    std::vector<std::string> known;
+    for (const auto& [name, id] : plan.declarations()) known.push_back(name);
+    streams.err << fmt::format("weir plan: `{}` is not a declaration of `{}` that the plan computes", target, files[0]);
+    std::string suggestion = support::closestMatch(target, known);
+    if (!suggestion.empty()) streams.err << fmt::format("; did you mean `{}`?", suggestion);
+    streams.err << "\n";
+    return kExitUsage;
+  }
+  std::vector<std::string> problems = plan::runPasses(plan, options, streams.out);
+  if (!problems.empty()) {
+    for (const std::string& problem : problems) streams.err << "weir plan: internal error: invalid plan " << problem << "\n";
+    return kExitUsage;
+  }
+  if (format == "json") streams.out << plan::printPlanJson(plan, files[0]);
+  else if (format == "dot") streams.out << plan::printPlanDot(plan);
+  else streams.out << plan::printPlanText(plan);
+  return kExitOk;
+}
+
+}  // namespace weir::driver

@@ -1,0 +1,494 @@
+#include "plan/Lowering.h"
+
+#include "ast/AstPrinter.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+namespace weir::plan {
+
+using namespace weir::ast;
+
+namespace {
+
+std::string columnsDefinition(const sema::TableType& table) {
+  std::string out = "(columns";
+  for (const sema::ColumnType& column : table.columns) {
+    out += " " + column.name + ":" + column.type.str();
+    if (column.key) out += "@key";
+    if (column.pii) out += "@pii";
+    if (column.sensitive) out += "@sensitive";
+  }
+  return out + ")";
+}
+
+// Settings as a canonical S-expression, sorted by name (their order in the source does not
+// matter), leaving out documentation-only entries.
+std::string settingsDefinition(const SettingsBlock* block, const std::set<std::string>& skip = {}) {
+  if (block == nullptr) return "(settings)";
+  std::vector<const Setting*> entries;
+  for (const Setting& s : block->entries) {
+    if (!skip.count(s.name.text)) entries.push_back(&s);
+  }
+  std::sort(entries.begin(), entries.end(), [](const Setting* a, const Setting* b) { return a->name.text < b->name.text; });
+  std::string out = "(settings";
+  for (const Setting* s : entries) {
+    out += " (" + s->name.text + " ";
+    out += s->value ? printExpr(*s->value) : settingsDefinition(s->block.get());
+    out += ")";
+  }
+  return out + ")";
+}
+
+class Lowerer {
+ public:
+  Lowerer(const sema::Program& program, const sema::ResolvedNames& names, const sema::TypedProgram& typed,
+          const sema::CheckedDeclarations& declarations)
+      : program_(program), names_(names), typed_(typed), declarations_(declarations) {}
+
+  Plan run() {
+    for (const auto& module : program_.modules) {
+      for (const DeclPtr& decl : module->ast->decls) moduleOf_[decl.get()] = module.get();
+    }
+    const Module& root = *program_.root->ast;
+    const PipelineDecl* header = root.pipelineHeader();
+    plan_.name = header != nullptr ? header->name.text : std::filesystem::path(root.path).stem().string();
+    for (const DeclPtr& decl : root.decls) lowerDecl(*decl, decl->name.text);
+    return std::move(plan_);
+  }
+
+ private:
+  // ---- Declarations ----
+
+  // The node whose result a declaration (one of the names of a `let`) is.
+  std::optional<NodeId> lowerDecl(const Decl& decl, const std::string& name) {
+    if (decl.incomplete) return std::nullopt;
+    if (auto it = done_.find({&decl, name}); it != done_.end()) return it->second;
+    if (!inProgress_.insert(&decl).second) return std::nullopt;  // a cycle (rejected earlier)
+    const sema::LoadedModule& module = *moduleOf_.at(&decl);
+    std::optional<NodeId> result;
+    switch (decl.kind) {
+      case DeclKind::Source: result = lowerSource(decl.as<SourceDecl>()); break;
+      case DeclKind::Step: result = lowerStep(decl.as<StepDecl>(), module); break;
+      case DeclKind::Let: lowerLet(decl.as<LetDecl>(), module); break;
+      case DeclKind::Model: result = lowerModel(decl.as<ModelDecl>(), module); break;
+      case DeclKind::Metrics: result = lowerMetrics(decl.as<MetricsDecl>(), module); break;
+      case DeclKind::Expect: result = lowerExpect(decl.as<ExpectDecl>(), module); break;
+      case DeclKind::Gate: result = lowerGate(decl.as<GateDecl>(), module); break;
+      case DeclKind::Sink: result = lowerSink(decl.as<SinkDecl>(), module); break;
+      case DeclKind::Deploy: result = lowerDeploy(decl.as<DeployDecl>(), module); break;
+      default: break;
+    }
+    inProgress_.erase(&decl);
+    if (decl.kind == DeclKind::Let) {
+      auto it = done_.find({&decl, name});
+      return it == done_.end() ? std::nullopt : std::optional<NodeId>(it->second);
+    }
+    if (result) done_[{&decl, name}] = *result;
+    return result;
+  }
+
+  NodeId addNode(NodeKind kind, std::string definition, std::vector<NodeId> inputs, SourceRange range,
+                 sema::TableType schema = {}) {
+    Node node;
+    node.kind = kind;
+    node.definition = std::move(definition);
+    node.inputs = std::move(inputs);
+    node.range = range;
+    node.schema = std::move(schema);
+    node.declaration = current_;
+    return plan_.add(std::move(node));
+  }
+
+  // Marks the declaration's result node; a `let` that only renames another table gets an
+  // identity selection, so every declaration has a node of its own.
+  NodeId finish(NodeId id, const std::string& name, SourceRange range) {
+    Node& node = plan_.node(id);
+    if (node.declarationResult) {
+      sema::TableType schema = node.schema;
+      std::string select = "(select";
+      for (const sema::ColumnType& column : schema.columns) select += " " + column.name;
+      id = addNode(NodeKind::Select, select + ")", {id}, range, schema);
+    }
+    Node& result = plan_.node(id);
+    result.declaration = name;
+    result.declarationResult = true;
+    plan_.relabel(name, id);
+    return id;
+  }
+
+  NodeId lowerSource(const SourceDecl& source) {
+    current_ = source.name.text;
+    const sema::TableType& table = typed_.tables.at(&source).front();
+    std::string definition = fmt::format("(scan {} {} {})", printExpr(*source.reader), columnsDefinition(table),
+                                         settingsDefinition(source.settings.get()));
+    return finish(addNode(NodeKind::Scan, definition, {}, source.range, table), source.name.text, source.range);
+  }
+
+  NodeId lowerStep(const StepDecl& step, const sema::LoadedModule& module) {
+    std::vector<NodeId> inputs;
+    if (step.settings) {
+      if (const Setting* setting = step.settings->find("inputs"); setting != nullptr && setting->value) {
+        for (const Expr* item : listItems(*setting->value)) {
+          if (auto input = lowerTable(*item, module)) inputs.push_back(*input);
+        }
+      }
+    }
+    current_ = step.name.text;
+    const sema::TableType& table = typed_.tables.at(&step).front();
+    std::string definition = fmt::format("(step {} {} {})", printExpr(*step.command), columnsDefinition(table),
+                                         settingsDefinition(step.settings.get(), {"inputs"}));
+    return finish(addNode(NodeKind::Step, definition, inputs, step.range, table), step.name.text, step.range);
+  }
+
+  void lowerLet(const LetDecl& let, const sema::LoadedModule& module) {
+    std::string saved = current_;
+    current_ = let.name.text;
+    const auto& tables = typed_.tables.at(&let);
+    if (let.value->kind == ExprKind::Call && calleeName(let.value->as<CallExpr>()) == "split") {
+      std::optional<NodeId> split = lowerSplit(let.value->as<CallExpr>(), module, tables.front());
+      if (split) {
+        for (std::size_t i = 0; i < let.names.size(); ++i) {
+          current_ = let.names[i].text;
+          NodeId part = addNode(NodeKind::SplitPart, fmt::format("(split-part {})", i), {*split}, let.names[i].range,
+                                tables[i]);
+          done_[{&let, let.names[i].text}] = finish(part, let.names[i].text, let.range);
+        }
+      }
+    } else if (std::optional<NodeId> value = lowerTable(*let.value, module)) {
+      current_ = let.name.text;
+      done_[{&let, let.name.text}] = finish(*value, let.name.text, let.range);
+    }
+    current_ = saved;
+  }
+
+  std::optional<NodeId> lowerSplit(const CallExpr& call, const sema::LoadedModule& module, const sema::TableType& schema) {
+    std::optional<NodeId> input;
+    std::string definition = "(split";
+    for (const Argument& arg : call.args) {
+      if (!input && !arg.name) {
+        input = lowerTable(*arg.value, module);
+        continue;
+      }
+      definition += " " + (arg.name ? arg.name->text + "=" : std::string()) + printExpr(*arg.value);
+    }
+    if (!input) return std::nullopt;
+    return addNode(NodeKind::Split, definition + ")", {*input}, call.range, schema);
+  }
+
+  std::optional<NodeId> lowerModel(const ModelDecl& model, const sema::LoadedModule& module) {
+    if (model.trainer->kind != ExprKind::Call || model.trainer->as<CallExpr>().args.empty()) return std::nullopt;
+    std::optional<NodeId> table = lowerTable(*model.trainer->as<CallExpr>().args[0].value, module);
+    if (!table) return std::nullopt;
+    current_ = model.name.text;
+    std::string definition = fmt::format("(train {}", calleeName(model.trainer->as<CallExpr>()));
+    auto info = declarations_.models.find(&model);
+    if (info != declarations_.models.end()) {
+      definition += fmt::format(" (task {}) (target {}) (features", sema::taskName(info->second.task), info->second.target);
+      for (const std::string& feature : info->second.features) definition += " " + feature;
+      definition += ")";
+    }
+    // The model card documents; it does not change what is trained.
+    definition += " " + settingsDefinition(model.settings.get(), {"card", "features", "target", "task"}) + ")";
+    return finish(addNode(NodeKind::Train, definition, {*table}, model.range), model.name.text, model.range);
+  }
+
+  std::optional<NodeId> lowerMetrics(const MetricsDecl& metrics, const sema::LoadedModule& module) {
+    if (metrics.evaluation->kind != ExprKind::Call) return std::nullopt;
+    const auto& call = metrics.evaluation->as<CallExpr>();
+    std::vector<NodeId> inputs;
+    std::string definition = "(" + calleeName(call);
+    for (const Argument& arg : call.args) {
+      if (arg.name) {
+        definition += " " + arg.name->text + "=" + printExpr(*arg.value);
+      } else if (const Decl* decl = findDeclaration(names_, module, *arg.value); decl != nullptr && decl->kind == DeclKind::Model) {
+        if (auto node = lowerDecl(*decl, decl->name.text)) inputs.push_back(*node);
+      } else if (auto table = lowerTable(*arg.value, module)) {
+        inputs.push_back(*table);
+      }
+    }
+    definition += " (metrics";
+    for (const Identifier& metric : metrics.metrics) definition += " " + metric.text;
+    current_ = metrics.name.text;
+    return finish(addNode(NodeKind::Evaluate, definition + "))", inputs, metrics.range), metrics.name.text, metrics.range);
+  }
+
+  std::optional<NodeId> lowerExpect(const ExpectDecl& expect, const sema::LoadedModule& module) {
+    std::optional<NodeId> table = lowerTable(*expect.table, module);
+    if (!table) return std::nullopt;
+    std::string definition = "(expect";
+    std::vector<const Expr*> exprs;
+    for (const ExpectRule& rule : expect.rules) {
+      definition += " (" + std::string(rule.severity ? rule.severity->text : "error") + " " + printExpr(*rule.condition) + ")";
+      exprs.push_back(rule.condition.get());
+    }
+    definition += calleeDefinitions(exprs, module) + ")";
+    current_ = expect.name.text;
+    return finish(addNode(NodeKind::Expect, definition, {*table}, expect.range), expect.name.text, expect.range);
+  }
+
+  std::optional<NodeId> lowerGate(const GateDecl& gate, const sema::LoadedModule& module) {
+    std::vector<NodeId> inputs;
+    if (const Decl* model = findDeclaration(names_, module, gate.model)) {
+      if (auto node = lowerDecl(*model, model->name.text)) inputs.push_back(*node);
+    }
+    std::string definition = "(gate";
+    for (const ExprPtr& condition : gate.conditions) {
+      definition += " " + canonicalGateCondition(*condition, module, inputs);
+    }
+    current_ = gate.name.text;
+    return finish(addNode(NodeKind::Gate, definition + ")", inputs, gate.range), gate.name.text, gate.range);
+  }
+
+  // A gate condition with each metrics declaration replaced by its input position (`$1.auc`).
+  std::string canonicalGateCondition(const Expr& e, const sema::LoadedModule& module, std::vector<NodeId>& inputs) {
+    switch (e.kind) {
+      case ExprKind::Member: {
+        const auto& member = e.as<MemberExpr>();
+        const Decl* decl = findDeclaration(names_, module, *member.object);
+        if (decl != nullptr && decl->kind == DeclKind::Metrics) {
+          if (auto node = lowerDecl(*decl, decl->name.text)) {
+            auto it = std::find(inputs.begin(), inputs.end(), *node);
+            std::size_t index = static_cast<std::size_t>(it - inputs.begin());
+            if (it == inputs.end()) inputs.push_back(*node);
+            return fmt::format("${}.{}", index, member.member.text);
+          }
+        }
+        return printExpr(e);
+      }
+      case ExprKind::Binary: {
+        const auto& b = e.as<BinaryExpr>();
+        return fmt::format("({} {} {})", spelling(b.op), canonicalGateCondition(*b.lhs, module, inputs),
+                           canonicalGateCondition(*b.rhs, module, inputs));
+      }
+      case ExprKind::Unary: {
+        const auto& u = e.as<UnaryExpr>();
+        return std::string(u.op == UnaryOp::Not ? "(not " : "(neg ") + canonicalGateCondition(*u.operand, module, inputs) + ")";
+      }
+      default:
+        return printExpr(e);
+    }
+  }
+
+  std::optional<NodeId> lowerSink(const SinkDecl& sink, const sema::LoadedModule& module) {
+    std::optional<NodeId> table = lowerTable(*sink.table, module);
+    if (!table) return std::nullopt;
+    current_ = sink.name.text;
+    std::string definition = fmt::format("(sink {} {})", printExpr(*sink.writer), settingsDefinition(sink.settings.get()));
+    return finish(addNode(NodeKind::Sink, definition, {*table}, sink.range, typed_.tables.at(&sink).front()),
+                  sink.name.text, sink.range);
+  }
+
+  std::optional<NodeId> lowerDeploy(const DeployDecl& deploy, const sema::LoadedModule& module) {
+    std::vector<NodeId> inputs;
+    for (const char* reference : {"model", "requires"}) {
+      const Setting* setting = deploy.settings->find(reference);
+      if (setting == nullptr || !setting->value) continue;
+      for (const Expr* item : listItems(*setting->value)) {
+        const Decl* decl = findDeclaration(names_, module, *item);
+        if (decl == nullptr) continue;
+        if (auto node = lowerDecl(*decl, decl->name.text)) inputs.push_back(*node);
+      }
+    }
+    current_ = deploy.name.text;
+    std::string definition = "(deploy " + settingsDefinition(deploy.settings.get(), {"model", "requires"}) + ")";
+    return finish(addNode(NodeKind::Deploy, definition, inputs, deploy.range), deploy.name.text, deploy.range);
+  }
+
+  // ---- Tables ----
+
+  static std::string calleeName(const CallExpr& call) {
+    return call.callee->kind == ExprKind::Name ? call.callee->as<NameExpr>().name.text : std::string();
+  }
+
+  std::optional<NodeId> lowerTable(const Expr& expr, const sema::LoadedModule& module) {
+    switch (expr.kind) {
+      case ExprKind::Name:
+      case ExprKind::Member: {
+        const Decl* decl = findDeclaration(names_, module, expr);
+        if (decl == nullptr) return std::nullopt;
+        std::string name = expr.kind == ExprKind::Name ? expr.as<NameExpr>().name.text : expr.as<MemberExpr>().member.text;
+        std::string saved = current_;
+        std::optional<NodeId> node = lowerDecl(*decl, name);
+        current_ = saved;
+        return node;
+      }
+      case ExprKind::Pipeline: {
+        const auto& pipeline = expr.as<PipelineExpr>();
+        std::optional<NodeId> node = lowerTable(*pipeline.input, module);
+        for (const PipeOpPtr& op : pipeline.ops) {
+          if (!node) return std::nullopt;
+          node = lowerOp(*op, *node, module);
+        }
+        return node;
+      }
+      case ExprKind::Call: {
+        const auto& call = expr.as<CallExpr>();
+        if (calleeName(call) == "split") {
+          // `split` used as a single table: its first part.
+          std::optional<NodeId> split = lowerSplit(call, module, sema::TableType{});
+          if (!split) return std::nullopt;
+          return addNode(NodeKind::SplitPart, "(split-part 0)", {*split}, expr.range, plan_.node(*split).schema);
+        }
+        const Decl* decl = findDeclaration(names_, module, *call.callee);
+        if (decl == nullptr || decl->kind != DeclKind::Transform) return std::nullopt;
+        return lowerTransform(decl->as<TransformDecl>(), std::nullopt, call.args, expr.range, module, sema::TableType{});
+      }
+      default:
+        return std::nullopt;
+    }
+  }
+
+  std::optional<NodeId> lowerTransform(const TransformDecl& transform, std::optional<NodeId> piped,
+                                       const std::vector<Argument>& args, SourceRange range,
+                                       const sema::LoadedModule& module, sema::TableType schema) {
+    std::vector<NodeId> inputs;
+    if (piped) inputs.push_back(*piped);
+    std::string definition = "(transform (params";
+    for (const Param& p : transform.params) definition += " " + p.name.text + ":" + printTypeRef(p.type);
+    definition += ") (body " + printExpr(*transform.body) + ") (args";
+    for (const Argument& arg : args) {
+      std::optional<NodeId> table;
+      if (arg.value->kind == ExprKind::Pipeline) table = lowerTable(*arg.value, module);
+      else if (const Decl* decl = findDeclaration(names_, module, *arg.value);
+               decl != nullptr && (decl->kind == DeclKind::Source || decl->kind == DeclKind::Let || decl->kind == DeclKind::Step)) {
+        table = lowerTable(*arg.value, module);
+      }
+      if (table) {
+        definition += fmt::format(" ${}", inputs.size());
+        inputs.push_back(*table);
+      } else {
+        definition += " " + printExpr(*arg.value);
+      }
+    }
+    definition += "))";
+    return addNode(NodeKind::Transform, definition, inputs, range, std::move(schema));
+  }
+
+  NodeId lowerOp(const PipeOp& op, NodeId input, const sema::LoadedModule& module) {
+    sema::TableType schema;
+    if (auto it = typed_.opOutputs.find(&op); it != typed_.opOutputs.end()) schema = it->second;
+    std::vector<NodeId> inputs{input};
+    std::string definition;
+    NodeKind kind = NodeKind::Filter;
+    switch (op.kind) {
+      case OpKind::Where: kind = NodeKind::Filter; break;
+      case OpKind::Derive: kind = NodeKind::Derive; break;
+      case OpKind::Select: kind = NodeKind::Select; break;
+      case OpKind::Drop: kind = NodeKind::Drop; break;
+      case OpKind::Rename: kind = NodeKind::Rename; break;
+      case OpKind::Group: kind = NodeKind::Aggregate; break;
+      case OpKind::Sort: kind = NodeKind::Sort; break;
+      case OpKind::Take: kind = NodeKind::Take; break;
+      case OpKind::Distinct: kind = NodeKind::Distinct; break;
+      case OpKind::Fill: kind = NodeKind::Fill; break;
+      case OpKind::Sample: kind = NodeKind::Sample; break;
+      case OpKind::Join: {
+        const auto& join = op.as<JoinOp>();
+        if (auto right = lowerTable(*join.table, module)) inputs.push_back(*right);
+        definition = join.joinKind == JoinKind::Left ? "(join left" : "(join inner";
+        for (const JoinKey& key : join.keys) definition += " " + key.left.text + "=" + (key.right ? key.right->text : key.left.text);
+        return addNode(NodeKind::Join, definition + ")", inputs, op.range, schema);
+      }
+      case OpKind::Union: {
+        if (auto other = lowerTable(*op.as<UnionOp>().table, module)) inputs.push_back(*other);
+        return addNode(NodeKind::Union, "(union)", inputs, op.range, schema);
+      }
+      case OpKind::Predict: {
+        const auto& predict = op.as<PredictOp>();
+        if (const Decl* model = findDeclaration(names_, module, predict.model)) {
+          std::string saved = current_;
+          if (auto node = lowerDecl(*model, model->name.text)) inputs.push_back(*node);
+          current_ = saved;
+        }
+        return addNode(NodeKind::Predict, "(predict " + predict.column.text + ")", inputs, op.range, schema);
+      }
+      case OpKind::TransformCall: {
+        const auto& call = op.as<TransformCallOp>();
+        const Decl* decl = findDeclaration(names_, module, call.callee);
+        if (decl == nullptr || decl->kind != DeclKind::Transform) return input;
+        return *lowerTransform(decl->as<TransformDecl>(), input, call.args, op.range, module, schema);
+      }
+    }
+    std::vector<const Expr*> exprs;
+    collectExprs(op, exprs);
+    definition = printOp(op);
+    definition.insert(definition.size() - 1, calleeDefinitions(exprs, module));
+    return addNode(kind, definition, inputs, op.range, schema);
+  }
+
+  static void collectExprs(const PipeOp& op, std::vector<const Expr*>& out) {
+    switch (op.kind) {
+      case OpKind::Where: out.push_back(op.as<WhereOp>().condition.get()); break;
+      case OpKind::Derive:
+      case OpKind::Fill:
+        for (const Assignment& a : op.as<AssignOp>().assignments) out.push_back(a.value.get());
+        break;
+      case OpKind::Group:
+        for (const Assignment& a : op.as<GroupOp>().aggregates) out.push_back(a.value.get());
+        break;
+      default: break;
+    }
+  }
+
+  // The definitions of the user functions and rules these expressions call, so that changing a
+  // function's body changes the fingerprint of every node that uses it (until inlining).
+  std::string calleeDefinitions(const std::vector<const Expr*>& exprs, const sema::LoadedModule& module) {
+    std::set<const Decl*> seen;
+    std::string out;
+    std::vector<const Expr*> stack(exprs.begin(), exprs.end());
+    while (!stack.empty()) {
+      const Expr* e = stack.back();
+      stack.pop_back();
+      if (e == nullptr) continue;
+      switch (e->kind) {
+        case ExprKind::Call: {
+          const auto& call = e->as<CallExpr>();
+          const Decl* decl = findDeclaration(names_, module, *call.callee);
+          if (decl != nullptr && !decl->incomplete && (decl->kind == DeclKind::Fn || decl->kind == DeclKind::Rule) &&
+              seen.insert(decl).second) {
+            const Expr& body = decl->kind == DeclKind::Fn ? *decl->as<FnDecl>().body : *decl->as<RuleDecl>().body;
+            out += " (def " + printExpr(*call.callee) + " " + printExpr(body) + ")";
+            stack.push_back(&body);
+          }
+          for (const Argument& arg : call.args) stack.push_back(arg.value.get());
+          break;
+        }
+        case ExprKind::Binary:
+          stack.push_back(e->as<BinaryExpr>().lhs.get());
+          stack.push_back(e->as<BinaryExpr>().rhs.get());
+          break;
+        case ExprKind::Unary: stack.push_back(e->as<UnaryExpr>().operand.get()); break;
+        case ExprKind::If:
+          stack.push_back(e->as<IfExpr>().condition.get());
+          stack.push_back(e->as<IfExpr>().thenValue.get());
+          stack.push_back(e->as<IfExpr>().elseValue.get());
+          break;
+        default: break;
+      }
+    }
+    return out;
+  }
+
+  const sema::Program& program_;
+  const sema::ResolvedNames& names_;
+  const sema::TypedProgram& typed_;
+  const sema::CheckedDeclarations& declarations_;
+  Plan plan_;
+  std::map<const Decl*, const sema::LoadedModule*> moduleOf_;
+  std::map<std::pair<const Decl*, std::string>, NodeId> done_;
+  std::set<const Decl*> inProgress_;
+  std::string current_;
+};
+
+}  // namespace
+
+Plan lowerProgram(const sema::Program& program, const sema::ResolvedNames& names, const sema::TypedProgram& typed,
+                  const sema::CheckedDeclarations& declarations) {
+  return Lowerer(program, names, typed, declarations).run();
+}
+
+}  // namespace weir::plan

@@ -1,0 +1,80 @@
+#include "plan/PassManager.h"
+
+#include "plan/Fingerprint.h"
+#include "plan/PlanPrinter.h"
+#include "plan/passes/DeadNodeElimination.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ostream>
+
+namespace weir::plan {
+
+std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
+  std::vector<std::unique_ptr<Pass>> passes;
+  // The list, in order. Passes still to come (docs/PLAN.md): constant folding, inlining of fn
+  // and transform, predicate pushdown, projection pruning, row-operator fusion, aggregate
+  // hoisting, common sub-plan elimination.
+  passes.push_back(std::make_unique<DeadNodeElimination>(options.targets));
+  return passes;
+}
+
+std::vector<std::string> passNames() {
+  std::vector<std::string> names;
+  for (const auto& pass : makePasses({})) names.emplace_back(pass->name());
+  return names;
+}
+
+std::vector<std::string> verifyPlan(const Plan& plan) {
+  std::vector<std::string> problems;
+  for (NodeId id = 0; id < plan.size(); ++id) {
+    for (NodeId input : plan.node(id).inputs) {
+      if (input >= plan.size()) problems.push_back(fmt::format("node %{} reads %{}, which does not exist", id, input));
+      if (input == id) problems.push_back(fmt::format("node %{} reads itself", id));
+    }
+  }
+  if (plan.topologicalOrder().size() != plan.size()) problems.emplace_back("the plan has a cycle");
+  for (const auto& [declaration, id] : plan.declarations()) {
+    if (id >= plan.size()) problems.push_back(fmt::format("`{}` names node %{}, which does not exist", declaration, id));
+  }
+  return problems;
+}
+
+namespace {
+
+bool listed(const std::vector<std::string>& names, const char* name) {
+  return std::find(names.begin(), names.end(), name) != names.end() ||
+         std::find(names.begin(), names.end(), "all") != names.end();
+}
+
+}  // namespace
+
+std::vector<std::string> runPasses(Plan& plan, const PassOptions& options, std::ostream& dump) {
+  std::vector<std::string> problems = verifyPlan(plan);
+  for (std::string& p : problems) p = "after lowering: " + p;
+  if (!problems.empty()) return problems;
+  computeFingerprints(plan);
+  for (const auto& pass : makePasses(options)) {
+    if (listed(options.disabled, pass->name())) continue;
+    if (listed(options.printBefore, pass->name())) {
+      dump << fmt::format("// ----- plan before {} -----\n", pass->name()) << printPlanText(plan);
+    }
+    auto start = std::chrono::steady_clock::now();
+    bool changed = pass->run(plan);
+    auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (options.timePasses) {
+      dump << fmt::format("// pass {}: {:.3f} ms{}\n", pass->name(), elapsed, changed ? "" : " (no change)");
+    }
+    for (const std::string& problem : verifyPlan(plan)) problems.push_back(fmt::format("after {}: {}", pass->name(), problem));
+    if (!problems.empty()) return problems;
+    if (changed) computeFingerprints(plan);
+    if (listed(options.printAfter, pass->name())) {
+      dump << fmt::format("// ----- plan after {} -----\n", pass->name()) << printPlanText(plan);
+    }
+  }
+  return problems;
+}
+
+}  // namespace weir::plan

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "plan/Plan.h"
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weir::plan {
+
+// One optimizer pass: a stable name (for --print-after, --disable-pass), one entry point.
+class Pass {
+ public:
+  virtual ~Pass() = default;
+  virtual const char* name() const = 0;
+  virtual const char* summary() const = 0;
+  // Transforms the plan; returns whether it changed anything.
+  virtual bool run(Plan& plan) = 0;
+};
+
+struct PassOptions {
+  std::vector<std::string> targets;  // declarations to bring up to date; empty: every output
+  std::vector<std::string> printBefore;
+  std::vector<std::string> printAfter;
+  std::vector<std::string> disabled;
+  bool timePasses = false;
+};
+
+// The optimizer's passes, in the order they run (a flat list: see PassManager.cpp).
+std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options);
+
+// The names of every pass, for validating flags.
+std::vector<std::string> passNames();
+
+// Checks the plan's invariants: inputs exist, the graph is acyclic, declaration labels point at
+// nodes. Returns the problems found (empty when the plan is sound).
+std::vector<std::string> verifyPlan(const Plan& plan);
+
+// Runs the passes with the verifier after each one, printing plans around passes and timings
+// to `dump` as asked. Returns the verifier's problems, prefixed by the pass that caused them.
+std::vector<std::string> runPasses(Plan& plan, const PassOptions& options, std::ostream& dump);
+
+}  // namespace weir::plan

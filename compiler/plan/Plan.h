@@ -1,0 +1,76 @@
+#pragma once
+
+// The logical plan: a DAG of operations lowered from a checked program. Nodes are kept in a
+// vector (their index is their id); the edges live in a Boost.Graph adjacency list that only
+// this wrapper sees.
+
+#include "sema/Type.h"
+#include "source/SourceRange.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weir::plan {
+
+using NodeId = std::uint32_t;
+
+enum class NodeKind {
+  Scan,       // reads a source
+  Filter, Derive, Select, Drop, Rename, Join, Aggregate, Sort, Take, Distinct, Fill, Sample, Union,
+  Transform,  // a call of a `transform`, until inlining
+  Split,      // `split(t, ...)`: one node, read by one SplitPart per output
+  SplitPart,
+  Step,       // an external program
+  Train, Predict, Evaluate, Expect, Gate, Sink, Deploy,
+};
+
+const char* nodeKindName(NodeKind kind);
+
+struct Node {
+  NodeKind kind = NodeKind::Scan;
+  // The declaration this node computes (its last node carries the name), for people and --target.
+  std::string declaration;
+  bool declarationResult = false;
+  // The canonical definition: what the node does, as S-expressions, without the names of its
+  // inputs or of any declaration (those are edges). Formatting and comments never reach it.
+  std::string definition;
+  sema::TableType schema;  // output schema, for table-valued nodes
+  source::SourceRange range;
+  std::vector<NodeId> inputs;  // in argument order
+  std::string fingerprint;     // hex, computed by computeFingerprints()
+};
+
+class Plan {
+ public:
+  Plan();
+  ~Plan();
+  Plan(Plan&&) noexcept;
+  Plan& operator=(Plan&&) noexcept;
+
+  NodeId add(Node node);
+  const Node& node(NodeId id) const { return nodes_[id]; }
+  Node& node(NodeId id) { return nodes_[id]; }
+  std::size_t size() const { return nodes_.size(); }
+
+  // Nodes in an order where every node comes after its inputs (ties by id, so it is stable).
+  std::vector<NodeId> topologicalOrder() const;
+  std::vector<NodeId> consumers(NodeId id) const;
+
+  // The node whose result is the named declaration (the last of its nodes).
+  const NodeId* find(const std::string& declaration) const;
+  void relabel(const std::string& declaration, NodeId id) { byDeclaration_[declaration] = id; }
+  const std::map<std::string, NodeId>& declarations() const { return byDeclaration_; }
+
+  std::string name;  // the pipeline's name
+
+ private:
+  struct Graph;
+  std::vector<Node> nodes_;
+  std::unique_ptr<Graph> graph_;
+  std::map<std::string, NodeId> byDeclaration_;
+};
+
+}  // namespace weir::plan

@@ -1,0 +1,58 @@
+#include "plan/passes/DeadNodeElimination.h"
+
+#include <algorithm>
+
+namespace weir::plan {
+
+namespace {
+
+bool isOutput(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::Sink: case NodeKind::Deploy: case NodeKind::Gate: case NodeKind::Expect:
+    case NodeKind::Evaluate: case NodeKind::Train: case NodeKind::Step:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool DeadNodeElimination::run(Plan& plan) {
+  std::vector<bool> live(plan.size(), false);
+  std::vector<NodeId> work;
+  if (targets_.empty()) {
+    for (NodeId id = 0; id < plan.size(); ++id) {
+      if (isOutput(plan.node(id).kind) && plan.node(id).declarationResult) work.push_back(id);
+    }
+  } else {
+    for (const std::string& target : targets_) {
+      if (const NodeId* id = plan.find(target)) work.push_back(*id);
+    }
+  }
+  while (!work.empty()) {
+    NodeId id = work.back();
+    work.pop_back();
+    if (live[id]) continue;
+    live[id] = true;
+    for (NodeId input : plan.node(id).inputs) work.push_back(input);
+  }
+  if (std::all_of(live.begin(), live.end(), [](bool b) { return b; })) return false;
+
+  Plan kept;
+  kept.name = plan.name;
+  std::vector<NodeId> remap(plan.size(), 0);
+  for (NodeId id = 0; id < plan.size(); ++id) {
+    if (!live[id]) continue;
+    Node node = plan.node(id);
+    for (NodeId& input : node.inputs) input = remap[input];
+    remap[id] = kept.add(std::move(node));
+  }
+  for (const auto& [declaration, id] : plan.declarations()) {
+    if (live[id]) kept.relabel(declaration, remap[id]);
+  }
+  plan = std::move(kept);
+  return true;
+}
+
+}  // namespace weir::plan
