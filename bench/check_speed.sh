@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Front-end speed: `weir check` and `weir fmt --check` on generated programs of 1,000, 10,000 and
+# Front-end speed: `weir check`, `weir fmt --check` and `weir plan` on generated programs of 1,000, 10,000 and
 # 50,000-line size. Uses hyperfine when installed (apt-get install hyperfine), else `time`.
 # Usage: bench/check_speed.sh [path/to/weir]
 set -euo pipefail
@@ -19,10 +19,11 @@ for program in decl1k decl10k lines50k; do
   echo "== $program: $(grep -c '' "$file") lines, $(wc -c < "$file") bytes"
   "$WEIR" check "$file" > /dev/null
   if command -v hyperfine > /dev/null; then
-    hyperfine --warmup 1 --runs 5 -N "$WEIR check $file" "$WEIR fmt --check $file" 2>/dev/null \
+    hyperfine --warmup 1 --runs 5 -N "$WEIR check $file" "$WEIR fmt --check $file" "$WEIR plan $file" 2>/dev/null \
       | grep -E "Benchmark|Time" || true
   else
     /usr/bin/env time -f "check: %es %MKB" "$WEIR" check "$file" > /dev/null
     /usr/bin/env time -f "fmt --check: %es %MKB" "$WEIR" fmt --check "$file" > /dev/null
+    /usr/bin/env time -f "plan: %es %MKB" "$WEIR" plan "$file" > /dev/null
   fi
 done
