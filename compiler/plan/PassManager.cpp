@@ -2,6 +2,7 @@
 
 #include "plan/Fingerprint.h"
 #include "plan/PlanPrinter.h"
+#include "plan/passes/CommonSubplanElimination.h"
 #include "plan/passes/DeadNodeElimination.h"
 
 #include <fmt/format.h>
@@ -16,8 +17,11 @@ std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   std::vector<std::unique_ptr<Pass>> passes;
   // The list, in order. Passes still to come (docs/PLAN.md): constant folding, inlining of fn
   // and transform, predicate pushdown, projection pruning, row-operator fusion, aggregate
-  // hoisting, common sub-plan elimination.
+  // hoisting.
+  // Drop what no target needs, first: later passes then work on less.
   passes.push_back(std::make_unique<DeadNodeElimination>(options.targets));
+  // Identical sub-plans (equal fingerprints) are computed once.
+  passes.push_back(std::make_unique<CommonSubplanElimination>());
   return passes;
 }
 

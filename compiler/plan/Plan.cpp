@@ -89,6 +89,23 @@ std::vector<NodeId> Plan::topologicalOrder() const {
   return order;
 }
 
+Plan Plan::rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& replace) const {
+  Plan out;
+  out.name = name;
+  std::vector<NodeId> remap(nodes_.size(), 0);
+  for (NodeId id = 0; id < nodes_.size(); ++id) {
+    if (!keep[id]) continue;
+    Node node = nodes_[id];
+    for (NodeId& input : node.inputs) input = remap[replace[input]];
+    remap[id] = out.add(std::move(node));
+  }
+  for (const auto& [declaration, id] : byDeclaration_) {
+    NodeId target = replace[id];
+    if (keep[target]) out.relabel(declaration, remap[target]);
+  }
+  return out;
+}
+
 const NodeId* Plan::find(const std::string& declaration) const {
   auto it = byDeclaration_.find(declaration);
   return it == byDeclaration_.end() ? nullptr : &it->second;

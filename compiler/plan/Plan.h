@@ -64,6 +64,11 @@ class Plan {
   void relabel(const std::string& declaration, NodeId id) { byDeclaration_[declaration] = id; }
   const std::map<std::string, NodeId>& declarations() const { return byDeclaration_; }
 
+  // A new plan with the nodes `keep` marks, in their order; an input that `replace` maps to
+  // another node (a duplicate to its representative) reads that node instead. Declaration labels
+  // follow the same mapping and are dropped for removed nodes.
+  Plan rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& replace) const;
+
   std::string name;  // the pipeline's name
 
  private:

@@ -39,18 +39,9 @@ bool DeadNodeElimination::run(Plan& plan) {
   }
   if (std::all_of(live.begin(), live.end(), [](bool b) { return b; })) return false;
 
-  Plan kept;
-  kept.name = plan.name;
-  std::vector<NodeId> remap(plan.size(), 0);
-  for (NodeId id = 0; id < plan.size(); ++id) {
-    if (!live[id]) continue;
-    Node node = plan.node(id);
-    for (NodeId& input : node.inputs) input = remap[input];
-    remap[id] = kept.add(std::move(node));
-  }
-  for (const auto& [declaration, id] : plan.declarations()) {
-    if (live[id]) kept.relabel(declaration, remap[id]);
-  }
+  std::vector<NodeId> identity(plan.size());
+  for (NodeId id = 0; id < plan.size(); ++id) identity[id] = id;
+  Plan kept = plan.rebuilt(live, identity);
   plan = std::move(kept);
   return true;
 }

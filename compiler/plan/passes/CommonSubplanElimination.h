@@ -1,0 +1,18 @@
+#pragma once
+
+#include "plan/PassManager.h"
+
+namespace weir::plan {
+
+// common-subplan-elimination: nodes with the same fingerprint compute the same result (same
+// kind, definition and inputs, transitively), so all but the first are removed and their
+// consumers read the first. Needs: current fingerprints. Guarantees: no two nodes share a
+// fingerprint; every declaration still names a node computing its result.
+class CommonSubplanElimination : public Pass {
+ public:
+  const char* name() const override { return "common-subplan-elimination"; }
+  const char* summary() const override { return "compute identical sub-plans once"; }
+  bool run(Plan& plan) override;
+};
+
+}  // namespace weir::plan
