@@ -1,6 +1,7 @@
 #include "plan/Lowering.h"
 
 #include "ast/AstPrinter.h"
+#include "ast/Clone.h"
 
 #include <fmt/format.h>
 
@@ -415,9 +416,28 @@ class Lowerer {
     }
     std::vector<const Expr*> exprs;
     collectExprs(op, exprs);
+    std::string callees = calleeDefinitions(exprs, module);
     definition = printOp(op);
-    definition.insert(definition.size() - 1, calleeDefinitions(exprs, module));
-    return addNode(kind, definition, inputs, op.range, schema);
+    definition.insert(definition.size() - 1, callees);
+    NodeId id = addNode(kind, definition, inputs, op.range, schema);
+    // Filters and derives keep rewritable copies of their expressions for the optimizer.
+    Node& node = plan_.node(id);
+    node.calleeDefinitions = callees;
+    if (op.kind == OpKind::Where) {
+      node.condition = clone(*op.as<WhereOp>().condition);
+    } else if (op.kind == OpKind::Derive) {
+      for (const Assignment& a : op.as<AssignOp>().assignments) {
+        std::shared_ptr<const Expr> value = clone(*a.value);
+        if (!value) {
+          node.assignments.clear();
+          break;
+        }
+        node.assignments.emplace_back(a.target.text, std::move(value));
+      }
+    }
+    if ((op.kind == OpKind::Where && !node.condition)) return id;
+    refreshDefinition(node);
+    return id;
   }
 
   static void collectExprs(const PipeOp& op, std::vector<const Expr*>& out) {

@@ -3,6 +3,7 @@
 #include "plan/Fingerprint.h"
 #include "plan/PlanPrinter.h"
 #include "plan/passes/CommonSubplanElimination.h"
+#include "plan/passes/ConstantFolding.h"
 #include "plan/passes/DeadNodeElimination.h"
 
 #include <fmt/format.h>
@@ -15,11 +16,12 @@ namespace weir::plan {
 
 std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   std::vector<std::unique_ptr<Pass>> passes;
-  // The list, in order. Passes still to come (docs/PLAN.md): constant folding, inlining of fn
-  // and transform, predicate pushdown, projection pruning, row-operator fusion, aggregate
-  // hoisting.
+  // The list, in order. Passes still to come (docs/PLAN.md): inlining of fn and transform,
+  // predicate pushdown, projection pruning, row-operator fusion, aggregate hoisting.
   // Drop what no target needs, first: later passes then work on less.
   passes.push_back(std::make_unique<DeadNodeElimination>(options.targets));
+  // Evaluate what does not depend on data; drop filters that keep every row.
+  passes.push_back(std::make_unique<ConstantFolding>());
   // Identical sub-plans (equal fingerprints) are computed once.
   passes.push_back(std::make_unique<CommonSubplanElimination>());
   return passes;

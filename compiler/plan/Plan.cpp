@@ -1,5 +1,7 @@
 #include "plan/Plan.h"
 
+#include "ast/AstPrinter.h"
+
 #include <boost/graph/adjacency_list.hpp>
 
 #include <algorithm>
@@ -45,6 +47,16 @@ const char* nodeKindName(NodeKind kind) {
     case NodeKind::Deploy: return "deploy";
   }
   return "?";
+}
+
+void refreshDefinition(Node& node) {
+  if (node.kind == NodeKind::Filter && node.condition) {
+    node.definition = "(where " + ast::printExpr(*node.condition) + node.calleeDefinitions + ")";
+  } else if (node.kind == NodeKind::Derive && !node.assignments.empty()) {
+    node.definition = "(derive";
+    for (const auto& [name, value] : node.assignments) node.definition += " " + name + "=" + ast::printExpr(*value);
+    node.definition += node.calleeDefinitions + ")";
+  }
 }
 
 NodeId Plan::add(Node node) {
@@ -101,7 +113,9 @@ Plan Plan::rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& rep
   }
   for (const auto& [declaration, id] : byDeclaration_) {
     NodeId target = replace[id];
-    if (keep[target]) out.relabel(declaration, remap[target]);
+    if (!keep[target]) continue;
+    out.relabel(declaration, remap[target]);
+    out.node(remap[target]).declarationResult = true;
   }
   return out;
 }

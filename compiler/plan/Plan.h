@@ -4,6 +4,7 @@
 // vector (their index is their id); the edges live in a Boost.Graph adjacency list that only
 // this wrapper sees.
 
+#include "ast/Ast.h"
 #include "sema/Type.h"
 #include "source/SourceRange.h"
 
@@ -41,7 +42,17 @@ struct Node {
   source::SourceRange range;
   std::vector<NodeId> inputs;  // in argument order
   std::string fingerprint;     // hex, computed by computeFingerprints()
+
+  // What passes rewrite, for filter and derive nodes: copies of the syntax tree's expressions
+  // (shared between copies of the node, never modified: a pass replaces them). The definition is
+  // recomputed from them by refreshDefinition().
+  std::shared_ptr<const ast::Expr> condition;
+  std::vector<std::pair<std::string, std::shared_ptr<const ast::Expr>>> assignments;
+  std::string calleeDefinitions;  // of the fns and rules the expressions call
 };
+
+// Recomputes a filter's or derive's definition from its expressions.
+void refreshDefinition(Node& node);
 
 class Plan {
  public:
