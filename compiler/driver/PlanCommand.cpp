@@ -29,7 +29,7 @@ Options:
   --time-passes           print how long each pass took
   -h, --help              show this help
 
-Passes, in order: dead-node-elimination, constant-folding,
+Passes, in order: constant-folding, predicate-pushdown, dead-node-elimination,
 common-subplan-elimination.
 Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
 )";

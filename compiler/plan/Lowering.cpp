@@ -70,6 +70,9 @@ class Lowerer {
     if (auto it = done_.find({&decl, name}); it != done_.end()) return it->second;
     if (!inProgress_.insert(&decl).second) return std::nullopt;  // a cycle (rejected earlier)
     const sema::LoadedModule& module = *moduleOf_.at(&decl);
+    // Nodes are labelled with the declaration being lowered; lowering one may lower others.
+    std::string saved = current_;
+    current_ = decl.name.text;
     std::optional<NodeId> result;
     switch (decl.kind) {
       case DeclKind::Source: result = lowerSource(decl.as<SourceDecl>()); break;
@@ -84,6 +87,7 @@ class Lowerer {
       default: break;
     }
     inProgress_.erase(&decl);
+    current_ = saved;
     if (decl.kind == DeclKind::Let) {
       auto it = done_.find({&decl, name});
       return it == done_.end() ? std::nullopt : std::optional<NodeId>(it->second);
@@ -122,11 +126,12 @@ class Lowerer {
   }
 
   NodeId lowerSource(const SourceDecl& source) {
-    current_ = source.name.text;
     const sema::TableType& table = typed_.tables.at(&source).front();
     std::string definition = fmt::format("(scan {} {} {})", printExpr(*source.reader), columnsDefinition(table),
                                          settingsDefinition(source.settings.get()));
-    return finish(addNode(NodeKind::Scan, definition, {}, source.range, table), source.name.text, source.range);
+    NodeId scan = addNode(NodeKind::Scan, definition, {}, source.range, table);
+    plan_.node(scan).scanDefinition = definition;
+    return finish(scan, source.name.text, source.range);
   }
 
   NodeId lowerStep(const StepDecl& step, const sema::LoadedModule& module) {
@@ -138,7 +143,6 @@ class Lowerer {
         }
       }
     }
-    current_ = step.name.text;
     const sema::TableType& table = typed_.tables.at(&step).front();
     std::string definition = fmt::format("(step {} {} {})", printExpr(*step.command), columnsDefinition(table),
                                          settingsDefinition(step.settings.get(), {"inputs"}));
@@ -184,7 +188,6 @@ class Lowerer {
     if (model.trainer->kind != ExprKind::Call || model.trainer->as<CallExpr>().args.empty()) return std::nullopt;
     std::optional<NodeId> table = lowerTable(*model.trainer->as<CallExpr>().args[0].value, module);
     if (!table) return std::nullopt;
-    current_ = model.name.text;
     std::string definition = fmt::format("(train {}", calleeName(model.trainer->as<CallExpr>()));
     auto info = declarations_.models.find(&model);
     if (info != declarations_.models.end()) {
@@ -213,7 +216,6 @@ class Lowerer {
     }
     definition += " (metrics";
     for (const Identifier& metric : metrics.metrics) definition += " " + metric.text;
-    current_ = metrics.name.text;
     return finish(addNode(NodeKind::Evaluate, definition + "))", inputs, metrics.range), metrics.name.text, metrics.range);
   }
 
@@ -227,7 +229,6 @@ class Lowerer {
       exprs.push_back(rule.condition.get());
     }
     definition += calleeDefinitions(exprs, module) + ")";
-    current_ = expect.name.text;
     return finish(addNode(NodeKind::Expect, definition, {*table}, expect.range), expect.name.text, expect.range);
   }
 
@@ -240,7 +241,6 @@ class Lowerer {
     for (const ExprPtr& condition : gate.conditions) {
       definition += " " + canonicalGateCondition(*condition, module, inputs);
     }
-    current_ = gate.name.text;
     return finish(addNode(NodeKind::Gate, definition + ")", inputs, gate.range), gate.name.text, gate.range);
   }
 
@@ -277,7 +277,6 @@ class Lowerer {
   std::optional<NodeId> lowerSink(const SinkDecl& sink, const sema::LoadedModule& module) {
     std::optional<NodeId> table = lowerTable(*sink.table, module);
     if (!table) return std::nullopt;
-    current_ = sink.name.text;
     std::string definition = fmt::format("(sink {} {})", printExpr(*sink.writer), settingsDefinition(sink.settings.get()));
     return finish(addNode(NodeKind::Sink, definition, {*table}, sink.range, typed_.tables.at(&sink).front()),
                   sink.name.text, sink.range);
@@ -294,7 +293,6 @@ class Lowerer {
         if (auto node = lowerDecl(*decl, decl->name.text)) inputs.push_back(*node);
       }
     }
-    current_ = deploy.name.text;
     std::string definition = "(deploy " + settingsDefinition(deploy.settings.get(), {"model", "requires"}) + ")";
     return finish(addNode(NodeKind::Deploy, definition, inputs, deploy.range), deploy.name.text, deploy.range);
   }

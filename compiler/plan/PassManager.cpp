@@ -5,6 +5,7 @@
 #include "plan/passes/CommonSubplanElimination.h"
 #include "plan/passes/ConstantFolding.h"
 #include "plan/passes/DeadNodeElimination.h"
+#include "plan/passes/PredicatePushdown.h"
 
 #include <fmt/format.h>
 
@@ -17,11 +18,14 @@ namespace weir::plan {
 std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   std::vector<std::unique_ptr<Pass>> passes;
   // The list, in order. Passes still to come (docs/PLAN.md): inlining of fn and transform,
-  // predicate pushdown, projection pruning, row-operator fusion, aggregate hoisting.
-  // Drop what no target needs, first: later passes then work on less.
-  passes.push_back(std::make_unique<DeadNodeElimination>(options.targets));
+  // projection pruning, row-operator fusion, aggregate hoisting.
+  //
   // Evaluate what does not depend on data; drop filters that keep every row.
   passes.push_back(std::make_unique<ConstantFolding>());
+  // Move filters toward the data: past derives and sorts, into join sides and scans.
+  passes.push_back(std::make_unique<PredicatePushdown>());
+  // Keep only what the targets need (also what pushdown left unread).
+  passes.push_back(std::make_unique<DeadNodeElimination>(options.targets));
   // Identical sub-plans (equal fingerprints) are computed once.
   passes.push_back(std::make_unique<CommonSubplanElimination>());
   return passes;

@@ -50,7 +50,12 @@ const char* nodeKindName(NodeKind kind) {
 }
 
 void refreshDefinition(Node& node) {
-  if (node.kind == NodeKind::Filter && node.condition) {
+  if (node.kind == NodeKind::Scan && !node.scanDefinition.empty()) {
+    node.definition = node.scanDefinition;
+    if (node.condition) {
+      node.definition.insert(node.definition.size() - 1, " (where " + ast::printExpr(*node.condition) + ")");
+    }
+  } else if (node.kind == NodeKind::Filter && node.condition) {
     node.definition = "(where " + ast::printExpr(*node.condition) + node.calleeDefinitions + ")";
   } else if (node.kind == NodeKind::Derive && !node.assignments.empty()) {
     node.definition = "(derive";
@@ -66,6 +71,12 @@ NodeId Plan::add(Node node) {
   if (node.declarationResult && !node.declaration.empty()) byDeclaration_[node.declaration] = id;
   nodes_.push_back(std::move(node));
   return id;
+}
+
+void Plan::setInputs(NodeId id, std::vector<NodeId> inputs) {
+  boost::clear_in_edges(id, graph_->edges);
+  for (NodeId input : inputs) boost::add_edge(input, id, graph_->edges);
+  nodes_[id].inputs = std::move(inputs);
 }
 
 std::vector<NodeId> Plan::consumers(NodeId id) const {
@@ -104,8 +115,10 @@ std::vector<NodeId> Plan::topologicalOrder() const {
 Plan Plan::rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& replace) const {
   Plan out;
   out.name = name;
+  // In dependency order, so every input is renumbered before a node that reads it (passes may
+  // add nodes that earlier nodes read).
   std::vector<NodeId> remap(nodes_.size(), 0);
-  for (NodeId id = 0; id < nodes_.size(); ++id) {
+  for (NodeId id : topologicalOrder()) {
     if (!keep[id]) continue;
     Node node = nodes_[id];
     for (NodeId& input : node.inputs) input = remap[replace[input]];

@@ -49,6 +49,8 @@ struct Node {
   std::shared_ptr<const ast::Expr> condition;
   std::vector<std::pair<std::string, std::shared_ptr<const ast::Expr>>> assignments;
   std::string calleeDefinitions;  // of the fns and rules the expressions call
+  // A scan's definition without a pushed-down predicate (its `condition`, when it has one).
+  std::string scanDefinition;
 };
 
 // Recomputes a filter's or derive's definition from its expressions.
@@ -73,6 +75,8 @@ class Plan {
   // The node whose result is the named declaration (the last of its nodes).
   const NodeId* find(const std::string& declaration) const;
   void relabel(const std::string& declaration, NodeId id) { byDeclaration_[declaration] = id; }
+  // Makes `id` read `inputs` instead of what it read before (edges follow).
+  void setInputs(NodeId id, std::vector<NodeId> inputs);
   const std::map<std::string, NodeId>& declarations() const { return byDeclaration_; }
 
   // A new plan with the nodes `keep` marks, in their order; an input that `replace` maps to

@@ -1,0 +1,287 @@
+#include "plan/passes/PredicatePushdown.h"
+
+#include "ast/Clone.h"
+
+#include <algorithm>
+#include <set>
+
+namespace weir::plan {
+
+using namespace weir::ast;
+
+namespace {
+
+// Column names an expression reads (call targets are functions, not columns).
+void columnsRead(const Expr& e, std::set<std::string>& out) {
+  switch (e.kind) {
+    case ExprKind::Name: out.insert(e.as<NameExpr>().name.text); return;
+    case ExprKind::Call:
+      for (const Argument& arg : e.as<CallExpr>().args) columnsRead(*arg.value, out);
+      return;
+    case ExprKind::Member: return;
+    case ExprKind::Unary: columnsRead(*e.as<UnaryExpr>().operand, out); return;
+    case ExprKind::Binary:
+      columnsRead(*e.as<BinaryExpr>().lhs, out);
+      columnsRead(*e.as<BinaryExpr>().rhs, out);
+      return;
+    case ExprKind::In:
+      columnsRead(*e.as<InExpr>().value, out);
+      for (const ExprPtr& item : e.as<InExpr>().set) columnsRead(*item, out);
+      return;
+    case ExprKind::Between:
+      columnsRead(*e.as<BetweenExpr>().value, out);
+      columnsRead(*e.as<BetweenExpr>().low, out);
+      columnsRead(*e.as<BetweenExpr>().high, out);
+      return;
+    case ExprKind::IsNull: columnsRead(*e.as<IsNullExpr>().value, out); return;
+    case ExprKind::If:
+      columnsRead(*e.as<IfExpr>().condition, out);
+      columnsRead(*e.as<IfExpr>().thenValue, out);
+      columnsRead(*e.as<IfExpr>().elseValue, out);
+      return;
+    case ExprKind::Case:
+      for (const auto& when : e.as<CaseExpr>().whens) {
+        columnsRead(*when.condition, out);
+        columnsRead(*when.value, out);
+      }
+      if (e.as<CaseExpr>().elseValue) columnsRead(*e.as<CaseExpr>().elseValue, out);
+      return;
+    case ExprKind::List:
+      for (const ExprPtr& item : e.as<ListExpr>().items) columnsRead(*item, out);
+      return;
+    default: return;
+  }
+}
+
+// Whole-table aggregates (`x > mean(x)`) depend on every row of the input: such a condition must
+// see the same rows wherever it runs, so it is never moved.
+bool usesAggregate(const Expr& e) {
+  static const std::set<std::string> aggregates = {"count", "count_distinct", "sum", "mean", "std", "var",
+                                                   "median", "quantile", "first", "last", "all", "any", "fraction"};
+  switch (e.kind) {
+    case ExprKind::Call: {
+      const auto& call = e.as<CallExpr>();
+      if (call.callee->kind == ExprKind::Name) {
+        const std::string& name = call.callee->as<NameExpr>().name.text;
+        if (aggregates.count(name) || ((name == "min" || name == "max") && call.args.size() == 1)) return true;
+      }
+      return std::any_of(call.args.begin(), call.args.end(), [](const Argument& a) { return usesAggregate(*a.value); });
+    }
+    case ExprKind::Unary: return usesAggregate(*e.as<UnaryExpr>().operand);
+    case ExprKind::Binary: return usesAggregate(*e.as<BinaryExpr>().lhs) || usesAggregate(*e.as<BinaryExpr>().rhs);
+    case ExprKind::Between:
+      return usesAggregate(*e.as<BetweenExpr>().value) || usesAggregate(*e.as<BetweenExpr>().low) ||
+             usesAggregate(*e.as<BetweenExpr>().high);
+    case ExprKind::IsNull: return usesAggregate(*e.as<IsNullExpr>().value);
+    case ExprKind::If:
+      return usesAggregate(*e.as<IfExpr>().condition) || usesAggregate(*e.as<IfExpr>().thenValue) ||
+             usesAggregate(*e.as<IfExpr>().elseValue);
+    default: return false;
+  }
+}
+
+void conjuncts(const Expr& e, std::vector<const Expr*>& out) {
+  if (e.kind == ExprKind::Binary && e.as<BinaryExpr>().op == BinaryOp::And) {
+    conjuncts(*e.as<BinaryExpr>().lhs, out);
+    conjuncts(*e.as<BinaryExpr>().rhs, out);
+    return;
+  }
+  out.push_back(&e);
+}
+
+std::shared_ptr<const Expr> conjunction(const std::vector<const Expr*>& parts) {
+  ExprPtr result;
+  for (const Expr* part : parts) {
+    ExprPtr copy = clone(*part);
+    if (!result) {
+      result = std::move(copy);
+      continue;
+    }
+    auto both = std::make_unique<BinaryExpr>();
+    both->op = BinaryOp::And;
+    both->range = SourceRange::cover(result->range, copy->range);
+    both->lhs = std::move(result);
+    both->rhs = std::move(copy);
+    result = std::move(both);
+  }
+  return std::shared_ptr<const Expr>(std::move(result));
+}
+
+bool subset(const std::set<std::string>& names, const sema::TableType& table) {
+  return std::all_of(names.begin(), names.end(), [&](const std::string& n) { return table.find(n) != nullptr; });
+}
+
+class Pushdown {
+ public:
+  explicit Pushdown(Plan& plan) : plan_(plan) {}
+
+  bool run() {
+    bool changed = false;
+    for (int round = 0; round < 64; ++round) {
+      bool moved = false;
+      for (NodeId id : plan_.topologicalOrder()) {
+        if (plan_.node(id).kind == NodeKind::Filter && plan_.node(id).condition && step(id)) moved = true;
+      }
+      removeIdentities();
+      if (!moved) break;
+      changed = true;
+    }
+    return changed;
+  }
+
+ private:
+  // The input of filter `f` may be rewritten only when `f` alone reads it and it is no
+  // declaration's result.
+  bool movable(NodeId input, NodeId f) const {
+    const Node& node = plan_.node(input);
+    if (node.declarationResult) return false;
+    std::vector<NodeId> readers = plan_.consumers(input);
+    return readers.size() == 1 && readers.front() == f;
+  }
+
+  bool step(NodeId f) {
+    Node& filter = plan_.node(f);
+    if (filter.inputs.size() != 1) return false;
+    NodeId below = filter.inputs.front();
+    if (usesAggregate(*filter.condition)) return false;
+    std::set<std::string> read;
+    columnsRead(*filter.condition, read);
+    switch (plan_.node(below).kind) {
+      case NodeKind::Derive: return pastDerive(f, below, read);
+      case NodeKind::Sort: return pastSort(f, below);
+      case NodeKind::Join: return intoJoin(f, below);
+      case NodeKind::Scan: return intoScan(f, below);
+      default: return false;  // take, sample, aggregate, distinct, union, ...: results would change
+    }
+  }
+
+  // filter(derive(x)) -> derive(filter(x)) when the filter reads nothing the derive computes:
+  // the two nodes trade places (ids stay, so the order of the plan stays valid).
+  bool pastDerive(NodeId f, NodeId d, const std::set<std::string>& read) {
+    if (!movable(d, f)) return false;
+    Node& derive = plan_.node(d);
+    for (const auto& [name, value] : derive.assignments) {
+      if (read.count(name)) return false;
+    }
+    if (derive.assignments.empty()) return false;  // a derive the optimizer cannot see into
+    Node& filter = plan_.node(f);
+    NodeId source = derive.inputs.front();
+    std::swap(filter.kind, derive.kind);
+    std::swap(filter.condition, derive.condition);
+    std::swap(filter.assignments, derive.assignments);
+    std::swap(filter.calleeDefinitions, derive.calleeDefinitions);
+    std::swap(filter.range, derive.range);
+    // d is now the filter, reading the derive's input; f the derive, reading d.
+    derive.schema = plan_.node(source).schema;
+    refreshDefinition(derive);
+    refreshDefinition(filter);
+    return true;
+  }
+
+  // Sorting then filtering keeps the same rows in the same order as filtering then sorting.
+  bool pastSort(NodeId f, NodeId s) {
+    if (!movable(s, f)) return false;
+    Node& filter = plan_.node(f);
+    Node& sort = plan_.node(s);
+    std::swap(filter.kind, sort.kind);
+    std::swap(filter.definition, sort.definition);
+    std::swap(filter.condition, sort.condition);
+    std::swap(filter.calleeDefinitions, sort.calleeDefinitions);
+    std::swap(filter.range, sort.range);
+    sort.schema = plan_.node(sort.inputs.front()).schema;
+    return true;
+  }
+
+  // The conditions of a filter above a join that read one side only move to that side.
+  bool intoJoin(NodeId f, NodeId j) {
+    if (!movable(j, f)) return false;
+    Node& join = plan_.node(j);
+    if (join.inputs.size() != 2) return false;
+    bool inner = join.definition.rfind("(join inner", 0) == 0;
+    const sema::TableType& left = plan_.node(join.inputs[0]).schema;
+    const sema::TableType& right = plan_.node(join.inputs[1]).schema;
+    std::vector<const Expr*> parts;
+    conjuncts(*plan_.node(f).condition, parts);
+    std::vector<const Expr*> toLeft, toRight, stay;
+    for (const Expr* part : parts) {
+      std::set<std::string> read;
+      columnsRead(*part, read);
+      if (!read.empty() && subset(read, left)) toLeft.push_back(part);
+      else if (inner && !read.empty() && subset(read, right)) toRight.push_back(part);
+      else stay.push_back(part);
+    }
+    if (toLeft.empty() && toRight.empty()) return false;
+    std::vector<NodeId> inputs = join.inputs;
+    std::string callees = plan_.node(f).calleeDefinitions;
+    SourceRange range = plan_.node(f).range;
+    std::string declaration = plan_.node(f).declaration;
+    auto addFilter = [&](NodeId input, const std::vector<const Expr*>& condition) {
+      Node node;
+      node.kind = NodeKind::Filter;
+      node.condition = conjunction(condition);
+      node.calleeDefinitions = callees;
+      node.schema = plan_.node(input).schema;
+      node.range = range;
+      node.declaration = declaration;
+      node.inputs = {input};
+      refreshDefinition(node);
+      return plan_.add(std::move(node));
+    };
+    if (!toLeft.empty()) inputs[0] = addFilter(inputs[0], toLeft);
+    if (!toRight.empty()) inputs[1] = addFilter(inputs[1], toRight);
+    plan_.setInputs(j, inputs);
+    Node& filter = plan_.node(f);
+    if (stay.empty()) {
+      identities_.push_back(f);  // every condition moved: the filter reads what the join gives
+    } else {
+      filter.condition = conjunction(stay);
+      refreshDefinition(filter);
+    }
+    return true;
+  }
+
+  // The filter becomes a scan of the same data with its condition as the scan's predicate
+  // (joined with the predicate the scan already had). The scan it read stays for its other
+  // readers; dead-node elimination removes it when nothing needs it any more.
+  bool intoScan(NodeId f, NodeId s) {
+    const Node& scan = plan_.node(s);
+    if (scan.scanDefinition.empty()) return false;
+    Node& filter = plan_.node(f);
+    std::shared_ptr<const Expr> condition = filter.condition;
+    if (scan.condition) condition = conjunction({scan.condition.get(), filter.condition.get()});
+    filter.kind = NodeKind::Scan;
+    filter.scanDefinition = scan.scanDefinition;
+    filter.condition = condition;
+    filter.calleeDefinitions.clear();
+    refreshDefinition(filter);
+    plan_.setInputs(f, {});
+    return true;
+  }
+
+  // Filters left without conditions read straight through.
+  void removeIdentities() {
+    if (identities_.empty()) return;
+    std::vector<bool> keep(plan_.size(), true);
+    std::vector<NodeId> replace(plan_.size());
+    for (NodeId id = 0; id < plan_.size(); ++id) replace[id] = id;
+    for (NodeId id : identities_) {
+      keep[id] = false;
+      replace[id] = plan_.node(id).inputs.front();
+    }
+    // Chains of identities resolve to the first kept node.
+    for (NodeId id = 0; id < plan_.size(); ++id) {
+      while (!keep[replace[id]]) replace[id] = replace[replace[id]];
+    }
+    plan_ = plan_.rebuilt(keep, replace);
+    identities_.clear();
+  }
+
+  Plan& plan_;
+  std::vector<NodeId> identities_;
+};
+
+}  // namespace
+
+bool PredicatePushdown::run(Plan& plan) { return Pushdown(plan).run(); }
+
+}  // namespace weir::plan
