@@ -31,6 +31,14 @@ bool isBuiltinFunction(std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+bool isAggregateCall(std::string_view name, std::size_t arguments) {
+  static const std::vector<std::string_view> aggregates = {"count", "count_distinct", "sum", "mean", "std",
+                                                          "var", "median", "quantile", "first", "last",
+                                                          "all", "any", "fraction"};
+  if (name == "min" || name == "max") return arguments == 1;
+  return std::find(aggregates.begin(), aggregates.end(), name) != aggregates.end();
+}
+
 bool isContextualName(std::string_view name) {
   return name == "baseline" || name == "psi" || name == "ks" || name == "code_change";
 }

@@ -10,6 +10,10 @@ namespace weir::sema {
 // know that they exist; their signatures belong to the type checker.
 bool isBuiltinFunction(std::string_view name);
 
+// Whether a call of `name` with `arguments` arguments is a whole-table aggregate (`mean(x)`,
+// `count()`, and `min`/`max` with one argument; with two they compare values row by row).
+bool isAggregateCall(std::string_view name, std::size_t arguments);
+
 // Every built-in function name, for "did you mean" suggestions.
 const std::vector<std::string>& builtinFunctionNames();
 

@@ -42,13 +42,6 @@ std::string plural(std::size_t n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-bool isAggregate(const std::string& name) {
-  static const std::set<std::string> aggregates = {"count", "count_distinct", "sum", "mean", "std",
-                                                   "var", "median", "quantile", "first", "last",
-                                                   "all", "any", "fraction"};
-  return aggregates.count(name) > 0;
-}
-
 class Checker {
  public:
   Checker(const Program& program, const ResolvedNames& names, diag::DiagnosticEngine& diags)
@@ -805,8 +798,7 @@ class Checker {
     switch (expr.kind) {
       case ExprKind::Call: {
         const auto& call = expr.as<CallExpr>();
-        std::string name = calleeName(call);
-        if (isAggregate(name) || ((name == "min" || name == "max") && call.args.size() == 1)) return true;
+        if (isAggregateCall(calleeName(call), call.args.size())) return true;
         for (const Argument& arg : call.args) {
           if (!usesAggregate(*arg.value, ctx)) return false;
         }

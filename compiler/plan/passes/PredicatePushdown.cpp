@@ -1,6 +1,7 @@
 #include "plan/passes/PredicatePushdown.h"
 
 #include "ast/Clone.h"
+#include "sema/Builtins.h"
 
 #include <algorithm>
 #include <set>
@@ -56,14 +57,11 @@ void columnsRead(const Expr& e, std::set<std::string>& out) {
 // Whole-table aggregates (`x > mean(x)`) depend on every row of the input: such a condition must
 // see the same rows wherever it runs, so it is never moved.
 bool usesAggregate(const Expr& e) {
-  static const std::set<std::string> aggregates = {"count", "count_distinct", "sum", "mean", "std", "var",
-                                                   "median", "quantile", "first", "last", "all", "any", "fraction"};
   switch (e.kind) {
     case ExprKind::Call: {
       const auto& call = e.as<CallExpr>();
-      if (call.callee->kind == ExprKind::Name) {
-        const std::string& name = call.callee->as<NameExpr>().name.text;
-        if (aggregates.count(name) || ((name == "min" || name == "max") && call.args.size() == 1)) return true;
+      if (call.callee->kind == ExprKind::Name && sema::isAggregateCall(call.callee->as<NameExpr>().name.text, call.args.size())) {
+        return true;
       }
       return std::any_of(call.args.begin(), call.args.end(), [](const Argument& a) { return usesAggregate(*a.value); });
     }
