@@ -1,0 +1,80 @@
+// The plan container, fingerprints and the pass manager's verifier.
+#include "plan/Fingerprint.h"
+#include "plan/PassManager.h"
+#include "plan/Plan.h"
+
+#include <gtest/gtest.h>
+
+using namespace weir::plan;
+
+namespace {
+
+Node node(NodeKind kind, std::string definition, std::vector<NodeId> inputs = {}) {
+  Node n;
+  n.kind = kind;
+  n.definition = std::move(definition);
+  n.inputs = std::move(inputs);
+  return n;
+}
+
+}  // namespace
+
+TEST(Plan, TopologicalOrderPutsInputsFirstAndIsStable) {
+  Plan plan;
+  NodeId scan = plan.add(node(NodeKind::Scan, "(scan a)"));
+  NodeId other = plan.add(node(NodeKind::Scan, "(scan b)"));
+  NodeId join = plan.add(node(NodeKind::Join, "(join inner k=k)", {scan, other}));
+  NodeId late = plan.add(node(NodeKind::Filter, "(where x)", {scan}));
+  plan.setInputs(join, {late, other});  // a node added later is read by an earlier one
+  std::vector<NodeId> order = plan.topologicalOrder();
+  auto position = [&](NodeId id) { return std::find(order.begin(), order.end(), id) - order.begin(); };
+  EXPECT_LT(position(late), position(join));
+  EXPECT_LT(position(scan), position(late));
+  EXPECT_EQ(order.size(), 4u);
+  EXPECT_TRUE(verifyPlan(plan).empty());
+}
+
+TEST(Plan, RebuiltRenumbersInDependencyOrderAndFollowsReplacements) {
+  Plan plan;
+  NodeId scan = plan.add(node(NodeKind::Scan, "(scan a)"));
+  NodeId filter = plan.add(node(NodeKind::Filter, "(where true)", {scan}));
+  Node sink = node(NodeKind::Sink, "(sink)", {filter});
+  sink.declaration = "out";
+  sink.declarationResult = true;
+  NodeId out = plan.add(std::move(sink));
+  std::vector<bool> keep{true, false, true};
+  std::vector<NodeId> replace{scan, scan, out};
+  Plan rebuilt = plan.rebuilt(keep, replace);
+  ASSERT_EQ(rebuilt.size(), 2u);
+  ASSERT_NE(rebuilt.find("out"), nullptr);
+  EXPECT_EQ(rebuilt.node(*rebuilt.find("out")).inputs, (std::vector<NodeId>{0}));
+}
+
+TEST(Fingerprint, DependsOnDefinitionKindAndInputsOnly) {
+  auto build = [](const std::string& filter, const std::string& label) {
+    Plan plan;
+    NodeId scan = plan.add(node(NodeKind::Scan, "(scan a)"));
+    Node f = node(NodeKind::Filter, filter, {scan});
+    f.declaration = label;  // names never reach a fingerprint
+    plan.add(std::move(f));
+    computeFingerprints(plan);
+    return plan;
+  };
+  Plan a = build("(where x)", "one");
+  Plan b = build("(where x)", "two");
+  Plan c = build("(where y)", "one");
+  EXPECT_EQ(a.node(1).fingerprint, b.node(1).fingerprint);
+  EXPECT_NE(a.node(1).fingerprint, c.node(1).fingerprint);
+  EXPECT_EQ(a.node(0).fingerprint, c.node(0).fingerprint);
+  EXPECT_EQ(a.node(1).fingerprint.size(), 32u);
+}
+
+TEST(Verifier, ReportsMissingInputs) {
+  Plan plan;
+  plan.add(node(NodeKind::Scan, "(scan a)"));
+  Node bad = node(NodeKind::Filter, "(where x)");
+  bad.inputs = {0};
+  NodeId id = plan.add(std::move(bad));
+  plan.node(id).inputs = {7};  // bypasses the graph on purpose
+  EXPECT_FALSE(verifyPlan(plan).empty());
+}
