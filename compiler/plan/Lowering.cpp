@@ -181,7 +181,13 @@ class Lowerer {
       definition += " " + (arg.name ? arg.name->text + "=" : std::string()) + printExpr(*arg.value);
     }
     if (!input) return std::nullopt;
-    return addNode(NodeKind::Split, definition + ")", {*input}, call.range, schema);
+    NodeId split = addNode(NodeKind::Split, definition + ")", {*input}, call.range, schema);
+    for (const Argument& arg : call.args) {
+      if (arg.name && arg.name->text == "stratify" && arg.value->kind == ExprKind::Name) {
+        plan_.node(split).reads.push_back(arg.value->as<NameExpr>().name.text);
+      }
+    }
+    return split;
   }
 
   std::optional<NodeId> lowerModel(const ModelDecl& model, const sema::LoadedModule& module) {
@@ -197,7 +203,14 @@ class Lowerer {
     }
     // The model card documents; it does not change what is trained.
     definition += " " + settingsDefinition(model.settings.get(), {"card", "features", "target", "task"}) + ")";
-    return finish(addNode(NodeKind::Train, definition, {*table}, model.range), model.name.text, model.range);
+    NodeId train = addNode(NodeKind::Train, definition, {*table}, model.range);
+    if (info != declarations_.models.end()) {
+      plan_.node(train).reads = info->second.features;
+      plan_.node(train).reads.push_back(info->second.target);
+    } else {
+      plan_.node(train).readsAll = true;
+    }
+    return finish(train, model.name.text, model.range);
   }
 
   std::optional<NodeId> lowerMetrics(const MetricsDecl& metrics, const sema::LoadedModule& module) {
@@ -216,7 +229,18 @@ class Lowerer {
     }
     definition += " (metrics";
     for (const Identifier& metric : metrics.metrics) definition += " " + metric.text;
-    return finish(addNode(NodeKind::Evaluate, definition + "))", inputs, metrics.range), metrics.name.text, metrics.range);
+    NodeId evaluate = addNode(NodeKind::Evaluate, definition + "))", inputs, metrics.range);
+    // It predicts with the model's features and compares with its target (and groups `by`).
+    Node& node = plan_.node(evaluate);
+    node.readsAll = true;
+    if (!inputs.empty() && plan_.node(inputs.front()).kind == NodeKind::Train && !plan_.node(inputs.front()).readsAll) {
+      node.readsAll = false;
+      node.reads = plan_.node(inputs.front()).reads;
+      for (const Argument& arg : call.args) {
+        if (arg.name && arg.value->kind == ExprKind::Name) node.reads.push_back(arg.value->as<NameExpr>().name.text);
+      }
+    }
+    return finish(evaluate, metrics.name.text, metrics.range);
   }
 
   std::optional<NodeId> lowerExpect(const ExpectDecl& expect, const sema::LoadedModule& module) {
@@ -364,7 +388,9 @@ class Lowerer {
       }
     }
     definition += "))";
-    return addNode(NodeKind::Transform, definition, inputs, range, std::move(schema));
+    NodeId id = addNode(NodeKind::Transform, definition, inputs, range, std::move(schema));
+    plan_.node(id).readsAll = true;  // what a transform's body reads is known after inlining
+    return id;
   }
 
   NodeId lowerOp(const PipeOp& op, NodeId input, const sema::LoadedModule& module) {
@@ -390,7 +416,11 @@ class Lowerer {
         if (auto right = lowerTable(*join.table, module)) inputs.push_back(*right);
         definition = join.joinKind == JoinKind::Left ? "(join left" : "(join inner";
         for (const JoinKey& key : join.keys) definition += " " + key.left.text + "=" + (key.right ? key.right->text : key.left.text);
-        return addNode(NodeKind::Join, definition + ")", inputs, op.range, schema);
+        NodeId id = addNode(NodeKind::Join, definition + ")", inputs, op.range, schema);
+        for (const JoinKey& key : join.keys) {
+          plan_.node(id).joinKeys.emplace_back(key.left.text, key.right ? key.right->text : key.left.text);
+        }
+        return id;
       }
       case OpKind::Union: {
         if (auto other = lowerTable(*op.as<UnionOp>().table, module)) inputs.push_back(*other);
@@ -403,7 +433,15 @@ class Lowerer {
           if (auto node = lowerDecl(*model, model->name.text)) inputs.push_back(*node);
           current_ = saved;
         }
-        return addNode(NodeKind::Predict, "(predict " + predict.column.text + ")", inputs, op.range, schema);
+        NodeId id = addNode(NodeKind::Predict, "(predict " + predict.column.text + ")", inputs, op.range, schema);
+        if (const Decl* model = findDeclaration(names_, module, predict.model)) {
+          if (auto info = declarations_.models.find(model); info != declarations_.models.end()) {
+            plan_.node(id).reads = info->second.features;
+          } else {
+            plan_.node(id).readsAll = true;
+          }
+        }
+        return id;
       }
       case OpKind::TransformCall: {
         const auto& call = op.as<TransformCallOp>();
@@ -433,9 +471,81 @@ class Lowerer {
         node.assignments.emplace_back(a.target.text, std::move(value));
       }
     }
+    setReads(node, op);
     if ((op.kind == OpKind::Where && !node.condition)) return id;
     refreshDefinition(node);
     return id;
+  }
+
+  // What an operator reads from its input beyond the columns passing through it.
+  static void setReads(Node& node, const PipeOp& op) {
+    switch (op.kind) {
+      case OpKind::Sort:
+        for (const SortKey& key : op.as<SortOp>().keys) node.reads.push_back(key.column.text);
+        break;
+      case OpKind::Group:
+        for (const Identifier& key : op.as<GroupOp>().keys) node.reads.push_back(key.text);
+        for (const Assignment& a : op.as<GroupOp>().aggregates) namesIn(*a.value, node.reads);
+        break;
+      case OpKind::Fill:
+        for (const Assignment& a : op.as<AssignOp>().assignments) {
+          node.reads.push_back(a.target.text);
+          namesIn(*a.value, node.reads);
+        }
+        break;
+      case OpKind::Distinct:
+        if (op.as<ColumnsOp>().columns.empty()) node.readsAll = true;
+        for (const Identifier& column : op.as<ColumnsOp>().columns) node.reads.push_back(column.text);
+        break;
+      case OpKind::Rename:
+        node.readsAll = true;  // names change on the way: kept whole, for now
+        break;
+      case OpKind::Select:
+      case OpKind::Drop:
+        for (const Identifier& column : op.as<ColumnsOp>().columns) node.listed.push_back(column.text);
+        break;
+      default:
+        break;  // filter and derive read their expressions; select, drop, take, sample pass through
+    }
+  }
+
+  // The plain names an expression mentions (columns; functions are callees, not names here).
+  static void namesIn(const Expr& e, std::vector<std::string>& out) {
+    switch (e.kind) {
+      case ExprKind::Name: out.push_back(e.as<NameExpr>().name.text); break;
+      case ExprKind::Call:
+        for (const Argument& arg : e.as<CallExpr>().args) namesIn(*arg.value, out);
+        break;
+      case ExprKind::Unary: namesIn(*e.as<UnaryExpr>().operand, out); break;
+      case ExprKind::Binary:
+        namesIn(*e.as<BinaryExpr>().lhs, out);
+        namesIn(*e.as<BinaryExpr>().rhs, out);
+        break;
+      case ExprKind::IsNull: namesIn(*e.as<IsNullExpr>().value, out); break;
+      case ExprKind::Between:
+        namesIn(*e.as<BetweenExpr>().value, out);
+        namesIn(*e.as<BetweenExpr>().low, out);
+        namesIn(*e.as<BetweenExpr>().high, out);
+        break;
+      case ExprKind::In:
+        namesIn(*e.as<InExpr>().value, out);
+        for (const ExprPtr& item : e.as<InExpr>().set) namesIn(*item, out);
+        break;
+      case ExprKind::If:
+        namesIn(*e.as<IfExpr>().condition, out);
+        namesIn(*e.as<IfExpr>().thenValue, out);
+        namesIn(*e.as<IfExpr>().elseValue, out);
+        break;
+      case ExprKind::Case:
+        for (const auto& when : e.as<CaseExpr>().whens) {
+          namesIn(*when.condition, out);
+          namesIn(*when.value, out);
+        }
+        if (e.as<CaseExpr>().elseValue) namesIn(*e.as<CaseExpr>().elseValue, out);
+        break;
+      default:
+        break;
+    }
   }
 
   static void collectExprs(const PipeOp& op, std::vector<const Expr*>& out) {

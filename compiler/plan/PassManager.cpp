@@ -1,16 +1,19 @@
 #include "plan/PassManager.h"
 
+#include "plan/ExprColumns.h"
 #include "plan/Fingerprint.h"
 #include "plan/PlanPrinter.h"
 #include "plan/passes/CommonSubplanElimination.h"
 #include "plan/passes/ConstantFolding.h"
 #include "plan/passes/DeadNodeElimination.h"
 #include "plan/passes/PredicatePushdown.h"
+#include "plan/passes/ProjectionPruning.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <ostream>
 
 namespace weir::plan {
@@ -18,7 +21,7 @@ namespace weir::plan {
 std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   std::vector<std::unique_ptr<Pass>> passes;
   // The list, in order. Passes still to come (docs/PLAN.md): inlining of fn and transform,
-  // projection pruning, row-operator fusion, aggregate hoisting.
+  // row-operator fusion, aggregate hoisting.
   //
   // Evaluate what does not depend on data; drop filters that keep every row.
   passes.push_back(std::make_unique<ConstantFolding>());
@@ -26,6 +29,8 @@ std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   passes.push_back(std::make_unique<PredicatePushdown>());
   // Keep only what the targets need (also what pushdown left unread).
   passes.push_back(std::make_unique<DeadNodeElimination>(options.targets));
+  // Read and carry only the columns something uses (after pushdown: predicates are in scans).
+  passes.push_back(std::make_unique<ProjectionPruning>(options.targets));
   // Identical sub-plans (equal fingerprints) are computed once.
   passes.push_back(std::make_unique<CommonSubplanElimination>());
   return passes;
@@ -46,6 +51,37 @@ std::vector<std::string> verifyPlan(const Plan& plan) {
     }
   }
   if (plan.topologicalOrder().size() != plan.size()) problems.emplace_back("the plan has a cycle");
+  // Every column a node reads is produced by the input it reads it from.
+  for (NodeId id = 0; id < plan.size(); ++id) {
+    const Node& node = plan.node(id);
+    if (node.inputs.empty() || node.inputs.front() >= plan.size()) continue;
+    std::size_t tableInput = node.kind == NodeKind::Evaluate ? 1 : 0;
+    if (tableInput >= node.inputs.size() || node.inputs[tableInput] >= plan.size()) continue;
+    const sema::TableType& input = plan.node(node.inputs[tableInput]).schema;
+    if (input.columns.empty() || input.error) continue;
+    std::set<std::string> read;
+    if (node.condition && node.kind == NodeKind::Filter) columnsRead(*node.condition, read);
+    std::set<std::string> derived;
+    for (const auto& [name, value] : node.assignments) {
+      std::set<std::string> uses;
+      columnsRead(*value, uses);
+      for (const std::string& column : uses) {
+        if (!derived.count(column)) read.insert(column);
+      }
+      derived.insert(name);
+    }
+    if (node.kind == NodeKind::Select) read.insert(node.listed.begin(), node.listed.end());
+    if (!node.readsAll && node.kind != NodeKind::Aggregate && node.kind != NodeKind::Fill) {
+      read.insert(node.reads.begin(), node.reads.end());
+    }
+    for (const auto& [left, right] : node.joinKeys) read.insert(left);
+    for (const std::string& column : read) {
+      if (input.find(column) == nullptr) {
+        problems.push_back(fmt::format("node %{} ({}) reads `{}`, which its input %{} does not produce", id,
+                                       nodeKindName(node.kind), column, node.inputs[tableInput]));
+      }
+    }
+  }
   for (const auto& [declaration, id] : plan.declarations()) {
     if (id >= plan.size()) problems.push_back(fmt::format("`{}` names node %{}, which does not exist", declaration, id));
   }

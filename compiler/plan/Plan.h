@@ -51,6 +51,17 @@ struct Node {
   std::string calleeDefinitions;  // of the fns and rules the expressions call
   // A scan's definition without a pushed-down predicate (its `condition`, when it has one).
   std::string scanDefinition;
+  // A scan's columns, when projection pruning narrowed what it reads.
+  std::vector<std::string> readColumns;
+
+  // Which input columns the node reads, for projection pruning. `readsAll`: every column of every
+  // input (sinks write them, steps hand them to programs, transforms are opaque). Otherwise the
+  // node reads `reads` from its first input (model features, sort keys, aggregated columns...)
+  // besides what passes through it, and a join reads its `joinKeys` (left, right).
+  bool readsAll = false;
+  std::vector<std::string> reads;
+  std::vector<std::string> listed;  // the columns a `select` keeps or a `drop` removes
+  std::vector<std::pair<std::string, std::string>> joinKeys;
 };
 
 // Recomputes a filter's or derive's definition from its expressions.

@@ -78,3 +78,16 @@ TEST(Verifier, ReportsMissingInputs) {
   plan.node(id).inputs = {7};  // bypasses the graph on purpose
   EXPECT_FALSE(verifyPlan(plan).empty());
 }
+
+TEST(Verifier, ReportsAColumnNoInputProduces) {
+  Plan plan;
+  Node scan = node(NodeKind::Scan, "(scan a)");
+  scan.schema.columns.push_back(weir::sema::ColumnType("x", weir::sema::Type::of(weir::sema::ScalarKind::Int)));
+  NodeId s = plan.add(std::move(scan));
+  Node select = node(NodeKind::Select, "(select y)", {s});
+  select.listed = {"y"};
+  plan.add(std::move(select));
+  std::vector<std::string> problems = verifyPlan(plan);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0], "node %1 (select) reads `y`, which its input %0 does not produce");
+}

@@ -1,0 +1,240 @@
+#include "plan/passes/ProjectionPruning.h"
+
+#include "plan/ExprColumns.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+namespace weir::plan {
+
+namespace {
+
+using Columns = std::optional<std::set<std::string>>;  // nullopt: every column
+
+void merge(Columns& into, const Columns& from) {
+  if (!into.has_value() && !from.has_value()) return;
+  if (!from) {
+    into.reset();
+    return;
+  }
+  if (into) into->insert(from->begin(), from->end());
+}
+
+bool isTable(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::Train: case NodeKind::Evaluate: case NodeKind::Expect: case NodeKind::Gate:
+    case NodeKind::Sink: case NodeKind::Deploy:
+      return false;
+    default:
+      return true;
+  }
+}
+
+std::set<std::string> namesOf(const sema::TableType& schema) {
+  std::set<std::string> out;
+  for (const sema::ColumnType& column : schema.columns) out.insert(column.name);
+  return out;
+}
+
+class Pruner {
+ public:
+  Pruner(Plan& plan, const std::vector<std::string>& targets)
+      : plan_(plan), targets_(targets), need_(plan.size()), seen_(plan.size(), false) {}
+
+  bool run() {
+    std::vector<NodeId> order = plan_.topologicalOrder();
+    // What nothing reads is an output, and a requested target is wanted whole.
+    for (NodeId id = 0; id < plan_.size(); ++id) {
+      if (plan_.consumers(id).empty()) require(id, std::nullopt);
+    }
+    for (const std::string& target : targets_) {
+      if (const NodeId* id = plan_.find(target)) require(*id, std::nullopt);
+    }
+    for (auto it = order.rbegin(); it != order.rend(); ++it) propagate(*it);
+    bool changed = false;
+    for (NodeId id : order) changed = apply(id) || changed;
+    return changed;
+  }
+
+ private:
+  void require(NodeId id, Columns columns) {
+    // "Every column" of a table node is the columns of its schema: a `drop` below then knows it
+    // need not read what it drops.
+    if (!columns && isTable(plan_.node(id).kind) && !plan_.node(id).schema.columns.empty()) {
+      columns = namesOf(plan_.node(id).schema);
+    }
+    if (!seen_[id]) {
+      need_[id] = columns;
+      seen_[id] = true;
+    } else {
+      merge(need_[id], columns);
+    }
+  }
+
+  // What `id` needs from its inputs, given what its consumers need from it.
+  void propagate(NodeId id) {
+    Node& node = plan_.node(id);
+    const Columns& need = need_[id];
+    auto all = [&]() {
+      for (NodeId input : node.inputs) require(input, std::nullopt);
+    };
+    auto withReads = [&](Columns base) {
+      if (base) base->insert(node.reads.begin(), node.reads.end());
+      return base;
+    };
+    switch (node.kind) {
+      case NodeKind::Scan: return;
+      case NodeKind::Sink: case NodeKind::Step: case NodeKind::Expect: case NodeKind::Transform:
+      case NodeKind::Rename:
+        all();
+        return;
+      case NodeKind::Gate: case NodeKind::Deploy:
+        return;  // their inputs are models and metrics, not tables
+      case NodeKind::Train:
+        if (node.readsAll) all();
+        else require(node.inputs.front(), std::set<std::string>(node.reads.begin(), node.reads.end()));
+        return;
+      case NodeKind::Evaluate:
+        if (node.inputs.size() < 2) return;
+        if (node.readsAll) require(node.inputs[1], std::nullopt);
+        else require(node.inputs[1], std::set<std::string>(node.reads.begin(), node.reads.end()));
+        return;
+      case NodeKind::Predict: {
+        if (node.readsAll || !need) {
+          require(node.inputs.front(), std::nullopt);
+          return;
+        }
+        Columns input = need;
+        if (!node.schema.columns.empty()) input->erase(node.schema.columns.back().name);  // the prediction
+        require(node.inputs.front(), withReads(input));
+        return;
+      }
+      case NodeKind::Filter: {
+        Columns input = need;
+        if (input && node.condition) columnsRead(*node.condition, *input);
+        require(node.inputs.front(), input);
+        return;
+      }
+      case NodeKind::Derive: {
+        if (!need || node.assignments.empty()) {
+          require(node.inputs.front(), std::nullopt);
+          return;
+        }
+        // Assignments apply in order: walk back, keeping those something needs.
+        std::set<std::string> wanted = *need;
+        std::set<std::string> input = *need;
+        for (auto it = node.assignments.rbegin(); it != node.assignments.rend(); ++it) {
+          if (!wanted.count(it->first)) continue;
+          input.erase(it->first);
+          std::set<std::string> read;
+          columnsRead(*it->second, read);
+          wanted.insert(read.begin(), read.end());
+          input.insert(read.begin(), read.end());
+        }
+        require(node.inputs.front(), input);
+        return;
+      }
+      case NodeKind::Select:
+        require(node.inputs.front(), need ? *need : namesOf(node.schema));
+        return;
+      case NodeKind::Aggregate:
+        if (node.readsAll) all();
+        else require(node.inputs.front(), std::set<std::string>(node.reads.begin(), node.reads.end()));
+        return;
+      case NodeKind::Join: {
+        if (!need || node.inputs.size() != 2) {
+          all();
+          return;
+        }
+        std::set<std::string> left, right;
+        std::set<std::string> leftNames = namesOf(plan_.node(node.inputs[0]).schema);
+        std::set<std::string> rightNames = namesOf(plan_.node(node.inputs[1]).schema);
+        for (const std::string& column : *need) {
+          if (leftNames.count(column)) left.insert(column);
+          else if (rightNames.count(column)) right.insert(column);
+        }
+        for (const auto& [l, r] : node.joinKeys) {
+          left.insert(l);
+          right.insert(r);
+        }
+        require(node.inputs[0], left);
+        require(node.inputs[1], right);
+        return;
+      }
+      case NodeKind::Union:
+        for (NodeId input : node.inputs) require(input, need);
+        return;
+      default:  // drop, sort, take, sample, distinct, fill, split, split-part
+        if (node.readsAll) all();
+        else for (NodeId input : node.inputs) require(input, withReads(need));
+        return;
+    }
+  }
+
+  // Narrows the node's schema (and a scan's read list, a derive's assignments) to what is needed.
+  bool apply(NodeId id) {
+    Node& node = plan_.node(id);
+    Columns need = need_[id];
+    if (!need || !isTable(node.kind)) return false;
+    if (node.kind == NodeKind::Scan && node.condition) columnsRead(*node.condition, *need);
+    bool changed = false;
+    auto& columns = node.schema.columns;
+    std::size_t before = columns.size();
+    columns.erase(std::remove_if(columns.begin(), columns.end(),
+                                 [&](const sema::ColumnType& c) { return !need->count(c.name); }),
+                  columns.end());
+    changed = columns.size() != before;
+    if (node.kind == NodeKind::Scan && changed && !node.scanDefinition.empty()) {
+      node.readColumns.clear();
+      for (const sema::ColumnType& column : columns) node.readColumns.push_back(column.name);
+      refreshDefinition(node);
+    }
+    if (node.kind == NodeKind::Select && changed) {
+      // Select only what is still wanted.
+      node.listed.clear();
+      for (const sema::ColumnType& column : columns) node.listed.push_back(column.name);
+      refreshDefinition(node);
+    }
+    if (node.kind == NodeKind::Drop && !node.listed.empty()) {
+      // Drop only what its (narrowed) input still has.
+      std::set<std::string> present = namesOf(plan_.node(node.inputs.front()).schema);
+      std::vector<std::string> listed;
+      for (const std::string& column : node.listed) {
+        if (present.count(column)) listed.push_back(column);
+      }
+      if (listed.size() != node.listed.size()) {
+        node.listed = listed.empty() ? std::vector<std::string>{} : listed;
+        if (listed.empty()) node.definition = "(drop)";
+        else refreshDefinition(node);
+        changed = true;
+      }
+    }
+    if (node.kind == NodeKind::Derive && !node.assignments.empty()) {
+      std::set<std::string> wanted = *need;
+      std::vector<std::pair<std::string, std::shared_ptr<const ast::Expr>>> kept;
+      for (auto it = node.assignments.rbegin(); it != node.assignments.rend(); ++it) {
+        if (!wanted.count(it->first)) continue;
+        columnsRead(*it->second, wanted);
+        kept.insert(kept.begin(), *it);
+      }
+      if (kept.size() != node.assignments.size() && !kept.empty()) {
+        node.assignments = std::move(kept);
+        refreshDefinition(node);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  Plan& plan_;
+  const std::vector<std::string>& targets_;
+  std::vector<Columns> need_;
+  std::vector<bool> seen_;
+};
+
+}  // namespace
+
+bool ProjectionPruning::run(Plan& plan) { return Pruner(plan, targets_).run(); }
+
+}  // namespace weir::plan
