@@ -8,6 +8,7 @@
 #include "plan/passes/DeadNodeElimination.h"
 #include "plan/passes/PredicatePushdown.h"
 #include "plan/passes/ProjectionPruning.h"
+#include "plan/passes/RowOperatorFusion.h"
 
 #include <fmt/format.h>
 
@@ -21,7 +22,7 @@ namespace weir::plan {
 std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   std::vector<std::unique_ptr<Pass>> passes;
   // The list, in order. Passes still to come (docs/PLAN.md): inlining of fn and transform,
-  // row-operator fusion, aggregate hoisting.
+  // aggregate hoisting.
   //
   // Evaluate what does not depend on data; drop filters that keep every row.
   passes.push_back(std::make_unique<ConstantFolding>());
@@ -31,8 +32,10 @@ std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   passes.push_back(std::make_unique<DeadNodeElimination>(options.targets));
   // Read and carry only the columns something uses (after pushdown: predicates are in scans).
   passes.push_back(std::make_unique<ProjectionPruning>(options.targets));
+  // Chains of row operators become one kernel each (last: it hides the operators from the others).
   // Identical sub-plans (equal fingerprints) are computed once.
   passes.push_back(std::make_unique<CommonSubplanElimination>());
+  passes.push_back(std::make_unique<RowOperatorFusion>(options.targets));
   return passes;
 }
 
@@ -57,6 +60,7 @@ std::vector<std::string> verifyPlan(const Plan& plan) {
     if (node.inputs.empty() || node.inputs.front() >= plan.size()) continue;
     std::size_t tableInput = node.kind == NodeKind::Evaluate ? 1 : 0;
     if (tableInput >= node.inputs.size() || node.inputs[tableInput] >= plan.size()) continue;
+    if (node.kind == NodeKind::Kernel) continue;  // its steps were checked before fusion
     const sema::TableType& input = plan.node(node.inputs[tableInput]).schema;
     if (input.columns.empty() || input.error) continue;
     std::set<std::string> read;

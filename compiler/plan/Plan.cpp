@@ -45,6 +45,7 @@ const char* nodeKindName(NodeKind kind) {
     case NodeKind::Gate: return "gate";
     case NodeKind::Sink: return "sink";
     case NodeKind::Deploy: return "deploy";
+    case NodeKind::Kernel: return "kernel";
   }
   return "?";
 }
@@ -121,7 +122,7 @@ std::vector<NodeId> Plan::topologicalOrder() const {
   return order;
 }
 
-Plan Plan::rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& replace) const {
+Plan Plan::rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& replace, bool labelsFollow) const {
   Plan out;
   out.name = name;
   // In dependency order, so every input is renumbered before a node that reads it (passes may
@@ -135,7 +136,7 @@ Plan Plan::rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& rep
   }
   for (const auto& [declaration, id] : byDeclaration_) {
     NodeId target = replace[id];
-    if (!keep[target]) continue;
+    if (!keep[target] || (!labelsFollow && target != id)) continue;
     out.relabel(declaration, remap[target]);
     out.node(remap[target]).declarationResult = true;
   }

@@ -26,6 +26,7 @@ enum class NodeKind {
   SplitPart,
   Step,       // an external program
   Train, Predict, Evaluate, Expect, Gate, Sink, Deploy,
+  Kernel,     // consecutive row operators fused into one pass over the rows (its `steps`)
 };
 
 const char* nodeKindName(NodeKind kind);
@@ -62,6 +63,9 @@ struct Node {
   std::vector<std::string> reads;
   std::vector<std::string> listed;  // the columns a `select` keeps or a `drop` removes
   std::vector<std::pair<std::string, std::string>> joinKeys;
+
+  // A kernel's row operators, in order (each with its own schema and expressions).
+  std::vector<Node> steps;
 };
 
 // Recomputes a filter's or derive's definition from its expressions.
@@ -92,8 +96,9 @@ class Plan {
 
   // A new plan with the nodes `keep` marks, in their order; an input that `replace` maps to
   // another node (a duplicate to its representative) reads that node instead. Declaration labels
-  // follow the same mapping and are dropped for removed nodes.
-  Plan rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& replace) const;
+  // follow the same mapping when the replacement computes the same result (`labelsFollow`), and
+  // are dropped for removed nodes otherwise.
+  Plan rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& replace, bool labelsFollow = true) const;
 
   std::string name;  // the pipeline's name
 

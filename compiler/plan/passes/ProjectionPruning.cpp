@@ -54,6 +54,7 @@ class Pruner {
     for (auto it = order.rbegin(); it != order.rend(); ++it) propagate(*it);
     bool changed = false;
     for (NodeId id : order) changed = apply(id) || changed;
+    removeEmptyDrops();
     return changed;
   }
 
@@ -170,6 +171,23 @@ class Pruner {
         else for (NodeId input : node.inputs) require(input, withReads(need));
         return;
     }
+  }
+
+  // A `drop` left with nothing to drop passes its input through: it goes.
+  void removeEmptyDrops() {
+    std::vector<bool> keep(plan_.size(), true);
+    std::vector<NodeId> replace(plan_.size());
+    bool any = false;
+    for (NodeId id : plan_.topologicalOrder()) {
+      replace[id] = id;
+      const Node& node = plan_.node(id);
+      if (node.kind == NodeKind::Drop && node.definition == "(drop)") {
+        keep[id] = false;
+        replace[id] = replace[node.inputs.front()];
+        any = true;
+      }
+    }
+    if (any) plan_ = plan_.rebuilt(keep, replace);
   }
 
   // Narrows the node's schema (and a scan's read list, a derive's assignments) to what is needed.
