@@ -30,7 +30,8 @@ Options:
   -h, --help              show this help
 
 Passes, in order: constant-folding, predicate-pushdown, dead-node-elimination,
-projection-pruning, common-subplan-elimination, row-operator-fusion.
+aggregate-hoisting, projection-pruning, common-subplan-elimination,
+row-operator-fusion.
 Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
 )";
 }

@@ -3,6 +3,7 @@
 #include "plan/ExprColumns.h"
 #include "plan/Fingerprint.h"
 #include "plan/PlanPrinter.h"
+#include "plan/passes/AggregateHoisting.h"
 #include "plan/passes/CommonSubplanElimination.h"
 #include "plan/passes/ConstantFolding.h"
 #include "plan/passes/DeadNodeElimination.h"
@@ -21,8 +22,7 @@ namespace weir::plan {
 
 std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   std::vector<std::unique_ptr<Pass>> passes;
-  // The list, in order. Passes still to come (docs/PLAN.md): inlining of fn and transform,
-  // aggregate hoisting.
+  // The list, in order. Still to come (docs/PLAN.md): inlining of fn and transform.
   //
   // Evaluate what does not depend on data; drop filters that keep every row.
   passes.push_back(std::make_unique<ConstantFolding>());
@@ -30,6 +30,8 @@ std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   passes.push_back(std::make_unique<PredicatePushdown>());
   // Keep only what the targets need (also what pushdown left unread).
   passes.push_back(std::make_unique<DeadNodeElimination>(options.targets));
+  // Whole-table aggregates in row expressions get a node of their own, computed once.
+  passes.push_back(std::make_unique<AggregateHoisting>());
   // Read and carry only the columns something uses (after pushdown: predicates are in scans).
   passes.push_back(std::make_unique<ProjectionPruning>(options.targets));
   // Chains of row operators become one kernel each (last: it hides the operators from the others).
@@ -61,8 +63,13 @@ std::vector<std::string> verifyPlan(const Plan& plan) {
     std::size_t tableInput = node.kind == NodeKind::Evaluate ? 1 : 0;
     if (tableInput >= node.inputs.size() || node.inputs[tableInput] >= plan.size()) continue;
     if (node.kind == NodeKind::Kernel) continue;  // its steps were checked before fusion
-    const sema::TableType& input = plan.node(node.inputs[tableInput]).schema;
+    sema::TableType input = plan.node(node.inputs[tableInput]).schema;
     if (input.columns.empty() || input.error) continue;
+    // A filter or derive may read hoisted aggregates from its second input.
+    if ((node.kind == NodeKind::Filter || node.kind == NodeKind::Derive) && node.inputs.size() == 2 &&
+        node.inputs[1] < plan.size()) {
+      for (const sema::ColumnType& column : plan.node(node.inputs[1]).schema.columns) input.columns.push_back(column);
+    }
     std::set<std::string> read;
     if (node.condition && node.kind == NodeKind::Filter) columnsRead(*node.condition, read);
     std::set<std::string> derived;
@@ -94,6 +101,12 @@ std::vector<std::string> verifyPlan(const Plan& plan) {
 
 namespace {
 
+std::vector<NodeId> identityMap(std::size_t size) {
+  std::vector<NodeId> identity(size);
+  for (NodeId id = 0; id < size; ++id) identity[id] = id;
+  return identity;
+}
+
 bool listed(const std::vector<std::string>& names, const char* name) {
   return std::find(names.begin(), names.end(), name) != names.end() ||
          std::find(names.begin(), names.end(), "all") != names.end();
@@ -124,6 +137,8 @@ std::vector<std::string> runPasses(Plan& plan, const PassOptions& options, std::
       dump << fmt::format("// ----- plan after {} -----\n", pass->name()) << printPlanText(plan);
     }
   }
+  // Number the nodes in dependency order, so ids read top to bottom.
+  plan = plan.rebuilt(std::vector<bool>(plan.size(), true), identityMap(plan.size()));
   return problems;
 }
 

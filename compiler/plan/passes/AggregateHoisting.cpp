@@ -1,0 +1,153 @@
+#include "plan/passes/AggregateHoisting.h"
+
+#include "ast/AstPrinter.h"
+#include "ast/Clone.h"
+#include "plan/ExprColumns.h"
+#include "sema/Builtins.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace weir::plan {
+
+using namespace weir::ast;
+
+namespace {
+
+struct Hoisted {
+  std::vector<std::pair<std::string, ExprPtr>> aggregates;  // name -> the aggregate call
+  std::map<std::string, std::string> byText;                // printed call -> name
+};
+
+// Replaces every whole-table aggregate call in `e` by a name, collecting the calls.
+ExprPtr hoist(ExprPtr e, Hoisted& out) {
+  switch (e->kind) {
+    case ExprKind::Call: {
+      auto& call = e->as<CallExpr>();
+      if (call.callee->kind == ExprKind::Name &&
+          sema::isAggregateCall(call.callee->as<NameExpr>().name.text, call.args.size())) {
+        std::string text = printExpr(*e);
+        auto [it, inserted] = out.byText.emplace(text, fmt::format("__agg{}", out.aggregates.size()));
+        auto name = std::make_unique<NameExpr>();
+        name->name = Identifier{it->second, e->range};
+        name->range = e->range;
+        if (inserted) out.aggregates.emplace_back(it->second, std::move(e));
+        return name;
+      }
+      for (Argument& arg : call.args) arg.value = hoist(std::move(arg.value), out);
+      return e;
+    }
+    case ExprKind::Unary:
+      e->as<UnaryExpr>().operand = hoist(std::move(e->as<UnaryExpr>().operand), out);
+      return e;
+    case ExprKind::Binary:
+      e->as<BinaryExpr>().lhs = hoist(std::move(e->as<BinaryExpr>().lhs), out);
+      e->as<BinaryExpr>().rhs = hoist(std::move(e->as<BinaryExpr>().rhs), out);
+      return e;
+    case ExprKind::If: {
+      auto& i = e->as<IfExpr>();
+      i.condition = hoist(std::move(i.condition), out);
+      i.thenValue = hoist(std::move(i.thenValue), out);
+      i.elseValue = hoist(std::move(i.elseValue), out);
+      return e;
+    }
+    case ExprKind::Between: {
+      auto& b = e->as<BetweenExpr>();
+      b.value = hoist(std::move(b.value), out);
+      b.low = hoist(std::move(b.low), out);
+      b.high = hoist(std::move(b.high), out);
+      return e;
+    }
+    case ExprKind::IsNull:
+      e->as<IsNullExpr>().value = hoist(std::move(e->as<IsNullExpr>().value), out);
+      return e;
+    case ExprKind::Case: {
+      auto& c = e->as<CaseExpr>();
+      for (auto& when : c.whens) {
+        when.condition = hoist(std::move(when.condition), out);
+        when.value = hoist(std::move(when.value), out);
+      }
+      if (c.elseValue) c.elseValue = hoist(std::move(c.elseValue), out);
+      return e;
+    }
+    default:
+      return e;
+  }
+}
+
+// The type of an aggregate's result, from its function and the input's schema.
+sema::Type aggregateType(const CallExpr& call, const sema::TableType& input) {
+  const std::string& name = call.callee->as<NameExpr>().name.text;
+  if (name == "count" || name == "count_distinct") return sema::Type::of(sema::ScalarKind::Int);
+  if (name == "all" || name == "any") return sema::Type::of(sema::ScalarKind::Bool);
+  if (name == "fraction") return sema::Type::of(sema::ScalarKind::Float);
+  const sema::ColumnType* column = nullptr;
+  if (!call.args.empty() && call.args[0].value->kind == ExprKind::Name) {
+    column = input.find(call.args[0].value->as<NameExpr>().name.text);
+  }
+  if (name == "sum" && column != nullptr) return column->type.withNullable(false);
+  if ((name == "min" || name == "max" || name == "first" || name == "last") && column != nullptr) return column->type;
+  return sema::Type::of(sema::ScalarKind::Float, column == nullptr || column->type.nullable);
+}
+
+}  // namespace
+
+bool AggregateHoisting::run(Plan& plan) {
+  bool changed = false;
+  std::size_t count = plan.size();
+  for (NodeId id = 0; id < count; ++id) {
+    if (plan.node(id).inputs.size() != 1) continue;
+    NodeKind kind = plan.node(id).kind;
+    if (kind != NodeKind::Filter && kind != NodeKind::Derive) continue;
+    Hoisted hoisted;
+    std::shared_ptr<const Expr> condition;
+    std::vector<std::pair<std::string, std::shared_ptr<const Expr>>> assignments;
+    if (kind == NodeKind::Filter) {
+      if (!plan.node(id).condition) continue;
+      ExprPtr copy = clone(*plan.node(id).condition);
+      if (!copy) continue;
+      condition = hoist(std::move(copy), hoisted);
+    } else {
+      bool ok = true;
+      for (const auto& [name, value] : plan.node(id).assignments) {
+        ExprPtr copy = clone(*value);
+        if (!copy) {
+          ok = false;
+          break;
+        }
+        assignments.emplace_back(name, std::shared_ptr<const Expr>(hoist(std::move(copy), hoisted)));
+      }
+      if (!ok) continue;
+    }
+    if (hoisted.aggregates.empty()) continue;
+
+    NodeId input = plan.node(id).inputs.front();
+    Node scalars;
+    scalars.kind = NodeKind::Aggregate;
+    scalars.inputs = {input};
+    scalars.range = plan.node(id).range;
+    scalars.declaration = plan.node(id).declaration;
+    scalars.definition = "(aggregate";
+    const sema::TableType& source = plan.node(input).schema;
+    for (auto& [name, call] : hoisted.aggregates) {
+      scalars.definition += " " + name + "=" + printExpr(*call);
+      scalars.schema.columns.emplace_back(name, aggregateType(call->as<CallExpr>(), source));
+      std::set<std::string> read;
+      columnsRead(*call, read);
+      scalars.reads.insert(scalars.reads.end(), read.begin(), read.end());
+    }
+    scalars.definition += ")";
+    NodeId scalarsId = plan.add(std::move(scalars));
+
+    Node& node = plan.node(id);
+    if (kind == NodeKind::Filter) node.condition = condition;
+    else node.assignments = std::move(assignments);
+    refreshDefinition(node);
+    plan.setInputs(id, {input, scalarsId});
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace weir::plan
