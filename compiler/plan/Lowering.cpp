@@ -2,6 +2,7 @@
 
 #include "ast/AstPrinter.h"
 #include "ast/Clone.h"
+#include "plan/ExprColumns.h"
 
 #include <fmt/format.h>
 
@@ -477,6 +478,12 @@ class Lowerer {
     return id;
   }
 
+  static void readsOf(const Expr& e, std::vector<std::string>& out) {
+    std::set<std::string> read;
+    columnsRead(e, read);
+    out.insert(out.end(), read.begin(), read.end());
+  }
+
   // What an operator reads from its input beyond the columns passing through it.
   static void setReads(Node& node, const PipeOp& op) {
     switch (op.kind) {
@@ -485,12 +492,12 @@ class Lowerer {
         break;
       case OpKind::Group:
         for (const Identifier& key : op.as<GroupOp>().keys) node.reads.push_back(key.text);
-        for (const Assignment& a : op.as<GroupOp>().aggregates) namesIn(*a.value, node.reads);
+        for (const Assignment& a : op.as<GroupOp>().aggregates) readsOf(*a.value, node.reads);
         break;
       case OpKind::Fill:
         for (const Assignment& a : op.as<AssignOp>().assignments) {
           node.reads.push_back(a.target.text);
-          namesIn(*a.value, node.reads);
+          readsOf(*a.value, node.reads);
         }
         break;
       case OpKind::Distinct:
@@ -506,45 +513,6 @@ class Lowerer {
         break;
       default:
         break;  // filter and derive read their expressions; select, drop, take, sample pass through
-    }
-  }
-
-  // The plain names an expression mentions (columns; functions are callees, not names here).
-  static void namesIn(const Expr& e, std::vector<std::string>& out) {
-    switch (e.kind) {
-      case ExprKind::Name: out.push_back(e.as<NameExpr>().name.text); break;
-      case ExprKind::Call:
-        for (const Argument& arg : e.as<CallExpr>().args) namesIn(*arg.value, out);
-        break;
-      case ExprKind::Unary: namesIn(*e.as<UnaryExpr>().operand, out); break;
-      case ExprKind::Binary:
-        namesIn(*e.as<BinaryExpr>().lhs, out);
-        namesIn(*e.as<BinaryExpr>().rhs, out);
-        break;
-      case ExprKind::IsNull: namesIn(*e.as<IsNullExpr>().value, out); break;
-      case ExprKind::Between:
-        namesIn(*e.as<BetweenExpr>().value, out);
-        namesIn(*e.as<BetweenExpr>().low, out);
-        namesIn(*e.as<BetweenExpr>().high, out);
-        break;
-      case ExprKind::In:
-        namesIn(*e.as<InExpr>().value, out);
-        for (const ExprPtr& item : e.as<InExpr>().set) namesIn(*item, out);
-        break;
-      case ExprKind::If:
-        namesIn(*e.as<IfExpr>().condition, out);
-        namesIn(*e.as<IfExpr>().thenValue, out);
-        namesIn(*e.as<IfExpr>().elseValue, out);
-        break;
-      case ExprKind::Case:
-        for (const auto& when : e.as<CaseExpr>().whens) {
-          namesIn(*when.condition, out);
-          namesIn(*when.value, out);
-        }
-        if (e.as<CaseExpr>().elseValue) namesIn(*e.as<CaseExpr>().elseValue, out);
-        break;
-      default:
-        break;
     }
   }
 

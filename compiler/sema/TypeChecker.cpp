@@ -1,5 +1,6 @@
 #include "sema/TypeChecker.h"
 
+#include "ast/Walk.h"
 #include "sema/Builtins.h"
 #include "support/Suggest.h"
 
@@ -720,41 +721,12 @@ class Checker {
         }
         return;
       }
-      case ExprKind::Call:
+      case ExprKind::Member: return;
+      case ExprKind::Call:  // the callee is a function: only the arguments are read
         for (const Argument& arg : expr.as<CallExpr>().args) referencedColumns(*arg.value, table, bindings, out);
         return;
-      case ExprKind::Unary: referencedColumns(*expr.as<UnaryExpr>().operand, table, bindings, out); return;
-      case ExprKind::Binary:
-        referencedColumns(*expr.as<BinaryExpr>().lhs, table, bindings, out);
-        referencedColumns(*expr.as<BinaryExpr>().rhs, table, bindings, out);
-        return;
-      case ExprKind::In:
-        referencedColumns(*expr.as<InExpr>().value, table, bindings, out);
-        for (const ExprPtr& item : expr.as<InExpr>().set) referencedColumns(*item, table, bindings, out);
-        return;
-      case ExprKind::Between:
-        referencedColumns(*expr.as<BetweenExpr>().value, table, bindings, out);
-        referencedColumns(*expr.as<BetweenExpr>().low, table, bindings, out);
-        referencedColumns(*expr.as<BetweenExpr>().high, table, bindings, out);
-        return;
-      case ExprKind::IsNull: referencedColumns(*expr.as<IsNullExpr>().value, table, bindings, out); return;
-      case ExprKind::If:
-        referencedColumns(*expr.as<IfExpr>().condition, table, bindings, out);
-        referencedColumns(*expr.as<IfExpr>().thenValue, table, bindings, out);
-        referencedColumns(*expr.as<IfExpr>().elseValue, table, bindings, out);
-        return;
-      case ExprKind::Case:
-        for (const auto& when : expr.as<CaseExpr>().whens) {
-          referencedColumns(*when.condition, table, bindings, out);
-          referencedColumns(*when.value, table, bindings, out);
-        }
-        if (expr.as<CaseExpr>().elseValue) referencedColumns(*expr.as<CaseExpr>().elseValue, table, bindings, out);
-        return;
-      case ExprKind::List:
-        for (const ExprPtr& item : expr.as<ListExpr>().items) referencedColumns(*item, table, bindings, out);
-        return;
       default:
-        return;
+        forEachChild(expr, [&](const Expr& child) { referencedColumns(child, table, bindings, out); });
     }
   }
 

@@ -2,6 +2,7 @@
 
 #include "ast/AstPrinter.h"
 #include "ast/Clone.h"
+#include "ast/Walk.h"
 #include "plan/ExprColumns.h"
 #include "sema/Builtins.h"
 
@@ -22,58 +23,20 @@ struct Hoisted {
 
 // Replaces every whole-table aggregate call in `e` by a name, collecting the calls.
 ExprPtr hoist(ExprPtr e, Hoisted& out) {
-  switch (e->kind) {
-    case ExprKind::Call: {
-      auto& call = e->as<CallExpr>();
-      if (call.callee->kind == ExprKind::Name &&
-          sema::isAggregateCall(call.callee->as<NameExpr>().name.text, call.args.size())) {
-        std::string text = printExpr(*e);
-        auto [it, inserted] = out.byText.emplace(text, fmt::format("__agg{}", out.aggregates.size()));
-        auto name = std::make_unique<NameExpr>();
-        name->name = Identifier{it->second, e->range};
-        name->range = e->range;
-        if (inserted) out.aggregates.emplace_back(it->second, std::move(e));
-        return name;
-      }
-      for (Argument& arg : call.args) arg.value = hoist(std::move(arg.value), out);
-      return e;
+  if (e->kind == ExprKind::Call) {
+    auto& call = e->as<CallExpr>();
+    if (call.callee->kind == ExprKind::Name && sema::isAggregateCall(call.callee->as<NameExpr>().name.text, call.args.size())) {
+      std::string text = printExpr(*e);
+      auto [it, inserted] = out.byText.emplace(text, fmt::format("__agg{}", out.aggregates.size()));
+      auto name = std::make_unique<NameExpr>();
+      name->name = Identifier{it->second, e->range};
+      name->range = e->range;
+      if (inserted) out.aggregates.emplace_back(it->second, std::move(e));
+      return name;
     }
-    case ExprKind::Unary:
-      e->as<UnaryExpr>().operand = hoist(std::move(e->as<UnaryExpr>().operand), out);
-      return e;
-    case ExprKind::Binary:
-      e->as<BinaryExpr>().lhs = hoist(std::move(e->as<BinaryExpr>().lhs), out);
-      e->as<BinaryExpr>().rhs = hoist(std::move(e->as<BinaryExpr>().rhs), out);
-      return e;
-    case ExprKind::If: {
-      auto& i = e->as<IfExpr>();
-      i.condition = hoist(std::move(i.condition), out);
-      i.thenValue = hoist(std::move(i.thenValue), out);
-      i.elseValue = hoist(std::move(i.elseValue), out);
-      return e;
-    }
-    case ExprKind::Between: {
-      auto& b = e->as<BetweenExpr>();
-      b.value = hoist(std::move(b.value), out);
-      b.low = hoist(std::move(b.low), out);
-      b.high = hoist(std::move(b.high), out);
-      return e;
-    }
-    case ExprKind::IsNull:
-      e->as<IsNullExpr>().value = hoist(std::move(e->as<IsNullExpr>().value), out);
-      return e;
-    case ExprKind::Case: {
-      auto& c = e->as<CaseExpr>();
-      for (auto& when : c.whens) {
-        when.condition = hoist(std::move(when.condition), out);
-        when.value = hoist(std::move(when.value), out);
-      }
-      if (c.elseValue) c.elseValue = hoist(std::move(c.elseValue), out);
-      return e;
-    }
-    default:
-      return e;
   }
+  rewriteChildren(*e, [&](ExprPtr child) { return hoist(std::move(child), out); });
+  return e;
 }
 
 // The type of an aggregate's result, from its function and the input's schema.

@@ -1,6 +1,7 @@
 #include "plan/passes/ConstantFolding.h"
 
 #include "ast/Clone.h"
+#include "ast/Walk.h"
 
 #include <fmt/format.h>
 
@@ -119,16 +120,15 @@ ExprPtr foldBinary(std::unique_ptr<BinaryExpr> b, bool& changed) {
 }
 
 ExprPtr fold(ExprPtr e, bool& changed) {
+  // Children first, so folding works bottom-up.
+  rewriteChildren(*e, [&](ExprPtr child) { return fold(std::move(child), changed); });
   switch (e->kind) {
     case ExprKind::Binary: {
       std::unique_ptr<BinaryExpr> b(static_cast<BinaryExpr*>(e.release()));
-      b->lhs = fold(std::move(b->lhs), changed);
-      b->rhs = fold(std::move(b->rhs), changed);
       return foldBinary(std::move(b), changed);
     }
     case ExprKind::Unary: {
       auto& u = e->as<UnaryExpr>();
-      u.operand = fold(std::move(u.operand), changed);
       if (u.op == UnaryOp::Not) {
         if (std::optional<bool> value = boolean(*u.operand)) {
           changed = true;
@@ -145,9 +145,6 @@ ExprPtr fold(ExprPtr e, bool& changed) {
     }
     case ExprKind::If: {
       auto& i = e->as<IfExpr>();
-      i.condition = fold(std::move(i.condition), changed);
-      i.thenValue = fold(std::move(i.thenValue), changed);
-      i.elseValue = fold(std::move(i.elseValue), changed);
       if (std::optional<bool> value = boolean(*i.condition)) {
         changed = true;
         return std::move(*value ? i.thenValue : i.elseValue);
@@ -156,35 +153,12 @@ ExprPtr fold(ExprPtr e, bool& changed) {
     }
     case ExprKind::IsNull: {
       auto& n = e->as<IsNullExpr>();
-      n.value = fold(std::move(n.value), changed);
       ExprKind kind = n.value->kind;
       if (kind == ExprKind::Null || kind == ExprKind::Int || kind == ExprKind::Float || kind == ExprKind::Bool ||
           kind == ExprKind::String) {
         changed = true;
         return makeBool((kind == ExprKind::Null) != n.negated, e->range);
       }
-      return e;
-    }
-    case ExprKind::Call:
-      for (Argument& arg : e->as<CallExpr>().args) arg.value = fold(std::move(arg.value), changed);
-      return e;
-    case ExprKind::Between: {
-      auto& b = e->as<BetweenExpr>();
-      b.value = fold(std::move(b.value), changed);
-      b.low = fold(std::move(b.low), changed);
-      b.high = fold(std::move(b.high), changed);
-      return e;
-    }
-    case ExprKind::In:
-      e->as<InExpr>().value = fold(std::move(e->as<InExpr>().value), changed);
-      return e;
-    case ExprKind::Case: {
-      auto& c = e->as<CaseExpr>();
-      for (auto& when : c.whens) {
-        when.condition = fold(std::move(when.condition), changed);
-        when.value = fold(std::move(when.value), changed);
-      }
-      if (c.elseValue) c.elseValue = fold(std::move(c.elseValue), changed);
       return e;
     }
     default:

@@ -1,6 +1,7 @@
 #include "plan/passes/PredicatePushdown.h"
 
 #include "ast/Clone.h"
+#include "ast/Walk.h"
 #include "plan/ExprColumns.h"
 #include "sema/Builtins.h"
 
@@ -16,25 +17,15 @@ namespace {
 // Whole-table aggregates (`x > mean(x)`) depend on every row of the input: such a condition must
 // see the same rows wherever it runs, so it is never moved.
 bool usesAggregate(const Expr& e) {
-  switch (e.kind) {
-    case ExprKind::Call: {
-      const auto& call = e.as<CallExpr>();
-      if (call.callee->kind == ExprKind::Name && sema::isAggregateCall(call.callee->as<NameExpr>().name.text, call.args.size())) {
-        return true;
-      }
-      return std::any_of(call.args.begin(), call.args.end(), [](const Argument& a) { return usesAggregate(*a.value); });
+  if (e.kind == ExprKind::Call) {
+    const auto& call = e.as<CallExpr>();
+    if (call.callee->kind == ExprKind::Name && sema::isAggregateCall(call.callee->as<NameExpr>().name.text, call.args.size())) {
+      return true;
     }
-    case ExprKind::Unary: return usesAggregate(*e.as<UnaryExpr>().operand);
-    case ExprKind::Binary: return usesAggregate(*e.as<BinaryExpr>().lhs) || usesAggregate(*e.as<BinaryExpr>().rhs);
-    case ExprKind::Between:
-      return usesAggregate(*e.as<BetweenExpr>().value) || usesAggregate(*e.as<BetweenExpr>().low) ||
-             usesAggregate(*e.as<BetweenExpr>().high);
-    case ExprKind::IsNull: return usesAggregate(*e.as<IsNullExpr>().value);
-    case ExprKind::If:
-      return usesAggregate(*e.as<IfExpr>().condition) || usesAggregate(*e.as<IfExpr>().thenValue) ||
-             usesAggregate(*e.as<IfExpr>().elseValue);
-    default: return false;
   }
+  bool found = false;
+  forEachChild(e, [&](const Expr& child) { found = found || usesAggregate(child); });
+  return found;
 }
 
 void conjuncts(const Expr& e, std::vector<const Expr*>& out) {
