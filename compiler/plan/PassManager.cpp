@@ -63,12 +63,13 @@ std::vector<std::string> verifyPlan(const Plan& plan) {
     std::size_t tableInput = node.kind == NodeKind::Evaluate ? 1 : 0;
     if (tableInput >= node.inputs.size() || node.inputs[tableInput] >= plan.size()) continue;
     if (node.kind == NodeKind::Kernel) continue;  // its steps were checked before fusion
-    sema::TableType input = plan.node(node.inputs[tableInput]).schema;
+    const sema::TableType& input = plan.node(node.inputs[tableInput]).schema;
     if (input.columns.empty() || input.error) continue;
     // A filter or derive may read hoisted aggregates from its second input.
+    const sema::TableType* scalars = nullptr;
     if ((node.kind == NodeKind::Filter || node.kind == NodeKind::Derive) && node.inputs.size() == 2 &&
         node.inputs[1] < plan.size()) {
-      for (const sema::ColumnType& column : plan.node(node.inputs[1]).schema.columns) input.columns.push_back(column);
+      scalars = &plan.node(node.inputs[1]).schema;
     }
     std::set<std::string> read;
     if (node.condition && node.kind == NodeKind::Filter) columnsRead(*node.condition, read);
@@ -87,7 +88,7 @@ std::vector<std::string> verifyPlan(const Plan& plan) {
     }
     for (const auto& [left, right] : node.joinKeys) read.insert(left);
     for (const std::string& column : read) {
-      if (input.find(column) == nullptr) {
+      if (input.find(column) == nullptr && (scalars == nullptr || scalars->find(column) == nullptr)) {
         problems.push_back(fmt::format("node %{} ({}) reads `{}`, which its input %{} does not produce", id,
                                        nodeKindName(node.kind), column, node.inputs[tableInput]));
       }
