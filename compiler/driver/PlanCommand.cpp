@@ -29,9 +29,9 @@ Options:
   --time-passes           print how long each pass took
   -h, --help              show this help
 
-Passes, in order: constant-folding, predicate-pushdown, dead-node-elimination,
-aggregate-hoisting, projection-pruning, common-subplan-elimination,
-row-operator-fusion.
+Passes, in order: inlining, constant-folding, predicate-pushdown,
+dead-node-elimination, aggregate-hoisting, projection-pruning,
+common-subplan-elimination, row-operator-fusion.
 Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
 )";
 }

@@ -2,6 +2,7 @@
 
 #include "ast/AstPrinter.h"
 #include "ast/Clone.h"
+#include "ast/Walk.h"
 #include "plan/ExprColumns.h"
 
 #include <fmt/format.h>
@@ -332,6 +333,10 @@ class Lowerer {
     switch (expr.kind) {
       case ExprKind::Name:
       case ExprKind::Member: {
+        if (subst_ != nullptr && expr.kind == ExprKind::Name) {
+          auto bound = subst_->tables.find(expr.as<NameExpr>().name.text);
+          if (bound != subst_->tables.end()) return bound->second;
+        }
         const Decl* decl = findDeclaration(names_, module, expr);
         if (decl == nullptr) return std::nullopt;
         std::string name = expr.kind == ExprKind::Name ? expr.as<NameExpr>().name.text : expr.as<MemberExpr>().member.text;
@@ -359,7 +364,8 @@ class Lowerer {
         }
         const Decl* decl = findDeclaration(names_, module, *call.callee);
         if (decl == nullptr || decl->kind != DeclKind::Transform) return std::nullopt;
-        return lowerTransform(decl->as<TransformDecl>(), std::nullopt, call.args, expr.range, module, sema::TableType{});
+        return lowerTransform(decl->as<TransformDecl>(), std::nullopt, call.args, expr.range, module,
+                              typedTable(&expr), &expr);
       }
       default:
         return std::nullopt;
@@ -368,7 +374,7 @@ class Lowerer {
 
   std::optional<NodeId> lowerTransform(const TransformDecl& transform, std::optional<NodeId> piped,
                                        const std::vector<Argument>& args, SourceRange range,
-                                       const sema::LoadedModule& module, sema::TableType schema) {
+                                       const sema::LoadedModule& module, sema::TableType schema, const void* site) {
     std::vector<NodeId> inputs;
     if (piped) inputs.push_back(*piped);
     std::string definition = "(transform (params";
@@ -389,14 +395,127 @@ class Lowerer {
       }
     }
     definition += "))";
+    std::optional<NodeId> expansion = expand(transform, piped, args, module, site);
     NodeId id = addNode(NodeKind::Transform, definition, inputs, range, std::move(schema));
     plan_.node(id).readsAll = true;  // what a transform's body reads is known after inlining
+    plan_.node(id).expansion = expansion;
     return id;
   }
 
+  // The transform's body lowered for one call: table parameters read the argument nodes, column
+  // parameters are renamed to the columns passed, value parameters replaced by the arguments.
+  // Only calls written in a declaration are expanded (their operators' schemas are known).
+  std::optional<NodeId> expand(const TransformDecl& transform, std::optional<NodeId> piped,
+                               const std::vector<Argument>& args, const sema::LoadedModule& module, const void* site) {
+    if (subst_ != nullptr || site == nullptr || transform.incomplete) return std::nullopt;
+    Substitution subst;
+    subst.site = site;
+    std::size_t param = 0;
+    if (piped) {
+      if (transform.params.empty()) return std::nullopt;
+      subst.tables[transform.params[0].name.text] = *piped;
+      param = 1;
+    }
+    for (const Argument& arg : args) {
+      if (arg.name || param >= transform.params.size()) return std::nullopt;
+      const Param& p = transform.params[param++];
+      const std::string& kind = p.type.name.text;
+      if (kind == "table") {
+        std::optional<NodeId> table = lowerTable(*arg.value, module);
+        if (!table) return std::nullopt;
+        subst.tables[p.name.text] = *table;
+      } else if (kind == "column") {
+        if (arg.value->kind != ExprKind::Name) return std::nullopt;
+        subst.columns[p.name.text] = arg.value->as<NameExpr>().name.text;
+      } else {
+        subst.values[p.name.text] = printExpr(*arg.value);
+        subst.valueArgs[p.name.text] = arg.value.get();
+      }
+    }
+    subst_ = &subst;
+    std::optional<NodeId> result = lowerTable(*transform.body, *moduleOf_.at(&transform));
+    subst_ = nullptr;
+    return result;
+  }
+
+  // Inside an expanded body: a name as the call sees it.
+  std::string substitute(const std::string& name) const {
+    if (subst_ == nullptr) return name;
+    if (auto it = subst_->columns.find(name); it != subst_->columns.end()) return it->second;
+    if (auto it = subst_->values.find(name); it != subst_->values.end()) return it->second;
+    return name;
+  }
+
+  // Renames the name tokens of an S-expression (tokens end at spaces, brackets and `=`; strings
+  // are quoted, so a string never equals a name).
+  std::string substituteTokens(const std::string& text) const {
+    if (subst_ == nullptr) return text;
+    std::string out;
+    std::string token;
+    auto flush = [&] {
+      out += substitute(token);
+      token.clear();
+    };
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      if (inString) {
+        out += c;
+        if (c == '\\' && i + 1 < text.size()) out += text[++i];
+        else if (c == '"') inString = false;
+        continue;
+      }
+      if (c == '"') {
+        flush();
+        inString = true;
+        out += c;
+      } else if (c == ' ' || c == '(' || c == ')' || c == '=' || c == '[' || c == ']') {
+        flush();
+        out += c;
+      } else {
+        token += c;
+      }
+    }
+    flush();
+    return out;
+  }
+
+  // A copy of an expression with the substitution applied to its names.
+  std::shared_ptr<const Expr> substituted(const Expr& expr) const {
+    ExprPtr copy = clone(expr);
+    if (!copy || subst_ == nullptr) return std::shared_ptr<const Expr>(std::move(copy));
+    return std::shared_ptr<const Expr>(renameNames(std::move(copy)));
+  }
+
+  ExprPtr renameNames(ExprPtr e) const {
+    if (e->kind == ExprKind::Name) {
+      const std::string& text = e->as<NameExpr>().name.text;
+      if (auto it = subst_->columns.find(text); it != subst_->columns.end()) {
+        e->as<NameExpr>().name.text = it->second;
+      } else if (auto value = subst_->valueArgs.find(text); value != subst_->valueArgs.end()) {
+        ExprPtr replacement = clone(*value->second);
+        if (replacement) return replacement;
+      }
+      return e;
+    }
+    if (e->kind == ExprKind::Call) {
+      for (Argument& arg : e->as<CallExpr>().args) arg.value = renameNames(std::move(arg.value));
+      return e;
+    }
+    rewriteChildren(*e, [&](ExprPtr child) { return renameNames(std::move(child)); });
+    return e;
+  }
+
+  // The schema the type checker computed for a call expression used as a table (none recorded).
+  static sema::TableType typedTable(const Expr*) { return {}; }
+
   NodeId lowerOp(const PipeOp& op, NodeId input, const sema::LoadedModule& module) {
     sema::TableType schema;
-    if (auto it = typed_.opOutputs.find(&op); it != typed_.opOutputs.end()) schema = it->second;
+    if (subst_ != nullptr) {
+      if (auto it = typed_.bodyOutputs.find({subst_->site, &op}); it != typed_.bodyOutputs.end()) schema = it->second;
+    } else if (auto it = typed_.opOutputs.find(&op); it != typed_.opOutputs.end()) {
+      schema = it->second;
+    }
     std::vector<NodeId> inputs{input};
     std::string definition;
     NodeKind kind = NodeKind::Filter;
@@ -416,10 +535,12 @@ class Lowerer {
         const auto& join = op.as<JoinOp>();
         if (auto right = lowerTable(*join.table, module)) inputs.push_back(*right);
         definition = join.joinKind == JoinKind::Left ? "(join left" : "(join inner";
-        for (const JoinKey& key : join.keys) definition += " " + key.left.text + "=" + (key.right ? key.right->text : key.left.text);
+        for (const JoinKey& key : join.keys) {
+          definition += " " + substitute(key.left.text) + "=" + substitute(key.right ? key.right->text : key.left.text);
+        }
         NodeId id = addNode(NodeKind::Join, definition + ")", inputs, op.range, schema);
         for (const JoinKey& key : join.keys) {
-          plan_.node(id).joinKeys.emplace_back(key.left.text, key.right ? key.right->text : key.left.text);
+          plan_.node(id).joinKeys.emplace_back(substitute(key.left.text), substitute(key.right ? key.right->text : key.left.text));
         }
         return id;
       }
@@ -434,7 +555,7 @@ class Lowerer {
           if (auto node = lowerDecl(*model, model->name.text)) inputs.push_back(*node);
           current_ = saved;
         }
-        NodeId id = addNode(NodeKind::Predict, "(predict " + predict.column.text + ")", inputs, op.range, schema);
+        NodeId id = addNode(NodeKind::Predict, "(predict " + substitute(predict.column.text) + ")", inputs, op.range, schema);
         if (const Decl* model = findDeclaration(names_, module, predict.model)) {
           if (auto info = declarations_.models.find(model); info != declarations_.models.end()) {
             plan_.node(id).reads = info->second.features;
@@ -448,31 +569,33 @@ class Lowerer {
         const auto& call = op.as<TransformCallOp>();
         const Decl* decl = findDeclaration(names_, module, call.callee);
         if (decl == nullptr || decl->kind != DeclKind::Transform) return input;
-        return *lowerTransform(decl->as<TransformDecl>(), input, call.args, op.range, module, schema);
+        return *lowerTransform(decl->as<TransformDecl>(), input, call.args, op.range, module, schema, &op);
       }
     }
     std::vector<const Expr*> exprs;
     collectExprs(op, exprs);
     std::string callees = calleeDefinitions(exprs, module);
-    definition = printOp(op);
+    definition = substituteTokens(printOp(op));
     definition.insert(definition.size() - 1, callees);
     NodeId id = addNode(kind, definition, inputs, op.range, schema);
     // Filters and derives keep rewritable copies of their expressions for the optimizer.
     Node& node = plan_.node(id);
     node.calleeDefinitions = callees;
     if (op.kind == OpKind::Where) {
-      node.condition = clone(*op.as<WhereOp>().condition);
+      node.condition = substituted(*op.as<WhereOp>().condition);
     } else if (op.kind == OpKind::Derive) {
       for (const Assignment& a : op.as<AssignOp>().assignments) {
-        std::shared_ptr<const Expr> value = clone(*a.value);
+        std::shared_ptr<const Expr> value = substituted(*a.value);
         if (!value) {
           node.assignments.clear();
           break;
         }
-        node.assignments.emplace_back(a.target.text, std::move(value));
+        node.assignments.emplace_back(substitute(a.target.text), std::move(value));
       }
     }
     setReads(node, op);
+    for (std::string& column : node.reads) column = substitute(column);
+    for (std::string& column : node.listed) column = substitute(column);
     if ((op.kind == OpKind::Where && !node.condition)) return id;
     refreshDefinition(node);
     return id;
@@ -578,6 +701,15 @@ class Lowerer {
   std::map<std::pair<const Decl*, std::string>, NodeId> done_;
   std::set<const Decl*> inProgress_;
   std::string current_;
+
+  struct Substitution {
+    const void* site = nullptr;
+    std::map<std::string, NodeId> tables;
+    std::map<std::string, std::string> columns;
+    std::map<std::string, std::string> values;      // printed, for definitions
+    std::map<std::string, const Expr*> valueArgs;   // the argument expressions
+  };
+  Substitution* subst_ = nullptr;  // set while lowering a transform's body for one call
 };
 
 }  // namespace

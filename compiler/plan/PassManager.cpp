@@ -7,6 +7,7 @@
 #include "plan/passes/CommonSubplanElimination.h"
 #include "plan/passes/ConstantFolding.h"
 #include "plan/passes/DeadNodeElimination.h"
+#include "plan/passes/Inlining.h"
 #include "plan/passes/PredicatePushdown.h"
 #include "plan/passes/ProjectionPruning.h"
 #include "plan/passes/RowOperatorFusion.h"
@@ -22,8 +23,10 @@ namespace weir::plan {
 
 std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   std::vector<std::unique_ptr<Pass>> passes;
-  // The list, in order. Still to come (docs/PLAN.md): inlining of fn and transform.
+  // The list, in order. Still to come (docs/PLAN.md): inlining of `fn` calls in expressions.
   //
+  // Transform calls become their bodies, so every later pass sees into them.
+  passes.push_back(std::make_unique<Inlining>());
   // Evaluate what does not depend on data; drop filters that keep every row.
   passes.push_back(std::make_unique<ConstantFolding>());
   // Move filters toward the data: past derives and sorts, into join sides and scans.

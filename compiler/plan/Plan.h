@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,10 @@ struct Node {
 
   // A kernel's row operators, in order (each with its own schema and expressions).
   std::vector<Node> steps;
+
+  // A transform call's body, lowered for this call (its result node), which the inlining pass
+  // puts in the call's place; none when the call could not be expanded (a nested call).
+  std::optional<NodeId> expansion;
 };
 
 // Recomputes a filter's or derive's definition from its expressions.

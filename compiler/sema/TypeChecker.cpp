@@ -37,6 +37,7 @@ struct Instantiation {
   SourceRange call;
   std::string name;
   SourceRange definition;
+  const void* site = nullptr;  // the call's operator or expression
 };
 
 std::string plural(std::size_t n, const char* one, const char* many) {
@@ -330,6 +331,7 @@ class Checker {
         for (const PipeOpPtr& op : pipeline.ops) {
           table = applyOp(*op, std::move(table), module, bindings);
           if (stack_.empty()) typed_.opOutputs[op.get()] = table;
+          else if (stack_.size() == 1 && stack_.front().site != nullptr) typed_.bodyOutputs[{stack_.front().site, op.get()}] = table;
         }
         return table;
       }
@@ -341,7 +343,7 @@ class Checker {
         }
         const Decl* decl = findDecl(module, *call.callee);
         if (decl != nullptr && decl->kind == DeclKind::Transform) {
-          return instantiateTransform(decl->as<TransformDecl>(), nullptr, call.args, expr.range, module, bindings);
+          return instantiateTransform(decl->as<TransformDecl>(), nullptr, call.args, expr.range, module, bindings, &expr);
         }
         return errorTable();
       }
@@ -351,7 +353,8 @@ class Checker {
   }
 
   TableType instantiateTransform(const TransformDecl& transform, const TableType* piped, const std::vector<Argument>& args,
-                                 SourceRange callRange, const LoadedModule& module, const Bindings* outer) {
+                                 SourceRange callRange, const LoadedModule& module, const Bindings* outer,
+                                 const void* site) {
     if (transform.incomplete) return errorTable();
     Bindings bindings;
     std::size_t firstParam = piped != nullptr ? 1 : 0;
@@ -369,7 +372,7 @@ class Checker {
       return errorTable();
     }
     if (stack_.size() > 16) return errorTable();  // runaway recursion is a cycle, reported earlier
-    stack_.push_back({callRange, transform.name.text, transform.name.range});
+    stack_.push_back({callRange, transform.name.text, transform.name.range, site});
     TableType result = typeTable(*transform.body, *moduleOf_.at(&transform), &bindings);
     stack_.pop_back();
     return result;
@@ -633,7 +636,7 @@ class Checker {
         const auto& call = op.as<TransformCallOp>();
         const Decl* decl = findDecl(module, call.callee);
         if (decl == nullptr || decl->kind != DeclKind::Transform) return errorTable();
-        return instantiateTransform(decl->as<TransformDecl>(), &table, call.args, op.range, module, bindings);
+        return instantiateTransform(decl->as<TransformDecl>(), &table, call.args, op.range, module, bindings, &op);
       }
     }
     return table;
@@ -1024,7 +1027,7 @@ class Checker {
     if (stack_.size() > 16) return Type::of(ScalarKind::Bool);
     const TableType* bodyTable = rowTable;
     if (firstParam == 1) bodyTable = &bindings.tables[rule.params[0].name.text];
-    stack_.push_back({at, rule.name.text, rule.name.range});
+    stack_.push_back({at, rule.name.text, rule.name.range, nullptr});
     RowContext body{bodyTable, &bindings, moduleOf_.at(&rule)};
     Type t = typeExpr(*rule.body, body);
     requireBool(t, "a rule", rule.body->range);

@@ -21,6 +21,9 @@ struct TypedProgram {
   // The schema after each table operator written in a declaration (not inside a transform's
   // body, whose schemas depend on the call).
   std::map<const ast::PipeOp*, TableType> opOutputs;
+  // The schema after each operator of a transform's body, for one call of the transform written
+  // in a declaration (the call site: the `| t(...)` operator, or the call expression).
+  std::map<std::pair<const void*, const ast::PipeOp*>, TableType> bodyOutputs;
 };
 
 // Infers the schema of every table expression through every operator, types every expression
