@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 namespace weir::plan {
@@ -593,6 +594,7 @@ class Lowerer {
         node.assignments.emplace_back(substitute(a.target.text), std::move(value));
       }
     }
+    node.functions = functions_;
     setReads(node, op);
     for (std::string& column : node.reads) column = substitute(column);
     for (std::string& column : node.listed) column = substitute(column);
@@ -658,36 +660,28 @@ class Lowerer {
   std::string calleeDefinitions(const std::vector<const Expr*>& exprs, const sema::LoadedModule& module) {
     std::set<const Decl*> seen;
     std::string out;
-    std::vector<const Expr*> stack(exprs.begin(), exprs.end());
-    while (!stack.empty()) {
-      const Expr* e = stack.back();
-      stack.pop_back();
-      if (e == nullptr) continue;
-      switch (e->kind) {
-        case ExprKind::Call: {
-          const auto& call = e->as<CallExpr>();
-          const Decl* decl = findDeclaration(names_, module, *call.callee);
-          if (decl != nullptr && !decl->incomplete && (decl->kind == DeclKind::Fn || decl->kind == DeclKind::Rule) &&
-              seen.insert(decl).second) {
-            const Expr& body = decl->kind == DeclKind::Fn ? *decl->as<FnDecl>().body : *decl->as<RuleDecl>().body;
-            out += " (def " + printExpr(*call.callee) + " " + printExpr(body) + ")";
-            stack.push_back(&body);
+    functions_.clear();
+    std::function<void(const Expr&)> visit = [&](const Expr& e) {
+      if (e.kind == ExprKind::Call) {
+        const auto& call = e.as<CallExpr>();
+        const Decl* decl = findDeclaration(names_, module, *call.callee);
+        if (decl != nullptr && !decl->incomplete && (decl->kind == DeclKind::Fn || decl->kind == DeclKind::Rule) &&
+            seen.insert(decl).second) {
+          const Expr& body = decl->kind == DeclKind::Fn ? *decl->as<FnDecl>().body : *decl->as<RuleDecl>().body;
+          out += " (def " + printExpr(*call.callee) + " " + printExpr(body) + ")";
+          if (decl->kind == DeclKind::Fn) {
+            auto function = std::make_shared<Node::Function>();
+            for (const Param& p : decl->as<FnDecl>().params) function->params.push_back(p.name.text);
+            function->body = clone(body);
+            if (function->body) functions_[printExpr(*call.callee)] = function;
           }
-          for (const Argument& arg : call.args) stack.push_back(arg.value.get());
-          break;
+          visit(body);
         }
-        case ExprKind::Binary:
-          stack.push_back(e->as<BinaryExpr>().lhs.get());
-          stack.push_back(e->as<BinaryExpr>().rhs.get());
-          break;
-        case ExprKind::Unary: stack.push_back(e->as<UnaryExpr>().operand.get()); break;
-        case ExprKind::If:
-          stack.push_back(e->as<IfExpr>().condition.get());
-          stack.push_back(e->as<IfExpr>().thenValue.get());
-          stack.push_back(e->as<IfExpr>().elseValue.get());
-          break;
-        default: break;
       }
+      forEachChild(e, visit);
+    };
+    for (const Expr* e : exprs) {
+      if (e != nullptr) visit(*e);
     }
     return out;
   }
@@ -710,6 +704,7 @@ class Lowerer {
     std::map<std::string, const Expr*> valueArgs;   // the argument expressions
   };
   Substitution* subst_ = nullptr;  // set while lowering a transform's body for one call
+  std::map<std::string, std::shared_ptr<const Node::Function>> functions_;  // of the last calleeDefinitions()
 };
 
 }  // namespace

@@ -23,9 +23,9 @@ namespace weir::plan {
 
 std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options) {
   std::vector<std::unique_ptr<Pass>> passes;
-  // The list, in order. Still to come (docs/PLAN.md): inlining of `fn` calls in expressions.
+  // The list, in order.
   //
-  // Transform calls become their bodies, so every later pass sees into them.
+  // Transform and fn calls become their bodies, so every later pass sees into them.
   passes.push_back(std::make_unique<Inlining>());
   // Evaluate what does not depend on data; drop filters that keep every row.
   passes.push_back(std::make_unique<ConstantFolding>());

@@ -68,6 +68,14 @@ struct Node {
   // A kernel's row operators, in order (each with its own schema and expressions).
   std::vector<Node> steps;
 
+  // The user functions the node's expressions call, by the callee as written (`ratio`,
+  // `lib.ratio`): their parameters and body, for inlining.
+  struct Function {
+    std::vector<std::string> params;
+    std::shared_ptr<const ast::Expr> body;
+  };
+  std::map<std::string, std::shared_ptr<const Function>> functions;
+
   // A transform call's body, lowered for this call (its result node), which the inlining pass
   // puts in the call's place; none when the call could not be expanded (a nested call).
   std::optional<NodeId> expansion;

@@ -6,14 +6,14 @@ namespace weir::plan {
 
 // inlining: a call of a `transform` is replaced by its body, lowered for that call (table
 // parameters read the arguments' nodes, column parameters are renamed to the columns passed,
-// value parameters replaced by the arguments), so the other passes see into it. A call inside
-// another transform's body stays a `transform` node. Calls of `fn`s and rules inside expressions
-// are not inlined yet: their bodies are part of the calling node's definition. Needs: a plan from
-// lowering. Guarantees: the same results.
+// value parameters replaced by the arguments), so the other passes see into it; a call inside
+// another transform's body stays a `transform` node. A call of an `fn` in a filter or derive
+// expression is replaced by the function's body with its parameters bound to the arguments
+// (rules, in expectations, stay calls). Needs: a plan from lowering. Guarantees: the same results.
 class Inlining : public Pass {
  public:
   const char* name() const override { return "inlining"; }
-  const char* summary() const override { return "replace transform calls by their bodies"; }
+  const char* summary() const override { return "replace transform and fn calls by their bodies"; }
   bool run(Plan& plan) override;
 };
 
