@@ -25,7 +25,7 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
 }
 
 std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates) {
-  std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
+  std::size_t limit = std::max<std::size_t>(1, (word.size() + 2) / 3);
   std::string best;
   std::size_t bestDistance = limit + 1;
   for (const std::string& candidate : candidates) {

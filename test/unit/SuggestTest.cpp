@@ -27,6 +27,15 @@ TEST(ClosestMatch, SuggestsOnlyCloseCandidates) {
   EXPECT_EQ(closestMatch("ag", names), "age");
 }
 
+TEST(ClosestMatch, AllowsAThirdOfTheWordRoundedUp) {
+  EXPECT_EQ(closestMatch("payed", {"open", "paid", "refunded"}), "paid");
+  EXPECT_EQ(closestMatch("cat", {"dog"}), "");
+}
+
+TEST(ClosestMatch, FindsAWordInsideASnakeCaseName) {
+  EXPECT_EQ(closestMatch("depth", {"eta", "max_depth"}), "max_depth");
+}
+
 TEST(ClosestMatch, NeverSuggestsTheWordItself) {
   EXPECT_EQ(closestMatch("age", {"age"}), "");
 }
