@@ -65,8 +65,12 @@ NULL_KW  : 'null';
 
 // Punctuation and operators.
 ARROW    : '->';
+// Operators of other languages, recognised to say how Weir writes them (`and`, `or`, `not`).
+C_AND    : '&&';
+C_OR     : '||';
 EQ       : '==';
 NE       : '!=';
+C_NOT    : '!';
 LE       : '<=';
 GE       : '>=';
 LT       : '<';

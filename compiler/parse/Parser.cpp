@@ -129,6 +129,8 @@ std::string suggestKeyword(const std::string& word, const antlr4::misc::Interval
   for (const auto& [from, to] : synonyms) {
     if (word == from && std::find(keywords.begin(), keywords.end(), to) != keywords.end()) return to;
   }
+  // A sort direction after a sort key: the parser no longer expects one, but that is what it is.
+  if (word == "descending" || word == "ascending") return word == "descending" ? "desc" : "asc";
   return support::closestMatch(word, keywords);
 }
 
@@ -201,6 +203,8 @@ class FirstErrorListener : public antlr4::BaseErrorListener {
 bool hasErrorWithin(const diag::DiagnosticEngine& diags, source::FileId file, source::SourceLocation begin,
                     source::SourceLocation end) {
   for (const diag::Diagnostic& d : diags.diagnostics()) {
+    // A foreign operator was replaced by the Weir keyword: the parser saw valid input there.
+    if (d.kind == diag::Kind::ForeignOperator) continue;
     if (d.severity == diag::Severity::Error && d.range.file == file && !(d.range.begin < begin) &&
         d.range.begin < end) {
       return true;

@@ -133,6 +133,16 @@ class Filter {
         diags_.report(diag::Kind::UnexpectedCharacter, tokenRange(*token, file_), token->getText());
         continue;
       }
+      if (type == WeirLexer::C_AND || type == WeirLexer::C_OR || type == WeirLexer::C_NOT) {
+        // Report, then read it as the Weir keyword, so the rest of the expression still checks.
+        std::size_t keyword = type == WeirLexer::C_AND ? WeirLexer::AND : type == WeirLexer::C_OR ? WeirLexer::OR : WeirLexer::NOT;
+        const char* spelling = type == WeirLexer::C_AND ? "and" : type == WeirLexer::C_OR ? "or" : "not";
+        diags_.report(diag::Kind::ForeignOperator, tokenRange(*token, file_), token->getText(), spelling)
+            .help(fmt::format("write `{}`", spelling));
+        auto replacement = syntheticToken(*token, keyword, spelling);
+        token = std::move(replacement);
+        type = keyword;
+      }
       if (type == WeirLexer::UNTERMINATED_STRING) {
         diags_.report(diag::Kind::UnterminatedString, tokenRange(*token, file_))
             .help("close the string with `\"` on the same line");
