@@ -126,4 +126,74 @@ void renderJson(const std::vector<Diagnostic>& diagnostics, const source::Source
   out << all.dump(2) << '\n';
 }
 
+namespace {
+
+nlohmann::ordered_json sarifLocation(const source::SourceManager& sources, const source::SourceRange& range) {
+  nlohmann::ordered_json region = {{"startLine", range.begin.line}, {"startColumn", range.begin.column}};
+  if (range.end.valid()) {
+    region["endLine"] = range.end.line;
+    region["endColumn"] = range.end.column;
+  }
+  return {{"physicalLocation",
+           {{"artifactLocation", {{"uri", filePath(sources, range.file)}}}, {"region", region}}}};
+}
+
+const char* sarifLevel(Severity severity) {
+  switch (severity) {
+    case Severity::Error: return "error";
+    case Severity::Warning: return "warning";
+    case Severity::Note: return "note";
+  }
+  return "error";
+}
+
+}  // namespace
+
+void renderSarif(const std::vector<Diagnostic>& diagnostics, const source::SourceManager& sources,
+                 std::ostream& out, const std::string& version) {
+  nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+  std::vector<std::string> ruleIds;
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  for (const Diagnostic& diagnostic : diagnostics) {
+    if (std::find(ruleIds.begin(), ruleIds.end(), diagnostic.code) == ruleIds.end()) {
+      ruleIds.push_back(diagnostic.code);
+      // The message's format, with its blanks shown as `…`.
+      std::string description = kindInfo(diagnostic.kind).format;
+      for (std::size_t at = description.find("{}"); at != std::string::npos; at = description.find("{}", at)) {
+        description.replace(at, 2, "…");
+      }
+      rules.push_back({{"id", diagnostic.code},
+                       {"shortDescription", {{"text", description}}},
+                       {"defaultConfiguration", {{"level", sarifLevel(kindInfo(diagnostic.kind).severity)}}}});
+    }
+    std::string message = diagnostic.message;
+    for (const std::string& note : diagnostic.notes) message += "\nnote: " + note;
+    if (!diagnostic.help.empty()) message += "\nhelp: " + diagnostic.help;
+    nlohmann::ordered_json result = {{"ruleId", diagnostic.code},
+                                     {"level", sarifLevel(diagnostic.severity)},
+                                     {"message", {{"text", message}}},
+                                     {"locations", nlohmann::ordered_json::array({sarifLocation(sources, diagnostic.range)})}};
+    if (!diagnostic.labels.empty()) {
+      nlohmann::ordered_json related = nlohmann::ordered_json::array();
+      int id = 0;
+      for (const Label& label : diagnostic.labels) {
+        nlohmann::ordered_json location = sarifLocation(sources, label.range);
+        location["id"] = id++;
+        location["message"] = {{"text", label.message}};
+        related.push_back(std::move(location));
+      }
+      result["relatedLocations"] = related;
+    }
+    results.push_back(std::move(result));
+  }
+  nlohmann::ordered_json document = {
+      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+      {"version", "2.1.0"},
+      {"runs", nlohmann::ordered_json::array({{{"tool", {{"driver", {{"name", "weir"},
+                                                                      {"version", version},
+                                                                      {"rules", rules}}}}},
+                                               {"results", results}}})}};
+  out << document.dump(2) << '\n';
+}
+
 }  // namespace weir::diag

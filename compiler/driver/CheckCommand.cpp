@@ -16,8 +16,10 @@ Parses and checks each file and the modules it imports, and reports every error
 and warning. A FILE of `-` reads standard input.
 
 Options:
-  --format text|json   how diagnostics are printed: GNU-style text with carets on
-                       standard error (default), or a JSON array on standard output
+  --format text|json|sarif
+                       how diagnostics are printed: GNU-style text with carets on
+                       standard error (default), a JSON array, or SARIF 2.1.0 (for
+                       code-scanning tools) on standard output
   --emit ast|types|lineage|summary
                        also print on standard output each file's syntax tree, the
                        inferred schema of each table it declares, the source
@@ -62,11 +64,15 @@ CheckedProgram checkProgram(source::FileId root, source::SourceManager& sources,
   return checked;
 }
 
-void printDiagnostics(diag::DiagnosticEngine& diags, const source::SourceManager& sources, bool json,
+void printDiagnostics(diag::DiagnosticEngine& diags, const source::SourceManager& sources, DiagnosticFormat format,
                       Streams streams) {
   diags.sortByLocation();
-  if (json) {
+  if (format == DiagnosticFormat::Json) {
     diag::renderJson(diags.diagnostics(), sources, streams.out);
+    return;
+  }
+  if (format == DiagnosticFormat::Sarif) {
+    diag::renderSarif(diags.diagnostics(), sources, streams.out, weirVersion());
     return;
   }
   diag::renderText(diags.diagnostics(), sources, streams.err, streams.colorErr);
@@ -80,18 +86,18 @@ void printDiagnostics(diag::DiagnosticEngine& diags, const source::SourceManager
 }
 
 int runCheck(const std::vector<std::string>& args, Streams streams) {
-  bool json = false;
+  DiagnosticFormat format = DiagnosticFormat::Text;
   bool ranges = true;
   std::string emit;
   std::vector<std::string> files;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (auto value = optionValue(args, i, "--format")) {
-      if (*value != "text" && *value != "json") {
-        streams.err << fmt::format("weir check: unknown format `{}` (use `text` or `json`)\n", *value);
+      if (*value != "text" && *value != "json" && *value != "sarif") {
+        streams.err << fmt::format("weir check: unknown format `{}` (use `text`, `json` or `sarif`)\n", *value);
         return kExitUsage;
       }
-      json = *value == "json";
+      format = *value == "json" ? DiagnosticFormat::Json : *value == "sarif" ? DiagnosticFormat::Sarif : DiagnosticFormat::Text;
     } else if (auto emitValue = optionValue(args, i, "--emit")) {
       if (*emitValue != "ast" && *emitValue != "summary" && *emitValue != "types" && *emitValue != "lineage") {
         streams.err << fmt::format("weir check: unknown --emit `{}` (use `ast`, `types`, `lineage` or `summary`)\n",
@@ -132,7 +138,7 @@ int runCheck(const std::vector<std::string>& args, Streams streams) {
     }
     if (emit == "lineage") streams.out << sema::printLineage(checked.program, checked.types);
   }
-  printDiagnostics(diags, sources, json, streams);
+  printDiagnostics(diags, sources, format, streams);
   if (ioError) return kExitUsage;
   return diags.hasErrors() ? kExitFailed : kExitOk;
 }

@@ -13,7 +13,6 @@ namespace weir::driver {
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
 
 constexpr const char* kMainHelp =
     R"(weir: a compiled language and runtime for machine-learning operations
@@ -65,6 +64,8 @@ int unknownCommand(const std::string& name, Streams streams) {
 
 }  // namespace
 
+const char* weirVersion() { return "0.1.0"; }
+
 std::string findStdlibDir() {
   if (const char* env = std::getenv("WEIR_STDLIB"); env != nullptr && env[0] != '\0') return env;
   std::error_code ec;
@@ -84,7 +85,7 @@ int runWeir(const std::vector<std::string>& args, Streams streams) {
     return kExitOk;
   }
   if (first == "--version" || first == "version") {
-    streams.out << "weir " << kVersion << "\n";
+    streams.out << "weir " << weirVersion() << "\n";
     return kExitOk;
   }
   if (first == "help") {

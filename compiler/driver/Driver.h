@@ -21,6 +21,9 @@ struct Streams {
 // Runs `weir ARGS...` (args excludes the program name). Never throws, never exits.
 int runWeir(const std::vector<std::string>& args, Streams streams);
 
+// The version `weir --version` prints.
+const char* weirVersion();
+
 // Where `import std.NAME` looks: $WEIR_STDLIB, else <dir of the binary>/../share/weir/stdlib.
 std::string findStdlibDir();
 

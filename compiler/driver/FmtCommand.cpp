@@ -108,7 +108,7 @@ int runFmt(const std::vector<std::string>& args, Streams streams) {
     diag::DiagnosticEngine diags;
     auto module = parse::parseModule(file, diags);
     if (diags.hasErrors()) {
-      printDiagnostics(diags, sources, false, streams);
+      printDiagnostics(diags, sources, DiagnosticFormat::Text, streams);
       if (status == kExitOk) status = kExitFailed;
       continue;
     }

@@ -30,9 +30,11 @@ struct CheckedProgram {
 CheckedProgram checkProgram(source::FileId root, source::SourceManager& sources,
                             diag::DiagnosticEngine& diags);
 
-// Prints collected diagnostics: text to the error stream, or JSON to the output stream.
+enum class DiagnosticFormat { Text, Json, Sarif };
+
+// Prints collected diagnostics: text to the error stream, JSON or SARIF to the output stream.
 void printDiagnostics(diag::DiagnosticEngine& diags, const source::SourceManager& sources,
-                      bool json, Streams streams);
+                      DiagnosticFormat format, Streams streams);
 
 // Takes `--name=value` or `--name value`; advances `i` past what it consumed.
 std::optional<std::string> optionValue(const std::vector<std::string>& args, std::size_t& i,

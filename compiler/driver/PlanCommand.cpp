@@ -88,7 +88,7 @@ int runPlan(const std::vector<std::string>& args, Streams streams) {
   if (!root) return kExitUsage;
   CheckedProgram checked = checkProgram(*root, sources, diags);
   if (diags.hasErrors()) {
-    printDiagnostics(diags, sources, false, streams);
+    printDiagnostics(diags, sources, DiagnosticFormat::Text, streams);
     return kExitFailed;
   }
   plan::Plan plan = plan::lowerProgram(checked.program, checked.names, checked.types, checked.declarations);
