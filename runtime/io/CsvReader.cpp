@@ -1,0 +1,146 @@
+#include "io/CsvReader.h"
+
+#include "io/ValueParsers.h"
+
+#include <algorithm>
+#include <map>
+
+namespace weir::runtime {
+
+namespace {
+
+std::string quoteList(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i > 0 ? ", `" : "`") + names[i] + "`";
+  return out;
+}
+
+// Parses one field into its column; an error message when the text is not a value of the type.
+std::optional<std::string> appendField(Column& column, const std::string& text) {
+  const ColumnSpec& spec = column.spec();
+  if (text.empty()) {
+    if (!spec.nullable) return "empty value in a column that cannot be null";
+    column.appendNull();
+    return std::nullopt;
+  }
+  auto expected = [&] {
+    return "expected " + std::string(columnKindName(spec.kind)) + ", found `" + text + "`";
+  };
+  switch (spec.kind) {
+    case ColumnKind::Int:
+      if (auto v = parseInt(text)) {
+        column.appendInt(*v);
+        return std::nullopt;
+      }
+      return expected();
+    case ColumnKind::Float:
+      if (auto v = parseFloat(text)) {
+        column.appendFloat(*v);
+        return std::nullopt;
+      }
+      return expected();
+    case ColumnKind::Bool:
+      if (auto v = parseBool(text)) {
+        column.appendInt(*v ? 1 : 0);
+        return std::nullopt;
+      }
+      return expected();
+    case ColumnKind::Date:
+      if (auto v = parseDate(text)) {
+        column.appendInt(*v);
+        return std::nullopt;
+      }
+      return expected() + " (dates are written YYYY-MM-DD)";
+    case ColumnKind::Timestamp:
+      if (auto v = parseTimestamp(text)) {
+        column.appendInt(*v);
+        return std::nullopt;
+      }
+      return expected() + " (timestamps are written YYYY-MM-DDTHH:MM:SSZ)";
+    case ColumnKind::String:
+      column.appendString(text);
+      return std::nullopt;
+    case ColumnKind::Category: {
+      auto it = std::find(spec.levels.begin(), spec.levels.end(), text);
+      if (it == spec.levels.end()) return "`" + text + "` is not one of the levels " + quoteList(spec.levels);
+      column.appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
+      return std::nullopt;
+    }
+  }
+  return expected();
+}
+
+}  // namespace
+
+CsvResult readCsv(std::string_view text, const std::vector<ColumnSpec>& schema, const CsvOptions& options) {
+  CsvResult result;
+  for (const ColumnSpec& spec : schema) result.table.columns.emplace_back(spec);
+  CsvTokenizer tokenizer(text, options.delimiter);
+  std::vector<std::string> fields;
+  std::vector<CsvPosition> positions;
+  std::string problem;
+  CsvPosition at;
+
+  // The header: every declared column once, nothing else.
+  if (!tokenizer.next(fields, positions, problem, at)) {
+    result.error = DataError{at, "", tokenizer.failed() ? problem : "the file is empty: a header row is expected"};
+    return result;
+  }
+  std::map<std::string, std::size_t> fieldOf;
+  std::vector<std::string> undeclared;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    bool declared = std::any_of(schema.begin(), schema.end(), [&](const ColumnSpec& s) { return s.name == fields[i]; });
+    if (!declared) undeclared.push_back(fields[i]);
+    if (!fieldOf.emplace(fields[i], i).second) {
+      result.error = DataError{positions[i], fields[i], "the header names `" + fields[i] + "` twice"};
+      return result;
+    }
+  }
+  std::vector<std::string> missing;
+  for (const ColumnSpec& spec : schema) {
+    if (!fieldOf.count(spec.name)) missing.push_back(spec.name);
+  }
+  if (!missing.empty() || !undeclared.empty()) {
+    std::string message = "the header does not match the schema:";
+    if (!missing.empty()) message += " missing " + quoteList(missing) + ";";
+    if (!undeclared.empty()) message += " not declared " + quoteList(undeclared) + ";";
+    message.pop_back();
+    result.error = DataError{CsvPosition{positions.empty() ? 1u : positions.front().line, 1}, "", message};
+    return result;
+  }
+  const std::size_t width = fields.size();
+
+  while (tokenizer.next(fields, positions, problem, at)) {
+    std::optional<DataError> bad;
+    if (fields.size() != width) {
+      bad = DataError{positions.front(), "",
+                      "the record has " + std::to_string(fields.size()) + " fields, the header " + std::to_string(width)};
+    }
+    std::size_t stored = 0;
+    for (std::size_t c = 0; !bad && c < schema.size(); ++c) {
+      std::size_t index = fieldOf.at(schema[c].name);
+      if (auto message = appendField(result.table.columns[c], fields[index])) {
+        bad = DataError{positions[index], schema[c].name, *message};
+        break;
+      }
+      ++stored;
+    }
+    if (!bad) continue;
+    for (std::size_t c = 0; c < stored; ++c) result.table.columns[c].popBack();
+    switch (options.onError) {
+      case OnError::Fail:
+        result.error = bad;
+        return result;
+      case OnError::Skip:
+        ++result.skipped;
+        break;
+      case OnError::Quarantine:
+        result.quarantined.push_back(*bad);
+        break;
+    }
+  }
+  if (tokenizer.failed()) result.error = DataError{at, "", problem};
+  return result;
+}
+
+}  // namespace weir::runtime
