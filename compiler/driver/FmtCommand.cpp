@@ -1,6 +1,7 @@
 #include "ast/AstPrinter.h"
 #include "driver/Frontend.h"
 #include "format/Formatter.h"
+#include "io/AtomicFile.h"
 #include "parse/Parser.h"
 
 #include <fmt/format.h>
@@ -31,34 +32,6 @@ Exit codes: 0 success, 1 syntax errors or (with --check) unformatted files,
 }
 
 namespace {
-
-// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
-// crash leaves either the old file or the new one, never half of one.
-bool writeAtomically(const std::string& path, const std::string& text, std::string& error) {
-  std::filesystem::path target(path);
-  std::filesystem::path temp = target;
-  temp += fmt::format(".weir-fmt-{}.tmp", ::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      error = "cannot write a temporary file next to it";
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::permissions(temp, std::filesystem::status(target, ec).permissions(), ec);
-  std::filesystem::rename(temp, target, ec);
-  if (ec) {
-    error = ec.message();
-    std::filesystem::remove(temp, ec);
-    return false;
-  }
-  return true;
-}
 
 // Formats one parsed file, and makes sure formatting kept its meaning (the AST, without source
 // ranges, is the same after a round trip).
@@ -135,7 +108,7 @@ int runFmt(const std::vector<std::string>& args, Streams streams) {
       continue;
     }
     std::string error;
-    if (!writeAtomically(path, *formatted, error)) {
+    if (!runtime::writeFileAtomically(path, *formatted, error)) {
       streams.err << fmt::format("weir fmt: cannot write `{}`: {}\n", path, error);
       status = kExitUsage;
     }

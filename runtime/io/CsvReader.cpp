@@ -16,8 +16,13 @@ std::string quoteList(const std::vector<std::string>& names) {
 }
 
 // Parses one field into its column; an error message when the text is not a value of the type.
-std::optional<std::string> appendField(Column& column, const std::string& text) {
+std::optional<std::string> appendField(Column& column, const std::string& text, bool quoted) {
   const ColumnSpec& spec = column.spec();
+  // An empty field is null; a quoted empty string is an empty string, as in PostgreSQL's CSV.
+  if (quoted && text.empty() && spec.kind == ColumnKind::String) {
+    column.appendString(text);
+    return std::nullopt;
+  }
   if (text.empty()) {
     if (!spec.nullable) return "empty value in a column that cannot be null";
     column.appendNull();
@@ -119,7 +124,7 @@ CsvResult readCsv(std::string_view text, const std::vector<ColumnSpec>& schema, 
     std::size_t stored = 0;
     for (std::size_t c = 0; !bad && c < schema.size(); ++c) {
       std::size_t index = fieldOf.at(schema[c].name);
-      if (auto message = appendField(result.table.columns[c], fields[index])) {
+      if (auto message = appendField(result.table.columns[c], fields[index], positions[index].quoted)) {
         bad = DataError{positions[index], schema[c].name, *message};
         break;
       }

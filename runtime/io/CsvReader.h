@@ -35,7 +35,8 @@ struct CsvResult {
 // Reads CSV text with a header row into a table of the declared columns. The header is matched
 // by name (order does not matter); a declared column missing from the header, or a header column
 // not declared, stops the read. Each field is parsed as its column's type; an empty field is
-// null in a nullable column and an error in another. A record with a bad value or the wrong
+// null in a nullable column and an error in another (a quoted `""` in a string column is the
+// empty string). A record with a bad value or the wrong
 // number of fields is an error (`fail`), dropped and counted (`skip`), or dropped and reported
 // (`quarantine`). Malformed CSV (an unterminated quote) always stops the read.
 CsvResult readCsv(std::string_view text, const std::vector<ColumnSpec>& schema, const CsvOptions& options = {});

@@ -29,6 +29,7 @@ bool CsvTokenizer::next(std::vector<std::string>& fields, std::vector<CsvPositio
   if (offset_ >= text_.size()) return false;
   for (;;) {
     positions.push_back(position_);
+    positions.back().quoted = peek() == '"';
     std::string field;
     if (peek() == '"') {
       CsvPosition opened = position_;

@@ -11,6 +11,7 @@ namespace weir::runtime {
 struct CsvPosition {
   std::uint32_t line = 1;
   std::uint32_t column = 1;
+  bool quoted = false;  // the field was written in quotes (`""` is an empty string, not a null)
 };
 
 // Splits CSV text into records and fields, as RFC 4180 says: fields separated by a delimiter,
