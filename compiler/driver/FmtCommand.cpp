@@ -6,11 +6,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <unistd.h>
-
 namespace weir::driver {
 
 const char* fmtHelp() {

@@ -365,8 +365,8 @@ class Lowerer {
         }
         const Decl* decl = findDeclaration(names_, module, *call.callee);
         if (decl == nullptr || decl->kind != DeclKind::Transform) return std::nullopt;
-        return lowerTransform(decl->as<TransformDecl>(), std::nullopt, call.args, expr.range, module,
-                              typedTable(&expr), &expr);
+        // No schema is recorded for a call used as a table; its inlined body carries them.
+        return lowerTransform(decl->as<TransformDecl>(), std::nullopt, call.args, expr.range, module, {}, &expr);
       }
       default:
         return std::nullopt;
@@ -506,9 +506,6 @@ class Lowerer {
     rewriteChildren(*e, [&](ExprPtr child) { return renameNames(std::move(child)); });
     return e;
   }
-
-  // The schema the type checker computed for a call expression used as a table (none recorded).
-  static sema::TableType typedTable(const Expr*) { return {}; }
 
   NodeId lowerOp(const PipeOp& op, NodeId input, const sema::LoadedModule& module) {
     sema::TableType schema;

@@ -200,12 +200,7 @@ class DeclarationChecker {
   }
 
  private:
-  const Decl* findDecl(const std::string& name) const {
-    auto scope = names_.scopes.find(module_);
-    if (scope == names_.scopes.end()) return nullptr;
-    auto it = scope->second.decls.find(name);
-    return it == scope->second.decls.end() ? nullptr : it->second;
-  }
+  const Decl* findDecl(const std::string& name) const { return findDeclaration(names_, *module_, name); }
 
   const Decl* findDecl(const Expr& ref) const {
     if (ref.kind == ExprKind::Name) return findDecl(ref.as<NameExpr>().name.text);

@@ -63,11 +63,9 @@ class GovernanceChecker {
   }
 
  private:
+  // Plain names only, as the declaration checker: qualified references are not checked yet.
   const Decl* findDecl(const Expr& ref) const {
-    if (ref.kind != ExprKind::Name) return nullptr;
-    const auto& decls = names_.scopes.at(module_).decls;
-    auto it = decls.find(ref.as<NameExpr>().name.text);
-    return it == decls.end() ? nullptr : it->second;
+    return ref.kind == ExprKind::Name ? findDeclaration(names_, *module_, ref.as<NameExpr>().name.text) : nullptr;
   }
 
   // The path a tainted column took, as labels: where it is tagged, then each step on the way.

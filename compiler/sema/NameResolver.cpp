@@ -268,26 +268,8 @@ class Resolver {
   }
 
   // The parameters of the transform a callee names, if it names one.
-  const std::vector<Param>* transformParams(const Expr& callee) {
-    const Decl* decl = nullptr;
-    if (callee.kind == ExprKind::Name) {
-      auto it = scope_->decls.find(callee.as<NameExpr>().name.text);
-      if (it != scope_->decls.end()) decl = it->second;
-    } else if (callee.kind == ExprKind::Member) {
-      const auto& member = callee.as<MemberExpr>();
-      if (member.object->kind == ExprKind::Name) decl = importedDecl(member.object->as<NameExpr>().name.text, member.member.text);
-    }
+  const std::vector<Param>* transformParams(const Decl* decl) const {
     return decl != nullptr && decl->kind == DeclKind::Transform && !decl->incomplete ? paramsOf(*decl) : nullptr;
-  }
-
-  const Decl* importedDecl(const std::string& alias, const std::string& member) {
-    auto it = scope_->imports.find(alias);
-    if (it == scope_->imports.end()) return nullptr;
-    auto target = module_->imports.find(it->second);
-    if (target == module_->imports.end()) return nullptr;
-    const ModuleScope& importedScope = out_.scopes[target->second];
-    auto found = importedScope.decls.find(member);
-    return found == importedScope.decls.end() ? nullptr : found->second;
   }
 
   // Arguments of a transform call: `table` parameters name tables, the others are row values.
@@ -338,15 +320,7 @@ class Resolver {
       case OpKind::TransformCall: {
         const auto& call = op.as<TransformCallOp>();
         lookupQualifiedName(call.callee, Want::Transform);
-        const Decl* decl = nullptr;
-        if (call.callee.parts.size() == 1) {
-          auto it = scope_->decls.find(call.callee.parts[0].text);
-          if (it != scope_->decls.end()) decl = it->second;
-        } else if (call.callee.parts.size() == 2) {
-          decl = importedDecl(call.callee.parts[0].text, call.callee.parts[1].text);
-        }
-        const std::vector<Param>* params =
-            decl != nullptr && decl->kind == DeclKind::Transform && !decl->incomplete ? paramsOf(*decl) : nullptr;
+        const std::vector<Param>* params = transformParams(findDeclaration(out_, *module_, call.callee));
         resolveTransformArgs(params, call.args, 1);  // the piped table is the first parameter
         return;
       }
@@ -390,7 +364,7 @@ class Resolver {
 
   void resolveCall(const CallExpr& call, bool tableContext) {
     resolveCallee(*call.callee);
-    if (const std::vector<Param>* params = transformParams(*call.callee)) {
+    if (const std::vector<Param>* params = transformParams(findDeclaration(out_, *module_, *call.callee))) {
       resolveTransformArgs(params, call.args, 0);
       return;
     }
