@@ -131,6 +131,14 @@ const char* declNounPhrase(DeclKind kind) {
   return "a declaration";
 }
 
+std::string calleeName(const CallExpr& call) {
+  return call.callee->kind == ExprKind::Name ? call.callee->as<NameExpr>().name.text : std::string();
+}
+
+std::string calleeName(const Expr& expr) {
+  return expr.kind == ExprKind::Call ? calleeName(expr.as<CallExpr>()) : std::string();
+}
+
 std::vector<const Expr*> listItems(const Expr& expr) {
   std::vector<const Expr*> items;
   if (expr.kind != ExprKind::List) {

@@ -105,6 +105,11 @@ struct CallExpr : Expr {
   ExprPtr callee;
   std::vector<Argument> args;
 };
+
+// The callee's name when it is a plain name (`mean`, `split`); empty otherwise (`lib.f`).
+std::string calleeName(const CallExpr& call);
+// The same for any expression: empty when it is not a call.
+std::string calleeName(const Expr& expr);
 enum class UnaryOp { Negate, Not };
 struct UnaryExpr : Expr {
   UnaryExpr() : Expr(ExprKind::Unary) {}

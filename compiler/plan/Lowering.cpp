@@ -326,9 +326,6 @@ class Lowerer {
 
   // ---- Tables ----
 
-  static std::string calleeName(const CallExpr& call) {
-    return call.callee->kind == ExprKind::Name ? call.callee->as<NameExpr>().name.text : std::string();
-  }
 
   std::optional<NodeId> lowerTable(const Expr& expr, const sema::LoadedModule& module) {
     switch (expr.kind) {

@@ -68,12 +68,6 @@ std::optional<double> numericLiteral(const Expr& e, bool* isInt = nullptr) {
   return std::nullopt;
 }
 
-std::string calleeName(const Expr& e) {
-  if (e.kind != ExprKind::Call) return {};
-  const auto& call = e.as<CallExpr>();
-  return call.callee->kind == ExprKind::Name ? call.callee->as<NameExpr>().name.text : std::string();
-}
-
 const std::vector<std::string>& classificationMetrics() {
   static const std::vector<std::string> names = {"accuracy", "precision", "recall", "f1", "auc", "logloss"};
   return names;

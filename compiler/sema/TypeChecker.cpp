@@ -232,10 +232,6 @@ class Checker {
 
   // ---- Table expressions ----
 
-  static std::string calleeName(const CallExpr& call) {
-    if (call.callee->kind == ExprKind::Name) return call.callee->as<NameExpr>().name.text;
-    return {};
-  }
 
   TableType typeSplit(const CallExpr& call, const LoadedModule& module, const Bindings* bindings, std::size_t& outputs) {
     std::size_t fractions = 0;
