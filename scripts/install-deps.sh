@@ -8,6 +8,7 @@ PACKAGES=(
   antlr4 libantlr4-runtime-dev        # grammar tool (4.7.2) and C++ runtime (4.9)
   libfmt-dev nlohmann-json3-dev        # formatting, JSON output
   libboost-graph-dev libxxhash-dev     # the plan's DAG, fingerprints
+  libtbb-dev                           # the runtime's parallel executor (oneTBB)
   libgtest-dev libgmock-dev            # unit tests
   llvm-19-tools                        # lit, FileCheck and not, for the compiler tests
 )

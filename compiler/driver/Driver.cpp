@@ -23,6 +23,8 @@ Commands:
   check    parse and check .mlflow files, report every error
   fmt      format .mlflow files in the canonical layout
   plan     compile a file into its optimized execution plan and print it
+  run      run a pipeline: read its sources, compute its tables, check its
+           expectations, write its sinks
   help     show help for a command
 
 Options:
@@ -43,6 +45,7 @@ const Command kCommands[] = {
     {"check", runCheck, checkHelp},
     {"fmt", runFmt, fmtHelp},
     {"plan", runPlan, planHelp},
+    {"run", runRun, runHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -16,6 +16,7 @@ struct Streams {
   std::ostream& out;
   std::ostream& err;
   bool colorErr = false;  // colour diagnostics (a terminal, and NO_COLOR unset)
+  bool errTerminal = false;  // the error stream is a terminal (live progress displays)
 };
 
 // Runs `weir ARGS...` (args excludes the program name). Never throws, never exits.
@@ -31,10 +32,12 @@ std::string findStdlibDir();
 int runCheck(const std::vector<std::string>& args, Streams streams);
 int runFmt(const std::vector<std::string>& args, Streams streams);
 int runPlan(const std::vector<std::string>& args, Streams streams);
+int runRun(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
 const char* fmtHelp();
 const char* planHelp();
+const char* runHelp();
 
 }  // namespace weir::driver

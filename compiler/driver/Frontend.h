@@ -1,6 +1,7 @@
 #pragma once
 
 #include "driver/Driver.h"
+#include "plan/PassManager.h"
 #include "sema/ModuleLoader.h"
 #include "sema/DeclarationChecker.h"
 #include "sema/Governance.h"
@@ -39,6 +40,11 @@ void printDiagnostics(diag::DiagnosticEngine& diags, const source::SourceManager
 // Takes `--name=value` or `--name value`; advances `i` past what it consumed.
 std::optional<std::string> optionValue(const std::vector<std::string>& args, std::size_t& i,
                                        const std::string& name);
+
+// Checks `file` and compiles it into its optimized plan. On errors, prints them (diagnostics,
+// unknown targets with suggestions) as `weir COMMAND: ...`, sets `exitCode` and returns nullopt.
+std::optional<plan::Plan> compilePlan(const std::string& file, const plan::PassOptions& options, const char* command,
+                                     Streams streams, int& exitCode);
 
 // A one-paragraph summary of what a module declares (`weir check --emit=summary`).
 std::string summarizeModule(const ast::Module& module);

@@ -36,6 +36,42 @@ Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
 )";
 }
 
+std::optional<plan::Plan> compilePlan(const std::string& file, const plan::PassOptions& options, const char* command,
+                                     Streams streams, int& exitCode) {
+  source::SourceManager sources;
+  diag::DiagnosticEngine diags;
+  std::optional<source::FileId> root = readInput(file, sources, streams);
+  if (!root) {
+    exitCode = kExitUsage;
+    return std::nullopt;
+  }
+  CheckedProgram checked = checkProgram(*root, sources, diags);
+  if (diags.hasErrors()) {
+    printDiagnostics(diags, sources, DiagnosticFormat::Text, streams);
+    exitCode = kExitFailed;
+    return std::nullopt;
+  }
+  plan::Plan plan = plan::lowerProgram(checked.program, checked.names, checked.types, checked.declarations);
+  for (const std::string& target : options.targets) {
+    if (plan.find(target) != nullptr) continue;
+    std::vector<std::string> known;
+    for (const auto& [name, id] : plan.declarations()) known.push_back(name);
+    streams.err << fmt::format("weir {}: `{}` is not a declaration of `{}` that the plan computes", command, target, file);
+    std::string suggestion = support::closestMatch(target, known);
+    if (!suggestion.empty()) streams.err << fmt::format("; did you mean `{}`?", suggestion);
+    streams.err << "\n";
+    exitCode = kExitUsage;
+    return std::nullopt;
+  }
+  std::vector<std::string> problems = plan::runPasses(plan, options, streams.out);
+  if (!problems.empty()) {
+    for (const std::string& problem : problems) streams.err << "weir " << command << ": internal error: invalid plan " << problem << "\n";
+    exitCode = kExitUsage;
+    return std::nullopt;
+  }
+  return plan;
+}
+
 int runPlan(const std::vector<std::string>& args, Streams streams) {
   plan::PassOptions options;
   std::string format = "text";
@@ -82,34 +118,12 @@ int runPlan(const std::vector<std::string>& args, Streams streams) {
     return kExitUsage;
   }
 
-  source::SourceManager sources;
-  diag::DiagnosticEngine diags;
-  std::optional<source::FileId> root = readInput(files[0], sources, streams);
-  if (!root) return kExitUsage;
-  CheckedProgram checked = checkProgram(*root, sources, diags);
-  if (diags.hasErrors()) {
-    printDiagnostics(diags, sources, DiagnosticFormat::Text, streams);
-    return kExitFailed;
-  }
-  plan::Plan plan = plan::lowerProgram(checked.program, checked.names, checked.types, checked.declarations);
-  for (const std::string& target : options.targets) {
-    if (plan.find(target) != nullptr) continue;
-    std::vector<std::string> known;
-    for (const auto& [name, id] : plan.declarations()) known.push_back(name);
-    streams.err << fmt::format("weir plan: `{}` is not a declaration of `{}` that the plan computes", target, files[0]);
-    std::string suggestion = support::closestMatch(target, known);
-    if (!suggestion.empty()) streams.err << fmt::format("; did you mean `{}`?", suggestion);
-    streams.err << "\n";
-    return kExitUsage;
-  }
-  std::vector<std::string> problems = plan::runPasses(plan, options, streams.out);
-  if (!problems.empty()) {
-    for (const std::string& problem : problems) streams.err << "weir plan: internal error: invalid plan " << problem << "\n";
-    return kExitUsage;
-  }
-  if (format == "json") streams.out << plan::printPlanJson(plan, files[0]);
-  else if (format == "dot") streams.out << plan::printPlanDot(plan);
-  else streams.out << plan::printPlanText(plan);
+  int exitCode = kExitOk;
+  std::optional<plan::Plan> plan = compilePlan(files[0], options, "plan", streams, exitCode);
+  if (!plan) return exitCode;
+  if (format == "json") streams.out << plan::printPlanJson(*plan, files[0]);
+  else if (format == "dot") streams.out << plan::printPlanDot(*plan);
+  else streams.out << plan::printPlanText(*plan);
   return kExitOk;
 }
 

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   bool color = isatty(STDERR_FILENO) == 1 && (noColor == nullptr || noColor[0] == '\0') &&
                !(term != nullptr && std::string(term) == "dumb");
   try {
-    return weir::driver::runWeir(args, {std::cin, std::cout, std::cerr, color});
+    return weir::driver::runWeir(args, {std::cin, std::cout, std::cerr, color, isatty(STDERR_FILENO) == 1});
   } catch (const std::exception& e) {
     std::cerr << "weir: internal error: " << e.what() << "\n";
     return weir::driver::kExitUsage;

@@ -73,6 +73,8 @@ class ModuleFormatter {
  public:
   explicit ModuleFormatter(const Module& module) : module_(module) {}
 
+  std::string expression(const Expr& e) { return expr(e, kTop); }
+
   std::string run() {
     for (const DeclPtr& decl : module_.decls) {
       emitItem(0, decl->range, [&] { return formatDecl(*decl, 0); });
@@ -597,5 +599,10 @@ class ModuleFormatter {
 }  // namespace
 
 std::string formatModule(const Module& module) { return ModuleFormatter(module).run(); }
+
+std::string formatExpr(const Expr& expr) {
+  static const Module empty;
+  return ModuleFormatter(empty).expression(expr);
+}
 
 }  // namespace weir::format

@@ -13,4 +13,7 @@ namespace weir::format {
 // change the AST.
 std::string formatModule(const ast::Module& module);
 
+// An expression as it is written in the canonical layout, on one line (`all(age between 18 and 120)`).
+std::string formatExpr(const ast::Expr& expr);
+
 }  // namespace weir::format

@@ -3,6 +3,7 @@
 #include "ast/AstPrinter.h"
 #include "ast/Clone.h"
 #include "ast/Walk.h"
+#include "format/Formatter.h"
 #include "plan/ExprColumns.h"
 
 #include <fmt/format.h>
@@ -47,6 +48,34 @@ std::string settingsDefinition(const SettingsBlock* block, const std::set<std::s
   return out + ")";
 }
 
+// A setting's value as the runtime reads it: strings decoded, names and literals as written.
+std::string settingValue(const Expr& value) {
+  if (value.kind == ExprKind::String) return value.as<StringLiteral>().value;
+  return printExpr(value);
+}
+
+// `csv("data/a.csv")` with the declaration's settings, for the runtime.
+Node::Io ioOf(const Expr& call, const SettingsBlock* settings, const sema::LoadedModule& module) {
+  Node::Io io;
+  if (call.kind == ExprKind::Call) {
+    const auto& c = call.as<CallExpr>();
+    io.format = calleeName(c);
+    for (const Argument& arg : c.args) {
+      if (!arg.name && arg.value->kind == ExprKind::String && io.path.empty()) io.path = arg.value->as<StringLiteral>().value;
+      else if (arg.name) io.options[arg.name->text] = settingValue(*arg.value);
+    }
+  }
+  io.baseDirectory = std::filesystem::path(module.ast->path).parent_path().string();
+  if (settings != nullptr) {
+    for (const Setting& setting : settings->entries) {
+      if (setting.value) io.options[setting.name.text] = settingValue(*setting.value);
+    }
+  }
+  return io;
+}
+
+std::shared_ptr<const Expr> shared(const Expr& e) { return std::shared_ptr<const Expr>(clone(e)); }
+
 class Lowerer {
  public:
   Lowerer(const sema::Program& program, const sema::ResolvedNames& names, const sema::TypedProgram& typed,
@@ -78,7 +107,7 @@ class Lowerer {
     current_ = decl.name.text;
     std::optional<NodeId> result;
     switch (decl.kind) {
-      case DeclKind::Source: result = lowerSource(decl.as<SourceDecl>()); break;
+      case DeclKind::Source: result = lowerSource(decl.as<SourceDecl>(), module); break;
       case DeclKind::Step: result = lowerStep(decl.as<StepDecl>(), module); break;
       case DeclKind::Let: lowerLet(decl.as<LetDecl>(), module); break;
       case DeclKind::Model: result = lowerModel(decl.as<ModelDecl>(), module); break;
@@ -128,12 +157,15 @@ class Lowerer {
     return id;
   }
 
-  NodeId lowerSource(const SourceDecl& source) {
+  NodeId lowerSource(const SourceDecl& source, const sema::LoadedModule& module) {
     const sema::TableType& table = typed_.tables.at(&source).front();
     std::string definition = fmt::format("(scan {} {} {})", printExpr(*source.reader), columnsDefinition(table),
                                          settingsDefinition(source.settings.get()));
     NodeId scan = addNode(NodeKind::Scan, definition, {}, source.range, table);
     plan_.node(scan).scanDefinition = definition;
+    plan_.node(scan).io = ioOf(*source.reader, source.settings.get(), module);
+    plan_.node(scan).io->declared = table;
+    plan_.node(scan).io->declaration = source.name.text;
     return finish(scan, source.name.text, source.range);
   }
 
@@ -163,6 +195,7 @@ class Lowerer {
           current_ = let.names[i].text;
           NodeId part = addNode(NodeKind::SplitPart, fmt::format("(split-part {})", i), {*split}, let.names[i].range,
                                 tables[i]);
+          plan_.node(part).part = i;
           done_[{&let, let.names[i].text}] = finish(part, let.names[i].text, let.range);
         }
       }
@@ -185,6 +218,17 @@ class Lowerer {
     }
     if (!input) return std::nullopt;
     NodeId split = addNode(NodeKind::Split, definition + ")", {*input}, call.range, schema);
+    bool first = true;
+    for (const Argument& arg : call.args) {
+      if (!arg.name && first) {
+        first = false;
+        continue;
+      }
+      ExprPtr value = subst_ != nullptr ? renameNames(clone(*arg.value)) : clone(*arg.value);
+      if (!value) continue;
+      if (arg.name) plan_.node(split).options[arg.name->text] = std::move(value);
+      else plan_.node(split).arguments.push_back(std::move(value));
+    }
     for (const Argument& arg : call.args) {
       if (arg.name && arg.name->text == "stratify" && arg.value->kind == ExprKind::Name) {
         plan_.node(split).reads.push_back(arg.value->as<NameExpr>().name.text);
@@ -251,12 +295,17 @@ class Lowerer {
     if (!table) return std::nullopt;
     std::string definition = "(expect";
     std::vector<const Expr*> exprs;
+    std::vector<Node::Rule> rules;
     for (const ExpectRule& rule : expect.rules) {
       definition += " (" + std::string(rule.severity ? rule.severity->text : "error") + " " + printExpr(*rule.condition) + ")";
       exprs.push_back(rule.condition.get());
+      rules.push_back({rule.severity && rule.severity->text == "warn", format::formatExpr(*rule.condition), shared(*rule.condition)});
     }
     definition += calleeDefinitions(exprs, module) + ")";
-    return finish(addNode(NodeKind::Expect, definition, {*table}, expect.range), expect.name.text, expect.range);
+    NodeId id = addNode(NodeKind::Expect, definition, {*table}, expect.range);
+    plan_.node(id).rules = std::move(rules);
+    plan_.node(id).functions = functions_;
+    return finish(id, expect.name.text, expect.range);
   }
 
   std::optional<NodeId> lowerGate(const GateDecl& gate, const sema::LoadedModule& module) {
@@ -305,8 +354,10 @@ class Lowerer {
     std::optional<NodeId> table = lowerTable(*sink.table, module);
     if (!table) return std::nullopt;
     std::string definition = fmt::format("(sink {} {})", printExpr(*sink.writer), settingsDefinition(sink.settings.get()));
-    return finish(addNode(NodeKind::Sink, definition, {*table}, sink.range, typed_.tables.at(&sink).front()),
-                  sink.name.text, sink.range);
+    NodeId id = addNode(NodeKind::Sink, definition, {*table}, sink.range, typed_.tables.at(&sink).front());
+    plan_.node(id).io = ioOf(*sink.writer, sink.settings.get(), module);
+    plan_.node(id).io->declaration = sink.name.text;
+    return finish(id, sink.name.text, sink.range);
   }
 
   std::optional<NodeId> lowerDeploy(const DeployDecl& deploy, const sema::LoadedModule& module) {
@@ -534,6 +585,7 @@ class Lowerer {
           definition += " " + substitute(key.left.text) + "=" + substitute(key.right ? key.right->text : key.left.text);
         }
         NodeId id = addNode(NodeKind::Join, definition + ")", inputs, op.range, schema);
+        plan_.node(id).leftJoin = join.joinKind == JoinKind::Left;
         for (const JoinKey& key : join.keys) {
           plan_.node(id).joinKeys.emplace_back(substitute(key.left.text), substitute(key.right ? key.right->text : key.left.text));
         }
@@ -589,12 +641,53 @@ class Lowerer {
       }
     }
     node.functions = functions_;
+    setOperation(node, op);
     setReads(node, op);
     for (std::string& column : node.reads) column = substitute(column);
     for (std::string& column : node.listed) column = substitute(column);
     if ((op.kind == OpKind::Where && !node.condition)) return id;
     refreshDefinition(node);
     return id;
+  }
+
+  // The operator's structured form, for the runtime.
+  void setOperation(Node& node, const PipeOp& op) const {
+    auto expr = [&](const Expr& e) -> std::shared_ptr<const Expr> {
+      ExprPtr copy = clone(e);
+      if (copy && subst_ != nullptr) copy = renameNames(std::move(copy));
+      return std::shared_ptr<const Expr>(std::move(copy));
+    };
+    switch (op.kind) {
+      case OpKind::Group:
+        for (const Identifier& key : op.as<GroupOp>().keys) node.keys.push_back(substitute(key.text));
+        for (const Assignment& a : op.as<GroupOp>().aggregates) node.aggregates.emplace_back(substitute(a.target.text), expr(*a.value));
+        break;
+      case OpKind::Fill:
+        for (const Assignment& a : op.as<AssignOp>().assignments) node.fills.emplace_back(substitute(a.target.text), expr(*a.value));
+        break;
+      case OpKind::Distinct:
+        for (const Identifier& column : op.as<ColumnsOp>().columns) node.keys.push_back(substitute(column.text));
+        break;
+      case OpKind::Sort:
+        for (const SortKey& key : op.as<SortOp>().keys) node.sortKeys.push_back({substitute(key.column.text), key.descending});
+        break;
+      case OpKind::Rename:
+        for (const RenamePair& pair : op.as<RenameOp>().pairs) {
+          node.renames.emplace_back(substitute(pair.newName.text), substitute(pair.oldName.text));
+        }
+        break;
+      case OpKind::Take:
+        node.arguments.push_back(expr(*op.as<TakeOp>().count));
+        break;
+      case OpKind::Sample:
+        node.arguments.push_back(expr(*op.as<SampleOp>().fraction));
+        for (const Argument& arg : op.as<SampleOp>().options) {
+          if (arg.name) node.options[arg.name->text] = expr(*arg.value);
+        }
+        break;
+      default:
+        break;
+    }
   }
 
   static void readsOf(const Expr& e, std::vector<std::string>& out) {
@@ -663,12 +756,19 @@ class Lowerer {
             seen.insert(decl).second) {
           const Expr& body = decl->kind == DeclKind::Fn ? *decl->as<FnDecl>().body : *decl->as<RuleDecl>().body;
           out += " (def " + printExpr(*call.callee) + " " + printExpr(body) + ")";
+          auto function = std::make_shared<Node::Function>();
           if (decl->kind == DeclKind::Fn) {
-            auto function = std::make_shared<Node::Function>();
             for (const Param& p : decl->as<FnDecl>().params) function->params.push_back(p.name.text);
-            function->body = clone(body);
-            if (function->body) functions_[printExpr(*call.callee)] = function;
+          } else {
+            // In an `expect` block a rule's first table parameter is the expected table, implicitly.
+            const auto& params = decl->as<RuleDecl>().params;
+            for (std::size_t i = 0; i < params.size(); ++i) {
+              if (i == 0 && params[i].type.name.text == "table") continue;
+              function->params.push_back(params[i].name.text);
+            }
           }
+          function->body = clone(body);
+          if (function->body) functions_[printExpr(*call.callee)] = function;
           visit(body);
         }
       }

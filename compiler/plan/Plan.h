@@ -68,13 +68,47 @@ struct Node {
   // A kernel's row operators, in order (each with its own schema and expressions).
   std::vector<Node> steps;
 
-  // The user functions the node's expressions call, by the callee as written (`ratio`,
+  // The user functions and rules the node's expressions call, by the callee as written (`ratio`,
   // `lib.ratio`): their parameters and body, for inlining.
   struct Function {
-    std::vector<std::string> params;
+    std::vector<std::string> params;  // a rule's without its implicit table parameter
     std::shared_ptr<const ast::Expr> body;
   };
   std::map<std::string, std::shared_ptr<const Function>> functions;
+
+  // ---- What the runtime needs, in structured form (the definition says the same in words) ----
+  // A scan's reader or a sink's writer: `csv("data/a.csv")` and the declaration's settings.
+  struct Io {
+    std::string declaration;    // the source or sink (a scan pushed into keeps its source's name)
+    std::string format;         // csv, jsonl, sqlite
+    std::string path;           // as written
+    std::string baseDirectory;  // of the file that declares it: paths are relative to it
+    std::map<std::string, std::string> options;  // settings, as values (`quarantine`, `;`, `true`)
+    sema::TableType declared;  // a source's schema as declared (a scan's may be pruned)
+  };
+  std::optional<Io> io;
+  std::vector<std::string> keys;  // group keys; distinct columns (none: whole rows)
+  // Group aggregates (and the hoisted whole-table aggregates), by output column.
+  std::vector<std::pair<std::string, std::shared_ptr<const ast::Expr>>> aggregates;
+  std::vector<std::pair<std::string, std::shared_ptr<const ast::Expr>>> fills;  // `fill c = e`
+  struct SortColumn {
+    std::string column;
+    bool descending = false;
+  };
+  std::vector<SortColumn> sortKeys;
+  std::vector<std::pair<std::string, std::string>> renames;  // new name, old name
+  bool leftJoin = false;
+  // Positional arguments (take's count, sample's fraction, split's fractions) and named ones
+  // (`seed`, `stratify`), as expressions the runtime evaluates once.
+  std::vector<std::shared_ptr<const ast::Expr>> arguments;
+  std::map<std::string, std::shared_ptr<const ast::Expr>> options;
+  std::size_t part = 0;  // a split part's index
+  struct Rule {
+    bool warn = false;  // `severity warn`
+    std::string text;   // as written, for people
+    std::shared_ptr<const ast::Expr> condition;
+  };
+  std::vector<Rule> rules;  // an expect's
 
   // A transform call's body, lowered for this call (its result node), which the inlining pass
   // puts in the call's place; none when the call could not be expanded (a nested call).

@@ -75,10 +75,37 @@ std::optional<std::string> appendField(Column& column, const std::string& text, 
   return expected();
 }
 
+// The record as written, for a quarantine file.
+std::string recordText(const std::vector<std::string>& fields, char delimiter) {
+  std::string out;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += delimiter;
+    const std::string& f = fields[i];
+    bool quote = f.find_first_of(std::string("\"\r\n") + delimiter) != std::string::npos;
+    if (!quote) {
+      out += f;
+      continue;
+    }
+    out += '"';
+    for (char c : f) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    out += '"';
+  }
+  return out;
+}
+
 }  // namespace
 
-CsvResult readCsv(std::string_view text, const std::vector<ColumnSpec>& schema, const CsvOptions& options) {
-  CsvResult result;
+ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declared, const CsvOptions& options) {
+  ReadResult result;
+  std::vector<ColumnSpec> schema;  // the columns stored
+  for (const ColumnSpec& spec : declared) {
+    if (options.only.empty() || std::find(options.only.begin(), options.only.end(), spec.name) != options.only.end()) {
+      schema.push_back(spec);
+    }
+  }
   for (const ColumnSpec& spec : schema) result.table.columns.emplace_back(spec);
   CsvTokenizer tokenizer(text, options.delimiter);
   std::vector<std::string> fields;
@@ -94,15 +121,15 @@ CsvResult readCsv(std::string_view text, const std::vector<ColumnSpec>& schema, 
   std::map<std::string, std::size_t> fieldOf;
   std::vector<std::string> undeclared;
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    bool declared = std::any_of(schema.begin(), schema.end(), [&](const ColumnSpec& s) { return s.name == fields[i]; });
-    if (!declared) undeclared.push_back(fields[i]);
+    bool isDeclared = std::any_of(declared.begin(), declared.end(), [&](const ColumnSpec& s) { return s.name == fields[i]; });
+    if (!isDeclared) undeclared.push_back(fields[i]);
     if (!fieldOf.emplace(fields[i], i).second) {
       result.error = DataError{positions[i], fields[i], "the header names `" + fields[i] + "` twice"};
       return result;
     }
   }
   std::vector<std::string> missing;
-  for (const ColumnSpec& spec : schema) {
+  for (const ColumnSpec& spec : declared) {
     if (!fieldOf.count(spec.name)) missing.push_back(spec.name);
   }
   if (!missing.empty() || !undeclared.empty()) {
@@ -130,7 +157,11 @@ CsvResult readCsv(std::string_view text, const std::vector<ColumnSpec>& schema, 
       }
       ++stored;
     }
-    if (!bad) continue;
+    if (!bad) {
+      ++result.table.rowsWithoutColumns;
+      continue;
+    }
+    bad->record = recordText(fields, options.delimiter);
     for (std::size_t c = 0; c < stored; ++c) result.table.columns[c].popBack();
     switch (options.onError) {
       case OnError::Fail:

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "io/CsvTokenizer.h"
+#include "io/ReadResult.h"
 #include "table/Table.h"
 
 #include <optional>
@@ -10,26 +11,12 @@
 
 namespace weir::runtime {
 
-// What a source does with a record it cannot read (`on_error` in the language).
-enum class OnError { Fail, Skip, Quarantine };
-
 struct CsvOptions {
   char delimiter = ',';
   OnError onError = OnError::Fail;
-};
-
-// A problem with the data, where it is: `line:column`, the column's name when there is one.
-struct DataError {
-  CsvPosition at;
-  std::string column;
-  std::string message;
-};
-
-struct CsvResult {
-  Table table;
-  std::optional<DataError> error;       // set when reading stopped (the table is then incomplete)
-  std::size_t skipped = 0;              // records dropped by `skip`
-  std::vector<DataError> quarantined;   // records set aside by `quarantine`, with why
+  // Only these declared columns are stored (the header is still checked against all); empty:
+  // every one.
+  std::vector<std::string> only = {};
 };
 
 // Reads CSV text with a header row into a table of the declared columns. The header is matched
@@ -39,6 +26,6 @@ struct CsvResult {
 // empty string). A record with a bad value or the wrong
 // number of fields is an error (`fail`), dropped and counted (`skip`), or dropped and reported
 // (`quarantine`). Malformed CSV (an unterminated quote) always stops the read.
-CsvResult readCsv(std::string_view text, const std::vector<ColumnSpec>& schema, const CsvOptions& options = {});
+ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& schema, const CsvOptions& options = {});
 
 }  // namespace weir::runtime

@@ -1,5 +1,7 @@
 #include "table/Table.h"
 
+#include <algorithm>
+
 namespace weir::runtime {
 
 const char* columnKindName(ColumnKind kind) {
@@ -15,13 +17,46 @@ const char* columnKindName(ColumnKind kind) {
   return "?";
 }
 
+// ---- StringDictionary ----
+
+StringDictionary::StringDictionary(const StringDictionary& other) : values_(other.values_) {
+  index_.reserve(values_.size());
+  for (std::size_t i = 0; i < values_.size(); ++i) index_.emplace(values_[i], static_cast<std::uint32_t>(i));
+}
+
+std::uint32_t StringDictionary::intern(std::string_view value) {
+  if (auto it = index_.find(value); it != index_.end()) return it->second;
+  auto code = static_cast<std::uint32_t>(values_.size());
+  values_.emplace_back(value);
+  index_.emplace(values_.back(), code);
+  return code;
+}
+
+// ---- Column ----
+
+Column::Column(ColumnSpec spec) : spec_(std::move(spec)) {
+  if (spec_.kind == ColumnKind::String) dictionary_ = std::make_shared<StringDictionary>();
+}
+
+bool Column::hasNulls() const { return std::find(valid_.begin(), valid_.end(), 0) != valid_.end(); }
+
+void Column::reserve(std::size_t rows) {
+  valid_.reserve(rows);
+  if (spec_.kind == ColumnKind::Float) floats_.reserve(rows);
+  else if (storesCodes(spec_.kind)) codes_.reserve(rows);
+  else ints_.reserve(rows);
+}
+
+StringDictionary& Column::writableDictionary() {
+  if (!dictionary_) dictionary_ = std::make_shared<StringDictionary>();
+  else if (dictionary_.use_count() > 1) dictionary_ = std::make_shared<StringDictionary>(*dictionary_);
+  return *dictionary_;
+}
+
 void Column::appendNull() {
-  switch (spec_.kind) {
-    case ColumnKind::Float: floats_.push_back(0); break;
-    case ColumnKind::String:
-    case ColumnKind::Category: codes_.push_back(0); break;
-    default: ints_.push_back(0); break;
-  }
+  if (spec_.kind == ColumnKind::Float) floats_.push_back(0);
+  else if (storesCodes(spec_.kind)) codes_.push_back(0);
+  else ints_.push_back(0);
   valid_.push_back(0);
 }
 
@@ -36,9 +71,7 @@ void Column::appendFloat(double value) {
 }
 
 void Column::appendString(std::string_view value) {
-  auto [it, inserted] = lookup_.emplace(std::string(value), static_cast<std::uint32_t>(dictionary_.size()));
-  if (inserted) dictionary_.emplace_back(value);
-  codes_.push_back(it->second);
+  codes_.push_back(writableDictionary().intern(value));
   valid_.push_back(1);
 }
 
@@ -47,19 +80,143 @@ void Column::appendLevel(std::uint32_t level) {
   valid_.push_back(1);
 }
 
+void Column::appendFrom(const Column& other, std::size_t row) {
+  if (other.isNull(row)) return appendNull();
+  switch (spec_.kind) {
+    case ColumnKind::Float: return appendFloat(other.floats_[row]);
+    case ColumnKind::String: return appendString(other.stringAt(row));
+    case ColumnKind::Category: return appendLevel(other.codes_[row]);
+    default: return appendInt(other.ints_[row]);
+  }
+}
+
+void Column::appendColumn(const Column& other) {
+  valid_.insert(valid_.end(), other.valid_.begin(), other.valid_.end());
+  if (spec_.kind == ColumnKind::Float) {
+    floats_.insert(floats_.end(), other.floats_.begin(), other.floats_.end());
+  } else if (spec_.kind == ColumnKind::Category || (spec_.kind == ColumnKind::String && (codes_.empty() || dictionary_ == other.dictionary_))) {
+    if (spec_.kind == ColumnKind::String && codes_.empty()) dictionary_ = other.dictionary_;
+    codes_.insert(codes_.end(), other.codes_.begin(), other.codes_.end());
+  } else if (spec_.kind == ColumnKind::String) {
+    // Different dictionaries: re-intern each distinct code of `other` once.
+    std::vector<std::uint32_t> mapped(other.dictionary_ ? other.dictionary_->size() : 0, kNoRow);
+    StringDictionary& dictionary = writableDictionary();
+    codes_.reserve(codes_.size() + other.codes_.size());
+    for (std::size_t row = 0; row < other.codes_.size(); ++row) {
+      if (other.valid_[row] == 0) {
+        codes_.push_back(0);
+        continue;
+      }
+      std::uint32_t code = other.codes_[row];
+      if (mapped[code] == kNoRow) mapped[code] = dictionary.intern(other.dictionary_->at(code));
+      codes_.push_back(mapped[code]);
+    }
+  } else {
+    ints_.insert(ints_.end(), other.ints_.begin(), other.ints_.end());
+  }
+}
+
 std::string_view Column::stringAt(std::size_t row) const {
   if (spec_.kind == ColumnKind::Category) return spec_.levels[codes_[row]];
-  return dictionary_[codes_[row]];
+  return dictionary_->at(codes_[row]);
+}
+
+void Column::assignInts(std::vector<std::int64_t> values, std::vector<std::uint8_t> valid) {
+  ints_ = std::move(values);
+  valid_ = std::move(valid);
+}
+
+void Column::assignFloats(std::vector<double> values, std::vector<std::uint8_t> valid) {
+  floats_ = std::move(values);
+  valid_ = std::move(valid);
+}
+
+namespace {
+
+template <typename T>
+std::vector<T> gatherValues(const std::vector<T>& from, std::span<const std::uint32_t> rows) {
+  std::vector<T> out(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) out[i] = rows[i] == kNoRow ? T{} : from[rows[i]];
+  return out;
+}
+
+}  // namespace
+
+Column Column::gather(std::span<const std::uint32_t> rows) const {
+  Column out(spec_);
+  out.dictionary_ = dictionary_;
+  out.valid_.resize(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) out.valid_[i] = rows[i] == kNoRow ? 0 : valid_[rows[i]];
+  if (spec_.kind == ColumnKind::Float) out.floats_ = gatherValues(floats_, rows);
+  else if (storesCodes(spec_.kind)) out.codes_ = gatherValues(codes_, rows);
+  else out.ints_ = gatherValues(ints_, rows);
+  return out;
+}
+
+Column Column::slice(std::size_t begin, std::size_t end) const {
+  Column out(spec_);
+  out.dictionary_ = dictionary_;
+  out.valid_.assign(valid_.begin() + static_cast<std::ptrdiff_t>(begin), valid_.begin() + static_cast<std::ptrdiff_t>(end));
+  auto copy = [&](const auto& from, auto& to) {
+    to.assign(from.begin() + static_cast<std::ptrdiff_t>(begin), from.begin() + static_cast<std::ptrdiff_t>(end));
+  };
+  if (spec_.kind == ColumnKind::Float) copy(floats_, out.floats_);
+  else if (storesCodes(spec_.kind)) copy(codes_, out.codes_);
+  else copy(ints_, out.ints_);
+  return out;
 }
 
 void Column::popBack() {
-  switch (spec_.kind) {
-    case ColumnKind::Float: floats_.pop_back(); break;
-    case ColumnKind::String:
-    case ColumnKind::Category: codes_.pop_back(); break;
-    default: ints_.pop_back(); break;
-  }
+  if (spec_.kind == ColumnKind::Float) floats_.pop_back();
+  else if (storesCodes(spec_.kind)) codes_.pop_back();
+  else ints_.pop_back();
   valid_.pop_back();
+}
+
+// ---- Table ----
+
+const Column* Table::find(std::string_view name) const {
+  int index = indexOf(name);
+  return index < 0 ? nullptr : &columns[static_cast<std::size_t>(index)];
+}
+
+int Table::indexOf(std::string_view name) const {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].spec().name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Table Table::gather(std::span<const std::uint32_t> rows) const {
+  Table out;
+  out.rowsWithoutColumns = rows.size();
+  out.columns.reserve(columns.size());
+  for (const Column& column : columns) out.columns.push_back(column.gather(rows));
+  return out;
+}
+
+Table Table::slice(std::size_t begin, std::size_t end) const {
+  Table out;
+  out.rowsWithoutColumns = end - begin;
+  out.columns.reserve(columns.size());
+  for (const Column& column : columns) out.columns.push_back(column.slice(begin, end));
+  return out;
+}
+
+Table concatenate(std::vector<Table> parts) {
+  if (parts.empty()) return {};
+  if (parts.size() == 1) return std::move(parts.front());
+  Table out;
+  std::size_t rows = 0;
+  for (const Table& part : parts) rows += part.rows();
+  out.rowsWithoutColumns = rows;
+  for (std::size_t c = 0; c < parts.front().columns.size(); ++c) {
+    Column column(parts.front().columns[c].spec());
+    column.reserve(rows);
+    for (const Table& part : parts) column.appendColumn(part.columns[c]);
+    out.columns.push_back(std::move(column));
+  }
+  return out;
 }
 
 }  // namespace weir::runtime

@@ -1,9 +1,13 @@
 #pragma once
 
 // Columnar in-memory tables: one typed vector per column, a validity byte per row for nulls,
-// strings interned in a per-column dictionary, categories stored as level indexes.
+// strings interned in a dictionary (shared between columns that select rows of one another),
+// categories stored as level indexes.
 
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,6 +19,13 @@ enum class ColumnKind { Int, Float, Bool, String, Date, Timestamp, Category };
 
 const char* columnKindName(ColumnKind kind);
 
+// Kinds stored as 64-bit integers: int, bool (0/1), date (days since the epoch), timestamp
+// (microseconds since the epoch).
+inline bool storesInts(ColumnKind kind) {
+  return kind == ColumnKind::Int || kind == ColumnKind::Bool || kind == ColumnKind::Date || kind == ColumnKind::Timestamp;
+}
+inline bool storesCodes(ColumnKind kind) { return kind == ColumnKind::String || kind == ColumnKind::Category; }
+
 struct ColumnSpec {
   std::string name;
   ColumnKind kind = ColumnKind::Int;
@@ -22,41 +33,99 @@ struct ColumnSpec {
   std::vector<std::string> levels;  // Category
 };
 
+// The distinct strings of a column, each stored once; a code is an index into `values`.
+class StringDictionary {
+ public:
+  StringDictionary() = default;
+  StringDictionary(const StringDictionary& other);
+  StringDictionary& operator=(const StringDictionary&) = delete;
+
+  std::uint32_t intern(std::string_view value);
+  const std::string& at(std::uint32_t code) const { return values_[code]; }
+  std::size_t size() const { return values_.size(); }
+
+ private:
+  std::deque<std::string> values_;  // a deque: interned strings never move, the index keys view them
+  std::unordered_map<std::string_view, std::uint32_t> index_;
+};
+
+// Marks a row that does not exist in a gather (the right side of a left join without a match):
+// its value is null.
+inline constexpr std::uint32_t kNoRow = 0xFFFFFFFFu;
+
 class Column {
  public:
-  explicit Column(ColumnSpec spec) : spec_(std::move(spec)) {}
+  explicit Column(ColumnSpec spec);
 
   const ColumnSpec& spec() const { return spec_; }
+  ColumnSpec& spec() { return spec_; }
+  ColumnKind kind() const { return spec_.kind; }
   std::size_t size() const { return valid_.size(); }
   bool isNull(std::size_t row) const { return valid_[row] == 0; }
+  bool hasNulls() const;
 
+  void reserve(std::size_t rows);
   void appendNull();
   // Int, Bool (0/1), Date (days since the epoch), Timestamp (microseconds since the epoch).
   void appendInt(std::int64_t value);
   void appendFloat(double value);
   void appendString(std::string_view value);  // String
   void appendLevel(std::uint32_t level);      // Category: the index of a level
+  // Appends row `row` of `other`, a column of the same kind.
+  void appendFrom(const Column& other, std::size_t row);
+  // Appends every row of `other`, a column of the same kind (strings re-interned unless both
+  // share one dictionary).
+  void appendColumn(const Column& other);
 
   std::int64_t intAt(std::size_t row) const { return ints_[row]; }
   double floatAt(std::size_t row) const { return floats_[row]; }
+  std::uint32_t codeAt(std::size_t row) const { return codes_[row]; }
   std::string_view stringAt(std::size_t row) const;  // String and Category
+
+  // The storage, for operators that work a column at a time.
+  const std::vector<std::int64_t>& ints() const { return ints_; }
+  const std::vector<double>& floats() const { return floats_; }
+  const std::vector<std::uint32_t>& codes() const { return codes_; }
+  const std::vector<std::uint8_t>& validity() const { return valid_; }
+  const StringDictionary* dictionary() const { return dictionary_.get(); }
+  // Replaces the storage wholesale (sizes must agree with the kind).
+  void assignInts(std::vector<std::int64_t> values, std::vector<std::uint8_t> valid);
+  void assignFloats(std::vector<double> values, std::vector<std::uint8_t> valid);
+
+  // A column of the rows `rows` of this one, in that order (`kNoRow` gives a null). Strings keep
+  // sharing this column's dictionary.
+  Column gather(std::span<const std::uint32_t> rows) const;
+  // The rows [begin, end).
+  Column slice(std::size_t begin, std::size_t end) const;
 
   // Drops the last row (a record rejected after some of its fields were stored).
   void popBack();
 
  private:
+  StringDictionary& writableDictionary();
+
   ColumnSpec spec_;
   std::vector<std::int64_t> ints_;
   std::vector<double> floats_;
   std::vector<std::uint32_t> codes_;
-  std::vector<std::string> dictionary_;
-  std::unordered_map<std::string, std::uint32_t> lookup_;
+  std::shared_ptr<StringDictionary> dictionary_;  // String; shared by gathers, copied on write
   std::vector<std::uint8_t> valid_;
 };
 
 struct Table {
   std::vector<Column> columns;
-  std::size_t rows() const { return columns.empty() ? 0 : columns.front().size(); }
+  // The row count of a table without columns (what `count()` sees when nothing else is read).
+  std::size_t rowsWithoutColumns = 0;
+
+  std::size_t rows() const { return columns.empty() ? rowsWithoutColumns : columns.front().size(); }
+  const Column* find(std::string_view name) const;
+  int indexOf(std::string_view name) const;  // -1 when there is no such column
+
+  Table gather(std::span<const std::uint32_t> rows) const;
+  Table slice(std::size_t begin, std::size_t end) const;
 };
+
+// The tables one after the other (same columns, in the same order).
+Table concatenate(std::vector<Table> parts);
 
 }  // namespace weir::runtime

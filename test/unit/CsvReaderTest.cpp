@@ -19,7 +19,7 @@ std::vector<ColumnSpec> schema() {
 }  // namespace
 
 TEST(CsvReader, ReadsEveryTypeByHeaderNameWithNulls) {
-  CsvResult result = readCsv(
+  ReadResult result = readCsv(
       "email,ok,applied,gender,income,id\n"
       "a@x.org,true,2024-01-31,F,1000.5,1\n"
       "\"b,c@x.org\",FALSE,1970-01-02,X,,2\n",
@@ -37,22 +37,22 @@ TEST(CsvReader, ReadsEveryTypeByHeaderNameWithNulls) {
 }
 
 TEST(CsvReader, HeaderMustMatchTheSchema) {
-  CsvResult result = readCsv("id,income,gender,applied,ok,mail\n", schema());
+  ReadResult result = readCsv("id,income,gender,applied,ok,mail\n", schema());
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->message, "the header does not match the schema: missing `email`; not declared `mail`");
 }
 
 TEST(CsvReader, EmptyFileAndHeaderOnly) {
-  CsvResult empty = readCsv("", schema());
+  ReadResult empty = readCsv("", schema());
   ASSERT_TRUE(empty.error);
   EXPECT_EQ(empty.error->message, "the file is empty: a header row is expected");
-  CsvResult headerOnly = readCsv("id,income,gender,applied,ok,email\n", schema());
+  ReadResult headerOnly = readCsv("id,income,gender,applied,ok,email\n", schema());
   EXPECT_FALSE(headerOnly.error);
   EXPECT_EQ(headerOnly.table.rows(), 0u);
 }
 
 TEST(CsvReader, BadValueFailsWithLineColumnAndName) {
-  CsvResult result = readCsv(
+  ReadResult result = readCsv(
       "id,income,gender,applied,ok,email\n"
       "1,10,F,2024-01-01,true,a\n"
       "2,ten,F,2024-01-01,true,b\n",
@@ -73,13 +73,13 @@ TEST(CsvReader, SkipDropsAndCountsQuarantineKeepsTheReasons) {
       "4,10,M,2024-01-01,true\n"
       "5,,M,2024-02-30,true,e\n"
       "6,1,M,2024-01-01,true,f\n";
-  CsvResult skipped = readCsv(text, schema(), {',', OnError::Skip});
+  ReadResult skipped = readCsv(text, schema(), {',', OnError::Skip});
   ASSERT_FALSE(skipped.error);
   EXPECT_EQ(skipped.table.rows(), 2u);
   EXPECT_EQ(skipped.skipped, 4u);
   for (const Column& column : skipped.table.columns) EXPECT_EQ(column.size(), 2u);  // no half rows
 
-  CsvResult quarantined = readCsv(text, schema(), {',', OnError::Quarantine});
+  ReadResult quarantined = readCsv(text, schema(), {',', OnError::Quarantine});
   ASSERT_EQ(quarantined.quarantined.size(), 4u);
   EXPECT_EQ(quarantined.quarantined[0].message, "`Q` is not one of the levels `F`, `M`, `X`");
   EXPECT_EQ(quarantined.quarantined[1].message, "empty value in a column that cannot be null");
@@ -88,7 +88,7 @@ TEST(CsvReader, SkipDropsAndCountsQuarantineKeepsTheReasons) {
 }
 
 TEST(CsvReader, MalformedCsvAlwaysStops) {
-  CsvResult result = readCsv("id,income,gender,applied,ok,email\n1,\"10,F\n", schema(), {',', OnError::Skip});
+  ReadResult result = readCsv("id,income,gender,applied,ok,email\n1,\"10,F\n", schema(), {',', OnError::Skip});
   ASSERT_TRUE(result.error);
   EXPECT_NE(result.error->message.find("unterminated"), std::string::npos);
 }

@@ -25,11 +25,11 @@ TEST(CsvWriter, RoundTripsEveryType) {
       "1,0.1,\"a,b\",2024-02-29,2024-01-31T12:00:00Z,true,a\n"
       "-2,,\"say \"\"hi\"\"\",1969-12-31,1970-01-01T00:00:00.000001Z,false,b\n"
       "3,1e+20,\"\",0001-01-01,1969-12-31T23:59:59.5Z,true,b\n";
-  CsvResult first = readCsv(text, schema);
+  ReadResult first = readCsv(text, schema);
   ASSERT_FALSE(first.error) << first.error->message;
   std::string written = writeCsv(first.table);
   EXPECT_EQ(written, text);
-  CsvResult second = readCsv(written, schema);
+  ReadResult second = readCsv(written, schema);
   ASSERT_FALSE(second.error);
   EXPECT_EQ(writeCsv(second.table), written);
 }

@@ -95,6 +95,7 @@ bool AggregateHoisting::run(Plan& plan) {
     const sema::TableType& source = plan.node(input).schema;
     for (auto& [name, call] : hoisted.aggregates) {
       scalars.definition += " " + name + "=" + printExpr(*call);
+      scalars.aggregates.emplace_back(name, std::shared_ptr<const Expr>(clone(*call)));
       scalars.schema.columns.emplace_back(name, aggregateType(call->as<CallExpr>(), source));
       std::set<std::string> read;
       columnsRead(*call, read);

@@ -6,7 +6,7 @@ namespace weir::plan {
 
 // dead-node-elimination: keeps only the nodes the targets need (the targets and everything they
 // read, transitively). Without targets, the targets are every output: sinks, deploys, gates,
-// expectations, evaluations, trainings and steps. Needs: a verified plan. Guarantees: the kept
+// expectations, evaluations, trainings and steps. The expectations on a kept table are kept too (they run whenever it is produced). Needs: a verified plan. Guarantees: the kept
 // nodes in their original order, inputs remapped, declaration labels kept for kept nodes.
 class DeadNodeElimination : public Pass {
  public:

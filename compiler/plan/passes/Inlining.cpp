@@ -58,6 +58,12 @@ std::shared_ptr<const Expr> inlined(const Expr& expr, const Functions& functions
 
 }  // namespace
 
+std::shared_ptr<const Expr> inlineFunctions(const Expr& expr, const Functions& functions) {
+  bool changed = false;
+  if (auto result = inlined(expr, functions, changed)) return result;
+  return std::shared_ptr<const Expr>(clone(expr));
+}
+
 bool Inlining::run(Plan& plan) {
   bool changed = false;
   // Function calls in filter and derive expressions.

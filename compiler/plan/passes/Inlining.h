@@ -17,4 +17,10 @@ class Inlining : public Pass {
   bool run(Plan& plan) override;
 };
 
+// A copy of `expr` with every call of one of `functions` (fns, and rules with their implicit
+// table parameter left out) replaced by its body: how the runtime reads expectations, fills and
+// aggregates, which the pass leaves as written.
+std::shared_ptr<const ast::Expr> inlineFunctions(const ast::Expr& expr,
+                                                 const std::map<std::string, std::shared_ptr<const Node::Function>>& functions);
+
 }  // namespace weir::plan

@@ -199,6 +199,8 @@ class Pushdown {
     if (scan.condition) condition = conjunction({scan.condition.get(), filter.condition.get()});
     filter.kind = NodeKind::Scan;
     filter.scanDefinition = scan.scanDefinition;
+    filter.io = scan.io;
+    filter.readColumns = scan.readColumns;
     filter.condition = condition;
     filter.calleeDefinitions.clear();
     refreshDefinition(filter);

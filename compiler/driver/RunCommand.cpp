@@ -1,0 +1,238 @@
+#include "driver/Frontend.h"
+#include "exec/Executor.h"
+#include "sema/ModuleLoader.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <ostream>
+
+namespace weir::driver {
+
+namespace fs = std::filesystem;
+using runtime::NodeRun;
+using runtime::NodeStatus;
+
+const char* runHelp() {
+  return R"(Usage: weir run [options] FILE
+
+Runs the pipeline in FILE: reads its sources, computes its tables, checks its
+expectations when their tables are produced and writes its sinks. Independent
+nodes run at the same time and each node uses every thread it is given; the
+results are the same byte for byte whatever the number of threads.
+
+Models, metrics, gates, deploys and external steps are not run yet: `weir run`
+lists them, and what depends on them, as "not run yet".
+
+Options:
+  --target NAME   run only what NAME needs (repeatable; default: every sink,
+                  expectation and other output)
+  --jobs N        use at most N threads (default: every core)
+  --json          print the run's summary as a JSON document (version 1)
+  -h, --help      show this help
+
+Progress goes to the error stream: a live line on a terminal, one line per
+finished node otherwise. Records rejected by `on_error = quarantine` are written
+to .weir/quarantine/SOURCE.csv under the project root.
+Exit codes: 0 the run succeeded, 1 errors in the program or a failed node (bad
+data, an expectation of severity error), 2 usage or I/O error.
+)";
+}
+
+namespace {
+
+std::string duration(double seconds) {
+  if (seconds < 1) return fmt::format("{} ms", static_cast<long long>(seconds * 1000 + 0.5));
+  return fmt::format("{:.2f} s", seconds);
+}
+
+std::string nodeName(const plan::Node& node) {
+  return node.declaration.empty() ? std::string("-") : node.declaration;
+}
+
+// Paths shown relative to the project root when they are inside it.
+std::string shownPath(const std::string& path, const std::string& root) {
+  if (!root.empty() && path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/') {
+    return path.substr(root.size() + 1);
+  }
+  return path;
+}
+
+void printText(const plan::Plan& plan, const runtime::RunReport& report, const std::string& root, std::ostream& out) {
+  std::size_t done = 0, failed = 0, blocked = 0, notRun = 0;
+  for (const NodeRun& run : report.nodes) {
+    done += run.status == NodeStatus::Done;
+    failed += run.status == NodeStatus::Failed;
+    blocked += run.status == NodeStatus::Blocked;
+    notRun += run.status == NodeStatus::NotRunYet;
+  }
+  out << fmt::format("run {}: {}, {} done, {} failed, {} blocked, {} not run yet, {}\n", plan.name,
+                     report.failed ? "FAILED" : "ok", done, failed, blocked, notRun, duration(report.seconds));
+  out << fmt::format("  {:>4}  {:<10} {:<20} {:<12} {:>10} {:>10} {:>9}\n", "node", "kind", "declaration", "status",
+                     "rows in", "rows out", "time");
+  for (const NodeRun& run : report.nodes) {
+    if (run.status == NodeStatus::Skipped) continue;
+    const plan::Node& node = plan.node(run.id);
+    bool ran = run.status == NodeStatus::Done || run.status == NodeStatus::Failed;
+    out << fmt::format("  {:>4}  {:<10} {:<20} {:<12} {:>10} {:>10} {:>9}\n", run.id, plan::nodeKindName(node.kind),
+                       nodeName(node), runtime::nodeStatusName(run.status), ran ? std::to_string(run.rowsIn) : "-",
+                       ran && node.kind != plan::NodeKind::Expect ? std::to_string(run.rowsOut) : "-",
+                       ran ? duration(run.seconds) : "-");
+  }
+  // Details: data problems, files, expectations, failures, what is not run.
+  for (const NodeRun& run : report.nodes) {
+    const plan::Node& node = plan.node(run.id);
+    std::string name = nodeName(node);
+    if (run.skippedRecords > 0) out << fmt::format("{}: {} records skipped (on_error = skip)\n", name, run.skippedRecords);
+    if (run.quarantinedRecords > 0) {
+      out << fmt::format("{}: {} records quarantined to {}\n", name, run.quarantinedRecords, shownPath(run.quarantineFile, root));
+    }
+    if (node.kind == plan::NodeKind::Sink && run.status == NodeStatus::Done) {
+      out << fmt::format("{}: wrote {} rows to {}\n", name, run.rowsOut, shownPath(run.file, root));
+    }
+    for (const runtime::RuleOutcome& rule : run.rules) {
+      if (rule.passed) continue;
+      std::string what = rule.rowRule ? fmt::format("{} of {} rows do not satisfy it", rule.violations, run.rowsIn) : rule.detail;
+      out << fmt::format("{}: {} `{}`{}\n", name, rule.warn ? "warning: rule failed" : "error: rule failed", rule.rule,
+                         what.empty() ? "" : ": " + what);
+      for (const std::string& example : rule.examples) out << "    " << example << "\n";
+    }
+    if (run.status == NodeStatus::Failed && !run.message.empty() && run.rules.empty()) {
+      out << fmt::format("{}: error: {}\n", name, run.message);
+    }
+  }
+  if (notRun > 0) {
+    out << "not run yet (models, metrics, gates, deploys and steps come in a later version):";
+    for (const NodeRun& run : report.nodes) {
+      if (run.status == NodeStatus::NotRunYet) out << " " << nodeName(plan.node(run.id));
+    }
+    out << "\n";
+  }
+  if (blocked > 0) {
+    for (const NodeRun& run : report.nodes) {
+      if (run.status == NodeStatus::Blocked) out << fmt::format("{} ({}): blocked: {}\n", nodeName(plan.node(run.id)),
+                                                                plan::nodeKindName(plan.node(run.id).kind), run.message);
+    }
+  }
+}
+
+nlohmann::ordered_json jsonReport(const plan::Plan& plan, const runtime::RunReport& report, const std::string& file,
+                                  const std::string& root) {
+  nlohmann::ordered_json doc;
+  doc["version"] = 1;
+  doc["file"] = file;
+  doc["pipeline"] = plan.name;
+  doc["outcome"] = report.failed ? "failed" : "ok";
+  doc["seconds"] = report.seconds;
+  doc["nodes"] = nlohmann::ordered_json::array();
+  for (const NodeRun& run : report.nodes) {
+    if (run.status == NodeStatus::Skipped) continue;
+    const plan::Node& node = plan.node(run.id);
+    nlohmann::ordered_json n;
+    n["id"] = run.id;
+    n["kind"] = plan::nodeKindName(node.kind);
+    n["declaration"] = node.declaration;
+    n["status"] = runtime::nodeStatusName(run.status);
+    n["rows_in"] = run.rowsIn;
+    n["rows_out"] = run.rowsOut;
+    n["seconds"] = run.seconds;
+    if (!run.message.empty()) n["message"] = run.message;
+    if (!run.file.empty()) n["file"] = shownPath(run.file, root);
+    if (node.kind == plan::NodeKind::Scan) {
+      n["skipped_records"] = run.skippedRecords;
+      n["quarantined_records"] = run.quarantinedRecords;
+      if (!run.quarantineFile.empty()) n["quarantine_file"] = shownPath(run.quarantineFile, root);
+    }
+    if (node.kind == plan::NodeKind::Expect) {
+      n["rules"] = nlohmann::ordered_json::array();
+      for (const runtime::RuleOutcome& rule : run.rules) {
+        nlohmann::ordered_json r;
+        r["rule"] = rule.rule;
+        r["severity"] = rule.warn ? "warn" : "error";
+        r["passed"] = rule.passed;
+        if (rule.rowRule) r["violations"] = rule.violations;
+        if (!rule.examples.empty()) r["examples"] = rule.examples;
+        if (!rule.detail.empty()) r["detail"] = rule.detail;
+        n["rules"].push_back(r);
+      }
+    }
+    doc["nodes"].push_back(n);
+  }
+  return doc;
+}
+
+}  // namespace
+
+int runRun(const std::vector<std::string>& args, Streams streams) {
+  plan::PassOptions passes;
+  runtime::RunOptions options;
+  bool json = false;
+  std::vector<std::string> files;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (auto target = optionValue(args, i, "--target")) {
+      passes.targets.push_back(*target);
+    } else if (auto jobs = optionValue(args, i, "--jobs")) {
+      unsigned value = 0;
+      auto [end, ec] = std::from_chars(jobs->data(), jobs->data() + jobs->size(), value);
+      if (ec != std::errc() || end != jobs->data() + jobs->size() || value == 0 || value > 1024) {
+        streams.err << fmt::format("weir run: `--jobs` takes a number of threads from 1 to 1024, not `{}`\n", *jobs);
+        return kExitUsage;
+      }
+      options.jobs = value;
+    } else if (arg == "--json") {
+      json = true;
+    } else if (arg == "-h" || arg == "--help") {
+      streams.out << runHelp();
+      return kExitOk;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      streams.err << fmt::format("weir run: unknown option `{}`\nRun `weir help run` for usage.\n", arg);
+      return kExitUsage;
+    } else {
+      files.push_back(arg);
+    }
+  }
+  if (files.size() != 1 || files[0] == "-") {
+    streams.err << "weir run: give exactly one program file\nRun `weir help run` for usage.\n";
+    return kExitUsage;
+  }
+  int exitCode = kExitOk;
+  std::optional<plan::Plan> plan = compilePlan(files[0], passes, "run", streams, exitCode);
+  if (!plan) return exitCode;
+
+  std::error_code ec;
+  std::string root = fs::weakly_canonical(fs::absolute(sema::findProjectRoot(files[0]), ec), ec).string();
+  options.targets = passes.targets;
+  options.files.projectRoot = root;
+  options.files.quarantineFolder = (fs::path(root) / ".weir" / "quarantine").string();
+
+  auto started = std::chrono::steady_clock::now();
+  std::size_t finished = 0;
+  std::size_t total = plan->size();
+  options.progress = [&](const NodeRun& run, bool ended) {
+    const plan::Node& node = plan->node(run.id);
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (ended) ++finished;
+    if (streams.errTerminal) {
+      // One line, rewritten: the node, rows, elapsed.
+      streams.err << fmt::format("\r\x1b[2K[{}/{}] {} {} {} {}", finished, total, ended ? runtime::nodeStatusName(run.status) : "running",
+                                 plan::nodeKindName(node.kind), nodeName(node),
+                                 ended && run.status == NodeStatus::Done ? fmt::format("({} rows, {})", run.rowsOut, duration(elapsed)) : duration(elapsed))
+                  << std::flush;
+    } else if (ended && !json) {
+      streams.err << fmt::format("weir run: {} {} {}: {}{}\n", run.id, plan::nodeKindName(node.kind), nodeName(node),
+                                 runtime::nodeStatusName(run.status),
+                                 run.status == NodeStatus::Done ? fmt::format(" ({} rows, {})", run.rowsOut, duration(run.seconds)) : "");
+    }
+  };
+  runtime::RunReport report = runtime::runPlan(*plan, options);
+  if (streams.errTerminal) streams.err << "\r\x1b[2K" << std::flush;
+  if (json) streams.out << jsonReport(*plan, report, files[0], root).dump(2) << "\n";
+  else printText(*plan, report, root, streams.out);
+  return report.failed ? kExitFailed : kExitOk;
+}
+
+}  // namespace weir::driver

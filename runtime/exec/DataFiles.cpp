@@ -1,0 +1,184 @@
+#include "exec/DataFiles.h"
+
+#include "io/AtomicFile.h"
+#include "io/CsvReader.h"
+#include "io/CsvWriter.h"
+#include "io/JsonLinesReader.h"
+#include "io/JsonLinesWriter.h"
+#include "operators/OperatorError.h"
+#include "operators/Schema.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace weir::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool isInside(const std::string& path, const std::string& root) {
+  if (root.empty()) return true;
+  if (path.size() <= root.size() || path.compare(0, root.size(), root) != 0) return false;
+  return root.back() == '/' || path[root.size()] == '/';
+}
+
+std::string readWholeFile(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw OperatorError(fmt::format("{}: is a folder, not a data file", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw OperatorError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::string text;
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0) {
+    text.resize(static_cast<std::size_t>(size));
+    in.read(text.data(), size);
+    text.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  return text;
+}
+
+// Data files are UTF-8 text: a NUL byte says binary, a bad sequence is reported where it is.
+void checkText(const std::string& path, std::string_view text) {
+  std::uint32_t line = 1, column = 1;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0) throw OperatorError(fmt::format("{}:{}:{}: a NUL byte: this looks like a binary file, not text", path, line, column));
+    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    if (valid && length == 2) valid = c >= 0xC2;
+    if (valid && length == 3) {
+      auto c1 = static_cast<unsigned char>(text[i + 1]);
+      valid = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+    }
+    if (valid && length == 4) {
+      auto c1 = static_cast<unsigned char>(text[i + 1]);
+      valid = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    if (!valid) throw OperatorError(fmt::format("{}:{}:{}: invalid UTF-8 (byte 0x{:02X}): data files must be UTF-8 text", path, line, column, c));
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+}
+
+OnError onErrorOf(const plan::Node::Io& io) {
+  auto it = io.options.find("on_error");
+  if (it == io.options.end() || it->second == "fail") return OnError::Fail;
+  return it->second == "skip" ? OnError::Skip : OnError::Quarantine;
+}
+
+char delimiterOf(const plan::Node::Io& io) {
+  auto it = io.options.find("delimiter");
+  if (it == io.options.end()) return ',';
+  if (it->second.size() != 1) throw OperatorError(fmt::format("the delimiter must be one character, not `{}`", it->second));
+  return it->second[0];
+}
+
+}  // namespace
+
+std::string resolveDataPath(const plan::Node::Io& io, const DataFileOptions& options) {
+  if (io.path.empty()) throw OperatorError("no file path given");
+  fs::path path(io.path);
+  if (path.is_relative()) path = fs::path(io.baseDirectory) / path;
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path, ec);
+  // weakly_canonical follows every symlink of the part that exists.
+  std::string canonical = fs::weakly_canonical(absolute, ec).string();
+  if (ec) canonical = absolute.lexically_normal().string();
+  if (!isInside(canonical, options.projectRoot)) {
+    throw OperatorError(fmt::format("`{}` resolves to {}, outside the project root {}", io.path, canonical, options.projectRoot));
+  }
+  return canonical;
+}
+
+SourceRead readSource(const plan::Node& scan, const DataFileOptions& options) {
+  if (!scan.io) throw OperatorError("internal: a scan without its reader");
+  const plan::Node::Io& io = *scan.io;
+  SourceRead read;
+  read.path = resolveDataPath(io, options);
+  std::error_code ec;
+  if (!fs::exists(read.path, ec)) throw OperatorError(fmt::format("{}: no such file", read.path));
+  std::string text = readWholeFile(read.path);
+  checkText(read.path, text);
+  // The file is checked against the whole declaration; only what the scan reads is kept.
+  std::vector<ColumnSpec> declared = columnSpecs(io.declared.columns.empty() ? scan.schema : io.declared);
+  ReadResult result;
+  if (io.format == "csv") {
+    CsvOptions csv;
+    csv.delimiter = delimiterOf(io);
+    csv.onError = onErrorOf(io);
+    csv.only = scan.readColumns;
+    result = readCsv(text, declared, csv);
+  } else if (io.format == "jsonl") {
+    JsonLinesOptions jsonl;
+    jsonl.onError = onErrorOf(io);
+    jsonl.only = scan.readColumns;
+    result = readJsonLines(text, declared, jsonl);
+  } else {
+    throw OperatorError(fmt::format("reading `{}` sources is not supported yet (csv and jsonl are)", io.format));
+  }
+  if (result.error) {
+    const DataError& e = *result.error;
+    throw OperatorError(fmt::format("{}:{}:{}: {}{}", read.path, e.at.line, e.at.column,
+                                    e.column.empty() ? "" : fmt::format("column `{}`: ", e.column), e.message));
+  }
+  read.skipped = result.skipped;
+  read.quarantined = result.quarantined.size();
+  read.records = result.table.rows() + read.skipped + read.quarantined;
+  if (!options.quarantineFolder.empty()) {
+    std::string file = (fs::path(options.quarantineFolder) / ((io.declaration.empty() ? scan.declaration : io.declaration) + ".csv")).string();
+    if (!result.quarantined.empty()) {
+      // Each rejected record with where it was and why.
+      Table rejected;
+      Column line(ColumnSpec{"line", ColumnKind::Int, false, {}}), column(ColumnSpec{"column", ColumnKind::Int, false, {}});
+      Column field(ColumnSpec{"field", ColumnKind::String, true, {}}), reason(ColumnSpec{"reason", ColumnKind::String, false, {}});
+      Column record(ColumnSpec{"record", ColumnKind::String, false, {}});
+      for (const DataError& e : result.quarantined) {
+        line.appendInt(e.at.line);
+        column.appendInt(e.at.column);
+        if (e.column.empty()) field.appendNull();
+        else field.appendString(e.column);
+        reason.appendString(e.message);
+        record.appendString(e.record);
+      }
+      rejected.columns = {std::move(line), std::move(column), std::move(field), std::move(reason), std::move(record)};
+      fs::create_directories(options.quarantineFolder, ec);
+      std::string error;
+      if (!writeFileAtomically(file, writeCsv(rejected), error)) throw OperatorError(error);
+      read.quarantineFile = file;
+    } else {
+      fs::remove(file, ec);  // no stale rejections from an earlier run
+    }
+  }
+  read.table = std::move(result.table);
+  return read;
+}
+
+std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options) {
+  if (!sink.io) throw OperatorError("internal: a sink without its writer");
+  const plan::Node::Io& io = *sink.io;
+  std::string path = resolveDataPath(io, options);
+  std::string content;
+  if (io.format == "csv") content = writeCsv(table, delimiterOf(io));
+  else if (io.format == "jsonl") content = writeJsonLines(table);
+  else throw OperatorError(fmt::format("writing `{}` sinks is not supported", io.format));
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  std::string error;
+  if (!writeFileAtomically(path, content, error)) throw OperatorError(error);
+  return path;
+}
+
+}  // namespace weir::runtime

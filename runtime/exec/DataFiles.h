@@ -1,0 +1,38 @@
+#pragma once
+
+// Sources and sinks on disk: where a path points (never outside the project, symlinks
+// included), reading a source's file by its format, writing a sink's file atomically.
+
+#include "plan/Plan.h"
+#include "table/Table.h"
+
+#include <string>
+
+namespace weir::runtime {
+
+struct DataFileOptions {
+  std::string projectRoot;       // canonical; data paths may not leave it
+  std::string quarantineFolder;  // where `on_error = quarantine` writes rejected records
+};
+
+// The canonical path `io.path` names, relative to the declaring file's folder. Throws
+// OperatorError when it leaves the project root (through `..` or a symlink).
+std::string resolveDataPath(const plan::Node::Io& io, const DataFileOptions& options);
+
+struct SourceRead {
+  Table table;
+  std::string path;
+  std::size_t records = 0;     // data records read (kept or not)
+  std::size_t skipped = 0;     // dropped by `on_error = skip`
+  std::size_t quarantined = 0; // set aside by `on_error = quarantine`
+  std::string quarantineFile;  // where they went
+};
+
+// Reads a scan node's source (only the columns it reads). Throws OperatorError with
+// `path:line:column: ...` for bad data under `on_error = fail`, and for unreadable files.
+SourceRead readSource(const plan::Node& scan, const DataFileOptions& options);
+
+// Writes a sink node's table; returns the path written.
+std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options);
+
+}  // namespace weir::runtime

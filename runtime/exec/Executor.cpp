@@ -1,0 +1,280 @@
+#include "exec/Executor.h"
+
+#include "operators/OperatorError.h"
+#include "operators/Operators.h"
+#include "operators/RowOperators.h"
+#include "operators/Schema.h"
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <set>
+
+namespace weir::runtime {
+
+using plan::NodeId;
+using plan::NodeKind;
+
+const char* nodeStatusName(NodeStatus status) {
+  switch (status) {
+    case NodeStatus::Done: return "done";
+    case NodeStatus::Failed: return "failed";
+    case NodeStatus::Blocked: return "blocked";
+    case NodeStatus::NotRunYet: return "not run yet";
+    case NodeStatus::Skipped: return "skipped";
+  }
+  return "?";
+}
+
+std::vector<std::string> unknownTargets(const plan::Plan& plan, const std::vector<std::string>& targets) {
+  std::vector<std::string> unknown;
+  for (const std::string& target : targets) {
+    if (plan.find(target) == nullptr) unknown.push_back(target);
+  }
+  return unknown;
+}
+
+namespace {
+
+// Why a kind of node is not run by this version, or null when it is.
+const char* notRunReason(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::Train: case NodeKind::Predict: case NodeKind::Evaluate:
+      return "models are not trained or used yet";
+    case NodeKind::Gate: return "gates need model metrics, which are not computed yet";
+    case NodeKind::Deploy: return "deploys are not run yet";
+    case NodeKind::Step: return "external steps are not run yet";
+    case NodeKind::Transform: return "a transform called from another transform's body is not run yet";
+    default: return nullptr;
+  }
+}
+
+struct Result {
+  std::shared_ptr<const Table> table;
+  std::shared_ptr<const std::vector<std::uint8_t>> parts;  // a split's
+};
+
+class Execution {
+ public:
+  Execution(const plan::Plan& plan, const RunOptions& options)
+      : plan_(plan), options_(options), runs_(plan.size()), results_(plan.size()), dependents_(plan.size()),
+        dependencies_(plan.size()), pending_(plan.size()), readers_(plan.size()), failedInput_(plan.size()) {
+    for (auto& cause : failedInput_) cause.store(-1);
+  }
+
+  RunReport run() {
+    auto start = std::chrono::steady_clock::now();
+    std::vector<bool> needed = neededNodes();
+    // Consumers of a table wait for the expectations on it: a failed `error` rule stops them.
+    for (NodeId id = 0; id < plan_.size(); ++id) {
+      runs_[id].id = id;
+      if (!needed[id]) continue;
+      std::set<NodeId> deps(plan_.node(id).inputs.begin(), plan_.node(id).inputs.end());
+      if (plan_.node(id).kind != NodeKind::Expect) {
+        for (NodeId input : plan_.node(id).inputs) {
+          for (NodeId reader : plan_.consumers(input)) {
+            if (reader != id && needed[reader] && plan_.node(reader).kind == NodeKind::Expect) deps.insert(reader);
+          }
+        }
+      }
+      dependencies_[id].assign(deps.begin(), deps.end());
+      for (NodeId dep : deps) dependents_[dep].push_back(id);
+      pending_[id].store(static_cast<int>(deps.size()));
+      for (NodeId input : plan_.node(id).inputs) readers_[input].fetch_add(1);
+    }
+    unsigned jobs = options_.jobs == 0 ? static_cast<unsigned>(tbb::this_task_arena::max_concurrency()) : options_.jobs;
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, jobs);
+    tbb::task_arena arena(static_cast<int>(jobs));
+    arena.execute([&] {
+      for (NodeId id = 0; id < plan_.size(); ++id) {
+        if (needed[id] && pending_[id].load() == 0) group_.run([this, id] { execute(id); });
+      }
+      group_.wait();
+    });
+    RunReport report;
+    report.nodes = std::move(runs_);
+    for (const NodeRun& run : report.nodes) report.failed = report.failed || run.status == NodeStatus::Failed;
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report;
+  }
+
+ private:
+  std::vector<bool> neededNodes() const {
+    std::vector<bool> needed(plan_.size(), options_.targets.empty());
+    if (!options_.targets.empty()) {
+      std::vector<NodeId> stack;
+      for (const std::string& target : options_.targets) {
+        if (const NodeId* id = plan_.find(target)) stack.push_back(*id);
+      }
+      while (!stack.empty()) {
+        NodeId id = stack.back();
+        stack.pop_back();
+        if (needed[id]) continue;
+        needed[id] = true;
+        for (NodeId input : plan_.node(id).inputs) stack.push_back(input);
+      }
+      // The expectations on a table run whenever it is produced.
+      for (NodeId id = 0; id < plan_.size(); ++id) {
+        const plan::Node& node = plan_.node(id);
+        if (node.kind == NodeKind::Expect && !node.inputs.empty() && needed[node.inputs.front()]) needed[id] = true;
+      }
+    }
+    return needed;
+  }
+
+  void report(const NodeRun& run, bool finished) {
+    if (!options_.progress) return;
+    std::lock_guard<std::mutex> lock(progressMutex_);
+    options_.progress(run, finished);
+  }
+
+  void execute(NodeId id) {
+    NodeRun& run = runs_[id];
+    const plan::Node& node = plan_.node(id);
+    if (failedInput_[id] >= 0) {
+      auto cause = static_cast<NodeId>(failedInput_[id]);
+      const plan::Node& failed = plan_.node(cause);
+      run.status = NodeStatus::Blocked;
+      std::string what = failed.declaration.empty() ? plan::nodeKindName(failed.kind) : "`" + failed.declaration + "`";
+      run.message = runs_[cause].status == NodeStatus::NotRunYet ? fmt::format("needs {}, which is not run yet", what)
+                    : runs_[cause].status == NodeStatus::Failed    ? fmt::format("needs {}, which failed", what)
+                                                                   : fmt::format("needs {}, which did not run", what);
+      finish(id);
+      return;
+    }
+    if (const char* reason = notRunReason(node.kind)) {
+      run.status = NodeStatus::NotRunYet;
+      run.message = reason;
+      finish(id);
+      return;
+    }
+    report(run, false);
+    auto start = std::chrono::steady_clock::now();
+    try {
+      results_[id] = compute(id, run);
+      if (run.status != NodeStatus::Failed) run.status = NodeStatus::Done;
+    } catch (const OperatorError& e) {
+      run.status = NodeStatus::Failed;
+      run.message = e.what();
+    } catch (const std::bad_alloc&) {
+      run.status = NodeStatus::Failed;
+      run.message = "out of memory";
+    } catch (const std::exception& e) {
+      run.status = NodeStatus::Failed;
+      run.message = fmt::format("internal error: {}", e.what());
+    }
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (results_[id].table) run.rowsOut = results_[id].table->rows();
+    finish(id);
+  }
+
+  // Hands the node's outcome to what waits for it, and frees inputs nobody else reads.
+  void finish(NodeId id) {
+    report(runs_[id], true);
+    for (NodeId input : plan_.node(id).inputs) {
+      if (readers_[input].fetch_sub(1) == 1) results_[input] = Result{};
+    }
+    bool ok = runs_[id].status == NodeStatus::Done;
+    for (NodeId dependent : dependents_[id]) {
+      if (!ok) {
+        int expected = -1;
+        failedInput_[dependent].compare_exchange_strong(expected, static_cast<int>(id));
+      }
+      if (pending_[dependent].fetch_sub(1) == 1) group_.run([this, dependent] { execute(dependent); });
+    }
+  }
+
+  const Table& input(NodeId id, std::size_t i) const {
+    const Result& result = results_[plan_.node(id).inputs.at(i)];
+    if (!result.table) throw OperatorError("internal: an input has no table");
+    return *result.table;
+  }
+
+  Result compute(NodeId id, NodeRun& run) {
+    const plan::Node& node = plan_.node(id);
+    auto table = [](Table t) { return Result{std::make_shared<const Table>(std::move(t)), nullptr}; };
+    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+      if (results_[node.inputs[i]].table) run.rowsIn += results_[node.inputs[i]].table->rows();
+    }
+    switch (node.kind) {
+      case NodeKind::Scan: {
+        SourceRead read = readSource(node, options_.files);
+        run.rowsIn = read.records;
+        run.skippedRecords = read.skipped;
+        run.quarantinedRecords = read.quarantined;
+        run.file = read.path;
+        run.quarantineFile = read.quarantineFile;
+        Table rows = std::move(read.table);
+        if (node.condition) rows = RowPipeline(specsOf(rows), *node.condition).run(rows, nullptr);
+        return table(std::move(rows));
+      }
+      case NodeKind::Filter: case NodeKind::Derive: case NodeKind::Select: case NodeKind::Drop:
+      case NodeKind::Rename: case NodeKind::Fill: case NodeKind::Kernel: {
+        const Table& rows = input(id, 0);
+        const Table* scalars = node.inputs.size() > 1 ? &input(id, 1) : nullptr;
+        if (scalars != nullptr) run.rowsIn = rows.rows();
+        RowPipeline pipeline(specsOf(rows), rowSteps(node), scalars != nullptr ? specsOf(*scalars) : std::vector<ColumnSpec>{});
+        return table(pipeline.run(rows, scalars));
+      }
+      case NodeKind::Aggregate: return table(aggregate(node, input(id, 0)));
+      case NodeKind::Join: return table(join(node, input(id, 0), input(id, 1)));
+      case NodeKind::Sort: return table(sort(node, input(id, 0)));
+      case NodeKind::Take: return table(take(node, input(id, 0)));
+      case NodeKind::Distinct: return table(distinct(node, input(id, 0)));
+      case NodeKind::Sample: return table(sample(node, input(id, 0)));
+      case NodeKind::Union: return table(unionAll(node, input(id, 0), input(id, 1)));
+      case NodeKind::Split: {
+        auto parts = std::make_shared<const std::vector<std::uint8_t>>(splitParts(node, input(id, 0)));
+        return Result{results_[node.inputs.front()].table, parts};
+      }
+      case NodeKind::SplitPart: {
+        const Result& split = results_[node.inputs.front()];
+        if (!split.parts) throw OperatorError("internal: a split part without its split");
+        return table(splitPart(*split.table, *split.parts, node.part));
+      }
+      case NodeKind::Expect: {
+        run.rules = checkExpectations(node, input(id, 0));
+        for (const RuleOutcome& rule : run.rules) {
+          if (!rule.passed && !rule.warn) {
+            run.status = NodeStatus::Failed;
+            run.message = "an expectation failed";
+          }
+        }
+        return Result{};
+      }
+      case NodeKind::Sink: {
+        const Table& rows = input(id, 0);
+        run.file = writeSink(node, node.schema.columns.empty() ? rows : arrange(rows, columnSpecs(node.schema)), options_.files);
+        run.rowsOut = rows.rows();
+        return Result{};
+      }
+      default:
+        throw OperatorError(fmt::format("internal: `{}` nodes are not run", plan::nodeKindName(node.kind)));
+    }
+  }
+
+  const plan::Plan& plan_;
+  const RunOptions& options_;
+  std::vector<NodeRun> runs_;
+  std::vector<Result> results_;
+  std::vector<std::vector<NodeId>> dependents_;
+  std::vector<std::vector<NodeId>> dependencies_;
+  std::vector<std::atomic<int>> pending_;
+  std::vector<std::atomic<int>> readers_;
+  std::vector<std::atomic<int>> failedInput_;
+  tbb::task_group group_;
+  std::mutex progressMutex_;
+};
+
+}  // namespace
+
+RunReport runPlan(const plan::Plan& plan, const RunOptions& options) { return Execution(plan, options).run(); }
+
+}  // namespace weir::runtime

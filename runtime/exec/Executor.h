@@ -1,0 +1,59 @@
+#pragma once
+
+// Runs a plan: every node once its inputs are ready, independent nodes at the same time, each
+// node data-parallel inside, on oneTBB with at most `jobs` threads. Results do not depend on
+// `jobs` or on the order nodes finish in.
+
+#include "exec/DataFiles.h"
+#include "operators/Expectations.h"
+#include "plan/Plan.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace weir::runtime {
+
+enum class NodeStatus {
+  Done,
+  Failed,     // it ran and could not finish (bad data, an error-severity expectation)
+  Blocked,    // not run: something it needs failed or was not run
+  NotRunYet,  // a kind of node this version does not run (models, gates, deploys, steps)
+  Skipped,    // not needed by the targets
+};
+const char* nodeStatusName(NodeStatus status);
+
+struct NodeRun {
+  plan::NodeId id = 0;
+  NodeStatus status = NodeStatus::Skipped;
+  std::size_t rowsIn = 0;
+  std::size_t rowsOut = 0;
+  double seconds = 0;
+  std::string message;       // why it failed, was blocked or is not run
+  std::vector<RuleOutcome> rules;  // an expect's
+  std::size_t skippedRecords = 0;
+  std::size_t quarantinedRecords = 0;
+  std::string file;  // the file a source read, a sink wrote, or rejected records went to
+  std::string quarantineFile;
+};
+
+struct RunOptions {
+  std::vector<std::string> targets;  // declarations to bring up to date (empty: all)
+  unsigned jobs = 0;                 // threads (0: every core)
+  DataFileOptions files;
+  // Called (from worker threads, one call at a time) when a node starts and when it ends.
+  std::function<void(const NodeRun&, bool finished)> progress;
+};
+
+struct RunReport {
+  std::vector<NodeRun> nodes;  // by node id
+  double seconds = 0;
+  bool failed = false;  // a node failed (an error-severity expectation included)
+};
+
+RunReport runPlan(const plan::Plan& plan, const RunOptions& options);
+
+// Declarations the plan has no node for, among `targets` (for the command line's error).
+std::vector<std::string> unknownTargets(const plan::Plan& plan, const std::vector<std::string>& targets);
+
+}  // namespace weir::runtime

@@ -1,0 +1,162 @@
+#include "io/JsonLinesReader.h"
+
+#include "io/ValueParsers.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace weir::runtime {
+
+namespace {
+
+using nlohmann::json;
+
+std::string kindName(const json& value) {
+  if (value.is_string()) return "a string";
+  if (value.is_boolean()) return "a boolean";
+  if (value.is_number()) return "a number";
+  if (value.is_object()) return "an object";
+  if (value.is_array()) return "an array";
+  return "null";
+}
+
+// Stores one value in its column, or says why it cannot.
+std::optional<std::string> appendValue(Column& column, const json* value) {
+  const ColumnSpec& spec = column.spec();
+  if (value == nullptr || value->is_null()) {
+    if (!spec.nullable) return std::string(value == nullptr ? "missing" : "null") + " value in a column that cannot be null";
+    column.appendNull();
+    return std::nullopt;
+  }
+  auto expected = [&](const std::string& found) {
+    return "expected " + std::string(columnKindName(spec.kind)) + ", found " + found;
+  };
+  switch (spec.kind) {
+    case ColumnKind::Int:
+      if (value->is_number_integer()) {
+        if (value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) return expected("a number beyond 64 bits");
+        column.appendInt(value->get<std::int64_t>());
+        return std::nullopt;
+      }
+      return expected(kindName(*value) + " `" + value->dump() + "`");
+    case ColumnKind::Float:
+      if (value->is_number()) {
+        column.appendFloat(value->get<double>());
+        return std::nullopt;
+      }
+      return expected(kindName(*value) + " `" + value->dump() + "`");
+    case ColumnKind::Bool:
+      if (value->is_boolean()) {
+        column.appendInt(value->get<bool>() ? 1 : 0);
+        return std::nullopt;
+      }
+      return expected(kindName(*value) + " `" + value->dump() + "`");
+    case ColumnKind::String:
+      if (value->is_string()) {
+        column.appendString(value->get_ref<const std::string&>());
+        return std::nullopt;
+      }
+      return expected(kindName(*value) + " `" + value->dump() + "`");
+    case ColumnKind::Date:
+    case ColumnKind::Timestamp: {
+      if (!value->is_string()) return expected(kindName(*value) + " `" + value->dump() + "`");
+      const std::string& text = value->get_ref<const std::string&>();
+      if (spec.kind == ColumnKind::Date) {
+        if (auto days = parseDate(text)) {
+          column.appendInt(*days);
+          return std::nullopt;
+        }
+        return expected("`" + text + "` (dates are written YYYY-MM-DD)");
+      }
+      if (auto micros = parseTimestamp(text)) {
+        column.appendInt(*micros);
+        return std::nullopt;
+      }
+      return expected("`" + text + "` (timestamps are written YYYY-MM-DDTHH:MM:SSZ)");
+    }
+    case ColumnKind::Category: {
+      if (!value->is_string()) return expected(kindName(*value) + " `" + value->dump() + "`");
+      const std::string& text = value->get_ref<const std::string&>();
+      auto it = std::find(spec.levels.begin(), spec.levels.end(), text);
+      if (it == spec.levels.end()) return "`" + text + "` is not one of the category's levels";
+      column.appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
+      return std::nullopt;
+    }
+  }
+  return std::string("unsupported column kind");
+}
+
+}  // namespace
+
+ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& declared, const JsonLinesOptions& options) {
+  ReadResult result;
+  std::vector<ColumnSpec> schema;
+  for (const ColumnSpec& spec : declared) {
+    if (options.only.empty() || std::find(options.only.begin(), options.only.end(), spec.name) != options.only.end()) {
+      schema.push_back(spec);
+    }
+  }
+  for (const ColumnSpec& spec : schema) result.table.columns.emplace_back(spec);
+  std::uint32_t lineNumber = 0;
+  std::size_t offset = 0;
+  while (offset < text.size()) {
+    std::size_t end = text.find('\n', offset);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(offset, end - offset);
+    offset = end + 1;
+    ++lineNumber;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (lineNumber == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+
+    std::optional<DataError> bad;
+    json object = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+    if (object.is_discarded()) {
+      bad = DataError{{lineNumber, 1, false}, "", "not valid JSON", std::string(line)};
+    } else if (!object.is_object()) {
+      bad = DataError{{lineNumber, 1, false}, "", "expected a JSON object, found " + kindName(object), std::string(line)};
+    } else {
+      for (const auto& [key, value] : object.items()) {
+        bool isDeclared = std::any_of(declared.begin(), declared.end(), [&](const ColumnSpec& s) { return s.name == key; });
+        if (!isDeclared) {
+          bad = DataError{{lineNumber, 1, false}, key, "the key `" + key + "` is not a declared column", std::string(line)};
+          break;
+        }
+      }
+      for (const ColumnSpec& spec : declared) {
+        if (bad) break;
+        // Columns not stored are still checked for presence.
+        bool stored = std::any_of(schema.begin(), schema.end(), [&](const ColumnSpec& s) { return s.name == spec.name; });
+        if (!stored && !spec.nullable && (!object.contains(spec.name) || object[spec.name].is_null())) {
+          bad = DataError{{lineNumber, 1, false}, spec.name, "missing value in a column that cannot be null", std::string(line)};
+        }
+      }
+      std::size_t appended = 0;
+      for (std::size_t c = 0; !bad && c < schema.size(); ++c) {
+        auto it = object.find(schema[c].name);
+        const json* value = it == object.end() ? nullptr : &*it;
+        if (auto message = appendValue(result.table.columns[c], value)) {
+          bad = DataError{{lineNumber, 1, false}, schema[c].name, *message, std::string(line)};
+          break;
+        }
+        ++appended;
+      }
+      if (bad) {
+        for (std::size_t c = 0; c < appended; ++c) result.table.columns[c].popBack();
+      }
+    }
+    if (!bad) {
+      ++result.table.rowsWithoutColumns;
+      continue;
+    }
+    switch (options.onError) {
+      case OnError::Fail: result.error = bad; return result;
+      case OnError::Skip: ++result.skipped; break;
+      case OnError::Quarantine: result.quarantined.push_back(*bad); break;
+    }
+  }
+  return result;
+}
+
+}  // namespace weir::runtime

@@ -1,0 +1,33 @@
+#pragma once
+
+// What a reader of a data file (CSV, JSON Lines) gives back: the table, and what went wrong.
+
+#include "io/CsvTokenizer.h"
+#include "table/Table.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weir::runtime {
+
+// What a source does with a record it cannot read (`on_error` in the language).
+enum class OnError { Fail, Skip, Quarantine };
+
+// A problem with the data, where it is: `line:column` (code points), the column's name when
+// there is one, and the record as written (for quarantine files).
+struct DataError {
+  CsvPosition at;
+  std::string column;
+  std::string message;
+  std::string record = {};
+};
+
+struct ReadResult {
+  Table table;
+  std::optional<DataError> error;       // set when reading stopped (the table is then incomplete)
+  std::size_t skipped = 0;              // records dropped by `skip`
+  std::vector<DataError> quarantined;   // records set aside by `quarantine`, with why
+};
+
+}  // namespace weir::runtime

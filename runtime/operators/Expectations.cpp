@@ -1,0 +1,121 @@
+#include "operators/Expectations.h"
+
+#include "expr/Expression.h"
+#include "expr/VectorOps.h"
+#include "io/CsvWriter.h"
+#include "operators/OperatorError.h"
+#include "operators/Schema.h"
+#include "plan/passes/Inlining.h"
+
+#include "ast/AstPrinter.h"
+#include "ast/Walk.h"
+
+#include <fmt/format.h>
+
+#include <functional>
+
+namespace weir::runtime {
+
+namespace {
+
+Vector evaluateWhole(const ast::Expr& expr, const Table& input) {
+  ExpressionInputs inputs;
+  inputs.rows = specsOf(input);
+  CompileResult compiled = compileExpression(expr, inputs);
+  if (!compiled.expression) throw OperatorError(compiled.error);
+  EvaluationContext context;
+  context.rows = &input;
+  return compiled.expression->evaluate(context);
+}
+
+// The argument of the first row rule (`all`, `any`, `fraction`) in the condition.
+const ast::Expr* rowCondition(const ast::Expr& e) {
+  if (e.kind == ast::ExprKind::Call) {
+    std::string name = ast::calleeName(e.as<ast::CallExpr>());
+    const auto& args = e.as<ast::CallExpr>().args;
+    if ((name == "all" || name == "fraction") && args.size() == 1) return args[0].value.get();
+  }
+  const ast::Expr* found = nullptr;
+  ast::forEachChild(e, [&](const ast::Expr& child) {
+    if (found == nullptr) found = rowCondition(child);
+  });
+  return found;
+}
+
+std::string valueText(const Vector& v, std::size_t row) {
+  if (v.isNull(row)) return "null";
+  std::size_t i = v.at(row);
+  switch (v.kind) {
+    case ColumnKind::Float: return fmt::format("{}", v.floats[i]);
+    case ColumnKind::Bool: return v.ints[i] != 0 ? "true" : "false";
+    case ColumnKind::Date: return formatDate(v.ints[i]);
+    case ColumnKind::Timestamp: return formatTimestamp(v.ints[i]);
+    case ColumnKind::String:
+    case ColumnKind::Category: return fmt::format("\"{}\"", textAt(v, i));
+    default: return std::to_string(v.ints[i]);
+  }
+}
+
+std::string rowText(const Table& table, std::size_t row) {
+  std::string out = "{";
+  std::size_t shown = std::min<std::size_t>(table.columns.size(), 6);
+  for (std::size_t c = 0; c < shown; ++c) {
+    const Column& column = table.columns[c];
+    std::string value;
+    if (column.isNull(row)) value = "null";
+    else if (column.kind() == ColumnKind::Float) value = fmt::format("{}", column.floatAt(row));
+    else if (column.kind() == ColumnKind::Bool) value = column.intAt(row) ? "true" : "false";
+    else if (column.kind() == ColumnKind::Date) value = formatDate(column.intAt(row));
+    else if (column.kind() == ColumnKind::Timestamp) value = formatTimestamp(column.intAt(row));
+    else if (storesCodes(column.kind())) value = fmt::format("\"{}\"", column.stringAt(row));
+    else value = std::to_string(column.intAt(row));
+    out += (c > 0 ? ", " : "") + column.spec().name + ": " + value;
+  }
+  if (table.columns.size() > shown) out += ", ...";
+  return out + "}";
+}
+
+}  // namespace
+
+std::vector<RuleOutcome> checkExpectations(const plan::Node& node, const Table& input) {
+  std::vector<RuleOutcome> outcomes;
+  for (const plan::Node::Rule& rule : node.rules) {
+    if (!rule.condition) continue;
+    RuleOutcome outcome;
+    outcome.rule = rule.text.empty() ? ast::printExpr(*rule.condition) : rule.text;
+    outcome.warn = rule.warn;
+    std::shared_ptr<const ast::Expr> condition = plan::inlineFunctions(*rule.condition, node.functions);
+    Vector result = evaluateWhole(*condition, input);
+    // A condition without an aggregate holds for the table when it holds for every row.
+    const ast::Expr* perRow = result.scalar ? rowCondition(*condition) : condition.get();
+    if (result.scalar) {
+      outcome.passed = isTrue(result, 0);
+    } else {
+      outcome.passed = true;
+      for (std::size_t row = 0; row < input.rows() && outcome.passed; ++row) outcome.passed = isTrue(result, row);
+    }
+    if (!outcome.passed) {
+      if (perRow != nullptr) {
+        outcome.rowRule = true;
+        Vector holds = evaluateWhole(*perRow, input);
+        for (std::size_t row = 0; row < input.rows(); ++row) {
+          if (isTrue(holds, row)) continue;
+          ++outcome.violations;
+          if (outcome.examples.size() < 3) outcome.examples.push_back(fmt::format("row {}: {}", row + 1, rowText(input, row)));
+        }
+      } else if (condition->kind == ast::ExprKind::Binary) {
+        const auto& b = condition->as<ast::BinaryExpr>();
+        Vector lhs = evaluateWhole(*b.lhs, input);
+        if (lhs.scalar) outcome.detail = fmt::format("the left side is {}", valueText(lhs, 0));
+        Vector rhs = evaluateWhole(*b.rhs, input);
+        if (rhs.scalar && b.rhs->kind != ast::ExprKind::Int && b.rhs->kind != ast::ExprKind::Float) {
+          outcome.detail += fmt::format("{}the right side is {}", outcome.detail.empty() ? "" : ", ", valueText(rhs, 0));
+        }
+      }
+    }
+    outcomes.push_back(std::move(outcome));
+  }
+  return outcomes;
+}
+
+}  // namespace weir::runtime

@@ -1,0 +1,67 @@
+#include "operators/OperatorError.h"
+#include "operators/Operators.h"
+#include "operators/Schema.h"
+
+#include "table/Morsels.h"
+#include "table/RowKeys.h"
+
+namespace weir::runtime {
+
+Table join(const plan::Node& node, const Table& left, const Table& right) {
+  std::vector<std::size_t> leftKeys, rightKeys;
+  for (const auto& [l, r] : node.joinKeys) {
+    int li = left.indexOf(l), ri = right.indexOf(r);
+    if (li < 0 || ri < 0) throw OperatorError("internal: join key `" + (li < 0 ? l : r) + "` missing from its input");
+    leftKeys.push_back(static_cast<std::size_t>(li));
+    rightKeys.push_back(static_cast<std::size_t>(ri));
+  }
+  // Build on the right: its rows grouped by key, each group's rows chained in their order.
+  RowKeys build(right, rightKeys);
+  KeyGroups groups = groupByKeys(build);
+  std::vector<std::uint32_t> next(right.rows(), kNoRow), tail(groups.firstRow.size(), kNoRow);
+  for (std::size_t row = 0; row < right.rows(); ++row) {
+    std::uint32_t g = groups.groupOf[row];
+    if (tail[g] != kNoRow) next[tail[g]] = static_cast<std::uint32_t>(row);
+    tail[g] = static_cast<std::uint32_t>(row);
+  }
+  KeyIndex index(build, groups);
+  RowKeys probe(left, leftKeys);
+
+  // Probe morsel by morsel; pairs of (left row, right row) in left order.
+  std::vector<std::vector<std::uint32_t>> leftRows(morselCount(left.rows())), rightRows(leftRows.size());
+  forEachMorsel(left.rows(), [&](std::size_t m, std::size_t begin, std::size_t end) {
+    for (std::size_t row = begin; row < end; ++row) {
+      std::uint32_t g = probe.hasNull(row) ? kNoRow : index.find(probe, row);
+      if (g == kNoRow) {
+        if (node.leftJoin) {
+          leftRows[m].push_back(static_cast<std::uint32_t>(row));
+          rightRows[m].push_back(kNoRow);
+        }
+        continue;
+      }
+      for (std::uint32_t r = groups.firstRow[g]; r != kNoRow; r = next[r]) {
+        leftRows[m].push_back(static_cast<std::uint32_t>(row));
+        rightRows[m].push_back(r);
+      }
+    }
+  });
+  std::vector<std::uint32_t> allLeft, allRight;
+  for (std::size_t m = 0; m < leftRows.size(); ++m) {
+    allLeft.insert(allLeft.end(), leftRows[m].begin(), leftRows[m].end());
+    allRight.insert(allRight.end(), rightRows[m].begin(), rightRows[m].end());
+  }
+  Table out;
+  out.rowsWithoutColumns = allLeft.size();
+  for (const ColumnSpec& spec : columnSpecs(node.schema)) {
+    if (const Column* column = left.find(spec.name)) {
+      out.columns.push_back(column->gather(allLeft));
+    } else if (const Column* other = right.find(spec.name)) {
+      out.columns.push_back(other->gather(allRight));
+    } else {
+      throw OperatorError("internal: join output column `" + spec.name + "` is in neither input");
+    }
+  }
+  return arrange(out, columnSpecs(node.schema));
+}
+
+}  // namespace weir::runtime

@@ -1,0 +1,50 @@
+#pragma once
+
+// The table operators of LANGUAGE.md section 6 that are not row by row. Each takes its plan
+// node (what to do) and its inputs' tables; each throws OperatorError when it cannot run.
+// Every result is deterministic: the same inputs give the same rows in the same order.
+
+#include "plan/Plan.h"
+#include "table/Table.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace weir::runtime {
+
+// `group k... { c = agg(e) }`: one row per distinct key, in order of first appearance (a null
+// key is a group of its own). Without keys (hoisted whole-table aggregates): one row.
+Table aggregate(const plan::Node& node, const Table& input);
+
+// `join [inner|left] t on k [= k2]`: the left rows in order, each with its matching right rows
+// in their order; a null key matches nothing. Left joins keep unmatched left rows (right columns
+// null).
+Table join(const plan::Node& node, const Table& left, const Table& right);
+
+// `sort c [desc], ...`: stable; nulls last in either direction; strings by bytes, categories
+// in level order.
+Table sort(const plan::Node& node, const Table& input);
+
+// `take n`: the first n rows.
+Table take(const plan::Node& node, const Table& input);
+
+// `distinct [c, ...]`: the first row of each distinct key (every column when none is named).
+Table distinct(const plan::Node& node, const Table& input);
+
+// `union t`: the rows of the first input, then of the second, as the node's schema.
+Table unionAll(const plan::Node& node, const Table& first, const Table& second);
+
+// `sample fraction [seed = n]`: round(fraction * rows) rows chosen by a seeded hash of their
+// position, kept in their order.
+Table sample(const plan::Node& node, const Table& input);
+
+// `split(t, f1, ..., seed = n, stratify = c)`: the part (0, 1, ...) of each row. Within each
+// stratum (or the whole table) rows are ordered by a seeded hash of their position and cut at
+// the cumulative fractions; the last part takes the rest.
+std::vector<std::uint8_t> splitParts(const plan::Node& node, const Table& input);
+Table splitPart(const Table& input, const std::vector<std::uint8_t>& parts, std::size_t part);
+
+// The value of a constant argument expression (`take 10`, `seed = 42`, `0.8`).
+double constantNumber(const ast::Expr& expr, const char* what);
+
+}  // namespace weir::runtime

@@ -1,0 +1,210 @@
+#include "operators/RowOperators.h"
+
+#include "expr/VectorOps.h"
+#include "operators/OperatorError.h"
+#include "operators/Schema.h"
+#include "plan/passes/Inlining.h"
+#include "table/Morsels.h"
+
+#include <algorithm>
+
+namespace weir::runtime {
+
+using plan::NodeKind;
+
+struct RowPipeline::Step {
+  NodeKind kind = NodeKind::Filter;
+  std::unique_ptr<CompiledExpression> condition;
+  // derive and fill: the column written, and its value
+  std::vector<std::pair<ColumnSpec, std::unique_ptr<CompiledExpression>>> assignments;
+  std::vector<ColumnSpec> output;  // the layout after the step
+};
+
+RowPipeline::~RowPipeline() = default;
+RowPipeline::RowPipeline(RowPipeline&&) noexcept = default;
+
+bool isRowOperator(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::Filter: case NodeKind::Derive: case NodeKind::Select: case NodeKind::Drop:
+    case NodeKind::Rename: case NodeKind::Fill: case NodeKind::Kernel:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::vector<const plan::Node*> rowSteps(const plan::Node& node) {
+  std::vector<const plan::Node*> steps;
+  if (node.kind == NodeKind::Kernel) {
+    for (const plan::Node& step : node.steps) steps.push_back(&step);
+  } else {
+    steps.push_back(&node);
+  }
+  return steps;
+}
+
+namespace {
+
+std::unique_ptr<CompiledExpression> compileFor(const ast::Expr& expr, const plan::Node& node, const std::vector<ColumnSpec>& layout,
+                                               const std::vector<ColumnSpec>& scalars) {
+  std::shared_ptr<const ast::Expr> inlined = plan::inlineFunctions(expr, node.functions);
+  ExpressionInputs inputs;
+  inputs.rows = layout;
+  inputs.scalars = scalars;
+  CompileResult result = compileExpression(inlined ? *inlined : expr, inputs);
+  if (!result.expression) throw OperatorError(result.error);
+  return std::move(result.expression);
+}
+
+const ColumnSpec* findSpec(const std::vector<ColumnSpec>& specs, const std::string& name) {
+  for (const ColumnSpec& spec : specs) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+RowPipeline::RowPipeline(const std::vector<ColumnSpec>& input, const std::vector<const plan::Node*>& steps,
+                         const std::vector<ColumnSpec>& scalars) {
+  std::vector<ColumnSpec> layout = input;
+  for (const plan::Node* step : steps) addStep(layout, *step, scalars);
+}
+
+RowPipeline::RowPipeline(const std::vector<ColumnSpec>& input, const ast::Expr& condition) {
+  Step step;
+  step.kind = NodeKind::Filter;
+  plan::Node none;
+  step.condition = compileFor(condition, none, input, {});
+  wholeTable_ = step.condition->aggregates();
+  step.output = input;
+  steps_.push_back(std::move(step));
+  renames_.emplace_back();
+}
+
+void RowPipeline::addStep(std::vector<ColumnSpec>& layout, const plan::Node& node, const std::vector<ColumnSpec>& scalars) {
+  Step step;
+  step.kind = node.kind;
+  std::vector<ColumnSpec> declared = columnSpecs(node.schema);
+  switch (node.kind) {
+    case NodeKind::Filter:
+      if (!node.condition) throw OperatorError("internal: a filter without its condition");
+      step.condition = compileFor(*node.condition, node, layout, scalars);
+      wholeTable_ = wholeTable_ || step.condition->aggregates();
+      step.output = layout;
+      break;
+    case NodeKind::Derive:
+    case NodeKind::Fill: {
+      const auto& values = node.kind == NodeKind::Derive ? node.assignments : node.fills;
+      if (values.empty()) throw OperatorError("internal: a derive without its assignments");
+      // Each assignment sees the columns the ones before it made.
+      std::vector<ColumnSpec> current = layout;
+      for (const auto& [name, value] : values) {
+        auto expression = compileFor(*value, node, current, scalars);
+        wholeTable_ = wholeTable_ || expression->aggregates();
+        ColumnSpec spec = expression->resultSpec();
+        if (const ColumnSpec* target = findSpec(declared, name)) spec = *target;
+        spec.name = name;
+        if (node.kind == NodeKind::Fill) {
+          const ColumnSpec* existing = findSpec(current, name);
+          if (existing == nullptr) throw OperatorError("internal: fill of a column `" + name + "` the input lacks");
+          if (!findSpec(declared, name)) spec = *existing;
+        }
+        if (ColumnSpec* existing = const_cast<ColumnSpec*>(findSpec(current, name))) *existing = spec;
+        else current.push_back(spec);
+        step.assignments.emplace_back(spec, std::move(expression));
+      }
+      step.output = declared.empty() ? current : declared;
+      break;
+    }
+    case NodeKind::Select:
+    case NodeKind::Drop:
+    case NodeKind::Rename:
+      step.output = declared;
+      break;
+    default:
+      throw OperatorError(std::string("internal: `") + plan::nodeKindName(node.kind) + "` is not a row operator");
+  }
+  if (node.kind == NodeKind::Rename) {
+    // Renames are applied by name before arranging: old -> new.
+    step.assignments.clear();
+  }
+  layout = step.output;
+  steps_.push_back(std::move(step));
+  renames_.push_back(node.kind == NodeKind::Rename ? node.renames : std::vector<std::pair<std::string, std::string>>{});
+}
+
+Table RowPipeline::runSteps(Table rows, const Table* scalars) const {
+  for (std::size_t s = 0; s < steps_.size(); ++s) {
+    const Step& step = steps_[s];
+    EvaluationContext context;
+    context.scalars = scalars;
+    switch (step.kind) {
+      case NodeKind::Filter: {
+        context.rows = &rows;
+        Vector keep = step.condition->evaluate(context);
+        std::vector<std::uint32_t> selected;
+        selected.reserve(rows.rows());
+        for (std::size_t i = 0; i < rows.rows(); ++i) {
+          if (isTrue(keep, i)) selected.push_back(static_cast<std::uint32_t>(i));
+        }
+        if (selected.size() != rows.rows()) rows = rows.gather(selected);
+        break;
+      }
+      case NodeKind::Derive:
+      case NodeKind::Fill:
+        for (const auto& [spec, expression] : step.assignments) {
+          context.rows = &rows;
+          Vector values = expression->evaluate(context);
+          int existing = rows.indexOf(spec.name);
+          if (step.kind == NodeKind::Fill && existing >= 0) {
+            // Nulls take the value; present values stay.
+            const Column& old = rows.columns[static_cast<std::size_t>(existing)];
+            Vector kept = values;
+            if (kept.scalar) {
+              Vector widened = makeVector(spec.kind == ColumnKind::Category ? ColumnKind::Category : spec.kind, rows.rows(), false);
+              widened.levels = kept.levels;
+              widened.anchor(kept);
+              for (std::size_t i = 0; i < rows.rows(); ++i) copyValue(kept, i, widened, i);
+              kept = std::move(widened);
+            }
+            Column filled(spec);
+            Column fresh = toColumn(kept, spec, rows.rows());
+            filled.reserve(rows.rows());
+            for (std::size_t i = 0; i < rows.rows(); ++i) {
+              if (old.isNull(i)) filled.appendFrom(fresh, i);
+              else if (old.kind() == spec.kind) filled.appendFrom(old, i);
+              else filled.appendFloat(static_cast<double>(old.intAt(i)));
+            }
+            rows.columns[static_cast<std::size_t>(existing)] = std::move(filled);
+            continue;
+          }
+          Column column = toColumn(values, spec, rows.rows());
+          if (existing >= 0) rows.columns[static_cast<std::size_t>(existing)] = std::move(column);
+          else rows.columns.push_back(std::move(column));
+        }
+        break;
+      case NodeKind::Rename:
+        for (const auto& [newName, oldName] : renames_[s]) {
+          int index = rows.indexOf(oldName);
+          if (index >= 0) rows.columns[static_cast<std::size_t>(index)].spec().name = newName;
+        }
+        break;
+      default:
+        break;
+    }
+    rows = arrange(rows, step.output);
+  }
+  return rows;
+}
+
+Table RowPipeline::run(const Table& input, const Table* scalars) const {
+  if (wholeTable_ || input.rows() <= kMorselRows) return runSteps(input, scalars);
+  std::vector<Table> parts(morselCount(input.rows()));
+  forEachMorsel(input.rows(), [&](std::size_t m, std::size_t begin, std::size_t end) {
+    parts[m] = runSteps(input.slice(begin, end), scalars);
+  });
+  return concatenate(std::move(parts));
+}
+
+}  // namespace weir::runtime
