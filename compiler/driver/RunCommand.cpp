@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <ostream>
+#include <set>
 
 namespace weir::driver {
 
@@ -83,9 +84,14 @@ void printText(const plan::Plan& plan, const runtime::RunReport& report, const s
                        ran ? duration(run.seconds) : "-");
   }
   // Details: data problems, files, expectations, failures, what is not run.
+  std::set<std::string> sourcesShown;  // a source read by two scans (a pushed-down filter) once
   for (const NodeRun& run : report.nodes) {
     const plan::Node& node = plan.node(run.id);
     std::string name = nodeName(node);
+    if (node.kind == plan::NodeKind::Scan && node.io && !node.io->declaration.empty()) {
+      name = node.io->declaration;
+      if (!sourcesShown.insert(name).second) continue;
+    }
     if (run.skippedRecords > 0) out << fmt::format("{}: {} records skipped (on_error = skip)\n", name, run.skippedRecords);
     if (run.quarantinedRecords > 0) {
       out << fmt::format("{}: {} records quarantined to {}\n", name, run.quarantinedRecords, shownPath(run.quarantineFile, root));

@@ -83,6 +83,16 @@ class Execution {
             if (reader != id && needed[reader] && plan_.node(reader).kind == NodeKind::Expect) deps.insert(reader);
           }
         }
+        // A scan a filter was pushed into reads the same source as the expected scan.
+        if (const plan::Node::Io* io = scannedSource(id)) {
+          for (NodeId other = 0; other < plan_.size(); ++other) {
+            const plan::Node::Io* otherIo = scannedSource(other);
+            if (other == id || otherIo == nullptr || otherIo->declaration != io->declaration) continue;
+            for (NodeId reader : plan_.consumers(other)) {
+              if (needed[reader] && plan_.node(reader).kind == NodeKind::Expect) deps.insert(reader);
+            }
+          }
+        }
       }
       dependencies_[id].assign(deps.begin(), deps.end());
       for (NodeId dep : deps) dependents_[dep].push_back(id);
@@ -127,6 +137,11 @@ class Execution {
       }
     }
     return needed;
+  }
+
+  const plan::Node::Io* scannedSource(NodeId id) const {
+    const plan::Node& node = plan_.node(id);
+    return node.kind == NodeKind::Scan && node.io && !node.io->declaration.empty() ? &*node.io : nullptr;
   }
 
   void report(const NodeRun& run, bool finished) {
