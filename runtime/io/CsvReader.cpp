@@ -2,7 +2,12 @@
 
 #include "io/ValueParsers.h"
 
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
 #include <algorithm>
+#include <cstring>
+#include <deque>
 #include <map>
 
 namespace weir::runtime {
@@ -16,7 +21,7 @@ std::string quoteList(const std::vector<std::string>& names) {
 }
 
 // Parses one field into its column; an error message when the text is not a value of the type.
-std::optional<std::string> appendField(Column& column, const std::string& text, bool quoted) {
+std::optional<std::string> appendField(Column& column, std::string_view text, bool quoted) {
   const ColumnSpec& spec = column.spec();
   // An empty field is null; a quoted empty string is an empty string, as in PostgreSQL's CSV.
   if (quoted && text.empty() && spec.kind == ColumnKind::String) {
@@ -29,7 +34,7 @@ std::optional<std::string> appendField(Column& column, const std::string& text, 
     return std::nullopt;
   }
   auto expected = [&] {
-    return "expected " + std::string(columnKindName(spec.kind)) + ", found `" + text + "`";
+    return "expected " + std::string(columnKindName(spec.kind)) + ", found `" + std::string(text) + "`";
   };
   switch (spec.kind) {
     case ColumnKind::Int:
@@ -67,7 +72,7 @@ std::optional<std::string> appendField(Column& column, const std::string& text, 
       return std::nullopt;
     case ColumnKind::Category: {
       auto it = std::find(spec.levels.begin(), spec.levels.end(), text);
-      if (it == spec.levels.end()) return "`" + text + "` is not one of the levels " + quoteList(spec.levels);
+      if (it == spec.levels.end()) return "`" + std::string(text) + "` is not one of the levels " + quoteList(spec.levels);
       column.appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
       return std::nullopt;
     }
@@ -75,45 +80,246 @@ std::optional<std::string> appendField(Column& column, const std::string& text, 
   return expected();
 }
 
-// The record as written, for a quarantine file.
-std::string recordText(const std::vector<std::string>& fields, char delimiter) {
-  std::string out;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) out += delimiter;
-    const std::string& f = fields[i];
-    bool quote = f.find_first_of(std::string("\"\r\n") + delimiter) != std::string::npos;
-    if (!quote) {
-      out += f;
-      continue;
+std::uint32_t codePoints(std::string_view text) {
+  std::uint32_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// What the header says: which field of a record each stored column is.
+struct Layout {
+  std::vector<ColumnSpec> stored;
+  std::vector<std::size_t> fieldOf;  // per stored column
+  std::size_t width = 0;             // fields per record
+};
+
+// The records of one piece of the body, [begin, end) of the text, which starts at a record.
+struct Chunk {
+  std::size_t begin = 0, end = 0;
+  Table table;
+  std::size_t skipped = 0;
+  std::vector<DataError> errors;  // lines relative to the chunk's first (0-based)
+  std::uint32_t lines = 0;        // line breaks consumed
+  bool structural = false;        // malformed CSV (stops the read)
+  bool strayQuote = false;        // a quote inside an unquoted field: splitting by quote parity is unsafe
+};
+
+class ChunkParser {
+ public:
+  ChunkParser(std::string_view text, char delimiter, const Layout& layout, OnError onError)
+      : text_(text), delimiter_(delimiter), layout_(layout), onError_(onError) {}
+
+  void parse(Chunk& chunk) {
+    for (const ColumnSpec& spec : layout_.stored) chunk.table.columns.emplace_back(spec);
+    std::size_t pos = chunk.begin;
+    const std::size_t end = chunk.end;
+    std::uint32_t line = 0;
+    std::size_t lineStart = pos;
+    std::vector<std::string_view> fields;
+    std::vector<std::size_t> starts;
+    std::vector<bool> quoted;
+    std::deque<std::string> unescaped;  // quoted fields with `""` or line breaks decoded
+    while (pos < end) {
+      // Blank lines between records are skipped.
+      if (text_[pos] == '\n' || (text_[pos] == '\r' && pos + 1 < end && text_[pos + 1] == '\n')) {
+        pos += text_[pos] == '\r' ? 2 : 1;
+        ++line;
+        lineStart = pos;
+        continue;
+      }
+      const std::size_t recordStart = pos;
+      const std::uint32_t recordLine = line;
+      const std::size_t recordLineStart = lineStart;
+      fields.clear();
+      starts.clear();
+      quoted.clear();
+      unescaped.clear();
+      bool recordDone = false;
+      while (!recordDone) {
+        starts.push_back(pos);
+        if (pos < end && text_[pos] == '"') {
+          quoted.push_back(true);
+          std::size_t open = pos++;
+          std::size_t contentStart = pos;
+          bool plain = true;  // no `""` inside: the field is a view of the text
+          for (;;) {
+            if (pos >= end) {
+              chunk.structural = true;
+              chunk.errors.push_back(error(line, lineStart, open, "", "unterminated quoted field (a `\"` opened here is never closed)", recordStart, end));
+              chunk.lines = line;
+              return;
+            }
+            char c = text_[pos];
+            if (c == '"') {
+              if (pos + 1 < end && text_[pos + 1] == '"') {
+                plain = false;
+                pos += 2;
+                continue;
+              }
+              break;
+            }
+            if (c == '\n') {
+              ++line;
+              lineStart = pos + 1;
+            }
+            ++pos;
+          }
+          std::string_view content = text_.substr(contentStart, pos - contentStart);
+          ++pos;  // the closing quote
+          if (plain) {
+            fields.push_back(content);
+          } else {
+            std::string decoded;
+            decoded.reserve(content.size());
+            for (std::size_t i = 0; i < content.size(); ++i) {
+              decoded += content[i];
+              if (content[i] == '"') ++i;
+            }
+            unescaped.push_back(std::move(decoded));
+            fields.push_back(unescaped.back());
+          }
+          if (pos < end && text_[pos] != delimiter_ && text_[pos] != '\n' && text_[pos] != '\r') {
+            chunk.structural = true;
+            chunk.errors.push_back(error(line, lineStart, pos, "", "text after the closing quote of a quoted field (a quote inside a field is written `\"\"`)", recordStart, end));
+            chunk.lines = line;
+            return;
+          }
+        } else {
+          quoted.push_back(false);
+          std::size_t fieldStart = pos;
+          while (pos < end) {
+            char c = text_[pos];
+            if (c == delimiter_ || c == '\n') break;
+            if (c == '\r' && pos + 1 < end && text_[pos + 1] == '\n') break;
+            if (c == '"') chunk.strayQuote = true;
+            ++pos;
+          }
+          std::string_view field = text_.substr(fieldStart, pos - fieldStart);
+          if (pos >= text_.size() && !field.empty() && field.back() == '\r') field.remove_suffix(1);
+          fields.push_back(field);
+        }
+        if (pos >= end) {
+          recordDone = true;
+        } else if (text_[pos] == delimiter_) {
+          ++pos;
+        } else {
+          if (text_[pos] == '\r') ++pos;
+          if (pos < end && text_[pos] == '\n') {
+            ++pos;
+            ++line;
+            lineStart = pos;
+          }
+          recordDone = true;
+        }
+      }
+      std::size_t recordEnd = pos;
+      storeRecord(chunk, fields, starts, quoted, recordLine, recordLineStart, recordStart, recordEnd);
     }
-    out += '"';
-    for (char c : f) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    out += '"';
+    chunk.lines = line;
   }
-  return out;
+
+ private:
+  DataError error(std::uint32_t line, std::size_t lineStart, std::size_t at, std::string column,
+                  std::string message, std::size_t recordStart, std::size_t recordEnd) const {
+    DataError e;
+    e.at.line = line;
+    e.at.column = 1 + codePoints(text_.substr(lineStart, at - lineStart));
+    e.column = std::move(column);
+    e.message = std::move(message);
+    std::string_view record = text_.substr(recordStart, recordEnd - recordStart);
+    while (!record.empty() && (record.back() == '\n' || record.back() == '\r')) record.remove_suffix(1);
+    e.record = std::string(record);
+    return e;
+  }
+
+  void storeRecord(Chunk& chunk, const std::vector<std::string_view>& fields, const std::vector<std::size_t>& starts,
+                   const std::vector<bool>& quoted, std::uint32_t line, std::size_t lineStart, std::size_t recordStart,
+                   std::size_t recordEnd) {
+    std::optional<DataError> bad;
+    if (fields.size() != layout_.width) {
+      bad = error(line, lineStart, starts.front(), "",
+                  "the record has " + std::to_string(fields.size()) + " fields, the header " + std::to_string(layout_.width),
+                  recordStart, recordEnd);
+    }
+    std::size_t stored = 0;
+    for (std::size_t c = 0; !bad && c < layout_.stored.size(); ++c) {
+      std::size_t index = layout_.fieldOf[c];
+      if (auto message = appendField(chunk.table.columns[c], fields[index], quoted[index])) {
+        bad = error(line, lineStart, starts[index], layout_.stored[c].name, *message, recordStart, recordEnd);
+        break;
+      }
+      ++stored;
+    }
+    if (!bad) {
+      ++chunk.table.rowsWithoutColumns;
+      return;
+    }
+    for (std::size_t c = 0; c < stored; ++c) chunk.table.columns[c].popBack();
+    if (onError_ == OnError::Skip) ++chunk.skipped;
+    else chunk.errors.push_back(std::move(*bad));
+  }
+
+  std::string_view text_;
+  char delimiter_;
+  const Layout& layout_;
+  OnError onError_;
+};
+
+// Record boundaries for parallel parsing: after a line break with an even number of quotes
+// before it (outside any quoted field, when quotes only wrap fields), near every `piece` bytes.
+std::vector<std::size_t> splitPoints(std::string_view text, std::size_t begin, std::size_t pieces) {
+  std::size_t size = text.size() - begin;
+  std::size_t piece = size / pieces;
+  struct Scan {
+    std::size_t quotes = 0;
+    std::size_t evenBreak = std::string_view::npos;  // first line break after an even count (from the piece start)
+    std::size_t oddBreak = std::string_view::npos;
+  };
+  std::vector<Scan> scans(pieces);
+  tbb::parallel_for(std::size_t(0), pieces, [&](std::size_t p) {
+    std::size_t from = begin + p * piece, to = p + 1 == pieces ? text.size() : from + piece;
+    Scan& s = scans[p];
+    for (std::size_t i = from; i < to; ++i) {
+      char c = text[i];
+      if (c == '"') {
+        ++s.quotes;
+      } else if (c == '\n') {
+        if (s.quotes % 2 == 0 && s.evenBreak == std::string_view::npos) s.evenBreak = i;
+        if (s.quotes % 2 == 1 && s.oddBreak == std::string_view::npos) s.oddBreak = i;
+      }
+    }
+  });
+  std::vector<std::size_t> points{begin};
+  std::size_t before = 0;  // quotes before the piece
+  for (std::size_t p = 0; p < pieces; ++p) {
+    if (p > 0) {
+      std::size_t br = before % 2 == 0 ? scans[p].evenBreak : scans[p].oddBreak;
+      if (br != std::string_view::npos && br + 1 > points.back()) points.push_back(br + 1);
+    }
+    before += scans[p].quotes;
+  }
+  points.push_back(text.size());
+  return points;
 }
 
 }  // namespace
 
 ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declared, const CsvOptions& options) {
   ReadResult result;
-  std::vector<ColumnSpec> schema;  // the columns stored
+  Layout layout;
   for (const ColumnSpec& spec : declared) {
     if (options.only.empty() || std::find(options.only.begin(), options.only.end(), spec.name) != options.only.end()) {
-      schema.push_back(spec);
+      layout.stored.push_back(spec);
     }
   }
-  for (const ColumnSpec& spec : schema) result.table.columns.emplace_back(spec);
+  for (const ColumnSpec& spec : layout.stored) result.table.columns.emplace_back(spec);
+
+  // The header: every declared column once, nothing else.
   CsvTokenizer tokenizer(text, options.delimiter);
   std::vector<std::string> fields;
   std::vector<CsvPosition> positions;
   std::string problem;
   CsvPosition at;
-
-  // The header: every declared column once, nothing else.
   if (!tokenizer.next(fields, positions, problem, at)) {
     result.error = DataError{at, "", tokenizer.failed() ? problem : "the file is empty: a header row is expected"};
     return result;
@@ -140,42 +346,57 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
     result.error = DataError{CsvPosition{positions.empty() ? 1u : positions.front().line, 1}, "", message};
     return result;
   }
-  const std::size_t width = fields.size();
+  layout.width = fields.size();
+  for (const ColumnSpec& spec : layout.stored) layout.fieldOf.push_back(fieldOf.at(spec.name));
+  const std::size_t bodyStart = tokenizer.offset();
+  const std::uint32_t bodyLine = tokenizer.line();
 
-  while (tokenizer.next(fields, positions, problem, at)) {
-    std::optional<DataError> bad;
-    if (fields.size() != width) {
-      bad = DataError{positions.front(), "",
-                      "the record has " + std::to_string(fields.size()) + " fields, the header " + std::to_string(width)};
-    }
-    std::size_t stored = 0;
-    for (std::size_t c = 0; !bad && c < schema.size(); ++c) {
-      std::size_t index = fieldOf.at(schema[c].name);
-      if (auto message = appendField(result.table.columns[c], fields[index], positions[index].quoted)) {
-        bad = DataError{positions[index], schema[c].name, *message};
+  // The body, in pieces parsed in parallel (one piece for small files), joined in order.
+  constexpr std::size_t kParallelBytes = 1 << 22;
+  std::size_t bodySize = text.size() - bodyStart;
+  std::size_t pieces = 1;
+  if (bodySize >= kParallelBytes) {
+    pieces = std::min<std::size_t>(bodySize / (kParallelBytes / 4), static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) * 4);
+  }
+  ChunkParser parser(text, options.delimiter, layout, options.onError);
+  auto parseAll = [&](const std::vector<std::size_t>& points) {
+    std::vector<Chunk> chunks(points.size() - 1);
+    tbb::parallel_for(std::size_t(0), chunks.size(), [&](std::size_t c) {
+      chunks[c].begin = points[c];
+      chunks[c].end = points[c + 1];
+      parser.parse(chunks[c]);
+    });
+    return chunks;
+  };
+  std::vector<Chunk> chunks = parseAll(pieces > 1 ? splitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()});
+  // Quotes that do not wrap fields break the parity rule: read the body again as one piece.
+  bool unsafe = chunks.size() > 1 && std::any_of(chunks.begin(), chunks.end(), [](const Chunk& c) { return c.structural || c.strayQuote; });
+  if (unsafe) chunks = parseAll({bodyStart, text.size()});
+
+  std::uint32_t line = bodyLine;
+  for (Chunk& chunk : chunks) {
+    for (DataError& e : chunk.errors) e.at.line += line;
+    line += chunk.lines;
+  }
+  for (Chunk& chunk : chunks) {
+    result.skipped += chunk.skipped;
+    for (DataError& e : chunk.errors) {
+      if (chunk.structural && &e == &chunk.errors.back()) {
+        result.error = e;
         break;
       }
-      ++stored;
-    }
-    if (!bad) {
-      ++result.table.rowsWithoutColumns;
-      continue;
-    }
-    bad->record = recordText(fields, options.delimiter);
-    for (std::size_t c = 0; c < stored; ++c) result.table.columns[c].popBack();
-    switch (options.onError) {
-      case OnError::Fail:
-        result.error = bad;
-        return result;
-      case OnError::Skip:
-        ++result.skipped;
+      if (options.onError == OnError::Fail) {
+        result.error = e;
         break;
-      case OnError::Quarantine:
-        result.quarantined.push_back(*bad);
-        break;
+      }
+      result.quarantined.push_back(e);
     }
+    if (result.error) break;
   }
-  if (tokenizer.failed()) result.error = DataError{at, "", problem};
+  std::vector<Table> tables;
+  tables.reserve(chunks.size());
+  for (Chunk& chunk : chunks) tables.push_back(std::move(chunk.table));
+  result.table = concatenate(std::move(tables));
   return result;
 }
 

@@ -28,6 +28,9 @@ class CsvTokenizer {
             CsvPosition& at);
 
   bool failed() const { return failed_; }
+  // Where the next record starts: its byte offset and line.
+  std::size_t offset() const { return offset_; }
+  std::uint32_t line() const { return position_.line; }
 
  private:
   char peek() const { return offset_ < text_.size() ? text_[offset_] : '\0'; }

@@ -1,6 +1,10 @@
 #include "table/Table.h"
 
 #include <algorithm>
+#include <optional>
+
+#include <tbb/parallel_for.h>
+#include <xxhash.h>
 
 namespace weir::runtime {
 
@@ -19,16 +23,33 @@ const char* columnKindName(ColumnKind kind) {
 
 // ---- StringDictionary ----
 
-StringDictionary::StringDictionary(const StringDictionary& other) : values_(other.values_) {
-  index_.reserve(values_.size());
-  for (std::size_t i = 0; i < values_.size(); ++i) index_.emplace(values_[i], static_cast<std::uint32_t>(i));
+StringDictionary::StringDictionary(const StringDictionary& other)
+    : values_(other.values_), hashes_(other.hashes_), slots_(other.slots_) {}
+
+void StringDictionary::grow() {
+  std::vector<std::uint32_t> slots(std::max<std::size_t>(64, slots_.size() * 2), 0);
+  const std::size_t mask = slots.size() - 1;
+  for (std::uint32_t code = 0; code < values_.size(); ++code) {
+    std::size_t slot = hashes_[code] & mask;
+    while (slots[slot] != 0) slot = (slot + 1) & mask;
+    slots[slot] = code + 1;
+  }
+  slots_ = std::move(slots);
 }
 
 std::uint32_t StringDictionary::intern(std::string_view value) {
-  if (auto it = index_.find(value); it != index_.end()) return it->second;
+  if ((values_.size() + 1) * 2 > slots_.size()) grow();
+  const std::uint64_t hash = XXH3_64bits(value.data(), value.size());
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t slot = hash & mask;
+  while (std::uint32_t entry = slots_[slot]) {
+    if (hashes_[entry - 1] == hash && values_[entry - 1] == value) return entry - 1;
+    slot = (slot + 1) & mask;
+  }
   auto code = static_cast<std::uint32_t>(values_.size());
   values_.emplace_back(value);
-  index_.emplace(values_.back(), code);
+  hashes_.push_back(hash);
+  slots_[slot] = code + 1;
   return code;
 }
 
@@ -210,12 +231,16 @@ Table concatenate(std::vector<Table> parts) {
   std::size_t rows = 0;
   for (const Table& part : parts) rows += part.rows();
   out.rowsWithoutColumns = rows;
-  for (std::size_t c = 0; c < parts.front().columns.size(); ++c) {
+  // Columns are independent: each is joined on its own thread.
+  std::size_t width = parts.front().columns.size();
+  std::vector<std::optional<Column>> columns(width);
+  tbb::parallel_for(std::size_t(0), width, [&](std::size_t c) {
     Column column(parts.front().columns[c].spec());
     column.reserve(rows);
     for (const Table& part : parts) column.appendColumn(part.columns[c]);
-    out.columns.push_back(std::move(column));
-  }
+    columns[c] = std::move(column);
+  });
+  for (auto& column : columns) out.columns.push_back(std::move(*column));
   return out;
 }
 

@@ -10,7 +10,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace weir::runtime {
@@ -45,8 +44,12 @@ class StringDictionary {
   std::size_t size() const { return values_.size(); }
 
  private:
-  std::deque<std::string> values_;  // a deque: interned strings never move, the index keys view them
-  std::unordered_map<std::string_view, std::uint32_t> index_;
+  void grow();
+
+  std::deque<std::string> values_;  // a deque: strings never move, so views of them stay valid
+  std::vector<std::uint64_t> hashes_;  // per code
+  // Open addressing: code + 1 per slot, 0 for an empty one; never more than half full.
+  std::vector<std::uint32_t> slots_;
 };
 
 // Marks a row that does not exist in a gather (the right side of a left join without a match):

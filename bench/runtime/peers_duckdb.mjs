@@ -1,0 +1,22 @@
+// The runtime benchmark's three workloads in DuckDB (npm @duckdb/node-api), for comparison.
+// Usage: node peers_duckdb.mjs ingest|filter|group DATA.csv OUT_DIR THREADS
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const [work, data, out, threads] = process.argv.slice(2);
+const instance = await DuckDBInstance.create(':memory:', { threads: String(threads ?? 2) });
+const db = await instance.connect();
+const read = `read_csv('${data}', header = true, columns = {'id': 'BIGINT', 'customer': 'VARCHAR',
+  'region': 'VARCHAR', 'amount': 'DOUBLE', 'quantity': 'BIGINT', 'returned': 'BOOLEAN', 'day': 'DATE'})`;
+if (work === 'ingest') {
+  // Load every column, then the same checks as ingest.mlflow's expectations.
+  await db.run(`CREATE TABLE sales AS SELECT * FROM ${read}`);
+  const r = await db.runAndReadAll(`SELECT count(*), bool_and(id >= 0 AND quantity >= 1 AND day >= DATE '2020-01-01'),
+    count(amount), count(customer), count(region), bool_or(returned) FROM sales`);
+  if (r.getRows()[0][1] !== true) throw new Error('check failed');
+} else if (work === 'filter') {
+  await db.run(`COPY (SELECT id, region, amount * quantity AS total, quantity >= 10 AS bulk, year(day) AS year
+    FROM ${read} WHERE NOT returned AND amount > 900) TO '${out}/filter.csv' (HEADER)`);
+} else if (work === 'group') {
+  await db.run(`COPY (SELECT customer, count(*) AS orders, sum(amount) AS total, avg(quantity) AS mean_quantity
+    FROM ${read} GROUP BY customer) TO '${out}/group.csv' (HEADER)`);
+}

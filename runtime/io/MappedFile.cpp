@@ -1,0 +1,44 @@
+#include "io/MappedFile.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace weir::runtime {
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr && size_ > 0) ::munmap(const_cast<char*>(data_), size_);
+}
+
+bool MappedFile::open(const std::string& path, std::string& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return false;
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    error = S_ISDIR(info.st_mode) ? "is a folder, not a data file" : "is not a regular file";
+    ::close(fd);
+    return false;
+  }
+  size_ = static_cast<std::size_t>(info.st_size);
+  if (size_ > 0) {
+    void* mapped = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (mapped == MAP_FAILED) {
+      error = std::strerror(errno);
+      size_ = 0;
+      ::close(fd);
+      return false;
+    }
+    ::madvise(mapped, size_, MADV_SEQUENTIAL);
+    data_ = static_cast<const char*>(mapped);
+  }
+  ::close(fd);
+  return true;
+}
+
+}  // namespace weir::runtime
