@@ -6,7 +6,9 @@
 #include "io/JsonLinesReader.h"
 #include "io/JsonLinesWriter.h"
 #include "io/MappedFile.h"
+#include "io/TextCheck.h"
 #include "operators/OperatorError.h"
+#include "operators/RowOperators.h"
 #include "operators/Schema.h"
 
 #include <fmt/format.h>
@@ -16,6 +18,7 @@
 #include <cstring>
 
 #include <filesystem>
+#include <optional>
 
 namespace weir::runtime {
 
@@ -29,71 +32,11 @@ bool isInside(const std::string& path, const std::string& root) {
   return root.back() == '/' || path[root.size()] == '/';
 }
 
-// Where the first byte that is not UTF-8 text (a NUL, or a bad sequence) is in [from, to), or
-// `to`. ASCII, by far the common case, is checked eight bytes at a time.
-std::size_t firstBadByte(std::string_view text, std::size_t from, std::size_t to) {
-  std::size_t i = from;
-  while (i < to) {
-    if (i + 8 <= to) {
-      std::uint64_t word;
-      std::memcpy(&word, text.data() + i, 8);
-      // No high bit set and no zero byte: eight ASCII characters.
-      bool zero = ((word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL) != 0;
-      if ((word & 0x8080808080808080ULL) == 0 && !zero) {
-        i += 8;
-        continue;
-      }
-    }
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c == 0) return i;
-    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool valid = length > 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    if (valid && length == 2) valid = c >= 0xC2;
-    if (valid && length == 3) {
-      auto c1 = static_cast<unsigned char>(text[i + 1]);
-      valid = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
-    }
-    if (valid && length == 4) {
-      auto c1 = static_cast<unsigned char>(text[i + 1]);
-      valid = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
-    }
-    if (!valid) return i;
-    i += length;
-  }
-  return to;
-}
-
 // Data files are UTF-8 text: a NUL byte says binary, a bad sequence is reported where it is.
 void checkText(const std::string& path, std::string_view text) {
-  // Pieces checked in parallel; a piece starts at a character boundary (not a continuation byte).
-  constexpr std::size_t kPiece = 1 << 24;
-  std::size_t pieces = (text.size() + kPiece - 1) / kPiece;
-  std::vector<std::size_t> starts;
-  for (std::size_t p = 0; p < pieces; ++p) {
-    std::size_t s = p * kPiece;
-    while (s < text.size() && s > 0 && (static_cast<unsigned char>(text[s]) & 0xC0) == 0x80 && s < p * kPiece + 4) ++s;
-    starts.push_back(s);
+  if (auto problem = findTextProblem(text)) {
+    throw OperatorError(fmt::format("{}:{}:{}: {}", path, problem->line, problem->column, problem->message));
   }
-  starts.push_back(text.size());
-  std::vector<std::size_t> bad(pieces);
-  tbb::parallel_for(std::size_t(0), pieces, [&](std::size_t p) { bad[p] = firstBadByte(text, starts[p], starts[p + 1]); });
-  std::size_t at = text.size();
-  for (std::size_t p = 0; p < pieces; ++p) {
-    if (bad[p] < starts[p + 1]) {
-      at = bad[p];
-      break;
-    }
-  }
-  if (at == text.size()) return;
-  std::uint32_t line = 1 + static_cast<std::uint32_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
-  std::size_t lineStart = text.rfind('\n', at == 0 ? 0 : at - 1);
-  lineStart = lineStart == std::string_view::npos || at == 0 ? 0 : lineStart + 1;
-  std::uint32_t column = 1;
-  for (std::size_t i = lineStart; i < at; ++i) column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
-  auto c = static_cast<unsigned char>(text[at]);
-  if (c == 0) throw OperatorError(fmt::format("{}:{}:{}: a NUL byte: this looks like a binary file, not text", path, line, column));
-  throw OperatorError(fmt::format("{}:{}:{}: invalid UTF-8 (byte 0x{:02X}): data files must be UTF-8 text", path, line, column, c));
 }
 
 OnError onErrorOf(const plan::Node::Io& io) {
@@ -137,7 +80,7 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options) {
   std::string openError;
   if (!file.open(read.path, openError)) throw OperatorError(fmt::format("{}: {}", read.path, openError));
   std::string_view text = file.text();
-  checkText(read.path, text);
+  if (io.format != "csv") checkText(read.path, text);  // the CSV reader checks each piece as it parses it
   // The file is checked against the whole declaration; only what the scan reads is kept.
   std::vector<ColumnSpec> declared = columnSpecs(io.declared.columns.empty() ? scan.schema : io.declared);
   ReadResult result;
@@ -146,7 +89,20 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options) {
     csv.delimiter = delimiterOf(io);
     csv.onError = onErrorOf(io);
     csv.only = scan.readColumns;
+    csv.doneWith = [&file](std::size_t begin, std::size_t end) { file.release(begin, end); };
+    // A pushed-down filter runs on each piece as it is read: dropped rows are never all held.
+    std::optional<RowPipeline> filter;
+    if (scan.condition) {
+      std::vector<ColumnSpec> stored;
+      for (const ColumnSpec& spec : declared) {
+        if (csv.only.empty() || std::find(csv.only.begin(), csv.only.end(), spec.name) != csv.only.end()) stored.push_back(spec);
+      }
+      filter.emplace(stored, *scan.condition);
+      if (!filter->wholeTable()) csv.eachPiece = [&filter](Table piece) { return filter->run(piece, nullptr); };
+    }
     result = readCsv(text, declared, csv);
+    if (filter && filter->wholeTable() && !result.error) result.table = filter->run(result.table, nullptr);
+    read.filtered = true;
   } else if (io.format == "jsonl") {
     JsonLinesOptions jsonl;
     jsonl.onError = onErrorOf(io);
@@ -162,7 +118,7 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options) {
   }
   read.skipped = result.skipped;
   read.quarantined = result.quarantined.size();
-  read.records = result.table.rows() + read.skipped + read.quarantined;
+  read.records = result.records + read.skipped + read.quarantined;
   if (!options.quarantineFolder.empty()) {
     std::string rejectedFile = (fs::path(options.quarantineFolder) / ((io.declaration.empty() ? scan.declaration : io.declaration) + ".csv")).string();
     if (!result.quarantined.empty()) {

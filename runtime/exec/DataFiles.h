@@ -26,9 +26,10 @@ struct SourceRead {
   std::size_t skipped = 0;     // dropped by `on_error = skip`
   std::size_t quarantined = 0; // set aside by `on_error = quarantine`
   std::string quarantineFile;  // where they went
+  bool filtered = false;       // the scan's pushed-down filter has been applied
 };
 
-// Reads a scan node's source (only the columns it reads). Throws OperatorError with
+// Reads a scan node's source (only the columns it reads, its pushed-down filter applied). Throws OperatorError with
 // `path:line:column: ...` for bad data under `on_error = fail`, and for unreadable files.
 SourceRead readSource(const plan::Node& scan, const DataFileOptions& options);
 

@@ -102,10 +102,13 @@ class Execution {
     unsigned jobs = options_.jobs == 0 ? static_cast<unsigned>(tbb::this_task_arena::max_concurrency()) : options_.jobs;
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, jobs);
     tbb::task_arena arena(static_cast<int>(jobs));
+    // The nodes ready at the start, listed before any runs (a running node readies others).
+    std::vector<NodeId> ready;
+    for (NodeId id = 0; id < plan_.size(); ++id) {
+      if (needed[id] && pending_[id].load() == 0) ready.push_back(id);
+    }
     arena.execute([&] {
-      for (NodeId id = 0; id < plan_.size(); ++id) {
-        if (needed[id] && pending_[id].load() == 0) group_.run([this, id] { execute(id); });
-      }
+      for (NodeId id : ready) group_.run([this, id] { execute(id); });
       group_.wait();
     });
     RunReport report;
@@ -227,7 +230,7 @@ class Execution {
         run.file = read.path;
         run.quarantineFile = read.quarantineFile;
         Table rows = std::move(read.table);
-        if (node.condition) rows = RowPipeline(specsOf(rows), *node.condition).run(rows, nullptr);
+        if (node.condition && !read.filtered) rows = RowPipeline(specsOf(rows), *node.condition).run(rows, nullptr);
         return table(std::move(rows));
       }
       case NodeKind::Filter: case NodeKind::Derive: case NodeKind::Select: case NodeKind::Drop:

@@ -91,7 +91,7 @@ Vector reduce(const std::string& name, const std::vector<Vector>& arguments, std
     if (arg->kind == ColumnKind::String) {
       std::unordered_set<std::pair<std::uint32_t, std::string_view>, PairHash> seen;
       for (std::size_t r = 0; r < rows; ++r) {
-        if (present(r) && seen.emplace(static_cast<std::uint32_t>(groupOf(grouping, r)), arg->strings[arg->at(r)]).second) {
+        if (present(r) && seen.emplace(static_cast<std::uint32_t>(groupOf(grouping, r)), textAt(*arg, r)).second) {
           ++out.ints[groupOf(grouping, r)];
         }
       }
@@ -177,7 +177,7 @@ Vector reduce(const std::string& name, const std::vector<Vector>& arguments, std
     if (!isMin && !isMax) return true;  // last
     int order;
     if (arg->kind == ColumnKind::String) {
-      std::string_view a = arg->strings[arg->at(r)], b = arg->strings[arg->at(current)];
+      std::string_view a = textAt(*arg, r), b = textAt(*arg, current);
       order = a < b ? -1 : a > b ? 1 : 0;
     } else if (arg->kind == ColumnKind::Float) {
       double a = arg->floats[arg->at(r)], b = arg->floats[arg->at(current)];

@@ -33,16 +33,10 @@ Vector columnVector(const Column& column) {
   if (column.hasNulls()) v.valid = column.validity();
   switch (column.kind()) {
     case ColumnKind::Float: v.floats = column.floats(); break;
-    case ColumnKind::String: {
-      v.strings.resize(column.size());
-      const StringDictionary* dictionary = column.dictionary();
-      const auto& codes = column.codes();
-      for (std::size_t i = 0; i < codes.size(); ++i) {
-        if (column.isNull(i)) continue;
-        v.strings[i] = dictionary->at(codes[i]);
-      }
+    case ColumnKind::String:
+      v.codes = column.codes();
+      v.dictionary = column.sharedDictionary();
       break;
-    }
     case ColumnKind::Category: {
       v.ints.assign(column.codes().begin(), column.codes().end());
       v.levels = std::make_shared<const std::vector<std::string>>(column.spec().levels);

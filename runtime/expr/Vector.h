@@ -21,7 +21,10 @@ struct Vector {
   std::size_t size = 0;   // rows (1 when scalar)
   std::vector<std::int64_t> ints;  // Int, Bool, Date, Timestamp; Category: the level index
   std::vector<double> floats;
-  std::vector<std::string_view> strings;  // String (Category values read as strings convert)
+  std::vector<std::string_view> strings;  // String, computed
+  // String, straight from a column: codes into the column's dictionary (no views built).
+  std::vector<std::uint32_t> codes;
+  std::shared_ptr<const StringDictionary> dictionary;
   std::vector<std::uint8_t> valid;        // empty: no nulls
   std::shared_ptr<std::deque<std::string>> owned;  // computed strings the views point into
   std::shared_ptr<const std::vector<std::string>> levels;  // Category
@@ -31,6 +34,7 @@ struct Vector {
   // Keeps alive what `source`'s string views point into, for views copied from it.
   void anchor(const Vector& source) {
     if (source.owned) anchors.push_back(source.owned);
+    if (source.dictionary) anchors.push_back(source.dictionary);
     if (source.levels) anchors.push_back(source.levels);
     anchors.insert(anchors.end(), source.anchors.begin(), source.anchors.end());
   }

@@ -56,6 +56,7 @@ bool allScalar(const std::vector<const Vector*>& operands) {
 std::string_view textAt(const Vector& v, std::size_t row) {
   std::size_t i = v.at(row);
   if (v.kind == ColumnKind::Category) return (*v.levels)[static_cast<std::size_t>(v.ints[i])];
+  if (v.dictionary) return v.dictionary->at(v.codes[i]);
   return v.strings[i];
 }
 
@@ -191,9 +192,17 @@ Vector compare(BinaryOp op, const Vector& a, const Vector& b, std::size_t rows) 
     // A category against a literal: compare level indexes.
     std::int64_t level = -1;
     for (std::size_t l = 0; l < a.levels->size(); ++l) {
-      if ((*a.levels)[l] == b.strings[0]) level = static_cast<std::int64_t>(l);
+      if ((*a.levels)[l] == textAt(b, 0)) level = static_cast<std::int64_t>(l);
     }
     forRows(out, [&](std::size_t i) { r[i] = holds(op, a.ints[a.at(i)], level); });
+  } else if (a.dictionary && b.kind == ColumnKind::String && b.scalar && (op == BinaryOp::Eq || op == BinaryOp::Ne)) {
+    // A string column against one value: find the value's code once, compare codes.
+    std::string_view value = textAt(b, 0);
+    std::int64_t code = -1;
+    for (std::uint32_t c = 0; c < a.dictionary->size() && code < 0; ++c) {
+      if (a.dictionary->at(c) == value) code = c;
+    }
+    forRows(out, [&](std::size_t i) { r[i] = holds(op, static_cast<std::int64_t>(a.codes[a.at(i)]), code); });
   } else if (isText(a) || isText(b)) {
     forRows(out, [&](std::size_t i) {
       if (!out.valid.empty() && out.valid[i] == 0) return;

@@ -1,5 +1,6 @@
 #include "io/CsvReader.h"
 
+#include "io/TextCheck.h"
 #include "io/ValueParsers.h"
 
 #include <tbb/parallel_for.h>
@@ -97,11 +98,14 @@ struct Layout {
 struct Chunk {
   std::size_t begin = 0, end = 0;
   Table table;
+  std::size_t records = 0;  // good records, before `eachPiece`
   std::size_t skipped = 0;
   std::vector<DataError> errors;  // lines relative to the chunk's first (0-based)
   std::uint32_t lines = 0;        // line breaks consumed
   bool structural = false;        // malformed CSV (stops the read)
   bool strayQuote = false;        // a quote inside an unquoted field: splitting by quote parity is unsafe
+  bool sawQuote = false;          // any quote: splitting at any line break is unsafe
+  std::size_t badByte = std::string_view::npos;  // not UTF-8 text here
 };
 
 class ChunkParser {
@@ -111,6 +115,12 @@ class ChunkParser {
 
   void parse(Chunk& chunk) {
     for (const ColumnSpec& spec : layout_.stored) chunk.table.columns.emplace_back(spec);
+    std::size_t bad = firstBadByte(text_, chunk.begin, chunk.end);
+    if (bad < chunk.end) {
+      chunk.badByte = bad;
+      chunk.structural = true;
+      return;
+    }
     std::size_t pos = chunk.begin;
     const std::size_t end = chunk.end;
     std::uint32_t line = 0;
@@ -138,6 +148,7 @@ class ChunkParser {
       while (!recordDone) {
         starts.push_back(pos);
         if (pos < end && text_[pos] == '"') {
+          chunk.sawQuote = true;
           quoted.push_back(true);
           std::size_t open = pos++;
           std::size_t contentStart = pos;
@@ -191,7 +202,7 @@ class ChunkParser {
             char c = text_[pos];
             if (c == delimiter_ || c == '\n') break;
             if (c == '\r' && pos + 1 < end && text_[pos + 1] == '\n') break;
-            if (c == '"') chunk.strayQuote = true;
+            if (c == '"') chunk.strayQuote = chunk.sawQuote = true;
             ++pos;
           }
           std::string_view field = text_.substr(fieldStart, pos - fieldStart);
@@ -302,6 +313,19 @@ std::vector<std::size_t> splitPoints(std::string_view text, std::size_t begin, s
   return points;
 }
 
+// Pieces of about equal size, each starting after the first line break past its share.
+std::vector<std::size_t> lineSplitPoints(std::string_view text, std::size_t begin, std::size_t pieces) {
+  std::size_t piece = (text.size() - begin) / pieces;
+  std::vector<std::size_t> points{begin};
+  for (std::size_t p = 1; p < pieces; ++p) {
+    std::size_t br = text.find('\n', std::max(points.back(), begin + p * piece));
+    if (br == std::string_view::npos) break;
+    if (br + 1 > points.back() && br + 1 < text.size()) points.push_back(br + 1);
+  }
+  points.push_back(text.size());
+  return points;
+}
+
 }  // namespace
 
 ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declared, const CsvOptions& options) {
@@ -315,6 +339,12 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   for (const ColumnSpec& spec : layout.stored) result.table.columns.emplace_back(spec);
 
   // The header: every declared column once, nothing else.
+  std::size_t headerEnd = std::min(text.find('\n'), text.size());
+  if (std::size_t bad = firstBadByte(text, 0, headerEnd); bad < headerEnd) {
+    TextProblem headerProblem = describeBadByte(text, bad);
+    result.error = DataError{CsvPosition{headerProblem.line, headerProblem.column, false}, "", headerProblem.message};
+    return result;
+  }
   CsvTokenizer tokenizer(text, options.delimiter);
   std::vector<std::string> fields;
   std::vector<CsvPosition> positions;
@@ -365,13 +395,24 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
       chunks[c].begin = points[c];
       chunks[c].end = points[c + 1];
       parser.parse(chunks[c]);
+      chunks[c].records = chunks[c].table.rows();
+      bool clean = !chunks[c].structural && !chunks[c].strayQuote;
+      if (options.eachPiece && (clean || chunks.size() == 1)) chunks[c].table = options.eachPiece(std::move(chunks[c].table));
+      // A mapped file's pages come back from the page cache if the body must be read again.
+      if (options.doneWith) options.doneWith(chunks[c].begin, chunks[c].end);
     });
     return chunks;
   };
-  std::vector<Chunk> chunks = parseAll(pieces > 1 ? splitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()});
-  // Quotes that do not wrap fields break the parity rule: read the body again as one piece.
-  bool unsafe = chunks.size() > 1 && std::any_of(chunks.begin(), chunks.end(), [](const Chunk& c) { return c.structural || c.strayQuote; });
-  if (unsafe) chunks = parseAll({bodyStart, text.size()});
+  // First guess: pieces start after any line break, right when the body has no quotes at all.
+  // With quotes, split where the count of quotes before is even (outside quoted fields); with
+  // quotes that do not wrap fields, or malformed text, read the body as one piece.
+  std::vector<Chunk> chunks = parseAll(pieces > 1 ? lineSplitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()});
+  auto any = [&](auto predicate) { return chunks.size() > 1 && std::any_of(chunks.begin(), chunks.end(), predicate); };
+  if (any([](const Chunk& c) { return c.sawQuote || c.structural; })) {
+    if (!any([](const Chunk& c) { return c.strayQuote; })) chunks = parseAll(splitPoints(text, bodyStart, pieces));
+    if (any([](const Chunk& c) { return c.structural || c.strayQuote; })) chunks = parseAll({bodyStart, text.size()});
+  }
+  for (const Chunk& chunk : chunks) result.records += chunk.records;
 
   std::uint32_t line = bodyLine;
   for (Chunk& chunk : chunks) {
@@ -379,6 +420,11 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
     line += chunk.lines;
   }
   for (Chunk& chunk : chunks) {
+    if (chunk.badByte != std::string_view::npos) {
+      TextProblem textProblem = describeBadByte(text, chunk.badByte);
+      result.error = DataError{CsvPosition{textProblem.line, textProblem.column, false}, "", textProblem.message};
+      break;
+    }
     result.skipped += chunk.skipped;
     for (DataError& e : chunk.errors) {
       if (chunk.structural && &e == &chunk.errors.back()) {

@@ -4,6 +4,7 @@
 #include "io/ReadResult.h"
 #include "table/Table.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,11 @@ struct CsvOptions {
   // Only these declared columns are stored (the header is still checked against all); empty:
   // every one.
   std::vector<std::string> only = {};
+  // Applied to each piece of the table as soon as it is read (a scan's pushed-down filter), so
+  // that rows it drops are never held all at once.
+  std::function<Table(Table)> eachPiece = {};
+  // Called with byte ranges of the text that are no longer needed (to release file pages).
+  std::function<void(std::size_t, std::size_t)> doneWith = {};
 };
 
 // Reads CSV text with a header row into a table of the declared columns. The header is matched

@@ -156,6 +156,7 @@ ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& d
       case OnError::Quarantine: result.quarantined.push_back(*bad); break;
     }
   }
+  result.records = result.table.rows();
   return result;
 }
 

@@ -27,7 +27,7 @@ bool MappedFile::open(const std::string& path, std::string& error) {
   }
   size_ = static_cast<std::size_t>(info.st_size);
   if (size_ > 0) {
-    void* mapped = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    void* mapped = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (mapped == MAP_FAILED) {
       error = std::strerror(errno);
       size_ = 0;
@@ -39,6 +39,14 @@ bool MappedFile::open(const std::string& path, std::string& error) {
   }
   ::close(fd);
   return true;
+}
+
+void MappedFile::release(std::size_t begin, std::size_t end) const {
+  static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::size_t first = (begin + page - 1) / page * page;
+  std::size_t last = end / page * page;
+  if (data_ == nullptr || first >= last) return;
+  ::madvise(const_cast<char*>(data_) + first, last - first, MADV_DONTNEED);
 }
 
 }  // namespace weir::runtime

@@ -25,6 +25,7 @@ struct DataError {
 
 struct ReadResult {
   Table table;
+  std::size_t records = 0;              // good records read (before any piece filter)
   std::optional<DataError> error;       // set when reading stopped (the table is then incomplete)
   std::size_t skipped = 0;              // records dropped by `skip`
   std::vector<DataError> quarantined;   // records set aside by `quarantine`, with why

@@ -24,6 +24,8 @@ class RowPipeline {
   RowPipeline(RowPipeline&&) noexcept;
 
   Table run(const Table& input, const Table* scalars) const;
+  // Whether an expression aggregates over the whole table (then it must see all of it at once).
+  bool wholeTable() const { return wholeTable_; }
 
  private:
   struct Step;

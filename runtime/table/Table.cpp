@@ -237,7 +237,10 @@ Table concatenate(std::vector<Table> parts) {
   tbb::parallel_for(std::size_t(0), width, [&](std::size_t c) {
     Column column(parts.front().columns[c].spec());
     column.reserve(rows);
-    for (const Table& part : parts) column.appendColumn(part.columns[c]);
+    for (Table& part : parts) {
+      column.appendColumn(part.columns[c]);
+      part.columns[c] = Column(part.columns[c].spec());  // freed as it goes: peak memory stays near one copy
+    }
     columns[c] = std::move(column);
   });
   for (auto& column : columns) out.columns.push_back(std::move(*column));

@@ -91,6 +91,7 @@ class Column {
   const std::vector<std::uint32_t>& codes() const { return codes_; }
   const std::vector<std::uint8_t>& validity() const { return valid_; }
   const StringDictionary* dictionary() const { return dictionary_.get(); }
+  std::shared_ptr<const StringDictionary> sharedDictionary() const { return dictionary_; }
   // Replaces the storage wholesale (sizes must agree with the kind).
   void assignInts(std::vector<std::int64_t> values, std::vector<std::uint8_t> valid);
   void assignFloats(std::vector<double> values, std::vector<std::uint8_t> valid);

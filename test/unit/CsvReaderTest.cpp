@@ -92,3 +92,101 @@ TEST(CsvReader, MalformedCsvAlwaysStops) {
   ASSERT_TRUE(result.error);
   EXPECT_NE(result.error->message.find("unterminated"), std::string::npos);
 }
+
+// Files large enough to be read in parallel pieces: the result must be the one a single piece
+// gives, whatever quotes, line breaks in fields and errors the pieces cut through.
+namespace {
+
+std::vector<ColumnSpec> wideSchema() {
+  return {{"id", ColumnKind::Int, false, {}}, {"text", ColumnKind::String, true, {}}, {"x", ColumnKind::Float, true, {}}};
+}
+
+// About 8 MB of records; every 7th text is quoted with a comma, a doubled quote and a line break.
+std::string bigCsv(std::size_t rows, bool quotes) {
+  std::string text = "id,text,x\n";
+  for (std::size_t i = 0; i < rows; ++i) {
+    text += std::to_string(i) + ",";
+    if (quotes && i % 7 == 0) text += "\"line one, \"\"quoted\"\"\nline two " + std::to_string(i) + "\"";
+    else text += "plain" + std::to_string(i % 1000);
+    text += "," + (i % 11 == 0 ? std::string() : std::to_string(i) + ".5") + "\n";
+  }
+  return text;
+}
+
+void expectBigTable(const ReadResult& result, std::size_t rows, bool quotes) {
+  ASSERT_FALSE(result.error) << result.error->message;
+  const Table& t = result.table;
+  ASSERT_EQ(t.rows(), rows);
+  for (std::size_t i = 0; i < rows; ++i) {
+    ASSERT_EQ(t.columns[0].intAt(i), static_cast<std::int64_t>(i));
+    std::string text = quotes && i % 7 == 0 ? "line one, \"quoted\"\nline two " + std::to_string(i) : "plain" + std::to_string(i % 1000);
+    ASSERT_EQ(t.columns[1].stringAt(i), text) << "row " << i;
+    ASSERT_EQ(t.columns[2].isNull(i), i % 11 == 0);
+    if (i % 11 != 0) {
+      ASSERT_EQ(t.columns[2].floatAt(i), static_cast<double>(i) + 0.5);
+    }
+  }
+}
+
+}  // namespace
+
+TEST(CsvReaderPieces, WithoutQuotes) {
+  std::string text = bigCsv(300000, false);
+  ASSERT_GT(text.size(), 4u << 20);
+  expectBigTable(readCsv(text, wideSchema()), 300000, false);
+}
+
+TEST(CsvReaderPieces, QuotedFieldsWithLineBreaksAcrossPieces) {
+  std::string text = bigCsv(250000, true);
+  expectBigTable(readCsv(text, wideSchema()), 250000, true);
+}
+
+TEST(CsvReaderPieces, StrayQuotesFallBackToOnePiece) {
+  // A quote inside an unquoted field is text; it must not derail where pieces start.
+  std::string text = bigCsv(250000, true);
+  std::size_t at = text.find("plain", text.size() / 3);
+  text.replace(at, 5, "pl\"in");
+  ReadResult result = readCsv(text, wideSchema());
+  ASSERT_FALSE(result.error) << result.error->message;
+  ASSERT_EQ(result.table.rows(), 250000u);
+  std::size_t found = 0;
+  for (std::size_t i = 0; i < result.table.rows(); ++i) found += result.table.columns[1].stringAt(i).substr(0, 5) == "pl\"in";
+  EXPECT_EQ(found, 1u);
+}
+
+TEST(CsvReaderPieces, ErrorsKeepTheirLinesInLaterPieces) {
+  std::string text = bigCsv(300000, true);
+  // Record 250,000 (after 250,000 / 7 rounded-up quoted records of two lines each).
+  std::size_t record = 250000;
+  std::size_t line = 2 + record + (record + 6) / 7;
+  std::string needle = "\n" + std::to_string(record) + ",";
+  std::size_t at = text.find(needle);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at + 1, std::to_string(record).size(), "oops");
+  ReadResult result = readCsv(text, wideSchema());
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->at.line, line);
+  EXPECT_EQ(result.error->at.column, 1u);
+  EXPECT_EQ(result.error->column, "id");
+  EXPECT_EQ(result.error->message, "expected int, found `oops`");
+
+  CsvOptions quarantine;
+  quarantine.onError = OnError::Quarantine;
+  ReadResult kept = readCsv(text, wideSchema(), quarantine);
+  ASSERT_FALSE(kept.error);
+  EXPECT_EQ(kept.table.rows(), 299999u);
+  ASSERT_EQ(kept.quarantined.size(), 1u);
+  EXPECT_EQ(kept.quarantined[0].at.line, line);
+  EXPECT_EQ(kept.quarantined[0].record, "oops,plain0,250000.5");
+}
+
+TEST(CsvReaderPieces, BadBytesAreFoundWhereTheyAre) {
+  std::string text = bigCsv(300000, false);
+  std::size_t at = text.find("\n299000,");
+  text[at + 9] = '\xff';  // inside `plain...` of record 299,000
+  ReadResult result = readCsv(text, wideSchema());
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->at.line, 299002u);
+  EXPECT_EQ(result.error->at.column, 9u);
+  EXPECT_EQ(result.error->message, "invalid UTF-8 (byte 0xFF): data files must be UTF-8 text");
+}
