@@ -7,6 +7,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -111,7 +112,12 @@ struct Chunk {
 class ChunkParser {
  public:
   ChunkParser(std::string_view text, char delimiter, const Layout& layout, OnError onError)
-      : text_(text), delimiter_(delimiter), layout_(layout), onError_(onError) {}
+      : text_(text), delimiter_(delimiter), layout_(layout), onError_(onError) {
+    for (unsigned char c : {static_cast<unsigned char>(delimiter), static_cast<unsigned char>('\n'),
+                            static_cast<unsigned char>('\r'), static_cast<unsigned char>('"')}) {
+      special_[c] = true;
+    }
+  }
 
   void parse(Chunk& chunk) {
     for (const ColumnSpec& spec : layout_.stored) chunk.table.columns.emplace_back(spec);
@@ -143,7 +149,7 @@ class ChunkParser {
       fields.clear();
       starts.clear();
       quoted.clear();
-      unescaped.clear();
+      if (!unescaped.empty()) unescaped.clear();
       bool recordDone = false;
       while (!recordDone) {
         starts.push_back(pos);
@@ -199,8 +205,12 @@ class ChunkParser {
           quoted.push_back(false);
           std::size_t fieldStart = pos;
           while (pos < end) {
-            char c = text_[pos];
-            if (c == delimiter_ || c == '\n') break;
+            auto c = static_cast<unsigned char>(text_[pos]);
+            if (!special_[c]) {
+              ++pos;
+              continue;
+            }
+            if (c == static_cast<unsigned char>(delimiter_) || c == '\n') break;
             if (c == '\r' && pos + 1 < end && text_[pos + 1] == '\n') break;
             if (c == '"') chunk.strayQuote = chunk.sawQuote = true;
             ++pos;
@@ -274,6 +284,7 @@ class ChunkParser {
   char delimiter_;
   const Layout& layout_;
   OnError onError_;
+  std::array<bool, 256> special_{};  // bytes that end or complicate an unquoted field
 };
 
 // Record boundaries for parallel parsing: after a line break with an even number of quotes

@@ -21,8 +21,7 @@ Table aggregate(const plan::Node& node, const Table& input) {
   Table groupKeys;
   std::size_t groups = 1;
   if (!keyColumns.empty()) {
-    RowKeys keys(input, keyColumns);
-    KeyGroups found = groupByKeys(keys);
+    KeyGroups found = groupByColumns(input, keyColumns);
     grouping.groupOf = std::move(found.groupOf);
     grouping.groups = found.firstRow.size();
     groups = grouping.groups;

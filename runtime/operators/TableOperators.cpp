@@ -44,8 +44,7 @@ Table distinct(const plan::Node& node, const Table& input) {
     if (index < 0) throw OperatorError("internal: no column `" + key + "` for distinct");
     columns.push_back(static_cast<std::size_t>(index));
   }
-  RowKeys keys(input, columns);
-  KeyGroups groups = groupByKeys(keys);
+  KeyGroups groups = groupByColumns(input, columns);
   Table out = input.gather(groups.firstRow);
   return node.schema.columns.empty() ? out : arrange(out, columnSpecs(node.schema));
 }
@@ -111,8 +110,7 @@ std::vector<std::uint8_t> splitParts(const plan::Node& node, const Table& input)
     const std::string& column = it->second->as<ast::NameExpr>().name.text;
     int index = input.indexOf(column);
     if (index < 0) throw OperatorError("internal: no column `" + column + "` to stratify by");
-    RowKeys keys(input, {static_cast<std::size_t>(index)});
-    KeyGroups groups = groupByKeys(keys);
+    KeyGroups groups = groupByColumns(input, {static_cast<std::size_t>(index)});
     strata.assign(groups.firstRow.size(), {});
     for (std::size_t row = 0; row < input.rows(); ++row) strata[groups.groupOf[row]].push_back(static_cast<std::uint32_t>(row));
   } else {

@@ -35,6 +35,10 @@ struct KeyGroups {
 
 KeyGroups groupByKeys(const RowKeys& keys);
 
+// The same for the key made of `columns` of `table`; one column of dictionary codes, levels,
+// booleans or ints in a small range is grouped by its values directly, without hashing.
+KeyGroups groupByColumns(const Table& table, const std::vector<std::size_t>& columns);
+
 // An open-addressing index from keys to groups, for looking rows of another table up.
 class KeyIndex {
  public:

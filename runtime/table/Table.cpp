@@ -26,13 +26,19 @@ const char* columnKindName(ColumnKind kind) {
 StringDictionary::StringDictionary(const StringDictionary& other)
     : values_(other.values_), hashes_(other.hashes_), slots_(other.slots_) {}
 
+namespace {
+
+std::uint64_t slotOf(std::uint64_t hash, std::uint32_t code) { return (hash & 0xFFFFFFFF00000000ULL) | (code + 1ULL); }
+
+}  // namespace
+
 void StringDictionary::grow() {
-  std::vector<std::uint32_t> slots(std::max<std::size_t>(64, slots_.size() * 2), 0);
+  std::vector<std::uint64_t> slots(std::max<std::size_t>(64, slots_.size() * 2), 0);
   const std::size_t mask = slots.size() - 1;
   for (std::uint32_t code = 0; code < values_.size(); ++code) {
     std::size_t slot = hashes_[code] & mask;
     while (slots[slot] != 0) slot = (slot + 1) & mask;
-    slots[slot] = code + 1;
+    slots[slot] = slotOf(hashes_[code], code);
   }
   slots_ = std::move(slots);
 }
@@ -40,16 +46,18 @@ void StringDictionary::grow() {
 std::uint32_t StringDictionary::intern(std::string_view value) {
   if ((values_.size() + 1) * 2 > slots_.size()) grow();
   const std::uint64_t hash = XXH3_64bits(value.data(), value.size());
+  const std::uint64_t high = hash & 0xFFFFFFFF00000000ULL;
   const std::size_t mask = slots_.size() - 1;
   std::size_t slot = hash & mask;
-  while (std::uint32_t entry = slots_[slot]) {
-    if (hashes_[entry - 1] == hash && values_[entry - 1] == value) return entry - 1;
+  while (std::uint64_t entry = slots_[slot]) {
+    auto code = static_cast<std::uint32_t>((entry & 0xFFFFFFFFULL) - 1);
+    if ((entry & 0xFFFFFFFF00000000ULL) == high && values_[code] == value) return code;
     slot = (slot + 1) & mask;
   }
   auto code = static_cast<std::uint32_t>(values_.size());
   values_.emplace_back(value);
   hashes_.push_back(hash);
-  slots_[slot] = code + 1;
+  slots_[slot] = slotOf(hash, code);
   return code;
 }
 

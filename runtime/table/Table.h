@@ -48,8 +48,9 @@ class StringDictionary {
 
   std::deque<std::string> values_;  // a deque: strings never move, so views of them stay valid
   std::vector<std::uint64_t> hashes_;  // per code
-  // Open addressing: code + 1 per slot, 0 for an empty one; never more than half full.
-  std::vector<std::uint32_t> slots_;
+  // Open addressing, never more than half full: per slot the hash's high half and code + 1 (0
+  // for an empty slot), so most probes settle without touching the strings.
+  std::vector<std::uint64_t> slots_;
 };
 
 // Marks a row that does not exist in a gather (the right side of a left join without a match):

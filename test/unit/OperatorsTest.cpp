@@ -4,6 +4,7 @@
 #include "operators/Operators.h"
 #include "operators/RowOperators.h"
 #include "table/Morsels.h"
+#include "table/RowKeys.h"
 
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
@@ -145,4 +146,29 @@ TEST(Determinism, SameResultsWithOneThreadAndTwo) {
     return out;
   };
   EXPECT_EQ(run(1), run(2));
+}
+
+TEST(Grouping, DirectAndHashedGroupingAgree) {
+  // Ints with negatives and nulls (grouped by value directly), and strings (by code), against
+  // the hashed path: the same groups in the same order of first appearance.
+  std::mt19937_64 random(7);
+  Table t;
+  Column small(ColumnSpec{"small", ColumnKind::Int, true, {}}), text(ColumnSpec{"text", ColumnKind::String, false, {}});
+  Column wide(ColumnSpec{"wide", ColumnKind::Int, false, {}});
+  for (std::size_t i = 0; i < 200000; ++i) {
+    if (random() % 17 == 0) small.appendNull();
+    else small.appendInt(static_cast<std::int64_t>(random() % 300) - 150);
+    text.appendString("k" + std::to_string(random() % 5000));
+    wide.appendInt(static_cast<std::int64_t>(random() % 1000) * 1000000007LL);  // too spread out: hashed
+  }
+  t.columns = {std::move(small), std::move(text), std::move(wide)};
+  for (std::size_t c = 0; c < 3; ++c) {
+    KeyGroups direct = groupByColumns(t, {c});
+    RowKeys keys(t, {c});
+    KeyGroups hashed = groupByKeys(keys);
+    EXPECT_EQ(direct.firstRow, hashed.firstRow) << "column " << c;
+    EXPECT_EQ(direct.groupOf, hashed.groupOf) << "column " << c;
+  }
+  KeyGroups ints = groupByColumns(t, {0});
+  EXPECT_EQ(ints.firstRow.size(), 301u);  // 300 values and the null key
 }
