@@ -453,18 +453,24 @@ class Lowerer {
 
   // The transform's body lowered for one call: table parameters read the argument nodes, column
   // parameters are renamed to the columns passed, value parameters replaced by the arguments.
-  // Only calls written in a declaration are expanded (their operators' schemas are known).
+  // Calls inside a body expand too (their schemas are recorded per chain of call sites), to a
+  // depth of 16.
   std::optional<NodeId> expand(const TransformDecl& transform, std::optional<NodeId> piped,
                                const std::vector<Argument>& args, const sema::LoadedModule& module, const void* site) {
-    if (subst_ != nullptr || site == nullptr || transform.incomplete) return std::nullopt;
+    if (site == nullptr || transform.incomplete) return std::nullopt;
     Substitution subst;
-    subst.site = site;
+    if (subst_ != nullptr) {
+      if (subst_->sites.size() >= 16) return std::nullopt;
+      subst.sites = subst_->sites;
+    }
+    subst.sites.push_back(site);
     std::size_t param = 0;
     if (piped) {
       if (transform.params.empty()) return std::nullopt;
       subst.tables[transform.params[0].name.text] = *piped;
       param = 1;
     }
+    // Arguments are read as the enclosing body sees them (through its own substitution).
     for (const Argument& arg : args) {
       if (arg.name || param >= transform.params.size()) return std::nullopt;
       const Param& p = transform.params[param++];
@@ -475,15 +481,19 @@ class Lowerer {
         subst.tables[p.name.text] = *table;
       } else if (kind == "column") {
         if (arg.value->kind != ExprKind::Name) return std::nullopt;
-        subst.columns[p.name.text] = arg.value->as<NameExpr>().name.text;
+        subst.columns[p.name.text] = substitute(arg.value->as<NameExpr>().name.text);
       } else {
-        subst.values[p.name.text] = printExpr(*arg.value);
-        subst.valueArgs[p.name.text] = arg.value.get();
+        ExprPtr value = subst_ != nullptr ? renameNames(clone(*arg.value)) : clone(*arg.value);
+        if (!value) return std::nullopt;
+        subst.values[p.name.text] = printExpr(*value);
+        subst.valueArgs[p.name.text] = value.get();
+        subst.owned.push_back(std::move(value));
       }
     }
+    Substitution* outer = subst_;
     subst_ = &subst;
     std::optional<NodeId> result = lowerTable(*transform.body, *moduleOf_.at(&transform));
-    subst_ = nullptr;
+    subst_ = outer;
     return result;
   }
 
@@ -558,7 +568,7 @@ class Lowerer {
   NodeId lowerOp(const PipeOp& op, NodeId input, const sema::LoadedModule& module) {
     sema::TableType schema;
     if (subst_ != nullptr) {
-      if (auto it = typed_.bodyOutputs.find({subst_->site, &op}); it != typed_.bodyOutputs.end()) schema = it->second;
+      if (auto it = typed_.bodyOutputs.find({subst_->sites, &op}); it != typed_.bodyOutputs.end()) schema = it->second;
     } else if (auto it = typed_.opOutputs.find(&op); it != typed_.opOutputs.end()) {
       schema = it->second;
     }
@@ -791,11 +801,12 @@ class Lowerer {
   std::string current_;
 
   struct Substitution {
-    const void* site = nullptr;
+    std::vector<const void*> sites;  // the chain of calls being expanded, outermost first
     std::map<std::string, NodeId> tables;
     std::map<std::string, std::string> columns;
     std::map<std::string, std::string> values;      // printed, for definitions
     std::map<std::string, const Expr*> valueArgs;   // the argument expressions
+    std::vector<ExprPtr> owned;                      // arguments rewritten for a nested call
   };
   Substitution* subst_ = nullptr;  // set while lowering a transform's body for one call
   std::map<std::string, std::shared_ptr<const Node::Function>> functions_;  // of the last calleeDefinitions()

@@ -304,9 +304,14 @@ class DeclarationChecker {
     return false;
   }
 
-  // A literal file path must stay inside the project: relative, and not climbing out with `..`.
-  void checkPath(const Expr& call) {
+  // A literal file path must stay inside the project: relative, and not climbing out with `..`,
+  // unless the declaration says `outside_project = true`.
+  void checkPath(const Expr& call, const SettingsBlock* settings = nullptr) {
     if (call.kind != ExprKind::Call || call.as<CallExpr>().args.empty()) return;
+    if (settings != nullptr) {
+      const Setting* outside = settings->find("outside_project");
+      if (outside != nullptr && outside->value && outside->value->kind == ExprKind::Bool && outside->value->as<BoolLiteral>().value) return;
+    }
     const Expr& path = *call.as<CallExpr>().args[0].value;
     if (path.kind != ExprKind::String) return;
     const std::string& text = path.as<StringLiteral>().value;
@@ -316,13 +321,15 @@ class DeclarationChecker {
       diags_.report(diag::Kind::PathEscapesProject, path.range, text, "is empty");
     } else if (p.is_absolute()) {
       diags_.report(diag::Kind::PathEscapesProject, path.range, text, "is absolute; paths are relative to the project")
-          .help("data and outputs live inside the project; write the path relative to this file's folder");
+          .help("data and outputs live inside the project; write the path relative to this file's folder, or say `outside_project = true` in the declaration's settings to mean it");
     } else if (normal == ".." || normal.rfind("../", 0) == 0) {
-      diags_.report(diag::Kind::PathEscapesProject, path.range, text, "leaves the project folder");
+      diags_.report(diag::Kind::PathEscapesProject, path.range, text, "leaves the project folder")
+          .help("to read or write outside the project on purpose, say `outside_project = true` in the declaration's settings");
     }
   }
 
-  void checkReader(const Expr& reader, const std::vector<std::string>& formats, const char* what) {
+  void checkReader(const Expr& reader, const std::vector<std::string>& formats, const char* what,
+                   const SettingsBlock* settings = nullptr) {
     std::string callee = calleeName(reader);
     if (!contains(formats, callee)) {
       std::vector<std::string> forms;
@@ -335,7 +342,7 @@ class DeclarationChecker {
       diags_.report(diag::Kind::SettingType, reader.range, callee, "a file path as its first argument: `" + callee + "(\"data/file\")`");
       return;
     }
-    checkPath(reader);
+    checkPath(reader, settings);
   }
 
   // ---- Declarations ----
@@ -344,20 +351,22 @@ class DeclarationChecker {
     switch (decl.kind) {
       case DeclKind::Source: {
         const auto& source = decl.as<SourceDecl>();
-        checkReader(*source.reader, {"csv", "jsonl", "sqlite"}, "a source");
+        checkReader(*source.reader, {"csv", "jsonl", "sqlite"}, "a source", source.settings.get());
         checkSettings(source.settings.get(),
                       {{"on_error", ValueKind::Enum, {"fail", "skip", "quarantine"}},
                        {"delimiter", ValueKind::String},
                        {"header", ValueKind::Bool},
-                       {"null", ValueKind::String}},
+                       {"null", ValueKind::String},
+                       {"outside_project", ValueKind::Bool}},
                       "a source", nullptr);
         break;
       }
       case DeclKind::Sink: {
         const auto& sink = decl.as<SinkDecl>();
-        checkReader(*sink.writer, {"csv", "jsonl"}, "a sink");
+        checkReader(*sink.writer, {"csv", "jsonl"}, "a sink", sink.settings.get());
         checkSettings(sink.settings.get(),
-                      {{"allow", ValueKind::Any}, {"delimiter", ValueKind::String}, {"header", ValueKind::Bool}},
+                      {{"allow", ValueKind::Any}, {"delimiter", ValueKind::String}, {"header", ValueKind::Bool},
+                       {"outside_project", ValueKind::Bool}},
                       "a sink", nullptr);
         if (sink.settings) {
           if (const Setting* allow = sink.settings->find("allow")) checkAllowList(*allow);

@@ -327,7 +327,7 @@ class Checker {
         for (const PipeOpPtr& op : pipeline.ops) {
           table = applyOp(*op, std::move(table), module, bindings);
           if (stack_.empty()) typed_.opOutputs[op.get()] = table;
-          else if (stack_.size() == 1 && stack_.front().site != nullptr) typed_.bodyOutputs[{stack_.front().site, op.get()}] = table;
+          else if (std::vector<const void*> sites = callSites(); !sites.empty()) typed_.bodyOutputs[{sites, op.get()}] = table;
         }
         return table;
       }
@@ -972,6 +972,17 @@ class Checker {
       default:
         return Type::of(bothInt ? ScalarKind::Int : ScalarKind::Float, nullable);
     }
+  }
+
+  // The transform calls being expanded, outermost first; empty when one has no site (a call
+  // made while checking a rule or function, whose schemas the plan does not need).
+  std::vector<const void*> callSites() const {
+    std::vector<const void*> sites;
+    for (const auto& frame : stack_) {
+      if (frame.site == nullptr) return {};
+      sites.push_back(frame.site);
+    }
+    return sites;
   }
 
   Type typeCall(const CallExpr& call, SourceRange at, const RowContext& ctx) {

@@ -21,9 +21,11 @@ struct TypedProgram {
   // The schema after each table operator written in a declaration (not inside a transform's
   // body, whose schemas depend on the call).
   std::map<const ast::PipeOp*, TableType> opOutputs;
-  // The schema after each operator of a transform's body, for one call of the transform written
-  // in a declaration (the call site: the `| t(...)` operator, or the call expression).
-  std::map<std::pair<const void*, const ast::PipeOp*>, TableType> bodyOutputs;
+
+  // The schema after each operator of a transform's body, for one call of the transform: keyed
+  // by the chain of call sites (the `| t(...)` operator or call expression written in a
+  // declaration, then each call inside a body on the way) and the operator.
+  std::map<std::pair<std::vector<const void*>, const ast::PipeOp*>, TableType> bodyOutputs;
 };
 
 // Infers the schema of every table expression through every operator, types every expression

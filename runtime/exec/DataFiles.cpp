@@ -63,8 +63,11 @@ std::string resolveDataPath(const plan::Node::Io& io, const DataFileOptions& opt
   // weakly_canonical follows every symlink of the part that exists.
   std::string canonical = fs::weakly_canonical(absolute, ec).string();
   if (ec) canonical = absolute.lexically_normal().string();
-  if (!isInside(canonical, options.projectRoot)) {
-    throw OperatorError(fmt::format("`{}` resolves to {}, outside the project root {}", io.path, canonical, options.projectRoot));
+  auto outside = io.options.find("outside_project");
+  bool allowed = outside != io.options.end() && outside->second == "true";
+  if (!allowed && !isInside(canonical, options.projectRoot)) {
+    throw OperatorError(fmt::format("`{}` resolves to {}, outside the project root {} (say `outside_project = true` to mean it)",
+                                    io.path, canonical, options.projectRoot));
   }
   return canonical;
 }

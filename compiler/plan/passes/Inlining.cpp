@@ -95,6 +95,11 @@ bool Inlining::run(Plan& plan) {
     replace[id] = *node.expansion;
     calls = true;
   }
+  // A call whose body ends in another call (a transform calling a transform) resolves to the
+  // innermost body.
+  for (NodeId id = 0; id < plan.size(); ++id) {
+    for (int depth = 0; !keep[replace[id]] && depth < 64; ++depth) replace[id] = replace[replace[id]];
+  }
   if (calls) plan = plan.rebuilt(keep, replace);
   return changed || calls;
 }
