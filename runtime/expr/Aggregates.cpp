@@ -28,8 +28,6 @@ ColumnSpec aggregateResult(const std::string& name, const ColumnSpec& input) {
 
 namespace {
 
-std::size_t groupOf(const Grouping* grouping, std::size_t row) { return grouping != nullptr ? grouping->groupOf[row] : 0; }
-
 // Linear interpolation between the two nearest ranks, as numpy's default.
 double quantileOf(std::vector<double>& values, double q) {
   std::sort(values.begin(), values.end());
@@ -44,164 +42,241 @@ struct PairHash {
   std::size_t operator()(const std::pair<std::uint32_t, std::uint64_t>& p) const {
     return std::hash<std::uint64_t>()(p.second * 0x9E3779B97F4A7C15ULL ^ p.first);
   }
-  std::size_t operator()(const std::pair<std::uint32_t, std::string_view>& p) const {
-    return std::hash<std::string_view>()(p.second) ^ (std::size_t(p.first) * 0x9E3779B97F4A7C15ULL);
+  std::size_t operator()(const std::pair<std::uint32_t, std::string>& p) const {
+    return std::hash<std::string>()(p.second) ^ (std::size_t(p.first) * 0x9E3779B97F4A7C15ULL);
   }
 };
 
+std::uint64_t distinctBits(const Vector& v, std::size_t row) {
+  if (v.kind == ColumnKind::Float) {
+    double x = v.floats[v.at(row)];
+    if (x == 0) x = 0;  // -0 and 0 are one value
+    std::uint64_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    return bits;
+  }
+  return static_cast<std::uint64_t>(v.ints[v.at(row)]);
+}
+
 }  // namespace
 
-Vector reduce(const std::string& name, const std::vector<Vector>& arguments, std::size_t rows, const Grouping* grouping) {
-  const std::size_t groups = grouping != nullptr ? grouping->groups : 1;
-  const bool scalar = grouping == nullptr;
-  ColumnSpec input = arguments.empty() ? ColumnSpec{} : ColumnSpec{"", arguments[0].kind, false, {}};
-  ColumnSpec resultSpec = aggregateResult(name, input);
-  Vector out = makeVector(resultSpec.kind, groups, scalar);
-  const Vector* arg = arguments.empty() ? nullptr : &arguments[0];
-  auto present = [&](std::size_t row) { return arg != nullptr && !arg->isNull(row); };
+struct Reducer::State {
+  ColumnKind kind = ColumnKind::Int;  // the argument's
+  bool sawArgument = false;
+  bool nullArgument = false;  // the literal null
+  std::shared_ptr<const std::vector<std::string>> levels;
+  std::vector<std::int64_t> counts, ints;
+  std::vector<std::size_t> holding, total;
+  std::vector<double> sums, means, m2s;
+  std::vector<std::vector<double>> values;
+  std::unordered_set<std::pair<std::uint32_t, std::uint64_t>, PairHash> distinct;
+  std::unordered_set<std::pair<std::uint32_t, std::string>, PairHash> distinctText;
+  // min, max, first, last: whether a group has a value yet, and the value.
+  std::vector<std::uint8_t> has;
+  std::vector<double> bestFloat;
+  std::vector<std::int64_t> bestInt;
+  std::vector<std::string> bestText;
+};
 
-  if (name == "count") {
-    for (std::size_t r = 0; r < rows; ++r) {
-      if (arg == nullptr || present(r)) ++out.ints[groupOf(grouping, r)];
-    }
-    return out;
+Reducer::Reducer(std::string name, std::size_t groups, double q)
+    : name_(std::move(name)), groups_(groups), q_(q), state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.counts.assign(groups, 0);
+  if (name_ == "all" || name_ == "any" || name_ == "fraction") {
+    s.holding.assign(groups, 0);
+    s.total.assign(groups, 0);
+  } else if (name_ == "sum" || name_ == "mean" || name_ == "var" || name_ == "std") {
+    s.sums.assign(groups, 0);
+    s.means.assign(groups, 0);
+    s.m2s.assign(groups, 0);
+    s.ints.assign(groups, 0);
+  } else if (name_ == "median" || name_ == "quantile") {
+    s.values.resize(groups);
+  } else if (name_ == "min" || name_ == "max" || name_ == "first" || name_ == "last") {
+    s.has.assign(groups, 0);
   }
-  if (name == "all" || name == "any" || name == "fraction") {
+}
+
+Reducer::~Reducer() = default;
+
+void Reducer::add(const Vector* arg, std::size_t first, std::size_t rows, const std::vector<std::uint32_t>* groupOf) {
+  State& s = *state_;
+  auto group = [&](std::size_t r) -> std::size_t { return groupOf != nullptr ? (*groupOf)[first + r] : 0; };
+  if (arg != nullptr && !s.sawArgument) {
+    s.sawArgument = true;
+    s.kind = arg->kind;
+    s.nullArgument = arg->nullType;
+    s.levels = arg->levels;
+    if (name_ == "min" || name_ == "max" || name_ == "first" || name_ == "last") {
+      if (s.kind == ColumnKind::Float) s.bestFloat.assign(groups_, 0);
+      else if (s.kind == ColumnKind::String) s.bestText.assign(groups_, {});
+      else s.bestInt.assign(groups_, 0);
+    }
+  }
+  auto present = [&](std::size_t r) { return arg != nullptr && !arg->isNull(r); };
+
+  if (name_ == "count") {
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (arg == nullptr || present(r)) ++s.counts[group(r)];
+    }
+    return;
+  }
+  if (name_ == "all" || name_ == "any" || name_ == "fraction") {
     // Over every row: a null condition does not hold.
-    std::vector<std::size_t> holding(groups), total(groups);
     for (std::size_t r = 0; r < rows; ++r) {
-      std::size_t g = groupOf(grouping, r);
-      ++total[g];
-      if (present(r) && arg->ints[arg->at(r)] != 0) ++holding[g];
+      std::size_t g = group(r);
+      ++s.total[g];
+      if (present(r) && arg->ints[arg->at(r)] != 0) ++s.holding[g];
     }
-    for (std::size_t g = 0; g < groups; ++g) {
-      if (name == "all") out.ints[g] = holding[g] == total[g];
-      else if (name == "any") out.ints[g] = holding[g] > 0;
-      else out.floats[g] = total[g] == 0 ? 0.0 : static_cast<double>(holding[g]) / static_cast<double>(total[g]);
-    }
-    return out;
+    return;
   }
-  if (arg == nullptr) return out;
-  if (arg->nullType) {
-    if (name == "sum" || name == "count_distinct") return out;
-    out.valid.assign(out.size, 0);
-    return out;
-  }
-  if (name == "count_distinct") {
-    if (arg->kind == ColumnKind::String) {
-      std::unordered_set<std::pair<std::uint32_t, std::string_view>, PairHash> seen;
-      for (std::size_t r = 0; r < rows; ++r) {
-        if (present(r) && seen.emplace(static_cast<std::uint32_t>(groupOf(grouping, r)), textAt(*arg, r)).second) {
-          ++out.ints[groupOf(grouping, r)];
-        }
-      }
-    } else {
-      std::unordered_set<std::pair<std::uint32_t, std::uint64_t>, PairHash> seen;
-      for (std::size_t r = 0; r < rows; ++r) {
-        if (!present(r)) continue;
-        std::uint64_t bits;
-        if (arg->kind == ColumnKind::Float) {
-          double x = arg->floats[arg->at(r)];
-          if (x == 0) x = 0;  // -0 and 0 are one value
-          std::memcpy(&bits, &x, sizeof bits);
-        } else {
-          bits = static_cast<std::uint64_t>(arg->ints[arg->at(r)]);
-        }
-        if (seen.emplace(static_cast<std::uint32_t>(groupOf(grouping, r)), bits).second) ++out.ints[groupOf(grouping, r)];
-      }
-    }
-    return out;
-  }
-  if (name == "sum" && arg->kind == ColumnKind::Int) {
-    for (std::size_t r = 0; r < rows; ++r) {
-      if (present(r)) out.ints[groupOf(grouping, r)] += arg->ints[arg->at(r)];
-    }
-    return out;
-  }
-  if (name == "sum" || name == "mean" || name == "var" || name == "std") {
-    // Welford's method for the variance; plain sums in row order otherwise.
-    std::vector<double> sum(groups), mean(groups), m2(groups);
-    std::vector<std::size_t> n(groups);
-    bool moments = name == "var" || name == "std";
+  if (arg == nullptr || arg->nullType) return;
+  if (name_ == "count_distinct") {
     for (std::size_t r = 0; r < rows; ++r) {
       if (!present(r)) continue;
-      std::size_t g = groupOf(grouping, r);
-      double x = numberAt(*arg, r);
-      ++n[g];
-      sum[g] += x;
-      if (moments) {
-        double delta = x - mean[g];
-        mean[g] += delta / static_cast<double>(n[g]);
-        m2[g] += delta * (x - mean[g]);
-      }
+      auto g = static_cast<std::uint32_t>(group(r));
+      bool added = s.kind == ColumnKind::String ? s.distinctText.emplace(g, std::string(textAt(*arg, r))).second
+                                                : s.distinct.emplace(g, distinctBits(*arg, r)).second;
+      if (added) ++s.counts[g];
     }
-    for (std::size_t g = 0; g < groups; ++g) {
-      if (name == "sum") {
-        out.floats[g] = sum[g];
-      } else if (name == "mean") {
-        if (n[g] == 0) setNull(out, g);
-        else out.floats[g] = sum[g] / static_cast<double>(n[g]);
-      } else if (n[g] < 2) {
-        setNull(out, g);
-      } else {
-        double variance = m2[g] / static_cast<double>(n[g] - 1);
-        out.floats[g] = name == "var" ? variance : std::sqrt(variance);
-      }
-    }
-    return out;
+    return;
   }
-  if (name == "median" || name == "quantile") {
-    double q = 0.5;
-    if (name == "quantile") {
-      if (arguments.size() < 2 || arguments[1].isNull(0)) {
-        out.valid.assign(out.size, 0);
-        return out;
-      }
-      q = std::clamp(numberAt(arguments[1], 0), 0.0, 1.0);
-    }
-    std::vector<std::vector<double>> values(groups);
+  if (name_ == "sum" && s.kind == ColumnKind::Int) {
     for (std::size_t r = 0; r < rows; ++r) {
-      if (present(r)) values[groupOf(grouping, r)].push_back(numberAt(*arg, r));
+      if (present(r)) s.ints[group(r)] += arg->ints[arg->at(r)];
     }
-    for (std::size_t g = 0; g < groups; ++g) {
-      if (values[g].empty()) setNull(out, g);
-      else out.floats[g] = quantileOf(values[g], q);
-    }
-    return out;
+    return;
   }
-  // min, max, first, last: the row that holds the answer, per group.
-  std::vector<std::size_t> chosen(groups, static_cast<std::size_t>(-1));
-  bool isMin = name == "min", isMax = name == "max", isFirst = name == "first";
-  auto better = [&](std::size_t r, std::size_t current) {
-    if (isFirst) return false;
-    if (!isMin && !isMax) return true;  // last
-    int order;
-    if (arg->kind == ColumnKind::String) {
-      std::string_view a = textAt(*arg, r), b = textAt(*arg, current);
-      order = a < b ? -1 : a > b ? 1 : 0;
-    } else if (arg->kind == ColumnKind::Float) {
-      double a = arg->floats[arg->at(r)], b = arg->floats[arg->at(current)];
-      order = a < b ? -1 : a > b ? 1 : 0;
-    } else {
-      std::int64_t a = arg->ints[arg->at(r)], b = arg->ints[arg->at(current)];
-      order = a < b ? -1 : a > b ? 1 : 0;
+  if (name_ == "sum" || name_ == "mean") {
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (!present(r)) continue;
+      std::size_t g = group(r);
+      ++s.counts[g];
+      s.sums[g] += numberAt(*arg, r);
     }
-    return isMin ? order < 0 : order > 0;
-  };
+    return;
+  }
+  if (name_ == "var" || name_ == "std") {
+    // Welford's method, in row order.
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (!present(r)) continue;
+      std::size_t g = group(r);
+      double x = numberAt(*arg, r);
+      ++s.counts[g];
+      double delta = x - s.means[g];
+      s.means[g] += delta / static_cast<double>(s.counts[g]);
+      s.m2s[g] += delta * (x - s.means[g]);
+    }
+    return;
+  }
+  if (name_ == "median" || name_ == "quantile") {
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (present(r)) s.values[group(r)].push_back(numberAt(*arg, r));
+    }
+    return;
+  }
+  // min, max, first, last
+  const bool isMin = name_ == "min", isMax = name_ == "max", isFirst = name_ == "first";
   for (std::size_t r = 0; r < rows; ++r) {
     if (!present(r)) continue;
-    std::size_t g = groupOf(grouping, r);
-    if (chosen[g] == static_cast<std::size_t>(-1) || better(r, chosen[g])) chosen[g] = r;
+    std::size_t g = group(r);
+    if (s.has[g] && isFirst) continue;
+    bool take = !s.has[g] || (!isMin && !isMax);
+    if (!take) {
+      int order;
+      if (s.kind == ColumnKind::Float) {
+        double x = arg->floats[arg->at(r)];
+        order = x < s.bestFloat[g] ? -1 : x > s.bestFloat[g] ? 1 : 0;
+      } else if (s.kind == ColumnKind::String) {
+        std::string_view x = textAt(*arg, r);
+        order = x < s.bestText[g] ? -1 : x > s.bestText[g] ? 1 : 0;
+      } else {
+        std::int64_t x = arg->ints[arg->at(r)];
+        order = x < s.bestInt[g] ? -1 : x > s.bestInt[g] ? 1 : 0;
+      }
+      take = isMin ? order < 0 : order > 0;
+    }
+    if (!take) continue;
+    s.has[g] = 1;
+    if (s.kind == ColumnKind::Float) s.bestFloat[g] = arg->floats[arg->at(r)];
+    else if (s.kind == ColumnKind::String) s.bestText[g] = std::string(textAt(*arg, r));
+    else s.bestInt[g] = arg->ints[arg->at(r)];
   }
-  out.kind = arg->kind;
-  out.levels = arg->levels;
-  out.anchor(*arg);
-  out.ints.assign(arg->kind == ColumnKind::Float || arg->kind == ColumnKind::String ? 0 : groups, 0);
-  out.floats.assign(arg->kind == ColumnKind::Float ? groups : 0, 0);
-  out.strings.assign(arg->kind == ColumnKind::String ? groups : 0, {});
-  for (std::size_t g = 0; g < groups; ++g) {
-    if (chosen[g] == static_cast<std::size_t>(-1)) setNull(out, g);
-    else copyValue(*arg, chosen[g], out, g);
+}
+
+Vector Reducer::finish(bool scalar) {
+  State& s = *state_;
+  ColumnSpec input{"", s.kind, false, {}};
+  ColumnSpec resultSpec = aggregateResult(name_, input);
+  Vector out = makeVector(resultSpec.kind, groups_, scalar);
+  const std::size_t n = out.size;
+  if (name_ == "count" || name_ == "count_distinct") {
+    for (std::size_t g = 0; g < n; ++g) out.ints[g] = s.counts[g];
+    return out;
+  }
+  if (name_ == "all" || name_ == "any" || name_ == "fraction") {
+    for (std::size_t g = 0; g < n; ++g) {
+      if (name_ == "all") out.ints[g] = s.holding[g] == s.total[g];
+      else if (name_ == "any") out.ints[g] = s.holding[g] > 0;
+      else out.floats[g] = s.total[g] == 0 ? 0.0 : static_cast<double>(s.holding[g]) / static_cast<double>(s.total[g]);
+    }
+    return out;
+  }
+  if (!s.sawArgument || s.nullArgument) {
+    // No values at all (or the literal null): the sum of nothing is 0, the rest is null.
+    if (name_ != "sum") out.valid.assign(n, 0);
+    return out;
+  }
+  if (name_ == "sum") {
+    for (std::size_t g = 0; g < n; ++g) {
+      if (s.kind == ColumnKind::Int) out.ints[g] = s.ints[g];
+      else out.floats[g] = s.sums[g];
+    }
+    return out;
+  }
+  if (name_ == "mean") {
+    for (std::size_t g = 0; g < n; ++g) {
+      if (s.counts[g] == 0) setNull(out, g);
+      else out.floats[g] = s.sums[g] / static_cast<double>(s.counts[g]);
+    }
+    return out;
+  }
+  if (name_ == "var" || name_ == "std") {
+    for (std::size_t g = 0; g < n; ++g) {
+      if (s.counts[g] < 2) {
+        setNull(out, g);
+        continue;
+      }
+      double variance = s.m2s[g] / static_cast<double>(s.counts[g] - 1);
+      out.floats[g] = name_ == "var" ? variance : std::sqrt(variance);
+    }
+    return out;
+  }
+  if (name_ == "median" || name_ == "quantile") {
+    double q = std::clamp(q_, 0.0, 1.0);
+    for (std::size_t g = 0; g < n; ++g) {
+      if (s.values[g].empty()) setNull(out, g);
+      else out.floats[g] = quantileOf(s.values[g], q);
+    }
+    return out;
+  }
+  // min, max, first, last: the argument's kind.
+  out = makeVector(s.kind, groups_, scalar);
+  out.levels = s.levels;
+  if (s.kind == ColumnKind::String) out.owned = std::make_shared<std::deque<std::string>>();
+  for (std::size_t g = 0; g < n; ++g) {
+    if (!s.has[g]) {
+      setNull(out, g);
+      continue;
+    }
+    if (s.kind == ColumnKind::Float) {
+      out.floats[g] = s.bestFloat[g];
+    } else if (s.kind == ColumnKind::String) {
+      out.owned->push_back(std::move(s.bestText[g]));
+      out.strings[g] = out.owned->back();
+    } else {
+      out.ints[g] = s.bestInt[g];
+    }
   }
   return out;
 }

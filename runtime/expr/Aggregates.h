@@ -3,10 +3,12 @@
 // Aggregate functions (LANGUAGE.md sections 5, 6 and 8): count, count_distinct, sum, mean, std,
 // var, median, quantile, min, max, first, last, and the data rules all, any, fraction. Nulls
 // are ignored; `std` and `var` are sample statistics; `median` and `quantile` interpolate
-// linearly. Every reduction runs in row order, so its result does not depend on threads.
+// linearly. A reducer takes its input a batch of rows at a time, in row order, so results do not
+// depend on threads, and memory on the batch size only.
 
 #include "expr/Expression.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,7 +19,24 @@ bool isAggregateFunction(const std::string& name, std::size_t arguments);
 // The kind of an aggregate's result for an argument of kind `input`.
 ColumnSpec aggregateResult(const std::string& name, const ColumnSpec& input);
 
-// Reduces `arguments` (evaluated over `rows` input rows) to one value, or to one per group.
-Vector reduce(const std::string& name, const std::vector<Vector>& arguments, std::size_t rows, const Grouping* grouping);
+class Reducer {
+ public:
+  // `groups`: how many groups (1 for a whole table). `q`: quantile's fraction.
+  Reducer(std::string name, std::size_t groups, double q = 0.5);
+  ~Reducer();
+
+  // The argument's values for rows [first, first + rows) of the input (`argument` null for
+  // `count()`); `groupOf` maps input rows to groups (null: one group).
+  void add(const Vector* argument, std::size_t first, std::size_t rows, const std::vector<std::uint32_t>* groupOf);
+  // The result: one value per group, or a scalar.
+  Vector finish(bool scalar);
+
+ private:
+  struct State;
+  std::string name_;
+  std::size_t groups_;
+  double q_;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace weir::runtime

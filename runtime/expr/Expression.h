@@ -33,6 +33,9 @@ struct EvaluationContext {
   const Table* scalars = nullptr;
   const Grouping* grouping = nullptr;
   const Table* groupKeys = nullptr;
+  // Row expressions see rows [first, first + count) of `rows` (aggregates always all of them).
+  std::size_t first = 0;
+  std::size_t count = static_cast<std::size_t>(-1);
 };
 
 // The column layout an expression is compiled against: its input's columns, by name.

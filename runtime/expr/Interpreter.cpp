@@ -22,27 +22,39 @@ namespace {
 
 std::size_t rowCount(const EvaluationContext& context) {
   if (context.grouping != nullptr) return context.grouping->groups;
-  return context.rows != nullptr ? context.rows->rows() : 1;
+  if (context.rows == nullptr) return 1;
+  std::size_t rows = context.rows->rows();
+  std::size_t first = std::min(context.first, rows);
+  return std::min(context.count, rows - first);
 }
 
-// The values of a column, as a vector (strings read through the dictionary).
-Vector columnVector(const Column& column) {
+// Rows [first, first + count) of a column, as a vector (strings as dictionary codes).
+Vector columnVector(const Column& column, std::size_t first, std::size_t count) {
   Vector v;
   v.kind = column.kind();
-  v.size = column.size();
-  if (column.hasNulls()) v.valid = column.validity();
+  v.size = count;
+  auto range = [&](const auto& values, auto& into) {
+    auto begin = values.begin() + static_cast<std::ptrdiff_t>(first);
+    into.assign(begin, begin + static_cast<std::ptrdiff_t>(count));
+  };
+  const auto& valid = column.validity();
+  if (std::find(valid.begin() + static_cast<std::ptrdiff_t>(first), valid.begin() + static_cast<std::ptrdiff_t>(first + count), 0) !=
+      valid.begin() + static_cast<std::ptrdiff_t>(first + count)) {
+    range(valid, v.valid);
+  }
   switch (column.kind()) {
-    case ColumnKind::Float: v.floats = column.floats(); break;
+    case ColumnKind::Float: range(column.floats(), v.floats); break;
     case ColumnKind::String:
-      v.codes = column.codes();
+      range(column.codes(), v.codes);
       v.dictionary = column.sharedDictionary();
       break;
     case ColumnKind::Category: {
-      v.ints.assign(column.codes().begin(), column.codes().end());
+      const auto& codes = column.codes();
+      v.ints.assign(codes.begin() + static_cast<std::ptrdiff_t>(first), codes.begin() + static_cast<std::ptrdiff_t>(first + count));
       v.levels = std::make_shared<const std::vector<std::string>>(column.spec().levels);
       break;
     }
-    default: v.ints = column.ints(); break;
+    default: range(column.ints(), v.ints); break;
   }
   return v;
 }
@@ -81,8 +93,12 @@ class ColumnTerm : public Term {
     spec = std::move(columnSpec);
   }
   Vector evaluate(const EvaluationContext& context) const override {
-    const Table* table = source_ == Source::Rows ? context.rows : source_ == Source::Scalars ? context.scalars : context.groupKeys;
-    Vector v = columnVector(table->columns[index_]);
+    if (source_ == Source::Rows) {
+      std::size_t first = std::min(context.first, context.rows->rows());
+      return columnVector(context.rows->columns[index_], first, rowCount(context));
+    }
+    const Table* table = source_ == Source::Scalars ? context.scalars : context.groupKeys;
+    Vector v = columnVector(table->columns[index_], 0, table->rows());
     if (source_ == Source::Scalars) {
       v.scalar = true;
       v.size = 1;
@@ -122,16 +138,51 @@ class AggregateTerm : public Term {
     aggregate = true;
   }
   Vector evaluate(const EvaluationContext& context) const override {
+    // The argument is computed a batch of rows at a time and fed to the reducer in row order:
+    // whole-table aggregates never hold a whole column of intermediate values.
+    constexpr std::size_t kBatch = 1 << 16;
     EvaluationContext rows = context;
     rows.grouping = nullptr;
     rows.groupKeys = nullptr;
-    std::vector<Vector> values;
-    for (const TermPtr& operand : operands_) values.push_back(operand->evaluate(rows));
     std::size_t inputRows = context.rows != nullptr ? context.rows->rows() : 0;
-    return reduce(name_, values, inputRows, context.grouping);
+    double q = 0.5;
+    if (operands_.size() > 1) {
+      rows.first = 0;
+      rows.count = inputRows == 0 ? 0 : 1;
+      Vector fraction = operands_[1]->evaluate(rows);
+      if (fraction.size == 0 || fraction.isNull(0)) return nullResult(context);
+      q = numberAt(fraction, 0);
+    }
+    std::size_t groups = context.grouping != nullptr ? context.grouping->groups : 1;
+    Reducer reducer(name_, groups, q);
+    const std::vector<std::uint32_t>* groupOf = context.grouping != nullptr ? &context.grouping->groupOf : nullptr;
+    for (std::size_t first = 0; first < inputRows; first += kBatch) {
+      rows.first = first;
+      rows.count = std::min(kBatch, inputRows - first);
+      if (operands_.empty()) {
+        reducer.add(nullptr, first, rows.count, groupOf);
+      } else {
+        Vector argument = operands_[0]->evaluate(rows);
+        reducer.add(&argument, first, rows.count, groupOf);
+      }
+    }
+    if (inputRows == 0 && !operands_.empty()) {
+      // Nothing to reduce, but the argument's kind still decides the result's.
+      rows.first = 0;
+      rows.count = 0;
+      Vector argument = operands_[0]->evaluate(rows);
+      reducer.add(&argument, 0, 0, groupOf);
+    }
+    return reducer.finish(context.grouping == nullptr);
   }
 
  private:
+  Vector nullResult(const EvaluationContext& context) const {
+    Vector out = makeVector(spec.kind, context.grouping != nullptr ? context.grouping->groups : 1, context.grouping == nullptr);
+    out.valid.assign(out.size, 0);
+    return out;
+  }
+
   std::string name_;
   std::vector<TermPtr> operands_;
 };

@@ -127,6 +127,10 @@ class ChunkParser {
       chunk.structural = true;
       return;
     }
+    // Room for every line at once: columns grown by doubling would hold up to twice the memory.
+    auto lines = static_cast<std::size_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(chunk.begin),
+                                                     text_.begin() + static_cast<std::ptrdiff_t>(chunk.end), '\n')) + 1;
+    for (Column& column : chunk.table.columns) column.reserve(lines);
     std::size_t pos = chunk.begin;
     const std::size_t end = chunk.end;
     std::uint32_t line = 0;

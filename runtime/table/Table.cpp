@@ -239,10 +239,11 @@ Table concatenate(std::vector<Table> parts) {
   std::size_t rows = 0;
   for (const Table& part : parts) rows += part.rows();
   out.rowsWithoutColumns = rows;
-  // Columns are independent: each is joined on its own thread.
+  // One column at a time, each part's copy freed as soon as it is appended: the peak stays near
+  // one copy of the table plus one column.
   std::size_t width = parts.front().columns.size();
   std::vector<std::optional<Column>> columns(width);
-  tbb::parallel_for(std::size_t(0), width, [&](std::size_t c) {
+  for (std::size_t c = 0; c < width; ++c) {
     Column column(parts.front().columns[c].spec());
     column.reserve(rows);
     for (Table& part : parts) {
@@ -250,7 +251,7 @@ Table concatenate(std::vector<Table> parts) {
       part.columns[c] = Column(part.columns[c].spec());  // freed as it goes: peak memory stays near one copy
     }
     columns[c] = std::move(column);
-  });
+  }
   for (auto& column : columns) out.columns.push_back(std::move(*column));
   return out;
 }
