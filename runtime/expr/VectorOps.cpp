@@ -128,28 +128,20 @@ Vector arithmetic(BinaryOp op, const Vector& a, const Vector& b, std::size_t row
     case BinaryOp::Add: forRows(out, [&](std::size_t i) { r[i] = numberAt(a, i) + numberAt(b, i); }); break;
     case BinaryOp::Sub: forRows(out, [&](std::size_t i) { r[i] = numberAt(a, i) - numberAt(b, i); }); break;
     case BinaryOp::Mul: forRows(out, [&](std::size_t i) { r[i] = numberAt(a, i) * numberAt(b, i); }); break;
-    case BinaryOp::Div:
+    default: {
+      // `/` and `%`: by zero, null.
+      const bool divide = op == BinaryOp::Div;
       forRows(out, [&](std::size_t i) {
         double d = numberAt(b, i);
         if (d == 0) {
           setNull(out, i);
           r[i] = 0;
         } else {
-          r[i] = numberAt(a, i) / d;
+          r[i] = divide ? numberAt(a, i) / d : std::fmod(numberAt(a, i), d);
         }
       });
       break;
-    default:
-      forRows(out, [&](std::size_t i) {
-        double d = numberAt(b, i);
-        if (d == 0) {
-          setNull(out, i);
-          r[i] = 0;
-        } else {
-          r[i] = std::fmod(numberAt(a, i), d);
-        }
-      });
-      break;
+    }
   }
   return out;
 }

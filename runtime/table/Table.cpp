@@ -1,6 +1,7 @@
 #include "table/Table.h"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include <tbb/parallel_for.h>
@@ -30,15 +31,24 @@ namespace {
 
 std::uint64_t slotOf(std::uint64_t hash, std::uint32_t code) { return (hash & 0xFFFFFFFF00000000ULL) | (code + 1ULL); }
 
+// Up to 7 bytes with the length in the top byte (equal packs mean equal strings); longer strings
+// keep 7 bytes and a mark, and need a full comparison.
+std::uint64_t pack(std::string_view value) {
+  std::uint64_t packed = 0;
+  std::memcpy(&packed, value.data(), std::min<std::size_t>(value.size(), 7));
+  std::uint64_t length = value.size() <= 7 ? value.size() : 0xFF;
+  return (packed & 0x00FFFFFFFFFFFFFFULL) | (length << 56);
+}
+
 }  // namespace
 
 void StringDictionary::grow() {
-  std::vector<std::uint64_t> slots(std::max<std::size_t>(64, slots_.size() * 2), 0);
+  std::vector<Slot> slots(std::max<std::size_t>(64, slots_.size() * 2));
   const std::size_t mask = slots.size() - 1;
   for (std::uint32_t code = 0; code < values_.size(); ++code) {
     std::size_t slot = hashes_[code] & mask;
-    while (slots[slot] != 0) slot = (slot + 1) & mask;
-    slots[slot] = slotOf(hashes_[code], code);
+    while (slots[slot].hashAndCode != 0) slot = (slot + 1) & mask;
+    slots[slot] = {slotOf(hashes_[code], code), pack(values_[code])};
   }
   slots_ = std::move(slots);
 }
@@ -47,17 +57,21 @@ std::uint32_t StringDictionary::intern(std::string_view value) {
   if ((values_.size() + 1) * 2 > slots_.size()) grow();
   const std::uint64_t hash = XXH3_64bits(value.data(), value.size());
   const std::uint64_t high = hash & 0xFFFFFFFF00000000ULL;
+  const std::uint64_t packed = pack(value);
+  const bool isShort = value.size() <= 7;
   const std::size_t mask = slots_.size() - 1;
   std::size_t slot = hash & mask;
-  while (std::uint64_t entry = slots_[slot]) {
-    auto code = static_cast<std::uint32_t>((entry & 0xFFFFFFFFULL) - 1);
-    if ((entry & 0xFFFFFFFF00000000ULL) == high && values_[code] == value) return code;
+  while (std::uint64_t entry = slots_[slot].hashAndCode) {
+    if ((entry & 0xFFFFFFFF00000000ULL) == high && slots_[slot].packed == packed) {
+      auto code = static_cast<std::uint32_t>((entry & 0xFFFFFFFFULL) - 1);
+      if (isShort || values_[code] == value) return code;
+    }
     slot = (slot + 1) & mask;
   }
   auto code = static_cast<std::uint32_t>(values_.size());
   values_.emplace_back(value);
   hashes_.push_back(hash);
-  slots_[slot] = slotOf(hash, code);
+  slots_[slot] = {slotOf(hash, code), packed};
   return code;
 }
 

@@ -46,11 +46,17 @@ class StringDictionary {
  private:
   void grow();
 
+  // Open addressing, never more than half full. A slot holds the hash's high half and code + 1
+  // (0: empty), and the string packed in 8 bytes when it is short (so short strings, the common
+  // keys, are found without reading `values_`).
+  struct Slot {
+    std::uint64_t hashAndCode = 0;
+    std::uint64_t packed = 0;
+  };
+
   std::deque<std::string> values_;  // a deque: strings never move, so views of them stay valid
   std::vector<std::uint64_t> hashes_;  // per code
-  // Open addressing, never more than half full: per slot the hash's high half and code + 1 (0
-  // for an empty slot), so most probes settle without touching the strings.
-  std::vector<std::uint64_t> slots_;
+  std::vector<Slot> slots_;
 };
 
 // Marks a row that does not exist in a gather (the right side of a left join without a match):
