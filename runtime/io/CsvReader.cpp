@@ -111,8 +111,9 @@ struct Chunk {
 
 class ChunkParser {
  public:
-  ChunkParser(std::string_view text, char delimiter, const Layout& layout, OnError onError)
-      : text_(text), delimiter_(delimiter), layout_(layout), onError_(onError) {
+  ChunkParser(std::string_view text, char delimiter, const Layout& layout, OnError onError,
+              const std::function<void(std::size_t, std::size_t)>* doneWith)
+      : text_(text), delimiter_(delimiter), layout_(layout), onError_(onError), doneWith_(doneWith) {
     for (unsigned char c : {static_cast<unsigned char>(delimiter), static_cast<unsigned char>('\n'),
                             static_cast<unsigned char>('\r'), static_cast<unsigned char>('"')}) {
       special_[c] = true;
@@ -127,10 +128,15 @@ class ChunkParser {
       chunk.structural = true;
       return;
     }
-    // Room for every line at once: columns grown by doubling would hold up to twice the memory.
-    auto lines = static_cast<std::size_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(chunk.begin),
-                                                     text_.begin() + static_cast<std::ptrdiff_t>(chunk.end), '\n')) + 1;
+    // Room for every line at once (columns grown by doubling would hold up to twice the memory),
+    // estimated from the first 256 KB and generously: reserved pages never written to are never
+    // resident. Counting every line would read the whole piece in before parsing it.
+    std::size_t sample = std::min<std::size_t>(chunk.end - chunk.begin, 1 << 18);
+    auto sampleLines = static_cast<std::size_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(chunk.begin),
+                                                           text_.begin() + static_cast<std::ptrdiff_t>(chunk.begin + sample), '\n'));
+    std::size_t lines = sample == 0 ? 0 : (sampleLines + 1) * (chunk.end - chunk.begin) / sample * 5 / 4 + 1024;
     for (Column& column : chunk.table.columns) column.reserve(lines);
+    std::size_t released = chunk.begin;
     std::size_t pos = chunk.begin;
     const std::size_t end = chunk.end;
     std::uint32_t line = 0;
@@ -239,6 +245,11 @@ class ChunkParser {
       }
       std::size_t recordEnd = pos;
       storeRecord(chunk, fields, starts, quoted, recordLine, recordLineStart, recordStart, recordEnd);
+      // Text already parsed is not needed again: give its pages back every 4 MB.
+      if (doneWith_ != nullptr && *doneWith_ && pos - released >= (std::size_t(4) << 20)) {
+        (*doneWith_)(released, pos);
+        released = pos;
+      }
     }
     chunk.lines = line;
   }
@@ -288,6 +299,7 @@ class ChunkParser {
   char delimiter_;
   const Layout& layout_;
   OnError onError_;
+  const std::function<void(std::size_t, std::size_t)>* doneWith_;
   std::array<bool, 256> special_{};  // bytes that end or complicate an unquoted field
 };
 
@@ -401,9 +413,14 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   std::size_t bodySize = text.size() - bodyStart;
   std::size_t pieces = 1;
   if (bodySize >= kParallelBytes) {
-    pieces = std::min<std::size_t>(bodySize / (kParallelBytes / 4), static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) * 4);
+    // At least four pieces per thread (for balance). When each piece is filtered as it is read,
+    // pieces of at most 48 MB: the unfiltered rows of the pieces in flight are then most of what
+    // the read holds. (Otherwise fewer pieces are faster: each has its own string dictionaries.)
+    std::size_t threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
+    std::size_t byBytes = options.eachPiece ? bodySize / (std::size_t(48) << 20) + 1 : 0;
+    pieces = std::min<std::size_t>(bodySize / (kParallelBytes / 4), std::max(threads * 4, byBytes));
   }
-  ChunkParser parser(text, options.delimiter, layout, options.onError);
+  ChunkParser parser(text, options.delimiter, layout, options.onError, &options.doneWith);
   auto parseAll = [&](const std::vector<std::size_t>& points) {
     std::vector<Chunk> chunks(points.size() - 1);
     tbb::parallel_for(std::size_t(0), chunks.size(), [&](std::size_t c) {
