@@ -65,7 +65,7 @@ class Execution {
  public:
   Execution(const plan::Plan& plan, const RunOptions& options)
       : plan_(plan), options_(options), runs_(plan.size()), results_(plan.size()), dependents_(plan.size()),
-        dependencies_(plan.size()), pending_(plan.size()), readers_(plan.size()), failedInput_(plan.size()) {
+        pending_(plan.size()), readers_(plan.size()), failedInput_(plan.size()) {
     for (auto& cause : failedInput_) cause.store(-1);
   }
 
@@ -94,7 +94,6 @@ class Execution {
           }
         }
       }
-      dependencies_[id].assign(deps.begin(), deps.end());
       for (NodeId dep : deps) dependents_[dep].push_back(id);
       pending_[id].store(static_cast<int>(deps.size()));
       for (NodeId input : plan_.node(id).inputs) readers_[input].fetch_add(1);
@@ -283,7 +282,6 @@ class Execution {
   std::vector<NodeRun> runs_;
   std::vector<Result> results_;
   std::vector<std::vector<NodeId>> dependents_;
-  std::vector<std::vector<NodeId>> dependencies_;
   std::vector<std::atomic<int>> pending_;
   std::vector<std::atomic<int>> readers_;
   std::vector<std::atomic<int>> failedInput_;

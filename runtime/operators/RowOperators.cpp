@@ -56,11 +56,12 @@ std::unique_ptr<CompiledExpression> compileFor(const ast::Expr& expr, const plan
   return std::move(result.expression);
 }
 
-const ColumnSpec* findSpec(const std::vector<ColumnSpec>& specs, const std::string& name) {
-  for (const ColumnSpec& spec : specs) {
+template <typename Specs>
+auto* findSpec(Specs& specs, const std::string& name) {
+  for (auto& spec : specs) {
     if (spec.name == name) return &spec;
   }
-  return nullptr;
+  return static_cast<decltype(&specs.front())>(nullptr);
 }
 
 }  // namespace
@@ -110,7 +111,7 @@ void RowPipeline::addStep(std::vector<ColumnSpec>& layout, const plan::Node& nod
           if (existing == nullptr) throw OperatorError("internal: fill of a column `" + name + "` the input lacks");
           if (!findSpec(declared, name)) spec = *existing;
         }
-        if (ColumnSpec* existing = const_cast<ColumnSpec*>(findSpec(current, name))) *existing = spec;
+        if (ColumnSpec* existing = findSpec(current, name)) *existing = spec;
         else current.push_back(spec);
         step.assignments.emplace_back(spec, std::move(expression));
       }
@@ -124,10 +125,6 @@ void RowPipeline::addStep(std::vector<ColumnSpec>& layout, const plan::Node& nod
       break;
     default:
       throw OperatorError(std::string("internal: `") + plan::nodeKindName(node.kind) + "` is not a row operator");
-  }
-  if (node.kind == NodeKind::Rename) {
-    // Renames are applied by name before arranging: old -> new.
-    step.assignments.clear();
   }
   layout = step.output;
   steps_.push_back(std::move(step));
