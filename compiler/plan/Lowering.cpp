@@ -722,6 +722,13 @@ class Lowerer {
           readsOf(*a.value, node.reads);
         }
         break;
+      case OpKind::Sample:
+        for (const Argument& option : op.as<SampleOp>().options) {
+          if (option.name && option.name->text == "stratify" && option.value->kind == ExprKind::Name) {
+            node.reads.push_back(option.value->as<NameExpr>().name.text);
+          }
+        }
+        break;
       case OpKind::Distinct:
         if (op.as<ColumnsOp>().columns.empty()) node.readsAll = true;
         for (const Identifier& column : op.as<ColumnsOp>().columns) node.reads.push_back(column.text);

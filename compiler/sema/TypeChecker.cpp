@@ -577,9 +577,14 @@ class Checker {
         }
         for (const Argument& option : sample.options) {
           Type o = typeExpr(*option.value, ctx);
-          if (option.name->text != "seed") {
+          if (option.name->text == "stratify") {
+            // The fraction is taken within each value of this column.
+            if (option.value->kind != ExprKind::Name && !o.isError()) {
+              report(diag::Kind::ArgumentType, option.value->range, "`stratify`", "sample", "a column of the table", o.str());
+            }
+          } else if (option.name->text != "seed") {
             report(diag::Kind::ArgumentType, option.range, fmt::format("`{}`", option.name->text), "sample",
-                   "`seed`, the only option", o.str());
+                   "`seed` or `stratify`", o.str());
           } else if (!o.isError() && o.kind != ScalarKind::Int) {
             report(diag::Kind::ArgumentType, option.value->range, "`seed`", "sample", "an `int`", o.str());
           }

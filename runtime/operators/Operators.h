@@ -34,8 +34,8 @@ Table distinct(const plan::Node& node, const Table& input);
 // `union t`: the rows of the first input, then of the second, as the node's schema.
 Table unionAll(const plan::Node& node, const Table& first, const Table& second);
 
-// `sample fraction [seed = n]`: round(fraction * rows) rows chosen by a seeded hash of their
-// position, kept in their order.
+// `sample fraction [seed = n] [stratify = c]`: round(fraction * rows) rows chosen by a seeded
+// hash of their position (within each value of `c` when stratified), kept in their order.
 Table sample(const plan::Node& node, const Table& input);
 
 // `split(t, f1, ..., seed = n, stratify = c)`: the part (0, 1, ...) of each row. Within each

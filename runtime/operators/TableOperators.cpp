@@ -81,16 +81,39 @@ void shuffle(std::vector<std::uint32_t>& rows, std::uint64_t seed) {
 
 }  // namespace
 
+namespace {
+
+// The rows of each stratum (the values of the `stratify` column), or all rows as one.
+std::vector<std::vector<std::uint32_t>> strataOf(const plan::Node& node, const Table& input) {
+  std::vector<std::vector<std::uint32_t>> strata(1);
+  if (auto it = node.options.find("stratify"); it != node.options.end() && it->second && it->second->kind == ast::ExprKind::Name) {
+    const std::string& column = it->second->as<ast::NameExpr>().name.text;
+    int index = input.indexOf(column);
+    if (index < 0) throw OperatorError("internal: no column `" + column + "` to stratify by");
+    KeyGroups groups = groupByColumns(input, {static_cast<std::size_t>(index)});
+    strata.assign(groups.firstRow.size(), {});
+    for (std::size_t row = 0; row < input.rows(); ++row) strata[groups.groupOf[row]].push_back(static_cast<std::uint32_t>(row));
+  } else {
+    strata[0].resize(input.rows());
+    std::iota(strata[0].begin(), strata[0].end(), 0u);
+  }
+  return strata;
+}
+
+}  // namespace
+
 Table sample(const plan::Node& node, const Table& input) {
   if (node.arguments.empty() || !node.arguments.front()) throw OperatorError("internal: sample without a fraction");
   double fraction = constantNumber(*node.arguments.front(), "the fraction of `sample`");
   if (fraction < 0 || fraction > 1) throw OperatorError("`sample` needs a fraction between 0 and 1");
-  std::vector<std::uint32_t> rows(input.rows());
-  std::iota(rows.begin(), rows.end(), 0u);
-  shuffle(rows, seedOf(node));
-  rows.resize(static_cast<std::size_t>(std::llround(fraction * static_cast<double>(rows.size()))));
-  std::sort(rows.begin(), rows.end());
-  return input.gather(rows);
+  std::vector<std::uint32_t> kept;
+  for (std::vector<std::uint32_t>& rows : strataOf(node, input)) {
+    shuffle(rows, seedOf(node));
+    rows.resize(static_cast<std::size_t>(std::llround(fraction * static_cast<double>(rows.size()))));
+    kept.insert(kept.end(), rows.begin(), rows.end());
+  }
+  std::sort(kept.begin(), kept.end());
+  return input.gather(kept);
 }
 
 std::vector<std::uint8_t> splitParts(const plan::Node& node, const Table& input) {
@@ -104,22 +127,9 @@ std::vector<std::uint8_t> splitParts(const plan::Node& node, const Table& input)
     total += f;
   }
   if (total > 1 + 1e-9) throw OperatorError("the fractions of `split` add up to more than 1");
-  // Strata: rows by the stratify column's value (all rows together without one).
-  std::vector<std::vector<std::uint32_t>> strata(1);
-  if (auto it = node.options.find("stratify"); it != node.options.end() && it->second && it->second->kind == ast::ExprKind::Name) {
-    const std::string& column = it->second->as<ast::NameExpr>().name.text;
-    int index = input.indexOf(column);
-    if (index < 0) throw OperatorError("internal: no column `" + column + "` to stratify by");
-    KeyGroups groups = groupByColumns(input, {static_cast<std::size_t>(index)});
-    strata.assign(groups.firstRow.size(), {});
-    for (std::size_t row = 0; row < input.rows(); ++row) strata[groups.groupOf[row]].push_back(static_cast<std::uint32_t>(row));
-  } else {
-    strata[0].resize(input.rows());
-    std::iota(strata[0].begin(), strata[0].end(), 0u);
-  }
   std::vector<std::uint8_t> parts(input.rows(), static_cast<std::uint8_t>(fractions.size()));
   std::uint64_t seed = seedOf(node);
-  for (std::vector<std::uint32_t>& rows : strata) {
+  for (std::vector<std::uint32_t>& rows : strataOf(node, input)) {
     shuffle(rows, seed);
     double cumulative = 0;
     std::size_t start = 0;
