@@ -72,7 +72,7 @@ std::string resolveDataPath(const plan::Node::Io& io, const DataFileOptions& opt
   return canonical;
 }
 
-SourceRead readSource(const plan::Node& scan, const DataFileOptions& options) {
+SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, const std::function<void(Table)>& stream) {
   if (!scan.io) throw OperatorError("internal: a scan without its reader");
   const plan::Node::Io& io = *scan.io;
   SourceRead read;
@@ -103,6 +103,7 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options) {
       filter.emplace(stored, *scan.condition);
       if (!filter->wholeTable()) csv.eachPiece = [&filter](Table piece) { return filter->run(piece, nullptr); };
     }
+    if (stream && !(filter && filter->wholeTable())) csv.inOrder = stream;
     result = readCsv(text, declared, csv);
     if (filter && filter->wholeTable() && !result.error) result.table = filter->run(result.table, nullptr);
     read.filtered = true;
@@ -148,6 +149,13 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options) {
     }
   }
   read.table = std::move(result.table);
+  if (stream && read.table.rows() + read.table.columns.size() > 0) {
+    // Read whole (JSON Lines, a filter over the whole table): handed over as one piece.
+    if (!read.filtered && scan.condition) read.table = RowPipeline(specsOf(read.table), *scan.condition).run(read.table, nullptr);
+    read.filtered = true;
+    stream(std::move(read.table));
+    read.table = Table{};
+  }
   return read;
 }
 

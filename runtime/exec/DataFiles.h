@@ -6,6 +6,8 @@
 #include "plan/Plan.h"
 #include "table/Table.h"
 
+#include <functional>
+#include <functional>
 #include <string>
 
 namespace weir::runtime {
@@ -29,9 +31,12 @@ struct SourceRead {
   bool filtered = false;       // the scan's pushed-down filter has been applied
 };
 
-// Reads a scan node's source (only the columns it reads, its pushed-down filter applied). Throws OperatorError with
-// `path:line:column: ...` for bad data under `on_error = fail`, and for unreadable files.
-SourceRead readSource(const plan::Node& scan, const DataFileOptions& options);
+// Reads a scan node's source (only the columns it reads, its pushed-down filter applied). Throws
+// OperatorError with `path:line:column: ...` for bad data under `on_error = fail`, and for
+// unreadable files. With `stream`, the table is handed to it a piece at a time, in order, and
+// the result's table is empty.
+SourceRead readSource(const plan::Node& scan, const DataFileOptions& options,
+                      const std::function<void(Table)>& stream = {});
 
 // Writes a sink node's table; returns the path written.
 std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options);

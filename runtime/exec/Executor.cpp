@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -101,6 +102,17 @@ class Execution {
     unsigned jobs = options_.jobs == 0 ? static_cast<unsigned>(tbb::this_task_arena::max_concurrency()) : options_.jobs;
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, jobs);
     tbb::task_arena arena(static_cast<int>(jobs));
+    // A scan read only by an aggregation streams into it, a piece at a time, rather than being
+    // held whole.
+    for (NodeId id = 0; id < plan_.size(); ++id) {
+      const plan::Node& node = plan_.node(id);
+      if (!needed[id] || node.kind != NodeKind::Aggregate || node.inputs.size() != 1) continue;
+      NodeId input = node.inputs.front();
+      const plan::Node& scan = plan_.node(input);
+      if (scan.kind != NodeKind::Scan || readers_[input].load() != 1 || !StreamingAggregate::supports(node)) continue;
+      streamInto_[input] = id;
+      streamFrom_[id] = input;
+    }
     // The nodes ready at the start, listed before any runs (a running node readies others).
     std::vector<NodeId> ready;
     for (NodeId id = 0; id < plan_.size(); ++id) {
@@ -176,7 +188,7 @@ class Execution {
     auto start = std::chrono::steady_clock::now();
     try {
       results_[id] = compute(id, run);
-      if (run.status != NodeStatus::Failed) run.status = NodeStatus::Done;
+      if (run.status != NodeStatus::Failed && run.status != NodeStatus::Blocked) run.status = NodeStatus::Done;
     } catch (const OperatorError& e) {
       run.status = NodeStatus::Failed;
       run.message = e.what();
@@ -222,6 +234,10 @@ class Execution {
     }
     switch (node.kind) {
       case NodeKind::Scan: {
+        if (auto it = streamInto_.find(id); it != streamInto_.end()) {
+          run.message = fmt::format("read as node {} aggregated it", it->second);
+          return Result{};
+        }
         SourceRead read = readSource(node, options_.files);
         run.rowsIn = read.records;
         run.skippedRecords = read.skipped;
@@ -240,7 +256,9 @@ class Execution {
         RowPipeline pipeline(specsOf(rows), rowSteps(node), scalars != nullptr ? specsOf(*scalars) : std::vector<ColumnSpec>{});
         return table(pipeline.run(rows, scalars));
       }
-      case NodeKind::Aggregate: return table(aggregate(node, input(id, 0)));
+      case NodeKind::Aggregate:
+        if (auto it = streamFrom_.find(id); it != streamFrom_.end()) return streamedAggregate(id, it->second, run);
+        return table(aggregate(node, input(id, 0)));
       case NodeKind::Join: return table(join(node, input(id, 0), input(id, 1)));
       case NodeKind::Sort: return table(sort(node, input(id, 0)));
       case NodeKind::Take: return table(take(node, input(id, 0)));
@@ -277,8 +295,47 @@ class Execution {
     }
   }
 
+  // An aggregation over a scan it alone reads: the scan's pieces are grouped as they are read.
+  Result streamedAggregate(NodeId id, NodeId scanId, NodeRun& run) {
+    const plan::Node& scan = plan_.node(scanId);
+    NodeRun& scanRun = runs_[scanId];
+    std::vector<ColumnSpec> specs;
+    for (const ColumnSpec& spec : columnSpecs(scan.io && !scan.io->declared.columns.empty() ? scan.io->declared : scan.schema)) {
+      if (scan.readColumns.empty() || std::find(scan.readColumns.begin(), scan.readColumns.end(), spec.name) != scan.readColumns.end()) {
+        specs.push_back(spec);
+      }
+    }
+    StreamingAggregate grouped(plan_.node(id), specs);
+    std::size_t rows = 0;
+    auto start = std::chrono::steady_clock::now();
+    SourceRead read;
+    try {
+      read = readSource(scan, options_.files, [&](Table piece) {
+        rows += piece.rows();
+        grouped.consume(piece);
+      });
+    } catch (const OperatorError& e) {
+      scanRun.status = NodeStatus::Failed;
+      scanRun.message = e.what();
+      run.status = NodeStatus::Blocked;
+      run.message = fmt::format("needs `{}`, which failed", scan.declaration);
+      return Result{};
+    }
+    scanRun.rowsIn = read.records;
+    scanRun.rowsOut = rows;
+    scanRun.skippedRecords = read.skipped;
+    scanRun.quarantinedRecords = read.quarantined;
+    scanRun.file = read.path;
+    scanRun.quarantineFile = read.quarantineFile;
+    scanRun.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    run.rowsIn = rows;
+    return Result{std::make_shared<const Table>(grouped.finish()), nullptr};
+  }
+
   const plan::Plan& plan_;
   const RunOptions& options_;
+  std::map<NodeId, NodeId> streamInto_;  // scan -> the aggregation it streams into
+  std::map<NodeId, NodeId> streamFrom_;  // aggregation -> its scan
   std::vector<NodeRun> runs_;
   std::vector<Result> results_;
   std::vector<std::vector<NodeId>> dependents_;

@@ -99,6 +99,34 @@ Reducer::Reducer(std::string name, std::size_t groups, double q)
 
 Reducer::~Reducer() = default;
 
+void Reducer::grow(std::size_t groups) {
+  if (groups <= groups_) return;
+  State& s = *state_;
+  auto resize = [&](auto& values) {
+    if (!values.empty() || groups_ == 0) values.resize(groups);
+  };
+  s.counts.resize(groups, 0);
+  if (name_ == "all" || name_ == "any" || name_ == "fraction") {
+    s.holding.resize(groups, 0);
+    s.total.resize(groups, 0);
+  } else if (name_ == "sum" || name_ == "mean" || name_ == "var" || name_ == "std") {
+    s.sums.resize(groups, 0);
+    s.means.resize(groups, 0);
+    s.m2s.resize(groups, 0);
+    s.ints.resize(groups, 0);
+  } else if (name_ == "median" || name_ == "quantile") {
+    s.values.resize(groups);
+  } else if (name_ == "min" || name_ == "max" || name_ == "first" || name_ == "last") {
+    s.has.resize(groups, 0);
+    if (s.sawArgument) {
+      if (s.kind == ColumnKind::Float) resize(s.bestFloat);
+      else if (s.kind == ColumnKind::String) resize(s.bestText);
+      else resize(s.bestInt);
+    }
+  }
+  groups_ = groups;
+}
+
 void Reducer::add(const Vector* arg, std::size_t first, std::size_t rows, const std::vector<std::uint32_t>* groupOf) {
   State& s = *state_;
   auto group = [&](std::size_t r) -> std::size_t { return groupOf != nullptr ? (*groupOf)[first + r] : 0; };

@@ -25,6 +25,8 @@ class Reducer {
   Reducer(std::string name, std::size_t groups, double q = 0.5);
   ~Reducer();
 
+  // More groups (a streaming aggregation meets new keys as it goes).
+  void grow(std::size_t groups);
   // The argument's values for rows [first, first + rows) of the input (`argument` null for
   // `count()`); `groupOf` maps input rows to groups (null: one group).
   void add(const Vector* argument, std::size_t first, std::size_t rows, const std::vector<std::uint32_t>* groupOf);

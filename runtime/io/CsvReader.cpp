@@ -4,13 +4,16 @@
 #include "io/ValueParsers.h"
 
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <deque>
+#include <atomic>
 #include <map>
+#include <memory>
 
 namespace weir::runtime {
 
@@ -353,6 +356,85 @@ std::vector<std::size_t> lineSplitPoints(std::string_view text, std::size_t begi
   return points;
 }
 
+// Adds a piece's outcome to the result: its errors with their lines made absolute, counts.
+// False when the read must stop (malformed text, a bad value under `fail`).
+bool settle(std::string_view text, Chunk& chunk, std::uint32_t& line, OnError onError, ReadResult& result) {
+  for (DataError& e : chunk.errors) e.at.line += line;
+  line += chunk.lines;
+  result.records += chunk.records;
+  if (chunk.badByte != std::string_view::npos) {
+    TextProblem textProblem = describeBadByte(text, chunk.badByte);
+    result.error = DataError{CsvPosition{textProblem.line, textProblem.column, false}, "", textProblem.message};
+    return false;
+  }
+  result.skipped += chunk.skipped;
+  for (DataError& e : chunk.errors) {
+    if ((chunk.structural && &e == &chunk.errors.back()) || onError == OnError::Fail) {
+      result.error = e;
+      return false;
+    }
+    result.quarantined.push_back(e);
+  }
+  return true;
+}
+
+// Pieces parsed in parallel and handed over in file order (a pipeline with a bounded number of
+// pieces in flight). Pieces start after any line break, which is right while the text before has
+// no quotes: from the first piece with a quote on, the rest of the body is read as one piece.
+void streamPieces(std::string_view text, ChunkParser& parser, const CsvOptions& options, const std::vector<std::size_t>& points,
+                  std::uint32_t bodyLine, ReadResult& result) {
+  std::size_t next = 0;
+  std::uint32_t line = bodyLine;
+  std::atomic<bool> stopped = false;
+  std::size_t rest = std::string_view::npos;  // where a quote made the split unsafe
+  auto tokens = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) * 2;
+  auto parse = [&](Chunk& chunk) {
+    parser.parse(chunk);
+    chunk.records = chunk.table.rows();
+    if (options.eachPiece && !chunk.structural && !chunk.strayQuote) chunk.table = options.eachPiece(std::move(chunk.table));
+    if (options.doneWith) options.doneWith(chunk.begin, chunk.end);
+  };
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& control) -> Chunk* {
+                                       if (next + 1 >= points.size() || stopped) {
+                                         control.stop();
+                                         return nullptr;
+                                       }
+                                       auto* chunk = new Chunk;
+                                       chunk->begin = points[next];
+                                       chunk->end = points[next + 1];
+                                       ++next;
+                                       return chunk;
+                                     }) &
+          tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
+                                           [&](Chunk* chunk) {
+                                             parse(*chunk);
+                                             return chunk;
+                                           }) &
+          tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, [&](Chunk* owned) {
+            std::unique_ptr<Chunk> chunk(owned);
+            if (stopped) return;
+            if (points.size() > 2 && (chunk->sawQuote || (chunk->structural && chunk->badByte == std::string_view::npos))) {
+              stopped = true;
+              rest = chunk->begin;
+              return;
+            }
+            if (!settle(text, *chunk, line, options.onError, result)) {
+              stopped = true;
+              return;
+            }
+            options.inOrder(std::move(chunk->table));
+          }));
+  if (rest == std::string_view::npos) return;
+  Chunk chunk;
+  chunk.begin = rest;
+  chunk.end = text.size();
+  parse(chunk);
+  if (settle(text, chunk, line, options.onError, result)) options.inOrder(std::move(chunk.table));
+}
+
 }  // namespace
 
 ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declared, const CsvOptions& options) {
@@ -421,6 +503,11 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
     pieces = std::min<std::size_t>(bodySize / (kParallelBytes / 4), std::max(threads * 4, byBytes));
   }
   ChunkParser parser(text, options.delimiter, layout, options.onError, &options.doneWith);
+  if (options.inOrder) {
+    streamPieces(text, parser, options, pieces > 1 ? lineSplitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()},
+                 bodyLine, result);
+    return result;
+  }
   auto parseAll = [&](const std::vector<std::size_t>& points) {
     std::vector<Chunk> chunks(points.size() - 1);
     tbb::parallel_for(std::size_t(0), chunks.size(), [&](std::size_t c) {

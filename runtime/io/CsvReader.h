@@ -23,6 +23,10 @@ struct CsvOptions {
   std::function<Table(Table)> eachPiece = {};
   // Called with byte ranges of the text that are no longer needed (to release file pages).
   std::function<void(std::size_t, std::size_t)> doneWith = {};
+  // Instead of joining the pieces into the result's table, hand each to `inOrder`, in file
+  // order, as soon as it is read (a scan streaming into an aggregation): the read then holds
+  // only the pieces in flight. Called one piece at a time.
+  std::function<void(Table)> inOrder = {};
 };
 
 // Reads CSV text with a header row into a table of the declared columns. The header is matched

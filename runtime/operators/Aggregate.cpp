@@ -2,9 +2,15 @@
 #include "operators/Operators.h"
 #include "operators/Schema.h"
 
+#include "expr/Aggregates.h"
 #include "expr/Expression.h"
 #include "plan/passes/Inlining.h"
 #include "table/RowKeys.h"
+
+#include "ast/Walk.h"
+
+#include <algorithm>
+#include <functional>
 
 namespace weir::runtime {
 
@@ -50,6 +56,183 @@ Table aggregate(const plan::Node& node, const Table& input) {
     spec.name = name;
     out.columns.push_back(toColumn(values, spec, groups));
   }
+  return declared.empty() ? out : arrange(out, declared);
+}
+
+}  // namespace weir::runtime
+
+// ---- Streaming ----
+
+namespace weir::runtime {
+
+namespace {
+
+// The aggregate call an expression is, when it is exactly one (`sum(x)`, `count()`), with
+// arguments free of aggregates; null otherwise.
+const ast::CallExpr* singleAggregate(const ast::Expr& expr) {
+  if (expr.kind != ast::ExprKind::Call) return nullptr;
+  const auto& call = expr.as<ast::CallExpr>();
+  std::string name = ast::calleeName(call);
+  if (name.empty() || !isAggregateFunction(name, call.args.size())) return nullptr;
+  for (const ast::Argument& arg : call.args) {
+    if (arg.name) return nullptr;
+    bool nested = false;
+    std::function<void(const ast::Expr&)> visit = [&](const ast::Expr& e) {
+      if (e.kind == ast::ExprKind::Call && isAggregateFunction(ast::calleeName(e.as<ast::CallExpr>()), e.as<ast::CallExpr>().args.size())) nested = true;
+      ast::forEachChild(e, visit);
+    };
+    visit(*arg.value);
+    if (nested) return nullptr;
+  }
+  if (name == "quantile" && call.args[1].value->kind != ast::ExprKind::Float && call.args[1].value->kind != ast::ExprKind::Int) return nullptr;
+  return &call;
+}
+
+}  // namespace
+
+struct StreamingAggregate::State {
+  const plan::Node* node = nullptr;
+  std::vector<std::size_t> keyColumns;  // in the input
+  Table keys;                           // the first row of each group's key columns
+  std::vector<std::uint64_t> groupHash;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> slots;  // open addressing: hash, group + 1
+  struct Aggregate {
+    std::string name;
+    ColumnSpec spec;
+    std::unique_ptr<CompiledExpression> argument;  // none for count()
+    std::unique_ptr<Reducer> reducer;
+  };
+  std::vector<Aggregate> aggregates;
+  std::vector<std::shared_ptr<const ast::Expr>> inlined;  // kept alive for the compiled expressions
+  std::vector<std::size_t> keyIndexes;                    // 0..k-1, the key columns of `keys`
+
+  std::size_t groups() const { return keyColumns.empty() ? 1 : groupHash.size(); }
+
+  void growSlots() {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> bigger(std::max<std::size_t>(64, slots.size() * 2), {0, 0});
+    std::size_t mask = bigger.size() - 1;
+    for (std::uint32_t g = 0; g < groupHash.size(); ++g) {
+      std::size_t slot = groupHash[g] & mask;
+      while (bigger[slot].second != 0) slot = (slot + 1) & mask;
+      bigger[slot] = {groupHash[g], g + 1};
+    }
+    slots = std::move(bigger);
+  }
+
+  // The group of row `row` of `piece`, made when it is new.
+  std::uint32_t groupOf(const Table& piece, const RowKeys& rowKeys, std::size_t row) {
+    if ((groupHash.size() + 1) * 2 > slots.size()) growSlots();
+    std::uint64_t h = rowKeys.hash(row);
+    std::size_t mask = slots.size() - 1;
+    std::size_t slot = h & mask;
+    while (slots[slot].second != 0) {
+      std::uint32_t g = slots[slot].second - 1;
+      if (slots[slot].first == h && keysEqual(piece, keyColumns, row, keys, keyIndexes, g)) return g;
+      slot = (slot + 1) & mask;
+    }
+    auto g = static_cast<std::uint32_t>(groupHash.size());
+    for (std::size_t k = 0; k < keyColumns.size(); ++k) keys.columns[k].appendFrom(piece.columns[keyColumns[k]], row);
+    groupHash.push_back(h);
+    slots[slot] = {h, g + 1};
+    return g;
+  }
+};
+
+bool StreamingAggregate::supports(const plan::Node& node) {
+  if (node.kind != plan::NodeKind::Aggregate || node.aggregates.empty()) return false;
+  for (const auto& [name, value] : node.aggregates) {
+    if (!value) return false;
+    std::shared_ptr<const ast::Expr> expr = plan::inlineFunctions(*value, node.functions);
+    if (singleAggregate(*expr) == nullptr) return false;
+  }
+  return true;
+}
+
+StreamingAggregate::StreamingAggregate(const plan::Node& node, const std::vector<ColumnSpec>& input)
+    : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.node = &node;
+  for (const std::string& key : node.keys) {
+    auto it = std::find_if(input.begin(), input.end(), [&](const ColumnSpec& spec) { return spec.name == key; });
+    if (it == input.end()) throw OperatorError("internal: no group key `" + key + "` in the input");
+    s.keyColumns.push_back(static_cast<std::size_t>(it - input.begin()));
+    s.keyIndexes.push_back(s.keyIndexes.size());
+    s.keys.columns.emplace_back(*it);
+  }
+  std::vector<ColumnSpec> declared = columnSpecs(node.schema);
+  ExpressionInputs inputs;
+  inputs.rows = input;
+  for (const auto& [name, value] : node.aggregates) {
+    std::shared_ptr<const ast::Expr> expr = plan::inlineFunctions(*value, node.functions);
+    s.inlined.push_back(expr);
+    const ast::CallExpr& call = *singleAggregate(*expr);
+    State::Aggregate aggregate;
+    aggregate.name = name;
+    std::string function = ast::calleeName(call);
+    ColumnSpec argumentSpec;
+    if (!call.args.empty()) {
+      CompileResult compiled = compileExpression(*call.args[0].value, inputs);
+      if (!compiled.expression) throw OperatorError(compiled.error);
+      argumentSpec = compiled.expression->resultSpec();
+      aggregate.argument = std::move(compiled.expression);
+    }
+    double q = 0.5;
+    if (function == "quantile") q = constantNumber(*call.args[1].value, "the fraction of `quantile`");
+    aggregate.reducer = std::make_unique<Reducer>(function, s.groups(), q);
+    aggregate.spec = aggregateResult(function, argumentSpec);
+    for (const ColumnSpec& d : declared) {
+      if (d.name == name) aggregate.spec = d;
+    }
+    aggregate.spec.name = name;
+    s.aggregates.push_back(std::move(aggregate));
+  }
+}
+
+StreamingAggregate::~StreamingAggregate() = default;
+
+void StreamingAggregate::consume(const Table& piece) {
+  State& s = *state_;
+  std::vector<std::uint32_t> groupOf(piece.rows(), 0);
+  if (!s.keyColumns.empty()) {
+    RowKeys rowKeys(piece, s.keyColumns);
+    // One string key: each distinct string of the piece is looked up once.
+    const Column* text = s.keyColumns.size() == 1 && piece.columns[s.keyColumns[0]].kind() == ColumnKind::String
+                             ? &piece.columns[s.keyColumns[0]]
+                             : nullptr;
+    std::vector<std::uint32_t> byCode(text != nullptr ? text->dictionary()->size() : 0, kNoRow);
+    for (std::size_t row = 0; row < piece.rows(); ++row) {
+      if (text != nullptr && !text->isNull(row)) {
+        std::uint32_t& g = byCode[text->codeAt(row)];
+        if (g == kNoRow) g = s.groupOf(piece, rowKeys, row);
+        groupOf[row] = g;
+      } else {
+        groupOf[row] = s.groupOf(piece, rowKeys, row);
+      }
+    }
+  }
+  EvaluationContext context;
+  context.rows = &piece;
+  for (State::Aggregate& aggregate : s.aggregates) {
+    aggregate.reducer->grow(s.groups());
+    if (aggregate.argument) {
+      Vector values = aggregate.argument->evaluate(context);
+      aggregate.reducer->add(&values, 0, piece.rows(), &groupOf);
+    } else {
+      aggregate.reducer->add(nullptr, 0, piece.rows(), &groupOf);
+    }
+  }
+}
+
+Table StreamingAggregate::finish() {
+  State& s = *state_;
+  std::size_t groups = s.groups();
+  Table out = std::move(s.keys);
+  out.rowsWithoutColumns = groups;
+  for (State::Aggregate& aggregate : s.aggregates) {
+    aggregate.reducer->grow(groups);
+    out.columns.push_back(toColumn(aggregate.reducer->finish(s.keyColumns.empty()), aggregate.spec, groups));
+  }
+  std::vector<ColumnSpec> declared = columnSpecs(s.node->schema);
   return declared.empty() ? out : arrange(out, declared);
 }
 

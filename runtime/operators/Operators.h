@@ -8,6 +8,7 @@
 #include "table/Table.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace weir::runtime {
@@ -15,6 +16,22 @@ namespace weir::runtime {
 // `group k... { c = agg(e) }`: one row per distinct key, in order of first appearance (a null
 // key is a group of its own). Without keys (hoisted whole-table aggregates): one row.
 Table aggregate(const plan::Node& node, const Table& input);
+
+// `group` fed its input a piece at a time, in row order (a scan streaming into it): the same
+// result as `aggregate` on the whole input, without holding it. Each aggregate must be one
+// aggregate call of a row expression (`sum(x * y)`, `count()`); see `supports`.
+class StreamingAggregate {
+ public:
+  static bool supports(const plan::Node& node);
+  StreamingAggregate(const plan::Node& node, const std::vector<ColumnSpec>& input);
+  ~StreamingAggregate();
+  void consume(const Table& piece);
+  Table finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // `join [inner|left] t on k [= k2]`: the left rows in order, each with its matching right rows
 // in their order; a null key matches nothing. Left joins keep unmatched left rows (right columns

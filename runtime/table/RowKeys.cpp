@@ -69,9 +69,14 @@ bool RowKeys::hasNull(std::size_t row) const {
 }
 
 bool RowKeys::equals(std::size_t a, const RowKeys& other, std::size_t b) const {
-  for (std::size_t i = 0; i < columns_.size(); ++i) {
-    const Column& x = table_.columns[columns_[i]];
-    const Column& y = other.table_.columns[other.columns_[i]];
+  return keysEqual(table_, columns_, a, other.table_, other.columns_, b);
+}
+
+bool keysEqual(const Table& left, const std::vector<std::size_t>& leftColumns, std::size_t a, const Table& right,
+               const std::vector<std::size_t>& rightColumns, std::size_t b) {
+  for (std::size_t i = 0; i < leftColumns.size(); ++i) {
+    const Column& x = left.columns[leftColumns[i]];
+    const Column& y = right.columns[rightColumns[i]];
     bool xn = x.isNull(a), yn = y.isNull(b);
     if (xn || yn) {
       if (xn != yn) return false;

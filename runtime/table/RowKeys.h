@@ -27,6 +27,10 @@ class RowKeys {
   std::vector<std::uint64_t> hashes_;
 };
 
+// Whether row `a` of `left` (key columns `leftColumns`) and row `b` of `right` have the same key.
+bool keysEqual(const Table& left, const std::vector<std::size_t>& leftColumns, std::size_t a, const Table& right,
+               const std::vector<std::size_t>& rightColumns, std::size_t b);
+
 // Rows by key, in order of first appearance: group `g` first appears at `firstRow[g]`.
 struct KeyGroups {
   std::vector<std::uint32_t> groupOf;   // per row
