@@ -146,7 +146,7 @@ class ChunkParser {
     std::size_t lineStart = pos;
     std::vector<std::string_view> fields;
     std::vector<std::size_t> starts;
-    std::vector<bool> quoted;
+    std::vector<std::uint8_t> quoted;  // per field: written in quotes
     std::deque<std::string> unescaped;  // quoted fields with `""` or line breaks decoded
     while (pos < end) {
       // Blank lines between records are skipped.
@@ -168,7 +168,7 @@ class ChunkParser {
         starts.push_back(pos);
         if (pos < end && text_[pos] == '"') {
           chunk.sawQuote = true;
-          quoted.push_back(true);
+          quoted.push_back(1);
           std::size_t open = pos++;
           std::size_t contentStart = pos;
           bool plain = true;  // no `""` inside: the field is a view of the text
@@ -215,7 +215,7 @@ class ChunkParser {
             return;
           }
         } else {
-          quoted.push_back(false);
+          quoted.push_back(0);
           std::size_t fieldStart = pos;
           while (pos < end) {
             auto c = static_cast<unsigned char>(text_[pos]);
@@ -272,7 +272,7 @@ class ChunkParser {
   }
 
   void storeRecord(Chunk& chunk, const std::vector<std::string_view>& fields, const std::vector<std::size_t>& starts,
-                   const std::vector<bool>& quoted, std::uint32_t line, std::size_t lineStart, std::size_t recordStart,
+                   const std::vector<std::uint8_t>& quoted, std::uint32_t line, std::size_t lineStart, std::size_t recordStart,
                    std::size_t recordEnd) {
     std::optional<DataError> bad;
     if (fields.size() != layout_.width) {
@@ -283,7 +283,7 @@ class ChunkParser {
     std::size_t stored = 0;
     for (std::size_t c = 0; !bad && c < layout_.stored.size(); ++c) {
       std::size_t index = layout_.fieldOf[c];
-      if (auto message = appendField(chunk.table.columns[c], fields[index], quoted[index])) {
+      if (auto message = appendField(chunk.table.columns[c], fields[index], quoted[index] != 0)) {
         bad = error(line, lineStart, starts[index], layout_.stored[c].name, *message, recordStart, recordEnd);
         break;
       }
