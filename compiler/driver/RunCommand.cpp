@@ -1,5 +1,7 @@
 #include "driver/Frontend.h"
 #include "exec/Executor.h"
+#include "store/ResultCache.h"
+#include "store/SourceHashes.h"
 #include "sema/ModuleLoader.h"
 
 #include <fmt/format.h>
@@ -33,11 +35,15 @@ Options:
                   expectation and other output)
   --jobs N        use at most N threads (default: every core)
   --json          print the run's summary as a JSON document (version 1)
+  --no-cache      run every node, and neither read nor write the result cache
   -h, --help      show this help
 
-Progress goes to the error stream: a live line on a terminal, one line per
-finished node otherwise. Records rejected by `on_error = quarantine` are written
-to .weir/quarantine/SOURCE.csv under the project root.
+Results are cached in .weir/cache under the project root, keyed by each node's
+fingerprint and the content of the files it reads: a node runs again only when
+its definition, an input or a source file changed (a sink also when its file was
+changed or removed). Progress goes to the error stream: a live line on a
+terminal, one line per finished node otherwise. Records rejected by
+`on_error = quarantine` are written to .weir/quarantine/SOURCE.csv.
 Exit codes: 0 the run succeeded, 1 errors in the program or a failed node (bad
 data, an expectation of severity error), 2 usage or I/O error.
 )";
@@ -63,15 +69,16 @@ std::string shownPath(const std::string& path, const std::string& root) {
 }
 
 void printText(const plan::Plan& plan, const runtime::RunReport& report, const std::string& root, std::ostream& out) {
-  std::size_t done = 0, failed = 0, blocked = 0, notRun = 0;
+  std::size_t done = 0, failed = 0, blocked = 0, notRun = 0, cached = 0;
   for (const NodeRun& run : report.nodes) {
     done += run.status == NodeStatus::Done;
+    cached += run.status == NodeStatus::Cached;
     failed += run.status == NodeStatus::Failed;
     blocked += run.status == NodeStatus::Blocked;
     notRun += run.status == NodeStatus::NotRunYet;
   }
-  out << fmt::format("run {}: {}, {} done, {} failed, {} blocked, {} not run yet, {}\n", plan.name,
-                     report.failed ? "FAILED" : "ok", done, failed, blocked, notRun, duration(report.seconds));
+  out << fmt::format("run {}: {}, {} done, {} failed, {} blocked, {} not run yet, {} cached, {}\n", plan.name,
+                     report.failed ? "FAILED" : "ok", done, failed, blocked, notRun, cached, duration(report.seconds));
   out << fmt::format("  {:>4}  {:<10} {:<20} {:<12} {:>10} {:>10} {:>9}\n", "node", "kind", "declaration", "status",
                      "rows in", "rows out", "time");
   for (const NodeRun& run : report.nodes) {
@@ -176,6 +183,7 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   plan::PassOptions passes;
   runtime::RunOptions options;
   bool json = false;
+  bool useCache = true;
   std::vector<std::string> files;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -191,6 +199,8 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
       options.jobs = value;
     } else if (arg == "--json") {
       json = true;
+    } else if (arg == "--no-cache") {
+      useCache = false;
     } else if (arg == "-h" || arg == "--help") {
       streams.out << runHelp();
       return kExitOk;
@@ -214,6 +224,12 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   options.targets = passes.targets;
   options.files.projectRoot = root;
   options.files.quarantineFolder = (fs::path(root) / ".weir" / "quarantine").string();
+  runtime::ResultCache cache((fs::path(root) / ".weir" / "cache").string());
+  runtime::SourceHashes hashes((fs::path(root) / ".weir" / "source-hashes.json").string());
+  if (useCache) {
+    options.cache = &cache;
+    options.hashes = &hashes;
+  }
 
   auto started = std::chrono::steady_clock::now();
   std::size_t finished = 0;
@@ -235,7 +251,9 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
     }
   };
   runtime::RunReport report = runtime::runPlan(*plan, options);
+  if (useCache) hashes.save();
   if (streams.errTerminal) streams.err << "\r\x1b[2K" << std::flush;
+  for (const std::string& warning : report.warnings) streams.err << "weir run: warning: " << warning << "\n";
   if (json) streams.out << jsonReport(*plan, report, files[0], root).dump(2) << "\n";
   else printText(*plan, report, root, streams.out);
   return report.failed ? kExitFailed : kExitOk;

@@ -10,6 +10,7 @@
 #include "operators/OperatorError.h"
 #include "operators/RowOperators.h"
 #include "operators/Schema.h"
+#include "store/SourceHashes.h"
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -159,7 +160,7 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
   return read;
 }
 
-std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options) {
+std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options, std::string* hash) {
   if (!sink.io) throw OperatorError("internal: a sink without its writer");
   const plan::Node::Io& io = *sink.io;
   std::string path = resolveDataPath(io, options);
@@ -171,6 +172,7 @@ std::string writeSink(const plan::Node& sink, const Table& table, const DataFile
   fs::create_directories(fs::path(path).parent_path(), ec);
   std::string error;
   if (!writeFileAtomically(path, content, error)) throw OperatorError(error);
+  if (hash != nullptr) *hash = SourceHashes::hashBytes(content);
   return path;
 }
 

@@ -38,7 +38,7 @@ struct SourceRead {
 SourceRead readSource(const plan::Node& scan, const DataFileOptions& options,
                       const std::function<void(Table)>& stream = {});
 
-// Writes a sink node's table; returns the path written.
-std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options);
+// Writes a sink node's table; returns the path written, and the content's hash in `hash`.
+std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options, std::string* hash = nullptr);
 
 }  // namespace weir::runtime

@@ -4,8 +4,12 @@
 #include "operators/Operators.h"
 #include "operators/RowOperators.h"
 #include "operators/Schema.h"
+#include "store/ResultCache.h"
+#include "store/SourceHashes.h"
+#include "store/TableCodec.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
@@ -26,6 +30,7 @@ using plan::NodeKind;
 const char* nodeStatusName(NodeStatus status) {
   switch (status) {
     case NodeStatus::Done: return "done";
+    case NodeStatus::Cached: return "cached";
     case NodeStatus::Failed: return "failed";
     case NodeStatus::Blocked: return "blocked";
     case NodeStatus::NotRunYet: return "not run yet";
@@ -73,15 +78,23 @@ class Execution {
   RunReport run() {
     auto start = std::chrono::steady_clock::now();
     std::vector<bool> needed = neededNodes();
+    for (NodeId id = 0; id < plan_.size(); ++id) runs_[id].id = id;
+    // The nodes that take part: all that are needed, or with a cache, those that must run and
+    // the cached results they read.
+    execute_ = needed;
+    load_.assign(plan_.size(), false);
+    keys_.assign(plan_.size(), std::string());
+    sinkHashes_.assign(plan_.size(), std::string());
+    if (options_.cache != nullptr) planWithCache(needed);
     // Consumers of a table wait for the expectations on it: a failed `error` rule stops them.
     for (NodeId id = 0; id < plan_.size(); ++id) {
-      runs_[id].id = id;
-      if (!needed[id]) continue;
-      std::set<NodeId> deps(plan_.node(id).inputs.begin(), plan_.node(id).inputs.end());
-      if (plan_.node(id).kind != NodeKind::Expect) {
+      if (!execute_[id] && !load_[id]) continue;
+      std::set<NodeId> deps;
+      if (execute_[id]) deps.insert(plan_.node(id).inputs.begin(), plan_.node(id).inputs.end());
+      if (execute_[id] && plan_.node(id).kind != NodeKind::Expect) {
         for (NodeId input : plan_.node(id).inputs) {
           for (NodeId reader : plan_.consumers(input)) {
-            if (reader != id && needed[reader] && plan_.node(reader).kind == NodeKind::Expect) deps.insert(reader);
+            if (reader != id && execute_[reader] && plan_.node(reader).kind == NodeKind::Expect) deps.insert(reader);
           }
         }
         // A scan a filter was pushed into reads the same source as the expected scan.
@@ -90,14 +103,16 @@ class Execution {
             const plan::Node::Io* otherIo = scannedSource(other);
             if (other == id || otherIo == nullptr || otherIo->declaration != io->declaration) continue;
             for (NodeId reader : plan_.consumers(other)) {
-              if (needed[reader] && plan_.node(reader).kind == NodeKind::Expect) deps.insert(reader);
+              if (execute_[reader] && plan_.node(reader).kind == NodeKind::Expect) deps.insert(reader);
             }
           }
         }
       }
       for (NodeId dep : deps) dependents_[dep].push_back(id);
       pending_[id].store(static_cast<int>(deps.size()));
-      for (NodeId input : plan_.node(id).inputs) readers_[input].fetch_add(1);
+      if (execute_[id]) {
+        for (NodeId input : plan_.node(id).inputs) readers_[input].fetch_add(1);
+      }
     }
     unsigned jobs = options_.jobs == 0 ? static_cast<unsigned>(tbb::this_task_arena::max_concurrency()) : options_.jobs;
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, jobs);
@@ -106,17 +121,17 @@ class Execution {
     // held whole.
     for (NodeId id = 0; id < plan_.size(); ++id) {
       const plan::Node& node = plan_.node(id);
-      if (!needed[id] || node.kind != NodeKind::Aggregate || node.inputs.size() != 1) continue;
+      if (!execute_[id] || node.kind != NodeKind::Aggregate || node.inputs.size() != 1) continue;
       NodeId input = node.inputs.front();
       const plan::Node& scan = plan_.node(input);
-      if (scan.kind != NodeKind::Scan || readers_[input].load() != 1 || !StreamingAggregate::supports(node)) continue;
+      if (scan.kind != NodeKind::Scan || !execute_[input] || readers_[input].load() != 1 || !StreamingAggregate::supports(node)) continue;
       streamInto_[input] = id;
       streamFrom_[id] = input;
     }
     // The nodes ready at the start, listed before any runs (a running node readies others).
     std::vector<NodeId> ready;
     for (NodeId id = 0; id < plan_.size(); ++id) {
-      if (needed[id] && pending_[id].load() == 0) ready.push_back(id);
+      if ((execute_[id] || load_[id]) && pending_[id].load() == 0) ready.push_back(id);
     }
     arena.execute([&] {
       for (NodeId id : ready) group_.run([this, id] { execute(id); });
@@ -124,6 +139,7 @@ class Execution {
     });
     RunReport report;
     report.nodes = std::move(runs_);
+    report.warnings = std::move(warnings_);
     for (const NodeRun& run : report.nodes) report.failed = report.failed || run.status == NodeStatus::Failed;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;
@@ -151,6 +167,167 @@ class Execution {
       }
     }
     return needed;
+  }
+
+  // ---- The cache ----
+
+  // Whether a node's outcome is kept in the cache: the tables of declarations (not sources,
+  // which are their files), the outcome of sinks and expectations.
+  bool cacheable(NodeId id) const {
+    const plan::Node& node = plan_.node(id);
+    switch (node.kind) {
+      case NodeKind::Sink: case NodeKind::Expect: return true;
+      case NodeKind::Scan: case NodeKind::Split: case NodeKind::Step: case NodeKind::Train: case NodeKind::Predict:
+      case NodeKind::Evaluate: case NodeKind::Gate: case NodeKind::Deploy: case NodeKind::Transform:
+        return false;
+      default:
+        return node.declarationResult;
+    }
+  }
+
+  // The key of a node's result: its fingerprint, the content of the file it scans, and its
+  // inputs' keys. Empty when one cannot be made (an unreadable source).
+  std::string keyOf(NodeId id) const {
+    const plan::Node& node = plan_.node(id);
+    std::string material = node.fingerprint;
+    if (node.kind == NodeKind::Scan) {
+      if (!node.io || options_.hashes == nullptr) return {};
+      std::string path;
+      try {
+        path = resolveDataPath(*node.io, options_.files);
+      } catch (const OperatorError&) {
+        return {};
+      }
+      std::optional<std::string> content = options_.hashes->hashOf(path);
+      if (!content) return {};
+      material += "|file " + *content;
+    }
+    for (NodeId input : node.inputs) {
+      if (keys_[input].empty()) return {};
+      material += "|" + keys_[input];
+    }
+    return SourceHashes::hashBytes(material);
+  }
+
+  // Whether the cache holds the node's outcome, still valid (a sink's file unchanged since it
+  // was written; an expectation's outcome restored into its run).
+  bool cachedOutcome(NodeId id) {
+    const plan::Node& node = plan_.node(id);
+    std::string problem;
+    if (node.kind != NodeKind::Sink && node.kind != NodeKind::Expect) {
+      bool ok = options_.cache->verify(keys_[id], problem);
+      if (!problem.empty()) warnings_.push_back(problem + "; recomputed");
+      return ok;
+    }
+    std::optional<std::string> marker = options_.cache->load(keys_[id], problem);
+    if (!problem.empty()) warnings_.push_back(problem + "; recomputed");
+    if (!marker) return false;
+    nlohmann::json outcome = nlohmann::json::parse(*marker, nullptr, false);
+    if (!outcome.is_object()) return false;
+    if (node.kind == NodeKind::Sink) {
+      if (!node.io || options_.hashes == nullptr) return false;
+      try {
+        std::string path = resolveDataPath(*node.io, options_.files);
+        std::optional<std::string> hash = options_.hashes->hashOf(path);
+        if (!hash || *hash != outcome.value("hash", "") || path != outcome.value("file", "")) return false;
+        runs_[id].file = path;
+        runs_[id].rowsOut = outcome.value("rows", std::size_t(0));
+        return true;
+      } catch (const OperatorError&) {
+        return false;
+      }
+    }
+    if (!outcome.contains("rules") || !outcome["rules"].is_array()) return false;
+    for (const nlohmann::json& r : outcome["rules"]) {
+      RuleOutcome rule;
+      rule.rule = r.value("rule", "");
+      rule.warn = r.value("warn", false);
+      rule.passed = r.value("passed", true);
+      rule.rowRule = r.value("row_rule", false);
+      rule.violations = r.value("violations", std::size_t(0));
+      rule.detail = r.value("detail", "");
+      if (r.contains("examples") && r["examples"].is_array()) {
+        for (const auto& e : r["examples"]) {
+          if (e.is_string()) rule.examples.push_back(e.get<std::string>());
+        }
+      }
+      runs_[id].rules.push_back(std::move(rule));
+    }
+    runs_[id].rowsIn = outcome.value("rows", std::size_t(0));
+    return true;
+  }
+
+  void planWithCache(const std::vector<bool>& needed) {
+    std::vector<NodeId> order = plan_.topologicalOrder();
+    std::vector<bool> hit(plan_.size(), false);
+    for (NodeId id : order) {
+      if (!needed[id]) continue;
+      keys_[id] = keyOf(id);
+      if (!keys_[id].empty() && cacheable(id)) hit[id] = cachedOutcome(id);
+    }
+    // From the outputs back: a node runs when its outcome is not cached and an output or a node
+    // that runs needs it; a cached table is loaded only when a node that runs reads it.
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      NodeId id = *it;
+      execute_[id] = false;
+      if (!needed[id]) continue;
+      bool consumed = false, readByRun = false;
+      for (NodeId reader : plan_.consumers(id)) {
+        if (!needed[reader]) continue;
+        consumed = true;
+        readByRun = readByRun || execute_[reader];
+      }
+      if (hit[id]) {
+        load_[id] = readByRun && plan_.node(id).kind != NodeKind::Sink && plan_.node(id).kind != NodeKind::Expect;
+        if (!load_[id]) runs_[id].status = NodeStatus::Cached;
+      } else {
+        execute_[id] = !consumed || readByRun;
+        if (!execute_[id]) runs_[id].status = NodeStatus::Cached;  // only cached results read it
+      }
+    }
+  }
+
+  void loadCached(NodeId id) {
+    NodeRun& run = runs_[id];
+    std::string problem;
+    std::optional<std::string> payload = options_.cache->load(keys_[id], problem);
+    std::optional<Table> table = payload ? decodeTable(*payload) : std::nullopt;
+    if (!table) {
+      run.status = NodeStatus::Failed;
+      run.message = problem.empty() ? "the cached result could not be read (run again to recompute it)"
+                                    : problem + " (run again to recompute it)";
+    } else {
+      run.status = NodeStatus::Cached;
+      run.rowsOut = table->rows();
+      results_[id] = Result{std::make_shared<const Table>(std::move(*table)), nullptr};
+    }
+    report(run, true);
+  }
+
+  void storeCached(NodeId id) {
+    if (options_.cache == nullptr || keys_[id].empty() || !cacheable(id)) return;
+    const plan::Node& node = plan_.node(id);
+    const NodeRun& run = runs_[id];
+    std::string payload;
+    if (node.kind == NodeKind::Sink) {
+      payload = nlohmann::json{{"file", run.file}, {"hash", sinkHashes_[id]}, {"rows", run.rowsOut}}.dump();
+    } else if (node.kind == NodeKind::Expect) {
+      nlohmann::json rules = nlohmann::json::array();
+      for (const RuleOutcome& rule : run.rules) {
+        rules.push_back({{"rule", rule.rule}, {"warn", rule.warn}, {"passed", rule.passed}, {"row_rule", rule.rowRule},
+                         {"violations", rule.violations}, {"examples", rule.examples}, {"detail", rule.detail}});
+      }
+      payload = nlohmann::json{{"rules", rules}, {"rows", run.rowsIn}}.dump();
+    } else if (results_[id].table) {
+      payload = encodeTable(*results_[id].table);
+    } else {
+      return;
+    }
+    std::string error;
+    if (!options_.cache->store(keys_[id], payload, error)) {
+      std::lock_guard<std::mutex> lock(progressMutex_);
+      warnings_.push_back("could not store a result in the cache: " + error);
+    }
   }
 
   const plan::Node::Io* scannedSource(NodeId id) const {
@@ -184,6 +361,11 @@ class Execution {
       finish(id);
       return;
     }
+    if (load_[id]) {
+      loadCached(id);
+      finish(id);
+      return;
+    }
     report(run, false);
     auto start = std::chrono::steady_clock::now();
     try {
@@ -201,6 +383,7 @@ class Execution {
     }
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (results_[id].table) run.rowsOut = results_[id].table->rows();
+    if (run.status == NodeStatus::Done) storeCached(id);
     finish(id);
   }
 
@@ -210,7 +393,7 @@ class Execution {
     for (NodeId input : plan_.node(id).inputs) {
       if (readers_[input].fetch_sub(1) == 1) results_[input] = Result{};
     }
-    bool ok = runs_[id].status == NodeStatus::Done;
+    bool ok = runs_[id].status == NodeStatus::Done || runs_[id].status == NodeStatus::Cached;
     for (NodeId dependent : dependents_[id]) {
       if (!ok) {
         int expected = -1;
@@ -286,7 +469,9 @@ class Execution {
       }
       case NodeKind::Sink: {
         const Table& rows = input(id, 0);
-        run.file = writeSink(node, node.schema.columns.empty() ? rows : arrange(rows, columnSpecs(node.schema)), options_.files);
+        run.file = writeSink(node, node.schema.columns.empty() ? rows : arrange(rows, columnSpecs(node.schema)), options_.files,
+                             &sinkHashes_[id]);
+        if (options_.hashes != nullptr) options_.hashes->remember(run.file, sinkHashes_[id]);
         run.rowsOut = rows.rows();
         return Result{};
       }
@@ -334,6 +519,11 @@ class Execution {
 
   const plan::Plan& plan_;
   const RunOptions& options_;
+  std::vector<bool> execute_;  // nodes that run
+  std::vector<bool> load_;     // cached results that a node that runs reads
+  std::vector<std::string> keys_;
+  std::vector<std::string> sinkHashes_;  // per sink: the content it wrote
+  std::vector<std::string> warnings_;
   std::map<NodeId, NodeId> streamInto_;  // scan -> the aggregation it streams into
   std::map<NodeId, NodeId> streamFrom_;  // aggregation -> its scan
   std::vector<NodeRun> runs_;

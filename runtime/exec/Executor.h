@@ -2,7 +2,9 @@
 
 // Runs a plan: every node once its inputs are ready, independent nodes at the same time, each
 // node data-parallel inside, on oneTBB with at most `jobs` threads. Results do not depend on
-// `jobs` or on the order nodes finish in.
+// `jobs` or on the order nodes finish in. With a cache, a node runs only when its result is not
+// stored under its key (its fingerprint, the content of the files its scans read, and its
+// inputs' keys), and a stored result is loaded only when a node that runs reads it.
 
 #include "exec/DataFiles.h"
 #include "operators/Expectations.h"
@@ -16,6 +18,7 @@ namespace weir::runtime {
 
 enum class NodeStatus {
   Done,
+  Cached,     // its result (or, for a sink or expectation, its outcome) is up to date in the cache
   Failed,     // it ran and could not finish (bad data, an error-severity expectation)
   Blocked,    // not run: something it needs failed or was not run
   NotRunYet,  // a kind of node this version does not run (models, gates, deploys, steps)
@@ -37,16 +40,23 @@ struct NodeRun {
   std::string quarantineFile;
 };
 
+class ResultCache;
+class SourceHashes;
+
 struct RunOptions {
   std::vector<std::string> targets;  // declarations to bring up to date (empty: all)
   unsigned jobs = 0;                 // threads (0: every core)
   DataFileOptions files;
+  // The result cache (none: every node runs) and the memo of file hashes it keys sources by.
+  ResultCache* cache = nullptr;
+  SourceHashes* hashes = nullptr;
   // Called (from worker threads, one call at a time) when a node starts and when it ends.
   std::function<void(const NodeRun&, bool finished)> progress;
 };
 
 struct RunReport {
   std::vector<NodeRun> nodes;  // by node id
+  std::vector<std::string> warnings;  // damaged cache entries (recomputed), entries not stored
   double seconds = 0;
   bool failed = false;  // a node failed (an error-severity expectation included)
 };

@@ -1,0 +1,117 @@
+#include "store/ResultCache.h"
+
+#include "io/AtomicFile.h"
+#include "io/MappedFile.h"
+
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <cstring>
+#include <filesystem>
+
+namespace weir::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kMagic[8] = {'W', 'E', 'I', 'R', 'C', 'A', 'C', '1'};
+constexpr std::size_t kHeader = sizeof kMagic + sizeof(std::uint64_t);
+constexpr std::size_t kChecksum = 16;
+
+void checksum(std::string_view bytes, unsigned char out[kChecksum]) {
+  XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, hash);
+  std::memcpy(out, canonical.digest, kChecksum);
+}
+
+}  // namespace
+
+std::string ResultCache::pathOf(const std::string& key) const {
+  return (fs::path(folder_) / key.substr(0, 2) / key).string();
+}
+
+namespace {
+
+// Maps an entry and checks its magic and checksum; false (with `problem` set when the entry
+// exists) otherwise.
+bool openVerified(const std::string& path, MappedFile& file, std::string& problem) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return false;
+  std::string error;
+  if (!file.open(path, error)) {
+    problem = "cannot read " + path + ": " + error;
+    return false;
+  }
+  std::string_view bytes = file.text();
+  if (bytes.size() < kHeader + kChecksum || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
+    problem = "cache entry " + path + " is truncated or not a cache entry";
+    return false;
+  }
+  unsigned char expected[kChecksum];
+  checksum(bytes.substr(0, bytes.size() - kChecksum), expected);
+  if (std::memcmp(expected, bytes.data() + bytes.size() - kChecksum, kChecksum) != 0) {
+    problem = "cache entry " + path + " does not match its checksum (damaged)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ResultCache::verify(const std::string& key, std::string& problem) const {
+  MappedFile file;
+  return openVerified(pathOf(key), file, problem);
+}
+
+std::optional<std::string> ResultCache::load(const std::string& key, std::string& problem) const {
+  std::string path = pathOf(key);
+  MappedFile file;
+  if (!openVerified(path, file, problem)) return std::nullopt;
+  std::string_view bytes = file.text();
+  std::uint64_t size = 0;
+  std::memcpy(&size, bytes.data() + sizeof kMagic, sizeof size);
+  std::string_view frame = bytes.substr(kHeader, bytes.size() - kHeader - kChecksum);
+  unsigned long long declared = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (declared != size) {
+    problem = "cache entry " + path + " has an inconsistent size";
+    return std::nullopt;
+  }
+  std::string payload(size, '\0');
+  std::size_t got = ZSTD_decompress(payload.data(), payload.size(), frame.data(), frame.size());
+  if (ZSTD_isError(got) || got != size) {
+    problem = "cache entry " + path + " does not decompress";
+    return std::nullopt;
+  }
+  return payload;
+}
+
+bool ResultCache::store(const std::string& key, std::string_view payload, std::string& error) const {
+  std::string path = pathOf(key);
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) {
+    error = "cannot create " + fs::path(path).parent_path().string() + ": " + ec.message();
+    return false;
+  }
+  std::string entry(kMagic, sizeof kMagic);
+  std::uint64_t size = payload.size();
+  entry.append(reinterpret_cast<const char*>(&size), sizeof size);
+  std::size_t bound = ZSTD_compressBound(payload.size());
+  std::size_t at = entry.size();
+  entry.resize(at + bound);
+  // Level 1: the cache is written on every run; speed matters more than the last few percent.
+  std::size_t written = ZSTD_compress(entry.data() + at, bound, payload.data(), payload.size(), 1);
+  if (ZSTD_isError(written)) {
+    error = std::string("cannot compress a cache entry: ") + ZSTD_getErrorName(written);
+    return false;
+  }
+  entry.resize(at + written);
+  unsigned char sum[kChecksum];
+  checksum(entry, sum);
+  entry.append(reinterpret_cast<const char*>(sum), kChecksum);
+  return writeFileAtomically(path, entry, error);
+}
+
+}  // namespace weir::runtime

@@ -1,0 +1,32 @@
+#pragma once
+
+// The content-addressed result cache: entries under `.weir/cache/xx/KEY` (KEY: 32 hex digits),
+// each a zstd-compressed payload with the XXH3-128 checksum of the whole entry. Writes are
+// crash-safe (a temporary file, flushed, renamed, the folder flushed); reads verify the checksum,
+// so a damaged or truncated entry is a miss with a reason, never a result.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace weir::runtime {
+
+class ResultCache {
+ public:
+  explicit ResultCache(std::string folder) : folder_(std::move(folder)) {}
+
+  // The payload stored under `key`. Nullopt when there is none, or when the entry is damaged
+  // (then `problem` says how).
+  std::optional<std::string> load(const std::string& key, std::string& problem) const;
+  // Whether an entry is stored under `key` and matches its checksum (without decompressing it);
+  // `problem` says why not when there is a damaged entry.
+  bool verify(const std::string& key, std::string& problem) const;
+  // Stores `payload` under `key`; false with `error` set when it cannot.
+  bool store(const std::string& key, std::string_view payload, std::string& error) const;
+  std::string pathOf(const std::string& key) const;
+
+ private:
+  std::string folder_;
+};
+
+}  // namespace weir::runtime

@@ -1,0 +1,91 @@
+#include "store/SourceHashes.h"
+
+#include "io/AtomicFile.h"
+#include "io/MappedFile.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace weir::runtime {
+
+SourceHashes::SourceHashes(std::string memoPath) : memoPath_(std::move(memoPath)) {
+  std::ifstream in(memoPath_);
+  if (!in) return;
+  std::stringstream text;
+  text << in.rdbuf();
+  // A damaged memo is only a lost optimization: start afresh.
+  nlohmann::json memo = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (!memo.is_object() || !memo.contains("files") || !memo["files"].is_object()) return;
+  for (const auto& [path, value] : memo["files"].items()) {
+    if (!value.is_object() || !value.contains("hash") || !value["hash"].is_string()) continue;
+    Entry entry;
+    entry.size = value.value("size", std::uint64_t(0));
+    entry.mtime = value.value("mtime", std::int64_t(0));
+    entry.inode = value.value("inode", std::uint64_t(0));
+    entry.hash = value["hash"].get<std::string>();
+    entries_[path] = entry;
+  }
+}
+
+std::string SourceHashes::hashBytes(std::string_view bytes) {
+  XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
+  return fmt::format("{:016x}{:016x}", hash.high64, hash.low64);
+}
+
+bool SourceHashes::stat(const std::string& path, Entry& entry) const {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return false;
+  entry.size = static_cast<std::uint64_t>(info.st_size);
+  entry.mtime = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  entry.inode = static_cast<std::uint64_t>(info.st_ino);
+  return true;
+}
+
+std::optional<std::string> SourceHashes::hashOf(const std::string& path) {
+  Entry now;
+  if (!stat(path, now)) return std::nullopt;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(path);
+    if (it != entries_.end() && it->second.size == now.size && it->second.mtime == now.mtime && it->second.inode == now.inode) {
+      return it->second.hash;
+    }
+  }
+  MappedFile file;
+  std::string error;
+  if (!file.open(path, error)) return std::nullopt;
+  now.hash = hashBytes(file.text());
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_[path] = now;
+  changed_ = true;
+  return now.hash;
+}
+
+void SourceHashes::remember(const std::string& path, const std::string& hash) {
+  Entry now;
+  if (!stat(path, now)) return;
+  now.hash = hash;
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_[path] = now;
+  changed_ = true;
+}
+
+void SourceHashes::save() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!changed_) return;
+  nlohmann::ordered_json memo;
+  memo["version"] = 1;
+  memo["files"] = nlohmann::ordered_json::object();
+  for (const auto& [path, entry] : entries_) {
+    memo["files"][path] = {{"size", entry.size}, {"mtime", entry.mtime}, {"inode", entry.inode}, {"hash", entry.hash}};
+  }
+  std::string error;
+  if (writeFileAtomically(memoPath_, memo.dump(1) + "\n", error)) changed_ = false;
+}
+
+}  // namespace weir::runtime

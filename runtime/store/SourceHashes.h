@@ -1,0 +1,41 @@
+#pragma once
+
+// Content hashes of files (sources read, sinks written), remembered by (size, modification
+// time, inode) in `.weir/source-hashes.json`, so an unchanged file is not read again.
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace weir::runtime {
+
+class SourceHashes {
+ public:
+  explicit SourceHashes(std::string memoPath);
+
+  // The XXH3-128 of the file's content (32 hex digits); nullopt when it cannot be read.
+  std::optional<std::string> hashOf(const std::string& path);
+  // Records the hash of content just written to `path` (a sink's output).
+  void remember(const std::string& path, const std::string& hash);
+  // Writes the memo back (atomically) when it changed.
+  void save();
+
+  static std::string hashBytes(std::string_view bytes);
+
+ private:
+  struct Entry {
+    std::uint64_t size = 0;
+    std::int64_t mtime = 0;  // nanoseconds
+    std::uint64_t inode = 0;
+    std::string hash;
+  };
+  bool stat(const std::string& path, Entry& entry) const;
+
+  std::string memoPath_;
+  std::map<std::string, Entry> entries_;
+  bool changed_ = false;
+  std::mutex mutex_;
+};
+
+}  // namespace weir::runtime
