@@ -9,7 +9,7 @@ PACKAGES=(
   libfmt-dev nlohmann-json3-dev        # formatting, JSON output
   libboost-graph-dev libxxhash-dev     # the plan's DAG, fingerprints
   libtbb-dev                           # the runtime's parallel executor (oneTBB)
-  libzstd-dev                          # the result cache's compression
+  libzstd-dev libsqlite3-dev           # the store: cache compression, the lineage database
   libgtest-dev libgmock-dev            # unit tests
   llvm-19-tools                        # lit, FileCheck and not, for the compiler tests
 )

@@ -24,7 +24,8 @@ Commands:
   fmt      format .mlflow files in the canonical layout
   plan     compile a file into its optimized execution plan and print it
   run      run a pipeline: read its sources, compute its tables, check its
-           expectations, write its sinks
+           expectations, write its sinks (only what changed since the last run)
+  status   say what `weir run` would run, and why
   help     show help for a command
 
 Options:
@@ -46,6 +47,7 @@ const Command kCommands[] = {
     {"fmt", runFmt, fmtHelp},
     {"plan", runPlan, planHelp},
     {"run", runRun, runHelp},
+    {"status", runStatus, statusHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -33,11 +33,13 @@ int runCheck(const std::vector<std::string>& args, Streams streams);
 int runFmt(const std::vector<std::string>& args, Streams streams);
 int runPlan(const std::vector<std::string>& args, Streams streams);
 int runRun(const std::vector<std::string>& args, Streams streams);
+int runStatus(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
 const char* fmtHelp();
 const char* planHelp();
 const char* runHelp();
+const char* statusHelp();
 
 }  // namespace weir::driver

@@ -1,5 +1,6 @@
 #include "driver/Frontend.h"
 #include "exec/Executor.h"
+#include "store/LineageDb.h"
 #include "store/ResultCache.h"
 #include "store/SourceHashes.h"
 #include "sema/ModuleLoader.h"
@@ -177,6 +178,31 @@ nlohmann::ordered_json jsonReport(const plan::Plan& plan, const runtime::RunRepo
   return doc;
 }
 
+runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run) {
+  const plan::Node& node = plan.node(run.id);
+  runtime::RecordedNode record;
+  record.declaration = node.declaration;
+  record.kind = plan::nodeKindName(node.kind);
+  record.status = runtime::nodeStatusName(run.status);
+  record.key = run.key;
+  record.fingerprint = node.fingerprint;
+  record.rowsIn = run.rowsIn;
+  record.rowsOut = run.rowsOut;
+  record.seconds = run.seconds;
+  record.message = run.message;
+  record.file = run.file;
+  record.fileHash = run.fileHash;
+  return record;
+}
+
+std::vector<runtime::RecordedRule> rulesOf(const plan::Plan& plan, const NodeRun& run) {
+  std::vector<runtime::RecordedRule> rules;
+  for (const runtime::RuleOutcome& rule : run.rules) {
+    rules.push_back({plan.node(run.id).declaration, rule.rule, rule.warn, rule.passed, rule.violations});
+  }
+  return rules;
+}
+
 }  // namespace
 
 int runRun(const std::vector<std::string>& args, Streams streams) {
@@ -231,10 +257,27 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
     options.hashes = &hashes;
   }
 
+  // The lineage database records the run, a node at a time as each finishes.
+  std::unique_ptr<runtime::LineageDb> db;
+  std::int64_t runId = 0;
+  std::vector<bool> recorded(plan->size(), false);
+  std::string program = fs::weakly_canonical(fs::absolute(files[0], ec), ec).string();
+  if (useCache) {
+    std::string dbError;
+    fs::create_directories(fs::path(root) / ".weir", ec);
+    db = runtime::LineageDb::open((fs::path(root) / ".weir" / "weir.db").string(), dbError);
+    if (!db) streams.err << "weir run: warning: " << dbError << "; the run is not recorded\n";
+    else runId = db->beginRun(program, hashes.hashOf(program).value_or(""));
+  }
+
   auto started = std::chrono::steady_clock::now();
   std::size_t finished = 0;
   std::size_t total = plan->size();
   options.progress = [&](const NodeRun& run, bool ended) {
+    if (ended && db && !recorded[run.id]) {
+      db->recordNode(runId, recordOf(*plan, run), rulesOf(*plan, run));
+      recorded[run.id] = true;
+    }
     const plan::Node& node = plan->node(run.id);
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (ended) ++finished;
@@ -252,6 +295,12 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   };
   runtime::RunReport report = runtime::runPlan(*plan, options);
   if (useCache) hashes.save();
+  if (db) {
+    for (const NodeRun& run : report.nodes) {
+      if (!recorded[run.id] && run.status != NodeStatus::Skipped) db->recordNode(runId, recordOf(*plan, run), rulesOf(*plan, run));
+    }
+    db->endRun(runId, report.failed ? "failed" : "ok");
+  }
   if (streams.errTerminal) streams.err << "\r\x1b[2K" << std::flush;
   for (const std::string& warning : report.warnings) streams.err << "weir run: warning: " << warning << "\n";
   if (json) streams.out << jsonReport(*plan, report, files[0], root).dump(2) << "\n";

@@ -75,6 +75,20 @@ class Execution {
     for (auto& cause : failedInput_) cause.store(-1);
   }
 
+  std::vector<NodeRun> planOnly() {
+    std::vector<bool> needed = neededNodes();
+    for (NodeId id = 0; id < plan_.size(); ++id) runs_[id].id = id;
+    execute_ = needed;
+    load_.assign(plan_.size(), false);
+    keys_.assign(plan_.size(), std::string());
+    sinkHashes_.assign(plan_.size(), std::string());
+    if (options_.cache != nullptr) planWithCache(needed);
+    for (NodeId id = 0; id < plan_.size(); ++id) {
+      if (execute_[id]) runs_[id].status = notRunReason(plan_.node(id).kind) != nullptr ? NodeStatus::NotRunYet : NodeStatus::Done;
+    }
+    return std::move(runs_);
+  }
+
   RunReport run() {
     auto start = std::chrono::steady_clock::now();
     std::vector<bool> needed = neededNodes();
@@ -187,7 +201,7 @@ class Execution {
 
   // The key of a node's result: its fingerprint, the content of the file it scans, and its
   // inputs' keys. Empty when one cannot be made (an unreadable source).
-  std::string keyOf(NodeId id) const {
+  std::string keyOf(NodeId id) {
     const plan::Node& node = plan_.node(id);
     std::string material = node.fingerprint;
     if (node.kind == NodeKind::Scan) {
@@ -201,6 +215,8 @@ class Execution {
       std::optional<std::string> content = options_.hashes->hashOf(path);
       if (!content) return {};
       material += "|file " + *content;
+      runs_[id].file = path;
+      runs_[id].fileHash = *content;
     }
     for (NodeId input : node.inputs) {
       if (keys_[input].empty()) return {};
@@ -216,11 +232,17 @@ class Execution {
     std::string problem;
     if (node.kind != NodeKind::Sink && node.kind != NodeKind::Expect) {
       bool ok = options_.cache->verify(keys_[id], problem);
-      if (!problem.empty()) warnings_.push_back(problem + "; recomputed");
+      if (!problem.empty()) {
+        warnings_.push_back(problem + "; recomputed");
+        runs_[id].cacheProblem = problem;
+      }
       return ok;
     }
     std::optional<std::string> marker = options_.cache->load(keys_[id], problem);
-    if (!problem.empty()) warnings_.push_back(problem + "; recomputed");
+    if (!problem.empty()) {
+      warnings_.push_back(problem + "; recomputed");
+      runs_[id].cacheProblem = problem;
+    }
     if (!marker) return false;
     nlohmann::json outcome = nlohmann::json::parse(*marker, nullptr, false);
     if (!outcome.is_object()) return false;
@@ -229,8 +251,9 @@ class Execution {
       try {
         std::string path = resolveDataPath(*node.io, options_.files);
         std::optional<std::string> hash = options_.hashes->hashOf(path);
-        if (!hash || *hash != outcome.value("hash", "") || path != outcome.value("file", "")) return false;
         runs_[id].file = path;
+        if (!hash || *hash != outcome.value("hash", "") || path != outcome.value("file", "")) return false;
+        runs_[id].fileHash = *hash;
         runs_[id].rowsOut = outcome.value("rows", std::size_t(0));
         return true;
       } catch (const OperatorError&) {
@@ -263,6 +286,7 @@ class Execution {
     for (NodeId id : order) {
       if (!needed[id]) continue;
       keys_[id] = keyOf(id);
+      runs_[id].key = keys_[id];
       if (!keys_[id].empty() && cacheable(id)) hit[id] = cachedOutcome(id);
     }
     // From the outputs back: a node runs when its outcome is not cached and an output or a node
@@ -390,8 +414,11 @@ class Execution {
   // Hands the node's outcome to what waits for it, and frees inputs nobody else reads.
   void finish(NodeId id) {
     report(runs_[id], true);
-    for (NodeId input : plan_.node(id).inputs) {
-      if (readers_[input].fetch_sub(1) == 1) results_[input] = Result{};
+    // Only a node that ran counted as a reader of its inputs (a loaded one read the cache).
+    if (execute_[id]) {
+      for (NodeId input : plan_.node(id).inputs) {
+        if (readers_[input].fetch_sub(1) == 1) results_[input] = Result{};
+      }
     }
     bool ok = runs_[id].status == NodeStatus::Done || runs_[id].status == NodeStatus::Cached;
     for (NodeId dependent : dependents_[id]) {
@@ -472,6 +499,7 @@ class Execution {
         run.file = writeSink(node, node.schema.columns.empty() ? rows : arrange(rows, columnSpecs(node.schema)), options_.files,
                              &sinkHashes_[id]);
         if (options_.hashes != nullptr) options_.hashes->remember(run.file, sinkHashes_[id]);
+        run.fileHash = sinkHashes_[id];
         run.rowsOut = rows.rows();
         return Result{};
       }
@@ -539,5 +567,7 @@ class Execution {
 }  // namespace
 
 RunReport runPlan(const plan::Plan& plan, const RunOptions& options) { return Execution(plan, options).run(); }
+
+std::vector<NodeRun> planOnly(const plan::Plan& plan, const RunOptions& options) { return Execution(plan, options).planOnly(); }
 
 }  // namespace weir::runtime

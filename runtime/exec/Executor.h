@@ -38,6 +38,9 @@ struct NodeRun {
   std::size_t quarantinedRecords = 0;
   std::string file;  // the file a source read, a sink wrote, or rejected records went to
   std::string quarantineFile;
+  std::string key;       // the cache key of its outcome (empty without a cache)
+  std::string fileHash;  // the content hash of the file a scan reads or a sink wrote
+  std::string cacheProblem;  // why its cache entry could not be used (damaged)
 };
 
 class ResultCache;
@@ -62,6 +65,11 @@ struct RunReport {
 };
 
 RunReport runPlan(const plan::Plan& plan, const RunOptions& options);
+
+// What a run would do, without running anything: per node (by id) whether it would run
+// (`Done`), be up to date (`Cached`), or is not needed (`Skipped`), with its key, file hash and
+// cache problem. Not-run-yet kinds are `NotRunYet`.
+std::vector<NodeRun> planOnly(const plan::Plan& plan, const RunOptions& options);
 
 // Declarations the plan has no node for, among `targets` (for the command line's error).
 std::vector<std::string> unknownTargets(const plan::Plan& plan, const std::vector<std::string>& targets);

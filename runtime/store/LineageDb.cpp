@@ -1,0 +1,217 @@
+#include "store/LineageDb.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <unistd.h>
+
+namespace weir::runtime {
+
+namespace {
+
+// Each entry moves the schema one version up; entry i takes version i to i + 1.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  program TEXT NOT NULL,
+  program_hash TEXT NOT NULL,
+  started TEXT NOT NULL,
+  ended TEXT,
+  outcome TEXT,
+  user TEXT,
+  host TEXT
+);
+CREATE TABLE node_runs (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  declaration TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  cache_key TEXT,
+  fingerprint TEXT,
+  rows_in INTEGER,
+  rows_out INTEGER,
+  seconds REAL,
+  message TEXT,
+  file TEXT,
+  file_hash TEXT
+);
+CREATE INDEX node_runs_by_declaration ON node_runs(declaration, kind);
+CREATE TABLE expectation_results (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  expectation TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  passed INTEGER NOT NULL,
+  violations INTEGER
+);
+)sql",
+};
+
+std::string now() {
+  std::time_t t = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+}  // namespace
+
+struct LineageDb::Handle {
+  sqlite3* db = nullptr;
+  ~Handle() {
+    if (db != nullptr) sqlite3_close(db);
+  }
+};
+
+namespace {
+
+// A prepared statement, finalized on scope exit.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  bool ok() const { return stmt_ != nullptr; }
+  Statement& bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& bind(int i, double v) {
+    sqlite3_bind_double(stmt_, i, v);
+    return *this;
+  }
+  int step() { return sqlite3_step(stmt_); }
+  std::string text(int column) const {
+    const unsigned char* t = sqlite3_column_text(stmt_, column);
+    return t == nullptr ? std::string() : reinterpret_cast<const char*>(t);
+  }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+  double real(int column) const { return sqlite3_column_double(stmt_, column); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace
+
+int LineageDb::schemaVersion() { return static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]); }
+
+LineageDb::LineageDb(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
+LineageDb::~LineageDb() = default;
+
+bool LineageDb::exec(const std::string& sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(handle_->db, sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK) return true;
+  error_ = message != nullptr ? message : "unknown SQLite error";
+  sqlite3_free(message);
+  return false;
+}
+
+std::unique_ptr<LineageDb> LineageDb::open(const std::string& path, std::string& error) {
+  auto handle = std::make_unique<Handle>();
+  if (sqlite3_open_v2(path.c_str(), &handle->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    error = "cannot open " + path + ": " + (handle->db != nullptr ? sqlite3_errmsg(handle->db) : "out of memory");
+    return nullptr;
+  }
+  sqlite3_busy_timeout(handle->db, 10000);  // another `weir` on the same project: wait for it
+  std::unique_ptr<LineageDb> db(new LineageDb(std::move(handle)));
+  if (!db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")) {
+    error = "cannot set up " + path + ": " + db->error_;
+    return nullptr;
+  }
+  // Migrations, each in a transaction with the version it reaches.
+  Statement version(db->handle_->db, "PRAGMA user_version");
+  int current = version.step() == SQLITE_ROW ? static_cast<int>(version.integer(0)) : 0;
+  if (current > schemaVersion()) {
+    error = path + " was written by a newer weir (schema version " + std::to_string(current) + ")";
+    return nullptr;
+  }
+  for (int v = current; v < schemaVersion(); ++v) {
+    std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] + "PRAGMA user_version = " + std::to_string(v + 1) + "; COMMIT;";
+    if (!db->exec(sql)) {
+      db->exec("ROLLBACK;");
+      error = "cannot migrate " + path + " to schema version " + std::to_string(v + 1) + ": " + db->error_;
+      return nullptr;
+    }
+  }
+  return db;
+}
+
+std::int64_t LineageDb::beginRun(const std::string& program, const std::string& programHash) {
+  Statement insert(handle_->db, "INSERT INTO runs (program, program_hash, started, user, host) VALUES (?, ?, ?, ?, ?)");
+  const char* user = std::getenv("USER");
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  insert.bind(1, program).bind(2, programHash).bind(3, now()).bind(4, std::string(user != nullptr ? user : "")).bind(5, std::string(host));
+  if (insert.step() != SQLITE_DONE) return 0;
+  return sqlite3_last_insert_rowid(handle_->db);
+}
+
+void LineageDb::recordNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules) {
+  // One transaction per node: its execution and its expectation outcomes together.
+  exec("BEGIN IMMEDIATE;");
+  Statement insert(handle_->db,
+                   "INSERT INTO node_runs (run_id, declaration, kind, status, cache_key, fingerprint, rows_in, rows_out, seconds, "
+                   "message, file, file_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, run).bind(2, node.declaration).bind(3, node.kind).bind(4, node.status).bind(5, node.key).bind(6, node.fingerprint);
+  insert.bind(7, static_cast<std::int64_t>(node.rowsIn)).bind(8, static_cast<std::int64_t>(node.rowsOut)).bind(9, node.seconds);
+  insert.bind(10, node.message).bind(11, node.file).bind(12, node.fileHash);
+  insert.step();
+  for (const RecordedRule& rule : rules) {
+    Statement r(handle_->db,
+                "INSERT INTO expectation_results (run_id, expectation, rule, severity, passed, violations) VALUES (?, ?, ?, ?, ?, ?)");
+    r.bind(1, run).bind(2, rule.expectation).bind(3, rule.rule).bind(4, std::string(rule.warn ? "warn" : "error"));
+    r.bind(5, static_cast<std::int64_t>(rule.passed ? 1 : 0)).bind(6, static_cast<std::int64_t>(rule.violations));
+    r.step();
+  }
+  exec("COMMIT;");
+}
+
+void LineageDb::endRun(std::int64_t run, const std::string& outcome) {
+  Statement update(handle_->db, "UPDATE runs SET ended = ?, outcome = ? WHERE id = ?");
+  update.bind(1, now()).bind(2, outcome).bind(3, run);
+  update.step();
+}
+
+std::optional<RecordedNode> LineageDb::lastNode(const std::string& program, const std::string& declaration, const std::string& kind) {
+  Statement query(handle_->db,
+                  "SELECT n.status, n.cache_key, n.fingerprint, n.rows_in, n.rows_out, n.seconds, n.message, n.file, n.file_hash "
+                  "FROM node_runs n JOIN runs r ON r.id = n.run_id WHERE r.program = ? AND n.declaration = ? AND n.kind = ? "
+                  "AND n.status IN ('done', 'cached') ORDER BY n.run_id DESC, n.rowid DESC LIMIT 1");
+  query.bind(1, program).bind(2, declaration).bind(3, kind);
+  if (query.step() != SQLITE_ROW) return std::nullopt;
+  RecordedNode node;
+  node.declaration = declaration;
+  node.kind = kind;
+  node.status = query.text(0);
+  node.key = query.text(1);
+  node.fingerprint = query.text(2);
+  node.rowsIn = static_cast<std::size_t>(query.integer(3));
+  node.rowsOut = static_cast<std::size_t>(query.integer(4));
+  node.seconds = query.real(5);
+  node.message = query.text(6);
+  node.file = query.text(7);
+  node.fileHash = query.text(8);
+  return node;
+}
+
+std::optional<std::string> LineageDb::lastFileHash(const std::string& program, const std::string& path) {
+  Statement query(handle_->db,
+                  "SELECT n.file_hash FROM node_runs n JOIN runs r ON r.id = n.run_id WHERE r.program = ? AND n.file = ? "
+                  "AND n.file_hash <> '' ORDER BY n.run_id DESC, n.rowid DESC LIMIT 1");
+  query.bind(1, program).bind(2, path);
+  if (query.step() != SQLITE_ROW) return std::nullopt;
+  return query.text(0);
+}
+
+}  // namespace weir::runtime

@@ -1,0 +1,69 @@
+#pragma once
+
+// The lineage database, `.weir/weir.db` (SQLite in WAL mode): runs, node executions, files read
+// and written with their hashes, expectation outcomes. The schema is versioned; opening a
+// database of an older version migrates it. Each node's outcome is written in a transaction of
+// its own, so a crash leaves the database consistent. SQLite stays inside this class.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weir::runtime {
+
+struct RecordedNode {
+  std::string declaration;
+  std::string kind;
+  std::string status;
+  std::string key;          // the cache key of its outcome (empty without one)
+  std::string fingerprint;  // of its definition
+  std::size_t rowsIn = 0;
+  std::size_t rowsOut = 0;
+  double seconds = 0;
+  std::string message;
+  std::string file;      // a source read or a sink written
+  std::string fileHash;  // its content's hash
+};
+
+struct RecordedRule {
+  std::string expectation;
+  std::string rule;
+  bool warn = false;
+  bool passed = true;
+  std::size_t violations = 0;
+};
+
+class LineageDb {
+ public:
+  // Opens (creating or migrating) the database; nullptr with `error` set when it cannot.
+  static std::unique_ptr<LineageDb> open(const std::string& path, std::string& error);
+  ~LineageDb();
+  LineageDb(const LineageDb&) = delete;
+  LineageDb& operator=(const LineageDb&) = delete;
+
+  static int schemaVersion();
+
+  // A run of a program: returns its id.
+  std::int64_t beginRun(const std::string& program, const std::string& programHash);
+  void recordNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules);
+  void endRun(std::int64_t run, const std::string& outcome);
+
+  // The most recent recorded execution of each declaration's node of this kind (its last
+  // outcome that was not "skipped"), for `weir status`.
+  std::optional<RecordedNode> lastNode(const std::string& program, const std::string& declaration, const std::string& kind);
+  // The hash a file had when a run of this program last read or wrote it.
+  std::optional<std::string> lastFileHash(const std::string& program, const std::string& path);
+
+  std::string lastError() const { return error_; }
+
+ private:
+  struct Handle;
+  explicit LineageDb(std::unique_ptr<Handle> handle);
+  bool exec(const std::string& sql);
+
+  std::unique_ptr<Handle> handle_;
+  std::string error_;
+};
+
+}  // namespace weir::runtime
