@@ -296,9 +296,12 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   runtime::RunReport report = runtime::runPlan(*plan, options);
   if (useCache) hashes.save();
   if (db) {
+    // What the run found up to date, in one transaction.
+    std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> rest;
     for (const NodeRun& run : report.nodes) {
-      if (!recorded[run.id] && run.status != NodeStatus::Skipped) db->recordNode(runId, recordOf(*plan, run), rulesOf(*plan, run));
+      if (!recorded[run.id] && run.status != NodeStatus::Skipped) rest.emplace_back(recordOf(*plan, run), rulesOf(*plan, run));
     }
+    db->recordNodes(runId, rest);
     db->endRun(runId, report.failed ? "failed" : "ok");
   }
   if (streams.errTerminal) streams.err << "\r\x1b[2K" << std::flush;

@@ -160,6 +160,17 @@ std::int64_t LineageDb::beginRun(const std::string& program, const std::string& 
 void LineageDb::recordNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules) {
   // One transaction per node: its execution and its expectation outcomes together.
   exec("BEGIN IMMEDIATE;");
+  insertNode(run, node, rules);
+  exec("COMMIT;");
+}
+
+void LineageDb::recordNodes(std::int64_t run, const std::vector<std::pair<RecordedNode, std::vector<RecordedRule>>>& nodes) {
+  exec("BEGIN IMMEDIATE;");
+  for (const auto& [node, rules] : nodes) insertNode(run, node, rules);
+  exec("COMMIT;");
+}
+
+void LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules) {
   Statement insert(handle_->db,
                    "INSERT INTO node_runs (run_id, declaration, kind, status, cache_key, fingerprint, rows_in, rows_out, seconds, "
                    "message, file, file_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -174,7 +185,6 @@ void LineageDb::recordNode(std::int64_t run, const RecordedNode& node, const std
     r.bind(5, static_cast<std::int64_t>(rule.passed ? 1 : 0)).bind(6, static_cast<std::int64_t>(rule.violations));
     r.step();
   }
-  exec("COMMIT;");
 }
 
 void LineageDb::endRun(std::int64_t run, const std::string& outcome) {

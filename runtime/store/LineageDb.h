@@ -47,6 +47,8 @@ class LineageDb {
   // A run of a program: returns its id.
   std::int64_t beginRun(const std::string& program, const std::string& programHash);
   void recordNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules);
+  // Several nodes in one transaction (those a run found up to date, all at once).
+  void recordNodes(std::int64_t run, const std::vector<std::pair<RecordedNode, std::vector<RecordedRule>>>& nodes);
   void endRun(std::int64_t run, const std::string& outcome);
 
   // The most recent recorded execution of each declaration's node of this kind (its last
@@ -61,6 +63,7 @@ class LineageDb {
   struct Handle;
   explicit LineageDb(std::unique_ptr<Handle> handle);
   bool exec(const std::string& sql);
+  void insertNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules);
 
   std::unique_ptr<Handle> handle_;
   std::string error_;
