@@ -26,6 +26,7 @@ Commands:
   run      run a pipeline: read its sources, compute its tables, check its
            expectations, write its sinks (only what changed since the last run)
   status   say what `weir run` would run, and why
+  verify   run again without the cache and compare with what it holds
   help     show help for a command
 
 Options:
@@ -48,6 +49,7 @@ const Command kCommands[] = {
     {"plan", runPlan, planHelp},
     {"run", runRun, runHelp},
     {"status", runStatus, statusHelp},
+    {"verify", runVerify, verifyHelp},
 };
 
 const Command* findCommand(const std::string& name) {

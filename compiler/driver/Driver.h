@@ -34,6 +34,7 @@ int runFmt(const std::vector<std::string>& args, Streams streams);
 int runPlan(const std::vector<std::string>& args, Streams streams);
 int runRun(const std::vector<std::string>& args, Streams streams);
 int runStatus(const std::vector<std::string>& args, Streams streams);
+int runVerify(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -41,5 +42,6 @@ const char* fmtHelp();
 const char* planHelp();
 const char* runHelp();
 const char* statusHelp();
+const char* verifyHelp();
 
 }  // namespace weir::driver

@@ -160,7 +160,7 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
   return read;
 }
 
-std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options, std::string* hash) {
+std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options, std::string* hash, bool write) {
   if (!sink.io) throw OperatorError("internal: a sink without its writer");
   const plan::Node::Io& io = *sink.io;
   std::string path = resolveDataPath(io, options);
@@ -168,11 +168,12 @@ std::string writeSink(const plan::Node& sink, const Table& table, const DataFile
   if (io.format == "csv") content = writeCsv(table, delimiterOf(io));
   else if (io.format == "jsonl") content = writeJsonLines(table);
   else throw OperatorError(fmt::format("writing `{}` sinks is not supported", io.format));
+  if (hash != nullptr) *hash = SourceHashes::hashBytes(content);
+  if (!write) return path;
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   std::string error;
   if (!writeFileAtomically(path, content, error)) throw OperatorError(error);
-  if (hash != nullptr) *hash = SourceHashes::hashBytes(content);
   return path;
 }
 

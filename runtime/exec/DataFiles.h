@@ -39,6 +39,8 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options,
                       const std::function<void(Table)>& stream = {});
 
 // Writes a sink node's table; returns the path written, and the content's hash in `hash`.
-std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options, std::string* hash = nullptr);
+// With `write` false, only the hash of what it would write.
+std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options, std::string* hash = nullptr,
+                      bool write = true);
 
 }  // namespace weir::runtime

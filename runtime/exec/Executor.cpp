@@ -100,6 +100,7 @@ class Execution {
     keys_.assign(plan_.size(), std::string());
     sinkHashes_.assign(plan_.size(), std::string());
     if (options_.cache != nullptr) planWithCache(needed);
+    else if (options_.hashes != nullptr) computeKeys(needed);
     // Consumers of a table wait for the expectations on it: a failed `error` rule stops them.
     for (NodeId id = 0; id < plan_.size(); ++id) {
       if (!execute_[id] && !load_[id]) continue;
@@ -280,6 +281,15 @@ class Execution {
     return true;
   }
 
+  // Keys without a cache (`weir verify` compares fresh outcomes with the cached ones by key).
+  void computeKeys(const std::vector<bool>& needed) {
+    for (NodeId id : plan_.topologicalOrder()) {
+      if (!needed[id]) continue;
+      keys_[id] = keyOf(id);
+      runs_[id].key = keys_[id];
+    }
+  }
+
   void planWithCache(const std::vector<bool>& needed) {
     std::vector<NodeId> order = plan_.topologicalOrder();
     std::vector<bool> hit(plan_.size(), false);
@@ -407,7 +417,13 @@ class Execution {
     }
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (results_[id].table) run.rowsOut = results_[id].table->rows();
-    if (run.status == NodeStatus::Done) storeCached(id);
+    if (run.status == NodeStatus::Done) {
+      storeCached(id);
+      if (options_.onOutcome && cacheable(id)) {
+        std::lock_guard<std::mutex> lock(progressMutex_);
+        options_.onOutcome(run, results_[id].table.get(), sinkHashes_[id]);
+      }
+    }
     finish(id);
   }
 
@@ -497,8 +513,8 @@ class Execution {
       case NodeKind::Sink: {
         const Table& rows = input(id, 0);
         run.file = writeSink(node, node.schema.columns.empty() ? rows : arrange(rows, columnSpecs(node.schema)), options_.files,
-                             &sinkHashes_[id]);
-        if (options_.hashes != nullptr) options_.hashes->remember(run.file, sinkHashes_[id]);
+                             &sinkHashes_[id], options_.writeSinks);
+        if (options_.hashes != nullptr && options_.writeSinks) options_.hashes->remember(run.file, sinkHashes_[id]);
         run.fileHash = sinkHashes_[id];
         run.rowsOut = rows.rows();
         return Result{};

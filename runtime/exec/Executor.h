@@ -53,6 +53,11 @@ struct RunOptions {
   // The result cache (none: every node runs) and the memo of file hashes it keys sources by.
   ResultCache* cache = nullptr;
   SourceHashes* hashes = nullptr;
+  // Sinks write their files (`weir verify` only computes what they would write).
+  bool writeSinks = true;
+  // Called (one call at a time) with each outcome a cacheable node computed: its table, or for
+  // a sink the hash of what it wrote (or would write).
+  std::function<void(const NodeRun&, const Table*, const std::string& sinkHash)> onOutcome;
   // Called (from worker threads, one call at a time) when a node starts and when it ends.
   std::function<void(const NodeRun&, bool finished)> progress;
 };
