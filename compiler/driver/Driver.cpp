@@ -27,6 +27,7 @@ Commands:
            expectations, write its sinks (only what changed since the last run)
   status   say what `weir run` would run, and why
   verify   run again without the cache and compare with what it holds
+  cache    `weir cache gc`: remove cache entries no recent run used
   help     show help for a command
 
 Options:
@@ -50,6 +51,7 @@ const Command kCommands[] = {
     {"run", runRun, runHelp},
     {"status", runStatus, statusHelp},
     {"verify", runVerify, verifyHelp},
+    {"cache", runCache, cacheHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -35,6 +35,7 @@ int runPlan(const std::vector<std::string>& args, Streams streams);
 int runRun(const std::vector<std::string>& args, Streams streams);
 int runStatus(const std::vector<std::string>& args, Streams streams);
 int runVerify(const std::vector<std::string>& args, Streams streams);
+int runCache(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -43,5 +44,6 @@ const char* planHelp();
 const char* runHelp();
 const char* statusHelp();
 const char* verifyHelp();
+const char* cacheHelp();
 
 }  // namespace weir::driver

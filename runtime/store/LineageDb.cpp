@@ -224,4 +224,14 @@ std::optional<std::string> LineageDb::lastFileHash(const std::string& program, c
   return query.text(0);
 }
 
+std::vector<std::string> LineageDb::keysOfRecentRuns(std::size_t keep) {
+  Statement query(handle_->db,
+                  "SELECT DISTINCT cache_key FROM node_runs WHERE cache_key <> '' AND run_id IN "
+                  "(SELECT id FROM runs ORDER BY id DESC LIMIT ?)");
+  query.bind(1, static_cast<std::int64_t>(keep));
+  std::vector<std::string> keys;
+  while (query.step() == SQLITE_ROW) keys.push_back(query.text(0));
+  return keys;
+}
+
 }  // namespace weir::runtime

@@ -57,6 +57,9 @@ class LineageDb {
   // The hash a file had when a run of this program last read or wrote it.
   std::optional<std::string> lastFileHash(const std::string& program, const std::string& path);
 
+  // The cache keys the last `keep` runs (of any program of the project) used.
+  std::vector<std::string> keysOfRecentRuns(std::size_t keep);
+
   std::string lastError() const { return error_; }
 
  private:
