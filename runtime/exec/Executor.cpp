@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -321,6 +322,25 @@ class Execution {
     }
   }
 
+  // With the lock held: the outcome another run stored since this one planned, if there is one.
+  bool takeOtherRunsOutcome(NodeId id) {
+    const plan::Node& node = plan_.node(id);
+    std::string problem;
+    if (!std::filesystem::exists(options_.cache->pathOf(keys_[id]))) return false;
+    if (node.kind == NodeKind::Sink || node.kind == NodeKind::Expect) {
+      if (!cachedOutcome(id)) return false;
+      runs_[id].status = NodeStatus::Cached;
+      runs_[id].message = "computed by another run";
+      report(runs_[id], true);
+      return true;
+    }
+    if (!options_.cache->verify(keys_[id], problem)) return false;
+    loadCached(id);
+    if (runs_[id].status != NodeStatus::Cached) return false;
+    runs_[id].message = "computed by another run";
+    return true;
+  }
+
   void loadCached(NodeId id) {
     NodeRun& run = runs_[id];
     std::string problem;
@@ -400,6 +420,16 @@ class Execution {
       finish(id);
       return;
     }
+    // Another run computing the same outcome: wait for it; and whether it waited or not, take
+    // the outcome another run stored since this one planned.
+    std::optional<ResultCache::KeyLock> computing;
+    if (options_.cache != nullptr && !keys_[id].empty() && cacheable(id)) {
+      computing.emplace(options_.cache->lock(keys_[id]));
+      if (takeOtherRunsOutcome(id)) {
+        finish(id);
+        return;
+      }
+    }
     report(run, false);
     auto start = std::chrono::steady_clock::now();
     try {
@@ -420,7 +450,7 @@ class Execution {
     if (run.status == NodeStatus::Done) {
       storeCached(id);
       if (options_.onOutcome && cacheable(id)) {
-        std::lock_guard<std::mutex> lock(progressMutex_);
+        std::lock_guard<std::mutex> serialized(progressMutex_);
         options_.onOutcome(run, results_[id].table.get(), sinkHashes_[id]);
       }
     }

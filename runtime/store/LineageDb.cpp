@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <ctime>
 #include <unistd.h>
@@ -125,26 +126,45 @@ std::unique_ptr<LineageDb> LineageDb::open(const std::string& path, std::string&
   }
   sqlite3_busy_timeout(handle->db, 10000);  // another `weir` on the same project: wait for it
   std::unique_ptr<LineageDb> db(new LineageDb(std::move(handle)));
-  if (!db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")) {
+  // Switching to WAL needs the database to itself and does not always wait for the busy timeout
+  // (two `weir` creating it at once): retry for a while.
+  bool ready = false;
+  for (int attempt = 0; attempt < 200 && !ready; ++attempt) {
+    ready = db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!ready) {
     error = "cannot set up " + path + ": " + db->error_;
     return nullptr;
   }
-  // Migrations, each in a transaction with the version it reaches.
-  Statement version(db->handle_->db, "PRAGMA user_version");
-  int current = version.step() == SQLITE_ROW ? static_cast<int>(version.integer(0)) : 0;
-  if (current > schemaVersion()) {
-    error = path + " was written by a newer weir (schema version " + std::to_string(current) + ")";
-    return nullptr;
-  }
-  for (int v = current; v < schemaVersion(); ++v) {
-    std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] + "PRAGMA user_version = " + std::to_string(v + 1) + "; COMMIT;";
+  // Migrations, each in a transaction with the version it reaches. The version is read inside
+  // the transaction: another `weir` opening the same new database may have migrated it first.
+  auto version = [&] {
+    Statement query(db->handle_->db, "PRAGMA user_version");
+    return query.step() == SQLITE_ROW ? static_cast<int>(query.integer(0)) : 0;
+  };
+  while (true) {
+    if (!db->exec("BEGIN IMMEDIATE;")) {
+      error = "cannot lock " + path + ": " + db->error_;
+      return nullptr;
+    }
+    int current = version();
+    if (current > schemaVersion()) {
+      db->exec("ROLLBACK;");
+      error = path + " was written by a newer weir (schema version " + std::to_string(current) + ")";
+      return nullptr;
+    }
+    if (current == schemaVersion()) {
+      db->exec("COMMIT;");
+      return db;
+    }
+    std::string sql = std::string(kMigrations[current]) + "PRAGMA user_version = " + std::to_string(current + 1) + "; COMMIT;";
     if (!db->exec(sql)) {
       db->exec("ROLLBACK;");
-      error = "cannot migrate " + path + " to schema version " + std::to_string(v + 1) + ": " + db->error_;
+      error = "cannot migrate " + path + " to schema version " + std::to_string(current + 1) + ": " + db->error_;
       return nullptr;
     }
   }
-  return db;
 }
 
 std::int64_t LineageDb::beginRun(const std::string& program, const std::string& programHash) {

@@ -6,7 +6,14 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include <cerrno>
+#include <random>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
 #include <filesystem>
 
 namespace weir::runtime {
@@ -27,6 +34,38 @@ void checksum(std::string_view bytes, unsigned char out[kChecksum]) {
 }
 
 }  // namespace
+
+ResultCache::KeyLock::~KeyLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+ResultCache::KeyLock ResultCache::lock(const std::string& key) const {
+  KeyLock held;
+  fs::path folder = fs::path(folder_).parent_path() / "locks";
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  std::string path = (folder / key).string();
+  held.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (held.fd_ < 0) return held;  // no lock to be had: compute anyway, the cache stays correct
+  if (::flock(held.fd_, LOCK_EX | LOCK_NB) != 0) {
+    held.contended = true;
+    while (::flock(held.fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  // The owner token (random, one per process) and the host, for people looking at a lock that
+  // seems stuck; the lock itself is the flock.
+  static const std::string owner = [] {
+    std::random_device random;
+    return fmt::format("{:08x}{:08x}{:08x}{:08x}", random(), random(), random(), random());
+  }();
+  char host[128] = {0};
+  ::gethostname(host, sizeof host - 1);
+  std::string token = owner + " " + host + "\n";
+  if (::ftruncate(held.fd_, 0) == 0) {
+    [[maybe_unused]] auto written = ::pwrite(held.fd_, token.data(), token.size(), 0);
+  }
+  return held;
+}
 
 std::string ResultCache::pathOf(const std::string& key) const {
   return (fs::path(folder_) / key.substr(0, 2) / key).string();

@@ -25,6 +25,23 @@ class ResultCache {
   bool store(const std::string& key, std::string_view payload, std::string& error) const;
   std::string pathOf(const std::string& key) const;
 
+  // Holds the lock on computing `key` across processes while it lives: `.weir/locks/KEY`, an
+  // flock the system releases if the process dies (no stale locks), holding an owner token for
+  // people. `contended` says whether another run held it (then its result may now be cached).
+  class KeyLock {
+   public:
+    KeyLock() = default;
+    KeyLock(KeyLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+    KeyLock& operator=(KeyLock&&) = delete;
+    ~KeyLock();
+    bool contended = false;
+
+   private:
+    friend class ResultCache;
+    int fd_ = -1;
+  };
+  KeyLock lock(const std::string& key) const;
+
  private:
   std::string folder_;
 };
