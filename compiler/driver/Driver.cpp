@@ -28,6 +28,7 @@ Commands:
   status   say what `weir run` would run, and why
   verify   run again without the cache and compare with what it holds
   cache    `weir cache gc`: remove cache entries no recent run used
+  lineage  where a table, model or column comes from and goes to
   help     show help for a command
 
 Options:
@@ -52,6 +53,7 @@ const Command kCommands[] = {
     {"status", runStatus, statusHelp},
     {"verify", runVerify, verifyHelp},
     {"cache", runCache, cacheHelp},
+    {"lineage", runLineage, lineageHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -36,6 +36,7 @@ int runRun(const std::vector<std::string>& args, Streams streams);
 int runStatus(const std::vector<std::string>& args, Streams streams);
 int runVerify(const std::vector<std::string>& args, Streams streams);
 int runCache(const std::vector<std::string>& args, Streams streams);
+int runLineage(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -45,5 +46,6 @@ const char* runHelp();
 const char* statusHelp();
 const char* verifyHelp();
 const char* cacheHelp();
+const char* lineageHelp();
 
 }  // namespace weir::driver

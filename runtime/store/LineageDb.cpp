@@ -244,6 +244,20 @@ std::optional<std::string> LineageDb::lastFileHash(const std::string& program, c
   return query.text(0);
 }
 
+std::vector<LineageDb::Production> LineageDb::productions(const std::string& program, const std::string& declaration,
+                                                         std::size_t limit) {
+  Statement query(handle_->db,
+                  "SELECT n.run_id, r.started, n.kind, n.status, n.rows_out FROM node_runs n JOIN runs r ON r.id = n.run_id "
+                  "WHERE r.program = ? AND n.declaration = ? AND n.status IN ('done', 'cached') "
+                  "ORDER BY n.run_id DESC, n.rowid DESC LIMIT ?");
+  query.bind(1, program).bind(2, declaration).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<Production> out;
+  while (query.step() == SQLITE_ROW) {
+    out.push_back({query.integer(0), query.text(1), query.text(2), query.text(3), static_cast<std::size_t>(query.integer(4))});
+  }
+  return out;
+}
+
 std::vector<std::string> LineageDb::keysOfRecentRuns(std::size_t keep) {
   Statement query(handle_->db,
                   "SELECT DISTINCT cache_key FROM node_runs WHERE cache_key <> '' AND run_id IN "

@@ -57,6 +57,17 @@ class LineageDb {
   // The hash a file had when a run of this program last read or wrote it.
   std::optional<std::string> lastFileHash(const std::string& program, const std::string& path);
 
+  // The last `limit` recorded executions of a declaration (any kind), newest first: run id, when
+  // the run started, status, rows out.
+  struct Production {
+    std::int64_t run = 0;
+    std::string started;
+    std::string kind;
+    std::string status;
+    std::size_t rows = 0;
+  };
+  std::vector<Production> productions(const std::string& program, const std::string& declaration, std::size_t limit);
+
   // The cache keys the last `keep` runs (of any program of the project) used.
   std::vector<std::string> keysOfRecentRuns(std::size_t keep);
 
