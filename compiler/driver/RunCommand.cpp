@@ -267,7 +267,19 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
     fs::create_directories(fs::path(root) / ".weir", ec);
     db = runtime::LineageDb::open((fs::path(root) / ".weir" / "weir.db").string(), dbError);
     if (!db) streams.err << "weir run: warning: " << dbError << "; the run is not recorded\n";
-    else runId = db->beginRun(program, hashes.hashOf(program).value_or(""));
+    else {
+      std::string programHash = hashes.hashOf(program).value_or("");
+      runId = db->beginRun(program, programHash);
+      std::vector<std::array<std::string, 3>> columns;
+      for (plan::NodeId id = 0; id < plan->size(); ++id) {
+        const plan::Node& node = plan->node(id);
+        if (!node.declarationResult) continue;
+        for (const sema::ColumnType& column : node.schema.columns) {
+          for (const std::string& origin : column.origins) columns.push_back({node.declaration, column.name, origin});
+        }
+      }
+      db->recordColumnLineage(program, programHash, columns);
+    }
   }
 
   auto started = std::chrono::steady_clock::now();

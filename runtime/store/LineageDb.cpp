@@ -49,6 +49,17 @@ CREATE TABLE expectation_results (
   violations INTEGER
 );
 )sql",
+    // Version 2: column-level lineage from the compiler, per program version.
+    R"sql(
+CREATE TABLE column_lineage (
+  program TEXT NOT NULL,
+  program_hash TEXT NOT NULL,
+  declaration TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  origin TEXT NOT NULL
+);
+CREATE INDEX column_lineage_by_program ON column_lineage(program, program_hash);
+)sql",
 };
 
 std::string now() {
@@ -242,6 +253,21 @@ std::optional<std::string> LineageDb::lastFileHash(const std::string& program, c
   query.bind(1, program).bind(2, path);
   if (query.step() != SQLITE_ROW) return std::nullopt;
   return query.text(0);
+}
+
+void LineageDb::recordColumnLineage(const std::string& program, const std::string& programHash,
+                                   const std::vector<std::array<std::string, 3>>& columns) {
+  Statement known(handle_->db, "SELECT 1 FROM column_lineage WHERE program = ? AND program_hash = ? LIMIT 1");
+  known.bind(1, program).bind(2, programHash);
+  if (known.step() == SQLITE_ROW) return;  // this version of the program is recorded already
+  exec("BEGIN IMMEDIATE;");
+  for (const auto& [declaration, column, origin] : columns) {
+    Statement insert(handle_->db,
+                     "INSERT INTO column_lineage (program, program_hash, declaration, column_name, origin) VALUES (?, ?, ?, ?, ?)");
+    insert.bind(1, program).bind(2, programHash).bind(3, declaration).bind(4, column).bind(5, origin);
+    insert.step();
+  }
+  exec("COMMIT;");
 }
 
 std::vector<LineageDb::Production> LineageDb::productions(const std::string& program, const std::string& declaration,

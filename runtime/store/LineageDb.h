@@ -5,6 +5,7 @@
 // database of an older version migrates it. Each node's outcome is written in a transaction of
 // its own, so a crash leaves the database consistent. SQLite stays inside this class.
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,10 @@ class LineageDb {
   // Several nodes in one transaction (those a run found up to date, all at once).
   void recordNodes(std::int64_t run, const std::vector<std::pair<RecordedNode, std::vector<RecordedRule>>>& nodes);
   void endRun(std::int64_t run, const std::string& outcome);
+  // The compiler's column-level lineage of a version of a program (declaration, column, source
+  // column), recorded once per program hash.
+  void recordColumnLineage(const std::string& program, const std::string& programHash,
+                           const std::vector<std::array<std::string, 3>>& columns);
 
   // The most recent recorded execution of each declaration's node of this kind (its last
   // outcome that was not "skipped"), for `weir status`.
