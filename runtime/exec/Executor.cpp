@@ -233,12 +233,9 @@ class Execution {
     const plan::Node& node = plan_.node(id);
     std::string problem;
     if (node.kind != NodeKind::Sink && node.kind != NodeKind::Expect) {
-      bool ok = options_.cache->verify(keys_[id], problem);
-      if (!problem.empty()) {
-        warnings_.push_back(problem + "; recomputed");
-        runs_[id].cacheProblem = problem;
-      }
-      return ok;
+      // A table is checked when it is read (planWithCache); here, whether it is there.
+      std::error_code ec;
+      return std::filesystem::exists(options_.cache->pathOf(keys_[id]), ec);
     }
     std::optional<std::string> marker = options_.cache->load(keys_[id], problem);
     if (!problem.empty()) {
@@ -300,11 +297,32 @@ class Execution {
       runs_[id].key = keys_[id];
       if (!keys_[id].empty() && cacheable(id)) hit[id] = cachedOutcome(id);
     }
-    // From the outputs back: a node runs when its outcome is not cached and an output or a node
-    // that runs needs it; a cached table is loaded only when a node that runs reads it.
+    // A cached table is read only when a node that runs needs it, and checked when it is read:
+    // a damaged one is then no hit, which may make more nodes run; repeat until nothing changes.
+    while (true) {
+      decideWhatRuns(order, needed, hit);
+      bool changed = false;
+      for (NodeId id : order) {
+        if (!load_[id]) continue;
+        std::string problem;
+        if (options_.cache->verify(keys_[id], problem)) continue;
+        warnings_.push_back((problem.empty() ? "cache entry " + options_.cache->pathOf(keys_[id]) + " vanished" : problem) + "; recomputed");
+        runs_[id].cacheProblem = problem;
+        hit[id] = false;
+        changed = true;
+      }
+      if (!changed) return;
+    }
+  }
+
+  // From the outputs back: a node runs when its outcome is not cached and an output or a node
+  // that runs needs it; a cached table is loaded only when a node that runs reads it.
+  void decideWhatRuns(const std::vector<NodeId>& order, const std::vector<bool>& needed, const std::vector<bool>& hit) {
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       NodeId id = *it;
       execute_[id] = false;
+      load_[id] = false;
+      runs_[id].status = NodeStatus::Skipped;
       if (!needed[id]) continue;
       bool consumed = false, readByRun = false;
       for (NodeId reader : plan_.consumers(id)) {

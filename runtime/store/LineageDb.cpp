@@ -75,7 +75,9 @@ std::string now() {
 
 struct LineageDb::Handle {
   sqlite3* db = nullptr;
+  sqlite3_stmt* insertNode = nullptr;  // prepared once: a run records hundreds of nodes
   ~Handle() {
+    sqlite3_finalize(insertNode);
     if (db != nullptr) sqlite3_close(db);
   }
 };
@@ -202,13 +204,31 @@ void LineageDb::recordNodes(std::int64_t run, const std::vector<std::pair<Record
 }
 
 void LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules) {
-  Statement insert(handle_->db,
-                   "INSERT INTO node_runs (run_id, declaration, kind, status, cache_key, fingerprint, rows_in, rows_out, seconds, "
-                   "message, file, file_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.bind(1, run).bind(2, node.declaration).bind(3, node.kind).bind(4, node.status).bind(5, node.key).bind(6, node.fingerprint);
-  insert.bind(7, static_cast<std::int64_t>(node.rowsIn)).bind(8, static_cast<std::int64_t>(node.rowsOut)).bind(9, node.seconds);
-  insert.bind(10, node.message).bind(11, node.file).bind(12, node.fileHash);
-  insert.step();
+  sqlite3_stmt*& insert = handle_->insertNode;
+  if (insert == nullptr) {
+    sqlite3_prepare_v2(handle_->db,
+                       "INSERT INTO node_runs (run_id, declaration, kind, status, cache_key, fingerprint, rows_in, rows_out, "
+                       "seconds, message, file, file_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       -1, &insert, nullptr);
+  }
+  if (insert != nullptr) {
+    sqlite3_reset(insert);
+    sqlite3_clear_bindings(insert);
+    auto text = [&](int i, const std::string& v) { sqlite3_bind_text(insert, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT); };
+    sqlite3_bind_int64(insert, 1, run);
+    text(2, node.declaration);
+    text(3, node.kind);
+    text(4, node.status);
+    text(5, node.key);
+    text(6, node.fingerprint);
+    sqlite3_bind_int64(insert, 7, static_cast<std::int64_t>(node.rowsIn));
+    sqlite3_bind_int64(insert, 8, static_cast<std::int64_t>(node.rowsOut));
+    sqlite3_bind_double(insert, 9, node.seconds);
+    text(10, node.message);
+    text(11, node.file);
+    text(12, node.fileHash);
+    sqlite3_step(insert);
+  }
   for (const RecordedRule& rule : rules) {
     Statement r(handle_->db,
                 "INSERT INTO expectation_results (run_id, expectation, rule, severity, passed, violations) VALUES (?, ?, ?, ?, ?, ?)");

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <random>
 #include <cstring>
+#include <memory>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -118,7 +119,9 @@ std::optional<std::string> ResultCache::load(const std::string& key, std::string
     return std::nullopt;
   }
   std::string payload(size, '\0');
-  std::size_t got = ZSTD_decompress(payload.data(), payload.size(), frame.data(), frame.size());
+  // One decompression context per thread: making one per entry costs more than small entries.
+  thread_local std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  std::size_t got = ZSTD_decompressDCtx(context.get(), payload.data(), payload.size(), frame.data(), frame.size());
   if (ZSTD_isError(got) || got != size) {
     problem = "cache entry " + path + " does not decompress";
     return std::nullopt;
@@ -141,7 +144,8 @@ bool ResultCache::store(const std::string& key, std::string_view payload, std::s
   std::size_t at = entry.size();
   entry.resize(at + bound);
   // Level 1: the cache is written on every run; speed matters more than the last few percent.
-  std::size_t written = ZSTD_compress(entry.data() + at, bound, payload.data(), payload.size(), 1);
+  thread_local std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  std::size_t written = ZSTD_compressCCtx(context.get(), entry.data() + at, bound, payload.data(), payload.size(), 1);
   if (ZSTD_isError(written)) {
     error = std::string("cannot compress a cache entry: ") + ZSTD_getErrorName(written);
     return false;
