@@ -46,6 +46,14 @@ std::optional<std::string> optionValue(const std::vector<std::string>& args, std
 std::optional<plan::Plan> compilePlan(const std::string& file, const plan::PassOptions& options, const char* command,
                                      Streams streams, int& exitCode);
 
+// Where a program's project is: its root (canonical; the nearest folder with `.weir` or `.git`)
+// and the program's canonical path (how the lineage database names it).
+struct ProjectPaths {
+  std::string root;
+  std::string program;
+};
+ProjectPaths projectPaths(const std::string& file);
+
 // A one-paragraph summary of what a module declares (`weir check --emit=summary`).
 std::string summarizeModule(const ast::Module& module);
 

@@ -108,8 +108,9 @@ int runLineage(const std::vector<std::string>& args, Streams streams) {
   if (!plan) return exitCode;
 
   std::error_code ec;
-  std::string root = fs::weakly_canonical(fs::absolute(sema::findProjectRoot(positional[0]), ec), ec).string();
-  std::string program = fs::weakly_canonical(fs::absolute(positional[0], ec), ec).string();
+  ProjectPaths paths = projectPaths(positional[0]);
+  const std::string& root = paths.root;
+  const std::string& program = paths.program;
   std::unique_ptr<runtime::LineageDb> db;
   if (fs::exists(fs::path(root) / ".weir" / "weir.db", ec)) {
     std::string error;

@@ -2,11 +2,13 @@
 #include "plan/Lowering.h"
 #include "plan/PassManager.h"
 #include "plan/PlanPrinter.h"
+#include "sema/ModuleLoader.h"
 #include "support/Suggest.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <ostream>
 
 namespace weir::driver {
@@ -70,6 +72,14 @@ std::optional<plan::Plan> compilePlan(const std::string& file, const plan::PassO
     return std::nullopt;
   }
   return plan;
+}
+
+ProjectPaths projectPaths(const std::string& file) {
+  std::error_code ec;
+  ProjectPaths paths;
+  paths.root = std::filesystem::weakly_canonical(std::filesystem::absolute(sema::findProjectRoot(file), ec), ec).string();
+  paths.program = std::filesystem::weakly_canonical(std::filesystem::absolute(file, ec), ec).string();
+  return paths;
 }
 
 int runPlan(const std::vector<std::string>& args, Streams streams) {

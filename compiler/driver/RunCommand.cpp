@@ -246,7 +246,8 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   if (!plan) return exitCode;
 
   std::error_code ec;
-  std::string root = fs::weakly_canonical(fs::absolute(sema::findProjectRoot(files[0]), ec), ec).string();
+  ProjectPaths paths = projectPaths(files[0]);
+  const std::string& root = paths.root;
   options.targets = passes.targets;
   options.files.projectRoot = root;
   options.files.quarantineFolder = (fs::path(root) / ".weir" / "quarantine").string();
@@ -261,7 +262,7 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   std::unique_ptr<runtime::LineageDb> db;
   std::int64_t runId = 0;
   std::vector<bool> recorded(plan->size(), false);
-  std::string program = fs::weakly_canonical(fs::absolute(files[0], ec), ec).string();
+  const std::string& program = paths.program;
   if (useCache) {
     std::string dbError;
     fs::create_directories(fs::path(root) / ".weir", ec);

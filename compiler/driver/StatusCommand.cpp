@@ -78,8 +78,9 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
   if (!plan) return exitCode;
 
   std::error_code ec;
-  std::string root = fs::weakly_canonical(fs::absolute(sema::findProjectRoot(files[0]), ec), ec).string();
-  std::string program = fs::weakly_canonical(fs::absolute(files[0], ec), ec).string();
+  ProjectPaths paths = projectPaths(files[0]);
+  const std::string& root = paths.root;
+  const std::string& program = paths.program;
   runtime::ResultCache cache((fs::path(root) / ".weir" / "cache").string());
   runtime::SourceHashes hashes((fs::path(root) / ".weir" / "source-hashes.json").string());
   runtime::RunOptions options;

@@ -74,7 +74,8 @@ int runVerify(const std::vector<std::string>& args, Streams streams) {
   if (!plan) return exitCode;
 
   std::error_code ec;
-  std::string root = fs::weakly_canonical(fs::absolute(sema::findProjectRoot(files[0]), ec), ec).string();
+  ProjectPaths paths = projectPaths(files[0]);
+  const std::string& root = paths.root;
   runtime::ResultCache cache((fs::path(root) / ".weir" / "cache").string());
   runtime::SourceHashes hashes((fs::path(root) / ".weir" / "source-hashes.json").string());
   // A scratch place for what the fresh run would set aside, removed afterwards.

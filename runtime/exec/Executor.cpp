@@ -77,13 +77,7 @@ class Execution {
   }
 
   std::vector<NodeRun> planOnly() {
-    std::vector<bool> needed = neededNodes();
-    for (NodeId id = 0; id < plan_.size(); ++id) runs_[id].id = id;
-    execute_ = needed;
-    load_.assign(plan_.size(), false);
-    keys_.assign(plan_.size(), std::string());
-    sinkHashes_.assign(plan_.size(), std::string());
-    if (options_.cache != nullptr) planWithCache(needed);
+    decide();
     for (NodeId id = 0; id < plan_.size(); ++id) {
       if (execute_[id]) runs_[id].status = notRunReason(plan_.node(id).kind) != nullptr ? NodeStatus::NotRunYet : NodeStatus::Done;
     }
@@ -92,16 +86,7 @@ class Execution {
 
   RunReport run() {
     auto start = std::chrono::steady_clock::now();
-    std::vector<bool> needed = neededNodes();
-    for (NodeId id = 0; id < plan_.size(); ++id) runs_[id].id = id;
-    // The nodes that take part: all that are needed, or with a cache, those that must run and
-    // the cached results they read.
-    execute_ = needed;
-    load_.assign(plan_.size(), false);
-    keys_.assign(plan_.size(), std::string());
-    sinkHashes_.assign(plan_.size(), std::string());
-    if (options_.cache != nullptr) planWithCache(needed);
-    else if (options_.hashes != nullptr) computeKeys(needed);
+    decide();
     // Consumers of a table wait for the expectations on it: a failed `error` rule stops them.
     for (NodeId id = 0; id < plan_.size(); ++id) {
       if (!execute_[id] && !load_[id]) continue;
@@ -277,6 +262,19 @@ class Execution {
     }
     runs_[id].rowsIn = outcome.value("rows", std::size_t(0));
     return true;
+  }
+
+  // The nodes that take part: all that are needed, or with a cache, those that must run and the
+  // cached results they read; with file hashes, every node's key.
+  void decide() {
+    std::vector<bool> needed = neededNodes();
+    for (NodeId id = 0; id < plan_.size(); ++id) runs_[id].id = id;
+    execute_ = needed;
+    load_.assign(plan_.size(), false);
+    keys_.assign(plan_.size(), std::string());
+    sinkHashes_.assign(plan_.size(), std::string());
+    if (options_.cache != nullptr) planWithCache(needed);
+    else if (options_.hashes != nullptr) computeKeys(needed);
   }
 
   // Keys without a cache (`weir verify` compares fresh outcomes with the cached ones by key).
