@@ -43,8 +43,9 @@ std::optional<std::string> optionValue(const std::vector<std::string>& args, std
 
 // Checks `file` and compiles it into its optimized plan. On errors, prints them (diagnostics,
 // unknown targets with suggestions) as `weir COMMAND: ...`, sets `exitCode` and returns nullopt.
+// `modules`, when given, receives the canonical paths of every file the program loaded.
 std::optional<plan::Plan> compilePlan(const std::string& file, const plan::PassOptions& options, const char* command,
-                                     Streams streams, int& exitCode);
+                                     Streams streams, int& exitCode, std::vector<std::string>* modules = nullptr);
 
 // Where a program's project is: its root (canonical; the nearest folder with `.weir` or `.git`)
 // and the program's canonical path (how the lineage database names it).

@@ -39,7 +39,7 @@ Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
 }
 
 std::optional<plan::Plan> compilePlan(const std::string& file, const plan::PassOptions& options, const char* command,
-                                     Streams streams, int& exitCode) {
+                                     Streams streams, int& exitCode, std::vector<std::string>* modules) {
   source::SourceManager sources;
   diag::DiagnosticEngine diags;
   std::optional<source::FileId> root = readInput(file, sources, streams);
@@ -54,6 +54,9 @@ std::optional<plan::Plan> compilePlan(const std::string& file, const plan::PassO
     return std::nullopt;
   }
   plan::Plan plan = plan::lowerProgram(checked.program, checked.names, checked.types, checked.declarations);
+  if (modules != nullptr) {
+    for (const auto& module : checked.program.modules) modules->push_back(module->canonicalPath);
+  }
   for (const std::string& target : options.targets) {
     if (plan.find(target) != nullptr) continue;
     std::vector<std::string> known;

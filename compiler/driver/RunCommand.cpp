@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "driver/RunManifest.h"
 #include "exec/Executor.h"
 #include "store/LineageDb.h"
 #include "store/ResultCache.h"
@@ -241,18 +242,51 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
     streams.err << "weir run: give exactly one program file\nRun `weir help run` for usage.\n";
     return kExitUsage;
   }
-  int exitCode = kExitOk;
-  std::optional<plan::Plan> plan = compilePlan(files[0], passes, "run", streams, exitCode);
-  if (!plan) return exitCode;
-
   std::error_code ec;
   ProjectPaths paths = projectPaths(files[0]);
   const std::string& root = paths.root;
+  const std::string& program = paths.program;
+  runtime::SourceHashes hashes((fs::path(root) / ".weir" / "source-hashes.json").string());
+  RunManifest manifest(root, program, passes.targets);
+  auto openDb = [&]() -> std::unique_ptr<runtime::LineageDb> {
+    std::string dbError;
+    fs::create_directories(fs::path(root) / ".weir", ec);
+    auto opened = runtime::LineageDb::open((fs::path(root) / ".weir" / "weir.db").string(), dbError);
+    if (!opened) streams.err << "weir run: warning: " << dbError << "; the run is not recorded\n";
+    return opened;
+  };
+
+  // Nothing changed since the last run (program files, sources, outputs): its outcome stands,
+  // without compiling the program.
+  if (useCache) {
+    auto start = std::chrono::steady_clock::now();
+    if (std::optional<UpToDateRun> same = manifest.upToDate(hashes)) {
+      same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (auto db = openDb()) {
+        std::int64_t runId = db->beginRun(program, hashes.hashOf(program).value_or(""));
+        std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> nodes;
+        for (const NodeRun& run : same->report.nodes) {
+          if (run.status != NodeStatus::Skipped) nodes.emplace_back(recordOf(same->plan, run), rulesOf(same->plan, run));
+        }
+        db->recordNodes(runId, nodes);
+        db->endRun(runId, "ok");
+      }
+      hashes.save();
+      if (json) streams.out << jsonReport(same->plan, same->report, files[0], root).dump(2) << "\n";
+      else printText(same->plan, same->report, root, streams.out);
+      return kExitOk;
+    }
+  }
+
+  int exitCode = kExitOk;
+  std::vector<std::string> modules;
+  std::optional<plan::Plan> plan = compilePlan(files[0], passes, "run", streams, exitCode, &modules);
+  if (!plan) return exitCode;
+
   options.targets = passes.targets;
   options.files.projectRoot = root;
   options.files.quarantineFolder = (fs::path(root) / ".weir" / "quarantine").string();
   runtime::ResultCache cache((fs::path(root) / ".weir" / "cache").string());
-  runtime::SourceHashes hashes((fs::path(root) / ".weir" / "source-hashes.json").string());
   if (useCache) {
     options.cache = &cache;
     options.hashes = &hashes;
@@ -262,13 +296,9 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   std::unique_ptr<runtime::LineageDb> db;
   std::int64_t runId = 0;
   std::vector<bool> recorded(plan->size(), false);
-  const std::string& program = paths.program;
   if (useCache) {
-    std::string dbError;
-    fs::create_directories(fs::path(root) / ".weir", ec);
-    db = runtime::LineageDb::open((fs::path(root) / ".weir" / "weir.db").string(), dbError);
-    if (!db) streams.err << "weir run: warning: " << dbError << "; the run is not recorded\n";
-    else {
+    db = openDb();
+    if (db) {
       std::string programHash = hashes.hashOf(program).value_or("");
       runId = db->beginRun(program, programHash);
       std::vector<std::array<std::string, 3>> columns;
@@ -307,7 +337,10 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
     }
   };
   runtime::RunReport report = runtime::runPlan(*plan, options);
-  if (useCache) hashes.save();
+  if (useCache) {
+    manifest.record(*plan, report, modules, hashes);
+    hashes.save();
+  }
   if (db) {
     // What the run found up to date, in one transaction.
     std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> rest;

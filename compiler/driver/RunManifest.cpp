@@ -1,0 +1,160 @@
+#include "driver/RunManifest.h"
+
+#include "io/AtomicFile.h"
+#include "plan/Fingerprint.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace weir::driver {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using runtime::NodeRun;
+using runtime::NodeStatus;
+
+namespace {
+
+// A manifest is trusted by the engine version that wrote it, as cached results are.
+std::string engineStamp() { return plan::kEngineVersion; }
+
+std::optional<plan::NodeKind> kindNamed(const std::string& name) {
+  for (int k = 0; k <= static_cast<int>(plan::NodeKind::Kernel); ++k) {
+    auto kind = static_cast<plan::NodeKind>(k);
+    if (name == plan::nodeKindName(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+std::optional<NodeStatus> statusNamed(const std::string& name) {
+  for (NodeStatus status : {NodeStatus::Done, NodeStatus::Cached, NodeStatus::Failed, NodeStatus::Blocked, NodeStatus::NotRunYet,
+                            NodeStatus::Skipped}) {
+    if (name == runtime::nodeStatusName(status)) return status;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+RunManifest::RunManifest(const std::string& root, const std::string& program, const std::vector<std::string>& targets)
+    : program_(program), targets_(targets) {
+  std::string identity = program;
+  for (const std::string& target : targets) identity += "|" + target;
+  path_ = (fs::path(root) / ".weir" / "runs" / (runtime::SourceHashes::hashBytes(identity) + ".json")).string();
+}
+
+std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes) const {
+  std::ifstream in(path_);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  json manifest = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (!manifest.is_object() || manifest.value("version", 0) != 1 || manifest.value("engine", "") != engineStamp() ||
+      manifest.value("program", "") != program_ || !manifest.contains("files") || !manifest["files"].is_object() ||
+      !manifest.contains("nodes") || !manifest["nodes"].is_array()) {
+    return std::nullopt;
+  }
+  // Every file it read or wrote, as it was: program files, sources, outputs.
+  for (const auto& [path, hash] : manifest["files"].items()) {
+    std::optional<std::string> now = hashes.hashOf(path);
+    if (!now || !hash.is_string() || *now != hash.get<std::string>()) return std::nullopt;
+  }
+  UpToDateRun run;
+  run.plan.name = manifest.value("pipeline", "");
+  for (const json& n : manifest["nodes"]) {
+    if (!n.is_object()) return std::nullopt;
+    std::optional<plan::NodeKind> kind = kindNamed(n.value("kind", ""));
+    std::optional<NodeStatus> status = statusNamed(n.value("status", ""));
+    if (!kind || !status) return std::nullopt;
+    plan::Node node;
+    node.kind = *kind;
+    node.declaration = n.value("declaration", "");
+    node.declarationResult = n.value("result", false);
+    node.range.begin.line = n.value("line", 0u);
+    node.fingerprint = n.value("fingerprint", "");
+    if (std::string io = n.value("io", ""); !io.empty()) {
+      node.io = plan::Node::Io{};
+      node.io->declaration = io;
+    }
+    plan::NodeId id = run.plan.add(std::move(node));
+    NodeRun outcome;
+    outcome.id = id;
+    outcome.status = *status == NodeStatus::Done ? NodeStatus::Cached : *status;
+    outcome.message = n.value("message", "");
+    outcome.key = n.value("key", "");
+    outcome.file = n.value("file", "");
+    outcome.fileHash = n.value("file_hash", "");
+    if (n.contains("rules") && n["rules"].is_array()) {
+      for (const json& r : n["rules"]) {
+        runtime::RuleOutcome rule;
+        rule.rule = r.value("rule", "");
+        rule.warn = r.value("warn", false);
+        rule.passed = r.value("passed", true);
+        rule.rowRule = r.value("row_rule", false);
+        rule.violations = r.value("violations", std::size_t(0));
+        rule.detail = r.value("detail", "");
+        if (r.contains("examples") && r["examples"].is_array()) {
+          for (const json& e : r["examples"]) {
+            if (e.is_string()) rule.examples.push_back(e.get<std::string>());
+          }
+        }
+        outcome.rules.push_back(std::move(rule));
+      }
+    }
+    run.report.nodes.push_back(std::move(outcome));
+  }
+  return run;
+}
+
+void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& report, const std::vector<std::string>& modules,
+                         runtime::SourceHashes& hashes) const {
+  std::error_code ec;
+  if (report.failed || !report.warnings.empty()) {
+    fs::remove(path_, ec);
+    return;
+  }
+  json manifest;
+  manifest["version"] = 1;
+  manifest["engine"] = engineStamp();
+  manifest["program"] = program_;
+  manifest["targets"] = targets_;
+  manifest["pipeline"] = plan.name;
+  json files = json::object();
+  for (const std::string& module : modules) {
+    std::optional<std::string> hash = hashes.hashOf(module);
+    if (!hash) return;  // a program file that cannot be read back: no manifest
+    files[module] = *hash;
+  }
+  json nodes = json::array();
+  for (const NodeRun& run : report.nodes) {
+    const plan::Node& node = plan.node(run.id);
+    // Sources read and outputs written, with the content they had.
+    if ((node.kind == plan::NodeKind::Scan || node.kind == plan::NodeKind::Sink) && !run.file.empty()) {
+      if (run.fileHash.empty()) return;
+      files[run.file] = run.fileHash;
+    }
+    json n = {{"kind", plan::nodeKindName(node.kind)}, {"declaration", node.declaration}, {"result", node.declarationResult},
+              {"line", node.range.begin.line}, {"fingerprint", node.fingerprint}, {"status", runtime::nodeStatusName(run.status)},
+              {"message", run.message}, {"key", run.key}, {"file", run.file}, {"file_hash", run.fileHash}};
+    if (node.io && !node.io->declaration.empty()) n["io"] = node.io->declaration;
+    if (!run.rules.empty()) {
+      json rules = json::array();
+      for (const runtime::RuleOutcome& rule : run.rules) {
+        rules.push_back({{"rule", rule.rule}, {"warn", rule.warn}, {"passed", rule.passed}, {"row_rule", rule.rowRule},
+                         {"violations", rule.violations}, {"examples", rule.examples}, {"detail", rule.detail}});
+      }
+      n["rules"] = rules;
+    }
+    nodes.push_back(std::move(n));
+  }
+  manifest["files"] = files;
+  manifest["nodes"] = nodes;
+  fs::create_directories(fs::path(path_).parent_path(), ec);
+  std::string error;
+  runtime::writeFileAtomically(path_, manifest.dump() + "\n", error);
+}
+
+}  // namespace weir::driver

@@ -1,0 +1,40 @@
+#pragma once
+
+// What a successful `weir run` saw, so that the next one can tell that nothing changed without
+// compiling the program: every program file (imports and standard modules included), every
+// source file and every output file with its content hash, and the outcome of every node.
+// Kept in `.weir/runs/`, one file per program and set of targets, written atomically.
+
+#include "exec/Executor.h"
+#include "plan/Plan.h"
+#include "store/SourceHashes.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weir::driver {
+
+struct UpToDateRun {
+  plan::Plan plan;  // the nodes as the summary and the lineage database need them (no edges)
+  runtime::RunReport report;
+};
+
+class RunManifest {
+ public:
+  RunManifest(const std::string& root, const std::string& program, const std::vector<std::string>& targets);
+
+  // The last run's outcome when every file it read and wrote is unchanged: every node cached
+  // (or, as then, not run yet or blocked behind those).
+  std::optional<UpToDateRun> upToDate(runtime::SourceHashes& hashes) const;
+  // Records a run that succeeded; removes the manifest otherwise.
+  void record(const plan::Plan& plan, const runtime::RunReport& report, const std::vector<std::string>& modules,
+              runtime::SourceHashes& hashes) const;
+
+ private:
+  std::string path_;
+  std::string program_;
+  std::vector<std::string> targets_;
+};
+
+}  // namespace weir::driver
