@@ -256,6 +256,16 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
     return opened;
   };
 
+  // One run of a program at a time: a second waits (then usually finds everything done). The
+  // lock is an flock, released by the system if the holder dies.
+  runtime::ResultCache cache((fs::path(root) / ".weir" / "cache").string());
+  std::optional<runtime::ResultCache::KeyLock> programLock;
+  if (useCache) {
+    fs::create_directories(fs::path(root) / ".weir", ec);
+    programLock.emplace(cache.lock("run-" + runtime::SourceHashes::hashBytes(program)));
+    if (programLock->contended && !json) streams.err << "weir run: waited for another run of this program to finish\n";
+  }
+
   // Nothing changed since the last run (program files, sources, outputs): its outcome stands,
   // without compiling the program.
   if (useCache) {
@@ -286,7 +296,6 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   options.targets = passes.targets;
   options.files.projectRoot = root;
   options.files.quarantineFolder = (fs::path(root) / ".weir" / "quarantine").string();
-  runtime::ResultCache cache((fs::path(root) / ".weir" / "cache").string());
   if (useCache) {
     options.cache = &cache;
     options.hashes = &hashes;
