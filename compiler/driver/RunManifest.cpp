@@ -87,22 +87,10 @@ std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes) 
     outcome.key = n.value("key", "");
     outcome.file = n.value("file", "");
     outcome.fileHash = n.value("file_hash", "");
-    if (n.contains("rules") && n["rules"].is_array()) {
-      for (const json& r : n["rules"]) {
-        runtime::RuleOutcome rule;
-        rule.rule = r.value("rule", "");
-        rule.warn = r.value("warn", false);
-        rule.passed = r.value("passed", true);
-        rule.rowRule = r.value("row_rule", false);
-        rule.violations = r.value("violations", std::size_t(0));
-        rule.detail = r.value("detail", "");
-        if (r.contains("examples") && r["examples"].is_array()) {
-          for (const json& e : r["examples"]) {
-            if (e.is_string()) rule.examples.push_back(e.get<std::string>());
-          }
-        }
-        outcome.rules.push_back(std::move(rule));
-      }
+    if (n.contains("rules")) {
+      std::optional<std::vector<runtime::RuleOutcome>> rules = runtime::decodeRuleOutcomes(n["rules"].dump());
+      if (!rules) return std::nullopt;
+      outcome.rules = std::move(*rules);
     }
     run.report.nodes.push_back(std::move(outcome));
   }
@@ -140,14 +128,7 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
               {"line", node.range.begin.line}, {"fingerprint", node.fingerprint}, {"status", runtime::nodeStatusName(run.status)},
               {"message", run.message}, {"key", run.key}, {"file", run.file}, {"file_hash", run.fileHash}};
     if (node.io && !node.io->declaration.empty()) n["io"] = node.io->declaration;
-    if (!run.rules.empty()) {
-      json rules = json::array();
-      for (const runtime::RuleOutcome& rule : run.rules) {
-        rules.push_back({{"rule", rule.rule}, {"warn", rule.warn}, {"passed", rule.passed}, {"row_rule", rule.rowRule},
-                         {"violations", rule.violations}, {"examples", rule.examples}, {"detail", rule.detail}});
-      }
-      n["rules"] = rules;
-    }
+    if (!run.rules.empty()) n["rules"] = json::parse(runtime::encodeRuleOutcomes(run.rules));
     nodes.push_back(std::move(n));
   }
   manifest["files"] = files;

@@ -244,22 +244,10 @@ class Execution {
         return false;
       }
     }
-    if (!outcome.contains("rules") || !outcome["rules"].is_array()) return false;
-    for (const nlohmann::json& r : outcome["rules"]) {
-      RuleOutcome rule;
-      rule.rule = r.value("rule", "");
-      rule.warn = r.value("warn", false);
-      rule.passed = r.value("passed", true);
-      rule.rowRule = r.value("row_rule", false);
-      rule.violations = r.value("violations", std::size_t(0));
-      rule.detail = r.value("detail", "");
-      if (r.contains("examples") && r["examples"].is_array()) {
-        for (const auto& e : r["examples"]) {
-          if (e.is_string()) rule.examples.push_back(e.get<std::string>());
-        }
-      }
-      runs_[id].rules.push_back(std::move(rule));
-    }
+    if (!outcome.contains("rules")) return false;
+    std::optional<std::vector<RuleOutcome>> rules = decodeRuleOutcomes(outcome["rules"].dump());
+    if (!rules) return false;
+    runs_[id].rules = std::move(*rules);
     runs_[id].rowsIn = outcome.value("rows", std::size_t(0));
     return true;
   }
@@ -382,11 +370,7 @@ class Execution {
     if (node.kind == NodeKind::Sink) {
       payload = nlohmann::json{{"file", run.file}, {"hash", sinkHashes_[id]}, {"rows", run.rowsOut}}.dump();
     } else if (node.kind == NodeKind::Expect) {
-      nlohmann::json rules = nlohmann::json::array();
-      for (const RuleOutcome& rule : run.rules) {
-        rules.push_back({{"rule", rule.rule}, {"warn", rule.warn}, {"passed", rule.passed}, {"row_rule", rule.rowRule},
-                         {"violations", rule.violations}, {"examples", rule.examples}, {"detail", rule.detail}});
-      }
+      nlohmann::json rules = nlohmann::json::parse(encodeRuleOutcomes(run.rules));
       payload = nlohmann::json{{"rules", rules}, {"rows", run.rowsIn}}.dump();
     } else if (results_[id].table) {
       payload = encodeTable(*results_[id].table);

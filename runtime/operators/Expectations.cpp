@@ -11,6 +11,7 @@
 #include "ast/Walk.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <functional>
 
@@ -116,6 +117,38 @@ std::vector<RuleOutcome> checkExpectations(const plan::Node& node, const Table& 
     outcomes.push_back(std::move(outcome));
   }
   return outcomes;
+}
+
+std::string encodeRuleOutcomes(const std::vector<RuleOutcome>& rules) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const RuleOutcome& rule : rules) {
+    out.push_back({{"rule", rule.rule}, {"warn", rule.warn}, {"passed", rule.passed}, {"row_rule", rule.rowRule},
+                   {"violations", rule.violations}, {"examples", rule.examples}, {"detail", rule.detail}});
+  }
+  return out.dump();
+}
+
+std::optional<std::vector<RuleOutcome>> decodeRuleOutcomes(std::string_view text) {
+  nlohmann::json in = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!in.is_array()) return std::nullopt;
+  std::vector<RuleOutcome> rules;
+  for (const nlohmann::json& r : in) {
+    if (!r.is_object()) return std::nullopt;
+    RuleOutcome rule;
+    rule.rule = r.value("rule", "");
+    rule.warn = r.value("warn", false);
+    rule.passed = r.value("passed", true);
+    rule.rowRule = r.value("row_rule", false);
+    rule.violations = r.value("violations", std::size_t(0));
+    rule.detail = r.value("detail", "");
+    if (r.contains("examples") && r["examples"].is_array()) {
+      for (const nlohmann::json& e : r["examples"]) {
+        if (e.is_string()) rule.examples.push_back(e.get<std::string>());
+      }
+    }
+    rules.push_back(std::move(rule));
+  }
+  return rules;
 }
 
 }  // namespace weir::runtime

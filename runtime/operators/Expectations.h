@@ -5,7 +5,9 @@
 #include "plan/Plan.h"
 #include "table/Table.h"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weir::runtime {
@@ -23,5 +25,10 @@ struct RuleOutcome {
 };
 
 std::vector<RuleOutcome> checkExpectations(const plan::Node& node, const Table& input);
+
+// Outcomes as a JSON array and back (for the cache and run manifests); nullopt for text that is
+// not such an array.
+std::string encodeRuleOutcomes(const std::vector<RuleOutcome>& rules);
+std::optional<std::vector<RuleOutcome>> decodeRuleOutcomes(std::string_view text);
 
 }  // namespace weir::runtime
