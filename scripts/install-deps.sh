@@ -10,6 +10,8 @@ PACKAGES=(
   libboost-graph-dev libxxhash-dev     # the plan's DAG, fingerprints
   libtbb-dev                           # the runtime's parallel executor (oneTBB)
   libzstd-dev libsqlite3-dev           # the store: cache compression, the lineage database
+  libxgboost-dev                       # gradient-boosted trees (the XGBoost C API)
+  python3-sklearn                      # tests compare metrics with scikit-learn
   libgtest-dev libgmock-dev            # unit tests
   llvm-19-tools                        # lit, FileCheck and not, for the compiler tests
 )

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <ostream>
@@ -115,12 +116,20 @@ void printText(const plan::Plan& plan, const runtime::RunReport& report, const s
                          what.empty() ? "" : ": " + what);
       for (const std::string& example : rule.examples) out << "    " << example << "\n";
     }
+    if (!run.metrics.empty()) {
+      std::string values;
+      for (const auto& [metric, value] : run.metrics) {
+        values += fmt::format("{}{} {}", values.empty() ? "" : ", ", metric, std::isnan(value) ? std::string("undefined") : fmt::format("{:.4f}", value));
+      }
+      out << fmt::format("{}: {}\n", name, values);
+    }
+    for (const std::string& note : run.notes) out << fmt::format("{}: {}\n", name, note);
     if (run.status == NodeStatus::Failed && !run.message.empty() && run.rules.empty()) {
       out << fmt::format("{}: error: {}\n", name, run.message);
     }
   }
   if (notRun > 0) {
-    out << "not run yet (models, metrics, gates, deploys and steps come in a later version):";
+    out << "not run yet (gates, deploys and steps come in a later version):";
     for (const NodeRun& run : report.nodes) {
       if (run.status == NodeStatus::NotRunYet) out << " " << nodeName(plan.node(run.id));
     }
@@ -156,6 +165,15 @@ nlohmann::ordered_json jsonReport(const plan::Plan& plan, const runtime::RunRepo
     n["seconds"] = run.seconds;
     if (!run.message.empty()) n["message"] = run.message;
     if (!run.file.empty()) n["file"] = shownPath(run.file, root);
+    if (!run.metrics.empty()) {
+      nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
+      for (const auto& [metric, value] : run.metrics) {
+        if (std::isnan(value)) metrics[metric] = nullptr;
+        else metrics[metric] = value;
+      }
+      n["metrics"] = metrics;
+    }
+    if (!run.notes.empty()) n["notes"] = run.notes;
     if (node.kind == plan::NodeKind::Scan) {
       n["skipped_records"] = run.skippedRecords;
       n["quarantined_records"] = run.quarantinedRecords;

@@ -22,8 +22,8 @@ const char* statusHelp() {
 Says, without running anything, which nodes of FILE's pipeline `weir run` would
 run and why: a source file changed, a declaration changed (with its line), an
 input it reads will change, an output file was changed or removed, a cache entry
-is damaged, or it never ran. Nodes waiting for models (not run yet) are listed
-apart.
+is damaged, or it never ran. Gates and deploys (not run yet) and what needs them
+are listed apart.
 
 Options:
   --target NAME   consider only what NAME needs (repeatable)
@@ -167,7 +167,7 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
   }
   if (wouldRun == 0) streams.out << fmt::format("status {}: up to date\n", plan->name);
   else streams.out << fmt::format("status {}: {} would run\n", plan->name, wouldRun == 1 ? "1 declaration" : fmt::format("{} declarations", wouldRun)) << out;
-  if (!waiting.empty()) streams.out << "not run yet (models and what needs them):" << waiting << "\n";
+  if (!waiting.empty()) streams.out << "not run yet (gates, deploys and what needs them):" << waiting << "\n";
   return wouldRun == 0 ? kExitOk : kExitFailed;
 }
 

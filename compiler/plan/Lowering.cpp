@@ -252,6 +252,22 @@ class Lowerer {
     definition += " " + settingsDefinition(model.settings.get(), {"card", "features", "target", "task"}) + ")";
     NodeId train = addNode(NodeKind::Train, definition, {*table}, model.range);
     if (info != declarations_.models.end()) {
+      Node::Model payload;
+      payload.algorithm = info->second.algorithm;
+      payload.task = sema::taskName(info->second.task);
+      payload.target = info->second.target;
+      payload.features = info->second.features;
+      if (model.settings) {
+        if (const Setting* params = model.settings->find("params"); params != nullptr && params->block) {
+          for (const Setting& p : params->block->entries) {
+            if (p.value) payload.params[p.name.text] = settingValue(*p.value);
+          }
+        }
+        if (const Setting* seed = model.settings->find("seed"); seed != nullptr && seed->value && seed->value->kind == ExprKind::Int) {
+          payload.seed = seed->value->as<IntLiteral>().value;
+        }
+      }
+      plan_.node(train).model = std::move(payload);
       plan_.node(train).reads = info->second.features;
       plan_.node(train).reads.push_back(info->second.target);
     } else {
@@ -279,6 +295,11 @@ class Lowerer {
     NodeId evaluate = addNode(NodeKind::Evaluate, definition + "))", inputs, metrics.range);
     // It predicts with the model's features and compares with its target (and groups `by`).
     Node& node = plan_.node(evaluate);
+    node.evaluation = calleeName(call);
+    for (const Identifier& metric : metrics.metrics) node.metricNames.push_back(metric.text);
+    for (const Argument& arg : call.args) {
+      if (arg.name && arg.name->text == "by" && arg.value->kind == ExprKind::Name) node.by = arg.value->as<NameExpr>().name.text;
+    }
     node.readsAll = true;
     if (!inputs.empty() && plan_.node(inputs.front()).kind == NodeKind::Train && !plan_.node(inputs.front()).readsAll) {
       node.readsAll = false;

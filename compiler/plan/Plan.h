@@ -109,6 +109,20 @@ struct Node {
     std::shared_ptr<const ast::Expr> condition;
   };
   std::vector<Rule> rules;  // an expect's
+  // A train's model: what to learn from which columns, with the algorithm's parameters.
+  struct Model {
+    std::string algorithm;  // xgboost, linear, logistic
+    std::string task;       // binary, multiclass, regression
+    std::string target;
+    std::vector<std::string> features;
+    std::map<std::string, std::string> params;  // as values (`4`, `0.1`, `true`)
+    std::int64_t seed = 0;
+  };
+  std::optional<Model> model;
+  // An evaluate's: `evaluate` or `fairness`, the metrics asked for, and fairness's `by` column.
+  std::string evaluation;
+  std::vector<std::string> metricNames;
+  std::string by;
 
   // A transform call's body, lowered for this call (its result node), which the inlining pass
   // puts in the call's place; none when the call could not be expanded (a nested call).

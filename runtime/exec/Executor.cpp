@@ -3,6 +3,8 @@
 #include "operators/OperatorError.h"
 #include "operators/Operators.h"
 #include "operators/RowOperators.h"
+#include "models/Metrics.h"
+#include "models/TrainedModel.h"
 #include "operators/Schema.h"
 #include "store/ResultCache.h"
 #include "store/SourceHashes.h"
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -53,9 +56,7 @@ namespace {
 // Why a kind of node is not run by this version, or null when it is.
 const char* notRunReason(NodeKind kind) {
   switch (kind) {
-    case NodeKind::Train: case NodeKind::Predict: case NodeKind::Evaluate:
-      return "models are not trained or used yet";
-    case NodeKind::Gate: return "gates need model metrics, which are not computed yet";
+    case NodeKind::Gate: return "gates are not checked yet";
     case NodeKind::Deploy: return "deploys are not run yet";
     case NodeKind::Step: return "external steps are not run yet";
     case NodeKind::Transform: return "a transform called from another transform's body is not run yet";
@@ -66,6 +67,7 @@ const char* notRunReason(NodeKind kind) {
 struct Result {
   std::shared_ptr<const Table> table;
   std::shared_ptr<const std::vector<std::uint8_t>> parts;  // a split's
+  std::shared_ptr<const TrainedModel> model = nullptr;     // a training's
 };
 
 class Execution {
@@ -178,8 +180,8 @@ class Execution {
     const plan::Node& node = plan_.node(id);
     switch (node.kind) {
       case NodeKind::Sink: case NodeKind::Expect: return true;
-      case NodeKind::Scan: case NodeKind::Split: case NodeKind::Step: case NodeKind::Train: case NodeKind::Predict:
-      case NodeKind::Evaluate: case NodeKind::Gate: case NodeKind::Deploy: case NodeKind::Transform:
+      case NodeKind::Scan: case NodeKind::Split: case NodeKind::Step: case NodeKind::Gate: case NodeKind::Deploy:
+      case NodeKind::Transform:
         return false;
       default:
         return node.declarationResult;
@@ -349,6 +351,19 @@ class Execution {
     NodeRun& run = runs_[id];
     std::string problem;
     std::optional<std::string> payload = options_.cache->load(keys_[id], problem);
+    if (plan_.node(id).kind == NodeKind::Train) {
+      std::optional<TrainedModel> model = payload ? decodeModel(*payload) : std::nullopt;
+      if (model) {
+        run.status = NodeStatus::Cached;
+        run.rowsOut = model->rows;
+        results_[id] = Result{nullptr, nullptr, std::make_shared<const TrainedModel>(std::move(*model))};
+      } else {
+        run.status = NodeStatus::Failed;
+        run.message = "the cached model could not be read (run again to retrain it)";
+      }
+      report(run, true);
+      return;
+    }
     std::optional<Table> table = payload ? decodeTable(*payload) : std::nullopt;
     if (!table) {
       run.status = NodeStatus::Failed;
@@ -372,6 +387,8 @@ class Execution {
     } else if (node.kind == NodeKind::Expect) {
       nlohmann::json rules = nlohmann::json::parse(encodeRuleOutcomes(run.rules));
       payload = nlohmann::json{{"rules", rules}, {"rows", run.rowsIn}}.dump();
+    } else if (results_[id].model) {
+      payload = encodeModel(*results_[id].model);
     } else if (results_[id].table) {
       payload = encodeTable(*results_[id].table);
     } else {
@@ -482,6 +499,22 @@ class Execution {
     return *result.table;
   }
 
+  unsigned threads() const {
+    return options_.jobs == 0 ? static_cast<unsigned>(tbb::this_task_arena::max_concurrency()) : options_.jobs;
+  }
+
+  // The model and the table among a node's inputs (a prediction's or an evaluation's).
+  std::pair<const TrainedModel*, const Table*> modelAndTable(NodeId id) const {
+    const TrainedModel* model = nullptr;
+    const Table* table = nullptr;
+    for (NodeId input : plan_.node(id).inputs) {
+      if (results_[input].model) model = results_[input].model.get();
+      else if (results_[input].table) table = results_[input].table.get();
+    }
+    if (model == nullptr || table == nullptr) throw OperatorError("internal: a model or a table is missing");
+    return {model, table};
+  }
+
   Result compute(NodeId id, NodeRun& run) {
     const plan::Node& node = plan_.node(id);
     auto table = [](Table t) { return Result{std::make_shared<const Table>(std::move(t)), nullptr}; };
@@ -540,6 +573,49 @@ class Execution {
         }
         return Result{};
       }
+      case NodeKind::Train: {
+        if (!node.model) throw OperatorError("internal: a training without its model");
+        auto model = std::make_shared<const TrainedModel>(trainModel(*node.model, input(id, 0), threads()));
+        run.rowsOut = model->rows;
+        run.notes.push_back(fmt::format("trained {} ({}) on {} rows, {} features", model->algorithm, model->task, model->rows,
+                                        model->features.size()));
+        return Result{nullptr, nullptr, model};
+      }
+      case NodeKind::Predict: {
+        auto [model, rows] = modelAndTable(id);
+        run.rowsIn = rows->rows();
+        Predictions predictions = predict(*model, *rows, threads());
+        std::vector<ColumnSpec> specs = columnSpecs(node.schema);
+        if (specs.empty()) throw OperatorError("internal: a prediction without its schema");
+        const ColumnSpec& spec = specs.back();
+        Column column(spec);
+        column.reserve(rows->rows());
+        for (std::size_t r = 0; r < rows->rows(); ++r) {
+          if (model->task == "multiclass") {
+            const std::string& label = model->classes[predictions.classOf[r]];
+            if (spec.kind == ColumnKind::String) column.appendString(label);
+            else if (spec.kind == ColumnKind::Category) {
+              auto it = std::find(spec.levels.begin(), spec.levels.end(), label);
+              if (it == spec.levels.end()) column.appendNull();
+              else column.appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
+            } else {
+              column.appendInt(std::stoll(label));
+            }
+          } else if (spec.kind == ColumnKind::Float) {
+            column.appendFloat(predictions.values[r]);
+          } else if (spec.kind == ColumnKind::Bool) {
+            column.appendInt(predictions.classOf[r] == 1 ? 1 : 0);
+          } else {
+            column.appendInt(static_cast<std::int64_t>(std::llround(predictions.values[r])));
+          }
+        }
+        Table out = *rows;
+        int existing = out.indexOf(spec.name);
+        if (existing >= 0) out.columns[static_cast<std::size_t>(existing)] = std::move(column);
+        else out.columns.push_back(std::move(column));
+        return table(arrange(out, specs));
+      }
+      case NodeKind::Evaluate: return evaluateNode(id, run);
       case NodeKind::Sink: {
         const Table& rows = input(id, 0);
         run.file = writeSink(node, node.schema.columns.empty() ? rows : arrange(rows, columnSpecs(node.schema)), options_.files,
@@ -552,6 +628,63 @@ class Execution {
       default:
         throw OperatorError(fmt::format("internal: `{}` nodes are not run", plan::nodeKindName(node.kind)));
     }
+  }
+
+  // Metrics of a model on a table (`evaluate`), or by group (`fairness`): a one-row table.
+  Result evaluateNode(NodeId id, NodeRun& run) {
+    const plan::Node& node = plan_.node(id);
+    auto [model, rows] = modelAndTable(id);
+    const Column* target = rows->find(model->target);
+    if (target == nullptr) throw OperatorError("the evaluation table has no column `" + model->target + "`, the model's target");
+    // Rows with a known truth, and the truth as the model's class indexes (or values).
+    std::vector<std::uint32_t> kept;
+    std::vector<double> truth;
+    for (std::size_t r = 0; r < rows->rows(); ++r) {
+      if (target->isNull(r)) continue;
+      double value;
+      if (model->task == "regression") {
+        value = target->kind() == ColumnKind::Float ? target->floatAt(r) : static_cast<double>(target->intAt(r));
+      } else {
+        std::string label = target->kind() == ColumnKind::Bool ? (target->intAt(r) != 0 ? "true" : "false")
+                            : storesCodes(target->kind())      ? std::string(target->stringAt(r))
+                                                               : std::to_string(target->intAt(r));
+        auto it = std::find(model->classes.begin(), model->classes.end(), label);
+        if (it == model->classes.end()) throw OperatorError("the target value `" + label + "` is not a class the model knows");
+        value = static_cast<double>(it - model->classes.begin());
+      }
+      kept.push_back(static_cast<std::uint32_t>(r));
+      truth.push_back(value);
+    }
+    Table evaluated = kept.size() == rows->rows() ? *rows : rows->gather(kept);
+    run.rowsIn = evaluated.rows();
+    Predictions predictions = predict(*model, evaluated, threads());
+    Evaluation result;
+    if (node.evaluation == "fairness") {
+      const Column* by = evaluated.find(node.by);
+      if (by == nullptr) throw OperatorError("the evaluation table has no column `" + node.by + "`");
+      if (model->task != "binary") throw OperatorError("fairness metrics are defined for binary classifiers");
+      std::vector<std::string> groups(evaluated.rows());
+      for (std::size_t r = 0; r < groups.size(); ++r) {
+        groups[r] = by->isNull(r) ? "null" : storesCodes(by->kind()) ? std::string(by->stringAt(r))
+                                        : by->kind() == ColumnKind::Bool ? (by->intAt(r) ? "true" : "false")
+                                                                         : std::to_string(by->intAt(r));
+      }
+      result = fairness(*model, predictions, truth, groups, node.metricNames);
+    } else {
+      result = evaluate(*model, predictions, truth, node.metricNames);
+    }
+    Table out;
+    out.rowsWithoutColumns = 1;
+    for (const MetricValue& metric : result.metrics) {
+      run.metrics.emplace_back(metric.name, metric.value);
+      Column column(ColumnSpec{metric.name, ColumnKind::Float, true, {}});
+      if (std::isnan(metric.value)) column.appendNull();
+      else column.appendFloat(metric.value);
+      out.columns.push_back(std::move(column));
+    }
+    run.notes = std::move(result.notes);
+    run.rowsOut = 1;
+    return Result{std::make_shared<const Table>(std::move(out)), nullptr};
   }
 
   // An aggregation over a scan it alone reads: the scan's pieces are grouped as they are read.

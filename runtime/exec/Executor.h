@@ -21,7 +21,7 @@ enum class NodeStatus {
   Cached,     // its result (or, for a sink or expectation, its outcome) is up to date in the cache
   Failed,     // it ran and could not finish (bad data, an error-severity expectation)
   Blocked,    // not run: something it needs failed or was not run
-  NotRunYet,  // a kind of node this version does not run (models, gates, deploys, steps)
+  NotRunYet,  // a kind of node this version does not run (gates, deploys, steps)
   Skipped,    // not needed by the targets
 };
 const char* nodeStatusName(NodeStatus status);
@@ -41,6 +41,9 @@ struct NodeRun {
   std::string key;       // the cache key of its outcome (empty without a cache)
   std::string fileHash;  // the content hash of the file a scan reads or a sink wrote
   std::string cacheProblem;  // why its cache entry could not be used (damaged)
+  // An evaluation's metrics (NaN: undefined) and notes (fairness groups); a training's summary.
+  std::vector<std::pair<std::string, double>> metrics;
+  std::vector<std::string> notes;
 };
 
 class ResultCache;

@@ -21,3 +21,14 @@ config.substitutions.append(("%root", config.weir_source_root))
 # Diagnostics must be plain text, whatever the caller's environment.
 config.environment["NO_COLOR"] = "1"
 config.environment.pop("WEIR_STDLIB", None)
+
+# Tests that compare with scikit-learn need Debian's python3-sklearn (scripts/install-deps.sh
+# installs it) under the system Python.
+import subprocess
+_system_python = "/usr/bin/python3"
+try:
+    if subprocess.run([_system_python, "-c", "import sklearn"], capture_output=True).returncode == 0:
+        config.available_features.add("sklearn")
+except OSError:
+    pass
+config.substitutions.append(("%sklearn_python", _system_python))

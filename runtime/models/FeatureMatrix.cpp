@@ -1,0 +1,62 @@
+#include "models/FeatureMatrix.h"
+
+#include "operators/OperatorError.h"
+
+#include <cmath>
+#include <limits>
+
+namespace weir::runtime {
+
+FeatureMatrix encodeFeatures(const Table& data, const std::vector<ColumnSpec>& features) {
+  FeatureMatrix m;
+  m.rows = data.rows();
+  std::vector<const Column*> columns;
+  for (const ColumnSpec& spec : features) {
+    const Column* column = data.find(spec.name);
+    if (column == nullptr) throw OperatorError("the model's feature `" + spec.name + "` is not in the table");
+    if (column->kind() == ColumnKind::String) throw OperatorError("the feature `" + spec.name + "` is a string: encode it as a category");
+    columns.push_back(column);
+    if (column->kind() == ColumnKind::Category) {
+      for (const std::string& level : spec.levels) m.names.push_back(spec.name + "=" + level);
+    } else {
+      m.names.push_back(spec.name);
+    }
+  }
+  m.width = m.names.size();
+  m.values.assign(m.rows * m.width, 0.0f);
+  const float missing = std::numeric_limits<float>::quiet_NaN();
+  std::size_t at = 0;
+  for (std::size_t f = 0; f < columns.size(); ++f) {
+    const Column& column = *columns[f];
+    const ColumnSpec& spec = features[f];
+    if (column.kind() == ColumnKind::Category) {
+      // The levels as trained: a level the table's column names differently is matched by name.
+      std::vector<std::size_t> levelOf(column.spec().levels.size(), spec.levels.size());
+      for (std::size_t l = 0; l < column.spec().levels.size(); ++l) {
+        for (std::size_t k = 0; k < spec.levels.size(); ++k) {
+          if (spec.levels[k] == column.spec().levels[l]) levelOf[l] = k;
+        }
+      }
+      for (std::size_t r = 0; r < m.rows; ++r) {
+        float* row = &m.values[r * m.width + at];
+        if (column.isNull(r)) {
+          for (std::size_t k = 0; k < spec.levels.size(); ++k) row[k] = missing;
+        } else if (std::size_t k = levelOf[column.codeAt(r)]; k < spec.levels.size()) {
+          row[k] = 1.0f;
+        }
+      }
+      at += spec.levels.size();
+      continue;
+    }
+    for (std::size_t r = 0; r < m.rows; ++r) {
+      float& cell = m.values[r * m.width + at];
+      if (column.isNull(r)) cell = missing;
+      else if (column.kind() == ColumnKind::Float) cell = static_cast<float>(column.floatAt(r));
+      else cell = static_cast<float>(column.intAt(r));
+    }
+    ++at;
+  }
+  return m;
+}
+
+}  // namespace weir::runtime

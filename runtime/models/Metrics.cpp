@@ -1,0 +1,205 @@
+#include "models/Metrics.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <set>
+
+namespace weir::runtime {
+
+namespace {
+
+const double kUndefined = std::numeric_limits<double>::quiet_NaN();
+
+// The area under the ROC curve of scores for a binary truth, with tied scores given their
+// average rank (the Mann-Whitney statistic, as roc_auc_score computes it).
+double rocAuc(const std::vector<double>& scores, const std::vector<bool>& positive) {
+  std::size_t n = scores.size(), positives = 0;
+  for (bool p : positive) positives += p;
+  std::size_t negatives = n - positives;
+  if (positives == 0 || negatives == 0) return kUndefined;
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+  double rankSum = 0;
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j + 1 < n && scores[order[j + 1]] == scores[order[i]]) ++j;
+    double rank = (static_cast<double>(i) + static_cast<double>(j)) / 2 + 1;  // 1-based, averaged over ties
+    for (std::size_t k = i; k <= j; ++k) {
+      if (positive[order[k]]) rankSum += rank;
+    }
+    i = j + 1;
+  }
+  double p = static_cast<double>(positives), q = static_cast<double>(negatives);
+  return (rankSum - p * (p + 1) / 2) / (p * q);
+}
+
+struct Counts {
+  double tp = 0, fp = 0, fn = 0;
+};
+
+double ratio(double a, double b) { return b == 0 ? 0.0 : a / b; }  // zero_division = 0, as sklearn's default warns and returns
+
+}  // namespace
+
+Evaluation evaluate(const TrainedModel& model, const Predictions& predictions, const std::vector<double>& truth,
+                    const std::vector<std::string>& metrics) {
+  Evaluation out;
+  const std::size_t n = truth.size();
+  const bool regression = model.task == "regression";
+  const bool binary = model.task == "binary";
+  // Per label counts for classification.
+  std::set<std::size_t> labels;
+  std::map<std::size_t, Counts> counts;
+  std::size_t correct = 0;
+  if (!regression) {
+    for (std::size_t r = 0; r < n; ++r) {
+      auto t = static_cast<std::size_t>(truth[r]);
+      std::size_t p = predictions.classOf[r];
+      labels.insert(t);
+      labels.insert(p);
+      if (t == p) {
+        ++correct;
+        counts[t].tp += 1;
+      } else {
+        counts[p].fp += 1;
+        counts[t].fn += 1;
+      }
+    }
+  }
+  auto averaged = [&](auto score) {
+    if (binary) return score(counts[1]);
+    double sum = 0;
+    for (std::size_t label : labels) sum += score(counts[label]);
+    return labels.empty() ? 0.0 : sum / static_cast<double>(labels.size());
+  };
+  auto precision = [](const Counts& c) { return ratio(c.tp, c.tp + c.fp); };
+  auto recall = [](const Counts& c) { return ratio(c.tp, c.tp + c.fn); };
+  auto f1 = [&](const Counts& c) { return ratio(2 * c.tp, 2 * c.tp + c.fp + c.fn); };
+  for (const std::string& name : metrics) {
+    double value = kUndefined;
+    if (name == "accuracy") {
+      value = n == 0 ? kUndefined : static_cast<double>(correct) / static_cast<double>(n);
+    } else if (name == "precision") {
+      value = averaged(precision);
+    } else if (name == "recall") {
+      value = averaged(recall);
+    } else if (name == "f1") {
+      value = averaged(f1);
+    } else if (name == "auc") {
+      if (binary) {
+        std::vector<bool> positive(n);
+        for (std::size_t r = 0; r < n; ++r) positive[r] = truth[r] == 1;
+        value = rocAuc(predictions.values, positive);
+      } else {
+        // One-vs-rest, macro-averaged over the classes of the model.
+        double sum = 0;
+        std::size_t k = model.classes.size(), defined = 0;
+        for (std::size_t c = 0; c < k; ++c) {
+          std::vector<double> scores(n);
+          std::vector<bool> positive(n);
+          for (std::size_t r = 0; r < n; ++r) {
+            scores[r] = predictions.probabilities[r][c];
+            positive[r] = static_cast<std::size_t>(truth[r]) == c;
+          }
+          double auc = rocAuc(scores, positive);
+          if (!std::isnan(auc)) {
+            sum += auc;
+            ++defined;
+          }
+        }
+        value = defined == k ? sum / static_cast<double>(k) : kUndefined;
+      }
+    } else if (name == "logloss") {
+      const double eps = 1e-15;
+      double sum = 0;
+      for (std::size_t r = 0; r < n; ++r) {
+        if (binary) {
+          double p = std::clamp(predictions.values[r], eps, 1 - eps);
+          sum += truth[r] == 1 ? -std::log(p) : -std::log(1 - p);
+        } else {
+          const auto& probabilities = predictions.probabilities[r];
+          double total = 0;
+          for (double q : probabilities) total += std::clamp(q, eps, 1 - eps);
+          double p = std::clamp(probabilities[static_cast<std::size_t>(truth[r])], eps, 1 - eps) / total;
+          sum += -std::log(p);
+        }
+      }
+      value = n == 0 ? kUndefined : sum / static_cast<double>(n);
+    } else if (name == "rmse" || name == "mae" || name == "r2") {
+      double squared = 0, absolute = 0, mean = 0;
+      for (std::size_t r = 0; r < n; ++r) mean += truth[r];
+      mean = n == 0 ? 0 : mean / static_cast<double>(n);
+      double total = 0;
+      for (std::size_t r = 0; r < n; ++r) {
+        double e = truth[r] - predictions.values[r];
+        squared += e * e;
+        absolute += std::fabs(e);
+        total += (truth[r] - mean) * (truth[r] - mean);
+      }
+      if (n == 0) value = kUndefined;
+      else if (name == "rmse") value = std::sqrt(squared / static_cast<double>(n));
+      else if (name == "mae") value = absolute / static_cast<double>(n);
+      else value = total == 0 ? (squared == 0 ? 1.0 : 0.0) : 1 - squared / total;
+    }
+    out.metrics.push_back({name, value});
+  }
+  return out;
+}
+
+Evaluation fairness(const TrainedModel& model, const Predictions& predictions, const std::vector<double>& truth,
+                    const std::vector<std::string>& groupOf, const std::vector<std::string>& metrics, std::size_t minimumGroup) {
+  (void)model;
+  struct Group {
+    double rows = 0, predictedPositive = 0, truePositives = 0, positives = 0;
+  };
+  std::map<std::string, Group> groups;
+  for (std::size_t r = 0; r < truth.size(); ++r) {
+    Group& g = groups[groupOf[r]];
+    g.rows += 1;
+    bool predicted = predictions.classOf[r] == 1;
+    g.predictedPositive += predicted;
+    if (truth[r] == 1) {
+      g.positives += 1;
+      g.truePositives += predicted;
+    }
+  }
+  Evaluation out;
+  std::vector<double> rates, tprs;
+  for (const auto& [name, g] : groups) {
+    if (g.rows < static_cast<double>(minimumGroup)) {
+      out.notes.push_back(fmt::format("group `{}` has {} rows, fewer than {}: left out", name, g.rows, minimumGroup));
+      continue;
+    }
+    double rate = g.predictedPositive / g.rows;
+    rates.push_back(rate);
+    if (g.positives > 0) tprs.push_back(g.truePositives / g.positives);
+    out.notes.push_back(fmt::format("group `{}`: {} rows, positive rate {:.4f}{}", name, g.rows, rate,
+                                    g.positives > 0 ? fmt::format(", true positive rate {:.4f}", g.truePositives / g.positives) : ""));
+  }
+  auto spread = [](const std::vector<double>& v) {
+    return v.size() < 2 ? kUndefined : *std::max_element(v.begin(), v.end()) - *std::min_element(v.begin(), v.end());
+  };
+  for (const std::string& name : metrics) {
+    double value = kUndefined;
+    if (name == "demographic_parity") {
+      value = spread(rates);
+    } else if (name == "equal_opportunity") {
+      value = spread(tprs);
+    } else if (name == "disparate_impact") {
+      if (rates.size() >= 2) {
+        double high = *std::max_element(rates.begin(), rates.end());
+        value = high == 0 ? kUndefined : *std::min_element(rates.begin(), rates.end()) / high;
+      }
+    }
+    out.metrics.push_back({name, value});
+  }
+  return out;
+}
+
+}  // namespace weir::runtime

@@ -1,0 +1,278 @@
+#include "models/TrainedModel.h"
+
+#include "models/FeatureMatrix.h"
+#include "models/XGBoostModel.h"
+#include "operators/OperatorError.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace weir::runtime {
+
+namespace {
+
+// The target as numbers: class indexes for classification, values for regression; rows whose
+// target is null are left out of training.
+struct Labels {
+  std::vector<float> values;
+  std::vector<std::uint32_t> rows;  // the rows kept
+  std::vector<std::string> classes;
+};
+
+Labels labelsOf(const Column& target, const std::string& task) {
+  Labels labels;
+  std::map<std::int64_t, std::size_t> intClass;
+  if (task != "regression") {
+    if (target.kind() == ColumnKind::Bool) {
+      labels.classes = {"false", "true"};
+    } else if (target.kind() == ColumnKind::Category) {
+      labels.classes = target.spec().levels;
+    } else if (target.kind() == ColumnKind::Int) {
+      std::set<std::int64_t> seen;
+      for (std::size_t r = 0; r < target.size(); ++r) {
+        if (!target.isNull(r)) seen.insert(target.intAt(r));
+      }
+      for (std::int64_t v : seen) {
+        intClass[v] = labels.classes.size();
+        labels.classes.push_back(std::to_string(v));
+      }
+    } else {
+      throw OperatorError(fmt::format("the target `{}` cannot be classified (a {})", target.spec().name, columnKindName(target.kind())));
+    }
+  }
+  for (std::size_t r = 0; r < target.size(); ++r) {
+    if (target.isNull(r)) continue;
+    labels.rows.push_back(static_cast<std::uint32_t>(r));
+    if (task == "regression") {
+      labels.values.push_back(static_cast<float>(target.kind() == ColumnKind::Float ? target.floatAt(r) : static_cast<double>(target.intAt(r))));
+    } else if (target.kind() == ColumnKind::Category) {
+      labels.values.push_back(static_cast<float>(target.codeAt(r)));
+    } else if (target.kind() == ColumnKind::Int) {
+      labels.values.push_back(static_cast<float>(intClass.at(target.intAt(r))));
+    } else {
+      labels.values.push_back(target.intAt(r) != 0 ? 1.0f : 0.0f);
+    }
+  }
+  return labels;
+}
+
+// Solves a x = b (d x d, row-major) by Gaussian elimination with partial pivoting.
+std::vector<double> solve(std::vector<double> a, std::vector<double> b) {
+  std::size_t d = b.size();
+  for (std::size_t c = 0; c < d; ++c) {
+    std::size_t pivot = c;
+    for (std::size_t r = c + 1; r < d; ++r) {
+      if (std::fabs(a[r * d + c]) > std::fabs(a[pivot * d + c])) pivot = r;
+    }
+    if (std::fabs(a[pivot * d + c]) < 1e-12) throw OperatorError("the features are linearly dependent (add `l2` regularization)");
+    if (pivot != c) {
+      for (std::size_t k = 0; k < d; ++k) std::swap(a[c * d + k], a[pivot * d + k]);
+      std::swap(b[c], b[pivot]);
+    }
+    for (std::size_t r = c + 1; r < d; ++r) {
+      double factor = a[r * d + c] / a[c * d + c];
+      for (std::size_t k = c; k < d; ++k) a[r * d + k] -= factor * a[c * d + k];
+      b[r] -= factor * b[c];
+    }
+  }
+  std::vector<double> x(d);
+  for (std::size_t i = d; i-- > 0;) {
+    double sum = b[i];
+    for (std::size_t k = i + 1; k < d; ++k) sum -= a[i * d + k] * x[k];
+    x[i] = sum / a[i * d + i];
+  }
+  return x;
+}
+
+double param(const std::map<std::string, std::string>& params, const char* name, double fallback) {
+  auto it = params.find(name);
+  return it == params.end() ? fallback : std::stod(it->second);
+}
+
+// Missing values as the column's mean (linear models take no missing values).
+void imputeMeans(FeatureMatrix& m) {
+  for (std::size_t c = 0; c < m.width; ++c) {
+    double sum = 0;
+    std::size_t n = 0;
+    for (std::size_t r = 0; r < m.rows; ++r) {
+      float v = m.values[r * m.width + c];
+      if (!std::isnan(v)) {
+        sum += v;
+        ++n;
+      }
+    }
+    auto mean = static_cast<float>(n == 0 ? 0.0 : sum / static_cast<double>(n));
+    for (std::size_t r = 0; r < m.rows; ++r) {
+      float& v = m.values[r * m.width + c];
+      if (std::isnan(v)) v = mean;
+    }
+  }
+}
+
+double linearScore(const std::vector<double>& beta, const FeatureMatrix& m, std::size_t r) {
+  double score = beta[0];
+  for (std::size_t c = 0; c < m.width; ++c) score += beta[c + 1] * m.values[r * m.width + c];
+  return score;
+}
+
+double sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
+
+// Ridge regression (`linear`) or Newton's method for the l2-penalized log-likelihood
+// (`logistic`, binary): the intercept is not penalized.
+std::vector<double> fitLinear(const FeatureMatrix& m, const std::vector<float>& y, bool logistic,
+                              const std::map<std::string, std::string>& params) {
+  const std::size_t d = m.width + 1;
+  const double l2 = param(params, "l2", logistic ? 1.0 : 0.0);
+  const bool intercept = params.count("fit_intercept") == 0 || params.at("fit_intercept") == "true";
+  const int maxIter = static_cast<int>(param(params, "max_iter", 100));
+  const double tol = param(params, "tol", 1e-8);
+  std::vector<double> beta(d, 0.0);
+  for (int iter = 0; iter < (logistic ? maxIter : 1); ++iter) {
+    std::vector<double> hessian(d * d, 0.0), gradient(d, 0.0);
+    for (std::size_t r = 0; r < m.rows; ++r) {
+      double weight = 1, residual;
+      if (logistic) {
+        double p = sigmoid(linearScore(beta, m, r));
+        weight = std::max(p * (1 - p), 1e-12);
+        residual = y[r] - p;
+      } else {
+        residual = y[r];
+      }
+      auto x = [&](std::size_t c) { return c == 0 ? (intercept ? 1.0 : 0.0) : static_cast<double>(m.values[r * m.width + c - 1]); };
+      for (std::size_t i = 0; i < d; ++i) {
+        double xi = x(i);
+        if (xi == 0) continue;
+        gradient[i] += xi * residual;
+        for (std::size_t j = 0; j < d; ++j) hessian[i * d + j] += weight * xi * x(j);
+      }
+    }
+    for (std::size_t i = 1; i < d; ++i) {
+      hessian[i * d + i] += l2;
+      if (logistic) gradient[i] -= l2 * beta[i];
+    }
+    if (!intercept) hessian[0] = 1;
+    if (!logistic) return solve(hessian, gradient);
+    std::vector<double> step = solve(hessian, gradient);
+    double largest = 0;
+    for (std::size_t i = 0; i < d; ++i) {
+      beta[i] += step[i];
+      largest = std::max(largest, std::fabs(step[i]));
+    }
+    if (largest < tol) break;
+  }
+  return beta;
+}
+
+}  // namespace
+
+TrainedModel trainModel(const plan::Node::Model& spec, const Table& data, unsigned threads) {
+  TrainedModel model;
+  model.algorithm = spec.algorithm;
+  model.task = spec.task;
+  model.target = spec.target;
+  for (const std::string& name : spec.features) {
+    const Column* column = data.find(name);
+    if (column == nullptr) throw OperatorError("the feature `" + name + "` is not in the training table");
+    model.features.push_back(column->spec());
+  }
+  const Column* target = data.find(spec.target);
+  if (target == nullptr) throw OperatorError("the target `" + spec.target + "` is not in the training table");
+  Labels labels = labelsOf(*target, spec.task);
+  if (labels.rows.empty()) throw OperatorError("no row has a value for the target `" + spec.target + "`");
+  model.classes = labels.classes;
+  Table kept = labels.rows.size() == data.rows() ? data : data.gather(labels.rows);
+  model.rows = kept.rows();
+  FeatureMatrix matrix = encodeFeatures(kept, model.features);
+  if (spec.algorithm == "xgboost") {
+    std::string objective = spec.task == "regression" ? "reg:squarederror" : spec.task == "binary" ? "binary:logistic" : "multi:softprob";
+    model.xgboost = XGBoostModel::train(matrix, labels.values, objective, model.classes.size(), spec.params, spec.seed, threads);
+  } else if (spec.algorithm == "linear" || spec.algorithm == "logistic") {
+    if (spec.algorithm == "logistic" && spec.task != "binary") {
+      throw OperatorError("`logistic` trains binary classifiers for now; use `xgboost` for more classes");
+    }
+    imputeMeans(matrix);
+    model.coefficients = fitLinear(matrix, labels.values, spec.algorithm == "logistic", spec.params);
+  } else {
+    throw OperatorError("unknown algorithm `" + spec.algorithm + "`");
+  }
+  return model;
+}
+
+Predictions predict(const TrainedModel& model, const Table& data, unsigned threads) {
+  FeatureMatrix matrix = encodeFeatures(data, model.features);
+  Predictions out;
+  const std::size_t rows = matrix.rows;
+  if (model.algorithm == "xgboost") {
+    std::vector<float> raw = XGBoostModel::predict(model.xgboost, matrix, threads);
+    if (model.task == "multiclass") {
+      std::size_t k = model.classes.size();
+      out.probabilities.resize(rows);
+      for (std::size_t r = 0; r < rows; ++r) out.probabilities[r].assign(raw.begin() + static_cast<std::ptrdiff_t>(r * k), raw.begin() + static_cast<std::ptrdiff_t>((r + 1) * k));
+    } else {
+      out.values.assign(raw.begin(), raw.end());
+    }
+  } else {
+    FeatureMatrix imputed = matrix;
+    imputeMeans(imputed);  // the prediction table's means: a model stores none yet
+    out.values.resize(rows);
+    for (std::size_t r = 0; r < rows; ++r) {
+      double score = linearScore(model.coefficients, imputed, r);
+      out.values[r] = model.algorithm == "logistic" ? sigmoid(score) : score;
+    }
+  }
+  if (model.task == "binary") {
+    out.classOf.resize(rows);
+    for (std::size_t r = 0; r < rows; ++r) out.classOf[r] = out.values[r] >= 0.5 ? 1 : 0;
+  } else if (model.task == "multiclass") {
+    out.classOf.resize(rows);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const auto& p = out.probabilities[r];
+      out.classOf[r] = static_cast<std::size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+    }
+  }
+  return out;
+}
+
+std::string encodeModel(const TrainedModel& model) {
+  nlohmann::json features = nlohmann::json::array();
+  for (const ColumnSpec& f : model.features) {
+    features.push_back({{"name", f.name}, {"kind", static_cast<int>(f.kind)}, {"nullable", f.nullable}, {"levels", f.levels}});
+  }
+  return nlohmann::json{{"algorithm", model.algorithm}, {"task", model.task}, {"target", model.target}, {"features", features},
+                        {"classes", model.classes}, {"xgboost", model.xgboost}, {"coefficients", model.coefficients},
+                        {"rows", model.rows}}
+      .dump();
+}
+
+std::optional<TrainedModel> decodeModel(std::string_view bytes) {
+  nlohmann::json j = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::nullopt;
+  try {
+    TrainedModel model;
+    model.algorithm = j.at("algorithm").get<std::string>();
+    model.task = j.at("task").get<std::string>();
+    model.target = j.at("target").get<std::string>();
+    for (const auto& f : j.at("features")) {
+      ColumnSpec spec;
+      spec.name = f.at("name").get<std::string>();
+      spec.kind = static_cast<ColumnKind>(f.at("kind").get<int>());
+      spec.nullable = f.at("nullable").get<bool>();
+      spec.levels = f.at("levels").get<std::vector<std::string>>();
+      model.features.push_back(std::move(spec));
+    }
+    model.classes = j.at("classes").get<std::vector<std::string>>();
+    model.xgboost = j.at("xgboost").get<std::string>();
+    model.coefficients = j.at("coefficients").get<std::vector<double>>();
+    model.rows = j.at("rows").get<std::size_t>();
+    return model;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace weir::runtime

@@ -1,0 +1,43 @@
+#pragma once
+
+// Models the runtime trains and uses: XGBoost gradient-boosted trees (kept in XGBoost's own
+// JSON format), linear regression and logistic regression (coefficients). Features are encoded
+// the same way for training and prediction (FeatureMatrix.h).
+
+#include "plan/Plan.h"
+#include "table/Table.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weir::runtime {
+
+struct TrainedModel {
+  std::string algorithm;  // xgboost, linear, logistic
+  std::string task;       // binary, multiclass, regression
+  std::string target;
+  std::vector<ColumnSpec> features;  // as trained (categories with their levels)
+  std::vector<std::string> classes;  // classification: the labels, by class index (binary: negative, positive)
+  std::string xgboost;               // XGBoost's JSON model
+  std::vector<double> coefficients;  // linear, logistic: the intercept, then one per encoded feature
+  std::size_t rows = 0;              // trained on
+};
+
+// What a model says of each row: regression values, or for classification the probability of
+// each class (binary: of the positive class only).
+struct Predictions {
+  std::vector<double> values;                      // regression; binary: P(positive)
+  std::vector<std::vector<double>> probabilities;  // multiclass: per row, per class
+  std::vector<std::size_t> classOf;                // classification: the most probable class
+};
+
+// Throws OperatorError (a feature or target missing, a constant target, the algorithm failing).
+TrainedModel trainModel(const plan::Node::Model& spec, const Table& data, unsigned threads);
+Predictions predict(const TrainedModel& model, const Table& data, unsigned threads);
+
+// For the cache: the model as bytes and back.
+std::string encodeModel(const TrainedModel& model);
+std::optional<TrainedModel> decodeModel(std::string_view bytes);
+
+}  // namespace weir::runtime

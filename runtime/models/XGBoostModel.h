@@ -1,0 +1,26 @@
+#pragma once
+
+// Gradient-boosted trees through XGBoost's C API (libxgboost-dev). Only this class includes
+// XGBoost's headers.
+
+#include "models/FeatureMatrix.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace weir::runtime {
+
+class XGBoostModel {
+ public:
+  // Trains `rounds` trees on the matrix and labels; returns the model in XGBoost's JSON format.
+  // `objective`: binary:logistic, multi:softprob (with `classes`) or reg:squarederror. Throws
+  // OperatorError with XGBoost's message when it fails.
+  static std::string train(const FeatureMatrix& features, const std::vector<float>& labels, const std::string& objective,
+                           std::size_t classes, const std::map<std::string, std::string>& params, std::int64_t seed,
+                           unsigned threads);
+  // The raw predictions: per row one value (binary probability, regression) or one per class.
+  static std::vector<float> predict(const std::string& model, const FeatureMatrix& features, unsigned threads);
+};
+
+}  // namespace weir::runtime
