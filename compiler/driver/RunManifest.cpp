@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -87,6 +88,17 @@ std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes) 
     outcome.key = n.value("key", "");
     outcome.file = n.value("file", "");
     outcome.fileHash = n.value("file_hash", "");
+    if (n.contains("metrics") && n["metrics"].is_array()) {
+      for (const json& m : n["metrics"]) {
+        if (!m.is_array() || m.size() != 2 || !m[0].is_string()) return std::nullopt;
+        outcome.metrics.emplace_back(m[0].get<std::string>(), m[1].is_number() ? m[1].get<double>() : std::nan(""));
+      }
+    }
+    if (n.contains("notes") && n["notes"].is_array()) {
+      for (const json& note : n["notes"]) {
+        if (note.is_string()) outcome.notes.push_back(note.get<std::string>());
+      }
+    }
     if (n.contains("rules")) {
       std::optional<std::vector<runtime::RuleOutcome>> rules = runtime::decodeRuleOutcomes(n["rules"].dump());
       if (!rules) return std::nullopt;
@@ -129,6 +141,12 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
               {"message", run.message}, {"key", run.key}, {"file", run.file}, {"file_hash", run.fileHash}};
     if (node.io && !node.io->declaration.empty()) n["io"] = node.io->declaration;
     if (!run.rules.empty()) n["rules"] = json::parse(runtime::encodeRuleOutcomes(run.rules));
+    if (!run.metrics.empty()) {
+      json metrics = json::array();
+      for (const auto& [name, value] : run.metrics) metrics.push_back({name, std::isnan(value) ? json(nullptr) : json(value)});
+      n["metrics"] = metrics;
+    }
+    if (!run.notes.empty()) n["notes"] = run.notes;
     nodes.push_back(std::move(n));
   }
   manifest["files"] = files;

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -219,6 +220,22 @@ class Execution {
   bool cachedOutcome(NodeId id) {
     const plan::Node& node = plan_.node(id);
     std::string problem;
+    if (node.kind == NodeKind::Evaluate) {
+      // Metrics are small and shown in every summary: read them now.
+      std::optional<std::string> payload = options_.cache->load(keys_[id], problem);
+      std::optional<Table> metrics = payload ? decodeTable(*payload) : std::nullopt;
+      if (!problem.empty()) {
+        warnings_.push_back(problem + "; recomputed");
+        runs_[id].cacheProblem = problem;
+      }
+      if (!metrics || metrics->rows() != 1) return false;
+      for (const Column& column : metrics->columns) {
+        runs_[id].metrics.emplace_back(column.spec().name, column.isNull(0) || column.kind() != ColumnKind::Float
+                                                               ? std::numeric_limits<double>::quiet_NaN()
+                                                               : column.floatAt(0));
+      }
+      return true;
+    }
     if (node.kind != NodeKind::Sink && node.kind != NodeKind::Expect) {
       // A table is checked when it is read (planWithCache); here, whether it is there.
       std::error_code ec;
