@@ -116,7 +116,8 @@ Evaluation evaluate(const TrainedModel& model, const Predictions& predictions, c
         value = defined == k ? sum / static_cast<double>(k) : kUndefined;
       }
     } else if (name == "logloss") {
-      const double eps = 1e-15;
+      // scikit-learn 1.2's eps="auto": the machine epsilon of double.
+      const double eps = std::numeric_limits<double>::epsilon();
       double sum = 0;
       for (std::size_t r = 0; r < n; ++r) {
         if (binary) {

@@ -3,7 +3,7 @@
 // Evaluation metrics with scikit-learn's definitions (1.2, Debian 12): accuracy, precision,
 // recall, f1 (binary: of the positive class; multiclass: macro averages over the labels that
 // occur), auc (binary: the area under the ROC curve, ties averaged; multiclass: the macro
-// average of one-vs-rest), logloss (probabilities clipped to [1e-15, 1 - 1e-15]), rmse, mae, r2.
+// average of one-vs-rest), logloss (probabilities clipped to [eps, 1 - eps], eps the machine epsilon, as `eps="auto"`), rmse, mae, r2.
 // Fairness by group: demographic parity difference (largest minus smallest rate of positive
 // predictions), equal opportunity difference (the same for true positive rates), disparate
 // impact ratio (smallest over largest positive rate); groups with fewer than `minimumGroup` rows

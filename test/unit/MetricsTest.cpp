@@ -59,11 +59,12 @@ TEST(Metrics, BinaryCountsWithZeroDivision) {
 }
 
 TEST(Metrics, LogLossClipsCertainAnswers) {
-  // log_loss([1, 0], [1.0, 0.0]) clips to 1e-15: -log(1 - 1e-15) per row.
+  // log_loss([1, 0], [1.0, 0.0]) == 2.220446049250313e-16 (clipped to the machine epsilon).
   Evaluation e = evaluate(binaryModel(), binaryPredictions({1.0, 0.0}), {1, 0}, {"logloss"});
-  EXPECT_NEAR(metric(e, "logloss"), -std::log(1 - 1e-15), 1e-20);
+  EXPECT_NEAR(metric(e, "logloss"), 2.220446049250313e-16, 1e-30);
+  // log_loss([1], [0.0], labels=[0, 1]) == 36.04365338911715
   e = evaluate(binaryModel(), binaryPredictions({0.0}), {1}, {"logloss"});
-  EXPECT_NEAR(metric(e, "logloss"), -std::log(1e-15), 1e-9);
+  EXPECT_NEAR(metric(e, "logloss"), 36.04365338911715, 1e-9);
 }
 
 TEST(Metrics, MulticlassMacroAverages) {
