@@ -1,6 +1,8 @@
 #include "driver/Frontend.h"
 #include "driver/RunManifest.h"
 #include "exec/Executor.h"
+#include "io/AtomicFile.h"
+#include "models/ModelCard.h"
 #include "store/LineageDb.h"
 #include "store/ResultCache.h"
 #include "store/SourceHashes.h"
@@ -197,6 +199,61 @@ nlohmann::ordered_json jsonReport(const plan::Plan& plan, const runtime::RunRepo
   return doc;
 }
 
+// Writes the model card of every model this run trained or loaded, in .weir/cards/; returns
+// the paths written, and warns of cards without an owner or an intended use.
+std::vector<std::string> writeModelCards(const plan::Plan& plan, const runtime::RunReport& report, const std::string& root,
+                                         std::ostream& err) {
+  std::vector<std::string> written;
+  for (const NodeRun& run : report.nodes) {
+    const plan::Node& node = plan.node(run.id);
+    if (node.kind != plan::NodeKind::Train || !run.model || !node.model) continue;
+    runtime::ModelCardFacts facts;
+    facts.name = node.declaration;
+    facts.pipeline = plan.name;
+    facts.fingerprint = node.fingerprint;
+    facts.model = run.model.get();
+    facts.spec = *node.model;
+    // The sources upstream, and each feature's source columns.
+    std::vector<plan::NodeId> stack(node.inputs.begin(), node.inputs.end());
+    std::set<plan::NodeId> seen;
+    while (!stack.empty()) {
+      plan::NodeId id = stack.back();
+      stack.pop_back();
+      if (!seen.insert(id).second) continue;
+      const plan::Node& up = plan.node(id);
+      if (up.kind == plan::NodeKind::Scan && up.io) {
+        facts.sources.push_back({up.io->declaration.empty() ? up.declaration : up.io->declaration, shownPath(report.nodes[id].file, root),
+                                 report.nodes[id].fileHash});
+      }
+      stack.insert(stack.end(), up.inputs.begin(), up.inputs.end());
+    }
+    if (!node.inputs.empty()) {
+      for (const sema::ColumnType& column : plan.node(node.inputs.front()).schema.columns) facts.featureOrigins[column.name] = column.origins;
+    }
+    for (const NodeRun& other : report.nodes) {
+      const plan::Node& evaluation = plan.node(other.id);
+      if (evaluation.kind != plan::NodeKind::Evaluate || other.metrics.empty()) continue;
+      if (std::find(evaluation.inputs.begin(), evaluation.inputs.end(), run.id) == evaluation.inputs.end()) continue;
+      facts.evaluations.push_back({evaluation.declaration, evaluation.evaluation, other.rowsIn, other.metrics, other.notes});
+    }
+    fs::path folder = fs::path(root) / ".weir" / "cards";
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    std::string error;
+    std::string markdown = (folder / (facts.name + ".md")).string();
+    if (runtime::writeFileAtomically(markdown, runtime::modelCardMarkdown(facts), error) &&
+        runtime::writeFileAtomically((folder / (facts.name + ".json")).string(), runtime::modelCardJson(facts), error)) {
+      written.push_back(fmt::format("{}: model card {}", facts.name, shownPath(markdown, root)));
+    } else {
+      err << "weir run: warning: the model card of `" << facts.name << "` was not written: " << error << "\n";
+    }
+    for (const std::string& missing : runtime::missingCardFields(facts.spec)) {
+      err << fmt::format("weir run: warning: the model card of `{}` has no `{}` (say it in the model's `card` block)\n", facts.name, missing);
+    }
+  }
+  return written;
+}
+
 runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run) {
   const plan::Node& node = plan.node(run.id);
   runtime::RecordedNode record;
@@ -379,8 +436,13 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   }
   if (streams.errTerminal) streams.err << "\r\x1b[2K" << std::flush;
   for (const std::string& warning : report.warnings) streams.err << "weir run: warning: " << warning << "\n";
-  if (json) streams.out << jsonReport(*plan, report, files[0], root).dump(2) << "\n";
-  else printText(*plan, report, root, streams.out);
+  std::vector<std::string> cards = writeModelCards(*plan, report, root, streams.err);
+  if (json) {
+    streams.out << jsonReport(*plan, report, files[0], root).dump(2) << "\n";
+  } else {
+    printText(*plan, report, root, streams.out);
+    for (const std::string& card : cards) streams.out << card << "\n";
+  }
   return report.failed ? kExitFailed : kExitOk;
 }
 

@@ -266,7 +266,13 @@ class Lowerer {
         if (const Setting* seed = model.settings->find("seed"); seed != nullptr && seed->value && seed->value->kind == ExprKind::Int) {
           payload.seed = seed->value->as<IntLiteral>().value;
         }
+        if (const Setting* card = model.settings->find("card"); card != nullptr && card->block) {
+          for (const Setting& entry : card->block->entries) {
+            if (entry.value) payload.card[entry.name.text] = settingValue(*entry.value);
+          }
+        }
       }
+      payload.doc = model.doc;
       plan_.node(train).model = std::move(payload);
       plan_.node(train).reads = info->second.features;
       plan_.node(train).reads.push_back(info->second.target);

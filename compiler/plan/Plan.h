@@ -117,6 +117,9 @@ struct Node {
     std::vector<std::string> features;
     std::map<std::string, std::string> params;  // as values (`4`, `0.1`, `true`)
     std::int64_t seed = 0;
+    // For its model card (not in the fingerprint: documentation changes nothing trained).
+    std::map<std::string, std::string> card;
+    std::string doc;
   };
   std::optional<Model> model;
   // An evaluate's: `evaluate` or `fairness`, the metrics asked for, and fairness's `by` column.

@@ -374,6 +374,7 @@ class Execution {
         run.status = NodeStatus::Cached;
         run.rowsOut = model->rows;
         results_[id] = Result{nullptr, nullptr, std::make_shared<const TrainedModel>(std::move(*model))};
+        run.model = results_[id].model;
       } else {
         run.status = NodeStatus::Failed;
         run.message = "the cached model could not be read (run again to retrain it)";
@@ -596,6 +597,7 @@ class Execution {
         run.rowsOut = model->rows;
         run.notes.push_back(fmt::format("trained {} ({}) on {} rows, {} features", model->algorithm, model->task, model->rows,
                                         model->features.size()));
+        run.model = model;
         return Result{nullptr, nullptr, model};
       }
       case NodeKind::Predict: {

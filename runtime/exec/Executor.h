@@ -11,10 +11,13 @@
 #include "plan/Plan.h"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace weir::runtime {
+
+struct TrainedModel;
 
 enum class NodeStatus {
   Done,
@@ -44,6 +47,7 @@ struct NodeRun {
   // An evaluation's metrics (NaN: undefined) and notes (fairness groups); a training's summary.
   std::vector<std::pair<std::string, double>> metrics;
   std::vector<std::string> notes;
+  std::shared_ptr<const TrainedModel> model;  // a training's, when it trained or loaded it
 };
 
 class ResultCache;
