@@ -268,6 +268,19 @@ runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run) {
   record.message = run.message;
   record.file = run.file;
   record.fileHash = run.fileHash;
+  if (node.kind == plan::NodeKind::Evaluate && run.status == NodeStatus::Done) {
+    record.metrics = run.metrics;
+    for (plan::NodeId input : node.inputs) {
+      const plan::Node& in = plan.node(input);
+      if (in.kind == plan::NodeKind::Train) {
+        record.model = in.declaration;
+        record.modelVersion = in.fingerprint;
+      } else {
+        record.data = in.declaration;
+        record.dataKey = in.fingerprint;
+      }
+    }
+  }
   return record;
 }
 

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cmath>
 #include <thread>
 #include <cstdlib>
 #include <ctime>
@@ -60,6 +61,20 @@ CREATE TABLE column_lineage (
 );
 CREATE INDEX column_lineage_by_program ON column_lineage(program, program_hash);
 )sql",
+    // Version 3: metrics, with the model version and the data they were measured on.
+    R"sql(
+CREATE TABLE metrics (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  declaration TEXT NOT NULL,
+  model TEXT NOT NULL,
+  model_version TEXT NOT NULL,
+  data TEXT NOT NULL,
+  data_key TEXT,
+  metric TEXT NOT NULL,
+  value REAL
+);
+CREATE INDEX metrics_by_model ON metrics(model, model_version);
+)sql",
 };
 
 std::string now() {
@@ -102,6 +117,10 @@ class Statement {
   }
   Statement& bind(int i, double v) {
     sqlite3_bind_double(stmt_, i, v);
+    return *this;
+  }
+  Statement& bindNull(int i) {
+    sqlite3_bind_null(stmt_, i);
     return *this;
   }
   int step() { return sqlite3_step(stmt_); }
@@ -228,6 +247,15 @@ void LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
     text(11, node.file);
     text(12, node.fileHash);
     sqlite3_step(insert);
+  }
+  for (const auto& [metric, value] : node.metrics) {
+    Statement m(handle_->db,
+                "INSERT INTO metrics (run_id, declaration, model, model_version, data, data_key, metric, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    m.bind(1, run).bind(2, node.declaration).bind(3, node.model).bind(4, node.modelVersion).bind(5, node.data).bind(6, node.dataKey);
+    m.bind(7, metric);
+    if (std::isnan(value)) m.bindNull(8);
+    else m.bind(8, value);
+    m.step();
   }
   for (const RecordedRule& rule : rules) {
     Statement r(handle_->db,

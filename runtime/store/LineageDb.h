@@ -25,6 +25,9 @@ struct RecordedNode {
   std::string message;
   std::string file;      // a source read or a sink written
   std::string fileHash;  // its content's hash
+  // An evaluation's metrics, the model (declaration and version) and the data they measured.
+  std::vector<std::pair<std::string, double>> metrics;
+  std::string model, modelVersion, data, dataKey;
 };
 
 struct RecordedRule {
