@@ -593,7 +593,9 @@ class Execution {
       }
       case NodeKind::Train: {
         if (!node.model) throw OperatorError("internal: a training without its model");
-        auto model = std::make_shared<const TrainedModel>(trainModel(*node.model, input(id, 0), threads()));
+        TrainedModel trained = trainModel(*node.model, input(id, 0), threads());
+        trained.version = node.fingerprint;
+        auto model = std::make_shared<const TrainedModel>(std::move(trained));
         run.rowsOut = model->rows;
         run.notes.push_back(fmt::format("trained {} ({}) on {} rows, {} features", model->algorithm, model->task, model->rows,
                                         model->features.size()));

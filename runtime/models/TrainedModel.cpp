@@ -245,7 +245,7 @@ std::string encodeModel(const TrainedModel& model) {
   }
   return nlohmann::json{{"algorithm", model.algorithm}, {"task", model.task}, {"target", model.target}, {"features", features},
                         {"classes", model.classes}, {"xgboost", model.xgboost}, {"coefficients", model.coefficients},
-                        {"rows", model.rows}}
+                        {"rows", model.rows}, {"version", model.version}}
       .dump();
 }
 
@@ -269,6 +269,7 @@ std::optional<TrainedModel> decodeModel(std::string_view bytes) {
     model.xgboost = j.at("xgboost").get<std::string>();
     model.coefficients = j.at("coefficients").get<std::vector<double>>();
     model.rows = j.at("rows").get<std::size_t>();
+    model.version = j.value("version", "");
     return model;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

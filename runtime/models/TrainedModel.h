@@ -22,6 +22,7 @@ struct TrainedModel {
   std::string xgboost;               // XGBoost's JSON model
   std::vector<double> coefficients;  // linear, logistic: the intercept, then one per encoded feature
   std::size_t rows = 0;              // trained on
+  std::string version;               // the fingerprint of the plan node that trained it
 };
 
 // What a model says of each row: regression values, or for classification the probability of
