@@ -94,8 +94,9 @@ double param(const std::map<std::string, std::string>& params, const char* name,
   return it == params.end() ? fallback : std::stod(it->second);
 }
 
-// Missing values as the column's mean (linear models take no missing values).
-void imputeMeans(FeatureMatrix& m) {
+// Each encoded column's mean over its present values (linear models take no missing values).
+std::vector<double> columnMeans(const FeatureMatrix& m) {
+  std::vector<double> means(m.width, 0.0);
   for (std::size_t c = 0; c < m.width; ++c) {
     double sum = 0;
     std::size_t n = 0;
@@ -106,10 +107,17 @@ void imputeMeans(FeatureMatrix& m) {
         ++n;
       }
     }
-    auto mean = static_cast<float>(n == 0 ? 0.0 : sum / static_cast<double>(n));
-    for (std::size_t r = 0; r < m.rows; ++r) {
+    means[c] = n == 0 ? 0.0 : sum / static_cast<double>(n);
+  }
+  return means;
+}
+
+// Missing values replaced by the training means.
+void impute(FeatureMatrix& m, const std::vector<double>& means) {
+  for (std::size_t r = 0; r < m.rows; ++r) {
+    for (std::size_t c = 0; c < m.width; ++c) {
       float& v = m.values[r * m.width + c];
-      if (std::isnan(v)) v = mean;
+      if (std::isnan(v)) v = static_cast<float>(means[c]);
     }
   }
 }
@@ -195,7 +203,8 @@ TrainedModel trainModel(const plan::Node::Model& spec, const Table& data, unsign
     if (spec.algorithm == "logistic" && spec.task != "binary") {
       throw OperatorError("`logistic` trains binary classifiers for now; use `xgboost` for more classes");
     }
-    imputeMeans(matrix);
+    model.means = columnMeans(matrix);
+    impute(matrix, model.means);
     model.coefficients = fitLinear(matrix, labels.values, spec.algorithm == "logistic", spec.params);
   } else {
     throw OperatorError("unknown algorithm `" + spec.algorithm + "`");
@@ -218,7 +227,7 @@ Predictions predict(const TrainedModel& model, const Table& data, unsigned threa
     }
   } else {
     FeatureMatrix imputed = matrix;
-    imputeMeans(imputed);  // the prediction table's means: a model stores none yet
+    impute(imputed, model.means);
     out.values.resize(rows);
     for (std::size_t r = 0; r < rows; ++r) {
       double score = linearScore(model.coefficients, imputed, r);
@@ -244,7 +253,7 @@ std::string encodeModel(const TrainedModel& model) {
     features.push_back({{"name", f.name}, {"kind", static_cast<int>(f.kind)}, {"nullable", f.nullable}, {"levels", f.levels}});
   }
   return nlohmann::json{{"algorithm", model.algorithm}, {"task", model.task}, {"target", model.target}, {"features", features},
-                        {"classes", model.classes}, {"xgboost", model.xgboost}, {"coefficients", model.coefficients},
+                        {"classes", model.classes}, {"xgboost", model.xgboost}, {"coefficients", model.coefficients}, {"means", model.means},
                         {"rows", model.rows}, {"version", model.version}}
       .dump();
 }
@@ -268,6 +277,8 @@ std::optional<TrainedModel> decodeModel(std::string_view bytes) {
     model.classes = j.at("classes").get<std::vector<std::string>>();
     model.xgboost = j.at("xgboost").get<std::string>();
     model.coefficients = j.at("coefficients").get<std::vector<double>>();
+    model.means = j.value("means", std::vector<double>{});
+    if (model.algorithm != "xgboost" && model.means.size() + 1 != model.coefficients.size()) return std::nullopt;
     model.rows = j.at("rows").get<std::size_t>();
     model.version = j.value("version", "");
     return model;

@@ -21,6 +21,7 @@ struct TrainedModel {
   std::vector<std::string> classes;  // classification: the labels, by class index (binary: negative, positive)
   std::string xgboost;               // XGBoost's JSON model
   std::vector<double> coefficients;  // linear, logistic: the intercept, then one per encoded feature
+  std::vector<double> means;         // linear, logistic: per encoded feature, what replaces a missing value
   std::size_t rows = 0;              // trained on
   std::string version;               // the fingerprint of the plan node that trained it
 };
