@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 from sklearn import datasets as ds
-from sklearn import ensemble, metrics
+from sklearn import ensemble, linear_model, metrics
 
 DATA = os.path.join(os.path.dirname(ds.__file__), "data")
 
@@ -76,6 +76,15 @@ def compare(folder, run_file):
     model = ensemble.GradientBoostingRegressor(random_state=0).fit(xt, [float(y) for y in yt])
     r2 = metrics.r2_score([float(y) for y in ys], model.predict(xs))
     check("diabetes r2", reported["diabetes_eval"]["r2"], r2, 0.1)
+    # The same penalized objectives: ridge (alpha = l2) and l2 logistic regression (C = 1 / l2).
+    ridge = linear_model.Ridge(alpha=1.0).fit(xt, [float(y) for y in yt])
+    check("diabetes linear r2 (Ridge)", reported["diabetes_linear_eval"]["r2"],
+          metrics.r2_score([float(y) for y in ys], ridge.predict(xs)), 1e-4)
+    xt, yt = load(os.path.join(out, "cancer_train.csv"), "benign")
+    xs, ys = load(os.path.join(out, "cancer_test.csv"), "benign")
+    logistic = linear_model.LogisticRegression(C=1.0, max_iter=100000, tol=1e-12).fit(xt, yt)
+    auc = metrics.roc_auc_score([y == "true" for y in ys], logistic.predict_proba(xs)[:, list(logistic.classes_).index("true")])
+    check("cancer logistic auc (LogisticRegression)", reported["cancer_logistic_eval"]["auc"], auc, 0.005)
     print("in line with scikit-learn" if ok else "NOT in line with scikit-learn")
     return ok
 
