@@ -24,7 +24,8 @@ Commands:
   fmt      format .mlflow files in the canonical layout
   plan     compile a file into its optimized execution plan and print it
   run      run a pipeline: read its sources, compute its tables, check its
-           expectations, write its sinks (only what changed since the last run)
+           expectations, train and evaluate its models, write its sinks (only
+           what changed since the last run)
   status   say what `weir run` would run, and why
   verify   run again without the cache and compare with what it holds
   cache    `weir cache gc`: remove cache entries no recent run used

@@ -32,8 +32,9 @@ expectations when their tables are produced and writes its sinks. Independent
 nodes run at the same time and each node uses every thread it is given; the
 results are the same byte for byte whatever the number of threads.
 
-Models, metrics, gates, deploys and external steps are not run yet: `weir run`
-lists them, and what depends on them, as "not run yet".
+It trains and evaluates models (printing their metrics) and writes their cards to
+.weir/cards. Gates, deploys and external steps are not run yet: `weir run` lists
+them, and what depends on them, as "not run yet".
 
 Options:
   --target NAME   run only what NAME needs (repeatable; default: every sink,
