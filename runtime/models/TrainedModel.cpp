@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -176,6 +177,67 @@ std::vector<double> fitLinear(const FeatureMatrix& m, const std::vector<float>& 
   return beta;
 }
 
+// Multinomial logistic regression (softmax over K classes, as scikit-learn's default for more
+// than two classes) by Newton's method; weights are l2-penalized, intercepts are not (a tiny
+// ridge on them only fixes the sum softmax cannot see). Coefficients: per class, the intercept
+// then one per encoded feature.
+std::vector<double> fitMultinomial(const FeatureMatrix& m, const std::vector<float>& y, std::size_t classes,
+                                   const std::map<std::string, std::string>& params) {
+  const std::size_t d = m.width + 1, k = classes, n = k * d;
+  const double l2 = param(params, "l2", 1.0);
+  const bool intercept = params.count("fit_intercept") == 0 || params.at("fit_intercept") == "true";
+  const int maxIter = static_cast<int>(param(params, "max_iter", 100));
+  const double tol = param(params, "tol", 1e-8);
+  std::vector<double> w(n, 0.0), p(k);
+  auto x = [&](std::size_t r, std::size_t j) { return j == 0 ? (intercept ? 1.0 : 0.0) : static_cast<double>(m.values[r * m.width + j - 1]); };
+  for (int iter = 0; iter < maxIter; ++iter) {
+    std::vector<double> hessian(n * n, 0.0), gradient(n, 0.0);
+    for (std::size_t r = 0; r < m.rows; ++r) {
+      double top = -std::numeric_limits<double>::infinity();
+      for (std::size_t c = 0; c < k; ++c) {
+        double score = 0;
+        for (std::size_t j = 0; j < d; ++j) score += w[c * d + j] * x(r, j);
+        p[c] = score;
+        top = std::max(top, score);
+      }
+      double total = 0;
+      for (std::size_t c = 0; c < k; ++c) total += p[c] = std::exp(p[c] - top);
+      for (std::size_t c = 0; c < k; ++c) p[c] /= total;
+      auto truth = static_cast<std::size_t>(y[r]);
+      for (std::size_t c = 0; c < k; ++c) {
+        double residual = (c == truth ? 1.0 : 0.0) - p[c];
+        for (std::size_t j = 0; j < d; ++j) gradient[c * d + j] += residual * x(r, j);
+        for (std::size_t c2 = 0; c2 < k; ++c2) {
+          double weight = p[c] * ((c == c2 ? 1.0 : 0.0) - p[c2]);
+          if (weight == 0) continue;
+          for (std::size_t j = 0; j < d; ++j) {
+            double xj = x(r, j);
+            if (xj == 0) continue;
+            for (std::size_t j2 = 0; j2 < d; ++j2) hessian[(c * d + j) * n + c2 * d + j2] += weight * xj * x(r, j2);
+          }
+        }
+      }
+    }
+    for (std::size_t c = 0; c < k; ++c) {
+      for (std::size_t j = 0; j < d; ++j) {
+        std::size_t i = c * d + j;
+        double ridge = j == 0 ? 1e-10 : l2;
+        hessian[i * n + i] += ridge;
+        gradient[i] -= ridge * w[i];
+        if (j == 0 && !intercept) hessian[i * n + i] = 1;
+      }
+    }
+    std::vector<double> step = solve(hessian, gradient);
+    double largest = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      w[i] += step[i];
+      largest = std::max(largest, std::fabs(step[i]));
+    }
+    if (largest < tol) break;
+  }
+  return w;
+}
+
 }  // namespace
 
 TrainedModel trainModel(const plan::Node::Model& spec, const Table& data, unsigned threads) {
@@ -200,12 +262,13 @@ TrainedModel trainModel(const plan::Node::Model& spec, const Table& data, unsign
     std::string objective = spec.task == "regression" ? "reg:squarederror" : spec.task == "binary" ? "binary:logistic" : "multi:softprob";
     model.xgboost = XGBoostModel::train(matrix, labels.values, objective, model.classes.size(), spec.params, spec.seed, threads);
   } else if (spec.algorithm == "linear" || spec.algorithm == "logistic") {
-    if (spec.algorithm == "logistic" && spec.task != "binary") {
-      throw OperatorError("`logistic` trains binary classifiers for now; use `xgboost` for more classes");
-    }
     model.means = columnMeans(matrix);
     impute(matrix, model.means);
-    model.coefficients = fitLinear(matrix, labels.values, spec.algorithm == "logistic", spec.params);
+    if (spec.algorithm == "logistic" && spec.task == "multiclass") {
+      model.coefficients = fitMultinomial(matrix, labels.values, model.classes.size(), spec.params);
+    } else {
+      model.coefficients = fitLinear(matrix, labels.values, spec.algorithm == "logistic", spec.params);
+    }
   } else {
     throw OperatorError("unknown algorithm `" + spec.algorithm + "`");
   }
@@ -228,10 +291,28 @@ Predictions predict(const TrainedModel& model, const Table& data, unsigned threa
   } else {
     FeatureMatrix imputed = matrix;
     impute(imputed, model.means);
-    out.values.resize(rows);
-    for (std::size_t r = 0; r < rows; ++r) {
-      double score = linearScore(model.coefficients, imputed, r);
-      out.values[r] = model.algorithm == "logistic" ? sigmoid(score) : score;
+    if (model.task == "multiclass") {
+      // Softmax over the classes' scores.
+      const std::size_t k = model.classes.size(), d = imputed.width + 1;
+      out.probabilities.resize(rows);
+      for (std::size_t r = 0; r < rows; ++r) {
+        std::vector<double> scores(k);
+        for (std::size_t c = 0; c < k; ++c) {
+          std::vector<double> classWeights(model.coefficients.begin() + static_cast<std::ptrdiff_t>(c * d),
+                                           model.coefficients.begin() + static_cast<std::ptrdiff_t>((c + 1) * d));
+          scores[c] = linearScore(classWeights, imputed, r);
+        }
+        double top = *std::max_element(scores.begin(), scores.end()), total = 0;
+        for (double& score : scores) total += score = std::exp(score - top);
+        for (double& score : scores) score /= total;
+        out.probabilities[r] = std::move(scores);
+      }
+    } else {
+      out.values.resize(rows);
+      for (std::size_t r = 0; r < rows; ++r) {
+        double score = linearScore(model.coefficients, imputed, r);
+        out.values[r] = model.algorithm == "logistic" ? sigmoid(score) : score;
+      }
     }
   }
   if (model.task == "binary") {
@@ -278,7 +359,10 @@ std::optional<TrainedModel> decodeModel(std::string_view bytes) {
     model.xgboost = j.at("xgboost").get<std::string>();
     model.coefficients = j.at("coefficients").get<std::vector<double>>();
     model.means = j.value("means", std::vector<double>{});
-    if (model.algorithm != "xgboost" && model.means.size() + 1 != model.coefficients.size()) return std::nullopt;
+    std::size_t perClass = model.means.size() + 1;
+    if (model.algorithm != "xgboost" && model.coefficients.size() != (model.task == "multiclass" && model.algorithm == "logistic" ? perClass * model.classes.size() : perClass)) {
+      return std::nullopt;
+    }
     model.rows = j.at("rows").get<std::size_t>();
     model.version = j.value("version", "");
     return model;

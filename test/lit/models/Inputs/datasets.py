@@ -85,6 +85,12 @@ def compare(folder, run_file):
     logistic = linear_model.LogisticRegression(C=1.0, max_iter=100000, tol=1e-12).fit(xt, yt)
     auc = metrics.roc_auc_score([y == "true" for y in ys], logistic.predict_proba(xs)[:, list(logistic.classes_).index("true")])
     check("cancer logistic auc (LogisticRegression)", reported["cancer_logistic_eval"]["auc"], auc, 0.005)
+    xt, yt = load(os.path.join(out, "wine_train.csv"), "kind")
+    xs, ys = load(os.path.join(out, "wine_test.csv"), "kind")
+    multinomial = linear_model.LogisticRegression(C=1.0, max_iter=100000, tol=1e-12).fit(xt, yt)
+    proba = multinomial.predict_proba(xs)
+    check("wine logistic logloss (multinomial LogisticRegression)", reported["wine_logistic_eval"]["logloss"],
+          metrics.log_loss(ys, proba, labels=list(multinomial.classes_)), 0.01)
     print("in line with scikit-learn" if ok else "NOT in line with scikit-learn")
     return ok
 
