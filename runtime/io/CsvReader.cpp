@@ -356,6 +356,16 @@ std::vector<std::size_t> lineSplitPoints(std::string_view text, std::size_t begi
   return points;
 }
 
+// Parses one piece, runs the per-piece filter on it, and gives its text back. The filter runs on
+// every piece: pieces of a split found unsafe are read again, so filtering them is only waste.
+void readPiece(ChunkParser& parser, Chunk& chunk, const CsvOptions& options) {
+  parser.parse(chunk);
+  chunk.records = chunk.table.rows();
+  if (options.eachPiece) chunk.table = options.eachPiece(std::move(chunk.table));
+  // A mapped file's pages come back from the page cache if the body must be read again.
+  if (options.doneWith) options.doneWith(chunk.begin, chunk.end);
+}
+
 // Adds a piece's outcome to the result: its errors with their lines made absolute, counts.
 // False when the read must stop (malformed text, a bad value under `fail`).
 bool settle(std::string_view text, Chunk& chunk, std::uint32_t& line, OnError onError, ReadResult& result) {
@@ -388,12 +398,6 @@ void streamPieces(std::string_view text, ChunkParser& parser, const CsvOptions& 
   std::atomic<bool> stopped = false;
   std::size_t rest = std::string_view::npos;  // where a quote made the split unsafe
   auto tokens = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) * 2;
-  auto parse = [&](Chunk& chunk) {
-    parser.parse(chunk);
-    chunk.records = chunk.table.rows();
-    if (options.eachPiece && !chunk.structural && !chunk.strayQuote) chunk.table = options.eachPiece(std::move(chunk.table));
-    if (options.doneWith) options.doneWith(chunk.begin, chunk.end);
-  };
   tbb::parallel_pipeline(
       tokens,
       tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order,
@@ -410,7 +414,7 @@ void streamPieces(std::string_view text, ChunkParser& parser, const CsvOptions& 
                                      }) &
           tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
                                            [&](Chunk* chunk) {
-                                             parse(*chunk);
+                                             readPiece(parser, *chunk, options);
                                              return chunk;
                                            }) &
           tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, [&](Chunk* owned) {
@@ -431,7 +435,7 @@ void streamPieces(std::string_view text, ChunkParser& parser, const CsvOptions& 
   Chunk chunk;
   chunk.begin = rest;
   chunk.end = text.size();
-  parse(chunk);
+  readPiece(parser, chunk, options);
   if (settle(text, chunk, line, options.onError, result)) options.inOrder(std::move(chunk.table));
 }
 
@@ -513,12 +517,7 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
     tbb::parallel_for(std::size_t(0), chunks.size(), [&](std::size_t c) {
       chunks[c].begin = points[c];
       chunks[c].end = points[c + 1];
-      parser.parse(chunks[c]);
-      chunks[c].records = chunks[c].table.rows();
-      bool clean = !chunks[c].structural && !chunks[c].strayQuote;
-      if (options.eachPiece && (clean || chunks.size() == 1)) chunks[c].table = options.eachPiece(std::move(chunks[c].table));
-      // A mapped file's pages come back from the page cache if the body must be read again.
-      if (options.doneWith) options.doneWith(chunks[c].begin, chunks[c].end);
+      readPiece(parser, chunks[c], options);
     });
     return chunks;
   };
@@ -531,32 +530,9 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
     if (!any([](const Chunk& c) { return c.strayQuote; })) chunks = parseAll(splitPoints(text, bodyStart, pieces));
     if (any([](const Chunk& c) { return c.structural || c.strayQuote; })) chunks = parseAll({bodyStart, text.size()});
   }
-  for (const Chunk& chunk : chunks) result.records += chunk.records;
-
   std::uint32_t line = bodyLine;
   for (Chunk& chunk : chunks) {
-    for (DataError& e : chunk.errors) e.at.line += line;
-    line += chunk.lines;
-  }
-  for (Chunk& chunk : chunks) {
-    if (chunk.badByte != std::string_view::npos) {
-      TextProblem textProblem = describeBadByte(text, chunk.badByte);
-      result.error = DataError{CsvPosition{textProblem.line, textProblem.column, false}, "", textProblem.message};
-      break;
-    }
-    result.skipped += chunk.skipped;
-    for (DataError& e : chunk.errors) {
-      if (chunk.structural && &e == &chunk.errors.back()) {
-        result.error = e;
-        break;
-      }
-      if (options.onError == OnError::Fail) {
-        result.error = e;
-        break;
-      }
-      result.quarantined.push_back(e);
-    }
-    if (result.error) break;
+    if (!settle(text, chunk, line, options.onError, result)) break;
   }
   std::vector<Table> tables;
   tables.reserve(chunks.size());
