@@ -47,6 +47,9 @@ std::optional<std::string> optionValue(const std::vector<std::string>& args, std
 std::optional<plan::Plan> compilePlan(const std::string& file, const plan::PassOptions& options, const char* command,
                                      Streams streams, int& exitCode, std::vector<std::string>* modules = nullptr);
 
+// The value of `--jobs`: a number of threads from 1 to 1024, or nullopt.
+std::optional<unsigned> parseJobs(const std::string& text);
+
 // Where a program's project is: its root (canonical; the nearest folder with `.weir` or `.git`)
 // and the program's canonical path (how the lineage database names it).
 struct ProjectPaths {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <ostream>
 
@@ -75,6 +76,13 @@ std::optional<plan::Plan> compilePlan(const std::string& file, const plan::PassO
     return std::nullopt;
   }
   return plan;
+}
+
+std::optional<unsigned> parseJobs(const std::string& text) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 1024) return std::nullopt;
+  return value;
 }
 
 ProjectPaths projectPaths(const std::string& file) {

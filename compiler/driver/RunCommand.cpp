@@ -306,13 +306,12 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
     if (auto target = optionValue(args, i, "--target")) {
       passes.targets.push_back(*target);
     } else if (auto jobs = optionValue(args, i, "--jobs")) {
-      unsigned value = 0;
-      auto [end, ec] = std::from_chars(jobs->data(), jobs->data() + jobs->size(), value);
-      if (ec != std::errc() || end != jobs->data() + jobs->size() || value == 0 || value > 1024) {
+      std::optional<unsigned> value = parseJobs(*jobs);
+      if (!value) {
         streams.err << fmt::format("weir run: `--jobs` takes a number of threads from 1 to 1024, not `{}`\n", *jobs);
         return kExitUsage;
       }
-      options.jobs = value;
+      options.jobs = *value;
     } else if (arg == "--json") {
       json = true;
     } else if (arg == "--no-cache") {

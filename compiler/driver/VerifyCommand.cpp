@@ -46,15 +46,12 @@ int runVerify(const std::vector<std::string>& args, Streams streams) {
     if (auto target = optionValue(args, i, "--target")) {
       passes.targets.push_back(*target);
     } else if (auto jobs = optionValue(args, i, "--jobs")) {
-      try {
-        options.jobs = static_cast<unsigned>(std::stoul(*jobs));
-      } catch (const std::exception&) {
-        options.jobs = 0;
-      }
-      if (options.jobs == 0 || options.jobs > 1024) {
+      std::optional<unsigned> value = parseJobs(*jobs);
+      if (!value) {
         streams.err << fmt::format("weir verify: `--jobs` takes a number of threads from 1 to 1024, not `{}`\n", *jobs);
         return kExitUsage;
       }
+      options.jobs = *value;
     } else if (args[i] == "-h" || args[i] == "--help") {
       streams.out << verifyHelp();
       return kExitOk;

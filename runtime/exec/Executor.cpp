@@ -44,14 +44,6 @@ const char* nodeStatusName(NodeStatus status) {
   return "?";
 }
 
-std::vector<std::string> unknownTargets(const plan::Plan& plan, const std::vector<std::string>& targets) {
-  std::vector<std::string> unknown;
-  for (const std::string& target : targets) {
-    if (plan.find(target) == nullptr) unknown.push_back(target);
-  }
-  return unknown;
-}
-
 namespace {
 
 // Why a kind of node is not run by this version, or null when it is.

@@ -83,7 +83,4 @@ RunReport runPlan(const plan::Plan& plan, const RunOptions& options);
 // cache problem. Not-run-yet kinds are `NotRunYet`.
 std::vector<NodeRun> planOnly(const plan::Plan& plan, const RunOptions& options);
 
-// Declarations the plan has no node for, among `targets` (for the command line's error).
-std::vector<std::string> unknownTargets(const plan::Plan& plan, const std::vector<std::string>& targets);
-
 }  // namespace weir::runtime

@@ -113,7 +113,8 @@ TEST(Sort, StableWithNullsLastAcrossMorsels) {
 }
 
 TEST(Determinism, SameResultsWithOneThreadAndTwo) {
-  // Row operators, a whole-table aggregate, a group and a sort over several morsels.
+  // A sort, a distinct and a join over several morsels (row operators, aggregates and every other
+  // operator are compared across --jobs end to end: test/lit/runtime/operators.test).
   std::mt19937_64 random(42);
   std::size_t n = kMorselRows * 4 + 123;
   Table t;
