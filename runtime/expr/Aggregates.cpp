@@ -79,22 +79,8 @@ struct Reducer::State {
 };
 
 Reducer::Reducer(std::string name, std::size_t groups, double q)
-    : name_(std::move(name)), groups_(groups), q_(q), state_(std::make_unique<State>()) {
-  State& s = *state_;
-  s.counts.assign(groups, 0);
-  if (name_ == "all" || name_ == "any" || name_ == "fraction") {
-    s.holding.assign(groups, 0);
-    s.total.assign(groups, 0);
-  } else if (name_ == "sum" || name_ == "mean" || name_ == "var" || name_ == "std") {
-    s.sums.assign(groups, 0);
-    s.means.assign(groups, 0);
-    s.m2s.assign(groups, 0);
-    s.ints.assign(groups, 0);
-  } else if (name_ == "median" || name_ == "quantile") {
-    s.values.resize(groups);
-  } else if (name_ == "min" || name_ == "max" || name_ == "first" || name_ == "last") {
-    s.has.assign(groups, 0);
-  }
+    : name_(std::move(name)), groups_(0), q_(q), state_(std::make_unique<State>()) {
+  grow(groups);
 }
 
 Reducer::~Reducer() = default;
