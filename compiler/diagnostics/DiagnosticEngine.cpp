@@ -41,4 +41,11 @@ void DiagnosticEngine::sortByLocation() {
                    });
 }
 
+void DiagnosticEngine::sortByLocation(const source::SourceManager& sources) {
+  std::stable_sort(diagnostics_.begin(), diagnostics_.end(), [&](const Diagnostic& a, const Diagnostic& b) {
+    if (a.range.file != b.range.file) return sources.orderOf(a.range.file) < sources.orderOf(b.range.file);
+    return a.range.begin < b.range.begin;
+  });
+}
+
 }  // namespace weir::diag

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "diagnostics/Diagnostic.h"
+#include "source/SourceManager.h"
 
 #include <fmt/format.h>
 
@@ -72,6 +73,8 @@ class DiagnosticEngine {
   // Orders diagnostics by file and position (stable), so output does not depend on the order in
   // which phases happened to find them.
   void sortByLocation();
+  // The same, files in the order `sources` added them (the root first), whatever their ids.
+  void sortByLocation(const source::SourceManager& sources);
 
  private:
   std::vector<Diagnostic> diagnostics_;

@@ -1,6 +1,7 @@
 #include "ast/AstPrinter.h"
 #include "diagnostics/DiagnosticRenderer.h"
 #include "driver/Frontend.h"
+#include "engine/Workspace.h"
 
 #include <fmt/format.h>
 
@@ -31,16 +32,7 @@ Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error.
 )";
 }
 
-std::optional<std::string> optionValue(const std::vector<std::string>& args, std::size_t& i,
-                                       const std::string& name) {
-  const std::string& arg = args[i];
-  if (arg.rfind(name + "=", 0) == 0) return arg.substr(name.size() + 1);
-  if (arg == name && i + 1 < args.size()) return args[++i];
-  return std::nullopt;
-}
-
-std::optional<source::FileId> readInput(const std::string& path, source::SourceManager& sources,
-                                        Streams streams) {
+std::optional<source::FileId> readInput(const std::string& path, source::SourceManager& sources, Streams streams) {
   if (path == "-") {
     std::string text((std::istreambuf_iterator<char>(streams.in)), std::istreambuf_iterator<char>());
     return sources.addFile("<stdin>", std::move(text)).id();
@@ -51,22 +43,8 @@ std::optional<source::FileId> readInput(const std::string& path, source::SourceM
   return id;
 }
 
-CheckedProgram checkProgram(source::FileId root, source::SourceManager& sources,
-                            diag::DiagnosticEngine& diags) {
-  const source::SourceFile* file = sources.file(root);
-  sema::LoaderOptions options{findStdlibDir(), sema::findProjectRoot(file->path())};
-  CheckedProgram checked;
-  checked.program = sema::loadProgram(root, sources, diags, options);
-  checked.names = sema::resolveNames(checked.program, diags);
-  checked.types = sema::checkTypes(checked.program, checked.names, diags);
-  checked.declarations = sema::checkDeclarations(checked.program, checked.names, checked.types, diags);
-  sema::checkGovernance(checked.program, checked.names, checked.types, checked.declarations, diags);
-  return checked;
-}
-
-void printDiagnostics(diag::DiagnosticEngine& diags, const source::SourceManager& sources, DiagnosticFormat format,
+void printDiagnostics(const diag::DiagnosticEngine& diags, const source::SourceManager& sources, DiagnosticFormat format,
                       Streams streams) {
-  diags.sortByLocation();
   if (format == DiagnosticFormat::Json) {
     diag::renderJson(diags.diagnostics(), sources, streams.out);
     return;
@@ -85,50 +63,83 @@ void printDiagnostics(diag::DiagnosticEngine& diags, const source::SourceManager
   }
 }
 
-int runCheck(const std::vector<std::string>& args, Streams streams) {
-  DiagnosticFormat format = DiagnosticFormat::Text;
-  bool ranges = true;
-  std::string emit;
-  std::vector<std::string> files;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (auto value = optionValue(args, i, "--format")) {
-      if (*value != "text" && *value != "json" && *value != "sarif") {
-        streams.err << fmt::format("weir check: unknown format `{}` (use `text`, `json` or `sarif`)\n", *value);
-        return kExitUsage;
-      }
-      format = *value == "json" ? DiagnosticFormat::Json : *value == "sarif" ? DiagnosticFormat::Sarif : DiagnosticFormat::Text;
-    } else if (auto emitValue = optionValue(args, i, "--emit")) {
-      if (*emitValue != "ast" && *emitValue != "summary" && *emitValue != "types" && *emitValue != "lineage") {
-        streams.err << fmt::format("weir check: unknown --emit `{}` (use `ast`, `types`, `lineage` or `summary`)\n",
-                                   *emitValue);
-        return kExitUsage;
-      }
-      emit = *emitValue;
-    } else if (arg == "--no-ranges") {
-      ranges = false;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      streams.err << fmt::format("weir check: unknown option `{}`\nRun `weir help check` for usage.\n", arg);
-      return kExitUsage;
-    } else {
-      files.push_back(arg);
-    }
-  }
-  if (files.empty()) {
-    streams.err << "weir check: no input files\nRun `weir help check` for usage.\n";
-    return kExitUsage;
-  }
-
+void printDiagnostics(const std::vector<std::shared_ptr<const engine::Compilation>>& compilations, DiagnosticFormat format,
+                      Streams streams) {
+  // The compilations of one workspace number their files apart, so one list can hold them all.
   source::SourceManager sources;
   diag::DiagnosticEngine diags;
+  for (const auto& compilation : compilations) {
+    for (const auto& file : compilation->sources.files()) sources.adoptFile(file);
+    for (const diag::Diagnostic& diagnostic : compilation->diagnostics.diagnostics()) diags.record(diagnostic);
+  }
+  printDiagnostics(diags, sources, format, streams);
+}
+
+int reportCompileFailure(const engine::Compilation& compilation, const std::string& command, Streams streams) {
+  switch (compilation.status) {
+    case engine::CompileStatus::Ok: return kExitOk;
+    case engine::CompileStatus::Unreadable:
+      streams.err << "weir: " << compilation.problem << "\n";
+      return kExitUsage;
+    case engine::CompileStatus::Errors:
+      printDiagnostics(compilation.diagnostics, compilation.sources, DiagnosticFormat::Text, streams);
+      return kExitFailed;
+    case engine::CompileStatus::UnknownTarget:
+      streams.err << fmt::format("weir {}: {}\n", command, compilation.problem);
+      return kExitUsage;
+    case engine::CompileStatus::InvalidPlan: {
+      std::string problems = compilation.problem;
+      for (std::size_t start = 0; start < problems.size();) {
+        std::size_t end = problems.find('\n', start);
+        if (end == std::string::npos) end = problems.size();
+        streams.err << fmt::format("weir {}: internal error: invalid plan {}\n", command, problems.substr(start, end - start));
+        start = end + 1;
+      }
+      return kExitUsage;
+    }
+    case engine::CompileStatus::Cancelled:
+      streams.err << fmt::format("weir {}: cancelled\n", command);
+      return kExitUsage;
+  }
+  return kExitUsage;
+}
+
+int runCheck(const std::vector<std::string>& args, Streams streams) {
+  std::optional<CommandLine> line =
+      CommandLine::parse("check", args,
+                         {{"--format", true, {"text", "json", "sarif"}, "format"},
+                          {"--emit", true, {"ast", "types", "lineage", "summary"}, "--emit"},
+                          {"--no-ranges"}},
+                         streams);
+  if (!line) return kExitUsage;
+  std::string formatName = line->value("--format").value_or("text");
+  DiagnosticFormat format = formatName == "json" ? DiagnosticFormat::Json : formatName == "sarif" ? DiagnosticFormat::Sarif : DiagnosticFormat::Text;
+  std::string emit = line->value("--emit").value_or("");
+  bool ranges = !line->has("--no-ranges");
+  if (line->positional().empty()) return usageError("check", "no input files", streams);
+
+  engine::Workspace workspace;
+  engine::CompileOptions options;
+  options.plan = false;
+  std::vector<std::shared_ptr<const engine::Compilation>> compilations;
   bool ioError = false;
-  for (const std::string& path : files) {
-    std::optional<source::FileId> root = readInput(path, sources, streams);
-    if (!root) {
+  bool errors = false;
+  for (const std::string& path : line->positional()) {
+    std::shared_ptr<const engine::Compilation> compilation;
+    if (path == "-") {
+      std::string text((std::istreambuf_iterator<char>(streams.in)), std::istreambuf_iterator<char>());
+      compilation = workspace.compileText("<stdin>", std::move(text), options);
+    } else {
+      compilation = workspace.compile(path, options);
+    }
+    if (compilation->status == engine::CompileStatus::Unreadable) {
+      streams.err << "weir: " << compilation->problem << "\n";
       ioError = true;
       continue;
     }
-    CheckedProgram checked = checkProgram(*root, sources, diags);
+    errors = errors || compilation->diagnostics.hasErrors();
+    compilations.push_back(compilation);
+    const engine::CheckedProgram& checked = *compilation->checked;
     const ast::Module& module = *checked.program.root->ast;
     if (emit == "ast") streams.out << ast::printModule(module, {ranges});
     if (emit == "summary") streams.out << summarizeModule(module);
@@ -138,9 +149,9 @@ int runCheck(const std::vector<std::string>& args, Streams streams) {
     }
     if (emit == "lineage") streams.out << sema::printLineage(checked.program, checked.types);
   }
-  printDiagnostics(diags, sources, format, streams);
+  printDiagnostics(compilations, format, streams);
   if (ioError) return kExitUsage;
-  return diags.hasErrors() ? kExitFailed : kExitOk;
+  return errors ? kExitFailed : kExitOk;
 }
 
 }  // namespace weir::driver

@@ -78,14 +78,6 @@ int unknownCommand(const std::string& name, Streams streams) {
 
 const char* weirVersion() { return "0.1.0"; }
 
-std::string findStdlibDir() {
-  if (const char* env = std::getenv("WEIR_STDLIB"); env != nullptr && env[0] != '\0') return env;
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "stdlib";
-  return (exe.parent_path().parent_path() / "share" / "weir" / "stdlib").string();
-}
-
 int runWeir(const std::vector<std::string>& args, Streams streams) {
   if (args.empty()) {
     streams.err << kMainHelp;

@@ -25,9 +25,6 @@ int runWeir(const std::vector<std::string>& args, Streams streams);
 // The version `weir --version` prints.
 const char* weirVersion();
 
-// Where `import std.NAME` looks: $WEIR_STDLIB, else <dir of the binary>/../share/weir/stdlib.
-std::string findStdlibDir();
-
 // Commands.
 int runCheck(const std::vector<std::string>& args, Streams streams);
 int runFmt(const std::vector<std::string>& args, Streams streams);

@@ -47,22 +47,11 @@ std::optional<std::string> formatChecked(const ast::Module& module, const std::s
 }  // namespace
 
 int runFmt(const std::vector<std::string>& args, Streams streams) {
-  bool check = false;
-  std::vector<std::string> files;
-  for (const std::string& arg : args) {
-    if (arg == "--check") {
-      check = true;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      streams.err << fmt::format("weir fmt: unknown option `{}`\nRun `weir help fmt` for usage.\n", arg);
-      return kExitUsage;
-    } else {
-      files.push_back(arg);
-    }
-  }
-  if (files.empty()) {
-    streams.err << "weir fmt: no input files (use `-` for standard input)\nRun `weir help fmt` for usage.\n";
-    return kExitUsage;
-  }
+  std::optional<CommandLine> line = CommandLine::parse("fmt", args, {{"--check"}}, streams);
+  if (!line) return kExitUsage;
+  bool check = line->has("--check");
+  const std::vector<std::string>& files = line->positional();
+  if (files.empty()) return usageError("fmt", "no input files (use `-` for standard input)", streams);
 
   source::SourceManager sources;
   int status = kExitOk;

@@ -1,19 +1,16 @@
 #include "driver/Frontend.h"
-#include "sema/ModuleLoader.h"
-#include "store/LineageDb.h"
-#include "store/SourceHashes.h"
+#include "engine/Lineage.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
+#include <algorithm>
 #include <map>
 #include <ostream>
 #include <set>
 
 namespace weir::driver {
 
-namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 
 const char* lineageHelp() {
@@ -34,113 +31,21 @@ Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
 )";
 }
 
-namespace {
-
-struct Declaration {
-  std::string name;
-  std::string kind;  // of its result node
-  std::uint32_t line = 0;
-  plan::NodeId node = 0;
-  std::set<std::string> upstream, downstream;
-  std::vector<std::pair<std::string, std::vector<std::string>>> columns;  // name, origins
-  std::vector<runtime::LineageDb::Production> runs;
-};
-
-// The declarations a node reads, through the nodes of its own declaration.
-void collectUpstream(const plan::Plan& plan, plan::NodeId id, std::set<std::string>& out, std::set<plan::NodeId>& seen) {
-  for (plan::NodeId input : plan.node(id).inputs) {
-    if (!seen.insert(input).second) continue;
-    const plan::Node& node = plan.node(input);
-    if (node.declarationResult) {
-      out.insert(node.declaration);
-    } else if (node.kind == plan::NodeKind::Scan && node.io && !node.io->declaration.empty()) {
-      out.insert(node.io->declaration);  // a source read through a pushed-down filter
-    } else {
-      collectUpstream(plan, input, out, seen);
-    }
-  }
-  // A scan a filter was pushed into reads its source.
-  const plan::Node& self = plan.node(id);
-  if (self.kind == plan::NodeKind::Scan && self.io && !self.io->declaration.empty() && self.io->declaration != self.declaration) {
-    out.insert(self.io->declaration);
-  }
-}
-
-// A UUID (version 8: derived from a hash, RFC 9562) for a run of a declaration.
-std::string uuidOf(const std::string& text) {
-  std::string hex = runtime::SourceHashes::hashBytes(text);
-  hex[12] = '8';
-  hex[16] = "89ab"[static_cast<unsigned char>(hex[16]) % 4];
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
-}
-
-}  // namespace
-
 int runLineage(const std::vector<std::string>& args, Streams streams) {
-  std::string format = "text";
-  std::vector<std::string> positional;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (auto value = optionValue(args, i, "--format")) {
-      if (*value != "text" && *value != "json" && *value != "dot" && *value != "openlineage") {
-        streams.err << fmt::format("weir lineage: unknown format `{}` (use `text`, `json`, `dot` or `openlineage`)\n", *value);
-        return kExitUsage;
-      }
-      format = *value;
-    } else if (args[i] == "-h" || args[i] == "--help") {
-      streams.out << lineageHelp();
-      return kExitOk;
-    } else if (args[i].size() > 1 && args[i][0] == '-') {
-      streams.err << fmt::format("weir lineage: unknown option `{}`\nRun `weir help lineage` for usage.\n", args[i]);
-      return kExitUsage;
-    } else {
-      positional.push_back(args[i]);
-    }
-  }
+  std::optional<CommandLine> line =
+      CommandLine::parse("lineage", args, {{"--format", true, {"text", "json", "dot", "openlineage"}, "format"}}, streams);
+  if (!line) return kExitUsage;
+  const std::vector<std::string>& positional = line->positional();
   if (positional.empty() || positional.size() > 2 || positional[0] == "-") {
-    streams.err << "weir lineage: give a program file and at most one name\nRun `weir help lineage` for usage.\n";
-    return kExitUsage;
+    return usageError("lineage", "give a program file and at most one name", streams);
   }
-  // Keep declarations apart: no fusion of their nodes, no merging of equal ones.
-  plan::PassOptions passes;
-  passes.disabled = {"row-operator-fusion", "common-subplan-elimination"};
-  int exitCode = kExitOk;
-  std::optional<plan::Plan> plan = compilePlan(positional[0], passes, "lineage", streams, exitCode);
-  if (!plan) return exitCode;
-
-  std::error_code ec;
-  ProjectPaths paths = projectPaths(positional[0]);
-  const std::string& root = paths.root;
-  const std::string& program = paths.program;
-  std::unique_ptr<runtime::LineageDb> db;
-  if (fs::exists(fs::path(root) / ".weir" / "weir.db", ec)) {
-    std::string error;
-    db = runtime::LineageDb::open((fs::path(root) / ".weir" / "weir.db").string(), error);
-  }
-
-  std::map<std::string, Declaration> declarations;
-  for (plan::NodeId id = 0; id < plan->size(); ++id) {
-    const plan::Node& node = plan->node(id);
-    if (!node.declarationResult) continue;
-    Declaration& d = declarations[node.declaration];
-    d.name = node.declaration;
-    d.kind = plan::nodeKindName(node.kind);
-    d.line = node.range.begin.line;
-    d.node = id;
-    std::set<plan::NodeId> seen;
-    collectUpstream(*plan, id, d.upstream, seen);
-    d.upstream.erase(d.name);
-    for (const sema::ColumnType& column : node.schema.columns) d.columns.emplace_back(column.name, column.origins);
-    if (db) {
-      for (const auto& production : db->productions(program, d.name, 20)) {
-        if (production.kind == d.kind && d.runs.size() < 5) d.runs.push_back(production);
-      }
-    }
-  }
-  for (auto& [name, d] : declarations) {
-    for (const std::string& up : d.upstream) {
-      if (auto it = declarations.find(up); it != declarations.end()) it->second.downstream.insert(name);
-    }
-  }
+  std::string format = line->value("--format").value_or("text");
+  engine::Workspace workspace;
+  engine::ProgramLineage lineage = engine::programLineage(workspace, positional[0]);
+  if (!lineage.compilation->ok()) return reportCompileFailure(*lineage.compilation, "lineage", streams);
+  const plan::Plan* plan = &*lineage.compilation->plan;
+  const std::string& program = lineage.program;
+  std::map<std::string, engine::DeclarationLineage>& declarations = lineage.declarations;
 
   // What to show: everything, one declaration, or one column.
   std::string only, column;
@@ -215,7 +120,7 @@ int runLineage(const std::vector<std::string>& args, Streams streams) {
   if (format == "dot") {
     streams.out << "digraph lineage {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n";
     for (const std::string& name : shown) {
-      const Declaration& d = declarations.at(name);
+      const engine::DeclarationLineage& d = declarations.at(name);
       streams.out << fmt::format("  \"{}\" [label=\"{}\\n{}\"{}];\n", name, name, d.kind, name == only ? ", style=bold" : "");
     }
     for (const std::string& name : shown) {
@@ -230,7 +135,7 @@ int runLineage(const std::vector<std::string>& args, Streams streams) {
     json out = json::array();
     std::string ns = "weir://" + plan->name;
     for (const std::string& name : shown) {
-      const Declaration& d = declarations.at(name);
+      const engine::DeclarationLineage& d = declarations.at(name);
       json fields = json::object();
       json columns = json::array();
       for (const auto& [col, origins] : d.columns) {
@@ -258,7 +163,7 @@ int runLineage(const std::vector<std::string>& args, Streams streams) {
                      {"eventTime", d.runs.empty() ? "1970-01-01T00:00:00Z" : d.runs.front().started},
                      {"producer", "urn:weir:engine:0.1.0"},
                      {"schemaURL", "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"},
-                     {"run", {{"runId", uuidOf(runKey)}}},
+                     {"run", {{"runId", engine::uuidOf(runKey)}}},
                      {"job", {{"namespace", ns}, {"name", name}}},
                      {"inputs", inputs},
                      {"outputs",
@@ -280,7 +185,7 @@ int runLineage(const std::vector<std::string>& args, Streams streams) {
   }
   // Text.
   for (const std::string& name : shown) {
-    const Declaration& d = declarations.at(name);
+    const engine::DeclarationLineage& d = declarations.at(name);
     if (!only.empty() && name != only && column.empty()) continue;
     auto list = [](const std::set<std::string>& names) {
       std::string out;
@@ -288,7 +193,7 @@ int runLineage(const std::vector<std::string>& args, Streams streams) {
       return out.empty() ? std::string("(none)") : out;
     };
     if (column.empty()) {
-      streams.out << fmt::format("{} ({}, line {})\n  upstream:   {}\n  downstream: {}\n", name, d.kind, d.line, list(d.upstream), list(d.downstream));
+      streams.out << fmt::format("{} ({}, {})\n  upstream:   {}\n  downstream: {}\n", name, d.kind, d.where, list(d.upstream), list(d.downstream));
       for (const auto& [col, origins] : d.columns) {
         std::string from;
         for (const std::string& o : origins) from += (from.empty() ? "" : ", ") + o;
@@ -303,7 +208,7 @@ int runLineage(const std::vector<std::string>& args, Streams streams) {
       if (!derivesFromColumn(name, col, origins)) continue;
       std::string from;
       for (const std::string& o : origins) from += (from.empty() ? "" : ", ") + o;
-      streams.out << fmt::format("{}.{} ({}, line {}) <- {}\n", name, col, d.kind, d.line, from.empty() ? "(computed)" : from);
+      streams.out << fmt::format("{}.{} ({}, {}) <- {}\n", name, col, d.kind, d.where, from.empty() ? "(computed)" : from);
     }
   }
   return kExitOk;

@@ -1,12 +1,5 @@
 #include "driver/Frontend.h"
-#include "driver/RunManifest.h"
-#include "exec/Executor.h"
-#include "io/AtomicFile.h"
-#include "models/ModelCard.h"
-#include "store/LineageDb.h"
-#include "store/ResultCache.h"
-#include "store/SourceHashes.h"
-#include "sema/ModuleLoader.h"
+#include "engine/RunSession.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -21,8 +14,8 @@
 namespace weir::driver {
 
 namespace fs = std::filesystem;
-using runtime::NodeRun;
-using runtime::NodeStatus;
+using engine::NodeRun;
+using engine::NodeStatus;
 
 const char* runHelp() {
   return R"(Usage: weir run [options] FILE
@@ -200,263 +193,91 @@ nlohmann::ordered_json jsonReport(const plan::Plan& plan, const runtime::RunRepo
   return doc;
 }
 
-// Writes the model card of every model this run trained or loaded, in .weir/cards/; returns
-// the paths written, and warns of cards without an owner or an intended use.
-std::vector<std::string> writeModelCards(const plan::Plan& plan, const runtime::RunReport& report, const std::string& root,
-                                         std::ostream& err) {
-  std::vector<std::string> written;
-  for (const NodeRun& run : report.nodes) {
+// The terminal display: a live line on a terminal, a line per finished node when piped.
+class ProgressDisplay : public engine::RunListener {
+ public:
+  ProgressDisplay(Streams streams, bool json) : streams_(streams), json_(json) {}
+
+  void waitedForOtherRun() override {
+    if (!json_) streams_.err << "weir run: waited for another run of this program to finish\n";
+  }
+  void started(const plan::Plan& plan) override {
+    total_ = plan.size();
+    started_ = std::chrono::steady_clock::now();
+  }
+  void nodeStarted(const plan::Plan& plan, const NodeRun& run) override { show(plan, run, false); }
+  void nodeFinished(const plan::Plan& plan, const NodeRun& run) override { show(plan, run, true); }
+  void warning(const std::string& message) override {
+    clearLine();
+    streams_.err << "weir run: warning: " << message << "\n";
+  }
+  void clearLine() {
+    if (streams_.errTerminal && shown_) streams_.err << "\r\x1b[2K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  void show(const plan::Plan& plan, const NodeRun& run, bool ended) {
     const plan::Node& node = plan.node(run.id);
-    if (node.kind != plan::NodeKind::Train || !run.model || !node.model) continue;
-    runtime::ModelCardFacts facts;
-    facts.name = node.declaration;
-    facts.pipeline = plan.name;
-    facts.fingerprint = node.fingerprint;
-    facts.model = run.model.get();
-    facts.spec = *node.model;
-    // The sources upstream, and each feature's source columns.
-    std::vector<plan::NodeId> stack(node.inputs.begin(), node.inputs.end());
-    std::set<plan::NodeId> seen;
-    while (!stack.empty()) {
-      plan::NodeId id = stack.back();
-      stack.pop_back();
-      if (!seen.insert(id).second) continue;
-      const plan::Node& up = plan.node(id);
-      if (up.kind == plan::NodeKind::Scan && up.io) {
-        facts.sources.push_back({up.io->declaration.empty() ? up.declaration : up.io->declaration, shownPath(report.nodes[id].file, root),
-                                 report.nodes[id].fileHash});
-      }
-      stack.insert(stack.end(), up.inputs.begin(), up.inputs.end());
-    }
-    if (!node.inputs.empty()) {
-      for (const sema::ColumnType& column : plan.node(node.inputs.front()).schema.columns) facts.featureOrigins[column.name] = column.origins;
-    }
-    for (const NodeRun& other : report.nodes) {
-      const plan::Node& evaluation = plan.node(other.id);
-      if (evaluation.kind != plan::NodeKind::Evaluate || other.metrics.empty()) continue;
-      if (std::find(evaluation.inputs.begin(), evaluation.inputs.end(), run.id) == evaluation.inputs.end()) continue;
-      facts.evaluations.push_back({evaluation.declaration, evaluation.evaluation, other.rowsIn, other.metrics, other.notes});
-    }
-    fs::path folder = fs::path(root) / ".weir" / "cards";
-    std::error_code ec;
-    fs::create_directories(folder, ec);
-    std::string error;
-    std::string markdown = (folder / (facts.name + ".md")).string();
-    if (runtime::writeFileAtomically(markdown, runtime::modelCardMarkdown(facts), error) &&
-        runtime::writeFileAtomically((folder / (facts.name + ".json")).string(), runtime::modelCardJson(facts), error)) {
-      written.push_back(fmt::format("{}: model card {}", facts.name, shownPath(markdown, root)));
-    } else {
-      err << "weir run: warning: the model card of `" << facts.name << "` was not written: " << error << "\n";
-    }
-    for (const std::string& missing : runtime::missingCardFields(facts.spec)) {
-      err << fmt::format("weir run: warning: the model card of `{}` has no `{}` (say it in the model's `card` block)\n", facts.name, missing);
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    if (ended) ++finished_;
+    if (streams_.errTerminal) {
+      // One line, rewritten: the node, rows, elapsed.
+      streams_.err << fmt::format("\r\x1b[2K[{}/{}] {} {} {} {}", finished_, total_, ended ? runtime::nodeStatusName(run.status) : "running",
+                                  plan::nodeKindName(node.kind), nodeName(node),
+                                  ended && run.status == NodeStatus::Done ? fmt::format("({} rows, {})", run.rowsOut, duration(elapsed)) : duration(elapsed))
+                   << std::flush;
+      shown_ = true;
+    } else if (ended && !json_) {
+      streams_.err << fmt::format("weir run: {} {} {}: {}{}\n", run.id, plan::nodeKindName(node.kind), nodeName(node),
+                                  runtime::nodeStatusName(run.status),
+                                  run.status == NodeStatus::Done ? fmt::format(" ({} rows, {})", run.rowsOut, duration(run.seconds)) : "");
     }
   }
-  return written;
-}
 
-runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run) {
-  const plan::Node& node = plan.node(run.id);
-  runtime::RecordedNode record;
-  record.declaration = node.declaration;
-  record.kind = plan::nodeKindName(node.kind);
-  record.status = runtime::nodeStatusName(run.status);
-  record.key = run.key;
-  record.fingerprint = node.fingerprint;
-  record.rowsIn = run.rowsIn;
-  record.rowsOut = run.rowsOut;
-  record.seconds = run.seconds;
-  record.message = run.message;
-  record.file = run.file;
-  record.fileHash = run.fileHash;
-  if (node.kind == plan::NodeKind::Evaluate && run.status == NodeStatus::Done) {
-    record.metrics = run.metrics;
-    for (plan::NodeId input : node.inputs) {
-      const plan::Node& in = plan.node(input);
-      if (in.kind == plan::NodeKind::Train) {
-        record.model = in.declaration;
-        record.modelVersion = in.fingerprint;
-      } else {
-        record.data = in.declaration;
-        record.dataKey = in.fingerprint;
-      }
-    }
-  }
-  return record;
-}
-
-std::vector<runtime::RecordedRule> rulesOf(const plan::Plan& plan, const NodeRun& run) {
-  std::vector<runtime::RecordedRule> rules;
-  for (const runtime::RuleOutcome& rule : run.rules) {
-    rules.push_back({plan.node(run.id).declaration, rule.rule, rule.warn, rule.passed, rule.violations});
-  }
-  return rules;
-}
+  Streams streams_;
+  bool json_;
+  std::size_t finished_ = 0, total_ = 0;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
 
 }  // namespace
 
 int runRun(const std::vector<std::string>& args, Streams streams) {
-  plan::PassOptions passes;
-  runtime::RunOptions options;
-  bool json = false;
-  bool useCache = true;
-  std::vector<std::string> files;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (auto target = optionValue(args, i, "--target")) {
-      passes.targets.push_back(*target);
-    } else if (auto jobs = optionValue(args, i, "--jobs")) {
-      std::optional<unsigned> value = parseJobs(*jobs);
-      if (!value) {
-        streams.err << fmt::format("weir run: `--jobs` takes a number of threads from 1 to 1024, not `{}`\n", *jobs);
-        return kExitUsage;
-      }
-      options.jobs = *value;
-    } else if (arg == "--json") {
-      json = true;
-    } else if (arg == "--no-cache") {
-      useCache = false;
-    } else if (arg == "-h" || arg == "--help") {
-      streams.out << runHelp();
-      return kExitOk;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      streams.err << fmt::format("weir run: unknown option `{}`\nRun `weir help run` for usage.\n", arg);
+  std::optional<CommandLine> line =
+      CommandLine::parse("run", args, {{"--target", true}, {"--jobs", true}, {"--json"}, {"--no-cache"}}, streams);
+  if (!line) return kExitUsage;
+  engine::RunRequest request;
+  request.targets = line->values("--target");
+  request.useCache = !line->has("--no-cache");
+  if (std::optional<std::string> jobs = line->value("--jobs")) {
+    std::optional<unsigned> value = parseJobs(*jobs);
+    if (!value) {
+      streams.err << fmt::format("weir run: `--jobs` takes a number of threads from 1 to 1024, not `{}`\n", *jobs);
       return kExitUsage;
-    } else {
-      files.push_back(arg);
     }
+    request.jobs = *value;
   }
-  if (files.size() != 1 || files[0] == "-") {
-    streams.err << "weir run: give exactly one program file\nRun `weir help run` for usage.\n";
-    return kExitUsage;
-  }
-  std::error_code ec;
-  ProjectPaths paths = projectPaths(files[0]);
-  const std::string& root = paths.root;
-  const std::string& program = paths.program;
-  runtime::SourceHashes hashes((fs::path(root) / ".weir" / "source-hashes.json").string());
-  RunManifest manifest(root, program, passes.targets);
-  auto openDb = [&]() -> std::unique_ptr<runtime::LineageDb> {
-    std::string dbError;
-    fs::create_directories(fs::path(root) / ".weir", ec);
-    auto opened = runtime::LineageDb::open((fs::path(root) / ".weir" / "weir.db").string(), dbError);
-    if (!opened) streams.err << "weir run: warning: " << dbError << "; the run is not recorded\n";
-    return opened;
-  };
+  if (line->positional().size() != 1 || line->positional()[0] == "-") return usageError("run", "give exactly one program file", streams);
+  request.file = line->positional()[0];
+  bool json = line->has("--json");
 
-  // One run of a program at a time: a second waits (then usually finds everything done). The
-  // lock is an flock, released by the system if the holder dies.
-  runtime::ResultCache cache((fs::path(root) / ".weir" / "cache").string());
-  std::optional<runtime::ResultCache::KeyLock> programLock;
-  if (useCache) {
-    fs::create_directories(fs::path(root) / ".weir", ec);
-    programLock.emplace(cache.lock("run-" + runtime::SourceHashes::hashBytes(program)));
-    if (programLock->contended && !json) streams.err << "weir run: waited for another run of this program to finish\n";
-  }
-
-  // Nothing changed since the last run (program files, sources, outputs): its outcome stands,
-  // without compiling the program.
-  if (useCache) {
-    auto start = std::chrono::steady_clock::now();
-    if (std::optional<UpToDateRun> same = manifest.upToDate(hashes)) {
-      same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (auto db = openDb()) {
-        std::int64_t runId = db->beginRun(program, hashes.hashOf(program).value_or(""));
-        std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> nodes;
-        for (const NodeRun& run : same->report.nodes) {
-          if (run.status != NodeStatus::Skipped) nodes.emplace_back(recordOf(same->plan, run), rulesOf(same->plan, run));
-        }
-        db->recordNodes(runId, nodes);
-        db->endRun(runId, "ok");
-      }
-      hashes.save();
-      if (json) streams.out << jsonReport(same->plan, same->report, files[0], root).dump(2) << "\n";
-      else printText(same->plan, same->report, root, streams.out);
-      return kExitOk;
-    }
-  }
-
-  int exitCode = kExitOk;
-  std::vector<std::string> modules;
-  std::optional<plan::Plan> plan = compilePlan(files[0], passes, "run", streams, exitCode, &modules);
-  if (!plan) return exitCode;
-
-  options.targets = passes.targets;
-  options.files.projectRoot = root;
-  options.files.quarantineFolder = (fs::path(root) / ".weir" / "quarantine").string();
-  if (useCache) {
-    options.cache = &cache;
-    options.hashes = &hashes;
-  }
-
-  // The lineage database records the run, a node at a time as each finishes.
-  std::unique_ptr<runtime::LineageDb> db;
-  std::int64_t runId = 0;
-  std::vector<bool> recorded(plan->size(), false);
-  if (useCache) {
-    db = openDb();
-    if (db) {
-      std::string programHash = hashes.hashOf(program).value_or("");
-      runId = db->beginRun(program, programHash);
-      std::vector<std::array<std::string, 3>> columns;
-      for (plan::NodeId id = 0; id < plan->size(); ++id) {
-        const plan::Node& node = plan->node(id);
-        if (!node.declarationResult) continue;
-        for (const sema::ColumnType& column : node.schema.columns) {
-          for (const std::string& origin : column.origins) columns.push_back({node.declaration, column.name, origin});
-        }
-      }
-      db->recordColumnLineage(program, programHash, columns);
-    }
-  }
-
-  auto started = std::chrono::steady_clock::now();
-  std::size_t finished = 0;
-  std::size_t total = plan->size();
-  options.progress = [&](const NodeRun& run, bool ended) {
-    if (ended && db && !recorded[run.id]) {
-      db->recordNode(runId, recordOf(*plan, run), rulesOf(*plan, run));
-      recorded[run.id] = true;
-    }
-    const plan::Node& node = plan->node(run.id);
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (ended) ++finished;
-    if (streams.errTerminal) {
-      // One line, rewritten: the node, rows, elapsed.
-      streams.err << fmt::format("\r\x1b[2K[{}/{}] {} {} {} {}", finished, total, ended ? runtime::nodeStatusName(run.status) : "running",
-                                 plan::nodeKindName(node.kind), nodeName(node),
-                                 ended && run.status == NodeStatus::Done ? fmt::format("({} rows, {})", run.rowsOut, duration(elapsed)) : duration(elapsed))
-                  << std::flush;
-    } else if (ended && !json) {
-      streams.err << fmt::format("weir run: {} {} {}: {}{}\n", run.id, plan::nodeKindName(node.kind), nodeName(node),
-                                 runtime::nodeStatusName(run.status),
-                                 run.status == NodeStatus::Done ? fmt::format(" ({} rows, {})", run.rowsOut, duration(run.seconds)) : "");
-    }
-  };
-  runtime::RunReport report = runtime::runPlan(*plan, options);
-  if (useCache) {
-    manifest.record(*plan, report, modules, hashes);
-    hashes.save();
-  }
-  if (db) {
-    // What the run found up to date, in one transaction.
-    std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> rest;
-    for (const NodeRun& run : report.nodes) {
-      if (!recorded[run.id] && run.status != NodeStatus::Skipped) rest.emplace_back(recordOf(*plan, run), rulesOf(*plan, run));
-    }
-    db->recordNodes(runId, rest);
-    db->endRun(runId, report.failed ? "failed" : "ok");
-  }
-  if (streams.errTerminal) streams.err << "\r\x1b[2K" << std::flush;
-  for (const std::string& warning : report.warnings) streams.err << "weir run: warning: " << warning << "\n";
-  std::vector<std::string> cards = writeModelCards(*plan, report, root, streams.err);
+  engine::Workspace workspace;
+  engine::RunSession session(workspace, request);
+  ProgressDisplay display(streams, json);
+  session.addListener(display);
+  engine::RunResult result = session.run();
+  display.clearLine();
+  if (!result.ran()) return reportCompileFailure(*result.compilation, "run", streams);
+  const std::string& root = result.project.root();
   if (json) {
-    streams.out << jsonReport(*plan, report, files[0], root).dump(2) << "\n";
+    streams.out << jsonReport(result.plan(), result.report, request.file, root).dump(2) << "\n";
   } else {
-    printText(*plan, report, root, streams.out);
-    for (const std::string& card : cards) streams.out << card << "\n";
+    printText(result.plan(), result.report, root, streams.out);
+    for (const std::string& card : result.cards) streams.out << card << "\n";
   }
-  return report.failed ? kExitFailed : kExitOk;
+  return result.report.failed ? kExitFailed : kExitOk;
 }
 
 }  // namespace weir::driver

@@ -65,7 +65,7 @@ Node::Io ioOf(const Expr& call, const SettingsBlock* settings, const sema::Loade
       else if (arg.name) io.options[arg.name->text] = settingValue(*arg.value);
     }
   }
-  io.baseDirectory = std::filesystem::path(module.ast->path).parent_path().string();
+  io.baseDirectory = std::filesystem::path(module.canonicalPath).parent_path().string();
   if (settings != nullptr) {
     for (const Setting& setting : settings->entries) {
       if (setting.value) io.options[setting.name.text] = settingValue(*setting.value);
@@ -89,6 +89,8 @@ class Lowerer {
     const Module& root = *program_.root->ast;
     const PipelineDecl* header = root.pipelineHeader();
     plan_.name = header != nullptr ? header->name.text : std::filesystem::path(root.path).stem().string();
+    for (const auto& module : program_.modules) plan_.files[module->ast->file] = module->ast->path;
+    plan_.rootFile = root.file;
     for (const DeclPtr& decl : root.decls) lowerDecl(*decl, decl->name.text);
     return std::move(plan_);
   }

@@ -125,6 +125,8 @@ std::vector<NodeId> Plan::topologicalOrder() const {
 Plan Plan::rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& replace, bool labelsFollow) const {
   Plan out;
   out.name = name;
+  out.files = files;
+  out.rootFile = rootFile;
   // In dependency order, so every input is renumbered before a node that reads it (passes may
   // add nodes that earlier nodes read).
   std::vector<NodeId> remap(nodes_.size(), 0);
@@ -146,6 +148,17 @@ Plan Plan::rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& rep
 const NodeId* Plan::find(const std::string& declaration) const {
   auto it = byDeclaration_.find(declaration);
   return it == byDeclaration_.end() ? nullptr : &it->second;
+}
+
+std::string Plan::where(const source::SourceRange& range) const {
+  auto it = files.find(range.file);
+  if (it == files.end()) return "line " + std::to_string(range.begin.line);
+  return it->second + ":" + std::to_string(range.begin.line);
+}
+
+std::string Plan::whereBrief(const source::SourceRange& range) const {
+  if (range.file == rootFile || range.file == source::kNoFile) return "line " + std::to_string(range.begin.line);
+  return where(range);
 }
 
 }  // namespace weir::plan

@@ -165,6 +165,15 @@ class Plan {
   Plan rebuilt(const std::vector<bool>& keep, const std::vector<NodeId>& replace, bool labelsFollow = true) const;
 
   std::string name;  // the pipeline's name
+  // The file each range's id names (as the user wrote it), so a plan printed on its own says
+  // where every node comes from, an imported module's or the standard library's included.
+  std::map<source::FileId, std::string> files;
+  source::FileId rootFile = source::kNoFile;
+
+  // "path:line" of a range (just "line N" when its file is unknown).
+  std::string where(const source::SourceRange& range) const;
+  // "line N" in the root file, "path:line" in another (an imported module, the stdlib).
+  std::string whereBrief(const source::SourceRange& range) const;
 
  private:
   struct Graph;

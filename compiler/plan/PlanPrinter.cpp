@@ -29,8 +29,8 @@ std::string printPlanText(const Plan& plan) {
     const Node& node = plan.node(id);
     std::string head = fmt::format("%{} {}", id, nodeKindName(node.kind));
     if (!node.inputs.empty()) head += "(" + inputsText(node) + ")";
-    out += fmt::format("{:<28} [{}] {}{} line {}\n", head, node.fingerprint.substr(0, 12), node.declaration,
-                       node.declarationResult ? " =" : "", node.range.begin.line);
+    out += fmt::format("{:<28} [{}] {}{} {}\n", head, node.fingerprint.substr(0, 12), node.declaration,
+                       node.declarationResult ? " =" : "", plan.where(node.range));
     out += "    " + node.definition + "\n";
     if (!node.schema.columns.empty()) out += "    : " + schemaText(node.schema) + "\n";
   }
@@ -59,7 +59,8 @@ std::string printPlanJson(const Plan& plan, const std::string& file) {
                      {"definition", node.definition},
                      {"schema", schema},
                      {"range",
-                      {{"start", {{"line", node.range.begin.line}, {"column", node.range.begin.column}}},
+                      {{"file", plan.files.count(node.range.file) ? plan.files.at(node.range.file) : std::string()},
+                       {"start", {{"line", node.range.begin.line}, {"column", node.range.begin.column}}},
                        {"end", {{"line", node.range.end.line}, {"column", node.range.end.column}}}}}});
   }
   nlohmann::ordered_json document = {

@@ -1,5 +1,6 @@
 #include "sema/DeclarationChecker.h"
 
+#include "support/ProjectPath.h"
 #include "support/Suggest.h"
 
 #include <fmt/format.h>
@@ -304,8 +305,8 @@ class DeclarationChecker {
     return false;
   }
 
-  // A literal file path must stay inside the project: relative, and not climbing out with `..`,
-  // unless the declaration says `outside_project = true`.
+  // A literal file path must stay inside the project (support/ProjectPath.h, the rule the
+  // runtime applies), unless the declaration says `outside_project = true`.
   void checkPath(const Expr& call, const SettingsBlock* settings = nullptr) {
     if (call.kind != ExprKind::Call || call.as<CallExpr>().args.empty()) return;
     if (settings != nullptr) {
@@ -315,16 +316,15 @@ class DeclarationChecker {
     const Expr& path = *call.as<CallExpr>().args[0].value;
     if (path.kind != ExprKind::String) return;
     const std::string& text = path.as<StringLiteral>().value;
-    std::filesystem::path p(text);
-    std::string normal = p.lexically_normal().string();
-    if (text.empty()) {
-      diags_.report(diag::Kind::PathEscapesProject, path.range, text, "is empty");
-    } else if (p.is_absolute()) {
-      diags_.report(diag::Kind::PathEscapesProject, path.range, text, "is absolute; paths are relative to the project")
-          .help("data and outputs live inside the project; write the path relative to this file's folder, or say `outside_project = true` in the declaration's settings to mean it");
-    } else if (normal == ".." || normal.rfind("../", 0) == 0) {
-      diags_.report(diag::Kind::PathEscapesProject, path.range, text, "leaves the project folder")
-          .help("to read or write outside the project on purpose, say `outside_project = true` in the declaration's settings");
+    std::string baseFolder = std::filesystem::path(module_->canonicalPath).parent_path().string();
+    support::ProjectPath resolved = support::resolveProjectPath(text, baseFolder, program_.projectRoot, false);
+    using Problem = support::ProjectPath::Problem;
+    if (resolved.problem == Problem::None) return;
+    auto builder = diags_.report(diag::Kind::PathEscapesProject, path.range, text, support::projectPathProblemText(resolved.problem));
+    if (resolved.problem == Problem::Absolute) {
+      builder.help("data and outputs live inside the project; write the path relative to this file's folder, or say `outside_project = true` in the declaration's settings to mean it");
+    } else if (resolved.problem == Problem::OutsideProject) {
+      builder.help("to read or write outside the project on purpose, say `outside_project = true` in the declaration's settings");
     }
   }
 

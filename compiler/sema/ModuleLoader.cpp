@@ -1,6 +1,7 @@
 #include "sema/ModuleLoader.h"
 
 #include "parse/Parser.h"
+#include "support/ProjectPath.h"
 #include "support/Suggest.h"
 
 #include <fmt/format.h>
@@ -13,39 +14,27 @@ namespace weir::sema {
 
 namespace fs = std::filesystem;
 
-std::string findProjectRoot(const std::string& file) {
-  std::error_code ec;
-  fs::path dir = fs::weakly_canonical(fs::absolute(file, ec), ec).parent_path();
-  for (fs::path candidate = dir; !candidate.empty(); candidate = candidate.parent_path()) {
-    if (fs::is_directory(candidate / ".weir", ec) || fs::exists(candidate / ".git", ec)) {
-      return candidate.string();
-    }
-    if (candidate == candidate.root_path()) break;
-  }
-  return dir.string();
+std::optional<source::FileId> ModuleSource::load(const std::string& path, source::SourceManager& sources, std::string& error) {
+  return sources.loadFile(path, error);
+}
+
+std::shared_ptr<const ast::Module> ModuleSource::parse(const source::SourceFile& file, diag::DiagnosticEngine& diags) {
+  return parse::parseModule(file, diags);
 }
 
 namespace {
 
-std::string canonicalPath(const fs::path& path) {
-  std::error_code ec;
-  fs::path absolute = fs::absolute(path, ec);
-  return fs::weakly_canonical(absolute, ec).string();
-}
-
-bool isInside(const std::string& path, const std::string& root) {
-  if (root.empty()) return true;
-  if (path.size() <= root.size() || path.compare(0, root.size(), root) != 0) return false;
-  return root.back() == '/' || path[root.size()] == '/';
-}
+std::string canonicalPath(const fs::path& path) { return support::canonicalPath(path.string()); }
 
 class Loader {
  public:
   Loader(source::SourceManager& sources, diag::DiagnosticEngine& diags, const LoaderOptions& options)
-      : sources_(sources), diags_(diags), options_(options), projectRoot_(canonicalPath(options.projectRoot)) {}
+      : sources_(sources), diags_(diags), options_(options), projectRoot_(canonicalPath(options.projectRoot)),
+        modules_(options.modules != nullptr ? *options.modules : disk_) {}
 
   Program run(source::FileId rootFile) {
     const source::SourceFile* file = sources_.file(rootFile);
+    program_.projectRoot = projectRoot_;
     program_.root = load(*file, canonicalPath(file->path()), false);
     return std::move(program_);
   }
@@ -56,13 +45,13 @@ class Loader {
     LoadedModule* module = owned.get();
     module->canonicalPath = canonicalPath;
     module->isStdlib = isStdlib;
-    module->ast = parse::parseModule(file, diags_);
+    module->ast = modules_.parse(file, diags_);
     program_.modules.push_back(std::move(owned));
     byPath_[canonicalPath] = module;
 
     stack_.push_back(module);
     for (const ast::DeclPtr& decl : module->ast->decls) {
-      if (decl->kind != ast::DeclKind::Import || decl->incomplete) continue;
+      if (decl->kind != ast::DeclKind::Import || decl->incomplete || modules_.cancelled()) continue;
       const auto& import = decl->as<ast::ImportDecl>();
       if (LoadedModule* target = resolveImport(*module, import)) module->imports[&import] = target;
     }
@@ -90,7 +79,7 @@ class Loader {
       target = fs::path(importer.canonicalPath).parent_path() / import.path;
     }
     std::string path = canonicalPath(target);
-    if (!isStdlib && !isInside(path, projectRoot_)) {
+    if (!isStdlib && !support::isInsideFolder(path, projectRoot_)) {
       diags_.report(diag::Kind::ImportEscapesRoot, import.targetRange, import.path, projectRoot_)
           .note("imports are resolved relative to the importing file and must stay inside the project");
       return nullptr;
@@ -109,7 +98,7 @@ class Loader {
     if (auto it = byPath_.find(path); it != byPath_.end()) return it->second;
 
     std::string error;
-    std::optional<source::FileId> id = sources_.loadFile(isStdlib ? path : displayPath(importer, import), error);
+    std::optional<source::FileId> id = modules_.load(isStdlib ? path : displayPath(importer, import), sources_, error);
     if (!id) {
       diags_.report(diag::Kind::ImportNotFound, import.targetRange,
                     isStdlib ? path : import.path, error);
@@ -143,6 +132,8 @@ class Loader {
   diag::DiagnosticEngine& diags_;
   const LoaderOptions& options_;
   std::string projectRoot_;
+  ModuleSource disk_;
+  ModuleSource& modules_;
   Program program_;
   std::map<std::string, LoadedModule*> byPath_;
   std::vector<LoadedModule*> stack_;

@@ -12,7 +12,8 @@
 namespace weir::sema {
 
 struct LoadedModule {
-  std::unique_ptr<ast::Module> ast;
+  // Never changed after parsing, so a workspace can share it between compilations.
+  std::shared_ptr<const ast::Module> ast;
   std::string canonicalPath;
   bool isStdlib = false;
   // Import declaration -> the module it names (absent when the import failed).
@@ -23,16 +24,28 @@ struct LoadedModule {
 struct Program {
   std::vector<std::unique_ptr<LoadedModule>> modules;  // root first
   LoadedModule* root = nullptr;
+  std::string projectRoot;  // canonical: paths the program names may not leave it
+};
+
+// Where the loader gets a file's text and syntax tree. The default reads the disk and parses;
+// the engine's workspace reads unsaved buffers first and reuses trees it parsed before.
+class ModuleSource {
+ public:
+  virtual ~ModuleSource() = default;
+  // Adds the file at `path` (as the user would write it) to `sources`; nullopt and `error`
+  // when it cannot be read.
+  virtual std::optional<source::FileId> load(const std::string& path, source::SourceManager& sources, std::string& error);
+  // The syntax tree of a file of `sources`, its parse errors reported to `diags`.
+  virtual std::shared_ptr<const ast::Module> parse(const source::SourceFile& file, diag::DiagnosticEngine& diags);
+  // Whether to stop: a compilation nobody waits for any more.
+  virtual bool cancelled() const { return false; }
 };
 
 struct LoaderOptions {
   std::string stdlibDir;    // where `import std.NAME` looks for NAME.mlflow
   std::string projectRoot;  // imports may not leave this directory
+  ModuleSource* modules = nullptr;  // none: the disk
 };
-
-// The project root of a file: the nearest enclosing directory with a `.weir` or `.git` folder,
-// or else the file's own directory.
-std::string findProjectRoot(const std::string& file);
 
 // Parses the root file (already loaded into `sources`) and, transitively, its imports. Reports
 // unreadable imports, unknown standard modules, imports outside the project root and import

@@ -32,13 +32,17 @@ std::string_view SourceFile::line(std::uint32_t line) const {
 }
 
 const SourceFile& SourceManager::addFile(std::string path, std::string text) {
-  auto id = static_cast<FileId>(files_.size() + 1);
-  files_.push_back(std::make_unique<SourceFile>(id, std::move(path), std::move(text)));
+  files_.push_back(std::make_shared<SourceFile>(ids_->next(), std::move(path), std::move(text)));
   return *files_.back();
 }
 
-std::optional<FileId> SourceManager::loadFile(const std::string& path, std::string& error) {
-  if (const SourceFile* existing = findByPath(path)) return existing->id();
+const SourceFile& SourceManager::adoptFile(std::shared_ptr<const SourceFile> file) {
+  if (const SourceFile* existing = this->file(file->id())) return *existing;
+  files_.push_back(std::move(file));
+  return *files_.back();
+}
+
+std::optional<std::string> readWholeFile(const std::string& path, std::string& error) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     error = "it is a directory";
@@ -55,12 +59,37 @@ std::optional<FileId> SourceManager::loadFile(const std::string& path, std::stri
     error = "read error";
     return std::nullopt;
   }
-  return addFile(path, buffer.str()).id();
+  return std::move(buffer).str();
+}
+
+std::optional<FileId> SourceManager::loadFile(const std::string& path, std::string& error) {
+  if (const SourceFile* existing = findByPath(path)) return existing->id();
+  std::optional<std::string> text = readWholeFile(path, error);
+  if (!text) return std::nullopt;
+  return addFile(path, std::move(*text)).id();
 }
 
 const SourceFile* SourceManager::file(FileId id) const {
-  if (id == kNoFile || id > files_.size()) return nullptr;
-  return files_[id - 1].get();
+  if (id == kNoFile) return nullptr;
+  // A compilation holds a handful of files: a scan beats an index that adopted ids would break.
+  for (const auto& file : files_) {
+    if (file->id() == id) return file.get();
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const SourceFile> SourceManager::shared(FileId id) const {
+  for (const auto& file : files_) {
+    if (file->id() == id) return file;
+  }
+  return nullptr;
+}
+
+std::size_t SourceManager::orderOf(FileId id) const {
+  for (std::size_t i = 0; i < files_.size(); ++i) {
+    if (files_[i]->id() == id) return i;
+  }
+  return files_.size();
 }
 
 const SourceFile* SourceManager::findByPath(const std::string& path) const {

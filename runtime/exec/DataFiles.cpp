@@ -11,6 +11,7 @@
 #include "operators/RowOperators.h"
 #include "operators/Schema.h"
 #include "store/SourceHashes.h"
+#include "support/ProjectPath.h"
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -26,12 +27,6 @@ namespace weir::runtime {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool isInside(const std::string& path, const std::string& root) {
-  if (root.empty()) return true;
-  if (path.size() <= root.size() || path.compare(0, root.size(), root) != 0) return false;
-  return root.back() == '/' || path[root.size()] == '/';
-}
 
 // Data files are UTF-8 text: a NUL byte says binary, a bad sequence is reported where it is.
 void checkText(const std::string& path, std::string_view text) {
@@ -57,20 +52,19 @@ char delimiterOf(const plan::Node::Io& io) {
 
 std::string resolveDataPath(const plan::Node::Io& io, const DataFileOptions& options) {
   if (io.path.empty()) throw OperatorError("no file path given");
-  fs::path path(io.path);
-  if (path.is_relative()) path = fs::path(io.baseDirectory) / path;
-  std::error_code ec;
-  fs::path absolute = fs::absolute(path, ec);
-  // weakly_canonical follows every symlink of the part that exists.
-  std::string canonical = fs::weakly_canonical(absolute, ec).string();
-  if (ec) canonical = absolute.lexically_normal().string();
   auto outside = io.options.find("outside_project");
   bool allowed = outside != io.options.end() && outside->second == "true";
-  if (!allowed && !isInside(canonical, options.projectRoot)) {
+  // The checker's rule (support/ProjectPath.h): relative to the declaring file, inside the project.
+  support::ProjectPath path = support::resolveProjectPath(io.path, io.baseDirectory, options.projectRoot, allowed);
+  if (path.problem == support::ProjectPath::Problem::OutsideProject) {
     throw OperatorError(fmt::format("`{}` resolves to {}, outside the project root {} (say `outside_project = true` to mean it)",
-                                    io.path, canonical, options.projectRoot));
+                                    io.path, path.resolved, options.projectRoot));
   }
-  return canonical;
+  if (path.problem != support::ProjectPath::Problem::None) {
+    throw OperatorError(fmt::format("`{}` {} (say `outside_project = true` to mean it)", io.path,
+                                    support::projectPathProblemText(path.problem)));
+  }
+  return path.resolved;
 }
 
 SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, const std::function<void(Table)>& stream) {

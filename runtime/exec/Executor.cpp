@@ -12,7 +12,6 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
@@ -111,7 +110,8 @@ class Execution {
       }
     }
     unsigned jobs = options_.jobs == 0 ? static_cast<unsigned>(tbb::this_task_arena::max_concurrency()) : options_.jobs;
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, jobs);
+    // The arena alone bounds the threads: a process-wide cap (global_control) would also cap
+    // every other run of a daemon to the smallest `--jobs` among them.
     tbb::task_arena arena(static_cast<int>(jobs));
     // A scan read only by an aggregation streams into it, a piece at a time, rather than being
     // held whole.
@@ -137,6 +137,8 @@ class Execution {
     report.nodes = std::move(runs_);
     report.warnings = std::move(warnings_);
     for (const NodeRun& run : report.nodes) report.failed = report.failed || run.status == NodeStatus::Failed;
+    report.cancelled = options_.cancelled != nullptr && options_.cancelled->load(std::memory_order_relaxed);
+    report.failed = report.failed || report.cancelled;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;
   }
@@ -217,7 +219,7 @@ class Execution {
       std::optional<std::string> payload = options_.cache->load(keys_[id], problem);
       std::optional<Table> metrics = payload ? decodeTable(*payload) : std::nullopt;
       if (!problem.empty()) {
-        warnings_.push_back(problem + "; recomputed");
+        warn(problem + "; recomputed");
         runs_[id].cacheProblem = problem;
       }
       if (!metrics || metrics->rows() != 1) return false;
@@ -235,7 +237,7 @@ class Execution {
     }
     std::optional<std::string> marker = options_.cache->load(keys_[id], problem);
     if (!problem.empty()) {
-      warnings_.push_back(problem + "; recomputed");
+      warn(problem + "; recomputed");
       runs_[id].cacheProblem = problem;
     }
     if (!marker) return false;
@@ -303,7 +305,7 @@ class Execution {
         if (!load_[id]) continue;
         std::string problem;
         if (options_.cache->verify(keys_[id], problem)) continue;
-        warnings_.push_back((problem.empty() ? "cache entry " + options_.cache->pathOf(keys_[id]) + " vanished" : problem) + "; recomputed");
+        warn((problem.empty() ? "cache entry " + options_.cache->pathOf(keys_[id]) + " vanished" : problem) + "; recomputed");
         runs_[id].cacheProblem = problem;
         hit[id] = false;
         changed = true;
@@ -406,14 +408,19 @@ class Execution {
     }
     std::string error;
     if (!options_.cache->store(keys_[id], payload, error)) {
-      std::lock_guard<std::mutex> lock(progressMutex_);
-      warnings_.push_back("could not store a result in the cache: " + error);
+      warn("could not store a result in the cache: " + error);
     }
   }
 
   const plan::Node::Io* scannedSource(NodeId id) const {
     const plan::Node& node = plan_.node(id);
     return node.kind == NodeKind::Scan && node.io && !node.io->declaration.empty() ? &*node.io : nullptr;
+  }
+
+  // Warnings come from worker threads (a damaged entry found on the cached-outcome path).
+  void warn(std::string warning) {
+    std::lock_guard<std::mutex> lock(warningsMutex_);
+    warnings_.push_back(std::move(warning));
   }
 
   void report(const NodeRun& run, bool finished) {
@@ -433,6 +440,12 @@ class Execution {
       run.message = runs_[cause].status == NodeStatus::NotRunYet ? fmt::format("needs {}, which is not run yet", what)
                     : runs_[cause].status == NodeStatus::Failed    ? fmt::format("needs {}, which failed", what)
                                                                    : fmt::format("needs {}, which did not run", what);
+      finish(id);
+      return;
+    }
+    if (options_.cancelled != nullptr && options_.cancelled->load(std::memory_order_relaxed)) {
+      run.status = NodeStatus::Blocked;
+      run.message = "the run was cancelled";
       finish(id);
       return;
     }
@@ -754,6 +767,7 @@ class Execution {
   std::vector<std::atomic<int>> failedInput_;
   tbb::task_group group_;
   std::mutex progressMutex_;
+  std::mutex warningsMutex_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "operators/Expectations.h"
 #include "plan/Plan.h"
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -67,13 +68,17 @@ struct RunOptions {
   std::function<void(const NodeRun&, const Table*, const std::string& sinkHash)> onOutcome;
   // Called (from worker threads, one call at a time) when a node starts and when it ends.
   std::function<void(const NodeRun&, bool finished)> progress;
+  // Set (from any thread) to stop: nodes not started yet are not started (blocked, "the run
+  // was cancelled"); nodes running finish.
+  const std::atomic<bool>* cancelled = nullptr;
 };
 
 struct RunReport {
   std::vector<NodeRun> nodes;  // by node id
   std::vector<std::string> warnings;  // damaged cache entries (recomputed), entries not stored
   double seconds = 0;
-  bool failed = false;  // a node failed (an error-severity expectation included)
+  bool failed = false;  // a node failed (an error-severity expectation included), or the run was cancelled
+  bool cancelled = false;
 };
 
 RunReport runPlan(const plan::Plan& plan, const RunOptions& options);

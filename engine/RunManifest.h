@@ -5,6 +5,7 @@
 // source file and every output file with its content hash, and the outcome of every node.
 // Kept in `.weir/runs/`, one file per program and set of targets, written atomically.
 
+#include "engine/Project.h"
 #include "exec/Executor.h"
 #include "plan/Plan.h"
 #include "store/SourceHashes.h"
@@ -13,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace weir::driver {
+namespace weir::engine {
 
 struct UpToDateRun {
   plan::Plan plan;  // the nodes as the summary and the lineage database need them (no edges)
@@ -22,7 +23,7 @@ struct UpToDateRun {
 
 class RunManifest {
  public:
-  RunManifest(const std::string& root, const std::string& program, const std::vector<std::string>& targets);
+  RunManifest(const Project& project, const std::string& program, const std::vector<std::string>& targets);
 
   // The last run's outcome when every file it read and wrote is unchanged: every node cached
   // (or, as then, not run yet or blocked behind those).
@@ -37,4 +38,4 @@ class RunManifest {
   std::vector<std::string> targets_;
 };
 
-}  // namespace weir::driver
+}  // namespace weir::engine

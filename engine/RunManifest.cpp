@@ -1,4 +1,4 @@
-#include "driver/RunManifest.h"
+#include "engine/RunManifest.h"
 
 #include "io/AtomicFile.h"
 #include "plan/Fingerprint.h"
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace weir::driver {
+namespace weir::engine {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -40,11 +40,11 @@ std::optional<NodeStatus> statusNamed(const std::string& name) {
 
 }  // namespace
 
-RunManifest::RunManifest(const std::string& root, const std::string& program, const std::vector<std::string>& targets)
+RunManifest::RunManifest(const Project& project, const std::string& program, const std::vector<std::string>& targets)
     : program_(program), targets_(targets) {
   std::string identity = program;
   for (const std::string& target : targets) identity += "|" + target;
-  path_ = (fs::path(root) / ".weir" / "runs" / (runtime::SourceHashes::hashBytes(identity) + ".json")).string();
+  path_ = (fs::path(project.runManifestsFolder()) / (runtime::SourceHashes::hashBytes(identity) + ".json")).string();
 }
 
 std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes) const {
@@ -156,4 +156,4 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
   runtime::writeFileAtomically(path_, manifest.dump() + "\n", error);
 }
 
-}  // namespace weir::driver
+}  // namespace weir::engine

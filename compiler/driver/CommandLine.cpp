@@ -1,0 +1,107 @@
+#include "driver/CommandLine.h"
+
+#include "support/Suggest.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <ostream>
+
+namespace weir::driver {
+
+namespace {
+
+std::string helpCommand(const std::string& command) {
+  // `cache gc` is documented under `weir help cache`.
+  return command.substr(0, command.find(' '));
+}
+
+std::string choiceList(const std::vector<std::string>& choices) {
+  std::string out;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    if (i > 0) out += i + 1 == choices.size() ? " or " : ", ";
+    out += "`" + choices[i] + "`";
+  }
+  return out;
+}
+
+}  // namespace
+
+int usageError(const std::string& command, const std::string& message, Streams streams) {
+  streams.err << fmt::format("weir {}: {}\nRun `weir help {}` for usage.\n", command, message, helpCommand(command));
+  return kExitUsage;
+}
+
+std::optional<CommandLine> CommandLine::parse(const std::string& command, const std::vector<std::string>& args,
+                                              const std::vector<OptionSpec>& options, Streams streams) {
+  CommandLine line;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.size() < 2 || arg[0] != '-') {
+      line.positional_.push_back(arg);  // a file, or `-` for standard input
+      continue;
+    }
+    if (arg == "--") {
+      line.positional_.insert(line.positional_.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      break;
+    }
+    std::string name = arg.substr(0, arg.find('='));
+    const OptionSpec* spec = nullptr;
+    for (const OptionSpec& option : options) {
+      if (option.name == name) spec = &option;
+    }
+    if (spec == nullptr || (!spec->takesValue && name != arg)) {
+      std::vector<std::string> names;
+      for (const OptionSpec& option : options) names.push_back(option.name);
+      std::string message = fmt::format("unknown option `{}`", arg);
+      std::string suggestion = support::closestMatch(name, names);
+      if (!suggestion.empty()) message += fmt::format("; did you mean `{}`?", suggestion);
+      usageError(command, message, streams);
+      return std::nullopt;
+    }
+    if (!spec->takesValue) {
+      line.values_[name].push_back("");
+      continue;
+    }
+    std::string value;
+    if (name != arg) {
+      value = arg.substr(name.size() + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      usageError(command, fmt::format("`{}` needs a value", name), streams);
+      return std::nullopt;
+    }
+    if (!spec->choices.empty() && std::find(spec->choices.begin(), spec->choices.end(), value) == spec->choices.end()) {
+      std::string word = spec->valueWord.empty() ? spec->name : spec->valueWord;
+      // A short list is worth reading whole; in a long one, the likely value.
+      std::string suggestion = spec->choices.size() > 4 ? support::closestMatch(value, spec->choices) : "";
+      if (!suggestion.empty()) streams.err << fmt::format("weir {}: unknown {} `{}`; did you mean `{}`?\n", command, word, value, suggestion);
+      else streams.err << fmt::format("weir {}: unknown {} `{}` (use {})\n", command, word, value, choiceList(spec->choices));
+      return std::nullopt;
+    }
+    line.values_[name].push_back(std::move(value));
+  }
+  return line;
+}
+
+std::optional<std::string> CommandLine::value(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::vector<std::string> CommandLine::values(const std::string& name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+std::optional<unsigned> parseJobs(const std::string& text) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 1024) return std::nullopt;
+  return value;
+}
+
+}  // namespace weir::driver

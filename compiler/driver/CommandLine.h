@@ -1,0 +1,51 @@
+#pragma once
+
+// One option parser for every command: each declares its options, the parser reads
+// `--name value` and `--name=value`, checks values against their choices, and says what is
+// wrong the same way everywhere (with a "did you mean" for a misspelt option).
+
+#include "driver/Driver.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weir::driver {
+
+struct OptionSpec {
+  OptionSpec(std::string name, bool takesValue = false, std::vector<std::string> choices = {}, std::string valueWord = {})
+      : name(std::move(name)), takesValue(takesValue), choices(std::move(choices)), valueWord(std::move(valueWord)) {}
+
+  std::string name;  // "--target"
+  bool takesValue;
+  std::vector<std::string> choices;  // the values it accepts (none: any)
+  std::string valueWord;             // how an unknown value is named ("format": "unknown format `x`")
+};
+
+class CommandLine {
+ public:
+  // Parses `args` of `weir COMMAND`; on a mistake, says so on the error stream and returns
+  // nullopt (the exit code is then kExitUsage).
+  static std::optional<CommandLine> parse(const std::string& command, const std::vector<std::string>& args,
+                                          const std::vector<OptionSpec>& options, Streams streams);
+
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+  // The last value given (nullopt when the option was not given).
+  std::optional<std::string> value(const std::string& name) const;
+  // Every value given, in order (a repeatable option).
+  std::vector<std::string> values(const std::string& name) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+
+ private:
+  std::map<std::string, std::vector<std::string>> values_;
+  std::vector<std::string> positional_;
+};
+
+// Says a usage mistake the usual way: `weir COMMAND: message`, then where to read more.
+int usageError(const std::string& command, const std::string& message, Streams streams);
+
+// The value of `--jobs`: a number of threads from 1 to 1024, or nullopt.
+std::optional<unsigned> parseJobs(const std::string& text);
+
+}  // namespace weir::driver

@@ -1,0 +1,82 @@
+#include "engine/Lineage.h"
+
+#include "engine/Project.h"
+#include "store/LineageDb.h"
+#include "store/SourceHashes.h"
+
+namespace weir::engine {
+
+namespace {
+
+// The declarations a node reads, through the nodes of its own declaration.
+void collectUpstream(const plan::Plan& plan, plan::NodeId id, std::set<std::string>& out, std::set<plan::NodeId>& seen) {
+  for (plan::NodeId input : plan.node(id).inputs) {
+    if (!seen.insert(input).second) continue;
+    const plan::Node& node = plan.node(input);
+    if (node.declarationResult) {
+      out.insert(node.declaration);
+    } else if (node.kind == plan::NodeKind::Scan && node.io && !node.io->declaration.empty()) {
+      out.insert(node.io->declaration);  // a source read through a pushed-down filter
+    } else {
+      collectUpstream(plan, input, out, seen);
+    }
+  }
+  // A scan a filter was pushed into reads its source.
+  const plan::Node& self = plan.node(id);
+  if (self.kind == plan::NodeKind::Scan && self.io && !self.io->declaration.empty() && self.io->declaration != self.declaration) {
+    out.insert(self.io->declaration);
+  }
+}
+
+}  // namespace
+
+ProgramLineage programLineage(Workspace& workspace, const std::string& file) {
+  ProgramLineage lineage;
+  // Keep declarations apart: no fusion of their nodes, no merging of equal ones.
+  CompileOptions options;
+  options.passes.disabled = {"row-operator-fusion", "common-subplan-elimination"};
+  lineage.compilation = workspace.compile(file, options);
+  if (!lineage.compilation->ok()) return lineage;
+  const plan::Plan& plan = *lineage.compilation->plan;
+  lineage.program = programIdentity(file);
+
+  Project project = Project::ofFile(file);
+  std::unique_ptr<runtime::LineageDb> db;
+  if (project.hasDatabase()) {
+    std::string error;
+    db = runtime::LineageDb::open(project.databaseFile(), error);
+  }
+  for (plan::NodeId id = 0; id < plan.size(); ++id) {
+    const plan::Node& node = plan.node(id);
+    if (!node.declarationResult) continue;
+    DeclarationLineage& d = lineage.declarations[node.declaration];
+    d.name = node.declaration;
+    d.kind = plan::nodeKindName(node.kind);
+    d.where = plan.whereBrief(node.range);
+    d.line = node.range.begin.line;
+    std::set<plan::NodeId> seen;
+    collectUpstream(plan, id, d.upstream, seen);
+    d.upstream.erase(d.name);
+    for (const sema::ColumnType& column : node.schema.columns) d.columns.emplace_back(column.name, column.origins);
+    if (db) {
+      for (const auto& production : db->productions(lineage.program, d.name, 20)) {
+        if (production.kind == d.kind && d.runs.size() < 5) d.runs.push_back({production.run, production.started, production.status, production.rows});
+      }
+    }
+  }
+  for (auto& [name, d] : lineage.declarations) {
+    for (const std::string& up : d.upstream) {
+      if (auto it = lineage.declarations.find(up); it != lineage.declarations.end()) it->second.downstream.insert(name);
+    }
+  }
+  return lineage;
+}
+
+std::string uuidOf(const std::string& text) {
+  std::string hex = runtime::SourceHashes::hashBytes(text);
+  hex[12] = '8';
+  hex[16] = "89ab"[static_cast<unsigned char>(hex[16]) % 4];
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+}  // namespace weir::engine

@@ -1,0 +1,44 @@
+#pragma once
+
+// Where data comes from and goes: every declaration of a program with the declarations it reads
+// and that read it, its columns' source columns, and the recorded runs that produced it.
+
+#include "engine/Workspace.h"
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace weir::engine {
+
+struct RecordedRun {
+  std::int64_t run = 0;
+  std::string started;  // ISO 8601, UTC
+  std::string status;
+  std::size_t rows = 0;
+};
+
+struct DeclarationLineage {
+  std::string name;
+  std::string kind;   // of its result node
+  std::string where;  // "line N" (or "path:line" outside the root file)
+  std::uint32_t line = 0;
+  std::set<std::string> upstream, downstream;
+  std::vector<std::pair<std::string, std::vector<std::string>>> columns;  // name, source columns
+  std::vector<RecordedRun> runs;  // newest first, at most five
+};
+
+struct ProgramLineage {
+  std::shared_ptr<const Compilation> compilation;  // when it is not ok, nothing else is set
+  std::string program;  // canonical path of the root file
+  std::map<std::string, DeclarationLineage> declarations;
+};
+
+ProgramLineage programLineage(Workspace& workspace, const std::string& file);
+
+// A UUID (version 8: derived from a hash, RFC 9562) that names `text` (a run of a declaration).
+std::string uuidOf(const std::string& text);
+
+}  // namespace weir::engine

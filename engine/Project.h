@@ -1,0 +1,42 @@
+#pragma once
+
+// A project and its state on disk: the `.weir/` folder beside the programs (BRIEF.md, "State on
+// disk"). Its layout is spelled out here and nowhere else.
+
+#include <string>
+
+namespace weir::engine {
+
+class Project {
+ public:
+  // The project of a program file (or of a folder: the project it is in).
+  static Project ofFile(const std::string& file);
+  static Project ofFolder(const std::string& folder);
+
+  const std::string& root() const { return root_; }  // canonical
+  std::string stateFolder() const;       // .weir
+  std::string cacheFolder() const;       // .weir/cache: content-addressed results
+  std::string locksFolder() const;       // .weir/locks: one flock per key being computed
+  std::string databaseFile() const;      // .weir/weir.db: runs, lineage, metrics
+  std::string fileHashesFile() const;    // .weir/source-hashes.json: the memo of file hashes
+  std::string runManifestsFolder() const;  // .weir/runs: what the last run of each program saw
+  std::string cardsFolder() const;       // .weir/cards: model cards
+  std::string quarantineFolder() const;  // .weir/quarantine: rejected records, per source
+  std::string logsFolder() const;        // .weir/logs
+
+  // Creates .weir (and nothing else: each part makes its folder when it first writes).
+  bool createStateFolder(std::string& error) const;
+  bool hasDatabase() const;
+
+  // A path as people should see it: relative to the root when inside it.
+  std::string shown(const std::string& path) const;
+
+ private:
+  explicit Project(std::string root) : root_(std::move(root)) {}
+  std::string root_;
+};
+
+// The canonical path of a program file: how the lineage database and run manifests name it.
+std::string programIdentity(const std::string& file);
+
+}  // namespace weir::engine

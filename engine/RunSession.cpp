@@ -1,0 +1,262 @@
+#include "engine/RunSession.h"
+
+#include "engine/RunManifest.h"
+#include "io/AtomicFile.h"
+#include "models/ModelCard.h"
+#include "store/LineageDb.h"
+#include "store/ResultCache.h"
+#include "store/SourceHashes.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+namespace weir::engine {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run) {
+  const plan::Node& node = plan.node(run.id);
+  runtime::RecordedNode record;
+  record.declaration = node.declaration;
+  record.kind = plan::nodeKindName(node.kind);
+  record.status = runtime::nodeStatusName(run.status);
+  record.key = run.key;
+  record.fingerprint = node.fingerprint;
+  record.rowsIn = run.rowsIn;
+  record.rowsOut = run.rowsOut;
+  record.seconds = run.seconds;
+  record.message = run.message;
+  record.file = run.file;
+  record.fileHash = run.fileHash;
+  if (node.kind == plan::NodeKind::Evaluate && run.status == NodeStatus::Done) {
+    record.metrics = run.metrics;
+    for (plan::NodeId input : node.inputs) {
+      const plan::Node& in = plan.node(input);
+      if (in.kind == plan::NodeKind::Train) {
+        record.model = in.declaration;
+        record.modelVersion = in.fingerprint;
+      } else {
+        record.data = in.declaration;
+        record.dataKey = in.fingerprint;
+      }
+    }
+  }
+  return record;
+}
+
+std::vector<runtime::RecordedRule> rulesOf(const plan::Plan& plan, const NodeRun& run) {
+  std::vector<runtime::RecordedRule> rules;
+  for (const runtime::RuleOutcome& rule : run.rules) {
+    rules.push_back({plan.node(run.id).declaration, rule.rule, rule.warn, rule.passed, rule.violations});
+  }
+  return rules;
+}
+
+// The lineage database as a listener: the run, then each node as it finishes, then what the
+// run found up to date in one transaction.
+class DatabaseRecorder : public RunListener {
+ public:
+  DatabaseRecorder(std::unique_ptr<runtime::LineageDb> db, const std::string& program, const std::string& programHash)
+      : db_(std::move(db)), runId_(db_->beginRun(program, programHash)) {}
+
+  void started(const plan::Plan& plan) override { recorded_.assign(plan.size(), false); }
+
+  void nodeFinished(const plan::Plan& plan, const NodeRun& run) override {
+    if (run.id >= recorded_.size() || recorded_[run.id]) return;
+    db_->recordNode(runId_, recordOf(plan, run), rulesOf(plan, run));
+    recorded_[run.id] = true;
+  }
+
+  void recordColumnLineage(const plan::Plan& plan, const std::string& program, const std::string& programHash) {
+    std::vector<std::array<std::string, 3>> columns;
+    for (plan::NodeId id = 0; id < plan.size(); ++id) {
+      const plan::Node& node = plan.node(id);
+      if (!node.declarationResult) continue;
+      for (const sema::ColumnType& column : node.schema.columns) {
+        for (const std::string& origin : column.origins) columns.push_back({node.declaration, column.name, origin});
+      }
+    }
+    db_->recordColumnLineage(program, programHash, columns);
+  }
+
+  void end(const plan::Plan& plan, const RunReport& report) {
+    std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> rest;
+    for (const NodeRun& run : report.nodes) {
+      bool done = run.id < recorded_.size() && recorded_[run.id];
+      if (!done && run.status != NodeStatus::Skipped) rest.emplace_back(recordOf(plan, run), rulesOf(plan, run));
+    }
+    db_->recordNodes(runId_, rest);
+    db_->endRun(runId_, report.failed ? "failed" : "ok");
+  }
+
+ private:
+  std::unique_ptr<runtime::LineageDb> db_;
+  std::int64_t runId_;
+  std::vector<bool> recorded_;
+};
+
+// Writes the model card of every model the run trained or loaded; returns what it wrote.
+std::vector<std::string> writeModelCards(const plan::Plan& plan, const RunReport& report, const Project& project,
+                                         const std::vector<RunListener*>& listeners) {
+  std::vector<std::string> written;
+  auto warn = [&](const std::string& message) {
+    for (RunListener* listener : listeners) listener->warning(message);
+  };
+  for (const NodeRun& run : report.nodes) {
+    const plan::Node& node = plan.node(run.id);
+    if (node.kind != plan::NodeKind::Train || !run.model || !node.model) continue;
+    runtime::ModelCardFacts facts;
+    facts.name = node.declaration;
+    facts.pipeline = plan.name;
+    facts.fingerprint = node.fingerprint;
+    facts.model = run.model.get();
+    facts.spec = *node.model;
+    // The sources upstream, and each feature's source columns.
+    std::vector<plan::NodeId> stack(node.inputs.begin(), node.inputs.end());
+    std::set<plan::NodeId> seen;
+    while (!stack.empty()) {
+      plan::NodeId id = stack.back();
+      stack.pop_back();
+      if (!seen.insert(id).second) continue;
+      const plan::Node& up = plan.node(id);
+      if (up.kind == plan::NodeKind::Scan && up.io) {
+        facts.sources.push_back({up.io->declaration.empty() ? up.declaration : up.io->declaration, project.shown(report.nodes[id].file),
+                                 report.nodes[id].fileHash});
+      }
+      stack.insert(stack.end(), up.inputs.begin(), up.inputs.end());
+    }
+    if (!node.inputs.empty()) {
+      for (const sema::ColumnType& column : plan.node(node.inputs.front()).schema.columns) facts.featureOrigins[column.name] = column.origins;
+    }
+    for (const NodeRun& other : report.nodes) {
+      const plan::Node& evaluation = plan.node(other.id);
+      if (evaluation.kind != plan::NodeKind::Evaluate || other.metrics.empty()) continue;
+      if (std::find(evaluation.inputs.begin(), evaluation.inputs.end(), run.id) == evaluation.inputs.end()) continue;
+      facts.evaluations.push_back({evaluation.declaration, evaluation.evaluation, other.rowsIn, other.metrics, other.notes});
+    }
+    fs::path folder = project.cardsFolder();
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    std::string error;
+    std::string markdown = (folder / (facts.name + ".md")).string();
+    if (runtime::writeFileAtomically(markdown, runtime::modelCardMarkdown(facts), error) &&
+        runtime::writeFileAtomically((folder / (facts.name + ".json")).string(), runtime::modelCardJson(facts), error)) {
+      written.push_back(fmt::format("{}: model card {}", facts.name, project.shown(markdown)));
+    } else {
+      warn(fmt::format("the model card of `{}` was not written: {}", facts.name, error));
+    }
+    for (const std::string& missing : runtime::missingCardFields(facts.spec)) {
+      warn(fmt::format("the model card of `{}` has no `{}` (say it in the model's `card` block)", facts.name, missing));
+    }
+  }
+  return written;
+}
+
+}  // namespace
+
+RunSession::RunSession(Workspace& workspace, RunRequest request) : workspace_(workspace), request_(std::move(request)) {}
+
+RunResult RunSession::run(const Cancellation* cancel) {
+  RunResult result{Project::ofFile(request_.file), programIdentity(request_.file), nullptr, false, {}, {}, std::nullopt};
+  const Project& project = result.project;
+  const std::string& program = result.program;
+  std::vector<RunListener*> listeners = listeners_;
+  auto warn = [&](const std::string& message) {
+    for (RunListener* listener : listeners) listener->warning(message);
+  };
+  bool useCache = request_.useCache;
+  runtime::SourceHashes hashes(project.fileHashesFile());
+  runtime::ResultCache cache(project.cacheFolder());
+  RunManifest manifest(project, program, request_.targets);
+  auto openDb = [&]() -> std::unique_ptr<runtime::LineageDb> {
+    std::string error;
+    std::unique_ptr<runtime::LineageDb> db;
+    if (project.createStateFolder(error)) db = runtime::LineageDb::open(project.databaseFile(), error);
+    if (!db) warn(error + "; the run is not recorded");
+    return db;
+  };
+
+  // One run of a program at a time: a second waits (then usually finds everything done). The
+  // lock is an flock, released by the system if the holder dies.
+  std::optional<runtime::ResultCache::KeyLock> programLock;
+  if (useCache) {
+    std::string error;
+    project.createStateFolder(error);
+    programLock.emplace(cache.lock("run-" + runtime::SourceHashes::hashBytes(program)));
+    if (programLock->contended) {
+      for (RunListener* listener : listeners) listener->waitedForOtherRun();
+    }
+  }
+
+  // Nothing changed since the last run (program files, sources, outputs): its outcome stands,
+  // without compiling the program.
+  if (useCache) {
+    auto start = std::chrono::steady_clock::now();
+    if (std::optional<UpToDateRun> same = manifest.upToDate(hashes)) {
+      same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (std::unique_ptr<runtime::LineageDb> db = openDb()) {
+        DatabaseRecorder recorder(std::move(db), program, hashes.hashOf(program).value_or(""));
+        recorder.end(same->plan, same->report);
+      }
+      hashes.save();
+      result.upToDate = true;
+      result.recordedPlan = std::move(same->plan);
+      result.report = std::move(same->report);
+      return result;
+    }
+  }
+
+  CompileOptions compileOptions;
+  compileOptions.passes.targets = request_.targets;
+  result.compilation = workspace_.compile(request_.file, compileOptions, cancel);
+  if (!result.compilation->ok()) return result;
+  const plan::Plan& plan = *result.compilation->plan;
+
+  runtime::RunOptions options;
+  options.targets = request_.targets;
+  options.jobs = request_.jobs;
+  options.files.projectRoot = project.root();
+  options.files.quarantineFolder = project.quarantineFolder();
+  options.cancelled = cancel != nullptr ? cancel->flag() : nullptr;
+  if (useCache) {
+    options.cache = &cache;
+    options.hashes = &hashes;
+  }
+
+  std::optional<DatabaseRecorder> recorder;
+  if (useCache) {
+    if (std::unique_ptr<runtime::LineageDb> db = openDb()) {
+      std::string programHash = hashes.hashOf(program).value_or("");
+      recorder.emplace(std::move(db), program, programHash);
+      recorder->recordColumnLineage(plan, program, programHash);
+      listeners.insert(listeners.begin(), &*recorder);
+    }
+  }
+  for (RunListener* listener : listeners) listener->started(plan);
+  options.progress = [&](const NodeRun& run, bool ended) {
+    for (RunListener* listener : listeners) {
+      if (ended) listener->nodeFinished(plan, run);
+      else listener->nodeStarted(plan, run);
+    }
+  };
+  result.report = runtime::runPlan(plan, options);
+  if (useCache) {
+    manifest.record(plan, result.report, result.compilation->modulePaths(), hashes);
+    hashes.save();
+  }
+  if (recorder) {
+    recorder->end(plan, result.report);
+    listeners.erase(listeners.begin());
+  }
+  for (const std::string& warning : result.report.warnings) warn(warning);
+  result.cards = writeModelCards(plan, result.report, project, listeners);
+  return result;
+}
+
+}  // namespace weir::engine

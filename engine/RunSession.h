@@ -1,0 +1,75 @@
+#pragma once
+
+// A run of a program: one at a time per program (a lock across processes), answered from the
+// last run's manifest when nothing changed, else compiled and executed with the result cache,
+// each node recorded in the lineage database as it finishes, model cards written at the end.
+// Whoever wants to know what happens listens: the terminal display is one listener, the
+// database another, a daemon's log a third.
+
+#include "engine/Cancellation.h"
+#include "engine/Project.h"
+#include "engine/Workspace.h"
+#include "exec/Executor.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weir::engine {
+
+using runtime::NodeRun;
+using runtime::NodeStatus;
+using runtime::RunReport;
+
+struct RunRequest {
+  std::string file;                  // the program's root file
+  std::vector<std::string> targets;  // declarations to bring up to date (none: every output)
+  unsigned jobs = 0;                 // threads (0: every core)
+  bool useCache = true;              // false: run everything, read and write no cache, record nothing
+};
+
+// Told what a run does. Calls come one at a time (never two at once), from any thread.
+class RunListener {
+ public:
+  virtual ~RunListener() = default;
+  virtual void waitedForOtherRun() {}
+  // The plan is about to run (not called when the last run's outcome stands).
+  virtual void started(const plan::Plan& plan) { (void)plan; }
+  virtual void nodeStarted(const plan::Plan& plan, const NodeRun& run) { (void)plan, (void)run; }
+  virtual void nodeFinished(const plan::Plan& plan, const NodeRun& run) { (void)plan, (void)run; }
+  // Something the user should know that is not a node's outcome (a damaged cache entry, a run
+  // not recorded, a model card without an owner).
+  virtual void warning(const std::string& message) { (void)message; }
+};
+
+struct RunResult {
+  Project project;
+  std::string program;  // canonical path of the root file
+  // The compilation (absent when the last run's outcome stood: nothing was compiled). When it
+  // is not ok, nothing ran.
+  std::shared_ptr<const Compilation> compilation;
+  bool upToDate = false;  // the last run's outcome stands
+  RunReport report;
+  std::vector<std::string> cards;  // "NAME: model card PATH" for every card written
+
+  bool ran() const { return upToDate || (compilation && compilation->ok()); }
+  // The plan that ran (from the manifest when up to date: its nodes without edges).
+  const plan::Plan& plan() const { return upToDate ? *recordedPlan : *compilation->plan; }
+
+  std::optional<plan::Plan> recordedPlan;
+};
+
+class RunSession {
+ public:
+  RunSession(Workspace& workspace, RunRequest request);
+  void addListener(RunListener& listener) { listeners_.push_back(&listener); }
+  RunResult run(const Cancellation* cancel = nullptr);
+
+ private:
+  Workspace& workspace_;
+  RunRequest request_;
+  std::vector<RunListener*> listeners_;
+};
+
+}  // namespace weir::engine

@@ -1,0 +1,121 @@
+#include "engine/Status.h"
+
+#include "exec/Executor.h"
+#include "store/LineageDb.h"
+#include "store/ResultCache.h"
+#include "store/SourceHashes.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <optional>
+
+namespace weir::engine {
+
+namespace fs = std::filesystem;
+using runtime::NodeRun;
+using runtime::NodeStatus;
+
+namespace {
+
+// Whether the node stands for a declaration the way `weir status` lists it.
+bool listed(const plan::Node& node) {
+  return node.declarationResult || node.kind == plan::NodeKind::Sink || node.kind == plan::NodeKind::Expect;
+}
+
+std::string nameOf(const plan::Node& node) {
+  if (node.kind == plan::NodeKind::Scan && node.io && !node.io->declaration.empty()) return node.io->declaration;
+  return node.declaration.empty() ? std::string(plan::nodeKindName(node.kind)) : node.declaration;
+}
+
+}  // namespace
+
+ProgramStatus programStatus(Workspace& workspace, const std::string& file, const std::vector<std::string>& targets) {
+  ProgramStatus status;
+  CompileOptions compileOptions;
+  compileOptions.passes.targets = targets;
+  status.compilation = workspace.compile(file, compileOptions);
+  if (!status.compilation->ok()) return status;
+  const plan::Plan& plan = *status.compilation->plan;
+
+  Project project = Project::ofFile(file);
+  std::string program = programIdentity(file);
+  runtime::ResultCache cache(project.cacheFolder());
+  runtime::SourceHashes hashes(project.fileHashesFile());
+  runtime::RunOptions options;
+  options.targets = targets;
+  options.files.projectRoot = project.root();
+  options.cache = &cache;
+  options.hashes = &hashes;
+  std::vector<NodeRun> nodes = runtime::planOnly(plan, options);
+  hashes.save();
+  std::unique_ptr<runtime::LineageDb> db;
+  if (project.hasDatabase()) {
+    std::string error;
+    db = runtime::LineageDb::open(project.databaseFile(), error);
+    if (!db) status.warnings.push_back(error);
+  }
+
+  // Why each node runs, in dependency order: a change of its own (a source file, its
+  // definition, its output file, a damaged cache entry, never run), else the change of
+  // something it depends on, named by the declaration where it happened.
+  struct Cause {
+    std::string where;  // the declaration
+    std::string what;   // what happened there
+  };
+  std::vector<std::optional<Cause>> cause(plan.size());
+  std::vector<bool> waits(plan.size(), false);  // behind a node this version does not run
+  std::error_code ec;
+  for (plan::NodeId id : plan.topologicalOrder()) {
+    const NodeRun& run = nodes[id];
+    const plan::Node& node = plan.node(id);
+    for (plan::NodeId input : node.inputs) waits[id] = waits[id] || waits[input] || nodes[input].status == NodeStatus::NotRunYet;
+    if (run.status != NodeStatus::Done) continue;
+    bool inputChanged = false;
+    for (plan::NodeId input : node.inputs) inputChanged = inputChanged || cause[input].has_value();
+    std::optional<runtime::RecordedNode> last;
+    if (db) last = db->lastNode(program, node.declaration, plan::nodeKindName(node.kind));
+    std::string own;
+    if (!run.cacheProblem.empty()) {
+      own = "its cache entry is damaged (" + run.cacheProblem + ")";
+    } else if (node.kind == plan::NodeKind::Scan) {
+      std::optional<std::string> before = db && !run.file.empty() ? db->lastFileHash(program, run.file) : std::nullopt;
+      if (run.fileHash.empty()) own = "its source file cannot be read";
+      else if (!before) own = fmt::format("source file {} has never been read", project.shown(run.file));
+      else if (*before != run.fileHash) own = fmt::format("source file {} changed", project.shown(run.file));
+    } else if (last && last->fingerprint != node.fingerprint) {
+      // A definition is its own, with its inputs' fingerprints: only a change with unchanged
+      // inputs is this declaration's.
+      if (!inputChanged) own = fmt::format("its definition changed ({})", plan.whereBrief(node.range));
+    } else if (!last) {
+      if (!inputChanged) own = "it has never run";
+    }
+    if (own.empty() && node.kind == plan::NodeKind::Sink && !run.file.empty() && !inputChanged) {
+      own = fs::exists(run.file, ec) ? fmt::format("its output {} was changed", project.shown(run.file))
+                                     : fmt::format("its output {} is missing", project.shown(run.file));
+    }
+    if (!own.empty()) {
+      cause[id] = Cause{nameOf(node), own};
+    } else {
+      for (plan::NodeId input : node.inputs) {
+        if (cause[input]) {
+          cause[id] = cause[input];
+          break;
+        }
+      }
+    }
+    if (!cause[id] || !listed(node) || waits[id] || (node.kind == plan::NodeKind::Scan && own.empty())) continue;
+    std::string why = cause[id]->where == nameOf(node) ? cause[id]->what
+                                                       : fmt::format("depends on `{}`: {}", cause[id]->where, cause[id]->what);
+    status.wouldRun.push_back({nameOf(node), plan::nodeKindName(node.kind), plan.whereBrief(node.range), why});
+  }
+  for (plan::NodeId id = 0; id < plan.size(); ++id) {
+    const plan::Node& node = plan.node(id);
+    if (listed(node) && (nodes[id].status == NodeStatus::NotRunYet || (waits[id] && nodes[id].status == NodeStatus::Done))) {
+      status.waiting.push_back(nameOf(node));
+    }
+  }
+  return status;
+}
+
+}  // namespace weir::engine

@@ -1,0 +1,31 @@
+#pragma once
+
+// What a run would do and why, without running anything (`weir status`, the language server's
+// code lenses, `watch` deciding whether to run).
+
+#include "engine/Project.h"
+#include "engine/Workspace.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weir::engine {
+
+struct StaleDeclaration {
+  std::string name;
+  std::string kind;   // of its node
+  std::string where;  // "line N" (or "path:line" outside the root file)
+  std::string why;    // a change of its own, or "depends on `X`: " and the change there
+};
+
+struct ProgramStatus {
+  std::shared_ptr<const Compilation> compilation;  // when it is not ok, nothing else is set
+  std::vector<StaleDeclaration> wouldRun;          // in dependency order
+  std::vector<std::string> waiting;  // behind gates and deploys (not run yet)
+  std::vector<std::string> warnings;  // the lineage database could not be read
+};
+
+ProgramStatus programStatus(Workspace& workspace, const std::string& file, const std::vector<std::string>& targets);
+
+}  // namespace weir::engine

@@ -1,0 +1,93 @@
+#include "engine/Verification.h"
+
+#include "engine/Project.h"
+#include "exec/Executor.h"
+#include "io/CsvWriter.h"
+#include "store/ResultCache.h"
+#include "store/SourceHashes.h"
+#include "store/TableCodec.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <unistd.h>
+
+namespace weir::engine {
+
+namespace fs = std::filesystem;
+using runtime::NodeRun;
+using runtime::NodeStatus;
+
+Verification verifyProgram(Workspace& workspace, const VerifyRequest& request, const Cancellation* cancel) {
+  Verification result;
+  CompileOptions compileOptions;
+  compileOptions.passes.targets = request.targets;
+  result.compilation = workspace.compile(request.file, compileOptions, cancel);
+  if (!result.compilation->ok()) return result;
+  const plan::Plan& plan = *result.compilation->plan;
+
+  Project project = Project::ofFile(request.file);
+  runtime::ResultCache cache(project.cacheFolder());
+  runtime::SourceHashes hashes(project.fileHashesFile());
+  // A scratch place for what the fresh run would set aside, removed afterwards.
+  fs::path scratch = fs::temp_directory_path() / fmt::format("weir-verify-{}", ::getpid());
+  runtime::RunOptions options;
+  options.targets = request.targets;
+  options.jobs = request.jobs;
+  options.files.projectRoot = project.root();
+  options.files.quarantineFolder = (scratch / "quarantine").string();
+  options.hashes = &hashes;
+  options.writeSinks = false;
+  options.cancelled = cancel != nullptr ? cancel->flag() : nullptr;
+
+  std::vector<std::string>& differences = result.differences;
+  options.onOutcome = [&](const NodeRun& run, const runtime::Table* table, const std::string& sinkHash) {
+    const plan::Node& node = plan.node(run.id);
+    if (run.key.empty()) return;
+    std::string problem;
+    std::optional<std::string> cached = cache.load(run.key, problem);
+    std::string name = fmt::format("{} ({}, {})", node.declaration, plan::nodeKindName(node.kind), plan.whereBrief(node.range));
+    if (!problem.empty()) {
+      differences.push_back(fmt::format("{}: {}", name, problem));
+      return;
+    }
+    if (!cached) {
+      ++result.missing;
+      return;
+    }
+    ++result.compared;
+    if (node.kind == plan::NodeKind::Sink) {
+      nlohmann::json marker = nlohmann::json::parse(*cached, nullptr, false);
+      if (!marker.is_object() || marker.value("hash", "") != sinkHash) {
+        differences.push_back(fmt::format("{}: a fresh run would write different content to {}", name, marker.value("file", "its file")));
+      }
+    } else if (node.kind == plan::NodeKind::Expect) {
+      nlohmann::json marker = nlohmann::json::parse(*cached, nullptr, false);
+      bool same = marker.is_object() && marker.contains("rules") && marker["rules"].is_array() && marker["rules"].size() == run.rules.size();
+      for (std::size_t i = 0; same && i < run.rules.size(); ++i) {
+        const auto& r = marker["rules"][i];
+        same = r.value("passed", true) == run.rules[i].passed && r.value("violations", std::size_t(0)) == run.rules[i].violations;
+      }
+      if (!same) differences.push_back(fmt::format("{}: the rules' outcomes differ from the cached ones", name));
+    } else if (table != nullptr) {
+      std::optional<runtime::Table> before = runtime::decodeTable(*cached);
+      // Values compared through their canonical text: the same values give the same bytes.
+      if (!before || runtime::writeCsv(*before) != runtime::writeCsv(*table)) {
+        differences.push_back(fmt::format("{}: the table differs from the cached one", name));
+      }
+    }
+  };
+  runtime::RunReport report = runtime::runPlan(plan, options);
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  hashes.save();
+  for (const NodeRun& run : report.nodes) {
+    if (run.status == NodeStatus::Failed) {
+      differences.push_back(fmt::format("{} ({}): failed: {}", plan.node(run.id).declaration, plan::nodeKindName(plan.node(run.id).kind), run.message));
+    }
+  }
+  return result;
+}
+
+}  // namespace weir::engine
