@@ -1,0 +1,65 @@
+// The option parser every command shares.
+
+#include "driver/CommandLine.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace weir::driver {
+namespace {
+
+struct Captured {
+  std::istringstream in;
+  std::ostringstream out, err;
+  Streams streams() { return {in, out, err}; }
+};
+
+const std::vector<OptionSpec> kOptions = {{"--target", true}, {"--format", true, {"text", "json"}, "format"}, {"--json"}};
+
+TEST(CommandLineTest, ReadsBothValueFormsRepeatsAndPositionals) {
+  Captured io;
+  auto line = CommandLine::parse("run", {"--target", "a", "f.mlflow", "--target=b", "--json", "-"}, kOptions, io.streams());
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->values("--target"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(line->value("--target"), "b");
+  EXPECT_TRUE(line->has("--json"));
+  EXPECT_FALSE(line->has("--format"));
+  EXPECT_EQ(line->positional(), (std::vector<std::string>{"f.mlflow", "-"}));
+  EXPECT_TRUE(io.err.str().empty());
+}
+
+TEST(CommandLineTest, MistakesAreSaidWithTheCommandAndAFix) {
+  Captured unknown;
+  EXPECT_FALSE(CommandLine::parse("run", {"--targt", "x"}, kOptions, unknown.streams()));
+  EXPECT_EQ(unknown.err.str(), "weir run: unknown option `--targt`; did you mean `--target`?\nRun `weir help run` for usage.\n");
+
+  Captured missing;
+  EXPECT_FALSE(CommandLine::parse("cache gc", {"f", "--target"}, kOptions, missing.streams()));
+  EXPECT_EQ(missing.err.str(), "weir cache gc: `--target` needs a value\nRun `weir help cache` for usage.\n");
+
+  Captured choice;
+  EXPECT_FALSE(CommandLine::parse("plan", {"--format", "yaml"}, kOptions, choice.streams()));
+  EXPECT_EQ(choice.err.str(), "weir plan: unknown format `yaml` (use `text` or `json`)\n");
+
+  Captured flagWithValue;
+  EXPECT_FALSE(CommandLine::parse("run", {"--json=yes"}, kOptions, flagWithValue.streams()));
+  EXPECT_NE(flagWithValue.err.str().find("unknown option `--json=yes`"), std::string::npos);
+}
+
+TEST(CommandLineTest, DoubleDashEndsOptions) {
+  Captured io;
+  auto line = CommandLine::parse("check", {"--", "--odd-name.mlflow"}, kOptions, io.streams());
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->positional(), (std::vector<std::string>{"--odd-name.mlflow"}));
+}
+
+TEST(CommandLineTest, JobsAreAThreadCount) {
+  EXPECT_EQ(parseJobs("2"), 2u);
+  EXPECT_FALSE(parseJobs("0"));
+  EXPECT_FALSE(parseJobs("2x"));
+  EXPECT_FALSE(parseJobs("1025"));
+}
+
+}  // namespace
+}  // namespace weir::driver
