@@ -4,6 +4,8 @@
 #include "store/LineageDb.h"
 #include "store/SourceHashes.h"
 
+#include <fmt/format.h>
+
 namespace weir::engine {
 
 namespace {
@@ -70,6 +72,69 @@ ProgramLineage programLineage(Workspace& workspace, const std::string& file) {
     }
   }
   return lineage;
+}
+
+namespace {
+
+// Every declaration reachable from `start` through `next` (upstream or downstream).
+std::set<std::string> reachable(const ProgramLineage& lineage, const std::string& start,
+                                std::set<std::string> DeclarationLineage::*next) {
+  std::set<std::string> seen;
+  for (std::vector<std::string> stack{start}; !stack.empty();) {
+    std::string name = stack.back();
+    stack.pop_back();
+    auto it = lineage.declarations.find(name);
+    if (it == lineage.declarations.end()) continue;
+    for (const std::string& other : it->second.*next) {
+      if (lineage.declarations.count(other) && seen.insert(other).second) stack.push_back(other);
+    }
+  }
+  return seen;
+}
+
+}  // namespace
+
+std::optional<LineageSelection> selectLineage(const ProgramLineage& lineage, const std::string& name, std::string& error) {
+  const auto& declarations = lineage.declarations;
+  LineageSelection selection;
+  if (name.empty()) {
+    for (const auto& [declaration, d] : declarations) selection.shown.insert(declaration);
+    return selection;
+  }
+  selection.only = name;
+  if (!declarations.count(name)) {
+    auto dot = name.rfind('.');
+    if (dot == std::string::npos || !declarations.count(name.substr(0, dot))) {
+      error = fmt::format("`{}` is not a declaration of `{}` that the plan computes", name, lineage.compilation->path);
+      return std::nullopt;
+    }
+    selection.column = name.substr(dot + 1);
+    selection.only = name.substr(0, dot);
+  }
+  const DeclarationLineage& only = declarations.at(selection.only);
+  if (!selection.column.empty()) {
+    bool found = false;
+    for (const auto& [column, origins] : only.columns) {
+      if (column != selection.column) continue;
+      found = true;
+      selection.columnOrigins.insert(origins.begin(), origins.end());
+    }
+    if (!found) {
+      error = fmt::format("`{}` has no column `{}`", selection.only, selection.column);
+      return std::nullopt;
+    }
+  }
+  selection.downstream = reachable(lineage, selection.only, &DeclarationLineage::downstream);
+  selection.shown = reachable(lineage, selection.only, &DeclarationLineage::upstream);
+  selection.shown.insert(selection.downstream.begin(), selection.downstream.end());
+  selection.shown.insert(selection.only);
+  return selection;
+}
+
+bool LineageSelection::derivesFromColumn(const std::string& declaration, const std::string& name,
+                                         const std::vector<std::string>& origins) const {
+  if (declaration == only) return name == column;
+  return downstream.count(declaration) > 0 && name == column && std::set<std::string>(origins.begin(), origins.end()) == columnOrigins;
 }
 
 std::string uuidOf(const std::string& text) {

@@ -6,6 +6,7 @@
 #include "engine/Workspace.h"
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -37,6 +38,24 @@ struct ProgramLineage {
 };
 
 ProgramLineage programLineage(Workspace& workspace, const std::string& file);
+
+// What to show of a program's lineage: everything, one declaration with everything upstream and
+// downstream of it, or one column (`NAME.COLUMN`) and the columns it flows into.
+struct LineageSelection {
+  std::string only;    // the declaration asked for (empty: all)
+  std::string column;  // the column asked for (empty: all)
+  std::set<std::string> shown;  // declarations to show
+  // Whether a column of `declaration` is the asked-for column or carries it downstream (the same
+  // name and source columns: lineage is kept as source columns, so a column computed from it
+  // under another name is not followed).
+  bool derivesFromColumn(const std::string& declaration, const std::string& name, const std::vector<std::string>& origins) const;
+
+  std::set<std::string> downstream;     // of `only`
+  std::set<std::string> columnOrigins;  // of `only.column`
+};
+
+// The selection for `name` (empty: everything); nullopt with `error` when it names nothing.
+std::optional<LineageSelection> selectLineage(const ProgramLineage& lineage, const std::string& name, std::string& error);
 
 // A UUID (version 8: derived from a hash, RFC 9562) that names `text` (a run of a declaration).
 std::string uuidOf(const std::string& text);
