@@ -105,18 +105,25 @@ ColumnSpec common(const std::vector<ColumnSpec>& args, const std::vector<bool>& 
 
 }  // namespace
 
-std::optional<ScalarFunction> scalarFunction(const std::string& name, const std::vector<ColumnSpec>& args,
+std::optional<ScalarFunction> scalarFunction(catalog::BuiltinId id, const std::vector<ColumnSpec>& args,
                                              const std::vector<bool>& nullTypes) {
+  using catalog::BuiltinId;
   const std::size_t n = args.size();
   auto kindOf = [&](std::size_t i) { return nullTypes[i] ? ColumnKind::Float : args[i].kind; };
+  // Every catalogued scalar and conversion has a case (test/unit/CatalogTest.cpp runs each).
+  switch (id) {
 
-  if ((name == "abs" || name == "round" || name == "floor" || name == "ceil") && n == 1) {
+  case BuiltinId::Abs:
+    case BuiltinId::Round:
+    case BuiltinId::Floor:
+    case BuiltinId::Ceil: {
+    if (n != 1) return std::nullopt;
     ColumnKind kind = kindOf(0) == ColumnKind::Int ? ColumnKind::Int : ColumnKind::Float;
-    double (*f)(double) = name == "abs" ? static_cast<double (*)(double)>(std::fabs)
-                        : name == "round" ? static_cast<double (*)(double)>(std::round)
-                        : name == "floor" ? static_cast<double (*)(double)>(std::floor)
+    double (*f)(double) = id == BuiltinId::Abs ? static_cast<double (*)(double)>(std::fabs)
+                        : id == BuiltinId::Round ? static_cast<double (*)(double)>(std::round)
+                        : id == BuiltinId::Floor ? static_cast<double (*)(double)>(std::floor)
                                           : static_cast<double (*)(double)>(std::ceil);
-    bool isAbs = name == "abs";
+    bool isAbs = id == BuiltinId::Abs;
     return ScalarFunction{specOf(kind), [kind, f, isAbs](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, kind, [&](Vector& out, std::size_t i) {
         if (kind == ColumnKind::Int) {
@@ -128,8 +135,11 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       });
     }};
   }
-  if ((name == "sqrt" || name == "log" || name == "exp") && n == 1) {
-    int which = name == "sqrt" ? 0 : name == "log" ? 1 : 2;
+  case BuiltinId::Sqrt:
+    case BuiltinId::Log:
+    case BuiltinId::Exp: {
+    if (n != 1) return std::nullopt;
+    int which = id == BuiltinId::Sqrt ? 0 : id == BuiltinId::Log ? 1 : 2;
     return ScalarFunction{specOf(ColumnKind::Float), [which](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, ColumnKind::Float, [&](Vector& out, std::size_t i) {
         double x = numberAt(v[0], i);
@@ -139,7 +149,8 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       });
     }};
   }
-  if (name == "pow" && n == 2) {
+  case BuiltinId::Pow: {
+    if (n != 2) return std::nullopt;
     return ScalarFunction{specOf(ColumnKind::Float), [](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, ColumnKind::Float, [&](Vector& out, std::size_t i) {
         double r = std::pow(numberAt(v[0], i), numberAt(v[1], i));
@@ -148,9 +159,11 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       });
     }};
   }
-  if ((name == "min" || name == "max") && n == 2) {
+  case BuiltinId::Min:
+    case BuiltinId::Max: {
+    if (n != 2) return std::nullopt;
     ColumnSpec result = common(args, nullTypes);
-    bool isMin = name == "min";
+    bool isMin = id == BuiltinId::Min;
     return ScalarFunction{result, [result, isMin](std::vector<Vector>& v, std::size_t rows) {
       Vector out = rowwise(v, rows, result.kind, [&](Vector& o, std::size_t i) {
         bool firstWins;
@@ -166,7 +179,8 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       return out;
     }};
   }
-  if (name == "clamp" && n == 3) {
+  case BuiltinId::Clamp: {
+    if (n != 3) return std::nullopt;
     ColumnSpec result = common(args, nullTypes);
     return ScalarFunction{result, [result](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, result.kind, [&](Vector& out, std::size_t i) {
@@ -176,7 +190,8 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       });
     }};
   }
-  if (name == "coalesce" && n >= 1) {
+  case BuiltinId::Coalesce: {
+    if (n < 1) return std::nullopt;
     ColumnSpec result = common(args, nullTypes);
     return ScalarFunction{result, [result](std::vector<Vector>& v, std::size_t rows) {
       std::vector<const Vector*> all;
@@ -197,8 +212,10 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       return out;
     }};
   }
-  if ((name == "lower" || name == "upper") && n == 1) {
-    bool lower = name == "lower";
+  case BuiltinId::Lower:
+    case BuiltinId::Upper: {
+    if (n != 1) return std::nullopt;
+    bool lower = id == BuiltinId::Lower;
     return ScalarFunction{specOf(ColumnKind::String), [lower](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, ColumnKind::String, [&](Vector& out, std::size_t i) {
         std::string text(textAt(v[0], i));
@@ -211,15 +228,18 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       });
     }};
   }
-  if (name == "length" && n == 1) {
+  case BuiltinId::Length: {
+    if (n != 1) return std::nullopt;
     return ScalarFunction{specOf(ColumnKind::Int), [](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) {
         out.ints[i] = static_cast<std::int64_t>(codePoints(textAt(v[0], i)));
       });
     }};
   }
-  if ((name == "contains" || name == "starts_with") && n == 2) {
-    bool contains = name == "contains";
+  case BuiltinId::Contains:
+    case BuiltinId::StartsWith: {
+    if (n != 2) return std::nullopt;
+    bool contains = id == BuiltinId::Contains;
     return ScalarFunction{specOf(ColumnKind::Bool), [contains](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, ColumnKind::Bool, [&](Vector& out, std::size_t i) {
         std::string_view text = textAt(v[0], i), part = textAt(v[1], i);
@@ -227,8 +247,11 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       });
     }};
   }
-  if ((name == "year" || name == "month" || name == "day") && n == 1) {
-    int which = name == "year" ? 0 : name == "month" ? 1 : 2;
+  case BuiltinId::Year:
+    case BuiltinId::Month:
+    case BuiltinId::Day: {
+    if (n != 1) return std::nullopt;
+    int which = id == BuiltinId::Year ? 0 : id == BuiltinId::Month ? 1 : 2;
     return ScalarFunction{specOf(ColumnKind::Int), [which](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) {
         std::int64_t year;
@@ -238,12 +261,14 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       });
     }};
   }
-  if (name == "days_between" && n == 2) {
+  case BuiltinId::DaysBetween: {
+    if (n != 2) return std::nullopt;
     return ScalarFunction{specOf(ColumnKind::Int), [](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) { out.ints[i] = daysOf(v[1], i) - daysOf(v[0], i); });
     }};
   }
-  if (name == "hash" && n >= 1) {
+  case BuiltinId::Hash: {
+    if (n < 1) return std::nullopt;
     // XXH3-64 of the values' text, separated by a byte that no text holds; a null hashes as
     // the empty text marked null. Stable across runs and machines.
     return ScalarFunction{specOf(ColumnKind::Int), [](std::vector<Vector>& v, std::size_t rows) {
@@ -262,7 +287,8 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       return out;
     }};
   }
-  if (name == "float" && n == 1) {
+  case BuiltinId::ToFloat: {
+    if (n != 1) return std::nullopt;
     ColumnKind from = kindOf(0);
     return ScalarFunction{specOf(ColumnKind::Float), [from](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, ColumnKind::Float, [&](Vector& out, std::size_t i) {
@@ -275,7 +301,8 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       });
     }};
   }
-  if (name == "int" && n == 1) {
+  case BuiltinId::ToInt: {
+    if (n != 1) return std::nullopt;
     ColumnKind from = kindOf(0);
     return ScalarFunction{specOf(ColumnKind::Int), [from](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) {
@@ -293,14 +320,17 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       });
     }};
   }
-  if (name == "string" && n == 1) {
+  case BuiltinId::ToString: {
+    if (n != 1) return std::nullopt;
     return ScalarFunction{specOf(ColumnKind::String), [](std::vector<Vector>& v, std::size_t rows) {
       Vector out = rowwise(v, rows, ColumnKind::String, [&](Vector& o, std::size_t i) { o.strings[i] = storeString(o, textOf(v[0], i)); });
       return out;
     }};
   }
-  if ((name == "date" || name == "timestamp") && n == 1) {
-    bool date = name == "date";
+  case BuiltinId::ToDate:
+    case BuiltinId::ToTimestamp: {
+    if (n != 1) return std::nullopt;
+    bool date = id == BuiltinId::ToDate;
     ColumnKind kind = date ? ColumnKind::Date : ColumnKind::Timestamp;
     return ScalarFunction{specOf(kind), [date, kind](std::vector<Vector>& v, std::size_t rows) {
       return rowwise(v, rows, kind, [&](Vector& out, std::size_t i) {
@@ -316,7 +346,10 @@ std::optional<ScalarFunction> scalarFunction(const std::string& name, const std:
       });
     }};
   }
-  return std::nullopt;
+    default:
+      // Aggregates, `bucket` (the interpreter compiles its edges) and what is not a row value.
+      return std::nullopt;
+  }
 }
 
 Column toColumn(const Vector& values, const ColumnSpec& spec, std::size_t rows) {
