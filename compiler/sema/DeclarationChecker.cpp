@@ -1,5 +1,9 @@
 #include "sema/DeclarationChecker.h"
 
+#include "catalog/Algorithm.h"
+#include "catalog/Builtin.h"
+#include "catalog/Metric.h"
+#include "catalog/Task.h"
 #include "support/ProjectPath.h"
 #include "support/Suggest.h"
 
@@ -19,9 +23,9 @@ using source::SourceRange;
 
 const char* taskName(Task task) {
   switch (task) {
-    case Task::Binary: return "binary";
-    case Task::Multiclass: return "multiclass";
-    case Task::Regression: return "regression";
+    case Task::Binary: return catalog::taskName(catalog::Task::Binary).data();
+    case Task::Multiclass: return catalog::taskName(catalog::Task::Multiclass).data();
+    case Task::Regression: return catalog::taskName(catalog::Task::Regression).data();
     case Task::Unknown: return "unknown";
   }
   return "unknown";
@@ -69,42 +73,60 @@ std::optional<double> numericLiteral(const Expr& e, bool* isInt = nullptr) {
   return std::nullopt;
 }
 
-const std::vector<std::string>& classificationMetrics() {
-  static const std::vector<std::string> names = {"accuracy", "precision", "recall", "f1", "auc", "logloss"};
-  return names;
-}
-const std::vector<std::string>& regressionMetrics() {
-  static const std::vector<std::string> names = {"rmse", "mae", "r2"};
-  return names;
-}
-const std::vector<std::string>& fairnessMetrics() {
-  static const std::vector<std::string> names = {"demographic_parity", "equal_opportunity", "disparate_impact"};
-  return names;
-}
-
 bool contains(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-std::vector<SettingSpec> algorithmParams(const std::string& algorithm) {
-  if (algorithm == "xgboost") {
-    return {{"max_depth", ValueKind::Int, {}, 1, 64},
-            {"eta", ValueKind::Float, {}, 0, 1, true},
-            {"rounds", ValueKind::Int, {}, 1, 100000},
-            {"subsample", ValueKind::Float, {}, 0, 1, true},
-            {"colsample_bytree", ValueKind::Float, {}, 0, 1, true},
-            {"min_child_weight", ValueKind::Float, {}, 0},
-            {"lambda", ValueKind::Float, {}, 0},
-            {"alpha", ValueKind::Float, {}, 0},
-            {"gamma", ValueKind::Float, {}, 0},
-            {"max_bin", ValueKind::Int, {}, 2, 65536},
-            {"scale_pos_weight", ValueKind::Float, {}, 0, kInf, true}};
+// "`a`, `b` and `c`".
+std::string joinAll(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
+    out += "`" + names[i] + "`";
   }
-  return {{"l1", ValueKind::Float, {}, 0},
-          {"l2", ValueKind::Float, {}, 0},
-          {"fit_intercept", ValueKind::Bool},
-          {"max_iter", ValueKind::Int, {}, 1, 1000000},
-          {"tol", ValueKind::Float, {}, 0, kInf, true}};
+  return out;
+}
+
+std::optional<catalog::Task> catalogTask(Task task) {
+  switch (task) {
+    case Task::Binary: return catalog::Task::Binary;
+    case Task::Multiclass: return catalog::Task::Multiclass;
+    case Task::Regression: return catalog::Task::Regression;
+    case Task::Unknown: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> taskNames() {
+  std::vector<std::string> names;
+  for (catalog::Task task : catalog::kTasks) names.emplace_back(catalog::taskName(task));
+  return names;
+}
+
+// The `params` an algorithm takes, as settings, from the catalog.
+std::vector<SettingSpec> algorithmParams(catalog::AlgorithmId algorithm) {
+  std::vector<SettingSpec> specs;
+  for (const catalog::ParamInfo* param : catalog::params(algorithm)) {
+    ValueKind kind = param->type == catalog::ParamType::Int     ? ValueKind::Int
+                     : param->type == catalog::ParamType::Float ? ValueKind::Float
+                                                                : ValueKind::Bool;
+    if (kind == ValueKind::Bool) specs.push_back({std::string(param->name), kind});
+    else specs.push_back({std::string(param->name), kind, {}, param->low, param->high, param->lowOpen});
+  }
+  return specs;
+}
+
+// The algorithms that can learn `task`, those that learn fewer tasks first ("use `linear` or
+// `xgboost`").
+std::string algorithmsFor(catalog::Task task) {
+  std::vector<const catalog::AlgorithmInfo*> fit;
+  for (const catalog::AlgorithmInfo& info : catalog::algorithms()) {
+    if (info.tasks.has(task)) fit.push_back(&info);
+  }
+  std::stable_sort(fit.begin(), fit.end(), [](const auto* a, const auto* b) { return a->tasks.size() < b->tasks.size(); });
+  std::vector<std::string> names;
+  for (const auto* info : fit) names.emplace_back(info->name);
+  return joinChoices(names);
 }
 
 // Five-field cron (minute hour day-of-month month day-of-week), UTC. Empty when valid.
@@ -351,7 +373,8 @@ class DeclarationChecker {
     switch (decl.kind) {
       case DeclKind::Source: {
         const auto& source = decl.as<SourceDecl>();
-        checkReader(*source.reader, {"csv", "jsonl", "sqlite"}, "a source", source.settings.get());
+        checkReader(*source.reader, catalog::builtinNames({catalog::BuiltinKind::Format, catalog::BuiltinKind::Reader}), "a source",
+                    source.settings.get());
         checkSettings(source.settings.get(),
                       {{"on_error", ValueKind::Enum, {"fail", "skip", "quarantine"}},
                        {"delimiter", ValueKind::String},
@@ -363,7 +386,7 @@ class DeclarationChecker {
       }
       case DeclKind::Sink: {
         const auto& sink = decl.as<SinkDecl>();
-        checkReader(*sink.writer, {"csv", "jsonl"}, "a sink", sink.settings.get());
+        checkReader(*sink.writer, catalog::builtinNames({catalog::BuiltinKind::Format}), "a sink", sink.settings.get());
         checkSettings(sink.settings.get(),
                       {{"allow", ValueKind::Any}, {"delimiter", ValueKind::String}, {"header", ValueKind::Bool},
                        {"outside_project", ValueKind::Bool}},
@@ -379,7 +402,7 @@ class DeclarationChecker {
           diags_.report(diag::Kind::SettingType, step.command->range, "a step", "`exec(\"program\", \"argument\", ...)`");
         }
         checkSettings(step.settings.get(),
-                      {{"inputs", ValueKind::Any}, {"output", ValueKind::Call, {"csv", "jsonl"}}, {"timeout", ValueKind::Duration}},
+                      {{"inputs", ValueKind::Any}, {"output", ValueKind::Call, catalog::builtinNames({catalog::BuiltinKind::Format})}, {"timeout", ValueKind::Duration}},
                       "a step", nullptr);
         if (step.settings == nullptr || step.settings->find("output") == nullptr) {
           diags_.report(diag::Kind::MissingSetting, step.name.range, "step", step.name.text, "output")
@@ -432,12 +455,12 @@ class DeclarationChecker {
   void checkModel(const ModelDecl& model) {
     ModelInfo info;
     std::string algorithm = calleeName(*model.trainer);
-    static const std::vector<std::string> algorithms = {"xgboost", "linear", "logistic"};
-    if (!contains(algorithms, algorithm)) {
+    std::optional<catalog::AlgorithmId> algorithmId = catalog::findAlgorithm(algorithm);
+    if (!algorithmId) {
       SourceRange at = model.trainer->kind == ExprKind::Call ? model.trainer->as<CallExpr>().callee->range : model.trainer->range;
       auto builder = diags_.report(diag::Kind::UnknownAlgorithm, at, algorithm.empty() ? "?" : algorithm);
-      std::string suggestion = support::closestMatch(algorithm, algorithms);
-      builder.help(suggestion.empty() ? "the algorithms are `xgboost`, `linear` and `logistic`"
+      std::string suggestion = support::closestMatch(algorithm, catalog::algorithmNames());
+      builder.help(suggestion.empty() ? "the algorithms are " + joinAll(catalog::algorithmNames())
                                       : fmt::format("did you mean `{}`?", suggestion));
       return;
     }
@@ -449,7 +472,7 @@ class DeclarationChecker {
     checkSettings(model.settings.get(),
                   {{"target", ValueKind::Column},
                    {"features", ValueKind::Any},
-                   {"task", ValueKind::Enum, {"binary", "multiclass", "regression"}},
+                   {"task", ValueKind::Enum, taskNames()},
                    {"params", ValueKind::Block},
                    {"seed", ValueKind::Int, {}, 0, 2147483647},
                    {"card", ValueKind::Block},
@@ -481,7 +504,11 @@ class DeclarationChecker {
     info.task = inferred;
     if (const Setting* task = model.settings->find("task"); task != nullptr && task->value && task->value->kind == ExprKind::Name) {
       std::string wanted = task->value->as<NameExpr>().name.text;
-      Task declared = wanted == "binary" ? Task::Binary : wanted == "multiclass" ? Task::Multiclass : wanted == "regression" ? Task::Regression : Task::Unknown;
+      std::optional<catalog::Task> named = catalog::findTask(wanted);
+      Task declared = !named                                  ? Task::Unknown
+                      : *named == catalog::Task::Binary     ? Task::Binary
+                      : *named == catalog::Task::Multiclass ? Task::Multiclass
+                                                            : Task::Regression;
       if (declared != Task::Unknown && targetColumn != nullptr && inferred != Task::Unknown) {
         const Type& t = targetColumn->type;
         bool fits = (declared == Task::Regression && t.isNumeric()) ||
@@ -495,21 +522,22 @@ class DeclarationChecker {
         }
       }
     }
-    if (info.task == Task::Regression && algorithm == "logistic") {
-      diags_.report(diag::Kind::TaskMismatch, model.trainer->range,
-                    fmt::format("`logistic` does classification, but the target `{}` makes this a regression", info.target))
-          .help("use `linear` or `xgboost` for a numeric target");
-    }
-    if ((info.task == Task::Binary || info.task == Task::Multiclass) && algorithm == "linear") {
-      diags_.report(diag::Kind::TaskMismatch, model.trainer->range,
-                    fmt::format("`linear` does regression, but the target `{}` makes this a {} classification", info.target,
-                                taskName(info.task)))
-          .help("use `logistic` or `xgboost` for a classification");
+    if (std::optional<catalog::Task> task = catalogTask(info.task); task && !catalog::algorithm(*algorithmId).tasks.has(*task)) {
+      if (*task == catalog::Task::Regression) {
+        diags_.report(diag::Kind::TaskMismatch, model.trainer->range,
+                      fmt::format("`{}` does classification, but the target `{}` makes this a regression", algorithm, info.target))
+            .help(fmt::format("use {} for a numeric target", algorithmsFor(*task)));
+      } else {
+        diags_.report(diag::Kind::TaskMismatch, model.trainer->range,
+                      fmt::format("`{}` does regression, but the target `{}` makes this a {} classification", algorithm,
+                                  info.target, taskName(info.task)))
+            .help(fmt::format("use {} for a classification", algorithmsFor(*task)));
+      }
     }
 
     info.features = checkFeatures(model, *table, info.target);
     if (const Setting* params = model.settings->find("params"); params != nullptr && params->block) {
-      checkSettings(params->block.get(), algorithmParams(algorithm), "`" + algorithm + "`", nullptr);
+      checkSettings(params->block.get(), algorithmParams(*algorithmId), "`" + algorithm + "`", nullptr);
     }
     for (const char* blockName : {"card", "allow"}) {
       const Setting* block = model.settings->find(blockName);
@@ -645,20 +673,16 @@ class DeclarationChecker {
       }
     }
     for (const Identifier& metric : metrics.metrics) {
-      const std::vector<std::string>* family = nullptr;
-      const char* familyName = "";
-      if (contains(classificationMetrics(), metric.text)) family = &classificationMetrics(), familyName = "classification";
-      else if (contains(regressionMetrics(), metric.text)) family = &regressionMetrics(), familyName = "regression";
-      else if (contains(fairnessMetrics(), metric.text)) family = &fairnessMetrics(), familyName = "fairness";
-      if (family == nullptr) {
-        std::vector<std::string> all = classificationMetrics();
-        for (const auto* list : {&regressionMetrics(), &fairnessMetrics()}) all.insert(all.end(), list->begin(), list->end());
+      std::optional<catalog::MetricId> id = catalog::findMetric(metric.text);
+      if (!id) {
         auto builder = diags_.report(diag::Kind::UnknownMetric, metric.range, metric.text);
-        std::string suggestion = support::closestMatch(metric.text, all);
+        std::string suggestion = support::closestMatch(metric.text, catalog::metricNames());
         if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
         continue;
       }
-      bool isFairness = family == &fairnessMetrics();
+      const catalog::MetricInfo& info = catalog::metric(*id);
+      std::string familyName(catalog::familyName(info.family));
+      bool isFairness = info.family == catalog::MetricFamily::Fairness;
       if (isFairness != (kind == "fairness")) {
         diags_.report(diag::Kind::MetricTask, metric.range, metric.text, familyName, kind,
                       kind == "fairness" ? "fairness" : "performance")
@@ -666,14 +690,13 @@ class DeclarationChecker {
                              : "performance metrics come from `evaluate(model, table)`");
         continue;
       }
-      if (model == nullptr || model->task == Task::Unknown) continue;
-      bool classification = model->task == Task::Binary || model->task == Task::Multiclass;
-      bool fits = isFairness ? model->task == Task::Binary
-                             : (family == &classificationMetrics()) == classification;
-      if (!fits) {
+      std::optional<catalog::Task> task = model != nullptr ? catalogTask(model->task) : std::nullopt;
+      if (!task) continue;
+      if (!info.tasks.has(*task)) {
+        bool classification = *task != catalog::Task::Regression;
+        catalog::MetricFamily fitting = classification ? catalog::MetricFamily::Classification : catalog::MetricFamily::Regression;
         diags_.report(diag::Kind::MetricTask, metric.range, metric.text, familyName, modelDecl->name.text, taskName(model->task))
-            .help(classification ? "classification metrics are `accuracy`, `precision`, `recall`, `f1`, `auc` and `logloss`"
-                                 : "regression metrics are `rmse`, `mae` and `r2`");
+            .help(fmt::format("{} metrics are {}", catalog::familyName(fitting), joinAll(catalog::metricNames(fitting))));
       }
     }
   }
@@ -855,7 +878,11 @@ class DeclarationChecker {
       const Expr& event = *entry.event;
       if (event.kind == ExprKind::Name && event.as<NameExpr>().name.text == "code_change") continue;
       std::string kind = calleeName(event);
-      static const std::vector<std::string> events = {"change", "schedule", "drift", "webhook", "code_change"};
+      static const std::vector<std::string> events = [] {
+        std::vector<std::string> names = catalog::builtinNames({catalog::BuiltinKind::TriggerEvent});
+        names.emplace_back("code_change");
+        return names;
+      }();
       if (!contains(events, kind)) {
         diags_.report(diag::Kind::WrongTriggerEvent, event.range,
                       fmt::format("`{}` is not a trigger event", kind.empty() ? "this" : kind))

@@ -1,6 +1,7 @@
 #include "sema/NameResolver.h"
 
-#include "sema/Builtins.h"
+#include "catalog/Algorithm.h"
+#include "catalog/Builtin.h"
 #include "support/Suggest.h"
 
 #include <fmt/format.h>
@@ -344,9 +345,9 @@ class Resolver {
         checkKind(*it->second, name, Want::Callable);
         return;
       }
-      if (isBuiltinFunction(name.text)) return;
+      if (catalog::findBuiltin(name.text) || catalog::findAlgorithm(name.text)) return;
       auto builder = diags_.report(diag::Kind::UndefinedFunction, name.range, name.text);
-      std::vector<std::string> known = builtinFunctionNames();
+      std::vector<std::string> known = catalog::callableNames();
       for (const std::string& own : candidates(*scope_, Want::Callable)) known.push_back(own);
       std::string suggestion = support::closestMatch(name.text, known);
       if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`?", suggestion));
@@ -369,12 +370,14 @@ class Resolver {
       return;
     }
     std::string name = call.callee->kind == ExprKind::Name ? call.callee->as<NameExpr>().name.text : "";
-    // Built-ins whose leading arguments name declarations.
+    // Built-ins whose leading arguments name declarations (`split` only where a table goes).
     std::vector<Want> leading;
-    if (name == "split" && tableContext) leading = {Want::Table};
-    if (name == "xgboost" || name == "linear" || name == "logistic") leading = {Want::Table};
-    if (name == "evaluate" || name == "fairness") leading = {Want::Model, Want::Table};
-    if (name == "change" || name == "drift") leading = {Want::Table};
+    if (catalog::findAlgorithm(name)) leading = {Want::Table};
+    if (std::optional<catalog::BuiltinId> id = catalog::findBuiltin(name)) {
+      const catalog::BuiltinInfo& info = catalog::builtin(*id);
+      if (info.refs == catalog::Refs::Table && (tableContext || info.kind != catalog::BuiltinKind::Table)) leading = {Want::Table};
+      if (info.refs == catalog::Refs::ModelTable) leading = {Want::Model, Want::Table};
+    }
     std::size_t position = 0;
     for (const Argument& arg : call.args) {
       if (!arg.name && position < leading.size()) {
@@ -393,7 +396,7 @@ class Resolver {
       case ExprKind::Name:
         if (inGate_) {
           const Identifier& name = expr.as<NameExpr>().name;
-          if (!isContextualName(name.text)) lookupName(name, Want::Any);
+          if (!catalog::isContextualName(name.text)) lookupName(name, Want::Any);
         }
         return;  // otherwise a column
       case ExprKind::Member: {
@@ -401,7 +404,7 @@ class Resolver {
         if (member.object->kind == ExprKind::Name) {
           const Identifier& head = member.object->as<NameExpr>().name;
           if (lookupQualified(head, member.member, Want::Any)) return;
-          if (inGate_ && !isContextualName(head.text)) lookupName(head, Want::Metrics);
+          if (inGate_ && !catalog::isContextualName(head.text)) lookupName(head, Want::Metrics);
           return;
         }
         resolveRow(*member.object);
@@ -567,7 +570,7 @@ class Resolver {
         inTrigger_ = true;
         for (const TriggerEntry& entry : decl.as<TriggerDecl>().entries) {
           if (entry.kind == TriggerEntry::Kind::On) {
-            if (entry.event->kind == ExprKind::Name && isContextualName(entry.event->as<NameExpr>().name.text)) continue;
+            if (entry.event->kind == ExprKind::Name && catalog::isContextualName(entry.event->as<NameExpr>().name.text)) continue;
             resolveArguments(*entry.event, {Want::Table});
           } else {
             for (const QualifiedName& target : entry.targets) lookupQualifiedName(target, Want::Any);

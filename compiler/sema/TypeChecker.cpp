@@ -1,7 +1,7 @@
 #include "sema/TypeChecker.h"
 
 #include "ast/Walk.h"
-#include "sema/Builtins.h"
+#include "catalog/Builtin.h"
 #include "support/Suggest.h"
 
 #include <fmt/format.h>
@@ -774,7 +774,7 @@ class Checker {
     switch (expr.kind) {
       case ExprKind::Call: {
         const auto& call = expr.as<CallExpr>();
-        if (isAggregateCall(calleeName(call), call.args.size())) return true;
+        if (catalog::isAggregateCall(calleeName(call), call.args.size())) return true;
         for (const Argument& arg : call.args) {
           if (!usesAggregate(*arg.value, ctx)) return false;
         }
@@ -1047,152 +1047,99 @@ class Checker {
     return Type::of(ScalarKind::Bool);
   }
 
-  // Built-in functions (LANGUAGE.md sections 5 to 8): arity, argument types, result types.
+  // Built-in functions (LANGUAGE.md sections 5 to 8): arity, argument types and result types by
+  // their catalog entries (catalog/Builtins.def); what a rule cannot say is below by id.
   Type typeBuiltin(const std::string& name, const CallExpr& call, const std::vector<Type>& args, SourceRange at) {
-    auto arity = [&](std::size_t low, std::size_t high) {
-      if (args.size() >= low && args.size() <= high) return true;
-      std::string takes = low == high ? plural(low, "argument", "arguments")
-                                      : fmt::format("{} to {} arguments", low, high);
+    std::optional<catalog::BuiltinId> id = catalog::findBuiltin(name);
+    // Readers, writers, algorithms, events: checked with their declarations.
+    if (!id || !catalog::builtin(*id).rowValue()) return Type::error();
+    const catalog::BuiltinInfo& info = catalog::builtin(*id);
+    if (args.size() < info.minArgs || args.size() > info.maxArgs) {
+      std::string takes = info.minArgs == info.maxArgs ? plural(info.minArgs, "argument", "arguments")
+                                                       : fmt::format("{} to {} arguments", info.minArgs, info.maxArgs);
       report(diag::Kind::WrongArity, at, name, takes, plural(args.size(), "was", "were"));
-      return false;
-    };
-    auto anyError = [&] {
-      return std::any_of(args.begin(), args.end(), [](const Type& t) { return t.isError(); });
-    };
-    auto nullableAny = [&] {
-      return std::any_of(args.begin(), args.end(), [](const Type& t) { return t.nullable; });
-    };
-    auto require = [&](std::size_t i, bool ok, const char* what) {
-      if (ok || args[i].isError()) return true;
-      report(diag::Kind::ArgumentType, call.args[i].value->range, i + 1, name, what, args[i].str());
-      return false;
-    };
-    auto numeric = [&](std::size_t i) { return require(i, args[i].isNumeric() || args[i].kind == ScalarKind::Null, "a number"); };
-    auto boolean = [&](std::size_t i) { return require(i, args[i].kind == ScalarKind::Bool, "a `bool`"); };
-    auto text = [&](std::size_t i) { return require(i, args[i].kind == ScalarKind::String, "a `string`"); };
-    auto temporal = [&](std::size_t i) {
-      return require(i, args[i].kind == ScalarKind::Date || args[i].kind == ScalarKind::Timestamp, "a `date` or `timestamp`");
-    };
+      return Type::error();
+    }
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (args[i].isError() || satisfies(args[i], info.arg(i))) continue;
+      report(diag::Kind::ArgumentType, call.args[i].value->range, i + 1, name, catalog::describe(info.arg(i)), args[i].str());
+      return Type::error();
+    }
+    if (std::any_of(args.begin(), args.end(), [](const Type& t) { return t.isError(); })) return Type::error();
 
-    if (name == "abs" || name == "round" || name == "floor" || name == "ceil") {
-      if (!arity(1, 1) || !numeric(0) || anyError()) return Type::error();
-      return args[0];
-    }
-    if (name == "sqrt" || name == "log" || name == "exp") {
-      if (!arity(1, 1) || !numeric(0) || anyError()) return Type::error();
-      return Type::of(ScalarKind::Float, args[0].nullable);
-    }
-    if (name == "pow") {
-      if (!arity(2, 2) || !numeric(0) || !numeric(1) || anyError()) return Type::error();
-      return Type::of(ScalarKind::Float, nullableAny());
-    }
-    if (name == "min" || name == "max") {
-      if (!arity(1, 2) || anyError()) return Type::error();
-      if (args.size() == 1) return args[0];  // the aggregate
-      Type common = commonType(args[0], args[1]);
-      if (common.isError()) report(diag::Kind::BinaryOperandTypes, at, name, args[0].str(), args[1].str());
-      return common;
-    }
-    if (name == "clamp") {
-      if (!arity(3, 3) || !numeric(0) || !numeric(1) || !numeric(2) || anyError()) return Type::error();
-      return commonType(commonType(args[0], args[1].withNullable(false)), args[2].withNullable(false)).withNullable(args[0].nullable);
-    }
-    if (name == "coalesce") {
-      if (!arity(1, 64) || anyError()) return Type::error();
-      Type result = args[0];
-      for (std::size_t i = 1; i < args.size(); ++i) {
-        Type next = commonType(result.withNullable(false), args[i].withNullable(false));
-        if (next.isError()) {
-          report(diag::Kind::ArgumentType, call.args[i].value->range, i + 1, name, fmt::format("`{}`", result.withNullable(false).str()), args[i].str());
-          return Type::error();
-        }
-        result = next.withNullable(result.nullable && args[i].nullable);
+    Type result = Type::error();
+    switch (info.result) {
+      case catalog::ResultRule::None: return Type::error();
+      case catalog::ResultRule::First: result = args[0]; break;
+      case catalog::ResultRule::Common: {
+        result = commonOf(*id, call, args, at);
+        if (result.isError()) return result;
+        break;
       }
-      return result;
+      case catalog::ResultRule::Int: result = Type::of(ScalarKind::Int); break;
+      case catalog::ResultRule::Float: result = Type::of(ScalarKind::Float); break;
+      case catalog::ResultRule::Bool: result = Type::of(ScalarKind::Bool); break;
+      case catalog::ResultRule::String: result = Type::of(ScalarKind::String); break;
+      case catalog::ResultRule::Date: result = Type::of(ScalarKind::Date); break;
+      case catalog::ResultRule::Timestamp: result = Type::of(ScalarKind::Timestamp); break;
     }
-    if (name == "lower" || name == "upper") {
-      if (!arity(1, 1) || !text(0)) return Type::error();
-      return args[0];
-    }
-    if (name == "length") {
-      if (!arity(1, 1) || !text(0)) return Type::error();
-      return Type::of(ScalarKind::Int, args[0].nullable);
-    }
-    if (name == "contains" || name == "starts_with") {
-      if (!arity(2, 2) || !text(0) || !text(1)) return Type::error();
-      return Type::of(ScalarKind::Bool, nullableAny());
-    }
-    if (name == "year" || name == "month" || name == "day") {
-      if (!arity(1, 1) || !temporal(0)) return Type::error();
-      return Type::of(ScalarKind::Int, args[0].nullable);
-    }
-    if (name == "days_between") {
-      if (!arity(2, 2) || !temporal(0) || !temporal(1)) return Type::error();
-      return Type::of(ScalarKind::Int, nullableAny());
-    }
-    if (name == "bucket") {
-      if (!arity(2, 2) || !numeric(0)) return Type::error();
-      require(1, args[1].kind == ScalarKind::List, "a list of edges such as `[10, 20, 30]`");
-      return Type::of(ScalarKind::Int, args[0].nullable);
-    }
-    if (name == "hash") {
-      if (!arity(1, 64)) return Type::error();
-      return Type::of(ScalarKind::Int);
-    }
-    if (name == "float" || name == "int" || name == "string") {
-      if (!arity(1, 1) || anyError()) return Type::error();
-      ScalarKind target = name == "float" ? ScalarKind::Float : name == "int" ? ScalarKind::Int : ScalarKind::String;
-      // Parsing text may fail, which gives null.
-      bool mayFail = args[0].kind == ScalarKind::String && target != ScalarKind::String;
-      return Type::of(target, args[0].nullable || mayFail);
-    }
-    if (name == "date" || name == "timestamp") {
-      if (!arity(1, 1) || !text(0)) return Type::error();
+    if (*id == catalog::BuiltinId::ToDate || *id == catalog::BuiltinId::ToTimestamp) {
+      bool date = *id == catalog::BuiltinId::ToDate;
       const Expr& literal = *call.args[0].value;
-      if (literal.kind == ExprKind::String && !validTemporal(literal.as<StringLiteral>().value, name == "date")) {
+      if (literal.kind == ExprKind::String && !validTemporal(literal.as<StringLiteral>().value, date)) {
         report(diag::Kind::InvalidLiteral, literal.range, literal.as<StringLiteral>().value,
-               name == "date" ? "date (write `YYYY-MM-DD`)" : "timestamp (write `YYYY-MM-DDTHH:MM:SSZ`)");
+               date ? "date (write `YYYY-MM-DD`)" : "timestamp (write `YYYY-MM-DDTHH:MM:SSZ`)");
       }
-      return Type::of(name == "date" ? ScalarKind::Date : ScalarKind::Timestamp, args[0].nullable);
     }
-    // Aggregates: whole-table values in row context; nulls are ignored.
-    if (name == "count") {
-      if (!arity(0, 1)) return Type::error();
-      return Type::of(ScalarKind::Int);
+    auto nullable = [&](std::size_t i) { return args[i].nullable; };
+    bool anyNullable = false;
+    bool allNullable = !args.empty();
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      anyNullable = anyNullable || nullable(i);
+      allNullable = allNullable && nullable(i);
     }
-    if (name == "count_distinct") {
-      if (!arity(1, 1)) return Type::error();
-      return Type::of(ScalarKind::Int);
+    switch (info.nulls) {
+      case catalog::NullRule::Any: return result.withNullable(anyNullable);
+      case catalog::NullRule::First: return result.withNullable(!args.empty() && nullable(0));
+      case catalog::NullRule::All: return result.withNullable(allNullable);
+      case catalog::NullRule::Never: return result.withNullable(false);
+      case catalog::NullRule::Unparsable:
+        // Parsing text may fail, which gives null.
+        return result.withNullable(nullable(0) || (args[0].kind == ScalarKind::String && result.kind != ScalarKind::String));
     }
-    if (name == "sum") {
-      if (!arity(1, 1) || !numeric(0) || anyError()) return Type::error();
-      return args[0].withNullable(false);
+    return result;
+  }
+
+  static bool satisfies(const Type& t, catalog::ArgRule rule) {
+    switch (rule) {
+      case catalog::ArgRule::Any: return true;
+      case catalog::ArgRule::Number: return t.isNumeric() || t.kind == ScalarKind::Null;
+      case catalog::ArgRule::Text: return t.kind == ScalarKind::String;
+      case catalog::ArgRule::Temporal: return t.kind == ScalarKind::Date || t.kind == ScalarKind::Timestamp;
+      case catalog::ArgRule::Bool: return t.kind == ScalarKind::Bool;
+      case catalog::ArgRule::Edges: return t.kind == ScalarKind::List;
     }
-    if (name == "mean" || name == "std" || name == "var" || name == "median") {
-      if (!arity(1, 1) || !numeric(0) || anyError()) return Type::error();
-      return Type::of(ScalarKind::Float, args[0].nullable);
+    return false;
+  }
+
+  // The common type of the arguments (its nullability is the catalog's null rule's), and how a
+  // mismatch is reported, which differs by function.
+  Type commonOf(catalog::BuiltinId id, const CallExpr& call, const std::vector<Type>& args, SourceRange at) {
+    Type result = args[0].withNullable(false);
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      Type next = commonType(result, args[i].withNullable(false));
+      if (next.isError()) {
+        if (id == catalog::BuiltinId::Coalesce) {
+          report(diag::Kind::ArgumentType, call.args[i].value->range, i + 1, catalog::builtin(id).name,
+                 fmt::format("`{}`", result.str()), args[i].str());
+        } else {
+          report(diag::Kind::BinaryOperandTypes, at, catalog::builtin(id).name, args[0].str(), args[1].str());
+        }
+        return Type::error();
+      }
+      result = next.withNullable(false);
     }
-    if (name == "quantile") {
-      if (!arity(2, 2) || !numeric(0) || !numeric(1) || anyError()) return Type::error();
-      return Type::of(ScalarKind::Float, args[0].nullable);
-    }
-    if (name == "first" || name == "last") {
-      if (!arity(1, 1)) return Type::error();
-      return args[0];
-    }
-    if (name == "all" || name == "any") {
-      if (!arity(1, 1) || !boolean(0)) return Type::error();
-      return Type::of(ScalarKind::Bool);
-    }
-    if (name == "fraction") {
-      if (!arity(1, 1) || !boolean(0)) return Type::error();
-      return Type::of(ScalarKind::Float);
-    }
-    if (name == "approved_by") {
-      if (!arity(1, 1) || !text(0)) return Type::error();
-      return Type::of(ScalarKind::Bool);
-    }
-    return Type::error();  // readers, writers, algorithms, events: checked with their declarations
+    return result;
   }
 
   static bool validTemporal(const std::string& text, bool dateOnly) {

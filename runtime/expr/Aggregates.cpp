@@ -5,24 +5,26 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <unordered_set>
 
 namespace weir::runtime {
 
-bool isAggregateFunction(const std::string& name, std::size_t arguments) {
-  if (name == "min" || name == "max") return arguments == 1;
-  static const char* const names[] = {"count", "count_distinct", "sum", "mean", "std", "var", "median",
-                                      "quantile", "first", "last", "all", "any", "fraction"};
-  return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return name == n; });
-}
-
-ColumnSpec aggregateResult(const std::string& name, const ColumnSpec& input) {
+ColumnSpec aggregateResult(catalog::BuiltinId id, const ColumnSpec& input) {
+  const catalog::BuiltinInfo& info = catalog::builtin(id);
   ColumnSpec out;
-  if (name == "count" || name == "count_distinct") out.kind = ColumnKind::Int;
-  else if (name == "all" || name == "any") out.kind = ColumnKind::Bool;
-  else if (name == "sum") out.kind = input.kind == ColumnKind::Int ? ColumnKind::Int : ColumnKind::Float;
-  else if (name == "min" || name == "max" || name == "first" || name == "last") out = input;
-  else out.kind = ColumnKind::Float;
+  switch (info.result) {
+    case catalog::ResultRule::Int: out.kind = ColumnKind::Int; break;
+    case catalog::ResultRule::Bool: out.kind = ColumnKind::Bool; break;
+    case catalog::ResultRule::First:
+    case catalog::ResultRule::Common:
+      // Over numbers (`sum`) an int stays an int and the rest is a float; otherwise the input's.
+      if (info.arg(0) == catalog::ArgRule::Number) out.kind = input.kind == ColumnKind::Int ? ColumnKind::Int : ColumnKind::Float;
+      else out = input;
+      break;
+    default: out.kind = ColumnKind::Float; break;
+  }
   return out;
 }
 
@@ -78,8 +80,33 @@ struct Reducer::State {
   std::vector<std::string> bestText;
 };
 
-Reducer::Reducer(std::string name, std::size_t groups, double q)
-    : name_(std::move(name)), groups_(0), q_(q), state_(std::make_unique<State>()) {
+Reducer::Family Reducer::familyOf(catalog::BuiltinId id) {
+  using catalog::BuiltinId;
+  // Not every built-in is an aggregate: test/unit/CatalogTest.cpp runs every one that is.
+  switch (id) {
+    case BuiltinId::Count: return Family::Count;
+    case BuiltinId::CountDistinct: return Family::Distinct;
+    case BuiltinId::All:
+    case BuiltinId::AnyOf:
+    case BuiltinId::Fraction: return Family::Rule;
+    case BuiltinId::Sum:
+    case BuiltinId::Mean:
+    case BuiltinId::Var:
+    case BuiltinId::Std: return Family::Moments;
+    case BuiltinId::Median:
+    case BuiltinId::Quantile: return Family::Sorted;
+    case BuiltinId::Min:
+    case BuiltinId::Max:
+    case BuiltinId::First:
+    case BuiltinId::Last: return Family::Pick;
+    default:
+      break;
+  }
+  throw std::logic_error("internal: `" + std::string(catalog::builtin(id).name) + "` is not an aggregate");
+}
+
+Reducer::Reducer(catalog::BuiltinId id, std::size_t groups, double q)
+    : id_(id), family_(familyOf(id)), groups_(0), q_(q), state_(std::make_unique<State>()) {
   grow(groups);
 }
 
@@ -92,17 +119,17 @@ void Reducer::grow(std::size_t groups) {
     if (!values.empty() || groups_ == 0) values.resize(groups);
   };
   s.counts.resize(groups, 0);
-  if (name_ == "all" || name_ == "any" || name_ == "fraction") {
+  if (family_ == Family::Rule) {
     s.holding.resize(groups, 0);
     s.total.resize(groups, 0);
-  } else if (name_ == "sum" || name_ == "mean" || name_ == "var" || name_ == "std") {
+  } else if (family_ == Family::Moments) {
     s.sums.resize(groups, 0);
     s.means.resize(groups, 0);
     s.m2s.resize(groups, 0);
     s.ints.resize(groups, 0);
-  } else if (name_ == "median" || name_ == "quantile") {
+  } else if (family_ == Family::Sorted) {
     s.values.resize(groups);
-  } else if (name_ == "min" || name_ == "max" || name_ == "first" || name_ == "last") {
+  } else if (family_ == Family::Pick) {
     s.has.resize(groups, 0);
     if (s.sawArgument) {
       if (s.kind == ColumnKind::Float) resize(s.bestFloat);
@@ -121,7 +148,7 @@ void Reducer::add(const Vector* arg, std::size_t first, std::size_t rows, const 
     s.kind = arg->kind;
     s.nullArgument = arg->nullType;
     s.levels = arg->levels;
-    if (name_ == "min" || name_ == "max" || name_ == "first" || name_ == "last") {
+    if (family_ == Family::Pick) {
       if (s.kind == ColumnKind::Float) s.bestFloat.assign(groups_, 0);
       else if (s.kind == ColumnKind::String) s.bestText.assign(groups_, {});
       else s.bestInt.assign(groups_, 0);
@@ -129,13 +156,13 @@ void Reducer::add(const Vector* arg, std::size_t first, std::size_t rows, const 
   }
   auto present = [&](std::size_t r) { return arg != nullptr && !arg->isNull(r); };
 
-  if (name_ == "count") {
+  if (family_ == Family::Count) {
     for (std::size_t r = 0; r < rows; ++r) {
       if (arg == nullptr || present(r)) ++s.counts[group(r)];
     }
     return;
   }
-  if (name_ == "all" || name_ == "any" || name_ == "fraction") {
+  if (family_ == Family::Rule) {
     // Over every row: a null condition does not hold.
     for (std::size_t r = 0; r < rows; ++r) {
       std::size_t g = group(r);
@@ -145,7 +172,7 @@ void Reducer::add(const Vector* arg, std::size_t first, std::size_t rows, const 
     return;
   }
   if (arg == nullptr || arg->nullType) return;
-  if (name_ == "count_distinct") {
+  if (family_ == Family::Distinct) {
     for (std::size_t r = 0; r < rows; ++r) {
       if (!present(r)) continue;
       auto g = static_cast<std::uint32_t>(group(r));
@@ -155,13 +182,13 @@ void Reducer::add(const Vector* arg, std::size_t first, std::size_t rows, const 
     }
     return;
   }
-  if (name_ == "sum" && s.kind == ColumnKind::Int) {
+  if (id_ == catalog::BuiltinId::Sum && s.kind == ColumnKind::Int) {
     for (std::size_t r = 0; r < rows; ++r) {
       if (present(r)) s.ints[group(r)] += arg->ints[arg->at(r)];
     }
     return;
   }
-  if (name_ == "sum" || name_ == "mean") {
+  if (id_ == catalog::BuiltinId::Sum || id_ == catalog::BuiltinId::Mean) {
     for (std::size_t r = 0; r < rows; ++r) {
       if (!present(r)) continue;
       std::size_t g = group(r);
@@ -170,7 +197,7 @@ void Reducer::add(const Vector* arg, std::size_t first, std::size_t rows, const 
     }
     return;
   }
-  if (name_ == "var" || name_ == "std") {
+  if (id_ == catalog::BuiltinId::Var || id_ == catalog::BuiltinId::Std) {
     // Welford's method, in row order.
     for (std::size_t r = 0; r < rows; ++r) {
       if (!present(r)) continue;
@@ -183,14 +210,14 @@ void Reducer::add(const Vector* arg, std::size_t first, std::size_t rows, const 
     }
     return;
   }
-  if (name_ == "median" || name_ == "quantile") {
+  if (family_ == Family::Sorted) {
     for (std::size_t r = 0; r < rows; ++r) {
       if (present(r)) s.values[group(r)].push_back(numberAt(*arg, r));
     }
     return;
   }
   // min, max, first, last
-  const bool isMin = name_ == "min", isMax = name_ == "max", isFirst = name_ == "first";
+  const bool isMin = id_ == catalog::BuiltinId::Min, isMax = id_ == catalog::BuiltinId::Max, isFirst = id_ == catalog::BuiltinId::First;
   for (std::size_t r = 0; r < rows; ++r) {
     if (!present(r)) continue;
     std::size_t g = group(r);
@@ -221,52 +248,52 @@ void Reducer::add(const Vector* arg, std::size_t first, std::size_t rows, const 
 Vector Reducer::finish(bool scalar) {
   State& s = *state_;
   ColumnSpec input{"", s.kind, false, {}};
-  ColumnSpec resultSpec = aggregateResult(name_, input);
+  ColumnSpec resultSpec = aggregateResult(id_, input);
   Vector out = makeVector(resultSpec.kind, groups_, scalar);
   const std::size_t n = out.size;
-  if (name_ == "count" || name_ == "count_distinct") {
+  if ((family_ == Family::Count || family_ == Family::Distinct)) {
     for (std::size_t g = 0; g < n; ++g) out.ints[g] = s.counts[g];
     return out;
   }
-  if (name_ == "all" || name_ == "any" || name_ == "fraction") {
+  if (family_ == Family::Rule) {
     for (std::size_t g = 0; g < n; ++g) {
-      if (name_ == "all") out.ints[g] = s.holding[g] == s.total[g];
-      else if (name_ == "any") out.ints[g] = s.holding[g] > 0;
+      if (id_ == catalog::BuiltinId::All) out.ints[g] = s.holding[g] == s.total[g];
+      else if (id_ == catalog::BuiltinId::AnyOf) out.ints[g] = s.holding[g] > 0;
       else out.floats[g] = s.total[g] == 0 ? 0.0 : static_cast<double>(s.holding[g]) / static_cast<double>(s.total[g]);
     }
     return out;
   }
   if (!s.sawArgument || s.nullArgument) {
     // No values at all (or the literal null): the sum of nothing is 0, the rest is null.
-    if (name_ != "sum") out.valid.assign(n, 0);
+    if (id_ != catalog::BuiltinId::Sum) out.valid.assign(n, 0);
     return out;
   }
-  if (name_ == "sum") {
+  if (id_ == catalog::BuiltinId::Sum) {
     for (std::size_t g = 0; g < n; ++g) {
       if (s.kind == ColumnKind::Int) out.ints[g] = s.ints[g];
       else out.floats[g] = s.sums[g];
     }
     return out;
   }
-  if (name_ == "mean") {
+  if (id_ == catalog::BuiltinId::Mean) {
     for (std::size_t g = 0; g < n; ++g) {
       if (s.counts[g] == 0) setNull(out, g);
       else out.floats[g] = s.sums[g] / static_cast<double>(s.counts[g]);
     }
     return out;
   }
-  if (name_ == "var" || name_ == "std") {
+  if (id_ == catalog::BuiltinId::Var || id_ == catalog::BuiltinId::Std) {
     for (std::size_t g = 0; g < n; ++g) {
       if (s.counts[g] < 2) {
         setNull(out, g);
         continue;
       }
       double variance = s.m2s[g] / static_cast<double>(s.counts[g] - 1);
-      out.floats[g] = name_ == "var" ? variance : std::sqrt(variance);
+      out.floats[g] = id_ == catalog::BuiltinId::Var ? variance : std::sqrt(variance);
     }
     return out;
   }
-  if (name_ == "median" || name_ == "quantile") {
+  if (family_ == Family::Sorted) {
     double q = std::clamp(q_, 0.0, 1.0);
     for (std::size_t g = 0; g < n; ++g) {
       if (s.values[g].empty()) setNull(out, g);

@@ -6,6 +6,7 @@
 // linearly. A reducer takes its input a batch of rows at a time, in row order, so results do not
 // depend on threads, and memory on the batch size only.
 
+#include "catalog/Builtin.h"
 #include "expr/Expression.h"
 
 #include <memory>
@@ -14,15 +15,14 @@
 
 namespace weir::runtime {
 
-bool isAggregateFunction(const std::string& name, std::size_t arguments);
-
-// The kind of an aggregate's result for an argument of kind `input`.
-ColumnSpec aggregateResult(const std::string& name, const ColumnSpec& input);
+// The kind of an aggregate's result for an argument of kind `input`, by its catalog entry.
+ColumnSpec aggregateResult(catalog::BuiltinId id, const ColumnSpec& input);
 
 class Reducer {
  public:
-  // `groups`: how many groups (1 for a whole table). `q`: quantile's fraction.
-  Reducer(std::string name, std::size_t groups, double q = 0.5);
+  // `id`: an aggregate (catalog::isAggregateCall). `groups`: how many groups (1 for a whole
+  // table). `q`: quantile's fraction.
+  Reducer(catalog::BuiltinId id, std::size_t groups, double q = 0.5);
   ~Reducer();
 
   // More groups (a streaming aggregation meets new keys as it goes).
@@ -35,7 +35,11 @@ class Reducer {
 
  private:
   struct State;
-  std::string name_;
+  // What state the aggregate keeps.
+  enum class Family { Count, Distinct, Rule, Moments, Sorted, Pick };
+  static Family familyOf(catalog::BuiltinId id);
+  catalog::BuiltinId id_;
+  Family family_;
   std::size_t groups_;
   double q_;
   std::unique_ptr<State> state_;

@@ -134,7 +134,7 @@ class FunctionTerm : public Term {
 // group).
 class AggregateTerm : public Term {
  public:
-  AggregateTerm(std::string name, std::vector<TermPtr> operands) : name_(std::move(name)), operands_(std::move(operands)) {
+  AggregateTerm(catalog::BuiltinId id, std::vector<TermPtr> operands) : id_(id), operands_(std::move(operands)) {
     aggregate = true;
   }
   Vector evaluate(const EvaluationContext& context) const override {
@@ -154,7 +154,7 @@ class AggregateTerm : public Term {
       q = numberAt(fraction, 0);
     }
     std::size_t groups = context.grouping != nullptr ? context.grouping->groups : 1;
-    Reducer reducer(name_, groups, q);
+    Reducer reducer(id_, groups, q);
     const std::vector<std::uint32_t>* groupOf = context.grouping != nullptr ? &context.grouping->groupOf : nullptr;
     for (std::size_t first = 0; first < inputRows; first += kBatch) {
       rows.first = first;
@@ -183,7 +183,7 @@ class AggregateTerm : public Term {
     return out;
   }
 
-  std::string name_;
+  catalog::BuiltinId id_;
   std::vector<TermPtr> operands_;
 };
 
@@ -414,19 +414,21 @@ class Compiler {
   TermPtr call(const CallExpr& c, bool insideAggregate) {
     std::string fn = calleeName(c);
     if (fn.empty()) return fail("a call of `" + printExpr(*c.callee) + "` the runtime does not know");
-    if (isAggregateFunction(fn, c.args.size())) {
+    std::optional<catalog::BuiltinId> id = catalog::findBuiltin(fn);
+    if (!id) return fail("the function `" + fn + "` with these arguments is not known to the runtime");
+    if (catalog::isAggregateCall(*id, c.args.size())) {
       if (insideAggregate) return fail("an aggregate inside an aggregate: `" + printExpr(c) + "`");
       std::vector<TermPtr> operands;
       for (const Argument& arg : c.args) operands.push_back(compile(*arg.value, true));
       if (!error_.empty()) return nullptr;
       ColumnSpec input = operands.empty() ? ColumnSpec{} : operands.front()->spec;
-      auto term = std::make_unique<AggregateTerm>(fn, std::move(operands));
-      term->spec = aggregateResult(fn, input);
+      auto term = std::make_unique<AggregateTerm>(*id, std::move(operands));
+      term->spec = aggregateResult(*id, input);
       return term;
     }
     std::vector<TermPtr> operands;
     // `bucket(x, [edges])`: the edges are a list literal.
-    if (fn == "bucket" && c.args.size() == 2 && c.args[1].value->kind == ExprKind::List) {
+    if (*id == catalog::BuiltinId::Bucket && c.args.size() == 2 && c.args[1].value->kind == ExprKind::List) {
       operands.push_back(compile(*c.args[0].value, insideAggregate));
       std::vector<double> edges;
       for (const ExprPtr& item : c.args[1].value->as<ListExpr>().items) {
@@ -453,7 +455,7 @@ class Compiler {
       specs.push_back(operand->spec);
       nulls.push_back(operand->nullType);
     }
-    std::optional<ScalarFunction> scalar = scalarFunction(fn, specs, nulls);
+    std::optional<ScalarFunction> scalar = scalarFunction(*id, specs, nulls);
     if (!scalar) return fail("the function `" + fn + "` with these arguments is not known to the runtime");
     return function(scalar->result.kind, scalar->result.levels, std::move(operands), scalar->apply);
   }

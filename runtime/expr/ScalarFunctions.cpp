@@ -105,218 +105,251 @@ ColumnSpec common(const std::vector<ColumnSpec>& args, const std::vector<bool>& 
 
 }  // namespace
 
-std::optional<ScalarFunction> scalarFunction(const std::string& name, const std::vector<ColumnSpec>& args,
+std::optional<ScalarFunction> scalarFunction(catalog::BuiltinId id, const std::vector<ColumnSpec>& args,
                                              const std::vector<bool>& nullTypes) {
+  using catalog::BuiltinId;
   const std::size_t n = args.size();
   auto kindOf = [&](std::size_t i) { return nullTypes[i] ? ColumnKind::Float : args[i].kind; };
+  // Every catalogued scalar and conversion has a case (test/unit/CatalogTest.cpp runs each).
+  switch (id) {
 
-  if ((name == "abs" || name == "round" || name == "floor" || name == "ceil") && n == 1) {
-    ColumnKind kind = kindOf(0) == ColumnKind::Int ? ColumnKind::Int : ColumnKind::Float;
-    double (*f)(double) = name == "abs" ? static_cast<double (*)(double)>(std::fabs)
-                        : name == "round" ? static_cast<double (*)(double)>(std::round)
-                        : name == "floor" ? static_cast<double (*)(double)>(std::floor)
-                                          : static_cast<double (*)(double)>(std::ceil);
-    bool isAbs = name == "abs";
-    return ScalarFunction{specOf(kind), [kind, f, isAbs](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, kind, [&](Vector& out, std::size_t i) {
-        if (kind == ColumnKind::Int) {
-          std::int64_t x = v[0].ints[v[0].at(i)];
-          out.ints[i] = isAbs && x < 0 ? static_cast<std::int64_t>(0u - static_cast<std::uint64_t>(x)) : x;
-        } else {
-          out.floats[i] = f(numberAt(v[0], i));
-        }
-      });
-    }};
-  }
-  if ((name == "sqrt" || name == "log" || name == "exp") && n == 1) {
-    int which = name == "sqrt" ? 0 : name == "log" ? 1 : 2;
-    return ScalarFunction{specOf(ColumnKind::Float), [which](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, ColumnKind::Float, [&](Vector& out, std::size_t i) {
-        double x = numberAt(v[0], i);
-        // Outside the domain (the root or logarithm of a negative number): null, not NaN.
-        if ((which == 0 && x < 0) || (which == 1 && x <= 0)) return setNull(out, i);
-        out.floats[i] = which == 0 ? std::sqrt(x) : which == 1 ? std::log(x) : std::exp(x);
-      });
-    }};
-  }
-  if (name == "pow" && n == 2) {
-    return ScalarFunction{specOf(ColumnKind::Float), [](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, ColumnKind::Float, [&](Vector& out, std::size_t i) {
-        double r = std::pow(numberAt(v[0], i), numberAt(v[1], i));
-        if (std::isnan(r)) return setNull(out, i);
-        out.floats[i] = r;
-      });
-    }};
-  }
-  if ((name == "min" || name == "max") && n == 2) {
-    ColumnSpec result = common(args, nullTypes);
-    bool isMin = name == "min";
-    return ScalarFunction{result, [result, isMin](std::vector<Vector>& v, std::size_t rows) {
-      Vector out = rowwise(v, rows, result.kind, [&](Vector& o, std::size_t i) {
-        bool firstWins;
-        if (result.kind == ColumnKind::String || result.kind == ColumnKind::Category) {
-          firstWins = isMin ? textAt(v[0], i) <= textAt(v[1], i) : textAt(v[0], i) >= textAt(v[1], i);
-        } else {
-          firstWins = isMin ? numberAt(v[0], i) <= numberAt(v[1], i) : numberAt(v[0], i) >= numberAt(v[1], i);
-        }
-        copyValue(v[firstWins ? 0 : 1], i, o, i);
-      });
-      out.anchor(v[0]);
-      out.anchor(v[1]);
-      return out;
-    }};
-  }
-  if (name == "clamp" && n == 3) {
-    ColumnSpec result = common(args, nullTypes);
-    return ScalarFunction{result, [result](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, result.kind, [&](Vector& out, std::size_t i) {
-        double x = std::min(std::max(numberAt(v[0], i), numberAt(v[1], i)), numberAt(v[2], i));
-        if (result.kind == ColumnKind::Int) out.ints[i] = static_cast<std::int64_t>(x);
-        else out.floats[i] = x;
-      });
-    }};
-  }
-  if (name == "coalesce" && n >= 1) {
-    ColumnSpec result = common(args, nullTypes);
-    return ScalarFunction{result, [result](std::vector<Vector>& v, std::size_t rows) {
-      std::vector<const Vector*> all;
-      for (const Vector& x : v) all.push_back(&x);
-      Vector out = makeVector(result.kind, rows, allScalar(all));
-      if (result.kind == ColumnKind::Category) out.levels = std::make_shared<const std::vector<std::string>>(result.levels);
-      for (const Vector& x : v) out.anchor(x);
-      for (std::size_t i = 0; i < out.size; ++i) {
-        std::size_t pick = v.size() - 1;
-        for (std::size_t k = 0; k < v.size(); ++k) {
-          if (!v[k].isNull(i)) {
-            pick = k;
-            break;
+    case BuiltinId::Abs:
+    case BuiltinId::Round:
+    case BuiltinId::Floor:
+    case BuiltinId::Ceil: {
+      if (n != 1) return std::nullopt;
+      ColumnKind kind = kindOf(0) == ColumnKind::Int ? ColumnKind::Int : ColumnKind::Float;
+      double (*f)(double) = id == BuiltinId::Abs ? static_cast<double (*)(double)>(std::fabs)
+                          : id == BuiltinId::Round ? static_cast<double (*)(double)>(std::round)
+                          : id == BuiltinId::Floor ? static_cast<double (*)(double)>(std::floor)
+                                            : static_cast<double (*)(double)>(std::ceil);
+      bool isAbs = id == BuiltinId::Abs;
+      return ScalarFunction{specOf(kind), [kind, f, isAbs](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, kind, [&](Vector& out, std::size_t i) {
+          if (kind == ColumnKind::Int) {
+            std::int64_t x = v[0].ints[v[0].at(i)];
+            out.ints[i] = isAbs && x < 0 ? static_cast<std::int64_t>(0u - static_cast<std::uint64_t>(x)) : x;
+          } else {
+            out.floats[i] = f(numberAt(v[0], i));
           }
+        });
+      }};
+    }
+    case BuiltinId::Sqrt:
+    case BuiltinId::Log:
+    case BuiltinId::Exp: {
+      if (n != 1) return std::nullopt;
+      int which = id == BuiltinId::Sqrt ? 0 : id == BuiltinId::Log ? 1 : 2;
+      return ScalarFunction{specOf(ColumnKind::Float), [which](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::Float, [&](Vector& out, std::size_t i) {
+          double x = numberAt(v[0], i);
+          // Outside the domain (the root or logarithm of a negative number): null, not NaN.
+          if ((which == 0 && x < 0) || (which == 1 && x <= 0)) return setNull(out, i);
+          out.floats[i] = which == 0 ? std::sqrt(x) : which == 1 ? std::log(x) : std::exp(x);
+        });
+      }};
+    }
+    case BuiltinId::Pow: {
+      if (n != 2) return std::nullopt;
+      return ScalarFunction{specOf(ColumnKind::Float), [](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::Float, [&](Vector& out, std::size_t i) {
+          double r = std::pow(numberAt(v[0], i), numberAt(v[1], i));
+          if (std::isnan(r)) return setNull(out, i);
+          out.floats[i] = r;
+        });
+      }};
+    }
+    case BuiltinId::Min:
+    case BuiltinId::Max: {
+      if (n != 2) return std::nullopt;
+      ColumnSpec result = common(args, nullTypes);
+      bool isMin = id == BuiltinId::Min;
+      return ScalarFunction{result, [result, isMin](std::vector<Vector>& v, std::size_t rows) {
+        Vector out = rowwise(v, rows, result.kind, [&](Vector& o, std::size_t i) {
+          bool firstWins;
+          if (result.kind == ColumnKind::String || result.kind == ColumnKind::Category) {
+            firstWins = isMin ? textAt(v[0], i) <= textAt(v[1], i) : textAt(v[0], i) >= textAt(v[1], i);
+          } else {
+            firstWins = isMin ? numberAt(v[0], i) <= numberAt(v[1], i) : numberAt(v[0], i) >= numberAt(v[1], i);
+          }
+          copyValue(v[firstWins ? 0 : 1], i, o, i);
+        });
+        out.anchor(v[0]);
+        out.anchor(v[1]);
+        return out;
+      }};
+    }
+    case BuiltinId::Clamp: {
+      if (n != 3) return std::nullopt;
+      ColumnSpec result = common(args, nullTypes);
+      return ScalarFunction{result, [result](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, result.kind, [&](Vector& out, std::size_t i) {
+          double x = std::min(std::max(numberAt(v[0], i), numberAt(v[1], i)), numberAt(v[2], i));
+          if (result.kind == ColumnKind::Int) out.ints[i] = static_cast<std::int64_t>(x);
+          else out.floats[i] = x;
+        });
+      }};
+    }
+    case BuiltinId::Coalesce: {
+      if (n < 1) return std::nullopt;
+      ColumnSpec result = common(args, nullTypes);
+      return ScalarFunction{result, [result](std::vector<Vector>& v, std::size_t rows) {
+        std::vector<const Vector*> all;
+        for (const Vector& x : v) all.push_back(&x);
+        Vector out = makeVector(result.kind, rows, allScalar(all));
+        if (result.kind == ColumnKind::Category) out.levels = std::make_shared<const std::vector<std::string>>(result.levels);
+        for (const Vector& x : v) out.anchor(x);
+        for (std::size_t i = 0; i < out.size; ++i) {
+          std::size_t pick = v.size() - 1;
+          for (std::size_t k = 0; k < v.size(); ++k) {
+            if (!v[k].isNull(i)) {
+              pick = k;
+              break;
+            }
+          }
+          copyValue(v[pick], i, out, i);
         }
-        copyValue(v[pick], i, out, i);
-      }
-      return out;
-    }};
-  }
-  if ((name == "lower" || name == "upper") && n == 1) {
-    bool lower = name == "lower";
-    return ScalarFunction{specOf(ColumnKind::String), [lower](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, ColumnKind::String, [&](Vector& out, std::size_t i) {
-        std::string text(textAt(v[0], i));
-        // ASCII letters only: other characters are kept as they are.
-        for (char& c : text) {
-          if (lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-          if (!lower && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        return out;
+      }};
+    }
+    case BuiltinId::Lower:
+    case BuiltinId::Upper: {
+      if (n != 1) return std::nullopt;
+      bool lower = id == BuiltinId::Lower;
+      return ScalarFunction{specOf(ColumnKind::String), [lower](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::String, [&](Vector& out, std::size_t i) {
+          std::string text(textAt(v[0], i));
+          // ASCII letters only: other characters are kept as they are.
+          for (char& c : text) {
+            if (lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            if (!lower && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+          }
+          out.strings[i] = storeString(out, std::move(text));
+        });
+      }};
+    }
+    case BuiltinId::Length: {
+      if (n != 1) return std::nullopt;
+      return ScalarFunction{specOf(ColumnKind::Int), [](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) {
+          out.ints[i] = static_cast<std::int64_t>(codePoints(textAt(v[0], i)));
+        });
+      }};
+    }
+    case BuiltinId::Contains:
+    case BuiltinId::StartsWith: {
+      if (n != 2) return std::nullopt;
+      bool contains = id == BuiltinId::Contains;
+      return ScalarFunction{specOf(ColumnKind::Bool), [contains](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::Bool, [&](Vector& out, std::size_t i) {
+          std::string_view text = textAt(v[0], i), part = textAt(v[1], i);
+          out.ints[i] = contains ? text.find(part) != std::string_view::npos : text.substr(0, part.size()) == part;
+        });
+      }};
+    }
+    case BuiltinId::Year:
+    case BuiltinId::Month:
+    case BuiltinId::Day: {
+      if (n != 1) return std::nullopt;
+      int which = id == BuiltinId::Year ? 0 : id == BuiltinId::Month ? 1 : 2;
+      return ScalarFunction{specOf(ColumnKind::Int), [which](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) {
+          std::int64_t year;
+          unsigned month, day;
+          civil(daysOf(v[0], i), year, month, day);
+          out.ints[i] = which == 0 ? year : which == 1 ? month : day;
+        });
+      }};
+    }
+    case BuiltinId::DaysBetween: {
+      if (n != 2) return std::nullopt;
+      return ScalarFunction{specOf(ColumnKind::Int), [](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) { out.ints[i] = daysOf(v[1], i) - daysOf(v[0], i); });
+      }};
+    }
+    case BuiltinId::Hash: {
+      if (n < 1) return std::nullopt;
+      // XXH3-64 of the values' text, separated by a byte that no text holds; a null hashes as
+      // the empty text marked null. Stable across runs and machines.
+      return ScalarFunction{specOf(ColumnKind::Int), [](std::vector<Vector>& v, std::size_t rows) {
+        std::vector<const Vector*> all;
+        for (const Vector& x : v) all.push_back(&x);
+        Vector out = makeVector(ColumnKind::Int, rows, allScalar(all));
+        std::string buffer;
+        for (std::size_t i = 0; i < out.size; ++i) {
+          buffer.clear();
+          for (const Vector& x : v) {
+            buffer += x.isNull(i) ? std::string("\x01null") : textOf(x, i);
+            buffer += '\0';
+          }
+          out.ints[i] = static_cast<std::int64_t>(XXH3_64bits(buffer.data(), buffer.size()));
         }
-        out.strings[i] = storeString(out, std::move(text));
-      });
-    }};
+        return out;
+      }};
+    }
+    case BuiltinId::ToFloat: {
+      if (n != 1) return std::nullopt;
+      ColumnKind from = kindOf(0);
+      return ScalarFunction{specOf(ColumnKind::Float), [from](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::Float, [&](Vector& out, std::size_t i) {
+          if (from == ColumnKind::String || from == ColumnKind::Category) {
+            if (auto x = parseFloat(textAt(v[0], i))) out.floats[i] = *x;
+            else setNull(out, i);
+          } else {
+            out.floats[i] = numberAt(v[0], i);
+          }
+        });
+      }};
+    }
+    case BuiltinId::ToInt: {
+      if (n != 1) return std::nullopt;
+      ColumnKind from = kindOf(0);
+      return ScalarFunction{specOf(ColumnKind::Int), [from](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) {
+          if (from == ColumnKind::String || from == ColumnKind::Category) {
+            if (auto x = parseInt(textAt(v[0], i))) out.ints[i] = *x;
+            else setNull(out, i);
+          } else if (from == ColumnKind::Float) {
+            // Truncated toward zero; out of the int range: null.
+            double x = v[0].floats[v[0].at(i)];
+            if (!(x > -9.2e18 && x < 9.2e18)) return setNull(out, i);
+            out.ints[i] = static_cast<std::int64_t>(x);
+          } else {
+            out.ints[i] = intOrFloatToInt(v[0], i);
+          }
+        });
+      }};
+    }
+    case BuiltinId::ToString: {
+      if (n != 1) return std::nullopt;
+      return ScalarFunction{specOf(ColumnKind::String), [](std::vector<Vector>& v, std::size_t rows) {
+        Vector out = rowwise(v, rows, ColumnKind::String, [&](Vector& o, std::size_t i) { o.strings[i] = storeString(o, textOf(v[0], i)); });
+        return out;
+      }};
+    }
+    case BuiltinId::ToDate:
+    case BuiltinId::ToTimestamp: {
+      if (n != 1) return std::nullopt;
+      bool date = id == BuiltinId::ToDate;
+      ColumnKind kind = date ? ColumnKind::Date : ColumnKind::Timestamp;
+      return ScalarFunction{specOf(kind), [date, kind](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, kind, [&](Vector& out, std::size_t i) {
+          std::string_view text = textAt(v[0], i);
+          if (date) {
+            if (auto x = parseDate(text)) out.ints[i] = *x;
+            else setNull(out, i);
+          } else if (auto x = parseTimestamp(text)) {
+            out.ints[i] = *x;
+          } else {
+            setNull(out, i);
+          }
+        });
+      }};
+    }
+    default:
+      // Aggregates, `bucket` (the interpreter compiles its edges) and what is not a row value.
+      return std::nullopt;
   }
-  if (name == "length" && n == 1) {
-    return ScalarFunction{specOf(ColumnKind::Int), [](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) {
-        out.ints[i] = static_cast<std::int64_t>(codePoints(textAt(v[0], i)));
-      });
-    }};
-  }
-  if ((name == "contains" || name == "starts_with") && n == 2) {
-    bool contains = name == "contains";
-    return ScalarFunction{specOf(ColumnKind::Bool), [contains](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, ColumnKind::Bool, [&](Vector& out, std::size_t i) {
-        std::string_view text = textAt(v[0], i), part = textAt(v[1], i);
-        out.ints[i] = contains ? text.find(part) != std::string_view::npos : text.substr(0, part.size()) == part;
-      });
-    }};
-  }
-  if ((name == "year" || name == "month" || name == "day") && n == 1) {
-    int which = name == "year" ? 0 : name == "month" ? 1 : 2;
-    return ScalarFunction{specOf(ColumnKind::Int), [which](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) {
-        std::int64_t year;
-        unsigned month, day;
-        civil(daysOf(v[0], i), year, month, day);
-        out.ints[i] = which == 0 ? year : which == 1 ? month : day;
-      });
-    }};
-  }
-  if (name == "days_between" && n == 2) {
-    return ScalarFunction{specOf(ColumnKind::Int), [](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) { out.ints[i] = daysOf(v[1], i) - daysOf(v[0], i); });
-    }};
-  }
-  if (name == "hash" && n >= 1) {
-    // XXH3-64 of the values' text, separated by a byte that no text holds; a null hashes as
-    // the empty text marked null. Stable across runs and machines.
-    return ScalarFunction{specOf(ColumnKind::Int), [](std::vector<Vector>& v, std::size_t rows) {
-      std::vector<const Vector*> all;
-      for (const Vector& x : v) all.push_back(&x);
-      Vector out = makeVector(ColumnKind::Int, rows, allScalar(all));
-      std::string buffer;
-      for (std::size_t i = 0; i < out.size; ++i) {
-        buffer.clear();
-        for (const Vector& x : v) {
-          buffer += x.isNull(i) ? std::string("\x01null") : textOf(x, i);
-          buffer += '\0';
-        }
-        out.ints[i] = static_cast<std::int64_t>(XXH3_64bits(buffer.data(), buffer.size()));
-      }
-      return out;
-    }};
-  }
-  if (name == "float" && n == 1) {
-    ColumnKind from = kindOf(0);
-    return ScalarFunction{specOf(ColumnKind::Float), [from](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, ColumnKind::Float, [&](Vector& out, std::size_t i) {
-        if (from == ColumnKind::String || from == ColumnKind::Category) {
-          if (auto x = parseFloat(textAt(v[0], i))) out.floats[i] = *x;
-          else setNull(out, i);
-        } else {
-          out.floats[i] = numberAt(v[0], i);
-        }
-      });
-    }};
-  }
-  if (name == "int" && n == 1) {
-    ColumnKind from = kindOf(0);
-    return ScalarFunction{specOf(ColumnKind::Int), [from](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, ColumnKind::Int, [&](Vector& out, std::size_t i) {
-        if (from == ColumnKind::String || from == ColumnKind::Category) {
-          if (auto x = parseInt(textAt(v[0], i))) out.ints[i] = *x;
-          else setNull(out, i);
-        } else if (from == ColumnKind::Float) {
-          // Truncated toward zero; out of the int range: null.
-          double x = v[0].floats[v[0].at(i)];
-          if (!(x > -9.2e18 && x < 9.2e18)) return setNull(out, i);
-          out.ints[i] = static_cast<std::int64_t>(x);
-        } else {
-          out.ints[i] = intOrFloatToInt(v[0], i);
-        }
-      });
-    }};
-  }
-  if (name == "string" && n == 1) {
-    return ScalarFunction{specOf(ColumnKind::String), [](std::vector<Vector>& v, std::size_t rows) {
-      Vector out = rowwise(v, rows, ColumnKind::String, [&](Vector& o, std::size_t i) { o.strings[i] = storeString(o, textOf(v[0], i)); });
-      return out;
-    }};
-  }
-  if ((name == "date" || name == "timestamp") && n == 1) {
-    bool date = name == "date";
-    ColumnKind kind = date ? ColumnKind::Date : ColumnKind::Timestamp;
-    return ScalarFunction{specOf(kind), [date, kind](std::vector<Vector>& v, std::size_t rows) {
-      return rowwise(v, rows, kind, [&](Vector& out, std::size_t i) {
-        std::string_view text = textAt(v[0], i);
-        if (date) {
-          if (auto x = parseDate(text)) out.ints[i] = *x;
-          else setNull(out, i);
-        } else if (auto x = parseTimestamp(text)) {
-          out.ints[i] = *x;
-        } else {
-          setNull(out, i);
-        }
-      });
-    }};
-  }
-  return std::nullopt;
 }
 
 Column toColumn(const Vector& values, const ColumnSpec& spec, std::size_t rows) {

@@ -2,6 +2,7 @@
 
 // The built-in scalar functions of row expressions (LANGUAGE.md section 7) over vectors.
 
+#include "catalog/Builtin.h"
 #include "expr/VectorOps.h"
 
 #include <optional>
@@ -15,9 +16,10 @@ struct ScalarFunction {
   VectorFunction apply;
 };
 
-// The function `name` for arguments of these kinds (`nullTypes`: the literal `null`), or none
-// when there is no such function.
-std::optional<ScalarFunction> scalarFunction(const std::string& name, const std::vector<ColumnSpec>& args,
+// The built-in `id` for arguments of these kinds (`nullTypes`: the literal `null`), or none
+// when it is not a row function of that many arguments. `bucket` takes its edges as a literal
+// and is compiled by the interpreter.
+std::optional<ScalarFunction> scalarFunction(catalog::BuiltinId id, const std::vector<ColumnSpec>& args,
                                              const std::vector<bool>& nullTypes);
 
 }  // namespace weir::runtime

@@ -1,5 +1,7 @@
 #include "models/Metrics.h"
 
+#include "catalog/Metric.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 namespace weir::runtime {
@@ -83,70 +86,88 @@ Evaluation evaluate(const TrainedModel& model, const Predictions& predictions, c
   auto f1 = [&](const Counts& c) { return ratio(2 * c.tp, 2 * c.tp + c.fp + c.fn); };
   for (const std::string& name : metrics) {
     double value = kUndefined;
-    if (name == "accuracy") {
-      value = n == 0 ? kUndefined : static_cast<double>(correct) / static_cast<double>(n);
-    } else if (name == "precision") {
-      value = averaged(precision);
-    } else if (name == "recall") {
-      value = averaged(recall);
-    } else if (name == "f1") {
-      value = averaged(f1);
-    } else if (name == "auc") {
-      if (binary) {
-        std::vector<bool> positive(n);
-        for (std::size_t r = 0; r < n; ++r) positive[r] = truth[r] == 1;
-        value = rocAuc(predictions.values, positive);
-      } else {
-        // One-vs-rest, macro-averaged over the classes of the model.
-        double sum = 0;
-        std::size_t k = model.classes.size(), defined = 0;
-        for (std::size_t c = 0; c < k; ++c) {
-          std::vector<double> scores(n);
-          std::vector<bool> positive(n);
-          for (std::size_t r = 0; r < n; ++r) {
-            scores[r] = predictions.probabilities[r][c];
-            positive[r] = static_cast<std::size_t>(truth[r]) == c;
-          }
-          double auc = rocAuc(scores, positive);
-          if (!std::isnan(auc)) {
-            sum += auc;
-            ++defined;
-          }
-        }
-        value = defined == k ? sum / static_cast<double>(k) : kUndefined;
-      }
-    } else if (name == "logloss") {
-      // scikit-learn 1.2's eps="auto": the machine epsilon of double.
-      const double eps = std::numeric_limits<double>::epsilon();
-      double sum = 0;
-      for (std::size_t r = 0; r < n; ++r) {
+    std::optional<catalog::MetricId> id = catalog::findMetric(name);
+    // Every catalogued metric has a case here or in fairness(): no default.
+    switch (id.value_or(catalog::MetricId::DemographicParity)) {
+      case catalog::MetricId::Accuracy:
+        value = n == 0 ? kUndefined : static_cast<double>(correct) / static_cast<double>(n);
+        break;
+      case catalog::MetricId::Precision:
+        value = averaged(precision);
+        break;
+      case catalog::MetricId::Recall:
+        value = averaged(recall);
+        break;
+      case catalog::MetricId::F1:
+        value = averaged(f1);
+        break;
+      case catalog::MetricId::Auc:
         if (binary) {
-          double p = std::clamp(predictions.values[r], eps, 1 - eps);
-          sum += truth[r] == 1 ? -std::log(p) : -std::log(1 - p);
+          std::vector<bool> positive(n);
+          for (std::size_t r = 0; r < n; ++r) positive[r] = truth[r] == 1;
+          value = rocAuc(predictions.values, positive);
         } else {
-          const auto& probabilities = predictions.probabilities[r];
-          double total = 0;
-          for (double q : probabilities) total += std::clamp(q, eps, 1 - eps);
-          double p = std::clamp(probabilities[static_cast<std::size_t>(truth[r])], eps, 1 - eps) / total;
-          sum += -std::log(p);
+          // One-vs-rest, macro-averaged over the classes of the model.
+          double sum = 0;
+          std::size_t k = model.classes.size(), defined = 0;
+          for (std::size_t c = 0; c < k; ++c) {
+            std::vector<double> scores(n);
+            std::vector<bool> positive(n);
+            for (std::size_t r = 0; r < n; ++r) {
+              scores[r] = predictions.probabilities[r][c];
+              positive[r] = static_cast<std::size_t>(truth[r]) == c;
+            }
+            double auc = rocAuc(scores, positive);
+            if (!std::isnan(auc)) {
+              sum += auc;
+              ++defined;
+            }
+          }
+          value = defined == k ? sum / static_cast<double>(k) : kUndefined;
         }
+        break;
+      case catalog::MetricId::Logloss: {
+        // scikit-learn 1.2's eps="auto": the machine epsilon of double.
+        const double eps = std::numeric_limits<double>::epsilon();
+        double sum = 0;
+        for (std::size_t r = 0; r < n; ++r) {
+          if (binary) {
+            double p = std::clamp(predictions.values[r], eps, 1 - eps);
+            sum += truth[r] == 1 ? -std::log(p) : -std::log(1 - p);
+          } else {
+            const auto& probabilities = predictions.probabilities[r];
+            double total = 0;
+            for (double q : probabilities) total += std::clamp(q, eps, 1 - eps);
+            double p = std::clamp(probabilities[static_cast<std::size_t>(truth[r])], eps, 1 - eps) / total;
+            sum += -std::log(p);
+          }
+        }
+        value = n == 0 ? kUndefined : sum / static_cast<double>(n);
+        break;
       }
-      value = n == 0 ? kUndefined : sum / static_cast<double>(n);
-    } else if (name == "rmse" || name == "mae" || name == "r2") {
-      double squared = 0, absolute = 0, mean = 0;
-      for (std::size_t r = 0; r < n; ++r) mean += truth[r];
-      mean = n == 0 ? 0 : mean / static_cast<double>(n);
-      double total = 0;
-      for (std::size_t r = 0; r < n; ++r) {
-        double e = truth[r] - predictions.values[r];
-        squared += e * e;
-        absolute += std::fabs(e);
-        total += (truth[r] - mean) * (truth[r] - mean);
+      case catalog::MetricId::Rmse:
+      case catalog::MetricId::Mae:
+      case catalog::MetricId::R2: {
+        double squared = 0, absolute = 0, mean = 0;
+        for (std::size_t r = 0; r < n; ++r) mean += truth[r];
+        mean = n == 0 ? 0 : mean / static_cast<double>(n);
+        double total = 0;
+        for (std::size_t r = 0; r < n; ++r) {
+          double e = truth[r] - predictions.values[r];
+          squared += e * e;
+          absolute += std::fabs(e);
+          total += (truth[r] - mean) * (truth[r] - mean);
+        }
+        if (n == 0) value = kUndefined;
+        else if (*id == catalog::MetricId::Rmse) value = std::sqrt(squared / static_cast<double>(n));
+        else if (*id == catalog::MetricId::Mae) value = absolute / static_cast<double>(n);
+        else value = total == 0 ? (squared == 0 ? 1.0 : 0.0) : 1 - squared / total;
+        break;
       }
-      if (n == 0) value = kUndefined;
-      else if (name == "rmse") value = std::sqrt(squared / static_cast<double>(n));
-      else if (name == "mae") value = absolute / static_cast<double>(n);
-      else value = total == 0 ? (squared == 0 ? 1.0 : 0.0) : 1 - squared / total;
+      case catalog::MetricId::DemographicParity:
+      case catalog::MetricId::EqualOpportunity:
+      case catalog::MetricId::DisparateImpact:
+        break;  // by group: fairness() (and an unknown name: undefined)
     }
     out.metrics.push_back({name, value});
   }
@@ -188,15 +209,30 @@ Evaluation fairness(const TrainedModel& model, const Predictions& predictions, c
   };
   for (const std::string& name : metrics) {
     double value = kUndefined;
-    if (name == "demographic_parity") {
-      value = spread(rates);
-    } else if (name == "equal_opportunity") {
-      value = spread(tprs);
-    } else if (name == "disparate_impact") {
-      if (rates.size() >= 2) {
-        double high = *std::max_element(rates.begin(), rates.end());
-        value = high == 0 ? kUndefined : *std::min_element(rates.begin(), rates.end()) / high;
-      }
+    std::optional<catalog::MetricId> id = catalog::findMetric(name);
+    switch (id.value_or(catalog::MetricId::Accuracy)) {
+      case catalog::MetricId::DemographicParity:
+        value = spread(rates);
+        break;
+      case catalog::MetricId::EqualOpportunity:
+        value = spread(tprs);
+        break;
+      case catalog::MetricId::DisparateImpact:
+        if (rates.size() >= 2) {
+          double high = *std::max_element(rates.begin(), rates.end());
+          value = high == 0 ? kUndefined : *std::min_element(rates.begin(), rates.end()) / high;
+        }
+        break;
+      case catalog::MetricId::Accuracy:
+      case catalog::MetricId::Precision:
+      case catalog::MetricId::Recall:
+      case catalog::MetricId::F1:
+      case catalog::MetricId::Auc:
+      case catalog::MetricId::Logloss:
+      case catalog::MetricId::Rmse:
+      case catalog::MetricId::Mae:
+      case catalog::MetricId::R2:
+        break;  // of the whole table: evaluate() (and an unknown name: undefined)
     }
     out.metrics.push_back({name, value});
   }

@@ -1,5 +1,6 @@
 #include "models/TrainedModel.h"
 
+#include "catalog/Algorithm.h"
 #include "models/FeatureMatrix.h"
 #include "models/XGBoostModel.h"
 #include "operators/OperatorError.h"
@@ -90,9 +91,33 @@ std::vector<double> solve(std::vector<double> a, std::vector<double> b) {
   return x;
 }
 
-double param(const std::map<std::string, std::string>& params, const char* name, double fallback) {
-  auto it = params.find(name);
-  return it == params.end() ? fallback : std::stod(it->second);
+catalog::AlgorithmId algorithmOf(const std::string& name) {
+  std::optional<catalog::AlgorithmId> id = catalog::findAlgorithm(name);
+  if (!id) throw OperatorError("unknown algorithm `" + name + "`");
+  return *id;
+}
+
+// A parameter of the algorithm as the model sets it, or its catalogued default. Every parameter
+// the trainer reads is in catalog/Algorithms.def, which is what the checker lets through.
+double param(catalog::AlgorithmId algorithm, const std::map<std::string, std::string>& params, std::string_view name) {
+  const catalog::ParamInfo* info = catalog::findParam(algorithm, name);
+  if (info == nullptr) {
+    throw OperatorError(fmt::format("internal: `{}` has no parameter `{}` in the catalog", catalog::algorithm(algorithm).name, name));
+  }
+  auto it = params.find(std::string(name));
+  if (it == params.end()) return info->defaultValue;
+  if (info->type == catalog::ParamType::Bool) return it->second == "true" ? 1 : 0;
+  return std::stod(it->second);
+}
+
+// Every parameter of the algorithm, set or defaulted, as text (`4`, `0.1`).
+std::map<std::string, std::string> allParams(catalog::AlgorithmId algorithm, const std::map<std::string, std::string>& params) {
+  std::map<std::string, std::string> out;
+  for (const catalog::ParamInfo* info : catalog::params(algorithm)) {
+    auto it = params.find(std::string(info->name));
+    out[std::string(info->name)] = it != params.end() ? it->second : fmt::format("{}", info->defaultValue);
+  }
+  return out;
 }
 
 // Each encoded column's mean over its present values (linear models take no missing values).
@@ -136,12 +161,14 @@ double sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) 
 std::vector<double> fitLinear(const FeatureMatrix& m, const std::vector<float>& y, bool logistic,
                               const std::map<std::string, std::string>& params) {
   const std::size_t d = m.width + 1;
-  const double l2 = param(params, "l2", logistic ? 1.0 : 0.0);
-  const bool intercept = params.count("fit_intercept") == 0 || params.at("fit_intercept") == "true";
-  const int maxIter = static_cast<int>(param(params, "max_iter", 100));
-  const double tol = param(params, "tol", 1e-8);
+  const catalog::AlgorithmId algorithm = logistic ? catalog::AlgorithmId::Logistic : catalog::AlgorithmId::Linear;
+  const double l2 = param(algorithm, params, "l2");
+  const bool intercept = param(algorithm, params, "fit_intercept") != 0;
+  // Least squares is solved in one step; only Newton's method iterates.
+  const int maxIter = logistic ? static_cast<int>(param(algorithm, params, "max_iter")) : 1;
+  const double tol = logistic ? param(algorithm, params, "tol") : 0;
   std::vector<double> beta(d, 0.0);
-  for (int iter = 0; iter < (logistic ? maxIter : 1); ++iter) {
+  for (int iter = 0; iter < maxIter; ++iter) {
     std::vector<double> hessian(d * d, 0.0), gradient(d, 0.0);
     for (std::size_t r = 0; r < m.rows; ++r) {
       double weight = 1, residual;
@@ -184,10 +211,11 @@ std::vector<double> fitLinear(const FeatureMatrix& m, const std::vector<float>& 
 std::vector<double> fitMultinomial(const FeatureMatrix& m, const std::vector<float>& y, std::size_t classes,
                                    const std::map<std::string, std::string>& params) {
   const std::size_t d = m.width + 1, k = classes, n = k * d;
-  const double l2 = param(params, "l2", 1.0);
-  const bool intercept = params.count("fit_intercept") == 0 || params.at("fit_intercept") == "true";
-  const int maxIter = static_cast<int>(param(params, "max_iter", 100));
-  const double tol = param(params, "tol", 1e-8);
+  const catalog::AlgorithmId logistic = catalog::AlgorithmId::Logistic;
+  const double l2 = param(logistic, params, "l2");
+  const bool intercept = param(logistic, params, "fit_intercept") != 0;
+  const int maxIter = static_cast<int>(param(logistic, params, "max_iter"));
+  const double tol = param(logistic, params, "tol");
   std::vector<double> w(n, 0.0), p(k);
   auto x = [&](std::size_t r, std::size_t j) { return j == 0 ? (intercept ? 1.0 : 0.0) : static_cast<double>(m.values[r * m.width + j - 1]); };
   for (int iter = 0; iter < maxIter; ++iter) {
@@ -258,19 +286,24 @@ TrainedModel trainModel(const plan::Node::Model& spec, const Table& data, unsign
   Table kept = labels.rows.size() == data.rows() ? data : data.gather(labels.rows);
   model.rows = kept.rows();
   FeatureMatrix matrix = encodeFeatures(kept, model.features);
-  if (spec.algorithm == "xgboost") {
-    std::string objective = spec.task == "regression" ? "reg:squarederror" : spec.task == "binary" ? "binary:logistic" : "multi:softprob";
-    model.xgboost = XGBoostModel::train(matrix, labels.values, objective, model.classes.size(), spec.params, spec.seed, threads);
-  } else if (spec.algorithm == "linear" || spec.algorithm == "logistic") {
-    model.means = columnMeans(matrix);
-    impute(matrix, model.means);
-    if (spec.algorithm == "logistic" && spec.task == "multiclass") {
-      model.coefficients = fitMultinomial(matrix, labels.values, model.classes.size(), spec.params);
-    } else {
-      model.coefficients = fitLinear(matrix, labels.values, spec.algorithm == "logistic", spec.params);
+  const catalog::AlgorithmId algorithm = algorithmOf(spec.algorithm);
+  switch (algorithm) {
+    case catalog::AlgorithmId::Xgboost: {
+      std::string objective = spec.task == "regression" ? "reg:squarederror" : spec.task == "binary" ? "binary:logistic" : "multi:softprob";
+      model.xgboost = XGBoostModel::train(matrix, labels.values, objective, model.classes.size(), allParams(algorithm, spec.params),
+                                          spec.seed, threads);
+      break;
     }
-  } else {
-    throw OperatorError("unknown algorithm `" + spec.algorithm + "`");
+    case catalog::AlgorithmId::Linear:
+    case catalog::AlgorithmId::Logistic:
+      model.means = columnMeans(matrix);
+      impute(matrix, model.means);
+      if (algorithm == catalog::AlgorithmId::Logistic && spec.task == "multiclass") {
+        model.coefficients = fitMultinomial(matrix, labels.values, model.classes.size(), spec.params);
+      } else {
+        model.coefficients = fitLinear(matrix, labels.values, algorithm == catalog::AlgorithmId::Logistic, spec.params);
+      }
+      break;
   }
   return model;
 }
@@ -279,7 +312,8 @@ Predictions predict(const TrainedModel& model, const Table& data, unsigned threa
   FeatureMatrix matrix = encodeFeatures(data, model.features);
   Predictions out;
   const std::size_t rows = matrix.rows;
-  if (model.algorithm == "xgboost") {
+  const catalog::AlgorithmId algorithm = algorithmOf(model.algorithm);
+  if (algorithm == catalog::AlgorithmId::Xgboost) {
     std::vector<float> raw = XGBoostModel::predict(model.xgboost, matrix, threads);
     if (model.task == "multiclass") {
       std::size_t k = model.classes.size();
@@ -311,7 +345,7 @@ Predictions predict(const TrainedModel& model, const Table& data, unsigned threa
       out.values.resize(rows);
       for (std::size_t r = 0; r < rows; ++r) {
         double score = linearScore(model.coefficients, imputed, r);
-        out.values[r] = model.algorithm == "logistic" ? sigmoid(score) : score;
+        out.values[r] = algorithm == catalog::AlgorithmId::Logistic ? sigmoid(score) : score;
       }
     }
   }
@@ -359,8 +393,11 @@ std::optional<TrainedModel> decodeModel(std::string_view bytes) {
     model.xgboost = j.at("xgboost").get<std::string>();
     model.coefficients = j.at("coefficients").get<std::vector<double>>();
     model.means = j.value("means", std::vector<double>{});
+    std::optional<catalog::AlgorithmId> algorithm = catalog::findAlgorithm(model.algorithm);
+    if (!algorithm) return std::nullopt;  // from a version that had it: a miss, retrained
     std::size_t perClass = model.means.size() + 1;
-    if (model.algorithm != "xgboost" && model.coefficients.size() != (model.task == "multiclass" && model.algorithm == "logistic" ? perClass * model.classes.size() : perClass)) {
+    bool multinomial = model.task == "multiclass" && *algorithm == catalog::AlgorithmId::Logistic;
+    if (*algorithm != catalog::AlgorithmId::Xgboost && model.coefficients.size() != (multinomial ? perClass * model.classes.size() : perClass)) {
       return std::nullopt;
     }
     model.rows = j.at("rows").get<std::size_t>();

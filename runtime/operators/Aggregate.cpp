@@ -73,18 +73,18 @@ const ast::CallExpr* singleAggregate(const ast::Expr& expr) {
   if (expr.kind != ast::ExprKind::Call) return nullptr;
   const auto& call = expr.as<ast::CallExpr>();
   std::string name = ast::calleeName(call);
-  if (name.empty() || !isAggregateFunction(name, call.args.size())) return nullptr;
+  if (!catalog::isAggregateCall(name, call.args.size())) return nullptr;
   for (const ast::Argument& arg : call.args) {
     if (arg.name) return nullptr;
     bool nested = false;
     std::function<void(const ast::Expr&)> visit = [&](const ast::Expr& e) {
-      if (e.kind == ast::ExprKind::Call && isAggregateFunction(ast::calleeName(e.as<ast::CallExpr>()), e.as<ast::CallExpr>().args.size())) nested = true;
+      if (e.kind == ast::ExprKind::Call && catalog::isAggregateCall(ast::calleeName(e.as<ast::CallExpr>()), e.as<ast::CallExpr>().args.size())) nested = true;
       ast::forEachChild(e, visit);
     };
     visit(*arg.value);
     if (nested) return nullptr;
   }
-  if (name == "quantile" && call.args[1].value->kind != ast::ExprKind::Float && call.args[1].value->kind != ast::ExprKind::Int) return nullptr;
+  if (*catalog::findBuiltin(name) == catalog::BuiltinId::Quantile && call.args[1].value->kind != ast::ExprKind::Float && call.args[1].value->kind != ast::ExprKind::Int) return nullptr;
   return &call;
 }
 
@@ -168,7 +168,7 @@ StreamingAggregate::StreamingAggregate(const plan::Node& node, const std::vector
     const ast::CallExpr& call = *singleAggregate(*expr);
     State::Aggregate aggregate;
     aggregate.name = name;
-    std::string function = ast::calleeName(call);
+    catalog::BuiltinId function = *catalog::findBuiltin(ast::calleeName(call));
     ColumnSpec argumentSpec;
     if (!call.args.empty()) {
       CompileResult compiled = compileExpression(*call.args[0].value, inputs);
@@ -177,7 +177,7 @@ StreamingAggregate::StreamingAggregate(const plan::Node& node, const std::vector
       aggregate.argument = std::move(compiled.expression);
     }
     double q = 0.5;
-    if (function == "quantile") q = constantNumber(*call.args[1].value, "the fraction of `quantile`");
+    if (function == catalog::BuiltinId::Quantile) q = constantNumber(*call.args[1].value, "the fraction of `quantile`");
     aggregate.reducer = std::make_unique<Reducer>(function, s.groups(), q);
     aggregate.spec = aggregateResult(function, argumentSpec);
     for (const ColumnSpec& d : declared) {

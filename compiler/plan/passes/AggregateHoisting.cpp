@@ -3,8 +3,8 @@
 #include "ast/AstPrinter.h"
 #include "ast/Clone.h"
 #include "ast/Walk.h"
+#include "catalog/Builtin.h"
 #include "plan/ExprColumns.h"
-#include "sema/Builtins.h"
 
 #include <fmt/format.h>
 
@@ -25,7 +25,7 @@ struct Hoisted {
 ExprPtr hoist(ExprPtr e, Hoisted& out) {
   if (e->kind == ExprKind::Call) {
     auto& call = e->as<CallExpr>();
-    if (call.callee->kind == ExprKind::Name && sema::isAggregateCall(call.callee->as<NameExpr>().name.text, call.args.size())) {
+    if (call.callee->kind == ExprKind::Name && catalog::isAggregateCall(call.callee->as<NameExpr>().name.text, call.args.size())) {
       std::string text = printExpr(*e);
       auto [it, inserted] = out.byText.emplace(text, fmt::format("__agg{}", out.aggregates.size()));
       auto name = std::make_unique<NameExpr>();
@@ -39,19 +39,25 @@ ExprPtr hoist(ExprPtr e, Hoisted& out) {
   return e;
 }
 
-// The type of an aggregate's result, from its function and the input's schema.
+// The type of an aggregate's result, from its catalog entry and the input's schema (an argument
+// that is not a column is taken to be a nullable number).
 sema::Type aggregateType(const CallExpr& call, const sema::TableType& input) {
-  const std::string& name = call.callee->as<NameExpr>().name.text;
-  if (name == "count" || name == "count_distinct") return sema::Type::of(sema::ScalarKind::Int);
-  if (name == "all" || name == "any") return sema::Type::of(sema::ScalarKind::Bool);
-  if (name == "fraction") return sema::Type::of(sema::ScalarKind::Float);
+  const catalog::BuiltinInfo& info = catalog::builtin(*catalog::findBuiltin(call.callee->as<NameExpr>().name.text));
   const sema::ColumnType* column = nullptr;
   if (!call.args.empty() && call.args[0].value->kind == ExprKind::Name) {
     column = input.find(call.args[0].value->as<NameExpr>().name.text);
   }
-  if (name == "sum" && column != nullptr) return column->type.withNullable(false);
-  if ((name == "min" || name == "max" || name == "first" || name == "last") && column != nullptr) return column->type;
-  return sema::Type::of(sema::ScalarKind::Float, column == nullptr || column->type.nullable);
+  bool nullable = info.nulls != catalog::NullRule::Never && (column == nullptr || column->type.nullable);
+  switch (info.result) {
+    case catalog::ResultRule::Int: return sema::Type::of(sema::ScalarKind::Int, nullable);
+    case catalog::ResultRule::Bool: return sema::Type::of(sema::ScalarKind::Bool, nullable);
+    case catalog::ResultRule::First:
+    case catalog::ResultRule::Common:
+      if (column != nullptr) return column->type.withNullable(nullable);
+      break;
+    default: break;
+  }
+  return sema::Type::of(sema::ScalarKind::Float, nullable);
 }
 
 }  // namespace

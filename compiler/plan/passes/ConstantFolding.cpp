@@ -2,11 +2,13 @@
 
 #include "ast/Clone.h"
 #include "ast/Walk.h"
+#include "catalog/Builtin.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 
 namespace weir::plan {
@@ -119,10 +121,39 @@ ExprPtr foldBinary(std::unique_ptr<BinaryExpr> b, bool& changed) {
   }
 }
 
-ExprPtr fold(ExprPtr e, bool& changed) {
+using Functions = std::map<std::string, std::shared_ptr<const Node::Function>>;
+
+// Whether a call of a built-in is null for its `null` literal arguments, by the catalog's null
+// rule: the function's evaluation need not be known here, only when it gives null. A user
+// function of the same name hides the built-in.
+bool nullByRule(const CallExpr& call, const Functions& functions) {
+  if (call.callee->kind != ExprKind::Name) return false;
+  const std::string& name = call.callee->as<NameExpr>().name.text;
+  std::optional<catalog::BuiltinId> id = catalog::findBuiltin(name);
+  if (!id || functions.count(name) || call.args.empty()) return false;
+  const catalog::BuiltinInfo& info = catalog::builtin(*id);
+  if (!info.foldable || catalog::isAggregateCall(*id, call.args.size())) return false;
+  auto isNull = [](const Argument& arg) { return !arg.name && arg.value->kind == ExprKind::Null; };
+  switch (info.nulls) {
+    case catalog::NullRule::Any: return std::any_of(call.args.begin(), call.args.end(), isNull);
+    case catalog::NullRule::All: return std::all_of(call.args.begin(), call.args.end(), isNull);
+    case catalog::NullRule::First:
+    case catalog::NullRule::Unparsable: return isNull(call.args[0]);
+    case catalog::NullRule::Never: return false;
+  }
+  return false;
+}
+
+ExprPtr fold(ExprPtr e, bool& changed, const Functions& functions) {
   // Children first, so folding works bottom-up.
-  rewriteChildren(*e, [&](ExprPtr child) { return fold(std::move(child), changed); });
+  rewriteChildren(*e, [&](ExprPtr child) { return fold(std::move(child), changed, functions); });
   switch (e->kind) {
+    case ExprKind::Call:
+      if (nullByRule(e->as<CallExpr>(), functions)) {
+        changed = true;
+        return makeNull(e->range);
+      }
+      return e;
     case ExprKind::Binary: {
       std::unique_ptr<BinaryExpr> b(static_cast<BinaryExpr*>(e.release()));
       return foldBinary(std::move(b), changed);
@@ -167,11 +198,11 @@ ExprPtr fold(ExprPtr e, bool& changed) {
 }
 
 // The folded copy of `expr`, or null when nothing folds.
-std::shared_ptr<const Expr> folded(const Expr& expr) {
+std::shared_ptr<const Expr> folded(const Expr& expr, const Functions& functions) {
   ExprPtr copy = clone(expr);
   if (!copy) return nullptr;
   bool changed = false;
-  copy = fold(std::move(copy), changed);
+  copy = fold(std::move(copy), changed, functions);
   return changed ? std::shared_ptr<const Expr>(std::move(copy)) : nullptr;
 }
 
@@ -185,7 +216,7 @@ bool ConstantFolding::run(Plan& plan) {
     replace[id] = id;
     Node& node = plan.node(id);
     if (node.kind == NodeKind::Filter && node.condition) {
-      if (auto condition = folded(*node.condition)) {
+      if (auto condition = folded(*node.condition, node.functions)) {
         node.condition = condition;
         refreshDefinition(node);
         changed = true;
@@ -199,7 +230,7 @@ bool ConstantFolding::run(Plan& plan) {
     } else if (node.kind == NodeKind::Derive) {
       bool any = false;
       for (auto& [name, value] : node.assignments) {
-        if (auto result = folded(*value)) {
+        if (auto result = folded(*value, node.functions)) {
           value = result;
           any = true;
         }

@@ -1,9 +1,9 @@
 #include "plan/passes/PredicatePushdown.h"
 
 #include "ast/Clone.h"
+#include "catalog/Builtin.h"
 #include "ast/Walk.h"
 #include "plan/ExprColumns.h"
-#include "sema/Builtins.h"
 
 #include <algorithm>
 #include <set>
@@ -19,7 +19,7 @@ namespace {
 bool usesAggregate(const Expr& e) {
   if (e.kind == ExprKind::Call) {
     const auto& call = e.as<CallExpr>();
-    if (call.callee->kind == ExprKind::Name && sema::isAggregateCall(call.callee->as<NameExpr>().name.text, call.args.size())) {
+    if (call.callee->kind == ExprKind::Name && catalog::isAggregateCall(call.callee->as<NameExpr>().name.text, call.args.size())) {
       return true;
     }
   }
