@@ -7,7 +7,7 @@
 #include "catalog/Algorithm.h"
 #include "catalog/Builtin.h"
 #include "catalog/Metric.h"
-#include "driver/Frontend.h"
+#include "engine/Workspace.h"
 #include "expr/Aggregates.h"
 #include "expr/Expression.h"
 #include "models/Metrics.h"
@@ -288,15 +288,14 @@ std::string checkParams(catalog::AlgorithmId algorithm, const std::string& param
       "source rows: Row = csv(\"rows.csv\")\n"
       "model m = {}(rows) {{\n  target = {}\n  params {{ {} }}\n}}\n",
       catalog::algorithm(algorithm).name, targetFor(algorithm), params);
-  source::SourceManager sources;
-  diag::DiagnosticEngine diags;
-  std::string error;
-  auto id = sources.loadFile((root / "main.mlflow").string(), error);
-  EXPECT_TRUE(id.has_value()) << error;
-  driver::checkProgram(*id, sources, diags);
+  engine::Workspace workspace;
+  engine::CompileOptions options;
+  options.plan = false;
+  std::shared_ptr<const engine::Compilation> compilation = workspace.compile((root / "main.mlflow").string(), options);
+  EXPECT_NE(compilation->status, engine::CompileStatus::Unreadable) << compilation->problem;
   fs::remove_all(root);
   std::string codes;
-  for (const diag::Diagnostic& d : diags.diagnostics()) codes += (codes.empty() ? "" : " ") + d.code;
+  for (const diag::Diagnostic& d : compilation->diagnostics.diagnostics()) codes += (codes.empty() ? "" : " ") + d.code;
   return codes;
 }
 
