@@ -187,7 +187,6 @@ bool ConstantFolding::run(Plan& plan) {
     if (node.kind == NodeKind::Filter && node.condition) {
       if (auto condition = folded(*node.condition)) {
         node.condition = condition;
-        refreshDefinition(node);
         changed = true;
       }
       // `where true` keeps every row: the filter goes, its consumers read its input.
@@ -204,10 +203,7 @@ bool ConstantFolding::run(Plan& plan) {
           any = true;
         }
       }
-      if (any) {
-        refreshDefinition(node);
-        changed = true;
-      }
+      changed = changed || any;
     }
   }
   if (std::find(keep.begin(), keep.end(), false) != keep.end()) plan = plan.rebuilt(keep, replace);
