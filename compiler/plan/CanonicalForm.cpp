@@ -259,8 +259,8 @@ std::vector<std::string> payloadProblems(const Node& node) {
       if (node.fills.empty() || !allSet(node.fills)) problem("has no fills");
       break;
     case NodeKind::Select:
-      if (node.listed.empty()) problem("selects nothing");
-      else if (!node.schema.columns.empty() && !node.schema.error && schemaNames != node.listed)
+      // (A table whose schema is unknown, a transform call's, is selected whole: its list is empty.)
+      if (!node.schema.columns.empty() && !node.schema.error && schemaNames != node.listed)
         problem("selects columns that are not its schema");
       break;
     case NodeKind::Drop:
@@ -297,7 +297,7 @@ std::vector<std::string> payloadProblems(const Node& node) {
       break;
     case NodeKind::Train:
       if (!node.model) problem("has no model");
-      else if (node.model->features.empty() || node.model->target.empty()) problem("has no features or target");
+      else if (node.model->algorithm.empty() || node.model->target.empty()) problem("has no algorithm or target");
       break;
     case NodeKind::Predict:
       if (node.prediction.empty()) problem("has no prediction column");
@@ -306,11 +306,10 @@ std::vector<std::string> payloadProblems(const Node& node) {
       if (node.inputs.size() != 2) problem("does not read a table and a model");
       break;
     case NodeKind::Evaluate:
-      if (node.evaluation.empty() || node.metricNames.empty()) problem("has no metrics");
+      if (node.evaluation.empty()) problem("has no evaluation");
       if (node.evaluation == "fairness" && node.by.empty()) problem("has no `by` column");
       break;
     case NodeKind::Expect:
-      if (node.rules.empty()) problem("has no rules");
       for (const Node::Rule& rule : node.rules) {
         if (!rule.condition) problem("has a rule without its condition");
       }
