@@ -64,8 +64,8 @@ struct Node {
   std::vector<Node> steps;
 
   // The user functions and rules the node's expressions call, by the callee as written (`ratio`,
-  // `lib.ratio`): their parameters and body, for inlining (the runtime inlines them too, and the canonical
-  // form includes them).
+  // `lib.ratio`): their parameters and body, for inlining (the runtime inlines them too, and
+  // the canonical form includes them).
   struct Function {
     std::vector<std::string> params;  // a rule's without its implicit table parameter
     std::shared_ptr<const ast::Expr> body;
