@@ -1,9 +1,11 @@
 #include "plan/Fingerprint.h"
 
+#include "plan/CanonicalForm.h"
+
 #include <fmt/format.h>
 #include <xxhash.h>
 
-#include <cstring>
+#include <memory>
 
 namespace weir::plan {
 
@@ -18,19 +20,21 @@ void update(XXH3_state_t* state, const std::string& text) {
 
 }  // namespace
 
+std::string fingerprintOf(const Plan& plan, NodeId id) {
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  const Node& node = plan.node(id);
+  XXH3_128bits_reset(state.get());
+  update(state.get(), kEngineVersion);
+  update(state.get(), nodeKindName(node.kind));
+  update(state.get(), canonicalDefinition(node));
+  update(state.get(), canonicalOutput(node));
+  for (NodeId input : node.inputs) update(state.get(), input < plan.size() ? plan.node(input).fingerprint : std::string());
+  XXH128_hash_t hash = XXH3_128bits_digest(state.get());
+  return fmt::format("{:016x}{:016x}", hash.high64, hash.low64);
+}
+
 void computeFingerprints(Plan& plan) {
-  XXH3_state_t* state = XXH3_createState();
-  for (NodeId id : plan.topologicalOrder()) {
-    Node& node = plan.node(id);
-    XXH3_128bits_reset(state);
-    update(state, kEngineVersion);
-    update(state, nodeKindName(node.kind));
-    update(state, node.definition);
-    for (NodeId input : node.inputs) update(state, plan.node(input).fingerprint);
-    XXH128_hash_t hash = XXH3_128bits_digest(state);
-    node.fingerprint = fmt::format("{:016x}{:016x}", hash.high64, hash.low64);
-  }
-  XXH3_freeState(state);
+  for (NodeId id : plan.topologicalOrder()) plan.node(id).fingerprint = fingerprintOf(plan, id);
 }
 
 }  // namespace weir::plan

@@ -2,15 +2,22 @@
 
 #include "plan/Plan.h"
 
+#include <string>
+
 namespace weir::plan {
 
 // The version of the engine that fingerprints include: bump it when the meaning of a plan
 // node changes, so cached results of the old engine are not reused.
-inline constexpr const char* kEngineVersion = "weir-0.1.0/plan-1";
+// plan-2: fingerprints hash the canonical form computed from the nodes' structured fields.
+inline constexpr const char* kEngineVersion = "weir-0.1.0/plan-2";
 
-// Sets every node's fingerprint: a 128-bit XXH3 hash (hex) of the engine version, the node's
-// kind and canonical definition, and its inputs' fingerprints in order. Names of declarations,
+// A node's fingerprint, from its content and the fingerprints its inputs have now: a 128-bit
+// XXH3 hash (hex) of the engine version, the node's kind, its canonical definition and output
+// columns (CanonicalForm.h), and its inputs' fingerprints in order. Names of declarations,
 // formatting, comments and declaration order never reach it.
+std::string fingerprintOf(const Plan& plan, NodeId id);
+
+// Sets every node's fingerprint, inputs first.
 void computeFingerprints(Plan& plan);
 
 }  // namespace weir::plan

@@ -19,33 +19,19 @@ using namespace weir::ast;
 
 namespace {
 
-std::string columnsDefinition(const sema::TableType& table) {
-  std::string out = "(columns";
-  for (const sema::ColumnType& column : table.columns) {
-    out += " " + column.name + ":" + column.type.str();
-    if (column.key) out += "@key";
-    if (column.pii) out += "@pii";
-    if (column.sensitive) out += "@sensitive";
-  }
-  return out + ")";
-}
-
-// Settings as a canonical S-expression, sorted by name (their order in the source does not
-// matter), leaving out documentation-only entries.
-std::string settingsDefinition(const SettingsBlock* block, const std::set<std::string>& skip = {}) {
-  if (block == nullptr) return "(settings)";
-  std::vector<const Setting*> entries;
+// Settings as written, leaving out `skip` (edges, documentation).
+std::vector<Node::Setting> settingsOf(const SettingsBlock* block, const std::set<std::string>& skip = {}) {
+  std::vector<Node::Setting> out;
+  if (block == nullptr) return out;
   for (const Setting& s : block->entries) {
-    if (!skip.count(s.name.text)) entries.push_back(&s);
+    if (skip.count(s.name.text)) continue;
+    Node::Setting setting;
+    setting.name = s.name.text;
+    if (s.value) setting.value = std::shared_ptr<const Expr>(clone(*s.value));
+    else setting.block = settingsOf(s.block.get());
+    out.push_back(std::move(setting));
   }
-  std::sort(entries.begin(), entries.end(), [](const Setting* a, const Setting* b) { return a->name.text < b->name.text; });
-  std::string out = "(settings";
-  for (const Setting* s : entries) {
-    out += " (" + s->name.text + " ";
-    out += s->value ? printExpr(*s->value) : settingsDefinition(s->block.get());
-    out += ")";
-  }
-  return out + ")";
+  return out;
 }
 
 // A setting's value as the runtime reads it: strings decoded, names and literals as written.
@@ -67,8 +53,9 @@ Node::Io ioOf(const Expr& call, const SettingsBlock* settings, const sema::Loade
   }
   io.baseDirectory = std::filesystem::path(module.canonicalPath).parent_path().string();
   if (settings != nullptr) {
+    // `allow` (which tainted columns a sink may write) is the checker's; the writer never reads it.
     for (const Setting& setting : settings->entries) {
-      if (setting.value) io.options[setting.name.text] = settingValue(*setting.value);
+      if (setting.value && setting.name.text != "allow") io.options[setting.name.text] = settingValue(*setting.value);
     }
   }
   return io;
@@ -130,11 +117,9 @@ class Lowerer {
     return result;
   }
 
-  NodeId addNode(NodeKind kind, std::string definition, std::vector<NodeId> inputs, SourceRange range,
-                 sema::TableType schema = {}) {
+  NodeId addNode(NodeKind kind, std::vector<NodeId> inputs, SourceRange range, sema::TableType schema = {}) {
     Node node;
     node.kind = kind;
-    node.definition = std::move(definition);
     node.inputs = std::move(inputs);
     node.range = range;
     node.schema = std::move(schema);
@@ -148,9 +133,8 @@ class Lowerer {
     Node& node = plan_.node(id);
     if (node.declarationResult) {
       sema::TableType schema = node.schema;
-      std::string select = "(select";
-      for (const sema::ColumnType& column : schema.columns) select += " " + column.name;
-      id = addNode(NodeKind::Select, select + ")", {id}, range, schema);
+      id = addNode(NodeKind::Select, {id}, range, schema);
+      plan_.node(id).listed = schema.names();
     }
     Node& result = plan_.node(id);
     result.declaration = name;
@@ -161,10 +145,7 @@ class Lowerer {
 
   NodeId lowerSource(const SourceDecl& source, const sema::LoadedModule& module) {
     const sema::TableType& table = typed_.tables.at(&source).front();
-    std::string definition = fmt::format("(scan {} {} {})", printExpr(*source.reader), columnsDefinition(table),
-                                         settingsDefinition(source.settings.get()));
-    NodeId scan = addNode(NodeKind::Scan, definition, {}, source.range, table);
-    plan_.node(scan).scanDefinition = definition;
+    NodeId scan = addNode(NodeKind::Scan, {}, source.range, table);
     plan_.node(scan).io = ioOf(*source.reader, source.settings.get(), module);
     plan_.node(scan).io->declared = table;
     plan_.node(scan).io->declaration = source.name.text;
@@ -181,9 +162,10 @@ class Lowerer {
       }
     }
     const sema::TableType& table = typed_.tables.at(&step).front();
-    std::string definition = fmt::format("(step {} {} {})", printExpr(*step.command), columnsDefinition(table),
-                                         settingsDefinition(step.settings.get(), {"inputs"}));
-    return finish(addNode(NodeKind::Step, definition, inputs, step.range, table), step.name.text, step.range);
+    NodeId id = addNode(NodeKind::Step, inputs, step.range, table);
+    plan_.node(id).arguments.push_back(shared(*step.command));
+    plan_.node(id).settings = settingsOf(step.settings.get(), {"inputs"});
+    return finish(id, step.name.text, step.range);
   }
 
   void lowerLet(const LetDecl& let, const sema::LoadedModule& module) {
@@ -195,8 +177,7 @@ class Lowerer {
       if (split) {
         for (std::size_t i = 0; i < let.names.size(); ++i) {
           current_ = let.names[i].text;
-          NodeId part = addNode(NodeKind::SplitPart, fmt::format("(split-part {})", i), {*split}, let.names[i].range,
-                                tables[i]);
+          NodeId part = addNode(NodeKind::SplitPart, {*split}, let.names[i].range, tables[i]);
           plan_.node(part).part = i;
           done_[{&let, let.names[i].text}] = finish(part, let.names[i].text, let.range);
         }
@@ -210,16 +191,11 @@ class Lowerer {
 
   std::optional<NodeId> lowerSplit(const CallExpr& call, const sema::LoadedModule& module, const sema::TableType& schema) {
     std::optional<NodeId> input;
-    std::string definition = "(split";
     for (const Argument& arg : call.args) {
-      if (!input && !arg.name) {
-        input = lowerTable(*arg.value, module);
-        continue;
-      }
-      definition += " " + (arg.name ? arg.name->text + "=" : std::string()) + printExpr(*arg.value);
+      if (!input && !arg.name) input = lowerTable(*arg.value, module);
     }
     if (!input) return std::nullopt;
-    NodeId split = addNode(NodeKind::Split, definition + ")", {*input}, call.range, schema);
+    NodeId split = addNode(NodeKind::Split, {*input}, call.range, schema);
     bool first = true;
     for (const Argument& arg : call.args) {
       if (!arg.name && first) {
@@ -243,16 +219,8 @@ class Lowerer {
     if (model.trainer->kind != ExprKind::Call || model.trainer->as<CallExpr>().args.empty()) return std::nullopt;
     std::optional<NodeId> table = lowerTable(*model.trainer->as<CallExpr>().args[0].value, module);
     if (!table) return std::nullopt;
-    std::string definition = fmt::format("(train {}", calleeName(model.trainer->as<CallExpr>()));
     auto info = declarations_.models.find(&model);
-    if (info != declarations_.models.end()) {
-      definition += fmt::format(" (task {}) (target {}) (features", sema::taskName(info->second.task), info->second.target);
-      for (const std::string& feature : info->second.features) definition += " " + feature;
-      definition += ")";
-    }
-    // The model card documents; it does not change what is trained.
-    definition += " " + settingsDefinition(model.settings.get(), {"card", "features", "target", "task"}) + ")";
-    NodeId train = addNode(NodeKind::Train, definition, {*table}, model.range);
+    NodeId train = addNode(NodeKind::Train, {*table}, model.range);
     if (info != declarations_.models.end()) {
       Node::Model payload;
       payload.algorithm = info->second.algorithm;
@@ -288,19 +256,16 @@ class Lowerer {
     if (metrics.evaluation->kind != ExprKind::Call) return std::nullopt;
     const auto& call = metrics.evaluation->as<CallExpr>();
     std::vector<NodeId> inputs;
-    std::string definition = "(" + calleeName(call);
     for (const Argument& arg : call.args) {
       if (arg.name) {
-        definition += " " + arg.name->text + "=" + printExpr(*arg.value);
+        continue;
       } else if (const Decl* decl = findDeclaration(names_, module, *arg.value); decl != nullptr && decl->kind == DeclKind::Model) {
         if (auto node = lowerDecl(*decl, decl->name.text)) inputs.push_back(*node);
       } else if (auto table = lowerTable(*arg.value, module)) {
         inputs.push_back(*table);
       }
     }
-    definition += " (metrics";
-    for (const Identifier& metric : metrics.metrics) definition += " " + metric.text;
-    NodeId evaluate = addNode(NodeKind::Evaluate, definition + "))", inputs, metrics.range);
+    NodeId evaluate = addNode(NodeKind::Evaluate, inputs, metrics.range);
     // It predicts with the model's features and compares with its target (and groups `by`).
     Node& node = plan_.node(evaluate);
     node.evaluation = calleeName(call);
@@ -322,16 +287,14 @@ class Lowerer {
   std::optional<NodeId> lowerExpect(const ExpectDecl& expect, const sema::LoadedModule& module) {
     std::optional<NodeId> table = lowerTable(*expect.table, module);
     if (!table) return std::nullopt;
-    std::string definition = "(expect";
     std::vector<const Expr*> exprs;
     std::vector<Node::Rule> rules;
     for (const ExpectRule& rule : expect.rules) {
-      definition += " (" + std::string(rule.severity ? rule.severity->text : "error") + " " + printExpr(*rule.condition) + ")";
       exprs.push_back(rule.condition.get());
       rules.push_back({rule.severity && rule.severity->text == "warn", format::formatExpr(*rule.condition), shared(*rule.condition)});
     }
-    definition += calleeDefinitions(exprs, module) + ")";
-    NodeId id = addNode(NodeKind::Expect, definition, {*table}, expect.range);
+    collectFunctions(exprs, module);
+    NodeId id = addNode(NodeKind::Expect, {*table}, expect.range);
     plan_.node(id).rules = std::move(rules);
     plan_.node(id).functions = functions_;
     return finish(id, expect.name.text, expect.range);
@@ -342,48 +305,47 @@ class Lowerer {
     if (const Decl* model = findDeclaration(names_, module, gate.model)) {
       if (auto node = lowerDecl(*model, model->name.text)) inputs.push_back(*node);
     }
-    std::string definition = "(gate";
+    std::map<std::string, std::size_t> metricInputs;
+    std::vector<std::shared_ptr<const Expr>> conditions;
     for (const ExprPtr& condition : gate.conditions) {
-      definition += " " + canonicalGateCondition(*condition, module, inputs);
+      gateMetrics(*condition, module, inputs, metricInputs);
+      conditions.push_back(shared(*condition));
     }
-    return finish(addNode(NodeKind::Gate, definition + ")", inputs, gate.range), gate.name.text, gate.range);
+    NodeId id = addNode(NodeKind::Gate, inputs, gate.range);
+    plan_.node(id).conditions = std::move(conditions);
+    plan_.node(id).metricInputs = std::move(metricInputs);
+    return finish(id, gate.name.text, gate.range);
   }
 
-  // A gate condition with each metrics declaration replaced by its input position (`$1.auc`).
-  std::string canonicalGateCondition(const Expr& e, const sema::LoadedModule& module, std::vector<NodeId>& inputs) {
-    switch (e.kind) {
-      case ExprKind::Member: {
-        const auto& member = e.as<MemberExpr>();
-        const Decl* decl = findDeclaration(names_, module, *member.object);
-        if (decl != nullptr && decl->kind == DeclKind::Metrics) {
-          if (auto node = lowerDecl(*decl, decl->name.text)) {
-            auto it = std::find(inputs.begin(), inputs.end(), *node);
-            std::size_t index = static_cast<std::size_t>(it - inputs.begin());
-            if (it == inputs.end()) inputs.push_back(*node);
-            return fmt::format("${}.{}", index, member.member.text);
-          }
+  // The metrics declarations a gate condition reads (`quality` in `quality.auc`): each becomes an
+  // input, known by its position.
+  void gateMetrics(const Expr& e, const sema::LoadedModule& module, std::vector<NodeId>& inputs,
+                   std::map<std::string, std::size_t>& metricInputs) {
+    if (e.kind == ExprKind::Member) {
+      const auto& member = e.as<MemberExpr>();
+      const Decl* decl = findDeclaration(names_, module, *member.object);
+      if (decl != nullptr && decl->kind == DeclKind::Metrics) {
+        if (auto node = lowerDecl(*decl, decl->name.text)) {
+          auto it = std::find(inputs.begin(), inputs.end(), *node);
+          std::size_t index = static_cast<std::size_t>(it - inputs.begin());
+          if (it == inputs.end()) inputs.push_back(*node);
+          metricInputs[printExpr(*member.object)] = index;
         }
-        return printExpr(e);
       }
-      case ExprKind::Binary: {
-        const auto& b = e.as<BinaryExpr>();
-        return fmt::format("({} {} {})", spelling(b.op), canonicalGateCondition(*b.lhs, module, inputs),
-                           canonicalGateCondition(*b.rhs, module, inputs));
-      }
-      case ExprKind::Unary: {
-        const auto& u = e.as<UnaryExpr>();
-        return std::string(u.op == UnaryOp::Not ? "(not " : "(neg ") + canonicalGateCondition(*u.operand, module, inputs) + ")";
-      }
-      default:
-        return printExpr(e);
+      return;
+    }
+    if (e.kind == ExprKind::Binary) {
+      gateMetrics(*e.as<BinaryExpr>().lhs, module, inputs, metricInputs);
+      gateMetrics(*e.as<BinaryExpr>().rhs, module, inputs, metricInputs);
+    } else if (e.kind == ExprKind::Unary) {
+      gateMetrics(*e.as<UnaryExpr>().operand, module, inputs, metricInputs);
     }
   }
 
   std::optional<NodeId> lowerSink(const SinkDecl& sink, const sema::LoadedModule& module) {
     std::optional<NodeId> table = lowerTable(*sink.table, module);
     if (!table) return std::nullopt;
-    std::string definition = fmt::format("(sink {} {})", printExpr(*sink.writer), settingsDefinition(sink.settings.get()));
-    NodeId id = addNode(NodeKind::Sink, definition, {*table}, sink.range, typed_.tables.at(&sink).front());
+    NodeId id = addNode(NodeKind::Sink, {*table}, sink.range, typed_.tables.at(&sink).front());
     plan_.node(id).io = ioOf(*sink.writer, sink.settings.get(), module);
     plan_.node(id).io->declaration = sink.name.text;
     return finish(id, sink.name.text, sink.range);
@@ -400,8 +362,9 @@ class Lowerer {
         if (auto node = lowerDecl(*decl, decl->name.text)) inputs.push_back(*node);
       }
     }
-    std::string definition = "(deploy " + settingsDefinition(deploy.settings.get(), {"model", "requires"}) + ")";
-    return finish(addNode(NodeKind::Deploy, definition, inputs, deploy.range), deploy.name.text, deploy.range);
+    NodeId id = addNode(NodeKind::Deploy, inputs, deploy.range);
+    plan_.node(id).settings = settingsOf(deploy.settings.get(), {"model", "requires"});
+    return finish(id, deploy.name.text, deploy.range);
   }
 
   // ---- Tables ----
@@ -438,7 +401,7 @@ class Lowerer {
           // `split` used as a single table: its first part.
           std::optional<NodeId> split = lowerSplit(call, module, sema::TableType{});
           if (!split) return std::nullopt;
-          return addNode(NodeKind::SplitPart, "(split-part 0)", {*split}, expr.range, plan_.node(*split).schema);
+          return addNode(NodeKind::SplitPart, {*split}, expr.range, plan_.node(*split).schema);
         }
         const Decl* decl = findDeclaration(names_, module, *call.callee);
         if (decl == nullptr || decl->kind != DeclKind::Transform) return std::nullopt;
@@ -455,9 +418,9 @@ class Lowerer {
                                        const sema::LoadedModule& module, sema::TableType schema, const void* site) {
     std::vector<NodeId> inputs;
     if (piped) inputs.push_back(*piped);
-    std::string definition = "(transform (params";
-    for (const Param& p : transform.params) definition += " " + p.name.text + ":" + printTypeRef(p.type);
-    definition += ") (body " + printExpr(*transform.body) + ") (args";
+    Node::Call payload;
+    for (const Param& p : transform.params) payload.params.push_back(p.name.text + ":" + printTypeRef(p.type));
+    payload.body = printExpr(*transform.body);
     for (const Argument& arg : args) {
       std::optional<NodeId> table;
       if (arg.value->kind == ExprKind::Pipeline) table = lowerTable(*arg.value, module);
@@ -466,15 +429,15 @@ class Lowerer {
         table = lowerTable(*arg.value, module);
       }
       if (table) {
-        definition += fmt::format(" ${}", inputs.size());
+        payload.args.push_back(fmt::format("${}", inputs.size()));
         inputs.push_back(*table);
       } else {
-        definition += " " + printExpr(*arg.value);
+        payload.args.push_back(printExpr(*arg.value));
       }
     }
-    definition += "))";
     std::optional<NodeId> expansion = expand(transform, piped, args, module, site);
-    NodeId id = addNode(NodeKind::Transform, definition, inputs, range, std::move(schema));
+    NodeId id = addNode(NodeKind::Transform, inputs, range, std::move(schema));
+    plan_.node(id).call = std::move(payload);
     plan_.node(id).readsAll = true;  // what a transform's body reads is known after inlining
     plan_.node(id).expansion = expansion;
     return id;
@@ -534,40 +497,6 @@ class Lowerer {
     return name;
   }
 
-  // Renames the name tokens of an S-expression (tokens end at spaces, brackets and `=`; strings
-  // are quoted, so a string never equals a name).
-  std::string substituteTokens(const std::string& text) const {
-    if (subst_ == nullptr) return text;
-    std::string out;
-    std::string token;
-    auto flush = [&] {
-      out += substitute(token);
-      token.clear();
-    };
-    bool inString = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      char c = text[i];
-      if (inString) {
-        out += c;
-        if (c == '\\' && i + 1 < text.size()) out += text[++i];
-        else if (c == '"') inString = false;
-        continue;
-      }
-      if (c == '"') {
-        flush();
-        inString = true;
-        out += c;
-      } else if (c == ' ' || c == '(' || c == ')' || c == '=' || c == '[' || c == ']') {
-        flush();
-        out += c;
-      } else {
-        token += c;
-      }
-    }
-    flush();
-    return out;
-  }
-
   // A copy of an expression with the substitution applied to its names.
   std::shared_ptr<const Expr> substituted(const Expr& expr) const {
     ExprPtr copy = clone(expr);
@@ -602,7 +531,6 @@ class Lowerer {
       schema = it->second;
     }
     std::vector<NodeId> inputs{input};
-    std::string definition;
     NodeKind kind = NodeKind::Filter;
     switch (op.kind) {
       case OpKind::Where: kind = NodeKind::Filter; break;
@@ -619,11 +547,7 @@ class Lowerer {
       case OpKind::Join: {
         const auto& join = op.as<JoinOp>();
         if (auto right = lowerTable(*join.table, module)) inputs.push_back(*right);
-        definition = join.joinKind == JoinKind::Left ? "(join left" : "(join inner";
-        for (const JoinKey& key : join.keys) {
-          definition += " " + substitute(key.left.text) + "=" + substitute(key.right ? key.right->text : key.left.text);
-        }
-        NodeId id = addNode(NodeKind::Join, definition + ")", inputs, op.range, schema);
+        NodeId id = addNode(NodeKind::Join, inputs, op.range, schema);
         plan_.node(id).leftJoin = join.joinKind == JoinKind::Left;
         for (const JoinKey& key : join.keys) {
           plan_.node(id).joinKeys.emplace_back(substitute(key.left.text), substitute(key.right ? key.right->text : key.left.text));
@@ -632,7 +556,7 @@ class Lowerer {
       }
       case OpKind::Union: {
         if (auto other = lowerTable(*op.as<UnionOp>().table, module)) inputs.push_back(*other);
-        return addNode(NodeKind::Union, "(union)", inputs, op.range, schema);
+        return addNode(NodeKind::Union, inputs, op.range, schema);
       }
       case OpKind::Predict: {
         const auto& predict = op.as<PredictOp>();
@@ -641,7 +565,8 @@ class Lowerer {
           if (auto node = lowerDecl(*model, model->name.text)) inputs.push_back(*node);
           current_ = saved;
         }
-        NodeId id = addNode(NodeKind::Predict, "(predict " + substitute(predict.column.text) + ")", inputs, op.range, schema);
+        NodeId id = addNode(NodeKind::Predict, inputs, op.range, schema);
+        plan_.node(id).prediction = substitute(predict.column.text);
         if (const Decl* model = findDeclaration(names_, module, predict.model)) {
           if (auto info = declarations_.models.find(model); info != declarations_.models.end()) {
             plan_.node(id).reads = info->second.features;
@@ -660,13 +585,10 @@ class Lowerer {
     }
     std::vector<const Expr*> exprs;
     collectExprs(op, exprs);
-    std::string callees = calleeDefinitions(exprs, module);
-    definition = substituteTokens(printOp(op));
-    definition.insert(definition.size() - 1, callees);
-    NodeId id = addNode(kind, definition, inputs, op.range, schema);
+    collectFunctions(exprs, module);
+    NodeId id = addNode(kind, inputs, op.range, schema);
     // Filters and derives keep rewritable copies of their expressions for the optimizer.
     Node& node = plan_.node(id);
-    node.calleeDefinitions = callees;
     if (op.kind == OpKind::Where) {
       node.condition = substituted(*op.as<WhereOp>().condition);
     } else if (op.kind == OpKind::Derive) {
@@ -684,8 +606,6 @@ class Lowerer {
     setReads(node, op);
     for (std::string& column : node.reads) column = substitute(column);
     for (std::string& column : node.listed) column = substitute(column);
-    if ((op.kind == OpKind::Where && !node.condition)) return id;
-    refreshDefinition(node);
     return id;
   }
 
@@ -788,11 +708,11 @@ class Lowerer {
     }
   }
 
-  // The definitions of the user functions and rules these expressions call, so that changing a
-  // function's body changes the fingerprint of every node that uses it (until inlining).
-  std::string calleeDefinitions(const std::vector<const Expr*>& exprs, const sema::LoadedModule& module) {
+  // The user functions and rules these expressions call (into functions_), for inlining and the
+  // runtime; the canonical form includes them, so that changing a function's body changes the
+  // fingerprint of every node that uses it.
+  void collectFunctions(const std::vector<const Expr*>& exprs, const sema::LoadedModule& module) {
     std::set<const Decl*> seen;
-    std::string out;
     functions_.clear();
     std::function<void(const Expr&)> visit = [&](const Expr& e) {
       if (e.kind == ExprKind::Call) {
@@ -801,7 +721,6 @@ class Lowerer {
         if (decl != nullptr && !decl->incomplete && (decl->kind == DeclKind::Fn || decl->kind == DeclKind::Rule) &&
             seen.insert(decl).second) {
           const Expr& body = decl->kind == DeclKind::Fn ? *decl->as<FnDecl>().body : *decl->as<RuleDecl>().body;
-          out += " (def " + printExpr(*call.callee) + " " + printExpr(body) + ")";
           auto function = std::make_shared<Node::Function>();
           if (decl->kind == DeclKind::Fn) {
             for (const Param& p : decl->as<FnDecl>().params) function->params.push_back(p.name.text);
@@ -823,7 +742,6 @@ class Lowerer {
     for (const Expr* e : exprs) {
       if (e != nullptr) visit(*e);
     }
-    return out;
   }
 
   const sema::Program& program_;
@@ -840,12 +758,12 @@ class Lowerer {
     std::vector<const void*> sites;  // the chain of calls being expanded, outermost first
     std::map<std::string, NodeId> tables;
     std::map<std::string, std::string> columns;
-    std::map<std::string, std::string> values;      // printed, for definitions
+    std::map<std::string, std::string> values;      // printed, for names that stand for them
     std::map<std::string, const Expr*> valueArgs;   // the argument expressions
     std::vector<ExprPtr> owned;                      // arguments rewritten for a nested call
   };
   Substitution* subst_ = nullptr;  // set while lowering a transform's body for one call
-  std::map<std::string, std::shared_ptr<const Node::Function>> functions_;  // of the last calleeDefinitions()
+  std::map<std::string, std::shared_ptr<const Node::Function>> functions_;  // of the last collectFunctions()
 };
 
 }  // namespace

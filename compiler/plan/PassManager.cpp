@@ -1,5 +1,6 @@
 #include "plan/PassManager.h"
 
+#include "plan/CanonicalForm.h"
 #include "plan/ExprColumns.h"
 #include "plan/Fingerprint.h"
 #include "plan/PlanPrinter.h"
@@ -100,6 +101,23 @@ std::vector<std::string> verifyPlan(const Plan& plan) {
   for (const auto& [declaration, id] : plan.declarations()) {
     if (id >= plan.size()) problems.push_back(fmt::format("`{}` names node %{}, which does not exist", declaration, id));
   }
+  if (!problems.empty()) return problems;  // what follows walks the graph
+  // What is hashed is what runs: every node has the fields the runtime reads for its kind, and a
+  // fingerprint, once set, is the one its content and its inputs' fingerprints give now.
+  for (NodeId id = 0; id < plan.size(); ++id) {
+    const Node& node = plan.node(id);
+    for (const std::string& problem : payloadProblems(node)) {
+      problems.push_back(fmt::format("node %{} ({}) {}", id, nodeKindName(node.kind), problem));
+    }
+  }
+  for (NodeId id : plan.topologicalOrder()) {
+    const Node& node = plan.node(id);
+    if (!node.fingerprint.empty() && node.fingerprint != fingerprintOf(plan, id)) {
+      problems.push_back(fmt::format("node %{} ({}) has the fingerprint {} but its content gives {}: it changed without "
+                                     "its fingerprint", id, nodeKindName(node.kind), node.fingerprint.substr(0, 12),
+                                     fingerprintOf(plan, id).substr(0, 12)));
+    }
+  }
   return problems;
 }
 
@@ -134,9 +152,11 @@ std::vector<std::string> runPasses(Plan& plan, const PassOptions& options, std::
     if (options.timePasses) {
       dump << fmt::format("// pass {}: {:.3f} ms{}\n", pass->name(), elapsed, changed ? "" : " (no change)");
     }
+    // A pass that changed the plan says so, and the fingerprints follow; one that did not, left
+    // every fingerprint true (the verifier checks both).
+    if (changed) computeFingerprints(plan);
     for (const std::string& problem : verifyPlan(plan)) problems.push_back(fmt::format("after {}: {}", pass->name(), problem));
     if (!problems.empty()) return problems;
-    if (changed) computeFingerprints(plan);
     if (listed(options.printAfter, pass->name())) {
       dump << fmt::format("// ----- plan after {} -----\n", pass->name()) << printPlanText(plan);
     }

@@ -34,7 +34,10 @@ std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options);
 std::vector<std::string> passNames();
 
 // Checks the plan's invariants: inputs exist, the graph is acyclic, declaration labels point at
-// nodes. Returns the problems found (empty when the plan is sound).
+// nodes, every column a node reads is produced by its input, every node has the fields the
+// runtime reads for its kind (payloadProblems), and every fingerprint that is set is the one the
+// node's content gives now (what is hashed is what runs). Returns the problems found (empty when
+// the plan is sound).
 std::vector<std::string> verifyPlan(const Plan& plan);
 
 // Runs the passes with the verifier after each one, printing plans around passes and timings

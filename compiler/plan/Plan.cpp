@@ -1,7 +1,5 @@
 #include "plan/Plan.h"
 
-#include "ast/AstPrinter.h"
-
 #include <boost/graph/adjacency_list.hpp>
 
 #include <algorithm>
@@ -48,30 +46,6 @@ const char* nodeKindName(NodeKind kind) {
     case NodeKind::Kernel: return "kernel";
   }
   return "?";
-}
-
-void refreshDefinition(Node& node) {
-  if (node.kind == NodeKind::Scan && !node.scanDefinition.empty()) {
-    node.definition = node.scanDefinition;
-    if (!node.readColumns.empty()) {
-      std::string read = " (read";
-      for (const std::string& column : node.readColumns) read += " " + column;
-      node.definition.insert(node.definition.size() - 1, read + ")");
-    }
-    if (node.condition) {
-      node.definition.insert(node.definition.size() - 1, " (where " + ast::printExpr(*node.condition) + ")");
-    }
-  } else if (node.kind == NodeKind::Filter && node.condition) {
-    node.definition = "(where " + ast::printExpr(*node.condition) + node.calleeDefinitions + ")";
-  } else if ((node.kind == NodeKind::Select || node.kind == NodeKind::Drop) && !node.listed.empty()) {
-    node.definition = node.kind == NodeKind::Select ? "(select" : "(drop";
-    for (const std::string& column : node.listed) node.definition += " " + column;
-    node.definition += ")";
-  } else if (node.kind == NodeKind::Derive && !node.assignments.empty()) {
-    node.definition = "(derive";
-    for (const auto& [name, value] : node.assignments) node.definition += " " + name + "=" + ast::printExpr(*value);
-    node.definition += node.calleeDefinitions + ")";
-  }
 }
 
 NodeId Plan::add(Node node) {

@@ -37,22 +37,17 @@ struct Node {
   // The declaration this node computes (its last node carries the name), for people and --target.
   std::string declaration;
   bool declarationResult = false;
-  // The canonical definition: what the node does, as S-expressions, without the names of its
-  // inputs or of any declaration (those are edges). Formatting and comments never reach it.
-  std::string definition;
   sema::TableType schema;  // output schema, for table-valued nodes
   source::SourceRange range;
   std::vector<NodeId> inputs;  // in argument order
-  std::string fingerprint;     // hex, computed by computeFingerprints()
+  // Hex, set by computeFingerprints() from the structured fields below (never by hand): what the
+  // node does is rendered by canonicalDefinition() (CanonicalForm.h), which passes never see.
+  std::string fingerprint;
 
-  // What passes rewrite, for filter and derive nodes: copies of the syntax tree's expressions
-  // (shared between copies of the node, never modified: a pass replaces them). The definition is
-  // recomputed from them by refreshDefinition().
+  // Expressions are copies of the syntax tree's (shared between copies of the node, never
+  // modified: a pass replaces them). A filter's condition, a scan's pushed-down predicate.
   std::shared_ptr<const ast::Expr> condition;
-  std::vector<std::pair<std::string, std::shared_ptr<const ast::Expr>>> assignments;
-  std::string calleeDefinitions;  // of the fns and rules the expressions call
-  // A scan's definition without a pushed-down predicate (its `condition`, when it has one).
-  std::string scanDefinition;
+  std::vector<std::pair<std::string, std::shared_ptr<const ast::Expr>>> assignments;  // a derive's
   // A scan's columns, when projection pruning narrowed what it reads.
   std::vector<std::string> readColumns;
 
@@ -69,14 +64,15 @@ struct Node {
   std::vector<Node> steps;
 
   // The user functions and rules the node's expressions call, by the callee as written (`ratio`,
-  // `lib.ratio`): their parameters and body, for inlining.
+  // `lib.ratio`): their parameters and body, for inlining (the runtime inlines them too, and
+  // the canonical form includes them).
   struct Function {
     std::vector<std::string> params;  // a rule's without its implicit table parameter
     std::shared_ptr<const ast::Expr> body;
   };
   std::map<std::string, std::shared_ptr<const Function>> functions;
 
-  // ---- What the runtime needs, in structured form (the definition says the same in words) ----
+  // ---- What the runtime needs, in structured form (canonicalDefinition() renders it) ----
   // A scan's reader or a sink's writer: `csv("data/a.csv")` and the declaration's settings.
   struct Io {
     std::string declaration;    // the source or sink (a scan pushed into keeps its source's name)
@@ -126,14 +122,35 @@ struct Node {
   std::string evaluation;
   std::vector<std::string> metricNames;
   std::string by;
+  std::string prediction;  // a predict's output column
+
+  // ---- What the runtime does not run yet (steps, gates, deploys, transform calls) ----
+  // Settings as written, nested blocks included: a step's (but `inputs`, its edges), a deploy's
+  // (but `model` and `requires`). A step's command is its one `arguments` entry.
+  struct Setting {
+    std::string name;
+    std::shared_ptr<const ast::Expr> value;  // or, for a block, its entries
+    std::vector<Setting> block;
+  };
+  std::vector<Setting> settings;
+  // A gate's conditions, and which of them name metrics (`quality` in `quality.auc`, printed as
+  // written) by input position, so that the names of declarations never reach a fingerprint.
+  std::vector<std::shared_ptr<const ast::Expr>> conditions;
+  std::map<std::string, std::size_t> metricInputs;
+  // A transform call, as written (its body is a table expression, which is not copied): the
+  // parameters (`name:type`), the printed body, and each argument printed, or `$i` for the
+  // table read from input i.
+  struct Call {
+    std::vector<std::string> params;
+    std::string body;
+    std::vector<std::string> args;
+  };
+  std::optional<Call> call;
 
   // A transform call's body, lowered for this call (its result node), which the inlining pass
   // puts in the call's place; none when the call could not be expanded (a nested call).
   std::optional<NodeId> expansion;
 };
-
-// Recomputes a filter's or derive's definition from its expressions.
-void refreshDefinition(Node& node);
 
 class Plan {
  public:

@@ -1,5 +1,7 @@
 #include "plan/PlanPrinter.h"
 
+#include "plan/CanonicalForm.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -31,7 +33,7 @@ std::string printPlanText(const Plan& plan) {
     if (!node.inputs.empty()) head += "(" + inputsText(node) + ")";
     out += fmt::format("{:<28} [{}] {}{} {}\n", head, node.fingerprint.substr(0, 12), node.declaration,
                        node.declarationResult ? " =" : "", plan.where(node.range));
-    out += "    " + node.definition + "\n";
+    out += "    " + canonicalDefinition(node) + "\n";
     if (!node.schema.columns.empty()) out += "    : " + schemaText(node.schema) + "\n";
   }
   return out;
@@ -56,7 +58,7 @@ std::string printPlanJson(const Plan& plan, const std::string& file) {
                      {"result", node.declarationResult},
                      {"fingerprint", node.fingerprint},
                      {"inputs", node.inputs},
-                     {"definition", node.definition},
+                     {"definition", canonicalDefinition(node)},
                      {"schema", schema},
                      {"range",
                       {{"file", plan.files.count(node.range.file) ? plan.files.at(node.range.file) : std::string()},
@@ -113,7 +115,7 @@ std::string printPlanDot(const Plan& plan) {
                             ? escape(node.declaration) + "\\n" + nodeKindName(node.kind)
                             : std::string(nodeKindName(node.kind));
     out += fmt::format("  n{} [label=\"{}\", shape={}, fillcolor=\"{}\", tooltip=\"{}\"];\n", id, label,
-                       style.shape, style.color, escape(node.definition.substr(0, 200)));
+                       style.shape, style.color, escape(canonicalDefinition(node).substr(0, 200)));
   }
   for (NodeId id : plan.topologicalOrder()) {
     for (NodeId input : plan.node(id).inputs) out += fmt::format("  n{} -> n{};\n", input, id);

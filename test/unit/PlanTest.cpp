@@ -3,17 +3,38 @@
 #include "plan/PassManager.h"
 #include "plan/Plan.h"
 
+#include "ast/Ast.h"
+
 #include <gtest/gtest.h>
 
 using namespace weir::plan;
 
 namespace {
 
-Node node(NodeKind kind, std::string definition, std::vector<NodeId> inputs = {}) {
+std::shared_ptr<const weir::ast::Expr> name(const std::string& text) {
+  auto n = std::make_shared<weir::ast::NameExpr>();
+  n->name.text = text;
+  return n;
+}
+
+// A node of `kind` with the payload the runtime needs for it; `what` names its file, condition
+// or key.
+Node node(NodeKind kind, const std::string& what, std::vector<NodeId> inputs = {}) {
   Node n;
   n.kind = kind;
-  n.definition = std::move(definition);
   n.inputs = std::move(inputs);
+  switch (kind) {
+    case NodeKind::Scan:
+    case NodeKind::Sink:
+      n.io = Node::Io{};
+      n.io->format = "csv";
+      n.io->path = what + ".csv";
+      break;
+    case NodeKind::Filter: n.condition = name(what); break;
+    case NodeKind::Join: n.joinKeys = {{what, what}}; break;
+    case NodeKind::Select: n.listed = {what}; break;
+    default: break;
+  }
   return n;
 }
 
@@ -21,10 +42,10 @@ Node node(NodeKind kind, std::string definition, std::vector<NodeId> inputs = {}
 
 TEST(Plan, TopologicalOrderPutsInputsFirstAndIsStable) {
   Plan plan;
-  NodeId scan = plan.add(node(NodeKind::Scan, "(scan a)"));
-  NodeId other = plan.add(node(NodeKind::Scan, "(scan b)"));
-  NodeId join = plan.add(node(NodeKind::Join, "(join inner k=k)", {scan, other}));
-  NodeId late = plan.add(node(NodeKind::Filter, "(where x)", {scan}));
+  NodeId scan = plan.add(node(NodeKind::Scan, "a"));
+  NodeId other = plan.add(node(NodeKind::Scan, "b"));
+  NodeId join = plan.add(node(NodeKind::Join, "k", {scan, other}));
+  NodeId late = plan.add(node(NodeKind::Filter, "x", {scan}));
   plan.setInputs(join, {late, other});  // a node added later is read by an earlier one
   std::vector<NodeId> order = plan.topologicalOrder();
   auto position = [&](NodeId id) { return std::find(order.begin(), order.end(), id) - order.begin(); };
@@ -36,9 +57,9 @@ TEST(Plan, TopologicalOrderPutsInputsFirstAndIsStable) {
 
 TEST(Plan, RebuiltRenumbersInDependencyOrderAndFollowsReplacements) {
   Plan plan;
-  NodeId scan = plan.add(node(NodeKind::Scan, "(scan a)"));
-  NodeId filter = plan.add(node(NodeKind::Filter, "(where true)", {scan}));
-  Node sink = node(NodeKind::Sink, "(sink)", {filter});
+  NodeId scan = plan.add(node(NodeKind::Scan, "a"));
+  NodeId filter = plan.add(node(NodeKind::Filter, "true", {scan}));
+  Node sink = node(NodeKind::Sink, "out", {filter});
   sink.declaration = "out";
   sink.declarationResult = true;
   NodeId out = plan.add(std::move(sink));
@@ -53,16 +74,16 @@ TEST(Plan, RebuiltRenumbersInDependencyOrderAndFollowsReplacements) {
 TEST(Fingerprint, DependsOnDefinitionKindAndInputsOnly) {
   auto build = [](const std::string& filter, const std::string& label) {
     Plan plan;
-    NodeId scan = plan.add(node(NodeKind::Scan, "(scan a)"));
+    NodeId scan = plan.add(node(NodeKind::Scan, "a"));
     Node f = node(NodeKind::Filter, filter, {scan});
     f.declaration = label;  // names never reach a fingerprint
     plan.add(std::move(f));
     computeFingerprints(plan);
     return plan;
   };
-  Plan a = build("(where x)", "one");
-  Plan b = build("(where x)", "two");
-  Plan c = build("(where y)", "one");
+  Plan a = build("x", "one");
+  Plan b = build("x", "two");
+  Plan c = build("y", "one");
   EXPECT_EQ(a.node(1).fingerprint, b.node(1).fingerprint);
   EXPECT_NE(a.node(1).fingerprint, c.node(1).fingerprint);
   EXPECT_EQ(a.node(0).fingerprint, c.node(0).fingerprint);
@@ -71,8 +92,8 @@ TEST(Fingerprint, DependsOnDefinitionKindAndInputsOnly) {
 
 TEST(Verifier, ReportsMissingInputs) {
   Plan plan;
-  plan.add(node(NodeKind::Scan, "(scan a)"));
-  Node bad = node(NodeKind::Filter, "(where x)");
+  plan.add(node(NodeKind::Scan, "a"));
+  Node bad = node(NodeKind::Filter, "x");
   bad.inputs = {0};
   NodeId id = plan.add(std::move(bad));
   plan.node(id).inputs = {7};  // bypasses the graph on purpose
@@ -81,10 +102,10 @@ TEST(Verifier, ReportsMissingInputs) {
 
 TEST(Verifier, ReportsAColumnNoInputProduces) {
   Plan plan;
-  Node scan = node(NodeKind::Scan, "(scan a)");
+  Node scan = node(NodeKind::Scan, "a");
   scan.schema.columns.push_back(weir::sema::ColumnType("x", weir::sema::Type::of(weir::sema::ScalarKind::Int)));
   NodeId s = plan.add(std::move(scan));
-  Node select = node(NodeKind::Select, "(select y)", {s});
+  Node select = node(NodeKind::Select, "y", {s});
   select.listed = {"y"};
   plan.add(std::move(select));
   std::vector<std::string> problems = verifyPlan(plan);

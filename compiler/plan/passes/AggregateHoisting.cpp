@@ -97,23 +97,20 @@ bool AggregateHoisting::run(Plan& plan) {
     scalars.inputs = {input};
     scalars.range = plan.node(id).range;
     scalars.declaration = plan.node(id).declaration;
-    scalars.definition = "(aggregate";
+    scalars.functions = plan.node(id).functions;
     const sema::TableType& source = plan.node(input).schema;
     for (auto& [name, call] : hoisted.aggregates) {
-      scalars.definition += " " + name + "=" + printExpr(*call);
       scalars.aggregates.emplace_back(name, std::shared_ptr<const Expr>(clone(*call)));
       scalars.schema.columns.emplace_back(name, aggregateType(call->as<CallExpr>(), source));
       std::set<std::string> read;
       columnsRead(*call, read);
       scalars.reads.insert(scalars.reads.end(), read.begin(), read.end());
     }
-    scalars.definition += ")";
     NodeId scalarsId = plan.add(std::move(scalars));
 
     Node& node = plan.node(id);
     if (kind == NodeKind::Filter) node.condition = condition;
     else node.assignments = std::move(assignments);
-    refreshDefinition(node);
     plan.setInputs(id, {input, scalarsId});
     changed = true;
   }

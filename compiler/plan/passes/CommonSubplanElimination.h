@@ -5,7 +5,7 @@
 namespace weir::plan {
 
 // common-subplan-elimination: nodes with the same fingerprint compute the same result (same
-// kind, definition and inputs, transitively), so all but the first are removed and their
+// kind, canonical content and inputs, transitively), so all but the first are removed and their
 // consumers read the first. Needs: current fingerprints. Guarantees: no two nodes share a
 // fingerprint; every declaration still names a node computing its result.
 class CommonSubplanElimination : public Pass {

@@ -218,7 +218,6 @@ bool ConstantFolding::run(Plan& plan) {
     if (node.kind == NodeKind::Filter && node.condition) {
       if (auto condition = folded(*node.condition, node.functions)) {
         node.condition = condition;
-        refreshDefinition(node);
         changed = true;
       }
       // `where true` keeps every row: the filter goes, its consumers read its input.
@@ -235,10 +234,7 @@ bool ConstantFolding::run(Plan& plan) {
           any = true;
         }
       }
-      if (any) {
-        refreshDefinition(node);
-        changed = true;
-      }
+      changed = changed || any;
     }
   }
   if (std::find(keep.begin(), keep.end(), false) != keep.end()) plan = plan.rebuilt(keep, replace);

@@ -78,10 +78,7 @@ bool Inlining::run(Plan& plan) {
         if (auto result = inlined(*value, node.functions, nodeChanged)) value = result;
       }
     }
-    if (nodeChanged) {
-      refreshDefinition(node);
-      changed = true;
-    }
+    changed = changed || nodeChanged;
   }
   // Transform calls.
   std::vector<bool> keep(plan.size(), true);

@@ -55,6 +55,17 @@ std::shared_ptr<const Expr> conjunction(const std::vector<const Expr*>& parts) {
   return std::shared_ptr<const Expr>(std::move(result));
 }
 
+// Exchanges what two nodes compute (kind, payload, source range), leaving each in its place in the
+// graph: inputs, declaration labels, schema and fingerprint stay.
+void swapOperations(Node& a, Node& b) {
+  std::swap(a, b);
+  std::swap(a.inputs, b.inputs);
+  std::swap(a.declaration, b.declaration);
+  std::swap(a.declarationResult, b.declarationResult);
+  std::swap(a.schema, b.schema);
+  std::swap(a.fingerprint, b.fingerprint);
+}
+
 bool subset(const std::set<std::string>& names, const sema::TableType& table) {
   return std::all_of(names.begin(), names.end(), [&](const std::string& n) { return table.find(n) != nullptr; });
 }
@@ -114,15 +125,9 @@ class Pushdown {
     if (derive.assignments.empty()) return false;  // a derive the optimizer cannot see into
     Node& filter = plan_.node(f);
     NodeId source = derive.inputs.front();
-    std::swap(filter.kind, derive.kind);
-    std::swap(filter.condition, derive.condition);
-    std::swap(filter.assignments, derive.assignments);
-    std::swap(filter.calleeDefinitions, derive.calleeDefinitions);
-    std::swap(filter.range, derive.range);
+    swapOperations(filter, derive);
     // d is now the filter, reading the derive's input; f the derive, reading d.
     derive.schema = plan_.node(source).schema;
-    refreshDefinition(derive);
-    refreshDefinition(filter);
     return true;
   }
 
@@ -131,11 +136,8 @@ class Pushdown {
     if (!movable(s, f)) return false;
     Node& filter = plan_.node(f);
     Node& sort = plan_.node(s);
-    std::swap(filter.kind, sort.kind);
-    std::swap(filter.definition, sort.definition);
-    std::swap(filter.condition, sort.condition);
-    std::swap(filter.calleeDefinitions, sort.calleeDefinitions);
-    std::swap(filter.range, sort.range);
+    // Before, only the kind, condition and text moved: the sort left at `f` had no keys.
+    swapOperations(filter, sort);
     sort.schema = plan_.node(sort.inputs.front()).schema;
     return true;
   }
@@ -145,7 +147,7 @@ class Pushdown {
     if (!movable(j, f)) return false;
     Node& join = plan_.node(j);
     if (join.inputs.size() != 2) return false;
-    bool inner = join.definition.rfind("(join inner", 0) == 0;
+    bool inner = !join.leftJoin;
     const sema::TableType& left = plan_.node(join.inputs[0]).schema;
     const sema::TableType& right = plan_.node(join.inputs[1]).schema;
     std::vector<const Expr*> parts;
@@ -160,19 +162,18 @@ class Pushdown {
     }
     if (toLeft.empty() && toRight.empty()) return false;
     std::vector<NodeId> inputs = join.inputs;
-    std::string callees = plan_.node(f).calleeDefinitions;
+    auto functions = plan_.node(f).functions;
     SourceRange range = plan_.node(f).range;
     std::string declaration = plan_.node(f).declaration;
     auto addFilter = [&](NodeId input, const std::vector<const Expr*>& condition) {
       Node node;
       node.kind = NodeKind::Filter;
       node.condition = conjunction(condition);
-      node.calleeDefinitions = callees;
+      node.functions = functions;
       node.schema = plan_.node(input).schema;
       node.range = range;
       node.declaration = declaration;
       node.inputs = {input};
-      refreshDefinition(node);
       return plan_.add(std::move(node));
     };
     if (!toLeft.empty()) inputs[0] = addFilter(inputs[0], toLeft);
@@ -183,7 +184,6 @@ class Pushdown {
       identities_.push_back(f);  // every condition moved: the filter reads what the join gives
     } else {
       filter.condition = conjunction(stay);
-      refreshDefinition(filter);
     }
     return true;
   }
@@ -193,17 +193,15 @@ class Pushdown {
   // readers; dead-node elimination removes it when nothing needs it any more.
   bool intoScan(NodeId f, NodeId s) {
     const Node& scan = plan_.node(s);
-    if (scan.scanDefinition.empty()) return false;
+    if (!scan.io) return false;
     Node& filter = plan_.node(f);
     std::shared_ptr<const Expr> condition = filter.condition;
     if (scan.condition) condition = conjunction({scan.condition.get(), filter.condition.get()});
     filter.kind = NodeKind::Scan;
-    filter.scanDefinition = scan.scanDefinition;
     filter.io = scan.io;
     filter.readColumns = scan.readColumns;
     filter.condition = condition;
-    filter.calleeDefinitions.clear();
-    refreshDefinition(filter);
+    filter.functions.clear();  // a scan's predicate is compiled on its own (calls are inlined by now)
     plan_.setInputs(f, {});
     return true;
   }

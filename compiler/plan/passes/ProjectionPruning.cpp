@@ -181,7 +181,7 @@ class Pruner {
     for (NodeId id : plan_.topologicalOrder()) {
       replace[id] = id;
       const Node& node = plan_.node(id);
-      if (node.kind == NodeKind::Drop && node.definition == "(drop)") {
+      if (node.kind == NodeKind::Drop && node.listed.empty()) {
         keep[id] = false;
         replace[id] = replace[node.inputs.front()];
         any = true;
@@ -196,6 +196,8 @@ class Pruner {
     Columns need = need_[id];
     if (!need || !isTable(node.kind)) return false;
     if (node.kind == NodeKind::Scan && node.condition) columnsRead(*node.condition, *need);
+    // A prediction stays in its output: the runtime writes it as the schema's last column.
+    if (node.kind == NodeKind::Predict) need->insert(node.prediction);
     bool changed = false;
     auto& columns = node.schema.columns;
     std::size_t before = columns.size();
@@ -203,16 +205,14 @@ class Pruner {
                                  [&](const sema::ColumnType& c) { return !need->count(c.name); }),
                   columns.end());
     changed = columns.size() != before;
-    if (node.kind == NodeKind::Scan && changed && !node.scanDefinition.empty()) {
+    if (node.kind == NodeKind::Scan && changed && node.io) {
       node.readColumns.clear();
       for (const sema::ColumnType& column : columns) node.readColumns.push_back(column.name);
-      refreshDefinition(node);
     }
     if (node.kind == NodeKind::Select && changed) {
       // Select only what is still wanted.
       node.listed.clear();
       for (const sema::ColumnType& column : columns) node.listed.push_back(column.name);
-      refreshDefinition(node);
     }
     if (node.kind == NodeKind::Drop && !node.listed.empty()) {
       // Drop only what its (narrowed) input still has.
@@ -222,9 +222,7 @@ class Pruner {
         if (present.count(column)) listed.push_back(column);
       }
       if (listed.size() != node.listed.size()) {
-        node.listed = listed.empty() ? std::vector<std::string>{} : listed;
-        if (listed.empty()) node.definition = "(drop)";
-        else refreshDefinition(node);
+        node.listed = std::move(listed);  // none left: removeEmptyDrops() removes it
         changed = true;
       }
     }
@@ -238,7 +236,6 @@ class Pruner {
       }
       if (kept.size() != node.assignments.size() && !kept.empty()) {
         node.assignments = std::move(kept);
-        refreshDefinition(node);
         changed = true;
       }
     }

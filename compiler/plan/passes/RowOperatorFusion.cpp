@@ -56,12 +56,7 @@ bool RowOperatorFusion::run(Plan& plan) {
     kernel.declaration = last.declaration;
     kernel.declarationResult = last.declarationResult;
     kernel.range = source::SourceRange::cover(plan.node(chain.front()).range, last.range);
-    kernel.definition = "(kernel";
-    for (NodeId step : chain) {
-      kernel.steps.push_back(plan.node(step));
-      kernel.definition += " " + plan.node(step).definition;
-    }
-    kernel.definition += ")";
+    for (NodeId step : chain) kernel.steps.push_back(plan.node(step));
     // The kernel takes the last node's place; the others go.
     for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
       keep[chain[i]] = false;
