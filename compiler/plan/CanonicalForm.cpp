@@ -241,11 +241,18 @@ std::vector<std::string> payloadProblems(const Node& node) {
   auto allSet = [](const auto& list) {
     return std::all_of(list.begin(), list.end(), [](const auto& entry) { return entry.second != nullptr; });
   };
-  const std::vector<std::string> schemaNames = node.schema.names();
+  // Compared in place: this runs for every node after every pass.
+  auto schemaIs = [&](const std::vector<std::string>& names) {
+    if (names.size() != node.schema.columns.size()) return false;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] != node.schema.columns[i].name) return false;
+    }
+    return true;
+  };
   switch (node.kind) {
     case NodeKind::Scan:
       if (!node.io) problem("has no reader");
-      else if (!node.readColumns.empty() && !node.schema.columns.empty() && schemaNames != node.readColumns)
+      else if (!node.readColumns.empty() && !node.schema.columns.empty() && !schemaIs(node.readColumns))
         problem("reads columns that are not its schema");
       if (!node.inputs.empty()) problem("reads other nodes");
       break;
@@ -260,7 +267,7 @@ std::vector<std::string> payloadProblems(const Node& node) {
       break;
     case NodeKind::Select:
       // (A table whose schema is unknown, a transform call's, is selected whole: its list is empty.)
-      if (!node.schema.columns.empty() && !node.schema.error && schemaNames != node.listed)
+      if (!node.schema.columns.empty() && !node.schema.error && !schemaIs(node.listed))
         problem("selects columns that are not its schema");
       break;
     case NodeKind::Drop:

@@ -38,7 +38,9 @@ std::vector<std::string> passNames();
 // runtime reads for its kind (payloadProblems), and every fingerprint that is set is the one the
 // node's content gives now (what is hashed is what runs). Returns the problems found (empty when
 // the plan is sound).
-std::vector<std::string> verifyPlan(const Plan& plan);
+// With `fingerprints`, also that every stored fingerprint is the one the node's content gives
+// (the costly part: it hashes the whole plan).
+std::vector<std::string> verifyPlan(const Plan& plan, bool fingerprints = true);
 
 // Runs the passes with the verifier after each one, printing plans around passes and timings
 // to `dump` as asked. Returns the verifier's problems, prefixed by the pass that caused them.
