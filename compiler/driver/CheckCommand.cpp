@@ -32,17 +32,6 @@ Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error.
 )";
 }
 
-std::optional<source::FileId> readInput(const std::string& path, source::SourceManager& sources, Streams streams) {
-  if (path == "-") {
-    std::string text((std::istreambuf_iterator<char>(streams.in)), std::istreambuf_iterator<char>());
-    return sources.addFile("<stdin>", std::move(text)).id();
-  }
-  std::string error;
-  std::optional<source::FileId> id = sources.loadFile(path, error);
-  if (!id) streams.err << fmt::format("weir: cannot read `{}`: {}\n", path, error);
-  return id;
-}
-
 void printDiagnostics(const diag::DiagnosticEngine& diags, const source::SourceManager& sources, DiagnosticFormat format,
                       Streams streams) {
   if (format == DiagnosticFormat::Json) {

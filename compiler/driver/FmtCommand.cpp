@@ -1,10 +1,10 @@
-#include "ast/AstPrinter.h"
 #include "driver/Frontend.h"
-#include "format/Formatter.h"
-#include "io/AtomicFile.h"
-#include "parse/Parser.h"
+#include "engine/Formatting.h"
 
 #include <fmt/format.h>
+
+#include <istream>
+#include <iterator>
 
 namespace weir::driver {
 
@@ -26,26 +26,6 @@ Exit codes: 0 success, 1 syntax errors or (with --check) unformatted files,
 )";
 }
 
-namespace {
-
-// Formats one parsed file, and makes sure formatting kept its meaning (the AST, without source
-// ranges, is the same after a round trip).
-std::optional<std::string> formatChecked(const ast::Module& module, const std::string& path, Streams streams) {
-  std::string formatted = format::formatModule(module);
-  source::SourceManager scratch;
-  diag::DiagnosticEngine roundTripDiags;
-  auto reparsed = parse::parseModule(scratch.addFile(path, formatted), roundTripDiags);
-  ast::AstPrintOptions noRanges{false};
-  if (roundTripDiags.hasErrors() || ast::printModule(*reparsed, noRanges) != ast::printModule(module, noRanges)) {
-    streams.err << fmt::format(
-        "weir fmt: internal error: formatting `{}` would change its meaning; the file was left alone\n", path);
-    return std::nullopt;
-  }
-  return formatted;
-}
-
-}  // namespace
-
 int runFmt(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line = CommandLine::parse("fmt", args, {{"--check"}}, streams);
   if (!line) return kExitUsage;
@@ -53,48 +33,42 @@ int runFmt(const std::vector<std::string>& args, Streams streams) {
   const std::vector<std::string>& files = line->positional();
   if (files.empty()) return usageError("fmt", "no input files (use `-` for standard input)", streams);
 
-  source::SourceManager sources;
   int status = kExitOk;
+  auto fail = [&](int code) {
+    if (status == kExitOk || code == kExitUsage) status = code;
+  };
   for (const std::string& path : files) {
-    std::optional<source::FileId> id = readInput(path, sources, streams);
-    if (!id) {
-      status = kExitUsage;
-      continue;
-    }
-    const source::SourceFile& file = *sources.file(*id);
-    diag::DiagnosticEngine diags;
-    auto module = parse::parseModule(file, diags);
-    if (diags.hasErrors()) {
-      printDiagnostics(diags, sources, DiagnosticFormat::Text, streams);
-      if (status == kExitOk) status = kExitFailed;
-      continue;
-    }
-    std::optional<std::string> formatted = formatChecked(*module, file.path(), streams);
-    if (!formatted) {
-      status = kExitUsage;
-      continue;
-    }
+    std::string text;
     if (path == "-") {
-      if (check) {
-        if (*formatted != file.text()) {
-          streams.out << "<stdin>\n";
-          if (status == kExitOk) status = kExitFailed;
-        }
-      } else {
-        streams.out << *formatted;
+      text.assign(std::istreambuf_iterator<char>(streams.in), std::istreambuf_iterator<char>());
+    } else {
+      std::string error;
+      std::optional<std::string> read = source::readWholeFile(path, error);
+      if (!read) {
+        streams.err << fmt::format("weir: cannot read `{}`: {}\n", path, error);
+        fail(kExitUsage);
+        continue;
       }
-      continue;
+      text = std::move(*read);
     }
-    if (*formatted == file.text()) continue;
-    if (check) {
-      streams.out << path << "\n";
-      if (status == kExitOk) status = kExitFailed;
-      continue;
-    }
-    std::string error;
-    if (!runtime::writeFileAtomically(path, *formatted, error)) {
-      streams.err << fmt::format("weir fmt: cannot write `{}`: {}\n", path, error);
-      status = kExitUsage;
+    engine::FormattedText formatted = engine::formatText(path == "-" ? "<stdin>" : path, std::move(text));
+    if (formatted.diagnostics.hasErrors()) {
+      printDiagnostics(formatted.diagnostics, formatted.sources, DiagnosticFormat::Text, streams);
+      fail(kExitFailed);
+    } else if (formatted.meaningChanged) {
+      streams.err << fmt::format("weir fmt: internal error: formatting `{}` would change its meaning; the file was left alone\n", path);
+      fail(kExitUsage);
+    } else if (path == "-" && !check) {
+      streams.out << *formatted.text;
+    } else if (formatted.changed() && check) {
+      streams.out << (path == "-" ? "<stdin>" : path) << "\n";
+      fail(kExitFailed);
+    } else if (formatted.changed()) {
+      std::string error;
+      if (!engine::replaceFile(path, *formatted.text, error)) {
+        streams.err << fmt::format("weir fmt: cannot write `{}`: {}\n", path, error);
+        fail(kExitUsage);
+      }
     }
   }
   return status;

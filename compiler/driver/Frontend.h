@@ -1,6 +1,6 @@
 #pragma once
 
-// What the commands share: reading a file argument, printing diagnostics, saying why a
+// What the commands share: printing diagnostics, saying why a
 // compilation gave no plan. Orchestration lives in the engine (engine/); commands parse their
 // options (driver/CommandLine.h), call the engine and render what it returns.
 
@@ -15,10 +15,6 @@
 #include <vector>
 
 namespace weir::driver {
-
-// Reads a command-line file argument ("-" is standard input) into `sources`. On failure, prints
-// `weir: cannot read ...` to the error stream and returns nullopt.
-std::optional<source::FileId> readInput(const std::string& path, source::SourceManager& sources, Streams streams);
 
 enum class DiagnosticFormat { Text, Json, Sarif };
 
