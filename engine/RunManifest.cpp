@@ -47,7 +47,7 @@ RunManifest::RunManifest(const Project& project, const std::string& program, con
   path_ = (fs::path(project.runManifestsFolder()) / (runtime::SourceHashes::hashBytes(identity) + ".json")).string();
 }
 
-std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes) const {
+std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes, const runtime::ResultCache& cache) const {
   std::ifstream in(path_);
   if (!in) return std::nullopt;
   std::stringstream text;
@@ -79,6 +79,14 @@ std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes) 
     if (std::string io = n.value("io", ""); !io.empty()) {
       node.io = plan::Node::Io{};
       node.io->declaration = io;
+    }
+    // An outcome the cache no longer holds (removed, collected) must be computed again. Only its
+    // presence is checked here; a damaged entry is found when it is read.
+    std::string key = n.value("key", "");
+    bool kept = *status == NodeStatus::Done || *status == NodeStatus::Cached;
+    if (kept && !key.empty() && runtime::keepsOutcomeInCache(node)) {
+      std::error_code missing;
+      if (!fs::exists(cache.pathOf(key), missing)) return std::nullopt;
     }
     plan::NodeId id = run.plan.add(std::move(node));
     NodeRun outcome;

@@ -8,6 +8,7 @@
 #include "engine/Project.h"
 #include "exec/Executor.h"
 #include "plan/Plan.h"
+#include "store/ResultCache.h"
 #include "store/SourceHashes.h"
 
 #include <optional>
@@ -25,9 +26,9 @@ class RunManifest {
  public:
   RunManifest(const Project& project, const std::string& program, const std::vector<std::string>& targets);
 
-  // The last run's outcome when every file it read and wrote is unchanged: every node cached
-  // (or, as then, not run yet or blocked behind those).
-  std::optional<UpToDateRun> upToDate(runtime::SourceHashes& hashes) const;
+  // The last run's outcome when every file it read and wrote is unchanged and every outcome it
+  // kept is still in `cache`: every node cached (or, as then, not run yet or blocked behind those).
+  std::optional<UpToDateRun> upToDate(runtime::SourceHashes& hashes, const runtime::ResultCache& cache) const;
   // Records a run that succeeded; removes the manifest otherwise.
   void record(const plan::Plan& plan, const runtime::RunReport& report, const std::vector<std::string>& modules,
               runtime::SourceHashes& hashes) const;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <set>
+#include <tuple>
 
 namespace weir::engine {
 
@@ -69,7 +70,7 @@ class DatabaseRecorder : public RunListener {
 
   void nodeFinished(const plan::Plan& plan, const NodeRun& run) override {
     if (run.id >= recorded_.size() || recorded_[run.id]) return;
-    db_->recordNode(runId_, recordOf(plan, run), rulesOf(plan, run));
+    db_->recordNode(runId_, withRows(recordOf(plan, run)), rulesOf(plan, run));
     recorded_[run.id] = true;
   }
 
@@ -89,13 +90,21 @@ class DatabaseRecorder : public RunListener {
     std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> rest;
     for (const NodeRun& run : report.nodes) {
       bool done = run.id < recorded_.size() && recorded_[run.id];
-      if (!done && run.status != NodeStatus::Skipped) rest.emplace_back(recordOf(plan, run), rulesOf(plan, run));
+      if (!done && run.status != NodeStatus::Skipped) rest.emplace_back(withRows(recordOf(plan, run)), rulesOf(plan, run));
     }
     db_->recordNodes(runId_, rest);
     db_->endRun(runId_, report.failed ? "failed" : "ok");
   }
 
  private:
+  // A node found cached did not count its rows: they are those of the run that computed it.
+  runtime::RecordedNode withRows(runtime::RecordedNode record) {
+    if (record.status == runtime::nodeStatusName(NodeStatus::Cached) && !record.key.empty()) {
+      if (auto rows = db_->rowsOfKey(record.key)) std::tie(record.rowsIn, record.rowsOut) = *rows;
+    }
+    return record;
+  }
+
   std::unique_ptr<runtime::LineageDb> db_;
   std::int64_t runId_;
   std::vector<bool> recorded_;
@@ -198,7 +207,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
   // without compiling the program.
   if (useCache) {
     auto start = std::chrono::steady_clock::now();
-    if (std::optional<UpToDateRun> same = manifest.upToDate(hashes)) {
+    if (std::optional<UpToDateRun> same = manifest.upToDate(hashes, cache)) {
       same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (std::unique_ptr<runtime::LineageDb> db = openDb()) {
         DatabaseRecorder recorder(std::move(db), program, hashes.hashOf(program).value_or(""));
@@ -229,8 +238,9 @@ RunResult RunSession::run(const Cancellation* cancel) {
     options.hashes = &hashes;
   }
 
+  // Every run is recorded, one without the cache too (its nodes have no keys).
   std::optional<DatabaseRecorder> recorder;
-  if (useCache) {
+  {
     if (std::unique_ptr<runtime::LineageDb> db = openDb()) {
       std::string programHash = hashes.hashOf(program).value_or("");
       recorder.emplace(std::move(db), program, programHash);

@@ -26,7 +26,7 @@ struct RunRequest {
   std::string file;                  // the program's root file
   std::vector<std::string> targets;  // declarations to bring up to date (none: every output)
   unsigned jobs = 0;                 // threads (0: every core)
-  bool useCache = true;              // false: run everything, read and write no cache, record nothing
+  bool useCache = true;              // false: run everything, read and write no cache (the run is still recorded)
 };
 
 // Told what a run does. Calls come one at a time (never two at once), from any thread.

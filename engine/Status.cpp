@@ -83,12 +83,16 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
       if (run.fileHash.empty()) own = "its source file cannot be read";
       else if (!before) own = fmt::format("source file {} has never been read", project.shown(run.file));
       else if (*before != run.fileHash) own = fmt::format("source file {} changed", project.shown(run.file));
-    } else if (last && last->fingerprint != node.fingerprint) {
+    } else if (last && last->fingerprint != node.fingerprint &&
+               !db->hasRecordedFingerprint(program, node.declaration, plan::nodeKindName(node.kind), node.fingerprint)) {
       // A definition is its own, with its inputs' fingerprints: only a change with unchanged
       // inputs is this declaration's.
       if (!inputChanged) own = fmt::format("its definition changed ({})", plan.whereBrief(node.range));
     } else if (!last) {
       if (!inputChanged) own = "it has never run";
+    }
+    if (own.empty() && !inputChanged && !run.key.empty() && runtime::keepsOutcomeInCache(node) && !fs::exists(cache.pathOf(run.key), ec)) {
+      own = "its cached outcome is gone from .weir/cache";
     }
     if (own.empty() && node.kind == plan::NodeKind::Sink && !run.file.empty() && !inputChanged) {
       own = fs::exists(run.file, ec) ? fmt::format("its output {} was changed", project.shown(run.file))

@@ -35,6 +35,7 @@ Options:
   --jobs N        use at most N threads (default: every core)
   --json          print the run's summary as a JSON document (version 1)
   --no-cache      run every node, and neither read nor write the result cache
+                  (the run is still recorded in .weir/weir.db)
   -h, --help      show this help
 
 Results are cached in .weir/cache under the project root, keyed by each node's

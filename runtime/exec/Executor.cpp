@@ -31,6 +31,17 @@ namespace weir::runtime {
 using plan::NodeId;
 using plan::NodeKind;
 
+bool keepsOutcomeInCache(const plan::Node& node) {
+  switch (node.kind) {
+    case NodeKind::Sink: case NodeKind::Expect: return true;
+    case NodeKind::Scan: case NodeKind::Split: case NodeKind::Step: case NodeKind::Gate: case NodeKind::Deploy:
+    case NodeKind::Transform:
+      return false;
+    default:
+      return node.declarationResult;
+  }
+}
+
 const char* nodeStatusName(NodeStatus status) {
   switch (status) {
     case NodeStatus::Done: return "done";
@@ -169,19 +180,7 @@ class Execution {
 
   // ---- The cache ----
 
-  // Whether a node's outcome is kept in the cache: the tables of declarations (not sources,
-  // which are their files), the outcome of sinks and expectations.
-  bool cacheable(NodeId id) const {
-    const plan::Node& node = plan_.node(id);
-    switch (node.kind) {
-      case NodeKind::Sink: case NodeKind::Expect: return true;
-      case NodeKind::Scan: case NodeKind::Split: case NodeKind::Step: case NodeKind::Gate: case NodeKind::Deploy:
-      case NodeKind::Transform:
-        return false;
-      default:
-        return node.declarationResult;
-    }
-  }
+  bool cacheable(NodeId id) const { return keepsOutcomeInCache(plan_.node(id)); }
 
   // The key of a node's result: its fingerprint, the content of the file it scans, and its
   // inputs' keys. Empty when one cannot be made (an unreadable source).
@@ -499,7 +498,17 @@ class Execution {
 
   // Hands the node's outcome to what waits for it, and frees inputs nobody else reads.
   void finish(NodeId id) {
-    report(runs_[id], true);
+    // A scan streamed into an aggregation is read while the aggregation runs: its outcome (rows,
+    // or the error that stopped it) is known, and reported, only when the aggregation finishes.
+    if (auto scan = streamFrom_.find(id); scan != streamFrom_.end()) {
+      NodeRun& scanRun = runs_[scan->second];
+      if (runs_[id].status != NodeStatus::Done && scanRun.status == NodeStatus::Done && scanRun.file.empty()) {
+        scanRun.status = runs_[id].status;  // never read: blocked or cancelled with its aggregation
+        scanRun.message = runs_[id].message;
+      }
+      report(scanRun, true);
+    }
+    if (!streamInto_.count(id) || runs_[id].status != NodeStatus::Done) report(runs_[id], true);
     // Only a node that ran counted as a reader of its inputs (a loaded one read the cache).
     if (execute_[id]) {
       for (NodeId input : plan_.node(id).inputs) {

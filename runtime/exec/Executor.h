@@ -30,6 +30,10 @@ enum class NodeStatus {
 };
 const char* nodeStatusName(NodeStatus status);
 
+// Whether a node's outcome is kept in the cache: the tables of declarations (not sources, which
+// are their files), the outcomes of sinks and expectations.
+bool keepsOutcomeInCache(const plan::Node& node);
+
 struct NodeRun {
   plan::NodeId id = 0;
   NodeStatus status = NodeStatus::Skipped;

@@ -75,6 +75,10 @@ CREATE TABLE metrics (
 );
 CREATE INDEX metrics_by_model ON metrics(model, model_version);
 )sql",
+    // Version 4: outcomes by cache key (a node found cached records the rows it had when computed).
+    R"sql(
+CREATE INDEX node_runs_by_key ON node_runs(cache_key);
+)sql",
 };
 
 std::string now() {
@@ -294,6 +298,23 @@ std::optional<RecordedNode> LineageDb::lastNode(const std::string& program, cons
   return node;
 }
 
+std::optional<std::pair<std::size_t, std::size_t>> LineageDb::rowsOfKey(const std::string& key) {
+  Statement query(handle_->db,
+                  "SELECT rows_in, rows_out FROM node_runs WHERE cache_key = ? AND status = 'done' ORDER BY run_id DESC LIMIT 1");
+  query.bind(1, key);
+  if (query.step() != SQLITE_ROW) return std::nullopt;
+  return std::make_pair(static_cast<std::size_t>(query.integer(0)), static_cast<std::size_t>(query.integer(1)));
+}
+
+bool LineageDb::hasRecordedFingerprint(const std::string& program, const std::string& declaration, const std::string& kind,
+                                       const std::string& fingerprint) {
+  Statement query(handle_->db,
+                  "SELECT 1 FROM node_runs n JOIN runs r ON r.id = n.run_id WHERE r.program = ? AND n.declaration = ? AND n.kind = ? "
+                  "AND n.fingerprint = ? AND n.status IN ('done', 'cached') LIMIT 1");
+  query.bind(1, program).bind(2, declaration).bind(3, kind).bind(4, fingerprint);
+  return query.step() == SQLITE_ROW;
+}
+
 std::optional<std::string> LineageDb::lastFileHash(const std::string& program, const std::string& path) {
   Statement query(handle_->db,
                   "SELECT n.file_hash FROM node_runs n JOIN runs r ON r.id = n.run_id WHERE r.program = ? AND n.file = ? "
@@ -335,7 +356,8 @@ std::vector<LineageDb::Production> LineageDb::productions(const std::string& pro
 std::vector<std::string> LineageDb::keysOfRecentRuns(std::size_t keep) {
   Statement query(handle_->db,
                   "SELECT DISTINCT cache_key FROM node_runs WHERE cache_key <> '' AND run_id IN "
-                  "(SELECT id FROM runs ORDER BY id DESC LIMIT ?)");
+                  "(SELECT id FROM runs r WHERE EXISTS (SELECT 1 FROM node_runs n WHERE n.run_id = r.id AND n.cache_key <> '') "
+                  "ORDER BY id DESC LIMIT ?)");
   query.bind(1, static_cast<std::int64_t>(keep));
   std::vector<std::string> keys;
   while (query.step() == SQLITE_ROW) keys.push_back(query.text(0));

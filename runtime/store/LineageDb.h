@@ -62,6 +62,12 @@ class LineageDb {
   // The most recent recorded execution of each declaration's node of this kind (its last
   // outcome that was not "skipped"), for `weir status`.
   std::optional<RecordedNode> lastNode(const std::string& program, const std::string& declaration, const std::string& kind);
+  // The rows in and out of the last computation of the outcome stored under `key`.
+  std::optional<std::pair<std::size_t, std::size_t>> rowsOfKey(const std::string& key);
+  // Whether a run of this program computed (or found cached) a node of this declaration and kind
+  // with this fingerprint: a declaration may have several nodes of one kind.
+  bool hasRecordedFingerprint(const std::string& program, const std::string& declaration, const std::string& kind,
+                              const std::string& fingerprint);
   // The hash a file had when a run of this program last read or wrote it.
   std::optional<std::string> lastFileHash(const std::string& program, const std::string& path);
 
@@ -76,7 +82,8 @@ class LineageDb {
   };
   std::vector<Production> productions(const std::string& program, const std::string& declaration, std::size_t limit);
 
-  // The cache keys the last `keep` runs (of any program of the project) used.
+  // The cache keys the last `keep` runs (of any program of the project) that used the cache
+  // used (a `--no-cache` run, recorded with no keys, does not count).
   std::vector<std::string> keysOfRecentRuns(std::size_t keep);
 
   std::string lastError() const { return error_; }
