@@ -1,6 +1,7 @@
 #include "exec/Executor.h"
 
 #include "operators/OperatorError.h"
+#include "plan/NeededNodes.h"
 #include "operators/Operators.h"
 #include "operators/RowOperators.h"
 #include "models/Metrics.h"
@@ -156,26 +157,12 @@ class Execution {
 
  private:
   std::vector<bool> neededNodes() const {
-    std::vector<bool> needed(plan_.size(), options_.targets.empty());
-    if (!options_.targets.empty()) {
-      std::vector<NodeId> stack;
-      for (const std::string& target : options_.targets) {
-        if (const NodeId* id = plan_.find(target)) stack.push_back(*id);
-      }
-      while (!stack.empty()) {
-        NodeId id = stack.back();
-        stack.pop_back();
-        if (needed[id]) continue;
-        needed[id] = true;
-        for (NodeId input : plan_.node(id).inputs) stack.push_back(input);
-      }
-      // The expectations on a table run whenever it is produced.
-      for (NodeId id = 0; id < plan_.size(); ++id) {
-        const plan::Node& node = plan_.node(id);
-        if (node.kind == NodeKind::Expect && !node.inputs.empty() && needed[node.inputs.front()]) needed[id] = true;
-      }
+    if (options_.targets.empty()) return std::vector<bool>(plan_.size(), true);
+    std::vector<NodeId> roots;
+    for (const std::string& target : options_.targets) {
+      if (const NodeId* id = plan_.find(target)) roots.push_back(*id);
     }
-    return needed;
+    return plan::nodesNeededBy(plan_, roots);
   }
 
   // ---- The cache ----

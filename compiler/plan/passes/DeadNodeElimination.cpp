@@ -1,5 +1,7 @@
 #include "plan/passes/DeadNodeElimination.h"
 
+#include "plan/NeededNodes.h"
+
 #include <algorithm>
 
 namespace weir::plan {
@@ -19,29 +21,17 @@ bool isOutput(NodeKind kind) {
 }  // namespace
 
 bool DeadNodeElimination::run(Plan& plan) {
-  std::vector<bool> live(plan.size(), false);
-  std::vector<NodeId> work;
+  std::vector<NodeId> roots;
   if (targets_.empty()) {
     for (NodeId id = 0; id < plan.size(); ++id) {
-      if (isOutput(plan.node(id).kind) && plan.node(id).declarationResult) work.push_back(id);
+      if (isOutput(plan.node(id).kind) && plan.node(id).declarationResult) roots.push_back(id);
     }
   } else {
     for (const std::string& target : targets_) {
-      if (const NodeId* id = plan.find(target)) work.push_back(*id);
+      if (const NodeId* id = plan.find(target)) roots.push_back(*id);
     }
   }
-  while (!work.empty()) {
-    NodeId id = work.back();
-    work.pop_back();
-    if (live[id]) continue;
-    live[id] = true;
-    for (NodeId input : plan.node(id).inputs) work.push_back(input);
-  }
-  // The expectations on a table run whenever it is produced, whatever the targets.
-  for (NodeId id = 0; id < plan.size(); ++id) {
-    const Node& node = plan.node(id);
-    if (node.kind == NodeKind::Expect && node.inputs.size() == 1 && live[node.inputs.front()]) live[id] = true;
-  }
+  std::vector<bool> live = nodesNeededBy(plan, roots);
   if (std::all_of(live.begin(), live.end(), [](bool b) { return b; })) return false;
 
   std::vector<NodeId> identity(plan.size());
