@@ -1,5 +1,6 @@
 #include "engine/RunSession.h"
 
+#include "engine/PlanRun.h"
 #include "engine/RunManifest.h"
 #include "io/AtomicFile.h"
 #include "models/ModelCard.h"
@@ -227,12 +228,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
   if (!result.compilation->ok()) return result;
   const plan::Plan& plan = *result.compilation->plan;
 
-  runtime::RunOptions options;
-  options.targets = request_.targets;
-  options.jobs = request_.jobs;
-  options.files.projectRoot = project.root();
-  options.files.quarantineFolder = project.quarantineFolder();
-  options.cancelled = cancel != nullptr ? cancel->flag() : nullptr;
+  runtime::RunOptions options = runOptionsFor(project, request_.targets, request_.jobs, cancel);
   if (useCache) {
     options.cache = &cache;
     options.hashes = &hashes;

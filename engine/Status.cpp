@@ -1,6 +1,6 @@
 #include "engine/Status.h"
 
-#include "exec/Executor.h"
+#include "engine/PlanRun.h"
 #include "store/LineageDb.h"
 #include "store/ResultCache.h"
 #include "store/SourceHashes.h"
@@ -42,9 +42,7 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
   std::string program = programIdentity(file);
   runtime::ResultCache cache(project.cacheFolder());
   runtime::SourceHashes hashes(project.fileHashesFile());
-  runtime::RunOptions options;
-  options.targets = targets;
-  options.files.projectRoot = project.root();
+  runtime::RunOptions options = runOptionsFor(project, targets, 0, nullptr);
   options.cache = &cache;
   options.hashes = &hashes;
   std::vector<NodeRun> nodes = runtime::planOnly(plan, options);

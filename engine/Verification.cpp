@@ -1,6 +1,6 @@
 #include "engine/Verification.h"
 
-#include "engine/Project.h"
+#include "engine/PlanRun.h"
 #include "exec/Executor.h"
 #include "io/CsvWriter.h"
 #include "store/ResultCache.h"
@@ -32,10 +32,7 @@ Verification verifyProgram(Workspace& workspace, const VerifyRequest& request, c
   runtime::SourceHashes hashes(project.fileHashesFile());
   // A scratch place for what the fresh run would set aside, removed afterwards.
   fs::path scratch = fs::temp_directory_path() / fmt::format("weir-verify-{}", ::getpid());
-  runtime::RunOptions options;
-  options.targets = request.targets;
-  options.jobs = request.jobs;
-  options.files.projectRoot = project.root();
+  runtime::RunOptions options = runOptionsFor(project, request.targets, request.jobs, cancel);
   options.files.quarantineFolder = (scratch / "quarantine").string();
   options.hashes = &hashes;
   options.writeSinks = false;

@@ -104,4 +104,16 @@ std::optional<unsigned> parseJobs(const std::string& text) {
   return value;
 }
 
+bool readJobs(const CommandLine& line, const std::string& command, unsigned& jobs, Streams streams) {
+  std::optional<std::string> text = line.value("--jobs");
+  if (!text) return true;
+  std::optional<unsigned> value = parseJobs(*text);
+  if (!value) {
+    streams.err << fmt::format("weir {}: `--jobs` takes a number of threads from 1 to 1024, not `{}`\n", command, *text);
+    return false;
+  }
+  jobs = *value;
+  return true;
+}
+
 }  // namespace weir::driver

@@ -47,5 +47,7 @@ int usageError(const std::string& command, const std::string& message, Streams s
 
 // The value of `--jobs`: a number of threads from 1 to 1024, or nullopt.
 std::optional<unsigned> parseJobs(const std::string& text);
+// Reads `--jobs` into `jobs` when given; false (having said why) when its value is not a count.
+bool readJobs(const CommandLine& line, const std::string& command, unsigned& jobs, Streams streams);
 
 }  // namespace weir::driver

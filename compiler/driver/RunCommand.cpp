@@ -252,14 +252,7 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   engine::RunRequest request;
   request.targets = line->values("--target");
   request.useCache = !line->has("--no-cache");
-  if (std::optional<std::string> jobs = line->value("--jobs")) {
-    std::optional<unsigned> value = parseJobs(*jobs);
-    if (!value) {
-      streams.err << fmt::format("weir run: `--jobs` takes a number of threads from 1 to 1024, not `{}`\n", *jobs);
-      return kExitUsage;
-    }
-    request.jobs = *value;
-  }
+  if (!readJobs(*line, "run", request.jobs, streams)) return kExitUsage;
   if (line->positional().size() != 1 || line->positional()[0] == "-") return usageError("run", "give exactly one program file", streams);
   request.file = line->positional()[0];
   bool json = line->has("--json");

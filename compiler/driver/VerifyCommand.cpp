@@ -31,14 +31,7 @@ int runVerify(const std::vector<std::string>& args, Streams streams) {
   if (!line) return kExitUsage;
   engine::VerifyRequest request;
   request.targets = line->values("--target");
-  if (std::optional<std::string> jobs = line->value("--jobs")) {
-    std::optional<unsigned> value = parseJobs(*jobs);
-    if (!value) {
-      streams.err << fmt::format("weir verify: `--jobs` takes a number of threads from 1 to 1024, not `{}`\n", *jobs);
-      return kExitUsage;
-    }
-    request.jobs = *value;
-  }
+  if (!readJobs(*line, "verify", request.jobs, streams)) return kExitUsage;
   if (line->positional().size() != 1 || line->positional()[0] == "-") return usageError("verify", "give exactly one program file", streams);
   request.file = line->positional()[0];
   engine::Workspace workspace;
