@@ -96,6 +96,8 @@ std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes, 
     outcome.key = n.value("key", "");
     outcome.file = n.value("file", "");
     outcome.fileHash = n.value("file_hash", "");
+    outcome.rowsIn = n.value("rows_in", std::size_t(0));
+    outcome.rowsOut = n.value("rows_out", std::size_t(0));
     if (n.contains("metrics") && n["metrics"].is_array()) {
       for (const json& m : n["metrics"]) {
         if (!m.is_array() || m.size() != 2 || !m[0].is_string()) return std::nullopt;
@@ -146,7 +148,8 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
     }
     json n = {{"kind", plan::nodeKindName(node.kind)}, {"declaration", node.declaration}, {"result", node.declarationResult},
               {"line", node.range.begin.line}, {"fingerprint", node.fingerprint}, {"status", runtime::nodeStatusName(run.status)},
-              {"message", run.message}, {"key", run.key}, {"file", run.file}, {"file_hash", run.fileHash}};
+              {"message", run.message}, {"key", run.key}, {"file", run.file}, {"file_hash", run.fileHash},
+              {"rows_in", run.rowsIn}, {"rows_out", run.rowsOut}};
     if (node.io && !node.io->declaration.empty()) n["io"] = node.io->declaration;
     if (!run.rules.empty()) n["rules"] = json::parse(runtime::encodeRuleOutcomes(run.rules));
     if (!run.metrics.empty()) {

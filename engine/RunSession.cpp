@@ -71,7 +71,7 @@ class DatabaseRecorder : public RunListener {
 
   void nodeFinished(const plan::Plan& plan, const NodeRun& run) override {
     if (run.id >= recorded_.size() || recorded_[run.id]) return;
-    db_->recordNode(runId_, withRows(recordOf(plan, run)), rulesOf(plan, run));
+    db_->recordNode(runId_, recordOf(plan, run), rulesOf(plan, run));
     recorded_[run.id] = true;
   }
 
@@ -87,25 +87,33 @@ class DatabaseRecorder : public RunListener {
     db_->recordColumnLineage(program, programHash, columns);
   }
 
+  // A node found cached did not count its rows: they are those of the run that computed it.
+  void fillCachedRows(RunReport& report) {
+    std::vector<std::string> unknown;
+    for (const NodeRun& run : report.nodes) {
+      if (run.status == NodeStatus::Cached && !run.key.empty() && run.rowsIn == 0 && run.rowsOut == 0) unknown.push_back(run.key);
+    }
+    if (unknown.empty()) return;
+    std::map<std::string, std::pair<std::size_t, std::size_t>> rows = db_->rowsOfKeys(unknown);
+    for (NodeRun& run : report.nodes) {
+      auto it = rows.find(run.key);
+      if (run.status == NodeStatus::Cached && it != rows.end() && run.rowsIn == 0 && run.rowsOut == 0) {
+        std::tie(run.rowsIn, run.rowsOut) = it->second;
+      }
+    }
+  }
+
   void end(const plan::Plan& plan, const RunReport& report) {
     std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> rest;
     for (const NodeRun& run : report.nodes) {
       bool done = run.id < recorded_.size() && recorded_[run.id];
-      if (!done && run.status != NodeStatus::Skipped) rest.emplace_back(withRows(recordOf(plan, run)), rulesOf(plan, run));
+      if (!done && run.status != NodeStatus::Skipped) rest.emplace_back(recordOf(plan, run), rulesOf(plan, run));
     }
     db_->recordNodes(runId_, rest);
     db_->endRun(runId_, report.failed ? "failed" : "ok");
   }
 
  private:
-  // A node found cached did not count its rows: they are those of the run that computed it.
-  runtime::RecordedNode withRows(runtime::RecordedNode record) {
-    if (record.status == runtime::nodeStatusName(NodeStatus::Cached) && !record.key.empty()) {
-      if (auto rows = db_->rowsOfKey(record.key)) std::tie(record.rowsIn, record.rowsOut) = *rows;
-    }
-    return record;
-  }
-
   std::unique_ptr<runtime::LineageDb> db_;
   std::int64_t runId_;
   std::vector<bool> recorded_;
@@ -252,6 +260,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
     }
   };
   result.report = runtime::runPlan(plan, options);
+  if (recorder) recorder->fillCachedRows(result.report);
   if (useCache) {
     manifest.record(plan, result.report, result.compilation->modulePaths(), hashes);
     hashes.save();

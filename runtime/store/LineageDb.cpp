@@ -1,5 +1,7 @@
 #include "store/LineageDb.h"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include <chrono>
@@ -298,12 +300,21 @@ std::optional<RecordedNode> LineageDb::lastNode(const std::string& program, cons
   return node;
 }
 
-std::optional<std::pair<std::size_t, std::size_t>> LineageDb::rowsOfKey(const std::string& key) {
-  Statement query(handle_->db,
-                  "SELECT rows_in, rows_out FROM node_runs WHERE cache_key = ? AND status = 'done' ORDER BY run_id DESC LIMIT 1");
-  query.bind(1, key);
-  if (query.step() != SQLITE_ROW) return std::nullopt;
-  return std::make_pair(static_cast<std::size_t>(query.integer(0)), static_cast<std::size_t>(query.integer(1)));
+std::map<std::string, std::pair<std::size_t, std::size_t>> LineageDb::rowsOfKeys(const std::vector<std::string>& keys) {
+  std::map<std::string, std::pair<std::size_t, std::size_t>> rows;
+  constexpr std::size_t kChunk = 200;  // well under SQLite's limit of bound parameters
+  for (std::size_t start = 0; start < keys.size(); start += kChunk) {
+    std::size_t count = std::min(kChunk, keys.size() - start);
+    std::string sql = "SELECT cache_key, rows_in, rows_out FROM node_runs WHERE status = 'done' AND cache_key IN (";
+    for (std::size_t i = 0; i < count; ++i) sql += i == 0 ? "?" : ", ?";
+    sql += ") ORDER BY run_id";  // the latest computation of a key last, so it wins
+    Statement query(handle_->db, sql.c_str());
+    for (std::size_t i = 0; i < count; ++i) query.bind(static_cast<int>(i + 1), keys[start + i]);
+    while (query.step() == SQLITE_ROW) {
+      rows[query.text(0)] = {static_cast<std::size_t>(query.integer(1)), static_cast<std::size_t>(query.integer(2))};
+    }
+  }
+  return rows;
 }
 
 bool LineageDb::hasRecordedFingerprint(const std::string& program, const std::string& declaration, const std::string& kind,

@@ -6,6 +6,7 @@
 // its own, so a crash leaves the database consistent. SQLite stays inside this class.
 
 #include <array>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,8 +63,9 @@ class LineageDb {
   // The most recent recorded execution of each declaration's node of this kind (its last
   // outcome that was not "skipped"), for `weir status`.
   std::optional<RecordedNode> lastNode(const std::string& program, const std::string& declaration, const std::string& kind);
-  // The rows in and out of the last computation of the outcome stored under `key`.
-  std::optional<std::pair<std::size_t, std::size_t>> rowsOfKey(const std::string& key);
+  // The rows in and out of the last computation of the outcomes stored under `keys` (those it
+  // knows), in few queries.
+  std::map<std::string, std::pair<std::size_t, std::size_t>> rowsOfKeys(const std::vector<std::string>& keys);
   // Whether a run of this program computed (or found cached) a node of this declaration and kind
   // with this fingerprint: a declaration may have several nodes of one kind.
   bool hasRecordedFingerprint(const std::string& program, const std::string& declaration, const std::string& kind,
