@@ -1213,12 +1213,21 @@ class Checker {
     const TableType* training = nullptr;
     if (auto it = typed_.inputs.find(decl); it != typed_.inputs.end()) training = &it->second;
     if (!table.error) {
+      // A column that may be a missing feature under another name: not one the model reads as
+      // itself, nor one suggested for another feature already.
+      std::vector<std::string> candidates;
+      for (const std::string& name : table.names()) {
+        if (name != shape->target && std::find(shape->features.begin(), shape->features.end(), name) == shape->features.end()) {
+          candidates.push_back(name);
+        }
+      }
       for (const std::string& feature : shape->features) {
         const ColumnType* column = table.find(feature);
         const ColumnType* trained = training != nullptr ? training->find(feature) : nullptr;
         if (column == nullptr) {
           auto builder = report(diag::Kind::MissingFeature, predict.model.range, predict.model.text(), feature);
-          std::string suggestion = support::closestMatch(feature, table.names());
+          std::string suggestion = support::closestMatch(feature, candidates);
+          candidates.erase(std::remove(candidates.begin(), candidates.end(), suggestion), candidates.end());
           if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`? rename it to `{}` before `predict`", suggestion, feature));
           else builder.help(fmt::format("add `{}` to the table before `predict`, computed as for training", feature));
           continue;
