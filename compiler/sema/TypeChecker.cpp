@@ -1212,7 +1212,8 @@ class Checker {
     if (shape == nullptr) return Type::error();
     const TableType* training = nullptr;
     if (auto it = typed_.inputs.find(decl); it != typed_.inputs.end()) training = &it->second;
-    if (!table.error) {
+    // A model whose training table has an error has had its diagnostic.
+    if (!table.error && training != nullptr && !training->error) {
       // A column that may be a missing feature under another name: not one the model reads as
       // itself, nor one suggested for another feature already.
       std::vector<std::string> candidates;

@@ -628,8 +628,9 @@ class Execution {
             if (spec.kind == ColumnKind::String) column.appendString(label);
             else if (spec.kind == ColumnKind::Category) {
               auto it = std::find(spec.levels.begin(), spec.levels.end(), label);
-              if (it == spec.levels.end()) column.appendNull();
-              else column.appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
+              // The classes are the target's levels, which the checker gave the prediction.
+              if (it == spec.levels.end()) throw OperatorError("internal: the class `" + label + "` is not a level of the prediction");
+              column.appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
             } else {
               column.appendInt(std::stoll(label));
             }
