@@ -75,6 +75,7 @@ std::string functions(const Node& node) {
   std::string out;
   for (const auto& [callee, function] : node.functions) {
     out += " (def " + callee + " (";
+    if (!function->tableParam.empty()) out += "(table " + ident(function->tableParam) + ")" + (function->params.empty() ? "" : " ");
     for (std::size_t i = 0; i < function->params.size(); ++i) out += (i == 0 ? "" : " ") + ident(function->params[i]);
     out += ") " + expr(function->body) + ")";
   }

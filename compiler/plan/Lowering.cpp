@@ -445,17 +445,21 @@ class Lowerer {
 
   // The transform's body lowered for one call: table parameters read the argument nodes, column
   // parameters are renamed to the columns passed, value parameters replaced by the arguments.
-  // Calls inside a body expand too (their schemas are recorded per chain of call sites), to a
-  // depth of 16.
+  // Calls inside a body expand too, at any depth (their schemas are recorded per chain of call
+  // sites); only a transform calling itself, a cycle the checker rejects, is not expanded.
   std::optional<NodeId> expand(const TransformDecl& transform, std::optional<NodeId> piped,
                                const std::vector<Argument>& args, const sema::LoadedModule& module, const void* site) {
     if (site == nullptr || transform.incomplete) return std::nullopt;
     Substitution subst;
     if (subst_ != nullptr) {
-      if (subst_->sites.size() >= 16) return std::nullopt;
+      if (std::find(subst_->transforms.begin(), subst_->transforms.end(), &transform) != subst_->transforms.end()) {
+        return std::nullopt;
+      }
       subst.sites = subst_->sites;
+      subst.transforms = subst_->transforms;
     }
     subst.sites.push_back(site);
+    subst.transforms.push_back(&transform);
     std::size_t param = 0;
     if (piped) {
       if (transform.params.empty()) return std::nullopt;
@@ -714,10 +718,12 @@ class Lowerer {
   void collectFunctions(const std::vector<const Expr*>& exprs, const sema::LoadedModule& module) {
     std::set<const Decl*> seen;
     functions_.clear();
-    std::function<void(const Expr&)> visit = [&](const Expr& e) {
+    // A callee is resolved in the module whose text calls it (a rule of `std.quality` calling
+    // another resolves in that module).
+    std::function<void(const Expr&, const sema::LoadedModule&)> visit = [&](const Expr& e, const sema::LoadedModule& in) {
       if (e.kind == ExprKind::Call) {
         const auto& call = e.as<CallExpr>();
-        const Decl* decl = findDeclaration(names_, module, *call.callee);
+        const Decl* decl = findDeclaration(names_, in, *call.callee);
         if (decl != nullptr && !decl->incomplete && (decl->kind == DeclKind::Fn || decl->kind == DeclKind::Rule) &&
             seen.insert(decl).second) {
           const Expr& body = decl->kind == DeclKind::Fn ? *decl->as<FnDecl>().body : *decl->as<RuleDecl>().body;
@@ -728,19 +734,22 @@ class Lowerer {
             // In an `expect` block a rule's first table parameter is the expected table, implicitly.
             const auto& params = decl->as<RuleDecl>().params;
             for (std::size_t i = 0; i < params.size(); ++i) {
-              if (i == 0 && params[i].type.name.text == "table") continue;
+              if (i == 0 && params[i].type.name.text == "table") {
+                function->tableParam = params[i].name.text;
+                continue;
+              }
               function->params.push_back(params[i].name.text);
             }
           }
           function->body = clone(body);
           if (function->body) functions_[printExpr(*call.callee)] = function;
-          visit(body);
+          visit(body, *moduleOf_.at(decl));
         }
       }
-      forEachChild(e, visit);
+      forEachChild(e, [&](const Expr& child) { visit(child, in); });
     };
     for (const Expr* e : exprs) {
-      if (e != nullptr) visit(*e);
+      if (e != nullptr) visit(*e, module);
     }
   }
 
@@ -756,6 +765,7 @@ class Lowerer {
 
   struct Substitution {
     std::vector<const void*> sites;  // the chain of calls being expanded, outermost first
+    std::vector<const TransformDecl*> transforms;  // the transforms of those calls
     std::map<std::string, NodeId> tables;
     std::map<std::string, std::string> columns;
     std::map<std::string, std::string> values;      // printed, for names that stand for them

@@ -91,6 +91,8 @@ std::vector<std::string> verifyPlan(const Plan& plan, bool fingerprints) {
       read.insert(node.reads.begin(), node.reads.end());
     }
     for (const auto& [left, right] : node.joinKeys) read.insert(left);
+    // A group's keys (its other reads may name a transform's value parameters).
+    if (node.kind == NodeKind::Aggregate) read.insert(node.keys.begin(), node.keys.end());
     for (const std::string& column : read) {
       if (input.find(column) == nullptr && (scalars == nullptr || scalars->find(column) == nullptr)) {
         problems.push_back(fmt::format("node %{} ({}) reads `{}`, which its input %{} does not produce", id,

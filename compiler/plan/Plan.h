@@ -68,6 +68,7 @@ struct Node {
   // the canonical form includes them).
   struct Function {
     std::vector<std::string> params;  // a rule's without its implicit table parameter
+    std::string tableParam;           // a rule's leading table parameter, or empty
     std::shared_ptr<const ast::Expr> body;
   };
   std::map<std::string, std::shared_ptr<const Function>> functions;

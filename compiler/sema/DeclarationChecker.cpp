@@ -13,6 +13,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -20,16 +21,6 @@ namespace weir::sema {
 
 using namespace weir::ast;
 using source::SourceRange;
-
-const char* taskName(Task task) {
-  switch (task) {
-    case Task::Binary: return catalog::taskName(catalog::Task::Binary).data();
-    case Task::Multiclass: return catalog::taskName(catalog::Task::Multiclass).data();
-    case Task::Regression: return catalog::taskName(catalog::Task::Regression).data();
-    case Task::Unknown: return "unknown";
-  }
-  return "unknown";
-}
 
 namespace {
 
@@ -213,6 +204,7 @@ class DeclarationChecker {
         if (!decl->incomplete) checkDecl(*decl);
       }
     }
+    if (program_.root != nullptr) checkSinkPaths(*program_.root);
     return std::move(out_);
   }
 
@@ -222,6 +214,12 @@ class DeclarationChecker {
   const Decl* findDecl(const Expr& ref) const {
     if (ref.kind == ExprKind::Name) return findDecl(ref.as<NameExpr>().name.text);
     return nullptr;  // qualified references to models and gates are not supported across modules yet
+  }
+
+  // The shape the type checker computed, or (a model it did not reach) the same computation.
+  ModelShape modelShapeOf(const ModelDecl& model, const TableType& table) const {
+    auto it = typed_.models.find(&model);
+    return it != typed_.models.end() ? it->second : modelShape(model, table);
   }
 
   const TableType* inputOf(const Decl& decl) const {
@@ -347,6 +345,33 @@ class DeclarationChecker {
       builder.help("data and outputs live inside the project; write the path relative to this file's folder, or say `outside_project = true` in the declaration's settings to mean it");
     } else if (resolved.problem == Problem::OutsideProject) {
       builder.help("to read or write outside the project on purpose, say `outside_project = true` in the declaration's settings");
+    }
+  }
+
+  // Two sinks of a program may not write the same file: one would overwrite the other, and the
+  // file's recorded hash would never match both. Paths are compared as the runtime resolves them
+  // (support/ProjectPath.h: relative to the declaring file, `.`, `..` and symlinks resolved).
+  void checkSinkPaths(const LoadedModule& root) {
+    std::map<std::string, std::pair<const SinkDecl*, SourceRange>> writers;
+    std::string baseFolder = std::filesystem::path(root.canonicalPath).parent_path().string();
+    for (const DeclPtr& decl : root.ast->decls) {
+      if (decl->incomplete || decl->kind != DeclKind::Sink) continue;
+      const auto& sink = decl->as<SinkDecl>();
+      if (sink.writer->kind != ExprKind::Call || sink.writer->as<CallExpr>().args.empty()) continue;
+      const Expr& path = *sink.writer->as<CallExpr>().args[0].value;
+      if (path.kind != ExprKind::String || path.as<StringLiteral>().value.empty()) continue;
+      support::ProjectPath resolved =
+          support::resolveProjectPath(path.as<StringLiteral>().value, baseFolder, program_.projectRoot, true);
+      if (resolved.resolved.empty()) continue;
+      auto [it, inserted] = writers.emplace(resolved.resolved, std::make_pair(&sink, path.range));
+      if (inserted) continue;
+      std::string shown = resolved.resolved;
+      if (support::isInsideFolder(shown, program_.projectRoot)) {
+        shown = std::filesystem::path(shown).lexically_relative(program_.projectRoot).generic_string();
+      }
+      diags_.report(diag::Kind::SinkPathClash, path.range, it->second.first->name.text, sink.name.text, shown)
+          .label(it->second.second, fmt::format("`{}` writes it here", it->second.first->name.text))
+          .help("give each sink a file of its own");
     }
   }
 
@@ -489,37 +514,22 @@ class DeclarationChecker {
       return;
     }
     info.target = target->value->as<NameExpr>().name.text;
+    // The task and features are the model's shape (sema/ModelShape.h), which the type checker
+    // also types predictions by; here, what is wrong with them is reported.
+    const ModelShape shape = modelShapeOf(model, *table);
     const ColumnType* targetColumn = table->find(info.target);
-    Task inferred = Task::Unknown;
-    if (targetColumn != nullptr && !targetColumn->type.isError()) {
-      const Type& t = targetColumn->type;
-      if (t.kind == ScalarKind::Bool) inferred = Task::Binary;
-      else if (t.kind == ScalarKind::Category) inferred = t.levels && t.levels->size() == 2 ? Task::Binary : Task::Multiclass;
-      else if (t.isNumeric()) inferred = Task::Regression;
-      else {
-        diags_.report(diag::Kind::TargetType, target->value->range, info.target, t.str(), "a model cannot predict")
-            .help("predict a `bool`, a `category[...]` or a number; derive one from this column first");
-      }
+    if (targetColumn != nullptr && !targetColumn->type.isError() && shape.inferred == Task::Unknown) {
+      diags_.report(diag::Kind::TargetType, target->value->range, info.target, targetColumn->type.str(), "a model cannot predict")
+          .help("predict a `bool`, a `category[...]` or a number; derive one from this column first");
     }
-    info.task = inferred;
+    info.task = shape.task;
     if (const Setting* task = model.settings->find("task"); task != nullptr && task->value && task->value->kind == ExprKind::Name) {
       std::string wanted = task->value->as<NameExpr>().name.text;
-      std::optional<catalog::Task> named = catalog::findTask(wanted);
-      Task declared = !named                                  ? Task::Unknown
-                      : *named == catalog::Task::Binary     ? Task::Binary
-                      : *named == catalog::Task::Multiclass ? Task::Multiclass
-                                                            : Task::Regression;
-      if (declared != Task::Unknown && targetColumn != nullptr && inferred != Task::Unknown) {
-        const Type& t = targetColumn->type;
-        bool fits = (declared == Task::Regression && t.isNumeric()) ||
-                    (declared == Task::Binary && inferred == Task::Binary) ||
-                    (declared == Task::Multiclass && (t.kind == ScalarKind::Category || t.kind == ScalarKind::Int));
-        if (!fits) {
-          diags_.report(diag::Kind::TaskMismatch, task->value->range,
-                        fmt::format("`task = {}` does not fit the target `{}`, which is `{}`", wanted, info.target, t.str()));
-        } else {
-          info.task = declared;
-        }
+      bool known = catalog::findTask(wanted).has_value();
+      if (known && targetColumn != nullptr && shape.inferred != Task::Unknown && wanted != taskName(shape.task)) {
+        diags_.report(diag::Kind::TaskMismatch, task->value->range,
+                      fmt::format("`task = {}` does not fit the target `{}`, which is `{}`", wanted, info.target,
+                                  targetColumn->type.str()));
       }
     }
     if (std::optional<catalog::Task> task = catalogTask(info.task); task && !catalog::algorithm(*algorithmId).tasks.has(*task)) {
@@ -535,7 +545,8 @@ class DeclarationChecker {
       }
     }
 
-    info.features = checkFeatures(model, *table, info.target);
+    checkFeatures(model, *table, info.target);
+    info.features = shape.features;
     if (const Setting* params = model.settings->find("params"); params != nullptr && params->block) {
       checkSettings(params->block.get(), algorithmParams(*algorithmId), "`" + algorithm + "`", nullptr);
     }
@@ -551,6 +562,7 @@ class DeclarationChecker {
     out_.models[&model] = info;
   }
 
+  // Reports what is wrong with `features`; the list itself is the model's shape.
   std::vector<std::string> checkFeatures(const ModelDecl& model, const TableType& table, const std::string& target) {
     std::vector<std::string> features;
     const Setting* setting = model.settings->find("features");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "diagnostics/DiagnosticEngine.h"
+#include "sema/ModelShape.h"
 #include "sema/ModuleLoader.h"
 #include "sema/NameResolver.h"
 #include "sema/TypeChecker.h"
@@ -10,9 +11,6 @@
 #include <vector>
 
 namespace weir::sema {
-
-enum class Task { Unknown, Binary, Multiclass, Regression };
-const char* taskName(Task task);
 
 // What a model declaration says, once checked.
 struct ModelInfo {

@@ -38,6 +38,7 @@ struct Instantiation {
   std::string name;
   SourceRange definition;
   const void* site = nullptr;  // the call's operator or expression
+  const Decl* decl = nullptr;  // the transform or rule
 };
 
 std::string plural(std::size_t n, const char* one, const char* many) {
@@ -131,6 +132,16 @@ class Checker {
       if (!seen.insert(c.name).second) {
         report(diag::Kind::DuplicateColumn, column.name.range, c.name);
         continue;
+      }
+      if (c.key && c.type.nullable) {
+        // A key identifies its row: it is never null (LANGUAGE.md section 5).
+        const Tag* tag = nullptr;
+        for (const Tag& t : column.tags) {
+          if (t.name.text == "key") tag = &t;
+        }
+        report(diag::Kind::NullableKey, column.type.range, c.name, c.type.str())
+            .label(tag->name.range, "tagged `@key` here")
+            .help(fmt::format("a key is never null: declare it `{}`, or drop `@key`", c.type.withNullable(false).str()));
       }
       table.columns.push_back(std::move(c));
     }
@@ -367,8 +378,8 @@ class Checker {
                     piped != nullptr ? piped : nullptr)) {
       return errorTable();
     }
-    if (stack_.size() > 16) return errorTable();  // runaway recursion is a cycle, reported earlier
-    stack_.push_back({callRange, transform.name.text, transform.name.range, site});
+    if (onStack(&transform)) return errorTable();  // a transform calling itself: a cycle, reported by the name phase
+    stack_.push_back({callRange, transform.name.text, transform.name.range, site, &transform});
     TableType result = typeTable(*transform.body, *moduleOf_.at(&transform), &bindings);
     stack_.pop_back();
     return result;
@@ -628,7 +639,7 @@ class Checker {
           report(diag::Kind::DuplicateColumn, predict.column.range, name);
           return table;
         }
-        ColumnType prediction{name, Type::of(ScalarKind::Float)};
+        ColumnType prediction{name, typePredict(predict, table, module)};
         prediction.origins = {"model " + predict.model.text()};
         table.columns.push_back(std::move(prediction));
         return table;
@@ -979,6 +990,12 @@ class Checker {
     }
   }
 
+  // Whether `decl`'s body is being checked already (only a cycle, which is reported by the name
+  // phase, calls it again inside; any depth of nesting is checked).
+  bool onStack(const Decl* decl) const {
+    return std::any_of(stack_.begin(), stack_.end(), [&](const Instantiation& inst) { return inst.decl == decl; });
+  }
+
   // The transform calls being expanded, outermost first; empty when one has no site (a call
   // made while checking a rule or function, whose schemas the plan does not need).
   std::vector<const void*> callSites() const {
@@ -1036,10 +1053,10 @@ class Checker {
     if (!bindParams(rule.name.text, rule.params, firstParam, call.args, at, *ctx.module, ctx.bindings, bindings, rowTable)) {
       return Type::of(ScalarKind::Bool);
     }
-    if (stack_.size() > 16) return Type::of(ScalarKind::Bool);
+    if (onStack(&rule)) return Type::of(ScalarKind::Bool);  // a cycle, reported by the name phase
     const TableType* bodyTable = rowTable;
     if (firstParam == 1) bodyTable = &bindings.tables[rule.params[0].name.text];
-    stack_.push_back({at, rule.name.text, rule.name.range, nullptr});
+    stack_.push_back({at, rule.name.text, rule.name.range, nullptr, &rule});
     RowContext body{bodyTable, &bindings, moduleOf_.at(&rule)};
     Type t = typeExpr(*rule.body, body);
     requireBool(t, "a rule", rule.body->range);
@@ -1156,6 +1173,80 @@ class Checker {
     return digits(11, 2, 0, 23) && text[13] == ':' && digits(14, 2, 0, 59) && text[16] == ':' && digits(17, 2, 0, 60);
   }
 
+  // ---- Models ----
+
+  // The model's training table (into `inputs`) and its shape (into `models`), computed once, at
+  // the model's declaration or at the first `predict` that uses it, whichever comes first; null
+  // when there is none (an incomplete model, or one whose training table predicts with it: a
+  // cycle, reported by the name phase).
+  const ModelShape* shapeOfModel(const Decl& decl) {
+    if (decl.incomplete || decl.kind != DeclKind::Model) return nullptr;
+    if (auto it = typed_.models.find(&decl); it != typed_.models.end()) return &it->second;
+    if (!inProgress_.insert(&decl).second) return nullptr;
+    const auto& model = decl.as<ModelDecl>();
+    TableType training = errorTable();
+    if (model.trainer->kind == ExprKind::Call) {
+      const auto& call = model.trainer->as<CallExpr>();
+      if (!call.args.empty() && !call.args[0].name) {
+        // Typed as at the declaration, whatever is being checked when it is reached.
+        std::vector<Instantiation> saved = std::move(stack_);
+        stack_.clear();
+        std::string savedDecl = currentDecl_;
+        currentDecl_ = decl.name.text;
+        training = typeTable(*call.args[0].value, *moduleOf_.at(&decl), nullptr);
+        currentDecl_ = savedDecl;
+        stack_ = std::move(saved);
+        typed_.inputs[&decl] = training;
+      }
+    }
+    inProgress_.erase(&decl);
+    return &typed_.models.emplace(&decl, modelShape(model, training)).first->second;
+  }
+
+  // `predict m as c`: the table must provide every feature of `m`, with a type the model was
+  // trained on; the prediction's type follows from the model's task.
+  Type typePredict(const PredictOp& predict, const TableType& table, const LoadedModule& module) {
+    const Decl* decl = findDecl(module, predict.model);
+    if (decl == nullptr || decl->kind != DeclKind::Model) return Type::error();
+    const ModelShape* shape = shapeOfModel(*decl);
+    if (shape == nullptr) return Type::error();
+    const TableType* training = nullptr;
+    if (auto it = typed_.inputs.find(decl); it != typed_.inputs.end()) training = &it->second;
+    // A model whose training table has an error has had its diagnostic.
+    if (!table.error && training != nullptr && !training->error) {
+      // A column that may be a missing feature under another name: not one the model reads as
+      // itself, nor one suggested for another feature already.
+      std::vector<std::string> candidates;
+      for (const std::string& name : table.names()) {
+        if (name != shape->target && std::find(shape->features.begin(), shape->features.end(), name) == shape->features.end()) {
+          candidates.push_back(name);
+        }
+      }
+      for (const std::string& feature : shape->features) {
+        const ColumnType* column = table.find(feature);
+        const ColumnType* trained = training != nullptr ? training->find(feature) : nullptr;
+        if (column == nullptr) {
+          auto builder = report(diag::Kind::MissingFeature, predict.model.range, predict.model.text(), feature);
+          std::string suggestion = support::closestMatch(feature, candidates);
+          candidates.erase(std::remove(candidates.begin(), candidates.end(), suggestion), candidates.end());
+          if (!suggestion.empty()) builder.help(fmt::format("did you mean `{}`? rename it to `{}` before `predict`", suggestion, feature));
+          else builder.help(fmt::format("add `{}` to the table before `predict`, computed as for training", feature));
+          continue;
+        }
+        if (trained == nullptr || column->type.isError() || trained->type.isError()) continue;
+        // Categories are encoded by level name (a level unknown to the model is none of its
+        // levels); anything else must be what the model was trained on, or widen to it.
+        bool categories = column->type.kind == ScalarKind::Category && trained->type.kind == ScalarKind::Category;
+        if (!categories && !isAssignable(column->type, trained->type.withNullable(true))) {
+          report(diag::Kind::FeatureTypeMismatch, predict.model.range, feature, column->type.str(), predict.model.text(),
+                 trained->type.str())
+              .help(fmt::format("convert it before `predict`, e.g. `derive {0} = ...`", feature));
+        }
+      }
+    }
+    return predictionType(*shape);
+  }
+
   // ---- Declarations ----
 
   void checkDecl(const Decl& decl, const LoadedModule& module) {
@@ -1193,17 +1284,10 @@ class Checker {
         }
         break;
       }
-      case DeclKind::Model: {
+      case DeclKind::Model:
         // `xgboost(train)`: the training table. Settings are checked by the declaration checker.
-        const auto& model = decl.as<ModelDecl>();
-        if (model.trainer->kind == ExprKind::Call) {
-          const auto& call = model.trainer->as<CallExpr>();
-          if (!call.args.empty() && !call.args[0].name) {
-            typed_.inputs[&decl] = typeTable(*call.args[0].value, module, nullptr);
-          }
-        }
+        shapeOfModel(decl);
         break;
-      }
       case DeclKind::Metrics: {
         // `evaluate(model, table)`: the table the model is evaluated on.
         const auto& metrics = decl.as<MetricsDecl>();

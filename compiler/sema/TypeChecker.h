@@ -1,6 +1,7 @@
 #pragma once
 
 #include "diagnostics/DiagnosticEngine.h"
+#include "sema/ModelShape.h"
 #include "sema/ModuleLoader.h"
 #include "sema/NameResolver.h"
 #include "sema/Type.h"
@@ -18,6 +19,9 @@ struct TypedProgram {
   std::map<const ast::Decl*, std::vector<TableType>> tables;
   // The table a model trains on, and the table a metrics declaration evaluates on.
   std::map<const ast::Decl*, TableType> inputs;
+  // What each model implies for the tables that use it (its features, the type of its
+  // prediction), from its settings and its training table.
+  std::map<const ast::Decl*, ModelShape> models;
   // The schema after each table operator written in a declaration (not inside a transform's
   // body, whose schemas depend on the call).
   std::map<const ast::PipeOp*, TableType> opOutputs;

@@ -610,6 +610,12 @@ class Execution {
         std::vector<ColumnSpec> specs = columnSpecs(node.schema);
         if (specs.empty()) throw OperatorError("internal: a prediction without its schema");
         const ColumnSpec& spec = specs.back();
+        // The checker types a multiclass prediction as the target (a category or an int), any
+        // other as a float (sema/ModelShape.h).
+        bool classes = spec.kind == ColumnKind::Category || spec.kind == ColumnKind::String || spec.kind == ColumnKind::Int;
+        if (model->task == "multiclass" ? !classes : spec.kind != ColumnKind::Float) {
+          throw OperatorError(fmt::format("internal: a {} prediction typed `{}`", model->task, columnKindName(spec.kind)));
+        }
         Column column(spec);
         column.reserve(rows->rows());
         for (std::size_t r = 0; r < rows->rows(); ++r) {
@@ -618,17 +624,14 @@ class Execution {
             if (spec.kind == ColumnKind::String) column.appendString(label);
             else if (spec.kind == ColumnKind::Category) {
               auto it = std::find(spec.levels.begin(), spec.levels.end(), label);
-              if (it == spec.levels.end()) column.appendNull();
-              else column.appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
+              // The classes are the target's levels, which the checker gave the prediction.
+              if (it == spec.levels.end()) throw OperatorError("internal: the class `" + label + "` is not a level of the prediction");
+              column.appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
             } else {
               column.appendInt(std::stoll(label));
             }
-          } else if (spec.kind == ColumnKind::Float) {
-            column.appendFloat(predictions.values[r]);
-          } else if (spec.kind == ColumnKind::Bool) {
-            column.appendInt(predictions.classOf[r] == 1 ? 1 : 0);
           } else {
-            column.appendInt(static_cast<std::int64_t>(std::llround(predictions.values[r])));
+            column.appendFloat(predictions.values[r]);
           }
         }
         Table out = *rows;

@@ -2,8 +2,14 @@
 #include "plan/Fingerprint.h"
 #include "plan/PassManager.h"
 #include "plan/Plan.h"
+#include "plan/passes/CommonSubplanElimination.h"
+#include "plan/passes/Inlining.h"
+
+#include "TestSupport.h"
 
 #include "ast/Ast.h"
+#include "ast/AstPrinter.h"
+#include "ast/Clone.h"
 
 #include <gtest/gtest.h>
 
@@ -111,4 +117,92 @@ TEST(Verifier, ReportsAColumnNoInputProduces) {
   std::vector<std::string> problems = verifyPlan(plan);
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0], "node %1 (select) reads `y`, which its input %0 does not produce");
+}
+
+namespace {
+
+weir::sema::ColumnType intColumn(const std::string& column) {
+  return weir::sema::ColumnType(column, weir::sema::Type::of(weir::sema::ScalarKind::Int));
+}
+
+// The right side of `derive v = TEXT`, parsed.
+struct ParsedExpr {
+  explicit ParsedExpr(const std::string& text) : parsed("let x = t | derive v = " + text + "\n") {}
+  const weir::ast::Expr& expr() const {
+    const auto& let = parsed.module->decls.at(0)->as<weir::ast::LetDecl>();
+    return *let.value->as<weir::ast::PipelineExpr>().ops.at(0)->as<weir::ast::AssignOp>().assignments.at(0).value;
+  }
+  weir::test::Parsed parsed;
+};
+
+std::shared_ptr<const Node::Function> function(std::vector<std::string> params, const std::string& body,
+                                               std::string tableParam = "") {
+  auto f = std::make_shared<Node::Function>();
+  f->params = std::move(params);
+  f->tableParam = std::move(tableParam);
+  ParsedExpr parsed(body);
+  f->body = std::shared_ptr<const weir::ast::Expr>(weir::ast::clone(parsed.expr()));
+  return f;
+}
+
+}  // namespace
+
+TEST(Verifier, ReportsAGroupKeyNoInputProduces) {
+  Plan plan;
+  Node scan = node(NodeKind::Scan, "a");
+  scan.schema.columns.push_back(intColumn("x"));
+  NodeId s = plan.add(std::move(scan));
+  Node group = node(NodeKind::Aggregate, "", {s});
+  group.keys = {"k"};
+  plan.add(std::move(group));
+  std::vector<std::string> problems = verifyPlan(plan);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems[0], "node %1 (aggregate) reads `k`, which its input %0 does not produce");
+}
+
+// Two equal sorts that projection pruning narrowed for different consumers are one computation;
+// the one kept declares the columns both consumers read, in its input's order.
+TEST(CommonSubplanElimination, KeepsTheColumnsOfEveryMergedNode) {
+  Plan plan;
+  Node scan = node(NodeKind::Scan, "a");
+  for (const char* column : {"id", "k", "p"}) scan.schema.columns.push_back(intColumn(column));
+  NodeId s = plan.add(std::move(scan));
+  Node first = node(NodeKind::Sort, "", {s});
+  first.sortKeys = {{"id", false}};
+  first.schema.columns = {intColumn("id"), intColumn("p")};
+  Node second = first;
+  second.schema.columns = {intColumn("p"), intColumn("k")};
+  NodeId a = plan.add(std::move(first));
+  NodeId b = plan.add(std::move(second));
+  Node select = node(NodeKind::Select, "id", {a});
+  select.schema.columns = {intColumn("id")};
+  plan.add(std::move(select));
+  Node group = node(NodeKind::Aggregate, "", {b});
+  group.keys = {"k"};
+  plan.add(std::move(group));
+  computeFingerprints(plan);
+  ASSERT_EQ(plan.node(a).fingerprint, plan.node(b).fingerprint);
+  ASSERT_TRUE(CommonSubplanElimination().run(plan));
+  ASSERT_EQ(plan.size(), 4u);
+  EXPECT_EQ(plan.node(1).schema.names(), (std::vector<std::string>{"id", "k", "p"}));
+  EXPECT_TRUE(verifyPlan(plan).empty());
+}
+
+TEST(Inlining, FunctionsNestToAnyDepth) {
+  std::map<std::string, std::shared_ptr<const Node::Function>> functions;
+  functions["f0"] = function({"a"}, "a + 1");
+  for (int i = 1; i < 50; ++i) functions["f" + std::to_string(i)] = function({"a"}, "f" + std::to_string(i - 1) + "(a)");
+  ParsedExpr call("f49(x)");
+  std::shared_ptr<const weir::ast::Expr> inlined = inlineFunctions(call.expr(), functions);
+  EXPECT_EQ(weir::ast::printExpr(*inlined), "(+ x 1)");
+}
+
+// A rule's table parameter is implicit in an `expect` block and written in another rule's body.
+TEST(Inlining, ARuleCallMayPassTheTable) {
+  std::map<std::string, std::shared_ptr<const Node::Function>> functions;
+  functions["q.max_nulls"] = function({"c", "limit"}, "fraction(c is null) <= limit", "t");
+  functions["mine"] = function({"c"}, "q.max_nulls(t, c, 0.1)", "t");
+  ParsedExpr call("mine(x)");
+  std::shared_ptr<const weir::ast::Expr> inlined = inlineFunctions(call.expr(), functions);
+  EXPECT_EQ(weir::ast::printExpr(*inlined), "(<= (call fraction (is-null x)) 0.1)");
 }

@@ -4,6 +4,7 @@
 #include "ast/Clone.h"
 #include "ast/Walk.h"
 
+#include <algorithm>
 #include <map>
 
 namespace weir::plan {
@@ -27,30 +28,43 @@ ExprPtr bindArguments(ExprPtr e, const std::map<std::string, const Expr*>& argum
   return e;
 }
 
-// Replaces calls of the node's functions by their bodies, arguments first (depth-limited: a
-// function calling itself stays a call).
-ExprPtr inlineCalls(ExprPtr e, const Functions& functions, int depth, bool& changed) {
-  rewriteChildren(*e, [&](ExprPtr child) { return inlineCalls(std::move(child), functions, depth, changed); });
-  if (e->kind != ExprKind::Call || depth > 8) return e;
+// Replaces calls of the node's functions by their bodies, arguments first, at any depth of
+// nesting. `active` holds the functions whose bodies are being inlined: a function calling itself
+// (a cycle, which the checker rejects) stays a call.
+ExprPtr inlineCalls(ExprPtr e, const Functions& functions, std::vector<std::string>& active, bool& changed) {
+  rewriteChildren(*e, [&](ExprPtr child) { return inlineCalls(std::move(child), functions, active, changed); });
+  if (e->kind != ExprKind::Call) return e;
   const auto& call = e->as<CallExpr>();
-  auto it = functions.find(printExpr(*call.callee));
-  if (it == functions.end() || call.args.size() != it->second->params.size()) return e;
+  std::string callee = printExpr(*call.callee);
+  auto it = functions.find(callee);
+  if (it == functions.end() || std::find(active.begin(), active.end(), callee) != active.end()) return e;
+  const Node::Function& function = *it->second;
+  // A rule's leading table parameter is implicit in an `expect` block and written elsewhere (in
+  // another rule's body, `quality.not_null(t, c)`): the table is the one the rule is checked on.
+  std::size_t skipped = 0;
+  if (!function.tableParam.empty() && call.args.size() == function.params.size() + 1) skipped = 1;
+  if (call.args.size() != function.params.size() + skipped) return e;
   std::map<std::string, const Expr*> arguments;
   for (std::size_t i = 0; i < call.args.size(); ++i) {
     if (call.args[i].name) return e;  // named arguments: left as a call
-    arguments[it->second->params[i]] = call.args[i].value.get();
+    if (i < skipped) continue;
+    arguments[function.params[i - skipped]] = call.args[i].value.get();
   }
-  ExprPtr body = clone(*it->second->body);
+  ExprPtr body = clone(*function.body);
   if (!body) return e;
   changed = true;
-  return inlineCalls(bindArguments(std::move(body), arguments), functions, depth + 1, changed);
+  active.push_back(callee);
+  ExprPtr result = inlineCalls(bindArguments(std::move(body), arguments), functions, active, changed);
+  active.pop_back();
+  return result;
 }
 
 std::shared_ptr<const Expr> inlined(const Expr& expr, const Functions& functions, bool& changed) {
   ExprPtr copy = clone(expr);
   if (!copy) return nullptr;
   bool any = false;
-  copy = inlineCalls(std::move(copy), functions, 0, any);
+  std::vector<std::string> active;
+  copy = inlineCalls(std::move(copy), functions, active, any);
   if (!any) return nullptr;
   changed = true;
   return std::shared_ptr<const Expr>(std::move(copy));
@@ -94,8 +108,9 @@ bool Inlining::run(Plan& plan) {
   }
   // A call whose body ends in another call (a transform calling a transform) resolves to the
   // innermost body.
+  // Expansions are earlier nodes than their calls, so the chain ends.
   for (NodeId id = 0; id < plan.size(); ++id) {
-    for (int depth = 0; !keep[replace[id]] && depth < 64; ++depth) replace[id] = replace[replace[id]];
+    while (!keep[replace[id]] && replace[replace[id]] != replace[id]) replace[id] = replace[replace[id]];
   }
   if (calls) plan = plan.rebuilt(keep, replace);
   return changed || calls;

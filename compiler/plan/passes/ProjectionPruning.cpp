@@ -54,7 +54,7 @@ class Pruner {
     for (auto it = order.rbegin(); it != order.rend(); ++it) propagate(*it);
     bool changed = false;
     for (NodeId id : order) changed = apply(id) || changed;
-    removeEmptyDrops();
+    removePassThroughs();
     return changed;
   }
 
@@ -173,15 +173,16 @@ class Pruner {
     }
   }
 
-  // A `drop` left with nothing to drop passes its input through: it goes.
-  void removeEmptyDrops() {
+  // A `drop` left with nothing to drop, or a `derive` left with nothing to compute, passes its
+  // input through: it goes.
+  void removePassThroughs() {
     std::vector<bool> keep(plan_.size(), true);
     std::vector<NodeId> replace(plan_.size());
     bool any = false;
     for (NodeId id : plan_.topologicalOrder()) {
       replace[id] = id;
       const Node& node = plan_.node(id);
-      if (node.kind == NodeKind::Drop && node.listed.empty()) {
+      if ((node.kind == NodeKind::Drop && node.listed.empty()) || passThrough_.count(id)) {
         keep[id] = false;
         replace[id] = replace[node.inputs.front()];
         any = true;
@@ -222,7 +223,7 @@ class Pruner {
         if (present.count(column)) listed.push_back(column);
       }
       if (listed.size() != node.listed.size()) {
-        node.listed = std::move(listed);  // none left: removeEmptyDrops() removes it
+        node.listed = std::move(listed);  // none left: removePassThroughs() removes it
         changed = true;
       }
     }
@@ -234,7 +235,9 @@ class Pruner {
         columnsRead(*it->second, wanted);
         kept.insert(kept.begin(), *it);
       }
-      if (kept.size() != node.assignments.size() && !kept.empty()) {
+      if (kept.size() != node.assignments.size()) {
+        // None kept: the derive passes its input through, and removePassThroughs() removes it.
+        if (kept.empty()) passThrough_.insert(id);
         node.assignments = std::move(kept);
         changed = true;
       }
@@ -246,6 +249,7 @@ class Pruner {
   const std::vector<std::string>& targets_;
   std::vector<Columns> need_;
   std::vector<bool> seen_;
+  std::set<NodeId> passThrough_;  // derives whose every assignment went
 };
 
 }  // namespace
