@@ -250,9 +250,9 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
     csv.strict = flagOf(io, "strict", false);
     csv.rules = rulesOf(io);
     csv.rowLines = !keys.empty();
-    // Without keys, the text is released as it is parsed; with them, records of duplicates are
-    // read again from it.
-    if (keys.empty()) csv.doneWith = [&file](std::size_t begin, std::size_t end) { file.release(begin, end); };
+    // Pages of text already parsed are given back (records of duplicate keys are read again from
+    // the file, through the page cache).
+    csv.doneWith = [&file](std::size_t begin, std::size_t end) { file.release(begin, end); };
     // A pushed-down filter runs on each piece as it is read: dropped rows are never all held.
     // (Not with keys: a row is checked against every earlier one before anything drops it.)
     if (scan.condition) {
