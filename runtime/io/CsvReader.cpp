@@ -89,6 +89,7 @@ class ChunkParser {
                                                            text_.begin() + static_cast<std::ptrdiff_t>(chunk.begin + sample), '\n'));
     std::size_t lines = sample == 0 ? 0 : (sampleLines + 1) * (chunk.end - chunk.begin) / sample * 5 / 4 + 1024;
     for (Column& column : chunk.table.columns) column.reserve(lines);
+    if (layout_.rowLines) chunk.rowLines.reserve(lines);
     std::size_t released = chunk.begin;
     std::size_t pos = chunk.begin;
     const std::size_t end = chunk.end;
