@@ -55,7 +55,7 @@ runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run) {
 std::vector<runtime::RecordedRule> rulesOf(const plan::Plan& plan, const NodeRun& run) {
   std::vector<runtime::RecordedRule> rules;
   for (const runtime::RuleOutcome& rule : run.rules) {
-    rules.push_back({plan.node(run.id).declaration, rule.rule, rule.warn, rule.passed, rule.violations});
+    rules.push_back({plan.node(run.id).declaration, rule.rule, rule.warn, rule.passed, rule.violations, rule.rowRule || rule.passed});
   }
   return rules;
 }

@@ -164,5 +164,5 @@ name
 // any word, keywords included (`model = risk` in a deploy, `quality.between(...)`).
 settingName
   : name | IMPORT | LET | EXPECT | FN | WHERE | AS | ON | EXCEPT | AND | OR | NOT | IN
-  | BETWEEN | IS | IF | THEN | ELSE | CASE | WHEN
+  | BETWEEN | IS | IF | THEN | ELSE | CASE | WHEN | NULL_KW
   ;

@@ -40,6 +40,17 @@ std::string settingValue(const Expr& value) {
   return printExpr(value);
 }
 
+// A list setting (`null = ["NA", "-"]`) as the runtime reads it: each item's value, prefixed
+// with its length (`2:NA1:-`), under the setting's name followed by `[]`.
+std::string listValue(const ListExpr& list) {
+  std::string out;
+  for (const ExprPtr& item : list.items) {
+    std::string text = settingValue(*item);
+    out += std::to_string(text.size()) + ":" + text;
+  }
+  return out;
+}
+
 // `csv("data/a.csv")` with the declaration's settings, for the runtime.
 Node::Io ioOf(const Expr& call, const SettingsBlock* settings, const sema::LoadedModule& module) {
   Node::Io io;
@@ -55,7 +66,9 @@ Node::Io ioOf(const Expr& call, const SettingsBlock* settings, const sema::Loade
   if (settings != nullptr) {
     // `allow` (which tainted columns a sink may write) is the checker's; the writer never reads it.
     for (const Setting& setting : settings->entries) {
-      if (setting.value && setting.name.text != "allow") io.options[setting.name.text] = settingValue(*setting.value);
+      if (!setting.value || setting.name.text == "allow") continue;
+      if (setting.value->kind == ExprKind::List) io.options[setting.name.text + "[]"] = listValue(setting.value->as<ListExpr>());
+      else io.options[setting.name.text] = settingValue(*setting.value);
     }
   }
   return io;

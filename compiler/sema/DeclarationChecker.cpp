@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -26,7 +27,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-enum class ValueKind { Enum, Int, Float, Bool, String, Column, Columns, Block, Duration, Call, Reference, Any };
+enum class ValueKind { Enum, Int, Float, Bool, String, Strings, Column, Columns, Block, Duration, Call, Reference, Any };
 
 // One setting a declaration kind accepts: its value's kind, and for numbers the allowed range.
 struct SettingSpec {
@@ -293,6 +294,16 @@ class DeclarationChecker {
       case ValueKind::String:
         if (value.kind != ExprKind::String) diags_.report(diag::Kind::SettingType, value.range, name, "a string");
         return;
+      case ValueKind::Strings: {
+        // A string, or a list of strings.
+        bool ok = value.kind == ExprKind::String;
+        if (value.kind == ExprKind::List) {
+          const auto& items = value.as<ListExpr>().items;
+          ok = !items.empty() && std::all_of(items.begin(), items.end(), [](const ExprPtr& item) { return item->kind == ExprKind::String; });
+        }
+        if (!ok) diags_.report(diag::Kind::SettingType, value.range, name, "a string or a list of strings");
+        return;
+      }
       case ValueKind::Duration:
         if (value.kind != ExprKind::Duration) diags_.report(diag::Kind::SettingType, value.range, name, "a duration such as `30m` or `2h`");
         return;
@@ -389,7 +400,82 @@ class DeclarationChecker {
       diags_.report(diag::Kind::SettingType, reader.range, callee, "a file path as its first argument: `" + callee + "(\"data/file\")`");
       return;
     }
+    // `sqlite` names its table; no format takes other arguments.
+    bool table = false;
+    for (std::size_t i = 1; i < call.args.size(); ++i) {
+      const Argument& arg = call.args[i];
+      if (!arg.name) continue;  // the type checker counts positional arguments
+      if (callee == "sqlite" && arg.name && arg.name->text == "table" && !table) {
+        table = true;
+        if (arg.value->kind != ExprKind::String || arg.value->as<StringLiteral>().value.empty()) {
+          diags_.report(diag::Kind::SettingType, arg.value->range, "table", "the table's name, as a string");
+        }
+        continue;
+      }
+      auto builder = diags_.report(diag::Kind::UnknownSetting, arg.name->range, arg.name->text, "`" + callee + "(...)`");
+      builder.note(callee == "sqlite" ? "`sqlite` takes a path and the table to read: `sqlite(\"data/file.db\", table = \"t\")`"
+                                      : fmt::format("`{}` takes a path only; settings go in the declaration's block", callee));
+    }
+    if (callee == "sqlite" && !table) {
+      diags_.report(diag::Kind::SettingType, reader.range, "sqlite", "the table to read: `sqlite(\"data/file.db\", table = \"t\")`");
+    }
     checkPath(reader, settings);
+  }
+
+  // The settings a source of `format` accepts (docs/RUNTIME.md, Data files): each is honoured by
+  // the reader of that format.
+  static std::vector<SettingSpec> sourceSettings(const std::string& format) {
+    std::vector<SettingSpec> specs = {{"on_error", ValueKind::Enum, {"fail", "skip", "quarantine"}},
+                                      {"strict", ValueKind::Bool},
+                                      {"null", ValueKind::Strings},
+                                      {"max_bad_fraction", ValueKind::Float, {}, 0, 1},
+                                      {"outside_project", ValueKind::Bool}};
+    if (format == "csv") {
+      specs.push_back({"delimiter", ValueKind::String});
+      specs.push_back({"header", ValueKind::Bool});
+      specs.push_back({"skip_rows", ValueKind::Int, {}, 0, 1e9});
+      specs.push_back({"booleans", ValueKind::Strings});
+    } else if (format == "sqlite") {
+      specs.push_back({"booleans", ValueKind::Strings});
+    }
+    return specs;
+  }
+
+  // What a setting's type does not say: a delimiter is one character that is not a quote or a line
+  // break; `booleans` names two different words that are not already booleans.
+  void checkDataSettings(const SettingsBlock* block, const std::vector<SettingSpec>& specs) {
+    if (block == nullptr) return;
+    auto accepted = [&](const char* name) {
+      return std::any_of(specs.begin(), specs.end(), [&](const SettingSpec& s) { return s.name == name; });
+    };
+    const Setting* delimiter = block->find("delimiter");
+    if (delimiter != nullptr && accepted("delimiter") && delimiter->value && delimiter->value->kind == ExprKind::String) {
+      const std::string& text = delimiter->value->as<StringLiteral>().value;
+      if (text.size() != 1 || text == "\"" || text == "\n" || text == "\r") {
+        diags_.report(diag::Kind::SettingType, delimiter->value->range, "delimiter", "one character other than a quote or a line break, such as `\";\"` or `\"\\t\"`");
+      }
+    }
+    const Setting* booleans = block->find("booleans");
+    if (booleans != nullptr && accepted("booleans") && booleans->value) {
+      const Expr& value = *booleans->value;
+      bool ok = value.kind == ExprKind::List && value.as<ListExpr>().items.size() == 2;
+      if (ok) {
+        std::vector<std::string> words;
+        for (const ExprPtr& item : value.as<ListExpr>().items) {
+          if (item->kind != ExprKind::String) return;  // reported as not a list of strings
+          words.push_back(item->as<StringLiteral>().value);
+        }
+        auto lower = [](std::string w) {
+          for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          return w;
+        };
+        ok = !words[0].empty() && !words[1].empty() && lower(words[0]) != lower(words[1]) &&
+             lower(words[0]) != "false" && lower(words[1]) != "true";
+      }
+      if (!ok) {
+        diags_.report(diag::Kind::SettingType, value.range, "booleans", "two different words, the one for true, then the one for false: `[\"yes\", \"no\"]` or `[\"1\", \"0\"]`");
+      }
+    }
   }
 
   // ---- Declarations ----
@@ -400,22 +486,23 @@ class DeclarationChecker {
         const auto& source = decl.as<SourceDecl>();
         checkReader(*source.reader, catalog::builtinNames({catalog::BuiltinKind::Format, catalog::BuiltinKind::Reader}), "a source",
                     source.settings.get());
-        checkSettings(source.settings.get(),
-                      {{"on_error", ValueKind::Enum, {"fail", "skip", "quarantine"}},
-                       {"delimiter", ValueKind::String},
-                       {"header", ValueKind::Bool},
-                       {"null", ValueKind::String},
-                       {"outside_project", ValueKind::Bool}},
-                      "a source", nullptr);
+        std::string format = calleeName(*source.reader);
+        std::vector<SettingSpec> specs = sourceSettings(format);
+        checkSettings(source.settings.get(), specs, fmt::format("a `{}` source", format), nullptr);
+        checkDataSettings(source.settings.get(), specs);
         break;
       }
       case DeclKind::Sink: {
         const auto& sink = decl.as<SinkDecl>();
         checkReader(*sink.writer, catalog::builtinNames({catalog::BuiltinKind::Format}), "a sink", sink.settings.get());
-        checkSettings(sink.settings.get(),
-                      {{"allow", ValueKind::Any}, {"delimiter", ValueKind::String}, {"header", ValueKind::Bool},
-                       {"outside_project", ValueKind::Bool}},
-                      "a sink", nullptr);
+        std::vector<SettingSpec> specs = {{"allow", ValueKind::Any}, {"outside_project", ValueKind::Bool}};
+        std::string format = calleeName(*sink.writer);
+        if (format == "csv") {
+          specs.push_back({"delimiter", ValueKind::String});
+          specs.push_back({"header", ValueKind::Bool});
+        }
+        checkSettings(sink.settings.get(), specs, fmt::format("a `{}` sink", format), nullptr);
+        checkDataSettings(sink.settings.get(), specs);
         if (sink.settings) {
           if (const Setting* allow = sink.settings->find("allow")) checkAllowList(*allow);
         }

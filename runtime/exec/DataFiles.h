@@ -29,11 +29,13 @@ struct SourceRead {
   std::size_t quarantined = 0; // set aside by `on_error = quarantine`
   std::string quarantineFile;  // where they went
   bool filtered = false;       // the scan's pushed-down filter has been applied
+  std::vector<std::string> notes;  // for the summary: columns ignored, every record rejected
 };
 
-// Reads a scan node's source (only the columns it reads, its pushed-down filter applied). Throws
-// OperatorError with `path:line:column: ...` for bad data under `on_error = fail`, and for
-// unreadable files. With `stream`, the table is handed to it a piece at a time, in order, and
+// Reads a scan node's source (only the columns it reads, its pushed-down filter applied). Every
+// declared column is checked and `@key` columns are unique and not null, whatever the scan reads.
+// Throws OperatorError with `path:line:column: ...` for bad data under `on_error = fail`, for
+// more bad records than `max_bad_fraction`, and for unreadable files. With `stream`, the table is handed to it a piece at a time, in order, and
 // the result's table is empty.
 SourceRead readSource(const plan::Node& scan, const DataFileOptions& options,
                       const std::function<void(Table)>& stream = {});

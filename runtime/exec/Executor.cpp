@@ -552,6 +552,7 @@ class Execution {
         run.quarantinedRecords = read.quarantined;
         run.file = read.path;
         run.quarantineFile = read.quarantineFile;
+        run.notes = std::move(read.notes);
         Table rows = std::move(read.table);
         if (node.condition && !read.filtered) rows = RowPipeline(specsOf(rows), *node.condition).run(rows, nullptr);
         return table(std::move(rows));
@@ -744,6 +745,7 @@ class Execution {
     scanRun.quarantinedRecords = read.quarantined;
     scanRun.file = read.path;
     scanRun.quarantineFile = read.quarantineFile;
+    scanRun.notes = std::move(read.notes);
     scanRun.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     run.rowsIn = rows;
     return Result{std::make_shared<const Table>(grouped.finish()), nullptr};

@@ -1,7 +1,7 @@
 #include "io/CsvReader.h"
 
 #include "io/TextCheck.h"
-#include "io/ValueParsers.h"
+#include "io/TextValues.h"
 
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
@@ -25,77 +25,26 @@ std::string quoteList(const std::vector<std::string>& names) {
   return out;
 }
 
-// Parses one field into its column; an error message when the text is not a value of the type.
-std::optional<std::string> appendField(Column& column, std::string_view text, bool quoted) {
-  const ColumnSpec& spec = column.spec();
-  // An empty field is null; a quoted empty string is an empty string, as in PostgreSQL's CSV.
-  if (quoted && text.empty() && spec.kind == ColumnKind::String) {
-    column.appendString(text);
-    return std::nullopt;
-  }
-  if (text.empty()) {
-    if (!spec.nullable) return "empty value in a column that cannot be null";
-    column.appendNull();
-    return std::nullopt;
-  }
-  auto expected = [&] {
-    return "expected " + std::string(columnKindName(spec.kind)) + ", found `" + std::string(text) + "`";
-  };
-  switch (spec.kind) {
-    case ColumnKind::Int:
-      if (auto v = parseInt(text)) {
-        column.appendInt(*v);
-        return std::nullopt;
-      }
-      return expected();
-    case ColumnKind::Float:
-      if (auto v = parseFloat(text)) {
-        column.appendFloat(*v);
-        return std::nullopt;
-      }
-      return expected();
-    case ColumnKind::Bool:
-      if (auto v = parseBool(text)) {
-        column.appendInt(*v ? 1 : 0);
-        return std::nullopt;
-      }
-      return expected();
-    case ColumnKind::Date:
-      if (auto v = parseDate(text)) {
-        column.appendInt(*v);
-        return std::nullopt;
-      }
-      return expected() + " (dates are written YYYY-MM-DD)";
-    case ColumnKind::Timestamp:
-      if (auto v = parseTimestamp(text)) {
-        column.appendInt(*v);
-        return std::nullopt;
-      }
-      return expected() + " (timestamps are written YYYY-MM-DDTHH:MM:SSZ)";
-    case ColumnKind::String:
-      column.appendString(text);
-      return std::nullopt;
-    case ColumnKind::Category: {
-      auto it = std::find(spec.levels.begin(), spec.levels.end(), text);
-      if (it == spec.levels.end()) return "`" + std::string(text) + "` is not one of the levels " + quoteList(spec.levels);
-      column.appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
-      return std::nullopt;
-    }
-  }
-  return expected();
-}
-
 std::uint32_t codePoints(std::string_view text) {
   std::uint32_t n = 0;
   for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return n;
 }
 
-// What the header says: which field of a record each stored column is.
+// What the header says: which field of a record each declared column is. Every declared column
+// is checked (a source's rows do not depend on what reads them); the stored ones are kept.
 struct Layout {
   std::vector<ColumnSpec> stored;
-  std::vector<std::size_t> fieldOf;  // per stored column
-  std::size_t width = 0;             // fields per record
+  struct Declared {
+    ColumnSpec spec;
+    std::size_t field = 0;
+    int stored = -1;  // index among the stored columns, -1: checked only
+  };
+  std::vector<Declared> declared;  // in the schema's order
+  std::size_t width = 0;           // fields per record
+  const char* widthFrom = "the header";
+  TextRules rules;
+  bool rowLines = false;  // record each kept row's line
 };
 
 // The records of one piece of the body, [begin, end) of the text, which starts at a record.
@@ -103,6 +52,7 @@ struct Chunk {
   std::size_t begin = 0, end = 0;
   Table table;
   std::size_t records = 0;  // good records, before `eachPiece`
+  std::vector<std::uint32_t> rowLines;  // per kept row (Layout::rowLines), relative as errors' lines
   std::size_t skipped = 0;
   std::vector<DataError> errors;  // lines relative to the chunk's first (0-based)
   std::uint32_t lines = 0;        // line breaks consumed
@@ -139,6 +89,7 @@ class ChunkParser {
                                                            text_.begin() + static_cast<std::ptrdiff_t>(chunk.begin + sample), '\n'));
     std::size_t lines = sample == 0 ? 0 : (sampleLines + 1) * (chunk.end - chunk.begin) / sample * 5 / 4 + 1024;
     for (Column& column : chunk.table.columns) column.reserve(lines);
+    if (layout_.rowLines) chunk.rowLines.reserve(lines);
     std::size_t released = chunk.begin;
     std::size_t pos = chunk.begin;
     const std::size_t end = chunk.end;
@@ -277,23 +228,32 @@ class ChunkParser {
     std::optional<DataError> bad;
     if (fields.size() != layout_.width) {
       bad = error(line, lineStart, starts.front(), "",
-                  "the record has " + std::to_string(fields.size()) + " fields, the header " + std::to_string(layout_.width),
+                  "the record has " + std::to_string(fields.size()) + " fields, " + layout_.widthFrom + " " + std::to_string(layout_.width),
                   recordStart, recordEnd);
     }
-    std::size_t stored = 0;
-    for (std::size_t c = 0; !bad && c < layout_.stored.size(); ++c) {
-      std::size_t index = layout_.fieldOf[c];
-      if (auto message = appendField(chunk.table.columns[c], fields[index], quoted[index] != 0)) {
-        bad = error(line, lineStart, starts[index], layout_.stored[c].name, *message, recordStart, recordEnd);
+    for (std::size_t c = 0; !bad && c < layout_.declared.size(); ++c) {
+      const Layout::Declared& column = layout_.declared[c];
+      std::size_t index = column.field;
+      std::optional<std::string> message;
+      if (column.stored >= 0) {
+        message = textValue<true>(&chunk.table.columns[static_cast<std::size_t>(column.stored)], column.spec, fields[index], quoted[index] != 0, layout_.rules);
+      } else {
+        message = textValue<false>(nullptr, column.spec, fields[index], quoted[index] != 0, layout_.rules);
+      }
+      if (message) {
+        bad = error(line, lineStart, starts[index], column.spec.name, *message, recordStart, recordEnd);
         break;
       }
-      ++stored;
     }
     if (!bad) {
       ++chunk.table.rowsWithoutColumns;
+      if (layout_.rowLines) chunk.rowLines.push_back(line);
       return;
     }
-    for (std::size_t c = 0; c < stored; ++c) chunk.table.columns[c].popBack();
+    // The stored columns that took a value of this record are one row longer than the kept rows.
+    for (Column& column : chunk.table.columns) {
+      if (column.size() > chunk.table.rowsWithoutColumns) column.popBack();
+    }
     if (onError_ == OnError::Skip) ++chunk.skipped;
     else chunk.errors.push_back(std::move(*bad));
   }
@@ -370,6 +330,8 @@ void readPiece(ChunkParser& parser, Chunk& chunk, const CsvOptions& options) {
 // False when the read must stop (malformed text, a bad value under `fail`).
 bool settle(std::string_view text, Chunk& chunk, std::uint32_t& line, OnError onError, ReadResult& result) {
   for (DataError& e : chunk.errors) e.at.line += line;
+  for (std::uint32_t& rowLine : chunk.rowLines) rowLine += line;
+  result.rowLines.insert(result.rowLines.end(), chunk.rowLines.begin(), chunk.rowLines.end());
   line += chunk.lines;
   result.records += chunk.records;
   if (chunk.badByte != std::string_view::npos) {
@@ -444,53 +406,89 @@ void streamPieces(std::string_view text, ChunkParser& parser, const CsvOptions& 
 ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declared, const CsvOptions& options) {
   ReadResult result;
   Layout layout;
+  layout.rules = options.rules;
+  layout.rowLines = options.rowLines;
+  auto isStored = [&](const std::string& name) {
+    return options.only.empty() || std::find(options.only.begin(), options.only.end(), name) != options.only.end();
+  };
   for (const ColumnSpec& spec : declared) {
-    if (options.only.empty() || std::find(options.only.begin(), options.only.end(), spec.name) != options.only.end()) {
-      layout.stored.push_back(spec);
-    }
+    if (isStored(spec.name)) layout.stored.push_back(spec);
   }
   for (const ColumnSpec& spec : layout.stored) result.table.columns.emplace_back(spec);
-
-  // The header: every declared column once, nothing else.
-  std::size_t headerEnd = std::min(text.find('\n'), text.size());
-  if (std::size_t bad = firstBadByte(text, 0, headerEnd); bad < headerEnd) {
-    TextProblem headerProblem = describeBadByte(text, bad);
-    result.error = DataError{CsvPosition{headerProblem.line, headerProblem.column, false}, "", headerProblem.message};
+  auto fail = [&](CsvPosition at, std::string message) {
+    result.error = DataError{at, "", std::move(message)};
     return result;
-  }
+  };
+
   CsvTokenizer tokenizer(text, options.delimiter);
+  tokenizer.skipLines(options.skipRows);
+  const std::size_t firstStart = tokenizer.offset();
+  std::size_t headerEnd = std::min(text.find('\n', firstStart), text.size());
+  if (std::size_t bad = firstBadByte(text, firstStart, headerEnd); bad < headerEnd) {
+    TextProblem headerProblem = describeBadByte(text, bad);
+    return fail(CsvPosition{headerProblem.line, headerProblem.column, false}, headerProblem.message);
+  }
   std::vector<std::string> fields;
   std::vector<CsvPosition> positions;
   std::string problem;
   CsvPosition at;
-  if (!tokenizer.next(fields, positions, problem, at)) {
-    result.error = DataError{at, "", tokenizer.failed() ? problem : "the file is empty: a header row is expected"};
-    return result;
-  }
-  std::map<std::string, std::size_t> fieldOf;
-  std::vector<std::string> undeclared;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    bool isDeclared = std::any_of(declared.begin(), declared.end(), [&](const ColumnSpec& s) { return s.name == fields[i]; });
-    if (!isDeclared) undeclared.push_back(fields[i]);
-    if (!fieldOf.emplace(fields[i], i).second) {
-      result.error = DataError{positions[i], fields[i], "the header names `" + fields[i] + "` twice"};
-      return result;
+  std::vector<std::size_t> fieldOfDeclared;  // per declared column
+  if (options.header) {
+    // The header: every declared column once; others are ignored (an error when strict).
+    if (!tokenizer.next(fields, positions, problem, at)) {
+      if (tokenizer.failed()) return fail(at, problem);
+      return fail(at, options.skipRows > 0 ? "no header row after the " + std::to_string(options.skipRows) + " skipped lines"
+                                           : std::string("the file is empty: a header row is expected"));
     }
+    std::map<std::string, std::size_t> fieldOf;
+    std::vector<std::string> undeclared;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      bool isDeclared = std::any_of(declared.begin(), declared.end(), [&](const ColumnSpec& s) { return s.name == fields[i]; });
+      if (!isDeclared) undeclared.push_back(fields[i]);
+      if (!fieldOf.emplace(fields[i], i).second) {
+        result.error = DataError{positions[i], fields[i], "the header names `" + fields[i] + "` twice"};
+        return result;
+      }
+    }
+    std::vector<std::string> missing;
+    for (const ColumnSpec& spec : declared) {
+      if (!fieldOf.count(spec.name)) missing.push_back(spec.name);
+    }
+    if (!missing.empty() || (options.strict && !undeclared.empty())) {
+      std::string message = "the header does not match the schema:";
+      if (!missing.empty()) message += " missing " + quoteList(missing) + ";";
+      // Beside missing columns, the undeclared ones are named (often the same, misspelt).
+      if (!undeclared.empty()) message += " not declared " + quoteList(undeclared) + (missing.empty() ? " (the source says `strict = true`);" : ";");
+      message.pop_back();
+      return fail(CsvPosition{positions.empty() ? 1u : positions.front().line, 1}, message);
+    }
+    for (const std::string& name : undeclared) result.ignoredColumns.push_back("`" + name + "`");
+    layout.width = fields.size();
+    for (const ColumnSpec& spec : declared) fieldOfDeclared.push_back(fieldOf.at(spec.name));
+  } else {
+    // No header: the declared columns are the first fields, in order; the first record says how
+    // many fields a record has.
+    CsvTokenizer first = tokenizer;
+    layout.widthFrom = "the first record";
+    layout.width = declared.size();
+    if (first.next(fields, positions, problem, at)) {
+      layout.width = fields.size();
+      if (fields.size() < declared.size() || (options.strict && fields.size() > declared.size())) {
+        return fail(positions.front(), "the first record has " + std::to_string(fields.size()) + " fields, but the schema declares " +
+                                           std::to_string(declared.size()) + " columns (with `header = false`, columns are matched by position)" +
+                                           (fields.size() > declared.size() ? " and the source says `strict = true`" : ""));
+      }
+      for (std::size_t i = declared.size(); i < fields.size(); ++i) result.ignoredColumns.push_back("field " + std::to_string(i + 1));
+    } else if (first.failed()) {
+      return fail(at, problem);
+    }
+    for (std::size_t i = 0; i < declared.size(); ++i) fieldOfDeclared.push_back(i);
   }
-  std::vector<std::string> missing;
-  for (const ColumnSpec& spec : declared) {
-    if (!fieldOf.count(spec.name)) missing.push_back(spec.name);
+  int storedIndex = 0;
+  for (std::size_t i = 0; i < declared.size(); ++i) {
+    bool stored = isStored(declared[i].name);
+    layout.declared.push_back(Layout::Declared{declared[i], fieldOfDeclared[i], stored ? storedIndex++ : -1});
   }
-  if (!missing.empty() || !undeclared.empty()) {
-    std::string message = "the header does not match the schema:";
-    if (!missing.empty()) message += " missing " + quoteList(missing) + ";";
-    if (!undeclared.empty()) message += " not declared " + quoteList(undeclared) + ";";
-    message.pop_back();
-    result.error = DataError{CsvPosition{positions.empty() ? 1u : positions.front().line, 1}, "", message};
-    return result;
-  }
-  layout.width = fields.size();
-  for (const ColumnSpec& spec : layout.stored) layout.fieldOf.push_back(fieldOf.at(spec.name));
   const std::size_t bodyStart = tokenizer.offset();
   const std::uint32_t bodyLine = tokenizer.line();
 

@@ -2,6 +2,7 @@
 
 #include "io/CsvTokenizer.h"
 #include "io/ReadResult.h"
+#include "io/TextValues.h"
 #include "table/Table.h"
 
 #include <functional>
@@ -27,11 +28,23 @@ struct CsvOptions {
   // order, as soon as it is read (a scan streaming into an aggregation): the read then holds
   // only the pieces in flight. Called one piece at a time.
   std::function<void(Table)> inOrder = {};
+  // `header = false`: the declared columns are the first fields of each record, in order.
+  bool header = true;
+  // `skip_rows = n`: the first n lines are skipped as they are (before the header).
+  std::size_t skipRows = 0;
+  // `strict = true`: a column the schema does not declare is an error (otherwise it is ignored
+  // and named in `ReadResult::ignoredColumns`).
+  bool strict = false;
+  TextRules rules = {};  // `null = [...]`, `booleans = [...]`
+  // Record the line of every kept row in `ReadResult::rowLines` (to name the lines of duplicate
+  // keys); not with `eachPiece` or `inOrder`.
+  bool rowLines = false;
 };
 
 // Reads CSV text with a header row into a table of the declared columns. The header is matched
-// by name (order does not matter); a declared column missing from the header, or a header column
-// not declared, stops the read. Each field is parsed as its column's type; an empty field is
+// by name (order does not matter); a declared column missing from the header stops the read, a
+// header column not declared is ignored (or stops it, `strict`). Every declared column is
+// checked, stored or not, so the rows kept do not depend on `only`. Each field is parsed as its column's type; an empty field is
 // null in a nullable column and an error in another (a quoted `""` in a string column is the
 // empty string). A record with a bad value or the wrong
 // number of fields is an error (`fail`), dropped and counted (`skip`), or dropped and reported

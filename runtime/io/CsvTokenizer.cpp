@@ -16,6 +16,13 @@ void CsvTokenizer::advance() {
   }
 }
 
+void CsvTokenizer::skipLines(std::size_t lines) {
+  while (lines > 0 && offset_ < text_.size()) {
+    if (text_[offset_] == '\n') --lines;
+    advance();
+  }
+}
+
 bool CsvTokenizer::next(std::vector<std::string>& fields, std::vector<CsvPosition>& positions, std::string& error,
                         CsvPosition& at) {
   fields.clear();

@@ -27,6 +27,15 @@ class CsvTokenizer {
   bool next(std::vector<std::string>& fields, std::vector<CsvPosition>& positions, std::string& error,
             CsvPosition& at);
 
+  // Continues from `offset`, the start of a record on line `line`.
+  void seek(std::size_t offset, std::uint32_t line) {
+    offset_ = offset;
+    position_ = CsvPosition{line, 1, false};
+    failed_ = false;
+  }
+  // Skips the first `lines` lines of text as they are (`skip_rows`), whatever they hold.
+  void skipLines(std::size_t lines);
+
   bool failed() const { return failed_; }
   // Where the next record starts: its byte offset and line.
   std::size_t offset() const { return offset_; }

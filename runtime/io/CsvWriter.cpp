@@ -68,13 +68,13 @@ void appendValue(std::string& out, const Column& column, std::size_t row, char d
 
 }  // namespace
 
-std::string writeCsv(const Table& table, char delimiter) {
+std::string writeCsv(const Table& table, char delimiter, bool withHeader) {
   std::string header;
-  for (std::size_t c = 0; c < table.columns.size(); ++c) {
+  for (std::size_t c = 0; withHeader && c < table.columns.size(); ++c) {
     if (c > 0) header += delimiter;
     appendQuoted(header, table.columns[c].spec().name, delimiter, true);
   }
-  header += '\n';
+  if (withHeader) header += '\n';
   // Rows are written a morsel at a time in parallel, then joined in order.
   std::vector<std::string> parts(morselCount(table.rows()));
   forEachMorsel(table.rows(), [&](std::size_t m, std::size_t begin, std::size_t end) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <set>
 
 namespace weir::runtime {
 
@@ -21,12 +22,17 @@ std::string kindName(const json& value) {
   return "null";
 }
 
-// Stores one value in its column, or says why it cannot.
-std::optional<std::string> appendValue(Column& column, const json* value) {
-  const ColumnSpec& spec = column.spec();
-  if (value == nullptr || value->is_null()) {
-    if (!spec.nullable) return std::string(value == nullptr ? "missing" : "null") + " value in a column that cannot be null";
-    column.appendNull();
+// Stores one value in its column, or says why it cannot. A string equal to a null token is null.
+// `column` null: only checks.
+std::optional<std::string> appendValue(Column* column, const ColumnSpec& spec, const json* value, const std::vector<std::string>& nullTokens) {
+  bool token = value != nullptr && !nullTokens.empty() && value->is_string() &&
+               std::find(nullTokens.begin(), nullTokens.end(), value->get_ref<const std::string&>()) != nullTokens.end();
+  if (value == nullptr || value->is_null() || token) {
+    if (!spec.nullable) {
+      if (token) return "null value `" + value->get<std::string>() + "` in a column that cannot be null";
+      return std::string(value == nullptr ? "missing" : "null") + " value in a column that cannot be null";
+    }
+    if (column != nullptr) column->appendNull();
     return std::nullopt;
   }
   auto expected = [&](const std::string& found) {
@@ -36,25 +42,25 @@ std::optional<std::string> appendValue(Column& column, const json* value) {
     case ColumnKind::Int:
       if (value->is_number_integer()) {
         if (value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) return expected("a number beyond 64 bits");
-        column.appendInt(value->get<std::int64_t>());
+        if (column != nullptr) column->appendInt(value->get<std::int64_t>());
         return std::nullopt;
       }
       return expected(kindName(*value) + " `" + value->dump() + "`");
     case ColumnKind::Float:
       if (value->is_number()) {
-        column.appendFloat(value->get<double>());
+        if (column != nullptr) column->appendFloat(value->get<double>());
         return std::nullopt;
       }
       return expected(kindName(*value) + " `" + value->dump() + "`");
     case ColumnKind::Bool:
       if (value->is_boolean()) {
-        column.appendInt(value->get<bool>() ? 1 : 0);
+        if (column != nullptr) column->appendInt(value->get<bool>() ? 1 : 0);
         return std::nullopt;
       }
       return expected(kindName(*value) + " `" + value->dump() + "`");
     case ColumnKind::String:
       if (value->is_string()) {
-        column.appendString(value->get_ref<const std::string&>());
+        if (column != nullptr) column->appendString(value->get_ref<const std::string&>());
         return std::nullopt;
       }
       return expected(kindName(*value) + " `" + value->dump() + "`");
@@ -64,13 +70,13 @@ std::optional<std::string> appendValue(Column& column, const json* value) {
       const std::string& text = value->get_ref<const std::string&>();
       if (spec.kind == ColumnKind::Date) {
         if (auto days = parseDate(text)) {
-          column.appendInt(*days);
+          if (column != nullptr) column->appendInt(*days);
           return std::nullopt;
         }
         return expected("`" + text + "` (dates are written YYYY-MM-DD)");
       }
       if (auto micros = parseTimestamp(text)) {
-        column.appendInt(*micros);
+        if (column != nullptr) column->appendInt(*micros);
         return std::nullopt;
       }
       return expected("`" + text + "` (timestamps are written YYYY-MM-DDTHH:MM:SSZ)");
@@ -80,7 +86,7 @@ std::optional<std::string> appendValue(Column& column, const json* value) {
       const std::string& text = value->get_ref<const std::string&>();
       auto it = std::find(spec.levels.begin(), spec.levels.end(), text);
       if (it == spec.levels.end()) return "`" + text + "` is not one of the category's levels";
-      column.appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
+      if (column != nullptr) column->appendLevel(static_cast<std::uint32_t>(it - spec.levels.begin()));
       return std::nullopt;
     }
   }
@@ -91,13 +97,19 @@ std::optional<std::string> appendValue(Column& column, const json* value) {
 
 ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& declared, const JsonLinesOptions& options) {
   ReadResult result;
-  std::vector<ColumnSpec> schema;
+  // Every declared column is checked; the stored ones are kept (a source's rows do not depend on
+  // what reads them).
+  std::vector<Column*> columnOf;  // per declared column; null: checked only
   for (const ColumnSpec& spec : declared) {
     if (options.only.empty() || std::find(options.only.begin(), options.only.end(), spec.name) != options.only.end()) {
-      schema.push_back(spec);
+      result.table.columns.emplace_back(spec);
     }
   }
-  for (const ColumnSpec& spec : schema) result.table.columns.emplace_back(spec);
+  for (const ColumnSpec& spec : declared) {
+    int stored = result.table.indexOf(spec.name);
+    columnOf.push_back(stored >= 0 ? &result.table.columns[static_cast<std::size_t>(stored)] : nullptr);
+  }
+  std::set<std::string> ignored;
   std::uint32_t lineNumber = 0;
   std::size_t offset = 0;
   while (offset < text.size()) {
@@ -119,35 +131,27 @@ ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& d
     } else {
       for (const auto& [key, value] : object.items()) {
         bool isDeclared = std::any_of(declared.begin(), declared.end(), [&](const ColumnSpec& s) { return s.name == key; });
-        if (!isDeclared) {
-          bad = DataError{{lineNumber, 1, false}, key, "the key `" + key + "` is not a declared column", std::string(line)};
+        if (isDeclared) continue;
+        if (options.strict) {
+          bad = DataError{{lineNumber, 1, false}, key, "the key `" + key + "` is not a declared column (the source says `strict = true`)", std::string(line)};
           break;
         }
+        if (!ignored.count(key)) ignored.insert(key);
       }
-      for (const ColumnSpec& spec : declared) {
-        if (bad) break;
-        // Columns not stored are still checked for presence.
-        bool stored = std::any_of(schema.begin(), schema.end(), [&](const ColumnSpec& s) { return s.name == spec.name; });
-        if (!stored && !spec.nullable && (!object.contains(spec.name) || object[spec.name].is_null())) {
-          bad = DataError{{lineNumber, 1, false}, spec.name, "missing value in a column that cannot be null", std::string(line)};
-        }
-      }
-      std::size_t appended = 0;
-      for (std::size_t c = 0; !bad && c < schema.size(); ++c) {
-        auto it = object.find(schema[c].name);
+      for (std::size_t c = 0; !bad && c < declared.size(); ++c) {
+        auto it = object.find(declared[c].name);
         const json* value = it == object.end() ? nullptr : &*it;
-        if (auto message = appendValue(result.table.columns[c], value)) {
-          bad = DataError{{lineNumber, 1, false}, schema[c].name, *message, std::string(line)};
-          break;
+        if (auto message = appendValue(columnOf[c], declared[c], value, options.nullTokens)) {
+          bad = DataError{{lineNumber, 1, false}, declared[c].name, *message, std::string(line)};
         }
-        ++appended;
       }
-      if (bad) {
-        for (std::size_t c = 0; c < appended; ++c) result.table.columns[c].popBack();
+      for (Column& column : result.table.columns) {
+        if (bad && column.size() > result.table.rowsWithoutColumns) column.popBack();
       }
     }
     if (!bad) {
       ++result.table.rowsWithoutColumns;
+      if (options.rowLines) result.rowLines.push_back(lineNumber);
       continue;
     }
     switch (options.onError) {
@@ -156,6 +160,7 @@ ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& d
       case OnError::Quarantine: result.quarantined.push_back(*bad); break;
     }
   }
+  for (const std::string& name : ignored) result.ignoredColumns.push_back("`" + name + "`");
   result.records = result.table.rows();
   return result;
 }

@@ -29,6 +29,8 @@ struct ReadResult {
   std::optional<DataError> error;       // set when reading stopped (the table is then incomplete)
   std::size_t skipped = 0;              // records dropped by `skip`
   std::vector<DataError> quarantined;   // records set aside by `quarantine`, with why
+  std::vector<std::uint32_t> rowLines;  // per kept row, its line (when asked for)
+  std::vector<std::string> ignoredColumns;  // columns of the file the schema does not declare, as shown
 };
 
 }  // namespace weir::runtime

@@ -91,6 +91,8 @@ std::optional<std::int32_t> parseDate(std::string_view text) {
 
 std::optional<std::int64_t> parseTimestamp(std::string_view text) {
   std::optional<std::int32_t> days = datePrefix(text);
+  // A date alone is midnight UTC.
+  if (days && text.size() == 10) return static_cast<std::int64_t>(*days) * 86400 * 1000000;
   if (!days || text.size() < 19 || (text[10] != 'T' && text[10] != ' ')) return std::nullopt;
   unsigned hour = 0, minute = 0, second = 0;
   if (!digits(text, 11, 2, hour) || text[13] != ':' || !digits(text, 14, 2, minute) || text[16] != ':' ||

@@ -22,7 +22,8 @@ std::optional<bool> parseBool(std::string_view text);
 std::optional<std::int32_t> parseDate(std::string_view text);
 
 // `2024-01-31T12:00:00Z`, with optional fractions of a second (up to microseconds), a `Z` or a
-// `+HH:MM` / `-HH:MM` offset, or neither (read as UTC); a space may replace the `T`.
+// `+HH:MM` / `-HH:MM` offset, or neither (read as UTC); a space may replace the `T`. A date
+// alone (`2024-01-31`) is midnight UTC.
 // Microseconds since 1970-01-01T00:00:00Z.
 std::optional<std::int64_t> parseTimestamp(std::string_view text);
 

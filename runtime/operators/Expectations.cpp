@@ -9,6 +9,7 @@
 
 #include "ast/AstPrinter.h"
 #include "ast/Walk.h"
+#include "format/Formatter.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -29,18 +30,26 @@ Vector evaluateWhole(const ast::Expr& expr, const Table& input) {
   return compiled.expression->evaluate(context);
 }
 
-// The argument of the first row rule (`all`, `any`, `fraction`) in the condition.
+// The condition of a row rule, `all(c)`: its failures are rows. Other rules (`fraction(c) <= x`,
+// `count() > 0`) are about the whole table and report the values they compare.
 const ast::Expr* rowCondition(const ast::Expr& e) {
-  if (e.kind == ast::ExprKind::Call) {
-    std::string name = ast::calleeName(e.as<ast::CallExpr>());
-    const auto& args = e.as<ast::CallExpr>().args;
-    if ((name == "all" || name == "fraction") && args.size() == 1) return args[0].value.get();
+  if (e.kind != ast::ExprKind::Call) return nullptr;
+  const auto& call = e.as<ast::CallExpr>();
+  if (ast::calleeName(call) == "all" && call.args.size() == 1) return call.args[0].value.get();
+  return nullptr;
+}
+
+// How a comparison that failed relates its sides: `fraction(...)` is 0.08, "above" 0.05.
+const char* failedRelation(ast::BinaryOp op) {
+  switch (op) {
+    case ast::BinaryOp::Le: return "above";
+    case ast::BinaryOp::Lt: return "not below";
+    case ast::BinaryOp::Ge: return "below";
+    case ast::BinaryOp::Gt: return "not above";
+    case ast::BinaryOp::Eq: return "not";
+    case ast::BinaryOp::Ne: return "equal to";
+    default: return nullptr;
   }
-  const ast::Expr* found = nullptr;
-  ast::forEachChild(e, [&](const ast::Expr& child) {
-    if (found == nullptr) found = rowCondition(child);
-  });
-  return found;
 }
 
 std::string valueText(const Vector& v, std::size_t row) {
@@ -105,12 +114,20 @@ std::vector<RuleOutcome> checkExpectations(const plan::Node& node, const Table& 
           if (outcome.examples.size() < 3) outcome.examples.push_back(fmt::format("row {}: {}", row + 1, rowText(input, row)));
         }
       } else if (condition->kind == ast::ExprKind::Binary) {
+        // The observed value against the limit: "`fraction(income is null)` is 0.077, above 0.05".
         const auto& b = condition->as<ast::BinaryExpr>();
         Vector lhs = evaluateWhole(*b.lhs, input);
-        if (lhs.scalar) outcome.detail = fmt::format("the left side is {}", valueText(lhs, 0));
         Vector rhs = evaluateWhole(*b.rhs, input);
-        if (rhs.scalar && b.rhs->kind != ast::ExprKind::Int && b.rhs->kind != ast::ExprKind::Float) {
-          outcome.detail += fmt::format("{}the right side is {}", outcome.detail.empty() ? "" : ", ", valueText(rhs, 0));
+        const char* relation = failedRelation(b.op);
+        bool literal = b.rhs->kind == ast::ExprKind::Int || b.rhs->kind == ast::ExprKind::Float;
+        if (lhs.scalar && rhs.scalar && relation != nullptr) {
+          outcome.detail = fmt::format("`{}` is {}, {} {}", format::formatExpr(*b.lhs), valueText(lhs, 0), relation,
+                                       literal ? valueText(rhs, 0) : fmt::format("`{}` ({})", format::formatExpr(*b.rhs), valueText(rhs, 0)));
+        } else {
+          if (lhs.scalar) outcome.detail = fmt::format("the left side is {}", valueText(lhs, 0));
+          if (rhs.scalar && !literal) {
+            outcome.detail += fmt::format("{}the right side is {}", outcome.detail.empty() ? "" : ", ", valueText(rhs, 0));
+          }
         }
       }
     }

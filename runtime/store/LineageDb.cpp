@@ -267,7 +267,9 @@ void LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
     Statement r(handle_->db,
                 "INSERT INTO expectation_results (run_id, expectation, rule, severity, passed, violations) VALUES (?, ?, ?, ?, ?, ?)");
     r.bind(1, run).bind(2, rule.expectation).bind(3, rule.rule).bind(4, std::string(rule.warn ? "warn" : "error"));
-    r.bind(5, static_cast<std::int64_t>(rule.passed ? 1 : 0)).bind(6, static_cast<std::int64_t>(rule.violations));
+    r.bind(5, static_cast<std::int64_t>(rule.passed ? 1 : 0));
+    if (rule.rowRule) r.bind(6, static_cast<std::int64_t>(rule.violations));
+    else r.bindNull(6);
     r.step();
   }
 }

@@ -36,7 +36,8 @@ struct RecordedRule {
   std::string rule;
   bool warn = false;
   bool passed = true;
-  std::size_t violations = 0;
+  std::size_t violations = 0;  // rows that do not satisfy a row rule
+  bool rowRule = true;         // false: a failed whole-table rule, whose violations are not rows (stored as NULL)
 };
 
 class LineageDb {

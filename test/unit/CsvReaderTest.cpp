@@ -190,3 +190,51 @@ TEST(CsvReaderPieces, BadBytesAreFoundWhereTheyAre) {
   EXPECT_EQ(result.error->at.column, 9u);
   EXPECT_EQ(result.error->message, "invalid UTF-8 (byte 0xFF): data files must be UTF-8 text");
 }
+
+TEST(CsvReaderPieces, ColumnsNotStoredAreCheckedAndRowLinesKept) {
+  // Every 1000th `x` is not a number: the rows rejected are the same whether `x` is stored or not,
+  // in one piece or many, and the lines of the rows kept follow the file.
+  std::string text = "id,text,x\n";
+  for (std::size_t i = 0; i < 300000; ++i) text += std::to_string(i) + ",t," + (i % 1000 == 7 ? "oops" : "1.5") + "\n";
+  CsvOptions all;
+  all.onError = OnError::Skip;
+  all.rowLines = true;
+  CsvOptions narrow = all;
+  narrow.only = {"id"};
+  ReadResult whole = readCsv(text, wideSchema(), all);
+  ReadResult pruned = readCsv(text, wideSchema(), narrow);
+  ASSERT_FALSE(whole.error);
+  ASSERT_FALSE(pruned.error);
+  EXPECT_EQ(whole.skipped, 300u);
+  EXPECT_EQ(pruned.skipped, 300u);
+  ASSERT_EQ(pruned.table.rows(), whole.table.rows());
+  ASSERT_EQ(pruned.table.columns.size(), 1u);
+  ASSERT_EQ(pruned.rowLines.size(), pruned.table.rows());
+  for (std::size_t row = 0; row < pruned.table.rows(); ++row) {
+    ASSERT_EQ(pruned.table.columns[0].intAt(row), whole.table.columns[0].intAt(row));
+    ASSERT_EQ(pruned.rowLines[row], pruned.table.columns[0].intAt(row) + 2) << "row " << row;
+  }
+}
+
+TEST(CsvReader, NoHeaderSkippedLinesNullTokensAndBooleanWords) {
+  CsvOptions options;
+  options.header = false;
+  options.skipRows = 1;
+  options.rules.nullTokens = {"NA"};
+  options.rules.trueWord = "Y";
+  options.rules.falseWord = "N";
+  std::vector<ColumnSpec> columns = {{"id", ColumnKind::Int, false, {}}, {"ok", ColumnKind::Bool, true, {}}, {"note", ColumnKind::String, true, {}}};
+  ReadResult result = readCsv("exported today\n1,y,NA\n2,NA,\"NA\"\n3,true,x,extra\n", columns, options);
+  // The third record has four fields where the first had three: a bad record.
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->at.line, 4u);
+  EXPECT_EQ(result.error->message, "the record has 4 fields, the first record 3");
+  result = readCsv("exported today\n1,y,NA\n2,NA,\"NA\"\n", columns, options);
+  ASSERT_FALSE(result.error) << result.error->message;
+  const Table& t = result.table;
+  ASSERT_EQ(t.rows(), 2u);
+  EXPECT_EQ(t.columns[1].intAt(0), 1);
+  EXPECT_TRUE(t.columns[2].isNull(0));
+  EXPECT_TRUE(t.columns[1].isNull(1));
+  EXPECT_EQ(t.columns[2].stringAt(1), "NA");  // quoted in a string column: text
+}

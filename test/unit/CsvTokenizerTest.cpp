@@ -114,6 +114,6 @@ TEST(ValueParsers, Timestamps) {
   EXPECT_EQ(parseTimestamp("1970-01-01 01:00:00+01:00"), 0);
   EXPECT_EQ(parseTimestamp("2024-01-31T12:00:00"), (19753LL * 86400 + 12 * 3600) * 1000000);
   EXPECT_FALSE(parseTimestamp("2024-01-31T25:00:00Z"));
-  EXPECT_FALSE(parseTimestamp("2024-01-31"));
+  EXPECT_EQ(parseTimestamp("2024-01-31"), 19753LL * 86400 * 1000000);  // midnight UTC
   EXPECT_FALSE(parseTimestamp("2024-01-31T12:00:00Zjunk"));
 }
