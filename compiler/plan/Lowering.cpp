@@ -729,16 +729,52 @@ class Lowerer {
   // runtime; the canonical form includes them, so that changing a function's body changes the
   // fingerprint of every node that uses it.
   void collectFunctions(const std::vector<const Expr*>& exprs, const sema::LoadedModule& module) {
-    std::set<const Decl*> seen;
     functions_.clear();
+    // Each function is keyed by its callee as the node's own expressions write it. A function
+    // reached through another's body may share a name with a different function (two modules
+    // each with a `helper`): it gets a key of its own, and the bodies that call it are rewritten
+    // to call that key, so that no body silently replaces another.
+    struct Collected {
+      const Decl* decl;
+      const sema::LoadedModule* module;  // where its body's callees resolve
+      std::shared_ptr<Node::Function> function;
+      ExprPtr body;  // a copy, rewritten below
+    };
+    std::vector<Collected> collected;
+    std::map<const Decl*, std::string> keyOf;
+    std::set<std::string> used;
+    auto userFunction = [&](const Expr& callee, const sema::LoadedModule& in) -> const Decl* {
+      const Decl* decl = findDeclaration(names_, in, callee);
+      if (decl == nullptr || decl->incomplete || (decl->kind != DeclKind::Fn && decl->kind != DeclKind::Rule)) return nullptr;
+      return decl;
+    };
+    auto keyFor = [&](const Decl* decl, const std::string& written) {
+      if (auto it = keyOf.find(decl); it != keyOf.end()) return it->second;
+      std::string key = written;
+      for (int n = 2; used.count(key); ++n) key = written + "__" + std::to_string(n);
+      used.insert(key);
+      keyOf[decl] = key;
+      return key;
+    };
+    // The node's own calls first: their keys are the names as written there.
+    std::function<void(const Expr&)> reserve = [&](const Expr& e) {
+      if (e.kind == ExprKind::Call) {
+        const auto& call = e.as<CallExpr>();
+        if (const Decl* decl = userFunction(*call.callee, module)) keyFor(decl, printExpr(*call.callee));
+      }
+      forEachChild(e, reserve);
+    };
+    for (const Expr* e : exprs) {
+      if (e != nullptr) reserve(*e);
+    }
     // A callee is resolved in the module whose text calls it (a rule of `std.quality` calling
     // another resolves in that module).
+    std::set<const Decl*> seen;
     std::function<void(const Expr&, const sema::LoadedModule&)> visit = [&](const Expr& e, const sema::LoadedModule& in) {
       if (e.kind == ExprKind::Call) {
         const auto& call = e.as<CallExpr>();
-        const Decl* decl = findDeclaration(names_, in, *call.callee);
-        if (decl != nullptr && !decl->incomplete && (decl->kind == DeclKind::Fn || decl->kind == DeclKind::Rule) &&
-            seen.insert(decl).second) {
+        const Decl* decl = userFunction(*call.callee, in);
+        if (decl != nullptr && seen.insert(decl).second) {
           const Expr& body = decl->kind == DeclKind::Fn ? *decl->as<FnDecl>().body : *decl->as<RuleDecl>().body;
           auto function = std::make_shared<Node::Function>();
           if (decl->kind == DeclKind::Fn) {
@@ -754,15 +790,35 @@ class Lowerer {
               function->params.push_back(params[i].name.text);
             }
           }
-          function->body = clone(body);
-          if (function->body) functions_[printExpr(*call.callee)] = function;
-          visit(body, *moduleOf_.at(decl));
+          keyFor(decl, printExpr(*call.callee));
+          const sema::LoadedModule& defining = *moduleOf_.at(decl);
+          collected.push_back({decl, &defining, function, clone(body)});
+          visit(body, defining);
         }
       }
       forEachChild(e, [&](const Expr& child) { visit(child, in); });
     };
     for (const Expr* e : exprs) {
       if (e != nullptr) visit(*e, module);
+    }
+    // Bodies call their callees by key.
+    for (Collected& c : collected) {
+      if (!c.body) continue;
+      std::function<ExprPtr(ExprPtr)> rename = [&](ExprPtr e) -> ExprPtr {
+        rewriteChildren(*e, rename);
+        if (e->kind != ExprKind::Call) return e;
+        auto& call = e->as<CallExpr>();
+        const Decl* decl = userFunction(*call.callee, *c.module);
+        if (decl == nullptr || !keyOf.count(decl) || keyOf.at(decl) == printExpr(*call.callee)) return e;
+        auto name = std::make_unique<NameExpr>();
+        name->range = call.callee->range;
+        name->name = Identifier{keyOf.at(decl), call.callee->range};
+        call.callee = std::move(name);
+        return e;
+      };
+      c.body = rename(std::move(c.body));
+      c.function->body = std::move(c.body);
+      functions_[keyOf.at(c.decl)] = c.function;
     }
   }
 
