@@ -178,6 +178,14 @@ void Workspace::finish(Compilation& compilation, const CompileOptions& options, 
   if (!options.plan || cancelled()) return;
 
   plan::Plan plan = plan::lowerProgram(checked.program, checked.names, checked.types, checked.declarations);
+  // A checked program's every sink is lowered: one that is not would make a run say "ok" and
+  // write nothing, so it is our bug, said as such.
+  for (const ast::DeclPtr& decl : checked.program.root->ast->decls) {
+    if (decl->kind != ast::DeclKind::Sink || decl->incomplete || plan.find(decl->name.text) != nullptr) continue;
+    compilation.status = CompileStatus::InvalidPlan;
+    compilation.problem = fmt::format("after lowering: sink `{}` has no node", decl->name.text);
+    return;
+  }
   for (const std::string& target : options.passes.targets) {
     if (plan.find(target) != nullptr) continue;
     std::vector<std::string> known;
