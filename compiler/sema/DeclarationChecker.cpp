@@ -363,6 +363,21 @@ class DeclarationChecker {
   // file's recorded hash would never match both. Paths are compared as the runtime resolves them
   // (support/ProjectPath.h: relative to the declaring file, `.`, `..` and symlinks resolved).
   void checkSinkPaths(const LoadedModule& root) {
+    // What the program's sources read, resolved the same way: a sink may not overwrite one
+    // (each run would change what the next one reads, and the program would never be up to date).
+    std::map<std::string, std::pair<const SourceDecl*, SourceRange>> read;
+    for (const auto& module : program_.modules) {
+      std::string folder = std::filesystem::path(module->canonicalPath).parent_path().string();
+      for (const DeclPtr& decl : module->ast->decls) {
+        if (decl->incomplete || decl->kind != DeclKind::Source) continue;
+        const auto& source = decl->as<SourceDecl>();
+        if (!source.reader || source.reader->kind != ExprKind::Call || source.reader->as<CallExpr>().args.empty()) continue;
+        const Expr& path = *source.reader->as<CallExpr>().args[0].value;
+        if (path.kind != ExprKind::String || path.as<StringLiteral>().value.empty()) continue;
+        support::ProjectPath resolved = support::resolveProjectPath(path.as<StringLiteral>().value, folder, program_.projectRoot, true);
+        if (!resolved.resolved.empty()) read.emplace(resolved.resolved, std::make_pair(&source, path.range));
+      }
+    }
     std::map<std::string, std::pair<const SinkDecl*, SourceRange>> writers;
     std::string baseFolder = std::filesystem::path(root.canonicalPath).parent_path().string();
     for (const DeclPtr& decl : root.ast->decls) {
@@ -374,12 +389,17 @@ class DeclarationChecker {
       support::ProjectPath resolved =
           support::resolveProjectPath(path.as<StringLiteral>().value, baseFolder, program_.projectRoot, true);
       if (resolved.resolved.empty()) continue;
-      auto [it, inserted] = writers.emplace(resolved.resolved, std::make_pair(&sink, path.range));
-      if (inserted) continue;
       std::string shown = resolved.resolved;
       if (support::isInsideFolder(shown, program_.projectRoot)) {
         shown = std::filesystem::path(shown).lexically_relative(program_.projectRoot).generic_string();
       }
+      if (auto source = read.find(resolved.resolved); source != read.end()) {
+        diags_.report(diag::Kind::SinkOverwritesSource, path.range, sink.name.text, shown, source->second.first->name.text)
+            .label(source->second.second, fmt::format("`{}` reads it here", source->second.first->name.text))
+            .help("write the result to a file of its own");
+      }
+      auto [it, inserted] = writers.emplace(resolved.resolved, std::make_pair(&sink, path.range));
+      if (inserted) continue;
       diags_.report(diag::Kind::SinkPathClash, path.range, it->second.first->name.text, sink.name.text, shown)
           .label(it->second.second, fmt::format("`{}` writes it here", it->second.first->name.text))
           .help("give each sink a file of its own");
