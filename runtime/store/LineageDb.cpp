@@ -79,7 +79,7 @@ CREATE INDEX metrics_by_model ON metrics(model, model_version);
 )sql",
     // Version 4: outcomes by cache key (a node found cached records the rows it had when computed).
     R"sql(
-CREATE INDEX node_runs_by_key ON node_runs(cache_key);
+CREATE INDEX node_runs_by_key ON node_runs(cache_key, status);
 )sql",
 };
 
