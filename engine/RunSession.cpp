@@ -191,7 +191,10 @@ RunResult RunSession::run(const Cancellation* cancel) {
   bool useCache = request_.useCache;
   runtime::SourceHashes hashes(project.fileHashesFile());
   runtime::ResultCache cache(project.cacheFolder());
-  RunManifest manifest(project, program, request_.targets);
+  // A run with passes disabled has a manifest of its own (its plan is another).
+  std::vector<std::string> identity = request_.targets;
+  for (const std::string& pass : request_.disabledPasses) identity.push_back("-" + pass);
+  RunManifest manifest(project, program, identity);
   auto openDb = [&]() -> std::unique_ptr<runtime::LineageDb> {
     std::string error;
     std::unique_ptr<runtime::LineageDb> db;
@@ -232,6 +235,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
 
   CompileOptions compileOptions;
   compileOptions.passes.targets = request_.targets;
+  compileOptions.passes.disabled = request_.disabledPasses;
   result.compilation = workspace_.compile(request_.file, compileOptions, cancel);
   if (!result.compilation->ok()) return result;
   const plan::Plan& plan = *result.compilation->plan;

@@ -26,6 +26,7 @@ struct RunRequest {
   std::string file;                  // the program's root file
   std::vector<std::string> targets;  // declarations to bring up to date (none: every output)
   unsigned jobs = 0;                 // threads (0: every core)
+  std::vector<std::string> disabledPasses;  // optimizer passes to skip (the results must not change)
   bool useCache = true;              // false: run everything, read and write no cache (the run is still recorded)
 };
 

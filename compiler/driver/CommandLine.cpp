@@ -1,5 +1,6 @@
 #include "driver/CommandLine.h"
 
+#include "plan/PassManager.h"
 #include "support/Suggest.h"
 
 #include <fmt/format.h>
@@ -27,6 +28,12 @@ std::string choiceList(const std::vector<std::string>& choices) {
 }
 
 }  // namespace
+
+std::vector<std::string> passChoices() {
+  std::vector<std::string> names = plan::passNames();
+  names.insert(names.begin(), "all");
+  return names;
+}
 
 int usageError(const std::string& command, const std::string& message, Streams streams) {
   streams.err << fmt::format("weir {}: {}\nRun `weir help {}` for usage.\n", command, message, helpCommand(command));

@@ -42,6 +42,9 @@ class CommandLine {
   std::vector<std::string> positional_;
 };
 
+// The names `--disable-pass` and the pass dumps accept: every optimizer pass, and `all`.
+std::vector<std::string> passChoices();
+
 // Says a usage mistake the usual way: `weir COMMAND: message`, then where to read more.
 int usageError(const std::string& command, const std::string& message, Streams streams);
 

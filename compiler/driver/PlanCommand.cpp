@@ -39,13 +39,11 @@ Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
 
 int runPlan(const std::vector<std::string>& args, Streams streams) {
   const std::vector<std::string> passes = plan::passNames();
-  std::vector<std::string> passChoices = passes;
-  passChoices.insert(passChoices.begin(), "all");
   std::optional<CommandLine> line = CommandLine::parse("plan", args,
                                                        {{"--target", true},
                                                         {"--format", true, {"text", "json", "dot"}, "format"},
-                                                        {"--print-before", true, passChoices, "pass"},
-                                                        {"--print-after", true, passChoices, "pass"},
+                                                        {"--print-before", true, passChoices(), "pass"},
+                                                        {"--print-after", true, passChoices(), "pass"},
                                                         {"--disable-pass", true, passes, "pass"},
                                                         {"--time-passes"}},
                                                        streams);

@@ -1,9 +1,11 @@
 #include "driver/Frontend.h"
 #include "engine/RunSession.h"
+#include "plan/PassManager.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <chrono>
@@ -36,6 +38,10 @@ Options:
   --json          print the run's summary as a JSON document (version 1)
   --no-cache      run every node, and neither read nor write the result cache
                   (the run is still recorded in .weir/weir.db)
+  --disable-pass PASS
+                  skip an optimizer pass (repeatable; `all` for every one the
+                  runtime can do without: all but `inlining`): the results are the
+                  same, only slower (see `weir help plan`)
   -h, --help      show this help
 
 Results are cached in .weir/cache under the project root, keyed by each node's
@@ -247,11 +253,22 @@ class ProgressDisplay : public engine::RunListener {
 
 int runRun(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line =
-      CommandLine::parse("run", args, {{"--target", true}, {"--jobs", true}, {"--json"}, {"--no-cache"}}, streams);
+      CommandLine::parse("run", args, {{"--target", true}, {"--jobs", true}, {"--json"}, {"--no-cache"}, {"--disable-pass", true, passChoices(), "pass"}},
+                         streams);
   if (!line) return kExitUsage;
   engine::RunRequest request;
   request.targets = line->values("--target");
   request.useCache = !line->has("--no-cache");
+  const std::vector<std::string> optional = plan::optionalPassNames();
+  for (const std::string& pass : line->values("--disable-pass")) {
+    if (pass == "all") {
+      request.disabledPasses = optional;
+    } else if (std::find(optional.begin(), optional.end(), pass) == optional.end()) {
+      return usageError("run", fmt::format("`{}` cannot be disabled for a run: the runtime needs it", pass), streams);
+    } else {
+      request.disabledPasses.push_back(pass);
+    }
+  }
   if (!readJobs(*line, "run", request.jobs, streams)) return kExitUsage;
   if (line->positional().size() != 1 || line->positional()[0] == "-") return usageError("run", "give exactly one program file", streams);
   request.file = line->positional()[0];

@@ -51,6 +51,14 @@ std::vector<std::string> passNames() {
   return names;
 }
 
+std::vector<std::string> optionalPassNames() {
+  std::vector<std::string> names;
+  for (const auto& pass : makePasses({})) {
+    if (!pass->requiredToRun()) names.emplace_back(pass->name());
+  }
+  return names;
+}
+
 std::vector<std::string> verifyPlan(const Plan& plan, bool fingerprints) {
   std::vector<std::string> problems;
   for (NodeId id = 0; id < plan.size(); ++id) {

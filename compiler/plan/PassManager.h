@@ -17,6 +17,9 @@ class Pass {
   virtual const char* summary() const = 0;
   // Transforms the plan; returns whether it changed anything.
   virtual bool run(Plan& plan) = 0;
+  // Whether the runtime needs the pass (a plan without it cannot run), as against an
+  // optimization whose absence changes only the speed.
+  virtual bool requiredToRun() const { return false; }
 };
 
 struct PassOptions {
@@ -32,6 +35,8 @@ std::vector<std::unique_ptr<Pass>> makePasses(const PassOptions& options);
 
 // The names of every pass, for validating flags.
 std::vector<std::string> passNames();
+// The names of the passes a run may go without (every one but those the runtime needs).
+std::vector<std::string> optionalPassNames();
 
 // Checks the plan's invariants: inputs exist, the graph is acyclic, declaration labels point at
 // nodes, every column a node reads is produced by its input, every node has the fields the

@@ -15,6 +15,8 @@ class Inlining : public Pass {
   const char* name() const override { return "inlining"; }
   const char* summary() const override { return "replace transform and fn calls by their bodies"; }
   bool run(Plan& plan) override;
+  // The runtime runs neither transform calls nor user functions: it runs their bodies.
+  bool requiredToRun() const override { return true; }
 };
 
 // A copy of `expr` with every call of one of `functions` (fns, and rules with their implicit
