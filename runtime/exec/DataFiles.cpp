@@ -244,7 +244,7 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
     CsvOptions csv;
     csv.delimiter = delimiterOf(io);
     csv.onError = onError;
-    csv.only = only;
+    csv.only = scan.readColumns;  // key columns are read besides (and checked, then dropped)
     csv.header = flagOf(io, "header", true);
     csv.skipRows = skipRowsOf(io);
     csv.strict = flagOf(io, "strict", false);
@@ -263,10 +263,7 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
       filter.emplace(stored, *scan.condition);
       if (!filter->wholeTable()) csv.eachPiece = [&filter](Table piece) { return filter->run(piece, nullptr); };
     }
-    // Key columns read only to be checked are not handed over.
-    if (stream && !(filter && filter->wholeTable())) {
-      csv.inOrder = [&](Table piece) { stream(keepColumns(std::move(piece), scan.readColumns)); };
-    }
+    if (stream && !(filter && filter->wholeTable())) csv.inOrder = stream;
     result = readCsv(text, declared, csv);
     if (filter && !csv.eachPiece && !result.error) result.table = filter->run(result.table, nullptr);
     read.filtered = true;

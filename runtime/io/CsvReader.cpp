@@ -48,6 +48,9 @@ struct Layout {
   const char* widthFrom = "the header";
   TextRules rules;
   bool rowLines = false;  // record each kept row's line
+  // A key of one int column: the declared column whose values (with their lines) go to each
+  // piece's KeyRuns as it is parsed (stored as well only when asked for); -1: none.
+  int keyRuns = -1;
 };
 
 // The records of one piece of the body, [begin, end) of the text, which starts at a record.
@@ -63,6 +66,9 @@ struct Chunk {
   bool strayQuote = false;        // a quote inside an unquoted field: splitting by quote parity is unsafe
   bool sawQuote = false;          // any quote: splitting at any line break is unsafe
   std::size_t badByte = std::string_view::npos;  // not UTF-8 text here
+  // Layout::keyRuns: the key and line of each kept row, and where a key not stored is parsed.
+  KeyRuns keyRuns;
+  Column key{ColumnSpec{"", ColumnKind::Int, false, {}}};
 };
 
 class ChunkParser {
@@ -78,6 +84,7 @@ class ChunkParser {
 
   void parse(Chunk& chunk) {
     for (const ColumnSpec& spec : layout_.stored) chunk.table.columns.emplace_back(spec);
+    if (layout_.keyRuns >= 0) chunk.key = Column(layout_.declared[static_cast<std::size_t>(layout_.keyRuns)].spec);
     std::size_t bad = firstBadByte(text_, chunk.begin, chunk.end);
     if (bad < chunk.end) {
       chunk.badByte = bad;
@@ -240,6 +247,8 @@ class ChunkParser {
       std::optional<std::string> message;
       if (column.stored >= 0) {
         message = textValue<true>(&chunk.table.columns[static_cast<std::size_t>(column.stored)], column.spec, fields[index], quoted[index] != 0, layout_.rules);
+      } else if (static_cast<int>(c) == layout_.keyRuns) {
+        message = textValue<true>(&chunk.key, column.spec, fields[index], quoted[index] != 0, layout_.rules);
       } else {
         message = textValue<false>(nullptr, column.spec, fields[index], quoted[index] != 0, layout_.rules);
       }
@@ -248,6 +257,11 @@ class ChunkParser {
         break;
       }
     }
+    if (layout_.keyRuns >= 0 && !bad) {
+      const Layout::Declared& key = layout_.declared[static_cast<std::size_t>(layout_.keyRuns)];
+      chunk.keyRuns.append(key.stored >= 0 ? chunk.table.columns[static_cast<std::size_t>(key.stored)].ints().back() : chunk.key.intAt(0), line);
+    }
+    if (chunk.key.size() > 0) chunk.key.popBack();
     if (!bad) {
       ++chunk.table.rowsWithoutColumns;
       if (layout_.rowLines) chunk.rowLines.push_back(line);
@@ -342,15 +356,19 @@ void readPiece(ChunkParser& parser, Chunk& chunk, const CsvOptions& options) {
 // among its other bad records, as if the whole file had been checked at once.
 class PieceKeys {
  public:
-  PieceKeys(std::string_view text, const CsvOptions& options, const Layout& layout) : text_(text), options_(options) {
+  PieceKeys(std::string_view text, const CsvOptions& options, const Layout& layout)
+      : text_(text), options_(options), runs_(layout.keyRuns >= 0) {
     for (const std::string& name : options.keys) {
       for (std::size_t i = 0; i < layout.stored.size(); ++i) {
         if (layout.stored[i].name == name) columns_.push_back(i);
       }
+      bool wanted = options.only.empty() || std::find(options.only.begin(), options.only.end(), name) != options.only.end();
+      if (!wanted) unwanted_.push_back(name);
     }
+    if (runs_) keySpec_ = layout.declared[static_cast<std::size_t>(layout.keyRuns)].spec;
   }
 
-  bool active() const { return !columns_.empty(); }
+  bool active() const { return runs_ || !columns_.empty(); }
 
   // Forgets every key (the body is read again, split elsewhere).
   void reset() {
@@ -362,28 +380,42 @@ class PieceKeys {
   void check(Chunk& chunk, std::uint32_t line) {
     std::vector<KeyViolation> violations;
     if (chunk.badByte == std::string_view::npos && !(options_.onError == OnError::Fail && failure)) {
-      violations = checker_.check(chunk.table, columns_, chunk.rowLines, line);
+      violations = runs_ ? checker_.check(chunk.keyRuns, line) : checker_.check(chunk.table, columns_, chunk.rowLines, line);
     }
     if (!violations.empty()) settle(chunk, violations, line);
+    chunk.keyRuns = KeyRuns();
     if (!options_.rowLines) std::vector<std::uint32_t>().swap(chunk.rowLines);
+    if (!runs_) dropUnwanted(chunk.table);
   }
 
   // Under `fail`: the first broken key, the read's error unless a bad value stops it first.
   std::optional<DataError> failure;
 
  private:
+  void dropUnwanted(Table& table) const {
+    if (unwanted_.empty()) return;
+    std::vector<Column> kept;
+    for (Column& column : table.columns) {
+      if (std::find(unwanted_.begin(), unwanted_.end(), column.spec().name) == unwanted_.end()) kept.push_back(std::move(column));
+    }
+    std::size_t rows = table.rows();
+    table.columns = std::move(kept);
+    table.rowsWithoutColumns = rows;
+  }
+
   void settle(Chunk& chunk, const std::vector<KeyViolation>& violations, std::uint32_t line) {
     if (options_.onError == OnError::Fail) {
-      failure = describe(chunk, violations.front(), records(chunk, {chunk.rowLines[violations.front().row]}).front());
+      const KeyViolation& v = violations.front();
+      failure = describe(chunk, v, line, records(chunk, {static_cast<std::uint32_t>(v.position - line)}).front());
       failure->at.line += line;
       return;
     }
     std::vector<DataError> errors;
     if (options_.onError == OnError::Quarantine) {
       std::vector<std::uint32_t> lines;
-      for (const KeyViolation& v : violations) lines.push_back(chunk.rowLines[v.row]);
+      for (const KeyViolation& v : violations) lines.push_back(static_cast<std::uint32_t>(v.position - line));
       std::vector<std::string> texts = records(chunk, lines);
-      for (std::size_t i = 0; i < violations.size(); ++i) errors.push_back(describe(chunk, violations[i], std::move(texts[i])));
+      for (std::size_t i = 0; i < violations.size(); ++i) errors.push_back(describe(chunk, violations[i], line, std::move(texts[i])));
     } else {
       chunk.skipped += violations.size();
     }
@@ -394,7 +426,9 @@ class PieceKeys {
       if (next < violations.size() && violations[next].row == row) ++next;
       else kept.push_back(static_cast<std::uint32_t>(row));
     }
+    std::size_t rows = kept.size();
     chunk.table = chunk.table.gather(kept);
+    chunk.table.rowsWithoutColumns = rows;
     if (options_.rowLines) {
       std::vector<std::uint32_t> keptLines;
       keptLines.reserve(kept.size());
@@ -412,9 +446,9 @@ class PieceKeys {
   }
 
   // The bad record, at its line within the piece (the piece's own errors' convention).
-  DataError describe(const Chunk& chunk, const KeyViolation& v, std::string record) const {
+  DataError describe(const Chunk& chunk, const KeyViolation& v, std::uint32_t line, std::string record) const {
     DataError e;
-    e.at = CsvPosition{chunk.rowLines[v.row], 1, false};
+    e.at = CsvPosition{static_cast<std::uint32_t>(v.position - line), 1, false};
     if (v.null) {
       for (std::size_t c : columns_) {
         if (chunk.table.columns[c].isNull(v.row)) {
@@ -424,8 +458,9 @@ class PieceKeys {
       }
       e.message = "null value in a `@key` column";
     } else {
-      e.column = columns_.size() == 1 ? chunk.table.columns[columns_[0]].spec().name : "";
-      e.message = fmt::format("duplicate key {}: line {} has it first", keyText(chunk.table, columns_, v.row), v.firstRow);
+      e.column = options_.keys.size() == 1 ? options_.keys[0] : "";
+      std::string key = runs_ ? intKeyText(keySpec_, v.key) : keyText(chunk.table, columns_, v.row);
+      e.message = fmt::format("duplicate key {}: line {} has it first", key, v.firstRow);
     }
     e.record = std::move(record);
     return e;
@@ -457,7 +492,10 @@ class PieceKeys {
 
   std::string_view text_;
   const CsvOptions& options_;
-  std::vector<std::size_t> columns_;  // among the stored columns, in the keys' order
+  std::vector<std::size_t> columns_;     // among the stored columns, in the keys' order
+  std::vector<std::string> unwanted_;    // key columns stored only to be checked
+  bool runs_;                            // Layout::keyRuns
+  ColumnSpec keySpec_;                   // its column (for messages)
   KeyChecker checker_;
 };
 
@@ -579,13 +617,22 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   ReadResult result;
   Layout layout;
   layout.rules = options.rules;
-  layout.rowLines = options.rowLines || !options.keys.empty();
+  // A key of one int column goes to KeyRuns as it is parsed; other keys are stored, with the
+  // line of every row, until they are checked.
+  int keyRunsColumn = -1;
+  if (options.keys.size() == 1) {
+    for (std::size_t i = 0; i < declared.size(); ++i) {
+      if (declared[i].name == options.keys[0] && storesInts(declared[i].kind) && !declared[i].nullable) keyRunsColumn = static_cast<int>(i);
+    }
+  }
+  layout.keyRuns = keyRunsColumn;
+  layout.rowLines = options.rowLines || (!options.keys.empty() && keyRunsColumn < 0);
   auto isStored = [&](const std::string& name) {
     return options.only.empty() || std::find(options.only.begin(), options.only.end(), name) != options.only.end();
   };
   for (const ColumnSpec& spec : declared) {
     bool key = std::find(options.keys.begin(), options.keys.end(), spec.name) != options.keys.end();
-    if (isStored(spec.name) || key) layout.stored.push_back(spec);
+    if (isStored(spec.name) || (key && keyRunsColumn < 0)) layout.stored.push_back(spec);
   }
   for (const ColumnSpec& spec : layout.stored) result.table.columns.emplace_back(spec);
   auto fail = [&](CsvPosition at, std::string message) {

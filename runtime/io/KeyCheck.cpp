@@ -76,16 +76,73 @@ bool encodeKey(const Table& table, const std::vector<std::size_t>& keyColumns, s
 
 }  // namespace
 
+void KeyRuns::append(std::int64_t key, std::uint32_t position) {
+  if (size_++ == 0) {
+    firstKey_ = lastKey_ = key;
+    firstPosition_ = lastPosition_ = position;
+    return;
+  }
+  increasing_ = increasing_ && key > lastKey_;
+  appendRun(static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(lastKey_), position - lastPosition_, 1);
+  lastKey_ = key;
+  lastPosition_ = position;
+}
+
+void KeyRuns::append(const KeyRuns& other, std::uint32_t base) {
+  if (other.size_ == 0) return;
+  append(other.firstKey_, base + other.firstPosition_);
+  auto add = [&](std::uint64_t keyStep, std::uint32_t positionStep, std::uint64_t length) {
+    appendRun(keyStep, positionStep, length);
+    size_ += length;
+  };
+  other.forEachRun(add);
+  if (other.runLength_ > 0) add(other.runKeyStep_, static_cast<std::uint32_t>(other.runPositionStep_), other.runLength_);
+  increasing_ = increasing_ && other.increasing_;
+  lastKey_ = other.lastKey_;
+  lastPosition_ = base + other.lastPosition_;
+}
+
+void KeyRuns::appendRun(std::uint64_t keyStep, std::uint64_t positionStep, std::uint64_t length) {
+  if (runLength_ > 0 && keyStep == runKeyStep_ && positionStep == runPositionStep_) {
+    runLength_ += length;
+    return;
+  }
+  flush();
+  runKeyStep_ = keyStep;
+  runPositionStep_ = positionStep;
+  runLength_ = length;
+}
+
+void KeyRuns::flush() {
+  if (runLength_ == 0) return;
+  putVarint(runs_, runKeyStep_);
+  putVarint(runs_, runPositionStep_);
+  putVarint(runs_, runLength_);
+  runLength_ = 0;
+}
+
+std::uint64_t KeyRuns::varint(std::size_t& at) const { return getVarint(runs_, at); }
+
+KeyRuns keyRunsOf(const Column& column, std::span<const std::uint32_t> positions) {
+  KeyRuns out;
+  if (column.hasNulls()) return out;
+  const std::vector<std::int64_t>& keys = column.ints();
+  for (std::size_t row = 0; row < keys.size(); ++row) out.append(keys[row], positions[row]);
+  return out;
+}
+
+void KeyChecker::start(bool oneInt) {
+  if (started_) return;
+  started_ = true;
+  mode_ = oneInt ? Mode::Increasing : Mode::ValueSet;
+}
+
 std::vector<KeyViolation> KeyChecker::check(const Table& table, const std::vector<std::size_t>& keyColumns,
                                             std::span<const std::uint32_t> positions, std::uint32_t base) {
   std::vector<KeyViolation> out;
   const std::size_t rows = table.rows();
   if (keyColumns.empty() || rows == 0) return out;
-  if (!started_) {
-    started_ = true;
-    bool oneInt = keyColumns.size() == 1 && storesInts(table.columns[keyColumns[0]].kind());
-    mode_ = oneInt ? Mode::Increasing : Mode::ValueSet;
-  }
+  start(keyColumns.size() == 1 && storesInts(table.columns[keyColumns[0]].kind()));
   bool anyNull = false;
   for (std::size_t c : keyColumns) anyNull = anyNull || table.columns[c].hasNulls();
   auto isNull = [&](std::size_t row) {
@@ -99,31 +156,8 @@ std::vector<KeyViolation> KeyChecker::check(const Table& table, const std::vecto
     const std::vector<std::int64_t>& keys = table.columns[keyColumns[0]].ints();
     for (std::size_t row = 0; row < rows; ++row) {
       const std::uint32_t position = base + positions[row];
-      if (isNull(row)) {
-        out.push_back(KeyViolation{row, position, true});
-        continue;
-      }
-      const std::int64_t key = keys[row];
-      if (mode_ == Mode::Increasing) {
-        if (!haveKey_) {
-          haveKey_ = true;
-          firstKey_ = lastKey_ = key;
-          firstPosition_ = lastPosition_ = position;
-          remembered_ = 1;
-          continue;
-        }
-        if (key > lastKey_) {
-          remember(key, position);
-          continue;
-        }
-        if (key == lastKey_) {
-          out.push_back(KeyViolation{row, lastPosition_, false});
-          continue;
-        }
-        toIntSet();
-      }
-      std::uint32_t first = 0;
-      if (!insertInt(key, position, first)) out.push_back(KeyViolation{row, first, false});
+      if (isNull(row)) out.push_back(KeyViolation{row, position, true, position, 0});
+      else checkInt(keys[row], position, row, out);
     }
     return out;
   }
@@ -131,63 +165,56 @@ std::vector<KeyViolation> KeyChecker::check(const Table& table, const std::vecto
   for (std::size_t row = 0; row < rows; ++row) {
     const std::uint32_t position = base + positions[row];
     if (isNull(row)) {
-      out.push_back(KeyViolation{row, position, true});
+      out.push_back(KeyViolation{row, position, true, position, 0});
       continue;
     }
     if (!encodeKey(table, keyColumns, row, encoded)) continue;
     std::uint32_t first = 0;
-    if (!insertValue(encoded, position, first)) out.push_back(KeyViolation{row, first, false});
+    if (!insertValue(encoded, position, first)) out.push_back(KeyViolation{row, first, false, position, 0});
   }
   return out;
 }
 
-void KeyChecker::remember(std::int64_t key, std::uint32_t position) {
-  const std::uint64_t keyStep = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(lastKey_);
-  const std::uint64_t positionStep = position - lastPosition_;
-  if (runLength_ > 0 && keyStep == runKeyStep_ && positionStep == runPositionStep_) {
-    ++runLength_;
-  } else {
-    flushRun();
-    runKeyStep_ = keyStep;
-    runPositionStep_ = positionStep;
-    runLength_ = 1;
+std::vector<KeyViolation> KeyChecker::check(const KeyRuns& pairs, std::uint32_t base) {
+  std::vector<KeyViolation> out;
+  if (pairs.size() == 0) return out;
+  start(true);
+  // Keys after every earlier one, increasing: their runs are added as they are.
+  if (mode_ == Mode::Increasing && pairs.increasing() && (seen_.size() == 0 || pairs.firstKey() > seen_.lastKey())) {
+    seen_.append(pairs, base);
+    return out;
   }
-  lastKey_ = key;
-  lastPosition_ = position;
-  ++remembered_;
+  std::size_t row = 0;
+  pairs.forEach([&](std::int64_t key, std::uint32_t position) { checkInt(key, base + position, row++, out); });
+  return out;
 }
 
-void KeyChecker::flushRun() {
-  if (runLength_ == 0) return;
-  putVarint(runs_, runKeyStep_);
-  putVarint(runs_, runPositionStep_);
-  putVarint(runs_, runLength_);
-  runLength_ = 0;
+void KeyChecker::checkInt(std::int64_t key, std::uint32_t position, std::size_t row, std::vector<KeyViolation>& out) {
+  if (mode_ == Mode::Increasing) {
+    if (seen_.size() == 0 || key > seen_.lastKey()) {
+      seen_.append(key, position);
+      return;
+    }
+    if (key == seen_.lastKey()) {
+      out.push_back(KeyViolation{row, seen_.lastPosition(), false, position, key});
+      return;
+    }
+    toIntSet();
+  }
+  std::uint32_t first = 0;
+  if (!insertInt(key, position, first)) out.push_back(KeyViolation{row, first, false, position, key});
 }
 
 // The keys so far, replayed from their runs into the hash set.
 void KeyChecker::toIntSet() {
-  flushRun();
   mode_ = Mode::IntSet;
-  intKeys_.reserve(remembered_ + remembered_ / 4);
-  positions_.reserve(remembered_ + remembered_ / 4);
-  slots_.assign(std::bit_ceil(std::max<std::size_t>(16, (remembered_ + remembered_ / 4) * 2)), 0);
+  const std::size_t n = seen_.size() + seen_.size() / 4;
+  intKeys_.reserve(n);
+  positions_.reserve(n);
+  slots_.assign(std::bit_ceil(std::max<std::size_t>(16, n * 2)), 0);
   std::uint32_t unused = 0;
-  std::int64_t key = firstKey_;
-  std::uint32_t position = firstPosition_;
-  insertInt(key, position, unused);
-  std::size_t at = 0;
-  while (at < runs_.size()) {
-    const std::uint64_t keyStep = getVarint(runs_, at);
-    const auto positionStep = static_cast<std::uint32_t>(getVarint(runs_, at));
-    const std::uint64_t length = getVarint(runs_, at);
-    for (std::uint64_t i = 0; i < length; ++i) {
-      key = static_cast<std::int64_t>(static_cast<std::uint64_t>(key) + keyStep);
-      position += positionStep;
-      insertInt(key, position, unused);
-    }
-  }
-  std::string().swap(runs_);
+  seen_.forEach([&](std::int64_t key, std::uint32_t position) { insertInt(key, position, unused); });
+  seen_ = KeyRuns();
 }
 
 bool KeyChecker::insertInt(std::int64_t key, std::uint32_t position, std::uint32_t& first) {
@@ -258,7 +285,7 @@ void KeyChecker::growValues() {
 }
 
 std::size_t KeyChecker::memory() const {
-  return runs_.capacity() + intKeys_.capacity() * sizeof(std::int64_t) + positions_.capacity() * sizeof(std::uint32_t) +
+  return seen_.memory() + intKeys_.capacity() * sizeof(std::int64_t) + positions_.capacity() * sizeof(std::uint32_t) +
          slots_.capacity() * sizeof(std::uint32_t) + values_.capacity() + valueEnds_.capacity() * sizeof(std::uint64_t) +
          hashes_.capacity() * sizeof(std::uint64_t);
 }
@@ -268,6 +295,14 @@ std::vector<KeyViolation> findKeyViolations(const Table& table, const std::vecto
   for (std::size_t row = 0; row < rows.size(); ++row) rows[row] = static_cast<std::uint32_t>(row);
   KeyChecker checker;
   return checker.check(table, keyColumns, rows);
+}
+
+std::string intKeyText(const ColumnSpec& spec, std::int64_t value) {
+  Column column(spec);
+  column.appendInt(value);
+  Table one;
+  one.columns.push_back(std::move(column));
+  return keyText(one, {0}, 0);
 }
 
 std::string keyText(const Table& table, const std::vector<std::size_t>& keyColumns, std::size_t row) {

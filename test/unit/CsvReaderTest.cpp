@@ -263,12 +263,19 @@ TEST(CsvReaderPieces, KeysAreCheckedInFileOrderBeforeThePieceFilter) {
     arena.execute([&] {
       CsvOptions options;
       options.onError = OnError::Quarantine;
-      options.only = {"x"};
+      options.only = {"id", "x"};
       options.keys = {"id"};
       ReadResult whole = readCsv(text, wideSchema(), options);
       ASSERT_FALSE(whole.error);
-      ASSERT_EQ(whole.table.columns.size(), 2u);  // the key column is stored too
+      ASSERT_EQ(whole.table.columns.size(), 2u);
       std::vector<std::string> got = errors(whole);
+      // A key column not asked for is checked the same, then dropped.
+      CsvOptions narrow = options;
+      narrow.only = {"x"};
+      ReadResult unkeyed = readCsv(text, wideSchema(), narrow);
+      EXPECT_EQ(errors(unkeyed), got);
+      ASSERT_EQ(unkeyed.table.columns.size(), 1u);
+      EXPECT_EQ(unkeyed.table.rows(), whole.table.rows());
       if (expected.empty()) {
         expected = got;
         for (std::size_t row = 0; row < whole.table.rows(); ++row) keptIds.push_back(whole.table.columns[0].intAt(row));
