@@ -348,3 +348,50 @@ TEST(CsvReaderPieces, UnderFailABadValueAnywhereComesBeforeABrokenKey) {
   EXPECT_EQ(result.error->column, "id");
   EXPECT_EQ(result.error->message, "duplicate key `id = 3`: line 5 has it first");
 }
+
+TEST(CsvReaderPieces, StringKeysNotAskedForAreCheckedAcrossPieces) {
+  // A string key (nullable here, as a reader may be asked) that nothing reads: nulls and repeats
+  // found across pieces, on one thread or two, streamed or not, then the column dropped.
+  std::string text = "id,text,x\n";
+  std::vector<std::string> reference;
+  std::map<std::string, std::size_t> firstLine;
+  for (std::size_t i = 0; i < 250000; ++i) {
+    std::string key = i % 5000 == 3 ? "" : "k" + std::to_string(i % 200000);
+    std::string record = std::to_string(i) + "," + key + ",1.5";
+    text += record + "\n";
+    if (key.empty()) {
+      reference.push_back(std::to_string(i + 2) + " text null value in a `@key` column " + record);
+      continue;
+    }
+    auto [it, fresh] = firstLine.emplace(key, i + 2);
+    if (!fresh) reference.push_back(std::to_string(i + 2) + " text duplicate key `text = \"" + key + "\"`: line " + std::to_string(it->second) + " has it first " + record);
+  }
+  for (int threads : {1, 2}) {
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      for (bool streamed : {false, true}) {
+        CsvOptions options;
+        options.onError = OnError::Quarantine;
+        options.only = {"id"};
+        options.keys = {"text"};
+        std::size_t rows = 0;
+        if (streamed) {
+          options.inOrder = [&](Table piece) {
+            EXPECT_EQ(piece.columns.size(), 1u);
+            rows += piece.rows();
+          };
+        }
+        ReadResult result = readCsv(text, wideSchema(), options);
+        ASSERT_FALSE(result.error);
+        if (!streamed) {
+          EXPECT_EQ(result.table.columns.size(), 1u);
+          rows = result.table.rows();
+        }
+        std::vector<std::string> got;
+        for (const DataError& e : result.quarantined) got.push_back(std::to_string(e.at.line) + " " + e.column + " " + e.message + " " + e.record);
+        EXPECT_EQ(got, reference) << threads << " threads";
+        EXPECT_EQ(rows, 250000u - reference.size());
+      }
+    });
+  }
+}
