@@ -117,7 +117,8 @@ std::map<std::uint32_t, std::size_t> lineStarts(std::string_view text, const std
 
 // The `@key` columns of a source: a null key, or a key an earlier row has, makes a bad row
 // (`on_error` applies), reported at its line with the line that first had the key. `recordsAt`
-// gives the records (as written) at lines.
+// gives the records (as written) at lines. For sources read whole (JSON Lines, SQLite); CSV
+// checks keys as its pieces are read (CsvOptions::keys).
 void enforceKeys(ReadResult& result, const std::vector<std::string>& keyNames, OnError onError, const char* unit,
                  const std::function<std::map<std::uint32_t, std::string>(const std::set<std::uint32_t>&)>& recordsAt) {
   if (keyNames.empty() || result.error) return;
