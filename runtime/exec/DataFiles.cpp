@@ -117,7 +117,8 @@ std::map<std::uint32_t, std::size_t> lineStarts(std::string_view text, const std
 
 // The `@key` columns of a source: a null key, or a key an earlier row has, makes a bad row
 // (`on_error` applies), reported at its line with the line that first had the key. `recordsAt`
-// gives the records (as written) at lines.
+// gives the records (as written) at lines. For sources read whole (JSON Lines, SQLite); CSV
+// checks keys as its pieces are read (CsvOptions::keys).
 void enforceKeys(ReadResult& result, const std::vector<std::string>& keyNames, OnError onError, const char* unit,
                  const std::function<std::map<std::uint32_t, std::string>(const std::set<std::uint32_t>&)>& recordsAt) {
   if (keyNames.empty() || result.error) return;
@@ -244,44 +245,27 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
     CsvOptions csv;
     csv.delimiter = delimiterOf(io);
     csv.onError = onError;
-    csv.only = only;
+    csv.only = scan.readColumns;  // key columns are read besides (and checked, then dropped)
     csv.header = flagOf(io, "header", true);
     csv.skipRows = skipRowsOf(io);
     csv.strict = flagOf(io, "strict", false);
     csv.rules = rulesOf(io);
-    csv.rowLines = !keys.empty();
+    // Keys are checked piece by piece in file order, before the filter (io/KeyCheck.h).
+    csv.keys = keys;
     // Pages of text already parsed are given back (records of duplicate keys are read again from
     // the file, through the page cache).
     csv.doneWith = [&file](std::size_t begin, std::size_t end) { file.release(begin, end); };
     // A pushed-down filter runs on each piece as it is read: dropped rows are never all held.
-    // (Not with keys: a row is checked against every earlier one before anything drops it.)
     if (scan.condition) {
       std::vector<ColumnSpec> stored;
       for (const ColumnSpec& spec : declared) {
         if (csv.only.empty() || std::find(csv.only.begin(), csv.only.end(), spec.name) != csv.only.end()) stored.push_back(spec);
       }
       filter.emplace(stored, *scan.condition);
-      if (!filter->wholeTable() && keys.empty()) csv.eachPiece = [&filter](Table piece) { return filter->run(piece, nullptr); };
+      if (!filter->wholeTable()) csv.eachPiece = [&filter](Table piece) { return filter->run(piece, nullptr); };
     }
-    if (stream && keys.empty() && !(filter && filter->wholeTable())) csv.inOrder = stream;
+    if (stream && !(filter && filter->wholeTable())) csv.inOrder = stream;
     result = readCsv(text, declared, csv);
-    char delimiter = csv.delimiter;
-    enforceKeys(result, keys, onError, "line", [&](const std::set<std::uint32_t>& lines) {
-      std::map<std::uint32_t, std::string> records;
-      for (const auto& [line, start] : lineStarts(text, lines)) {
-        CsvTokenizer tokenizer(text, delimiter);
-        tokenizer.seek(start, line);
-        std::vector<std::string> fields;
-        std::vector<CsvPosition> positions;
-        std::string problem;
-        CsvPosition at;
-        tokenizer.next(fields, positions, problem, at);
-        std::string_view record = text.substr(start, tokenizer.offset() - start);
-        while (!record.empty() && (record.back() == '\n' || record.back() == '\r')) record.remove_suffix(1);
-        records[line] = std::string(record);
-      }
-      return records;
-    });
     if (filter && !csv.eachPiece && !result.error) result.table = filter->run(result.table, nullptr);
     read.filtered = true;
   } else if (io.format == "jsonl") {

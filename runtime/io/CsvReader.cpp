@@ -1,7 +1,10 @@
 #include "io/CsvReader.h"
 
+#include "io/KeyCheck.h"
 #include "io/TextCheck.h"
 #include "io/TextValues.h"
+
+#include <fmt/format.h>
 
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
@@ -45,6 +48,9 @@ struct Layout {
   const char* widthFrom = "the header";
   TextRules rules;
   bool rowLines = false;  // record each kept row's line
+  // A key of one int column: the declared column whose values (with their lines) go to each
+  // piece's KeyRuns as it is parsed (stored as well only when asked for); -1: none.
+  int keyRuns = -1;
 };
 
 // The records of one piece of the body, [begin, end) of the text, which starts at a record.
@@ -60,6 +66,9 @@ struct Chunk {
   bool strayQuote = false;        // a quote inside an unquoted field: splitting by quote parity is unsafe
   bool sawQuote = false;          // any quote: splitting at any line break is unsafe
   std::size_t badByte = std::string_view::npos;  // not UTF-8 text here
+  // Layout::keyRuns: the key and line of each kept row, and where a key not stored is parsed.
+  KeyRuns keyRuns;
+  Column key{ColumnSpec{"", ColumnKind::Int, false, {}}};
 };
 
 class ChunkParser {
@@ -75,6 +84,7 @@ class ChunkParser {
 
   void parse(Chunk& chunk) {
     for (const ColumnSpec& spec : layout_.stored) chunk.table.columns.emplace_back(spec);
+    if (layout_.keyRuns >= 0) chunk.key = Column(layout_.declared[static_cast<std::size_t>(layout_.keyRuns)].spec);
     std::size_t bad = firstBadByte(text_, chunk.begin, chunk.end);
     if (bad < chunk.end) {
       chunk.badByte = bad;
@@ -237,6 +247,8 @@ class ChunkParser {
       std::optional<std::string> message;
       if (column.stored >= 0) {
         message = textValue<true>(&chunk.table.columns[static_cast<std::size_t>(column.stored)], column.spec, fields[index], quoted[index] != 0, layout_.rules);
+      } else if (static_cast<int>(c) == layout_.keyRuns) {
+        message = textValue<true>(&chunk.key, column.spec, fields[index], quoted[index] != 0, layout_.rules);
       } else {
         message = textValue<false>(nullptr, column.spec, fields[index], quoted[index] != 0, layout_.rules);
       }
@@ -245,6 +257,11 @@ class ChunkParser {
         break;
       }
     }
+    if (layout_.keyRuns >= 0 && !bad) {
+      const Layout::Declared& key = layout_.declared[static_cast<std::size_t>(layout_.keyRuns)];
+      chunk.keyRuns.append(key.stored >= 0 ? chunk.table.columns[static_cast<std::size_t>(key.stored)].ints().back() : chunk.key.intAt(0), line);
+    }
+    if (chunk.key.size() > 0) chunk.key.popBack();
     if (!bad) {
       ++chunk.table.rowsWithoutColumns;
       if (layout_.rowLines) chunk.rowLines.push_back(line);
@@ -316,15 +333,171 @@ std::vector<std::size_t> lineSplitPoints(std::string_view text, std::size_t begi
   return points;
 }
 
-// Parses one piece, runs the per-piece filter on it, and gives its text back. The filter runs on
-// every piece: pieces of a split found unsafe are read again, so filtering them is only waste.
-void readPiece(ChunkParser& parser, Chunk& chunk, const CsvOptions& options) {
+void parsePiece(ChunkParser& parser, Chunk& chunk) {
   parser.parse(chunk);
   chunk.records = chunk.table.rows();
+}
+
+// Runs the per-piece filter on a parsed piece and gives its text back. The filter runs on every
+// piece: pieces of a split found unsafe are read again, so filtering them is only waste.
+void finishPiece(Chunk& chunk, const CsvOptions& options) {
   if (options.eachPiece) chunk.table = options.eachPiece(std::move(chunk.table));
   // A mapped file's pages come back from the page cache if the body must be read again.
   if (options.doneWith) options.doneWith(chunk.begin, chunk.end);
 }
+
+void readPiece(ChunkParser& parser, Chunk& chunk, const CsvOptions& options) {
+  parsePiece(parser, chunk);
+  finishPiece(chunk, options);
+}
+
+// The `@key` columns (CsvOptions::keys), checked a piece at a time in file order, before the
+// per-piece filter: each piece's broken keys become bad records of the piece, in line order
+// among its other bad records, as if the whole file had been checked at once.
+class PieceKeys {
+ public:
+  PieceKeys(std::string_view text, const CsvOptions& options, const Layout& layout)
+      : text_(text), options_(options), runs_(layout.keyRuns >= 0) {
+    for (const std::string& name : options.keys) {
+      for (std::size_t i = 0; i < layout.stored.size(); ++i) {
+        if (layout.stored[i].name == name) columns_.push_back(i);
+      }
+      bool wanted = options.only.empty() || std::find(options.only.begin(), options.only.end(), name) != options.only.end();
+      if (!wanted) unwanted_.push_back(name);
+    }
+    if (runs_) keySpec_ = layout.declared[static_cast<std::size_t>(layout.keyRuns)].spec;
+  }
+
+  bool active() const { return runs_ || !columns_.empty(); }
+
+  // Forgets every key (the body is read again, split elsewhere).
+  void reset() {
+    checker_ = KeyChecker();
+    failure.reset();
+  }
+
+  // Checks a parsed piece whose first line is `line` against the pieces checked before.
+  void check(Chunk& chunk, std::uint32_t line) {
+    std::vector<KeyViolation> violations;
+    if (chunk.badByte == std::string_view::npos && !(options_.onError == OnError::Fail && failure)) {
+      violations = runs_ ? checker_.check(chunk.keyRuns, line) : checker_.check(chunk.table, columns_, chunk.rowLines, line);
+    }
+    if (!violations.empty()) settle(chunk, violations, line);
+    chunk.keyRuns = KeyRuns();
+    if (!options_.rowLines) std::vector<std::uint32_t>().swap(chunk.rowLines);
+    if (!runs_) dropUnwanted(chunk.table);
+  }
+
+  // Under `fail`: the first broken key, the read's error unless a bad value stops it first.
+  std::optional<DataError> failure;
+
+ private:
+  void dropUnwanted(Table& table) const {
+    if (unwanted_.empty()) return;
+    std::vector<Column> kept;
+    for (Column& column : table.columns) {
+      if (std::find(unwanted_.begin(), unwanted_.end(), column.spec().name) == unwanted_.end()) kept.push_back(std::move(column));
+    }
+    std::size_t rows = table.rows();
+    table.columns = std::move(kept);
+    table.rowsWithoutColumns = rows;
+  }
+
+  void settle(Chunk& chunk, const std::vector<KeyViolation>& violations, std::uint32_t line) {
+    if (options_.onError == OnError::Fail) {
+      const KeyViolation& v = violations.front();
+      failure = describe(chunk, v, line, records(chunk, {static_cast<std::uint32_t>(v.position - line)}).front());
+      failure->at.line += line;
+      return;
+    }
+    std::vector<DataError> errors;
+    if (options_.onError == OnError::Quarantine) {
+      std::vector<std::uint32_t> lines;
+      for (const KeyViolation& v : violations) lines.push_back(static_cast<std::uint32_t>(v.position - line));
+      std::vector<std::string> texts = records(chunk, lines);
+      for (std::size_t i = 0; i < violations.size(); ++i) errors.push_back(describe(chunk, violations[i], line, std::move(texts[i])));
+    } else {
+      chunk.skipped += violations.size();
+    }
+    std::vector<std::uint32_t> kept;
+    kept.reserve(chunk.table.rows() - violations.size());
+    std::size_t next = 0;
+    for (std::size_t row = 0; row < chunk.table.rows(); ++row) {
+      if (next < violations.size() && violations[next].row == row) ++next;
+      else kept.push_back(static_cast<std::uint32_t>(row));
+    }
+    std::size_t rows = kept.size();
+    chunk.table = chunk.table.gather(kept);
+    chunk.table.rowsWithoutColumns = rows;
+    if (options_.rowLines) {
+      std::vector<std::uint32_t> keptLines;
+      keptLines.reserve(kept.size());
+      for (std::uint32_t row : kept) keptLines.push_back(chunk.rowLines[row]);
+      chunk.rowLines = std::move(keptLines);
+    }
+    chunk.records -= violations.size();
+    if (errors.empty()) return;
+    std::vector<DataError> merged;
+    merged.reserve(chunk.errors.size() + errors.size());
+    std::merge(std::make_move_iterator(chunk.errors.begin()), std::make_move_iterator(chunk.errors.end()),
+               std::make_move_iterator(errors.begin()), std::make_move_iterator(errors.end()), std::back_inserter(merged),
+               [](const DataError& a, const DataError& b) { return a.at.line < b.at.line; });
+    chunk.errors = std::move(merged);
+  }
+
+  // The bad record, at its line within the piece (the piece's own errors' convention).
+  DataError describe(const Chunk& chunk, const KeyViolation& v, std::uint32_t line, std::string record) const {
+    DataError e;
+    e.at = CsvPosition{static_cast<std::uint32_t>(v.position - line), 1, false};
+    if (v.null) {
+      for (std::size_t c : columns_) {
+        if (chunk.table.columns[c].isNull(v.row)) {
+          e.column = chunk.table.columns[c].spec().name;
+          break;
+        }
+      }
+      e.message = "null value in a `@key` column";
+    } else {
+      e.column = options_.keys.size() == 1 ? options_.keys[0] : "";
+      std::string key = runs_ ? intKeyText(keySpec_, v.key) : keyText(chunk.table, columns_, v.row);
+      e.message = fmt::format("duplicate key {}: line {} has it first", key, v.firstRow);
+    }
+    e.record = std::move(record);
+    return e;
+  }
+
+  // The records (as written) at `lines` (ascending, within the piece), read again from the text.
+  std::vector<std::string> records(const Chunk& chunk, const std::vector<std::uint32_t>& lines) const {
+    std::vector<std::string> out;
+    std::size_t at = chunk.begin;
+    std::uint32_t current = 0;
+    std::vector<std::string> fields;
+    std::vector<CsvPosition> positions;
+    std::string problem;
+    CsvPosition where;
+    for (std::uint32_t wanted : lines) {
+      for (; current < wanted && at < text_.size(); ++current) {
+        const void* found = std::memchr(text_.data() + at, '\n', text_.size() - at);
+        at = found == nullptr ? text_.size() : static_cast<std::size_t>(static_cast<const char*>(found) - text_.data()) + 1;
+      }
+      CsvTokenizer tokenizer(text_, options_.delimiter);
+      tokenizer.seek(at, 1);
+      tokenizer.next(fields, positions, problem, where);
+      std::string_view record = text_.substr(at, tokenizer.offset() - at);
+      while (!record.empty() && (record.back() == '\n' || record.back() == '\r')) record.remove_suffix(1);
+      out.emplace_back(record);
+    }
+    return out;
+  }
+
+  std::string_view text_;
+  const CsvOptions& options_;
+  std::vector<std::size_t> columns_;     // among the stored columns, in the keys' order
+  std::vector<std::string> unwanted_;    // key columns stored only to be checked
+  bool runs_;                            // Layout::keyRuns
+  ColumnSpec keySpec_;                   // its column (for messages)
+  KeyChecker checker_;
+};
 
 // Adds a piece's outcome to the result: its errors with their lines made absolute, counts.
 // False when the read must stop (malformed text, a bad value under `fail`).
@@ -350,55 +523,92 @@ bool settle(std::string_view text, Chunk& chunk, std::uint32_t& line, OnError on
   return true;
 }
 
+// The pieces [points] parsed in parallel, their keys checked in file order, then filtered in
+// parallel (a pipeline with `tokens` pieces in flight), each handed to `done` in file order.
+// `checkKeys(chunk)` says whether to check it (false from a piece on whose split is unsafe).
+template <typename Done, typename CheckKeys>
+void pipePieces(std::size_t tokens, std::uint32_t bodyLine, ChunkParser& parser, const CsvOptions& options, PieceKeys& keys,
+                const std::vector<std::size_t>& points, const std::atomic<bool>& stopped, CheckKeys checkKeys, Done done) {
+  std::size_t next = 0;
+  std::uint32_t keyLine = bodyLine;
+  auto produce = tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& control) -> Chunk* {
+    if (next + 1 >= points.size() || stopped) {
+      control.stop();
+      return nullptr;
+    }
+    auto* chunk = new Chunk;
+    chunk->begin = points[next];
+    chunk->end = points[next + 1];
+    ++next;
+    return chunk;
+  });
+  auto consume = tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, [&](Chunk* owned) { done(std::unique_ptr<Chunk>(owned)); });
+  if (!keys.active()) {
+    auto read = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel, [&](Chunk* chunk) {
+      readPiece(parser, *chunk, options);
+      return chunk;
+    });
+    tbb::parallel_pipeline(tokens, produce & read & consume);
+    return;
+  }
+  auto parse = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel, [&](Chunk* chunk) {
+    parsePiece(parser, *chunk);
+    return chunk;
+  });
+  auto check = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, [&](Chunk* chunk) {
+    if (checkKeys(*chunk)) {
+      keys.check(*chunk, keyLine);
+      keyLine += chunk->lines;
+    }
+    return chunk;
+  });
+  auto finish = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel, [&](Chunk* chunk) {
+    finishPiece(*chunk, options);
+    return chunk;
+  });
+  tbb::parallel_pipeline(tokens, produce & parse & check & finish & consume);
+}
+
 // Pieces parsed in parallel and handed over in file order (a pipeline with a bounded number of
 // pieces in flight). Pieces start after any line break, which is right while the text before has
 // no quotes: from the first piece with a quote on, the rest of the body is read as one piece.
-void streamPieces(std::string_view text, ChunkParser& parser, const CsvOptions& options, const std::vector<std::size_t>& points,
-                  std::uint32_t bodyLine, ReadResult& result) {
-  std::size_t next = 0;
+void streamPieces(std::string_view text, ChunkParser& parser, const CsvOptions& options, PieceKeys& keys,
+                  const std::vector<std::size_t>& points, std::uint32_t bodyLine, ReadResult& result) {
   std::uint32_t line = bodyLine;
   std::atomic<bool> stopped = false;
   std::size_t rest = std::string_view::npos;  // where a quote made the split unsafe
+  auto unsafe = [&](const Chunk& chunk) {
+    return points.size() > 2 && (chunk.sawQuote || (chunk.structural && chunk.badByte == std::string_view::npos));
+  };
+  bool keysStopped = false;  // from the first unsafe piece on, keys are checked when it is read again
+  auto checkKeys = [&](const Chunk& chunk) {
+    keysStopped = keysStopped || unsafe(chunk);
+    return !keysStopped;
+  };
   auto tokens = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) * 2;
-  tbb::parallel_pipeline(
-      tokens,
-      tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order,
-                                     [&](tbb::flow_control& control) -> Chunk* {
-                                       if (next + 1 >= points.size() || stopped) {
-                                         control.stop();
-                                         return nullptr;
-                                       }
-                                       auto* chunk = new Chunk;
-                                       chunk->begin = points[next];
-                                       chunk->end = points[next + 1];
-                                       ++next;
-                                       return chunk;
-                                     }) &
-          tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
-                                           [&](Chunk* chunk) {
-                                             readPiece(parser, *chunk, options);
-                                             return chunk;
-                                           }) &
-          tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, [&](Chunk* owned) {
-            std::unique_ptr<Chunk> chunk(owned);
-            if (stopped) return;
-            if (points.size() > 2 && (chunk->sawQuote || (chunk->structural && chunk->badByte == std::string_view::npos))) {
-              stopped = true;
-              rest = chunk->begin;
-              return;
-            }
-            if (!settle(text, *chunk, line, options.onError, result)) {
-              stopped = true;
-              return;
-            }
-            options.inOrder(std::move(chunk->table));
-          }));
-  if (rest == std::string_view::npos) return;
-  Chunk chunk;
-  chunk.begin = rest;
-  chunk.end = text.size();
-  readPiece(parser, chunk, options);
-  if (settle(text, chunk, line, options.onError, result)) options.inOrder(std::move(chunk.table));
+  pipePieces(tokens, bodyLine, parser, options, keys, points, stopped, checkKeys, [&](std::unique_ptr<Chunk> chunk) {
+    if (stopped) return;
+    if (unsafe(*chunk)) {
+      stopped = true;
+      rest = chunk->begin;
+      return;
+    }
+    if (!settle(text, *chunk, line, options.onError, result)) {
+      stopped = true;
+      return;
+    }
+    options.inOrder(std::move(chunk->table));
+  });
+  if (rest != std::string_view::npos) {
+    Chunk chunk;
+    chunk.begin = rest;
+    chunk.end = text.size();
+    parsePiece(parser, chunk);
+    if (keys.active()) keys.check(chunk, line);
+    finishPiece(chunk, options);
+    if (settle(text, chunk, line, options.onError, result)) options.inOrder(std::move(chunk.table));
+  }
+  if (!result.error && keys.failure) result.error = keys.failure;
 }
 
 }  // namespace
@@ -407,12 +617,22 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   ReadResult result;
   Layout layout;
   layout.rules = options.rules;
-  layout.rowLines = options.rowLines;
+  // A key of one int column goes to KeyRuns as it is parsed; other keys are stored, with the
+  // line of every row, until they are checked.
+  int keyRunsColumn = -1;
+  if (options.keys.size() == 1) {
+    for (std::size_t i = 0; i < declared.size(); ++i) {
+      if (declared[i].name == options.keys[0] && storesInts(declared[i].kind) && !declared[i].nullable) keyRunsColumn = static_cast<int>(i);
+    }
+  }
+  layout.keyRuns = keyRunsColumn;
+  layout.rowLines = options.rowLines || (!options.keys.empty() && keyRunsColumn < 0);
   auto isStored = [&](const std::string& name) {
     return options.only.empty() || std::find(options.only.begin(), options.only.end(), name) != options.only.end();
   };
   for (const ColumnSpec& spec : declared) {
-    if (isStored(spec.name)) layout.stored.push_back(spec);
+    bool key = std::find(options.keys.begin(), options.keys.end(), spec.name) != options.keys.end();
+    if (isStored(spec.name) || (key && keyRunsColumn < 0)) layout.stored.push_back(spec);
   }
   for (const ColumnSpec& spec : layout.stored) result.table.columns.emplace_back(spec);
   auto fail = [&](CsvPosition at, std::string message) {
@@ -486,7 +706,7 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   }
   int storedIndex = 0;
   for (std::size_t i = 0; i < declared.size(); ++i) {
-    bool stored = isStored(declared[i].name);
+    bool stored = std::any_of(layout.stored.begin(), layout.stored.end(), [&](const ColumnSpec& s) { return s.name == declared[i].name; });
     layout.declared.push_back(Layout::Declared{declared[i], fieldOfDeclared[i], stored ? storedIndex++ : -1});
   }
   const std::size_t bodyStart = tokenizer.offset();
@@ -505,18 +725,30 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
     pieces = std::min<std::size_t>(bodySize / (kParallelBytes / 4), std::max(threads * 4, byBytes));
   }
   ChunkParser parser(text, options.delimiter, layout, options.onError, &options.doneWith);
+  PieceKeys keys(text, options, layout);
   if (options.inOrder) {
-    streamPieces(text, parser, options, pieces > 1 ? lineSplitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()},
-                 bodyLine, result);
+    streamPieces(text, parser, options, keys,
+                 pieces > 1 ? lineSplitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()}, bodyLine, result);
     return result;
   }
   auto parseAll = [&](const std::vector<std::size_t>& points) {
     std::vector<Chunk> chunks(points.size() - 1);
-    tbb::parallel_for(std::size_t(0), chunks.size(), [&](std::size_t c) {
-      chunks[c].begin = points[c];
-      chunks[c].end = points[c + 1];
-      readPiece(parser, chunks[c], options);
-    });
+    if (!keys.active()) {
+      tbb::parallel_for(std::size_t(0), chunks.size(), [&](std::size_t c) {
+        chunks[c].begin = points[c];
+        chunks[c].end = points[c + 1];
+        readPiece(parser, chunks[c], options);
+      });
+      return chunks;
+    }
+    // Keys are checked in file order before the filter: through a pipeline. With a filter, no more
+    // pieces in flight than threads (unfiltered pieces are most of what the read holds).
+    keys.reset();
+    auto threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
+    std::atomic<bool> never = false;
+    std::size_t done = 0;
+    pipePieces(options.eachPiece ? threads : threads * 2, bodyLine, parser, options, keys, points, never,
+               [](const Chunk&) { return true; }, [&](std::unique_ptr<Chunk> chunk) { chunks[done++] = std::move(*chunk); });
     return chunks;
   };
   // First guess: pieces start after any line break, right when the body has no quotes at all.
@@ -532,6 +764,7 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   for (Chunk& chunk : chunks) {
     if (!settle(text, chunk, line, options.onError, result)) break;
   }
+  if (!result.error && keys.failure) result.error = keys.failure;
   std::vector<Table> tables;
   tables.reserve(chunks.size());
   for (Chunk& chunk : chunks) tables.push_back(std::move(chunk.table));

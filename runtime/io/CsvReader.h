@@ -36,9 +36,15 @@ struct CsvOptions {
   // and named in `ReadResult::ignoredColumns`).
   bool strict = false;
   TextRules rules = {};  // `null = [...]`, `booleans = [...]`
-  // Record the line of every kept row in `ReadResult::rowLines` (to name the lines of duplicate
-  // keys); not with `eachPiece` or `inOrder`.
+  // Record the line of every kept row in `ReadResult::rowLines`; not with `eachPiece` or
+  // `inOrder`.
   bool rowLines = false;
+  // `@key` columns (always stored): a record whose key is null, or repeats the key of an
+  // earlier record, is a bad record (the message names the line that first had the key). Keys
+  // are checked a piece at a time in file order, before `eachPiece` drops rows; only the keys
+  // are kept (io/KeyCheck.h). Under `fail`, a bad value anywhere in the file is reported before
+  // a broken key.
+  std::vector<std::string> keys = {};
 };
 
 // Reads CSV text with a header row into a table of the declared columns. The header is matched

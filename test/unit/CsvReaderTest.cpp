@@ -2,6 +2,10 @@
 #include "io/CsvReader.h"
 
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <map>
 
 using namespace weir::runtime;
 
@@ -237,4 +241,157 @@ TEST(CsvReader, NoHeaderSkippedLinesNullTokensAndBooleanWords) {
   EXPECT_TRUE(t.columns[2].isNull(0));
   EXPECT_TRUE(t.columns[1].isNull(1));
   EXPECT_EQ(t.columns[2].stringAt(1), "NA");  // quoted in a string column: text
+}
+
+TEST(CsvReaderPieces, KeysAreCheckedInFileOrderBeforeThePieceFilter) {
+  // Keys repeat from record 250,000 on, a few values are bad: whole, filtered a piece at a time,
+  // or streamed, on one thread or two, the same records are rejected with the same messages.
+  std::string text = "id,text,x\n";
+  for (std::size_t i = 0; i < 300000; ++i) {
+    text += std::to_string(i < 250000 ? i : (i * 7) % 250000) + ",t" + std::to_string(i % 10) + "," + (i % 9973 == 5 ? "oops" : "1.5") + "\n";
+  }
+  text += "0,\"quoted\n" "text\",2\n";  // a quote late in the body: the rest is read as one piece
+  auto errors = [](const ReadResult& r) {
+    std::vector<std::string> out;
+    for (const DataError& e : r.quarantined) out.push_back(std::to_string(e.at.line) + " " + e.column + " " + e.message + " " + e.record);
+    return out;
+  };
+  std::vector<std::string> expected;
+  std::vector<std::int64_t> keptIds;
+  for (int threads : {1, 2}) {
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      CsvOptions options;
+      options.onError = OnError::Quarantine;
+      options.only = {"id", "x"};
+      options.keys = {"id"};
+      ReadResult whole = readCsv(text, wideSchema(), options);
+      ASSERT_FALSE(whole.error);
+      ASSERT_EQ(whole.table.columns.size(), 2u);
+      std::vector<std::string> got = errors(whole);
+      // A key column not asked for is checked the same, then dropped.
+      CsvOptions narrow = options;
+      narrow.only = {"x"};
+      ReadResult unkeyed = readCsv(text, wideSchema(), narrow);
+      EXPECT_EQ(errors(unkeyed), got);
+      ASSERT_EQ(unkeyed.table.columns.size(), 1u);
+      EXPECT_EQ(unkeyed.table.rows(), whole.table.rows());
+      if (expected.empty()) {
+        expected = got;
+        for (std::size_t row = 0; row < whole.table.rows(); ++row) keptIds.push_back(whole.table.columns[0].intAt(row));
+      }
+      EXPECT_EQ(got, expected) << threads << " threads";
+      EXPECT_EQ(whole.table.rows(), keptIds.size());
+      // Even ids only, a piece at a time.
+      CsvOptions filtered = options;
+      filtered.eachPiece = [](Table piece) {
+        std::vector<std::uint32_t> rows;
+        for (std::size_t row = 0; row < piece.rows(); ++row) {
+          if (piece.columns[0].intAt(row) % 2 == 0) rows.push_back(static_cast<std::uint32_t>(row));
+        }
+        return piece.gather(rows);
+      };
+      ReadResult pieces = readCsv(text, wideSchema(), filtered);
+      EXPECT_EQ(errors(pieces), expected) << threads << " threads";
+      EXPECT_EQ(pieces.records, whole.records);
+      std::vector<std::int64_t> evenIds;
+      for (std::int64_t id : keptIds) {
+        if (id % 2 == 0) evenIds.push_back(id);
+      }
+      std::vector<std::int64_t> got2;
+      for (std::size_t row = 0; row < pieces.table.rows(); ++row) got2.push_back(pieces.table.columns[0].intAt(row));
+      EXPECT_EQ(got2, evenIds);
+      CsvOptions streamed = filtered;
+      std::vector<std::int64_t> got3;
+      streamed.inOrder = [&](Table piece) {
+        for (std::size_t row = 0; row < piece.rows(); ++row) got3.push_back(piece.columns[0].intAt(row));
+      };
+      ReadResult stream = readCsv(text, wideSchema(), streamed);
+      EXPECT_EQ(errors(stream), expected) << threads << " threads";
+      EXPECT_EQ(got3, evenIds);
+    });
+  }
+  // What one pass over the records says (a record with a bad value has no key).
+  std::vector<std::string> reference;
+  std::map<std::int64_t, std::size_t> firstLine;
+  for (std::size_t i = 0; i <= 300000; ++i) {
+    std::int64_t id = i < 250000 ? static_cast<std::int64_t>(i) : static_cast<std::int64_t>((i * 7) % 250000);
+    std::string record = std::to_string(id) + ",t" + std::to_string(i % 10) + ",1.5";
+    if (i == 300000) {
+      id = 0;
+      record = "0,\"quoted\ntext\",2";
+    } else if (i % 9973 == 5) {
+      reference.push_back(std::to_string(i + 2) + " x expected float, found `oops` " + std::to_string(id) + ",t" + std::to_string(i % 10) + ",oops");
+      continue;
+    }
+    auto [it, fresh] = firstLine.emplace(id, i + 2);
+    if (!fresh) reference.push_back(std::to_string(i + 2) + " id duplicate key `id = " + std::to_string(id) + "`: line " + std::to_string(it->second) + " has it first " + record);
+  }
+  EXPECT_EQ(expected, reference);
+  EXPECT_GT(expected.size(), 40000u);
+}
+
+TEST(CsvReaderPieces, UnderFailABadValueAnywhereComesBeforeABrokenKey) {
+  std::string text = "id,text,x\n";
+  for (std::size_t i = 0; i < 300000; ++i) text += std::to_string(i == 1000 ? 3 : i) + ",t," + (i == 299000 ? "oops" : "1.5") + "\n";
+  CsvOptions options;
+  options.keys = {"id"};
+  ReadResult result = readCsv(text, wideSchema(), options);
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->at.line, 299002u);
+  text = "id,text,x\n";
+  for (std::size_t i = 0; i < 300000; ++i) text += std::to_string(i == 1000 ? 3 : i) + ",t,1.5\n";
+  options.inOrder = [](Table) {};
+  result = readCsv(text, wideSchema(), options);
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->at.line, 1002u);
+  EXPECT_EQ(result.error->column, "id");
+  EXPECT_EQ(result.error->message, "duplicate key `id = 3`: line 5 has it first");
+}
+
+TEST(CsvReaderPieces, StringKeysNotAskedForAreCheckedAcrossPieces) {
+  // A string key (nullable here, as a reader may be asked) that nothing reads: nulls and repeats
+  // found across pieces, on one thread or two, streamed or not, then the column dropped.
+  std::string text = "id,text,x\n";
+  std::vector<std::string> reference;
+  std::map<std::string, std::size_t> firstLine;
+  for (std::size_t i = 0; i < 250000; ++i) {
+    std::string key = i % 5000 == 3 ? "" : "k" + std::to_string(i % 200000);
+    std::string record = std::to_string(i) + "," + key + ",1.5";
+    text += record + "\n";
+    if (key.empty()) {
+      reference.push_back(std::to_string(i + 2) + " text null value in a `@key` column " + record);
+      continue;
+    }
+    auto [it, fresh] = firstLine.emplace(key, i + 2);
+    if (!fresh) reference.push_back(std::to_string(i + 2) + " text duplicate key `text = \"" + key + "\"`: line " + std::to_string(it->second) + " has it first " + record);
+  }
+  for (int threads : {1, 2}) {
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      for (bool streamed : {false, true}) {
+        CsvOptions options;
+        options.onError = OnError::Quarantine;
+        options.only = {"id"};
+        options.keys = {"text"};
+        std::size_t rows = 0;
+        if (streamed) {
+          options.inOrder = [&](Table piece) {
+            EXPECT_EQ(piece.columns.size(), 1u);
+            rows += piece.rows();
+          };
+        }
+        ReadResult result = readCsv(text, wideSchema(), options);
+        ASSERT_FALSE(result.error);
+        if (!streamed) {
+          EXPECT_EQ(result.table.columns.size(), 1u);
+          rows = result.table.rows();
+        }
+        std::vector<std::string> got;
+        for (const DataError& e : result.quarantined) got.push_back(std::to_string(e.at.line) + " " + e.column + " " + e.message + " " + e.record);
+        EXPECT_EQ(got, reference) << threads << " threads";
+        EXPECT_EQ(rows, 250000u - reference.size());
+      }
+    });
+  }
 }
