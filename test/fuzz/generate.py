@@ -56,6 +56,10 @@ def ident(name):
     return "`" + name + "`"
 
 
+class NoExpr(Exception):
+    """No expression of the wanted type can be built from what is in scope."""
+
+
 class T:
     """A scalar type: base (int float bool string date timestamp category), nullability, levels."""
     __slots__ = ("base", "null", "levels")
@@ -235,7 +239,10 @@ class Gen:
             got = self._expr(ctx, base, d)
             if got is not None:
                 return got
-        return self.leaf(ctx, base)
+        got = self.leaf(ctx, base)
+        if got is None:
+            raise NoExpr(base)
+        return got
 
     def leaf(self, ctx, base):
         r = self.r
@@ -253,6 +260,8 @@ class Gen:
         if base == "num":
             base = r.choice(["int", "float"])
         if isinstance(base, T):
+            if base.base == "category":
+                return None  # a string literal is no category value (only compared with one)
             return self.lit(base), base.nonnull()
         if base == "category":
             return None
@@ -283,33 +292,44 @@ class Gen:
         if k == 0:
             a, ta = self.expr(ctx, want, d - 1)
             b, tb = self.expr(ctx, want, d - 1)
-            return f"coalesce({a}, {b})", T(t.base, ta.null and tb.null, t.levels)
+            return f"coalesce({a}, {b})", self.joined(t, ta, tb, ta.null and tb.null)
         if k == 1:
             c, _ = self.expr(ctx, "bool", d - 1)
             a, ta = self.expr(ctx, want, d - 1)
             b, tb = self.expr(ctx, want, d - 1)
-            return f"(if {c} then {a} else {b})", T(t.base, ta.null or tb.null, t.levels)
+            return f"(if {c} then {a} else {b})", self.joined(t, ta, tb, ta.null or tb.null)
         if k == 2:
-            whens, null = [], False
+            whens, null, floaty = [], False, False
             for _ in range(r.randint(1, 3)):
                 c, _ = self.expr(ctx, "bool", d - 1)
                 v, tv = self.expr(ctx, want, d - 1)
                 whens.append(f"when {c} then {v}")
                 null |= tv.null
+                floaty |= tv.base == "float"
             if r.random() < 0.7:
                 e, te = self.expr(ctx, want, d - 1)
                 whens.append(f"else {e}")
                 null |= te.null
+                floaty |= te.base == "float"
             else:
                 null = True
             sep = r.choice([" ", ", "])
-            return "case { " + sep.join(whens) + " }", T(t.base, null, t.levels)
+            base = t.base
+            if t.numeric():
+                base = "float" if floaty else "int"
+            return "case { " + sep.join(whens) + " }", T(base, null, t.levels)
         if t.base == "date" and ctx.get("agg") and self.on("agg_in_row", 0.5):
             c = self.col(ctx, lambda x: x.base == "date")
             if c:
                 f = r.choice(["min", "max", "first", "last"])
                 return f"{f}({c[0]})", c[1]
         return self.leaf(ctx, want)
+
+    @staticmethod
+    def joined(t, ta, tb, null):
+        if t.numeric():
+            return T(common(ta, tb).base, null)
+        return T(t.base, null, t.levels)
 
     def num_expr(self, ctx, base, d):
         r = self.r
@@ -781,7 +801,7 @@ class Gen:
             if self.on("narrowing", 0.3):
                 nc = self.col(ctx, lambda t: t.null)
                 if nc:
-                    c = f"{nc[0]} is not null and {c}"
+                    c = f"{nc[0]} is not null and ({c})"
                     s.set(nc[0].strip("`"), nc[1].nonnull())
             return f"where {c}", s, True
         if k <= 5:  # derive
@@ -832,12 +852,19 @@ class Gen:
                     if r.random() < 0.5:
                         e = f"coalesce({e}, {self.lit(t.nonnull())})"
                         et = t.nonnull()
+                elif t.base == "category":
+                    other = [(m, u) for m, u in s.cols if m != n and u.same(t) and not u.null]
+                    if not other:
+                        continue
+                    e, et = ident(r.choice(other)[0]), t.nonnull()
                 else:
                     e, et = self.nonnull(self.row_ctx(s), t.nonnull(), 1)
                     if t.base == "int" and et.base == "float":
                         e, et = self.lit(T("int")), T("int")
                 items.append(f"{ident(n)} = {e}")
                 s.set(n, T(t.base, et.null, t.levels))
+            if not items:
+                return None
             return "fill " + ", ".join(items), s, True
         if k == 10:  # group
             return self.group_op(s)
@@ -999,7 +1026,7 @@ class Gen:
             if task is None:
                 task = "regression" if tt.numeric() else "binary"
             feats = [(n, t) for n, t in s.cols if n != tn and not n.startswith("id_")
-                     and t.base in ("int", "float", "bool", "date", "category")]
+                     and t.base in ("int", "float", "bool", "category")]
             if not feats:
                 continue
             feats = r.sample(feats, r.randint(1, min(4, len(feats))))
@@ -1142,6 +1169,7 @@ class Gen:
         self.add("pipeline", "fuzz", f"pipeline fuzz_{r.randint(0, 9999)}")
         if "expect" not in self.avoid:
             self.add("import", "quality", "import std.quality")
+            self.import_at = len(self.p.decls) - 1
         self.gen_sources()
         if "fn" not in self.avoid:
             self.gen_fns()
@@ -1153,6 +1181,8 @@ class Gen:
         self.gen_models()
         self.gen_expects()
         self.gen_sinks()
+        if hasattr(self, "import_at") and not any("quality." in d[2] for d in self.p.decls):
+            del self.p.decls[self.import_at]  # an unused import is a warning
         return self.p
 
 
