@@ -44,7 +44,6 @@ ENV = dict(os.environ)
 ENV.setdefault("ASAN_OPTIONS", "exitcode=99:detect_leaks=1")
 ENV.setdefault("UBSAN_OPTIONS", "halt_on_error=1:exitcode=98:print_stacktrace=1")
 ENV["NO_COLOR"] = "1"
-ENV.pop("WEIR_STDLIB", None)
 
 
 class Finding(Exception):
@@ -97,6 +96,10 @@ class Case:
             line = re.sub(r"\d+", "N", m.group(0).strip())
             line = re.sub(r"`[^`]*`", "`X`", line)
             raise Finding(f"internal: {what}: {line[:120]}", f"`{shown}` reported an internal error", self.log)
+        m = re.search(r"[^\n]*(?:the runtime does not know|not supported by the runtime|unsupported)[^\n]*", both)
+        if m and what in ("run", "verify"):
+            line = re.sub(r"`[^`]*`", "`X`", re.sub(r"\d+", "N", m.group(0).strip()))
+            raise Finding(f"run rejects what check accepts: {line[:100]}", f"`{shown}`", self.log)
         if r.returncode not in (0, 1):
             raise Finding(f"crash: {what} exit {r.returncode}", f"`{shown}` exited {r.returncode}", self.log)
         return r.returncode, out, err

@@ -169,7 +169,7 @@ WORDS = {
     "timestamp": ["seen", "at", "updated"],
     "category": ["tier", "kind", "color"],
 }
-STRINGS = ["Ann", "bob", "Oslo", "a,b", "say \"hi\"", "", "  padded ", "é-ü", "日本", "x\ny", "UPPER",
+STRINGS = ["2024-02-29", "2023-13-01", "2021-06-30T10:00:00Z", "Ann", "bob", "Oslo", "a,b", "say \"hi\"", "", "  padded ", "é-ü", "日本", "x\ny", "UPPER",
            "mixed Case", "123", "-4", "3.5", "tab\there", "zz"]
 LEVEL_SETS = [["a", "b"], ["gold", "silver", "bronze"], ["x", "y", "z", "w"], ["lo", "hi"]]
 
@@ -318,6 +318,11 @@ class Gen:
             if t.numeric():
                 base = "float" if floaty else "int"
             return "case { " + sep.join(whens) + " }", T(base, null, t.levels)
+        if t.base in ("date", "timestamp") and "casts" not in self.avoid and r.random() < 0.4:
+            # Text to a date: the catalog says null only for a null argument.
+            c = self.col(ctx, lambda x: x.base == "string")  # a literal is checked as written
+            if c:
+                return f"{t.base}({c[0]})", T(t.base, c[1].null)
         if t.base == "date" and ctx.get("agg") and self.on("agg_in_row", 0.5):
             c = self.col(ctx, lambda x: x.base == "date")
             if c:
@@ -808,7 +813,7 @@ class Gen:
             items = []
             keeps = True
             for _ in range(r.randint(1, 3)):
-                e, t = self.expr(self.row_ctx(s), r.choice(["num", "num", "bool", "string", "int", "date"]), 3)
+                e, t = self.expr(self.row_ctx(s), r.choice(["num", "num", "bool", "string", "int", "date", "timestamp"]), 3)
                 if r.random() < 0.2 and len(s.cols) > 1:
                     name = r.choice(s.names()[1:])
                     if not s.get(name).same(t) or s.get(name).null != t.null:
