@@ -149,7 +149,50 @@ def sink_names(decls):
     return found
 
 
-def check_program(weir, decls, files, root, timeout, rng_pick=0):
+def null_in_nonnull(log, o1, schemas):
+    """A column the program types as not nullable must hold no null in what a sink wrote."""
+    for path, data in o1.items():
+        cols = schemas.get(path)
+        if not cols:
+            continue
+        text = data.decode("utf-8", "replace")
+        bad = None
+        if path.endswith(".jsonl"):
+            for line in text.splitlines():
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    continue
+                for n, base, null in cols:
+                    if not null and n in obj and obj[n] is None and base != "float":  # NaN/inf are null in JSON
+                        bad = (n, line)
+                        break
+                if bad:
+                    break
+        else:
+            import csv
+            import io
+            rows = list(csv.reader(io.StringIO(text)))
+            if not rows:
+                continue
+            header = rows[0]
+            raw = text.splitlines()
+            for row in rows[1:]:
+                for n, base, null in cols:
+                    if not null and base != "string" and n in header:
+                        i = header.index(n)
+                        if i < len(row) and row[i] == "":
+                            bad = (n, ",".join(row))
+                            break
+                if bad:
+                    break
+        if bad:
+            kind = re.sub(r"\d+$", "", bad[0]) if re.match(r"^[a-z]+\d+$", bad[0]) else "source column"
+            raise Finding(f"soundness: null in a non-nullable column ({kind})",
+                          f"{path}: column `{bad[0]}` is typed not nullable but holds a null: {bad[1][:300]}", log)
+
+
+def check_program(weir, decls, files, root, timeout, rng_pick=0, schemas=None):
     """Runs every step on one program; raises Finding."""
     case = Case(weir, decls, files, root, timeout)
     a = case.project("a")
@@ -175,6 +218,8 @@ def check_program(weir, decls, files, root, timeout, rng_pick=0):
     b = case.project("b")
     rc2, out2, _ = case.cmd(b, "run", "--jobs", "2", "--json")
     o2, s2 = outputs(b), statuses(out2)
+    if schemas:
+        null_in_nonnull(case.log, o1, schemas)
     if rc1 != rc2:
         raise Finding("differ: exit code jobs 1 vs 2", f"--jobs 1 exited {rc1}, --jobs 2 exited {rc2}", case.log)
     if s1 != s2:
@@ -234,25 +279,27 @@ def save(folder, decls, files, finding, seed, note=""):
                     f.write("-- stderr:\n" + (entry[4] if isinstance(entry[4], str) else entry[4].decode("utf-8", "replace"))[-6000:] + "\n")
 
 
-def reproduces(weir, decls, files, root, timeout, key):
+def reproduces(weir, decls, files, root, timeout, key, schemas=None):
     try:
-        check_program(weir, decls, files, root, timeout)
+        check_program(weir, decls, files, root, timeout, schemas=schemas)
     except Finding as f:
         return f.key == key
     return False
 
 
-def minimize(weir, decls, files, root, timeout, key, budget):
+def minimize(weir, decls, files, root, timeout, key, budget, schemas=None):
     """Drops declarations, then pipeline operators, while the symptom stays the same."""
     deadline = time.time() + budget
+    # Dropping an operator changes the schemas the soundness oracle compares with: not for those.
+    ops_too = not key.startswith("soundness")
     decls = list(decls)
     i = len(decls) - 1
     while i >= 1 and time.time() < deadline:
         trial = decls[:i] + decls[i + 1:]
-        if reproduces(weir, trial, files, root, timeout, key):
+        if reproduces(weir, trial, files, root, timeout, key, schemas):
             decls = trial
         i -= 1
-    for di in range(len(decls)):
+    for di in range(len(decls) if ops_too else 0):
         while time.time() < deadline:
             lines = decls[di].split("\n")
             ops = [j for j, l in enumerate(lines) if l.startswith("  | ")]
@@ -305,7 +352,7 @@ def main():
             decls = [d[2] for d in prog.decls]
             root = os.path.join(tmp, "case")
             try:
-                check_program(weir, decls, prog.files, root, args.timeout, rng_pick=seed)
+                check_program(weir, decls, prog.files, root, args.timeout, rng_pick=seed, schemas=prog.sink_schemas)
                 if not args.quiet:
                     print(f"seed {seed}: ok", flush=True)
                 continue
@@ -321,9 +368,10 @@ def main():
                     save(os.path.join(folder, "original"), decls, prog.files, f, seed)
                     if not args.no_minimize:
                         small = minimize(weir, decls, prog.files, os.path.join(tmp, "min"), args.timeout, f.key,
-                                         args.minimize_budget)
+                                         args.minimize_budget, prog.sink_schemas)
                         try:
-                            check_program(weir, small, prog.files, os.path.join(tmp, "min"), args.timeout)
+                            check_program(weir, small, prog.files, os.path.join(tmp, "min"), args.timeout,
+                                          schemas=prog.sink_schemas)
                             final = f
                         except Finding as g:
                             final = g

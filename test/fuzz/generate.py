@@ -141,6 +141,7 @@ class Program:
     def __init__(self):
         self.decls = []      # (kind, name, text)
         self.files = {}      # relative path -> bytes
+        self.sink_schemas = {}  # output path -> [(column, base type, nullable)] as generated
 
     def text(self, keep=None):
         out = []
@@ -1167,6 +1168,7 @@ class Gen:
                 text, s = self.pipeline(tname, s, r.randint(1, 2), allow_model=True)
             fmt = "jsonl" if self.on("jsonl", 0.3) else "csv"
             name = self.fresh("out")
+            self.p.sink_schemas[f"out/{name}.{fmt}"] = [(n, t.base, t.null) for n, t in s.cols]
             self.add("sink", name, f"sink {name} = {text} to {fmt}(\"out/{name}.{fmt}\")")
 
     def run(self):
