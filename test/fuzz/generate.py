@@ -20,6 +20,7 @@ import sys
 # rest of what a run would find).
 FEATURES = {
     "keyless_group": "whole-table `group { ... }` (no keys)",
+    "rederive": "deriving a column again in the `derive` that created it",
     "models": "model, predict, evaluate declarations",
     "xgboost": "xgboost models",
     "linear": "linear models",
@@ -813,16 +814,19 @@ class Gen:
         if k <= 5:  # derive
             items = []
             keeps = True
+            mine = set()
             for _ in range(r.randint(1, 3)):
                 e, t = self.expr(self.row_ctx(s), r.choice(["num", "num", "bool", "string", "int", "date", "timestamp"]), 3)
-                if r.random() < 0.2 and len(s.cols) > 1:
-                    name = r.choice(s.names()[1:])
+                names = [n for n in s.names()[1:] if not ("rederive" in self.avoid and n in mine)]
+                if r.random() < 0.2 and names:
+                    name = r.choice(names)
                     if not s.get(name).same(t) or s.get(name).null != t.null:
                         keeps = False
                 else:
                     name = self.fresh("d")
                     keeps = False
                 s.set(name, t)
+                mine.add(name)
                 items.append(f"{ident(name)} = {e}")
             return "derive " + ", ".join(items), s, keeps
         if k == 6:  # select
