@@ -163,9 +163,9 @@ def null_in_nonnull(log, o1, schemas):
                     obj = json.loads(line)
                 except ValueError:
                     continue
-                for n, base, null in cols:
+                for n, base, null, how in cols:
                     if not null and n in obj and obj[n] is None and base != "float":  # NaN/inf are null in JSON
-                        bad = (n, line)
+                        bad = (n, line, how)
                         break
                 if bad:
                     break
@@ -178,18 +178,21 @@ def null_in_nonnull(log, o1, schemas):
             header = rows[0]
             raw = text.splitlines()
             for row in rows[1:]:
-                for n, base, null in cols:
+                for n, base, null, how in cols:
                     if not null and base != "string" and n in header:
                         i = header.index(n)
                         if i < len(row) and row[i] == "":
-                            bad = (n, ",".join(row))
+                            bad = (n, ",".join(row), how)
                             break
                 if bad:
                     break
         if bad:
             kind = re.sub(r"\d+$", "", bad[0]) if re.match(r"^[a-z]+\d+$", bad[0]) else "source column"
+            m = re.match(r"[(\s-]*(\w+)\(", bad[2])
+            if m:
+                kind += f" from {m.group(1)}(...)"
             raise Finding(f"soundness: null in a non-nullable column ({kind})",
-                          f"{path}: column `{bad[0]}` is typed not nullable but holds a null: {bad[1][:300]}", log)
+                          f"{path}: column `{bad[0]}` (= {bad[2][:200]}) is typed not nullable but holds a null: {bad[1][:300]}", log)
 
 
 def check_program(weir, decls, files, root, timeout, rng_pick=0, schemas=None):

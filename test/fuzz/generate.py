@@ -189,6 +189,7 @@ class Gen:
         self.sources = {}    # name -> (Schema, key column, row count)
         self.used = set()    # tables read by something
         self.models = []     # (name, task, features [(n,T)], target, target T, algo)
+        self.origins = {}    # derived column -> the expression that computed it (last)
 
     # ---- helpers ----
     def on(self, feature, p=1.0):
@@ -826,6 +827,7 @@ class Gen:
                     name = self.fresh("d")
                     keeps = False
                 s.set(name, t)
+                self.origins[name] = e
                 mine.add(name)
                 items.append(f"{ident(name)} = {e}")
             return "derive " + ", ".join(items), s, keeps
@@ -933,6 +935,7 @@ class Gen:
             e, t = self.aggregate(ctx, r.choice(["int", "num", "num"]), group=True)
             name = self.fresh("g")
             out.set(name, t)
+            self.origins[name] = e
             items.append(f"{name} = {e}")
         sep = r.choice([", ", "\n      "])
         keytext = ", ".join(ident(k) for k in keys)
@@ -1172,7 +1175,7 @@ class Gen:
                 text, s = self.pipeline(tname, s, r.randint(1, 2), allow_model=True)
             fmt = "jsonl" if self.on("jsonl", 0.3) else "csv"
             name = self.fresh("out")
-            self.p.sink_schemas[f"out/{name}.{fmt}"] = [(n, t.base, t.null) for n, t in s.cols]
+            self.p.sink_schemas[f"out/{name}.{fmt}"] = [(n, t.base, t.null, self.origins.get(n, "")) for n, t in s.cols]
             self.add("sink", name, f"sink {name} = {text} to {fmt}(\"out/{name}.{fmt}\")")
 
     def run(self):
