@@ -28,7 +28,7 @@ enum class ArgRule { Any, Number, Text, Temporal, Bool, Edges };
 enum class ResultRule { None, First, Common, Int, Float, Bool, String, Date, Timestamp };
 
 // When the result is null.
-enum class NullRule { Any, First, All, Never, Unparsable };
+enum class NullRule { Any, First, All, Never, Unparsable, Domain };
 
 // Which leading arguments name declarations.
 enum class Refs { None, Table, ModelTable };

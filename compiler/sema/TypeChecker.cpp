@@ -1120,9 +1120,13 @@ class Checker {
       case catalog::NullRule::First: return result.withNullable(!args.empty() && nullable(0));
       case catalog::NullRule::All: return result.withNullable(allNullable);
       case catalog::NullRule::Never: return result.withNullable(false);
-      case catalog::NullRule::Unparsable:
-        // Parsing text may fail, which gives null.
-        return result.withNullable(nullable(0) || (args[0].kind == ScalarKind::String && result.kind != ScalarKind::String));
+      case catalog::NullRule::Domain: return result.withNullable(true);
+      case catalog::NullRule::Unparsable: {
+        // Parsing text may fail, which gives null; a date or timestamp literal was checked above.
+        bool literal = (*id == catalog::BuiltinId::ToDate || *id == catalog::BuiltinId::ToTimestamp) && !call.args.empty() &&
+                       call.args[0].value->kind == ExprKind::String;
+        return result.withNullable(nullable(0) || (args[0].kind == ScalarKind::String && result.kind != ScalarKind::String && !literal));
+      }
     }
     return result;
   }

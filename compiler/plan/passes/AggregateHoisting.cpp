@@ -47,7 +47,8 @@ sema::Type aggregateType(const CallExpr& call, const sema::TableType& input) {
   if (!call.args.empty() && call.args[0].value->kind == ExprKind::Name) {
     column = input.find(call.args[0].value->as<NameExpr>().name.text);
   }
-  bool nullable = info.nulls != catalog::NullRule::Never && (column == nullptr || column->type.nullable);
+  bool nullable = info.nulls == catalog::NullRule::Domain ||
+                  (info.nulls != catalog::NullRule::Never && (column == nullptr || column->type.nullable));
   switch (info.result) {
     case catalog::ResultRule::Int: return sema::Type::of(sema::ScalarKind::Int, nullable);
     case catalog::ResultRule::Bool: return sema::Type::of(sema::ScalarKind::Bool, nullable);

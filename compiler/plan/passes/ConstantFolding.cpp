@@ -135,7 +135,8 @@ bool nullByRule(const CallExpr& call, const Functions& functions) {
   if (!info.foldable || catalog::isAggregateCall(*id, call.args.size())) return false;
   auto isNull = [](const Argument& arg) { return !arg.name && arg.value->kind == ExprKind::Null; };
   switch (info.nulls) {
-    case catalog::NullRule::Any: return std::any_of(call.args.begin(), call.args.end(), isNull);
+    case catalog::NullRule::Any:
+    case catalog::NullRule::Domain: return std::any_of(call.args.begin(), call.args.end(), isNull);
     case catalog::NullRule::All: return std::all_of(call.args.begin(), call.args.end(), isNull);
     case catalog::NullRule::First:
     case catalog::NullRule::Unparsable: return isNull(call.args[0]);
