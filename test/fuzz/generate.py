@@ -21,7 +21,7 @@ import sys
 # rest of what a run would find).
 FEATURES = {
     "keyless_group": "whole-table `group { ... }` (no keys)",
-    "std_var": "std and var (of one value: null, typed not nullable)",
+    "std_var": "std and var (null of one value; typed nullable since the catalog's Domain rule)",
     "rederive": "deriving a column again in the `derive` that created it",
     "models": "model, predict, evaluate declarations",
     "xgboost": "xgboost models",
@@ -324,10 +324,10 @@ class Gen:
                 base = "float" if floaty else "int"
             return "case { " + sep.join(whens) + " }", T(base, null, t.levels)
         if t.base in ("date", "timestamp") and "casts" not in self.avoid and r.random() < 0.4:
-            # Text to a date: the catalog says null only for a null argument.
-            c = self.col(ctx, lambda x: x.base == "string")  # a literal is checked as written
+            # Text to a date: null when it does not parse (a literal is checked as written).
+            c = self.col(ctx, lambda x: x.base == "string")
             if c:
-                return f"{t.base}({c[0]})", T(t.base, c[1].null)
+                return f"{t.base}({c[0]})", T(t.base, True)
         if t.base == "date" and ctx.get("agg") and self.on("agg_in_row", 0.5):
             c = self.col(ctx, lambda x: x.base == "date")
             if c:
@@ -384,8 +384,8 @@ class Gen:
             a, ta = self.expr(ctx, "num", d - 1)
             if f == "pow":
                 b, tb = self.expr(ctx, "num", d - 1)
-                return f"pow({a}, {b})", T("float", ta.null or tb.null)
-            return f"{f}({a})", T("float", ta.null)
+                return f"pow({a}, {b})", T("float", True)  # null outside its domain
+            return f"{f}({a})", T("float", ta.null or f != "exp")
         if k == 8:
             f = r.choice(["min", "max"])
             a, ta = self.expr(ctx, sub, d - 1)
@@ -476,7 +476,7 @@ class Gen:
         f = r.choice(["mean", "std", "var", "median"])
         if "std_var" in self.avoid:
             f = {"std": "mean", "var": "median"}.get(f, f)
-        return f"{f}({a})", T("float", ta.null)
+        return f"{f}({a})", T("float", ta.null or f in ("std", "var"))  # std, var of one value: null
 
     def bool_expr(self, ctx, d):
         r = self.r
