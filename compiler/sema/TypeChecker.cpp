@@ -462,10 +462,17 @@ class Checker {
         return table;
       }
       case OpKind::Derive: {
+        std::map<std::string, SourceRange> assigned;  // in this derive
         for (const Assignment& a : op.as<AssignOp>().assignments) {
           RowContext current{&table, bindings, &module};
           Type t = typeExpr(*a.value, current);
           std::string name = targetName(a.target, bindings);
+          if (auto [it, inserted] = assigned.emplace(name, a.target.range); !inserted) {
+            report(diag::Kind::AssignedTwice, a.target.range, name)
+                .label(it->second, "first assigned here")
+                .help(fmt::format("give one of them another name, or compute `{}` in a `derive` of its own", name));
+            continue;
+          }
           ColumnType computed{name, t};
           deriveLineage(computed, *a.value, table, bindings, a.range, fmt::format("`{}` is computed from it", name));
           if (ColumnType* existing = table.find(name)) {
