@@ -35,6 +35,7 @@ class Loader {
   Program run(source::FileId rootFile) {
     const source::SourceFile* file = sources_.file(rootFile);
     program_.projectRoot = projectRoot_;
+    program_.stdlibDir = options_.stdlibDir;
     program_.root = load(*file, canonicalPath(file->path()), false);
     return std::move(program_);
   }

@@ -25,6 +25,7 @@ struct Program {
   std::vector<std::unique_ptr<LoadedModule>> modules;  // root first
   LoadedModule* root = nullptr;
   std::string projectRoot;  // canonical: paths the program names may not leave it
+  std::string stdlibDir;    // where its standard modules come from
 };
 
 // Where the loader gets a file's text and syntax tree. The default reads the disk and parses;

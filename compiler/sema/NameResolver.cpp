@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <set>
 
@@ -355,8 +356,17 @@ class Resolver {
     }
     if (callee.kind == ExprKind::Member) {
       const auto& member = callee.as<MemberExpr>();
-      if (member.object->kind == ExprKind::Name &&
-          lookupQualified(member.object->as<NameExpr>().name, member.member, Want::Callable)) {
+      if (member.object->kind == ExprKind::Name) {
+        const Identifier& head = member.object->as<NameExpr>().name;
+        if (lookupQualified(head, member.member, Want::Callable)) return;
+        // Only a module's members are called by a dotted name: `head` is no import here.
+        auto builder = diags_.report(diag::Kind::UndefinedFunction, callee.range, head.text + "." + member.member.text);
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(std::filesystem::path(program_.stdlibDir) / (head.text + ".mlflow"), ec)) {
+          builder.help(fmt::format("`{0}` is a standard module: import it with `import std.{0}`", head.text));
+        } else {
+          builder.note(fmt::format("`{}` is not a module this file imports", head.text));
+        }
         return;
       }
     }
