@@ -2,6 +2,8 @@
 
 #include "operators/OperatorError.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <limits>
 
@@ -53,6 +55,13 @@ FeatureMatrix encodeFeatures(const Table& data, const std::vector<ColumnSpec>& f
       if (column.isNull(r)) cell = missing;
       else if (column.kind() == ColumnKind::Float) cell = static_cast<float>(column.floatAt(r));
       else cell = static_cast<float>(column.intAt(r));
+      // Models take finite numbers (32-bit floats): an infinite value, or one beyond a float's
+      // range, is the data's problem, said as such rather than as the library's failure.
+      if (!column.isNull(r) && !std::isfinite(cell)) {
+        throw OperatorError(fmt::format("feature `{}` is {} in row {}: models take finite numbers within ±3.4e38", spec.name,
+                                        column.kind() == ColumnKind::Float ? fmt::format("{}", column.floatAt(r)) : std::string("too large"),
+                                        r + 1));
+      }
     }
     ++at;
   }

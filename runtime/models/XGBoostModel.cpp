@@ -12,7 +12,11 @@ namespace weir::runtime {
 namespace {
 
 void check(int status, const char* what) {
-  if (status != 0) throw OperatorError(std::string("XGBoost could not ") + what + ": " + XGBGetLastError());
+  if (status == 0) return;
+  // XGBoost's message is a line, then its stack trace: only the line is for people.
+  std::string message = XGBGetLastError();
+  message = message.substr(0, message.find('\n'));
+  throw OperatorError(std::string("XGBoost could not ") + what + ": " + message);
 }
 
 struct Matrix {
