@@ -6,14 +6,15 @@ Usage: check_implies_run.py WEIR [--seed S] [--count N] [--keep-going] [--findin
 
 For each program (seeds S, S+1, ... S+N-1), in a fresh temporary project folder (with `.weir/`):
   1. `weir check` exits 0 (else the generator or the checker is wrong: a `check` finding);
-  2. `weir plan` plans it with every optimizer pass, and with each pass disabled in turn
-     (`weir run` has no `--disable-pass`, so plans are what can be compared there);
+  2. `weir plan` plans it with every optimizer pass, and with each pass disabled in turn;
   3. `weir run --jobs 1`, and `--jobs 2` in a second fresh copy: the same exit code, the same
      node statuses and row counts, byte-identical output files;
   4. a re-run in the first copy (answered from the run manifest), a re-run after removing the
      outputs (from the cache), and a `--no-cache` run: the same outputs again;
   5. `weir verify` reproduces every cached outcome;
-  6. `weir run --target SINK` of one sink alone in a third copy (other plan shapes: dead-node
+  6. `weir run --disable-pass all` in a fourth copy writes the same files (when `weir run`
+     takes `--disable-pass`);
+  7. `weir run --target SINK` of one sink alone in a third copy (other plan shapes: dead-node
      elimination, projection pruning) writes the same file.
 Every command must also not crash (an exit code other than 0 or 1, a signal, a sanitizer
 report: see ASAN_OPTIONS / UBSAN_OPTIONS below), not time out, and never say `internal error`
@@ -195,6 +196,17 @@ def null_in_nonnull(log, o1, schemas):
                           f"{path}: column `{bad[0]}` (= {bad[2][:200]}) is typed not nullable but holds a null: {bad[1][:300]}", log)
 
 
+_disable_support = {}
+
+
+def run_disables_passes(weir):
+    """Whether this `weir run` takes `--disable-pass all` (older binaries do not)."""
+    if weir not in _disable_support:
+        r = subprocess.run([weir, "help", "run"], capture_output=True, env=ENV)
+        _disable_support[weir] = b"--disable-pass" in r.stdout + r.stderr
+    return _disable_support[weir]
+
+
 def check_program(weir, decls, files, root, timeout, rng_pick=0, schemas=None):
     """Runs every step on one program; raises Finding."""
     case = Case(weir, decls, files, root, timeout)
@@ -250,6 +262,13 @@ def check_program(weir, decls, files, root, timeout, rng_pick=0, schemas=None):
         raise Finding("verify: outcomes not reproduced", "`weir verify` found differences", case.log)
     if rc6 != 0 and rc1 == 0:
         raise Finding("verify fails after a successful run", f"`weir verify` exited {rc6}", case.log)
+
+    if run_disables_passes(weir):
+        d = case.project("d")
+        rc7, _, _ = case.cmd(d, "run", "--jobs", "2", "--disable-pass", "all")
+        compare(case.log, "outputs optimized vs every pass disabled", o1, outputs(d))
+        if rc7 != rc1:
+            raise Finding("differ: exit code optimized vs every pass disabled", f"{rc1} then {rc7}", case.log)
 
     sinks = [s for s in sink_names(decls) if s[1] in o1]
     if sinks:
