@@ -1,6 +1,7 @@
 #include "io/KeyCheck.h"
 
 #include "io/CsvWriter.h"
+#include "table/RowKeys.h"
 
 #include <fmt/format.h>
 #include <xxhash.h>
@@ -14,14 +15,7 @@ namespace weir::runtime {
 
 namespace {
 
-std::uint64_t mix(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+std::uint64_t mix(std::uint64_t x) { return mixBits(x); }
 
 void putVarint(std::string& out, std::uint64_t value) {
   while (value >= 0x80) {

@@ -11,9 +11,7 @@
 
 namespace weir::runtime {
 
-namespace {
-
-std::uint64_t mix(std::uint64_t x) {
+std::uint64_t mixBits(std::uint64_t x) {
   x ^= x >> 33;
   x *= 0xff51afd7ed558ccdULL;
   x ^= x >> 33;
@@ -21,6 +19,10 @@ std::uint64_t mix(std::uint64_t x) {
   x ^= x >> 33;
   return x;
 }
+
+namespace {
+
+std::uint64_t mix(std::uint64_t x) { return mixBits(x); }
 
 constexpr std::uint64_t kNullHash = 0x6e756c6c6e756c6cULL;
 

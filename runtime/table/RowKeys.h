@@ -11,6 +11,9 @@
 
 namespace weir::runtime {
 
+// Spreads the bits of a 64-bit value (the finalizer of MurmurHash3), for hash tables of keys.
+std::uint64_t mixBits(std::uint64_t x);
+
 class RowKeys {
  public:
   RowKeys(const Table& table, std::vector<std::size_t> columns);
