@@ -93,6 +93,16 @@ bool AggregateHoisting::run(Plan& plan) {
     if (hoisted.aggregates.empty()) continue;
 
     NodeId input = plan.node(id).inputs.front();
+    // An aggregate of a column the same derive computes (`d = ..., e = last(d)`) cannot be
+    // computed before the derive: the row operator evaluates it in place (found by the program
+    // fuzzer: the hoisted aggregate read a column its input does not have).
+    bool readsOwnColumn = false;
+    for (const auto& [name, call] : hoisted.aggregates) {
+      std::set<std::string> read;
+      columnsRead(*call, read);
+      for (const std::string& column : read) readsOwnColumn = readsOwnColumn || plan.node(input).schema.find(column) == nullptr;
+    }
+    if (readsOwnColumn) continue;
     Node scalars;
     scalars.kind = NodeKind::Aggregate;
     scalars.inputs = {input};
