@@ -151,31 +151,39 @@ std::vector<std::string> runPasses(Plan& plan, const PassOptions& options, std::
   std::vector<std::string> problems = verifyPlan(plan);
   for (std::string& p : problems) p = "after lowering: " + p;
   if (!problems.empty()) return problems;
-  computeFingerprints(plan);
+  // Fingerprints are computed when something reads them (a pass that merges equal nodes, a
+  // dump) and after the last pass: hashing the whole plan after every pass that changed it
+  // doubled the optimizer's time on large plans.
+  bool stale = true;
+  auto fresh = [&] {
+    if (stale) computeFingerprints(plan);
+    stale = false;
+  };
   for (const auto& pass : makePasses(options)) {
     if (listed(options.disabled, pass->name())) continue;
     if (listed(options.printBefore, pass->name())) {
+      fresh();
       dump << fmt::format("// ----- plan before {} -----\n", pass->name()) << printPlanText(plan);
     }
+    if (pass->needsFingerprints()) fresh();
     auto start = std::chrono::steady_clock::now();
     bool changed = pass->run(plan);
     auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (options.timePasses) {
       dump << fmt::format("// pass {}: {:.3f} ms{}\n", pass->name(), elapsed, changed ? "" : " (no change)");
     }
-    // A pass that changed the plan says so, and the fingerprints follow; one that did not must
-    // have left every fingerprint true. Hashing the whole plan after every pass doubled the
-    // optimizer's time on large plans, so fingerprints are checked once, after the last pass:
-    // a pass that changed a node and said it did not leaves a stale one there, unless a later
-    // pass recomputed them all (and then they are true anyway).
-    if (changed) computeFingerprints(plan);
+    stale = stale || changed;
     for (const std::string& problem : verifyPlan(plan, false)) problems.push_back(fmt::format("after {}: {}", pass->name(), problem));
     if (!problems.empty()) return problems;
     if (listed(options.printAfter, pass->name())) {
+      fresh();
       dump << fmt::format("// ----- plan after {} -----\n", pass->name()) << printPlanText(plan);
     }
   }
-  for (const std::string& problem : verifyPlan(plan)) problems.push_back("after the last pass: " + problem);
+  // A pass that changed a node and said it did not left a stale fingerprint: unless they were
+  // recomputed since, the verifier finds it.
+  if (stale) computeFingerprints(plan);
+  else for (const std::string& problem : verifyPlan(plan)) problems.push_back("after the last pass: " + problem);
   if (!problems.empty()) return problems;
   // Number the nodes in dependency order, so ids read top to bottom.
   plan = plan.rebuilt(std::vector<bool>(plan.size(), true), identityMap(plan.size()));

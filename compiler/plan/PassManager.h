@@ -20,6 +20,8 @@ class Pass {
   // Whether the runtime needs the pass (a plan without it cannot run), as against an
   // optimization whose absence changes only the speed.
   virtual bool requiredToRun() const { return false; }
+  // Whether the pass reads fingerprints (they are brought up to date before it runs).
+  virtual bool needsFingerprints() const { return false; }
 };
 
 struct PassOptions {

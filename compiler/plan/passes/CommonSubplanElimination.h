@@ -16,6 +16,7 @@ class CommonSubplanElimination : public Pass {
   const char* name() const override { return "common-subplan-elimination"; }
   const char* summary() const override { return "compute identical sub-plans once"; }
   bool run(Plan& plan) override;
+  bool needsFingerprints() const override { return true; }
 };
 
 }  // namespace weir::plan
