@@ -23,6 +23,7 @@ FEATURES = {
     "keyless_group": "whole-table `group { ... }` (no keys)",
     "std_var": "std and var (null of one value; typed nullable since the catalog's Domain rule)",
     "rederive": "(no effect: a column assigned twice in one `derive` is error E0225, never generated)",
+    "agg_after_derive": "whole-table aggregates in a `derive` after its first assignment",
     "models": "model, predict, evaluate declarations",
     "xgboost": "xgboost models",
     "linear": "linear models",
@@ -819,7 +820,10 @@ class Gen:
             keeps = True
             mine = set()
             for _ in range(r.randint(1, 3)):
-                e, t = self.expr(self.row_ctx(s), r.choice(["num", "num", "bool", "string", "int", "date", "timestamp"]), 3)
+                ctx = self.row_ctx(s)
+                if "agg_after_derive" in self.avoid and mine:
+                    ctx = dict(ctx, agg=False)  # no aggregate that could read a column derived just before
+                e, t = self.expr(ctx, r.choice(["num", "num", "bool", "string", "int", "date", "timestamp"]), 3)
                 # A column is assigned once per `derive` (E0225): never one this derive created.
                 names = [n for n in s.names()[1:] if n not in mine]
                 if r.random() < 0.2 and names:
