@@ -88,7 +88,7 @@ pipeOp
   | DROP columnList                                     # dropOp
   | RENAME assignment (COMMA assignment)*               # renameOp
   | JOIN kind=(INNER | LEFT)? expr ON joinKey (COMMA joinKey)*   # joinOp
-  | GROUP columnList LBRACE (assignment (sep assignment)* sep?)? RBRACE  # groupOp
+  | GROUP columnList? LBRACE (assignment (sep assignment)* sep?)? RBRACE  # groupOp
   | SORT sortKey (COMMA sortKey)*                       # sortOp
   | TAKE expr                                           # takeOp
   | DISTINCT columnList?                                # distinctOp

@@ -337,7 +337,7 @@ class ModuleFormatter {
       }
       case OpKind::Group: {
         const auto& group = o.as<GroupOp>();
-        std::string head = "group " + columns(group.keys);
+        std::string head = group.keys.empty() ? std::string("group") : "group " + columns(group.keys);
         if (group.aggregates.empty()) return head + " {}";
         std::string inlined = head + " { " + assignments(group.aggregates, false, 0) + " }";
         if (!allowMultiline || width(inlined) <= kInlineBlockWidth) return inlined;

@@ -495,7 +495,7 @@ PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
     auto* c = static_cast<P::GroupOpContext*>(ctx);
     auto op = std::make_unique<GroupOp>();
     op->range = r;
-    op->keys = transformColumnList(c->columnList());
+    if (c->columnList() != nullptr) op->keys = transformColumnList(c->columnList());  // none: one row of whole-table aggregates
     op->aggregates = transformAssignments(c->assignment());
     return op;
   }

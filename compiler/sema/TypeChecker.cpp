@@ -571,6 +571,12 @@ class Checker {
             report(diag::Kind::DuplicateColumn, a.target.range, name);
             continue;
           }
+          // Without keys, the one row exists over an empty table too, where every aggregate but
+          // a count or a sum has no value.
+          std::string callee = calleeName(*a.value);
+          if (group.keys.empty() && !t.isError() && callee != "count" && callee != "count_distinct" && callee != "sum") {
+            t = t.withNullable(true);
+          }
           ColumnType aggregate{name, t};
           deriveLineage(aggregate, *a.value, table, bindings, a.range, fmt::format("aggregated into `{}`", name));
           out.columns.push_back(std::move(aggregate));
