@@ -99,16 +99,7 @@ ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& d
   ReadResult result;
   // Every declared column is checked; the stored ones are kept (a source's rows do not depend on
   // what reads them).
-  std::vector<Column*> columnOf;  // per declared column; null: checked only
-  for (const ColumnSpec& spec : declared) {
-    if (options.only.empty() || std::find(options.only.begin(), options.only.end(), spec.name) != options.only.end()) {
-      result.table.columns.emplace_back(spec);
-    }
-  }
-  for (const ColumnSpec& spec : declared) {
-    int stored = result.table.indexOf(spec.name);
-    columnOf.push_back(stored >= 0 ? &result.table.columns[static_cast<std::size_t>(stored)] : nullptr);
-  }
+  std::vector<Column*> columnOf = storedColumns(result.table, declared, options.only);  // null: checked only
   std::set<std::string> ignored;
   std::uint32_t lineNumber = 0;
   std::size_t offset = 0;

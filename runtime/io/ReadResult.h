@@ -5,6 +5,7 @@
 #include "io/CsvTokenizer.h"
 #include "table/Table.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,5 +33,21 @@ struct ReadResult {
   std::vector<std::uint32_t> rowLines;  // per kept row, its line (when asked for)
   std::vector<std::string> ignoredColumns;  // columns of the file the schema does not declare, as shown
 };
+
+// Sets up `table` with the declared columns a reader keeps (`only`; empty: all) and returns, per
+// declared column, where its values go (null: checked, not kept). Every declared column is
+// checked, so a source's rows do not depend on what reads them.
+inline std::vector<Column*> storedColumns(Table& table, const std::vector<ColumnSpec>& declared,
+                                          const std::vector<std::string>& only) {
+  for (const ColumnSpec& spec : declared) {
+    if (only.empty() || std::find(only.begin(), only.end(), spec.name) != only.end()) table.columns.emplace_back(spec);
+  }
+  std::vector<Column*> columnOf;
+  for (const ColumnSpec& spec : declared) {
+    int stored = table.indexOf(spec.name);
+    columnOf.push_back(stored >= 0 ? &table.columns[static_cast<std::size_t>(stored)] : nullptr);
+  }
+  return columnOf;
+}
 
 }  // namespace weir::runtime

@@ -149,16 +149,7 @@ ReadResult SqliteTableReader::read(const std::vector<ColumnSpec>& declared, cons
   }
   for (const std::string& name : undeclared) result.ignoredColumns.push_back("`" + name + "`");
 
-  std::vector<Column*> columnOf;  // per declared column; null: checked only
-  for (const ColumnSpec& spec : declared) {
-    if (options.only.empty() || std::find(options.only.begin(), options.only.end(), spec.name) != options.only.end()) {
-      result.table.columns.emplace_back(spec);
-    }
-  }
-  for (const ColumnSpec& spec : declared) {
-    int stored = result.table.indexOf(spec.name);
-    columnOf.push_back(stored >= 0 ? &result.table.columns[static_cast<std::size_t>(stored)] : nullptr);
-  }
+  std::vector<Column*> columnOf = storedColumns(result.table, declared, options.only);  // null: checked only
   std::string select = "SELECT ";
   for (std::size_t c = 0; c < declared.size(); ++c) select += (c > 0 ? ", " : "") + quoteIdentifier(declared[c].name);
   select += " FROM " + table;

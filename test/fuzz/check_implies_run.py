@@ -63,14 +63,7 @@ class Case:
     def project(self, name):
         folder = os.path.join(self.root, name)
         shutil.rmtree(folder, ignore_errors=True)
-        os.makedirs(os.path.join(folder, ".weir"))
-        for path, data in self.files.items():
-            full = os.path.join(folder, path)
-            os.makedirs(os.path.dirname(full), exist_ok=True)
-            with open(full, "wb") as f:
-                f.write(data)
-        with open(os.path.join(folder, "main.mlflow"), "w", encoding="utf-8") as f:
-            f.write("\n\n".join(self.decls) + "\n")
+        generate.write_project(folder, self.files, "\n\n".join(self.decls) + "\n")
         return folder
 
     def cmd(self, folder, *args):

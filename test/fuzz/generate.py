@@ -155,14 +155,19 @@ class Program:
         return "\n\n".join(out) + "\n"
 
     def write(self, folder, keep=None):
-        os.makedirs(os.path.join(folder, ".weir"), exist_ok=True)
-        for path, data in self.files.items():
-            full = os.path.join(folder, path)
-            os.makedirs(os.path.dirname(full), exist_ok=True)
-            with open(full, "wb") as f:
-                f.write(data)
-        with open(os.path.join(folder, "main.mlflow"), "w", encoding="utf-8") as f:
-            f.write(self.text(keep))
+        write_project(folder, self.files, self.text(keep))
+
+
+def write_project(folder, files, program):
+    """A project folder: `.weir/`, the data files (path -> bytes) and `main.mlflow`."""
+    os.makedirs(os.path.join(folder, ".weir"), exist_ok=True)
+    for path, data in files.items():
+        full = os.path.join(folder, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "wb") as f:
+            f.write(data)
+    with open(os.path.join(folder, "main.mlflow"), "w", encoding="utf-8") as f:
+        f.write(program)
 
 
 WORDS = {
