@@ -81,7 +81,8 @@ Verification verifyProgram(Workspace& workspace, const VerifyRequest& request, c
   hashes.save();
   for (const NodeRun& run : report.nodes) {
     if (run.status == NodeStatus::Failed) {
-      differences.push_back(fmt::format("{} ({}): failed: {}", plan.node(run.id).declaration, plan::nodeKindName(plan.node(run.id).kind), run.message));
+      const plan::Node& node = plan.node(run.id);
+      result.failures.push_back(fmt::format("{} ({}, {}): {}", node.declaration, plan::nodeKindName(node.kind), plan.whereBrief(node.range), run.message));
     }
   }
   return result;

@@ -38,14 +38,20 @@ int runVerify(const std::vector<std::string>& args, Streams streams) {
   engine::Verification verification = engine::verifyProgram(workspace, request);
   if (!verification.compilation->ok()) return reportCompileFailure(*verification.compilation, "verify", streams);
   const std::string& pipeline = verification.compilation->plan->name;
+  std::string notCached = verification.missing > 0 ? fmt::format(" ({} not in the cache)", verification.missing) : "";
   if (verification.differences.empty()) {
-    streams.out << fmt::format("verify {}: {} cached outcomes reproduced{}\n", pipeline, verification.compared,
-                               verification.missing > 0 ? fmt::format(" ({} not in the cache)", verification.missing) : "");
-    return kExitOk;
+    streams.out << fmt::format("verify {}: {} cached outcomes reproduced{}\n", pipeline, verification.compared, notCached);
+  } else {
+    streams.out << fmt::format("verify {}: {} of {} cached outcomes not reproduced{}\n", pipeline, verification.differences.size(),
+                               verification.compared, notCached);
+    for (const std::string& difference : verification.differences) streams.out << "  " << difference << "\n";
   }
-  streams.out << fmt::format("verify {}: {} of {} cached outcomes not reproduced\n", pipeline, verification.differences.size(),
-                             verification.compared);
-  for (const std::string& difference : verification.differences) streams.out << "  " << difference << "\n";
+  if (!verification.failures.empty()) {
+    streams.out << fmt::format("verify {}: {} {} failed in the fresh run\n", pipeline, verification.failures.size(),
+                               verification.failures.size() == 1 ? "node" : "nodes");
+    for (const std::string& failure : verification.failures) streams.out << "  " << failure << "\n";
+  }
+  if (verification.differences.empty() && verification.failures.empty()) return kExitOk;
   return kExitFailed;
 }
 

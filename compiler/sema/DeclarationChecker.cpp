@@ -710,7 +710,9 @@ class DeclarationChecker {
       const ColumnType* column = table.find(feature);
       if (column == nullptr || column->type.isError()) continue;
       const Type& t = column->type;
-      bool usable = t.isNumeric() || t.kind == ScalarKind::Bool || t.kind == ScalarKind::Category;
+      // Dates are days since the epoch (docs/MODELS.md); a timestamp's microseconds would lose
+      // precision in a model's 32-bit floats, so it is refused with a way to derive a number.
+      bool usable = t.isNumeric() || t.kind == ScalarKind::Bool || t.kind == ScalarKind::Category || t.kind == ScalarKind::Date;
       if (usable) continue;
       SourceRange at = setting != nullptr && setting->value ? setting->value->range : model.name.range;
       for (const Identifier* id : listed) {

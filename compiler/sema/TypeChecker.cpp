@@ -490,7 +490,11 @@ class Checker {
           Type t = typeExpr(*a.value, current);
           ColumnType* column = table.find(name);
           if (column == nullptr) continue;
-          if (!isAssignable(t, column->type.withNullable(true))) {
+          // A category is filled with one of its levels, written as a string (as `==` takes it).
+          bool level = column->type.kind == ScalarKind::Category && t.kind == ScalarKind::String && a.value->kind == ExprKind::String;
+          if (level) {
+            if (!checkLevel(column->type, *a.value)) continue;
+          } else if (!isAssignable(t, column->type.withNullable(true))) {
             report(diag::Kind::ValueDoesNotFit, a.value->range, "the value for", name, t.str(), column->type.str());
             continue;
           }

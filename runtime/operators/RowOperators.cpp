@@ -159,7 +159,8 @@ Table RowPipeline::runSteps(Table rows, const Table* scalars) const {
             const Column& old = rows.columns[static_cast<std::size_t>(existing)];
             Vector kept = values;
             if (kept.scalar) {
-              Vector widened = makeVector(spec.kind == ColumnKind::Category ? ColumnKind::Category : spec.kind, rows.rows(), false);
+              // A category filled with a level written as a string stays text until toColumn finds the level.
+              Vector widened = makeVector(kept.kind == ColumnKind::String ? ColumnKind::String : spec.kind, rows.rows(), false);
               widened.levels = kept.levels;
               widened.anchor(kept);
               for (std::size_t i = 0; i < rows.rows(); ++i) copyValue(kept, i, widened, i);
