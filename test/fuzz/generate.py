@@ -878,9 +878,11 @@ class Gen:
                         et = t.nonnull()
                 elif t.base == "category":
                     other = [(m, u) for m, u in s.cols if m != n and u.same(t) and not u.null]
-                    if not other:
-                        continue
-                    e, et = ident(r.choice(other)[0]), t.nonnull()
+                    if other and r.random() < 0.5:
+                        e, et = ident(r.choice(other)[0]), t.nonnull()
+                    else:
+                        # One of its levels, written as a string.
+                        e, et = '"' + r.choice(t.levels) + '"', t.nonnull()
                 else:
                     e, et = self.nonnull(self.row_ctx(s), t.nonnull(), 1)
                     if t.base == "int" and et.base == "float":
@@ -994,11 +996,7 @@ class Gen:
             return None
         m = r.choice(fits)
         col = self.fresh("p")
-        if m["task"] == "regression":
-            t = T("float")
-        else:
-            t = T("float")
-        s.set(col, t)
+        s.set(col, m["predicted"])
         return f"predict {m['name']} as {col}", s, False
 
     # ---- lets, models, expectations, sinks ----
@@ -1041,10 +1039,10 @@ class Gen:
                 targets = s.of(lambda t: t.numeric())
                 task = "regression"
             elif algo == "logistic":
-                targets = s.of(lambda t: t.base == "bool" or (t.base == "category" and len(t.levels) == 2))
-                task = "binary"
+                targets = s.of(lambda t: t.base == "bool" or t.base == "category")
+                task = None
             else:
-                targets = s.of(lambda t: t.numeric() or t.base == "bool" or (t.base == "category" and len(t.levels) == 2))
+                targets = s.of(lambda t: t.numeric() or t.base == "bool" or t.base == "category")
                 task = None
             # Targets from source columns: a derived one may hold no value at all.
             targets = [(n, t) for n, t in targets if not n.startswith("id_") and not re.match(r"^(d|g|tx|p|rn)\d+$", n)]
@@ -1052,9 +1050,14 @@ class Gen:
                 continue
             tn, tt = r.choice(targets)
             if task is None:
-                task = "regression" if tt.numeric() else "binary"
+                if tt.numeric():
+                    task = "regression"
+                elif tt.base == "category" and len(tt.levels) > 2:
+                    task = "multiclass"
+                else:
+                    task = "binary"
             feats = [(n, t) for n, t in s.cols if n != tn and not n.startswith("id_")
-                     and t.base in ("int", "float", "bool", "category")]
+                     and t.base in ("int", "float", "bool", "category", "date")]
             if not feats:
                 continue
             feats = r.sample(feats, r.randint(1, min(4, len(feats))))
@@ -1089,11 +1092,16 @@ class Gen:
                 lines.append(f"  task = {task}")
             lines.append("}")
             self.add("model", name, "\n".join(lines))
-            self.models.append({"name": name, "task": task, "features": feats, "target": tn})
+            # What `predict` adds: the most probable class for multiclass, typed as the target
+            # (never null), else a float.
+            predicted = T("category", False, tt.levels) if task == "multiclass" else T("float")
+            self.models.append({"name": name, "task": task, "features": feats, "target": tn, "predicted": predicted})
             if self.on("evaluate", 0.8):
                 mname = self.fresh("ev")
                 if task == "regression":
                     ms = r.sample(["rmse", "mae", "r2"], r.randint(1, 3))
+                elif task == "multiclass":
+                    ms = r.sample(["accuracy", "precision", "recall", "f1", "auc", "logloss"], r.randint(1, 4))
                 else:
                     ms = r.sample(["accuracy", "precision", "recall", "f1", "auc", "logloss"], r.randint(1, 4))
                 self.add("metrics", mname, f"metrics {mname} = evaluate({name}, {test}) {{ {', '.join(ms)} }}")
@@ -1102,7 +1110,7 @@ class Gen:
                 p = self.fresh("scored")
                 col = self.fresh("p")
                 s2 = s.copy()
-                s2.set(col, T("float"))
+                s2.set(col, predicted)
                 self.add("let", p, f"let {p} = {test}\n  | predict {name} as {col}")
                 self.tables[p] = s2
                 self.used.add(test)
