@@ -15,6 +15,7 @@ import json
 import os
 import random
 import re
+import sqlite3
 import sys
 
 # Every feature the generator can leave out on request (a known open defect must not hide the
@@ -36,6 +37,9 @@ FEATURES = {
     "rule": "rule declarations",
     "expect": "expect declarations",
     "jsonl": "JSON Lines sources and sinks",
+    "sqlite": "SQLite sources",
+    "local_import": "transforms in a module of the project, imported as `lib`",
+    "fairness": "fairness metrics of binary models",
     "join": "join operators",
     "union": "union operators",
     "split": "split declarations",
@@ -139,6 +143,7 @@ class Transform:
 
     def __init__(self, name, params, text, apply):
         self.name, self.params, self.text, self.apply = name, params, text, apply
+        self.ref = name  # how the main module calls it (`lib.NAME` once moved to a module)
 
 
 class Program:
@@ -198,6 +203,7 @@ class Gen:
         self.used = set()    # tables read by something
         self.models = []     # (name, task, features [(n,T)], target, target T, algo)
         self.origins = {}    # derived column -> the expression that computed it (last)
+        self.sensitive = set()  # columns tagged @sensitive (fairness `by` columns, never features)
 
     # ---- helpers ----
     def on(self, feature, p=1.0):
@@ -663,6 +669,22 @@ class Gen:
             self.transforms.append(tr)
             self.add("transform", name, text)
 
+    def move_transforms_to_module(self):
+        """The transforms go to `lib/transforms.mlflow`, imported as `lib` (calls within the module
+        stay unqualified)."""
+        kept, moved = [], []
+        for d in self.p.decls:
+            (moved if d[0] == "transform" else kept).append(d)
+        if not moved:
+            return
+        self.p.decls = kept
+        self.add("import", "lib", 'import "lib/transforms.mlflow" as lib')
+        self.lib_import_at = len(self.p.decls) - 1
+        self.p.files["lib/transforms.mlflow"] = ("/// Transforms of a generated program.\n\n" +
+                                                  "\n\n".join(text for _, _, text in moved) + "\n").encode()
+        for tr in self.transforms:
+            tr.ref = "lib." + tr.name
+
     def gen_rules(self):
         r = self.r
         for i in range(r.randint(1, 2)):
@@ -705,11 +727,14 @@ class Gen:
                 cols.append((f"ref_{L}", T("int", r.random() < 0.3)))
             schema_name = f"Row{L.upper()}"
             rows = r.randint(8, 120)
-            fmt = "jsonl" if self.on("jsonl", 0.3) else "csv"
-            path = f"data/{L}.{fmt}"
+            fmt = "jsonl" if self.on("jsonl", 0.3) else "sqlite" if self.on("sqlite", 0.15) else "csv"
+            path = f"data/{L}.{'db' if fmt == 'sqlite' else fmt}"
             lines = [f"schema {schema_name} {{"]
+            groups = [n for n, t in cols if t.base in ("bool", "category")]
+            if groups and self.on("fairness", 0.4):
+                self.sensitive.add(r.choice(groups))
             for n, t in cols:
-                tag = " @key" if n == f"id_{L}" else ""
+                tag = " @key" if n == f"id_{L}" else " @sensitive" if n in self.sensitive else ""
                 lines.append(f"  {ident(n)}: {t.text()}{tag}")
             lines.append("}")
             self.add("schema", schema_name, "\n".join(lines))
@@ -717,7 +742,8 @@ class Gen:
             settings = ""
             if r.random() < 0.2:
                 settings = " {\n  on_error = " + r.choice(["fail", "skip", "quarantine"]) + "\n}"
-            self.add("source", src, f"source {src}: {schema_name} = {fmt}(\"{path}\"){settings}")
+            table = f", table = \"t_{L}\"" if fmt == "sqlite" else ""
+            self.add("source", src, f"source {src}: {schema_name} = {fmt}(\"{path}\"{table}){settings}")
             self.p.files[path] = self.data(cols, rows, fmt, L)
             self.tables[src] = Schema(cols)
             self.sources[src] = (Schema(cols), f"id_{L}", rows)
@@ -751,6 +777,8 @@ class Gen:
         records = []
         for i in ids:
             records.append([self.value(t, i, n, rows) for n, t in cols])
+        if fmt == "sqlite":
+            return self.sqlite_data(cols, records, L)
         if fmt == "jsonl":
             out = []
             for rec in records:
@@ -783,6 +811,34 @@ class Gen:
             lines.append(",".join(field(t, v) for (n, t), v in zip(cols, rec)))
         eol = "\r\n" if self.r.random() < 0.2 else "\n"
         return (eol.join(lines) + eol).encode()
+
+    def sqlite_data(self, cols, records, L):
+        """A database with table `t_L`: numbers and booleans as INTEGER/REAL (a whole float now
+        and then as INTEGER, a number now and then as TEXT), the rest as TEXT, null as NULL."""
+        r = self.r
+        db = sqlite3.connect(":memory:")
+        names = ", ".join('"' + n.replace('"', '""') + '"' for n, _ in cols)
+        db.execute(f"CREATE TABLE t_{L} ({names})")
+        marks = ", ".join("?" for _ in cols)
+        for rec in records:
+            row = []
+            for (n, t), v in zip(cols, rec):
+                if v is None:
+                    row.append(None)
+                elif t.base == "bool":
+                    row.append(1 if v else 0)
+                elif t.base == "float":
+                    f = float(v)
+                    row.append(int(f) if f.is_integer() and r.random() < 0.2 else repr(f) if r.random() < 0.1 else f)
+                elif t.base == "int":
+                    row.append(str(v) if r.random() < 0.1 else v)
+                else:
+                    row.append(str(v))
+            db.execute(f"INSERT INTO t_{L} VALUES ({marks})", row)
+        db.commit()
+        data = db.serialize()
+        db.close()
+        return bytes(data)
 
     # ---- table expressions ----
     def pipeline(self, base, schema, n_ops, allow_model=True):
@@ -929,7 +985,7 @@ class Gen:
             cn, ct = r.choice(c)
             kv = self.lit(T(tr.params[1]))
             s2 = tr.apply(s.copy(), cn, tr.params[1])
-            return f"{tr.name}({ident(cn)}, {kv})", s2, False
+            return f"{tr.ref}({ident(cn)}, {kv})", s2, False
         if k == 18 and allow_model and self.models and self.on("predict"):
             return self.predict_op(s)
         return None
@@ -1020,7 +1076,7 @@ class Gen:
                 s2 = tr.apply(s.copy(), cn, tr.params[1])
                 name = self.fresh("t")
                 self.used.add(base)
-                self.add("let", name, f"let {name} = {tr.name}({base}, {ident(cn)}, {self.lit(T(tr.params[1]))})")
+                self.add("let", name, f"let {name} = {tr.ref}({base}, {ident(cn)}, {self.lit(T(tr.params[1]))})")
                 self.tables[name] = s2
 
     def gen_models(self):
@@ -1045,7 +1101,7 @@ class Gen:
                 targets = s.of(lambda t: t.numeric() or t.base == "bool" or t.base == "category")
                 task = None
             # Targets from source columns: a derived one may hold no value at all.
-            targets = [(n, t) for n, t in targets if not n.startswith("id_") and not re.match(r"^(d|g|tx|p|rn)\d+$", n)]
+            targets = [(n, t) for n, t in targets if not n.startswith("id_") and n not in self.sensitive and not re.match(r"^(d|g|tx|p|rn)\d+$", n)]
             if not targets:
                 continue
             tn, tt = r.choice(targets)
@@ -1056,7 +1112,7 @@ class Gen:
                     task = "multiclass"
                 else:
                     task = "binary"
-            feats = [(n, t) for n, t in s.cols if n != tn and not n.startswith("id_")
+            feats = [(n, t) for n, t in s.cols if n != tn and not n.startswith("id_") and n not in self.sensitive
                      and t.base in ("int", "float", "bool", "category", "date")]
             if not feats:
                 continue
@@ -1090,6 +1146,9 @@ class Gen:
                 lines.append(f"  params {{ l2 = {r.choice(['0.0', '0.5'])}, fit_intercept = {r.choice(['true', 'false'])} }}")
             if r.random() < 0.3:
                 lines.append(f"  task = {task}")
+            if self.sensitive:
+                # A feature derived from a @sensitive column is tainted by it (governance).
+                lines.append('  allow { sensitive = "a generated program" }')
             lines.append("}")
             self.add("model", name, "\n".join(lines))
             # What `predict` adds: the most probable class for multiclass, typed as the target
@@ -1105,6 +1164,12 @@ class Gen:
                 else:
                     ms = r.sample(["accuracy", "precision", "recall", "f1", "auc", "logloss"], r.randint(1, 4))
                 self.add("metrics", mname, f"metrics {mname} = evaluate({name}, {test}) {{ {', '.join(ms)} }}")
+                self.used.add(test)
+            groups = [n for n, t in s.cols if n in self.sensitive and n != tn]
+            if task == "binary" and groups and self.on("fairness", 0.8):
+                fname = self.fresh("fair")
+                ms = r.sample(["demographic_parity", "equal_opportunity", "disparate_impact"], r.randint(1, 3))
+                self.add("metrics", fname, f"metrics {fname} = fairness({name}, {test}, by = {ident(r.choice(groups))}) {{ {', '.join(ms)} }}")
                 self.used.add(test)
             if self.on("predict", 0.8):
                 p = self.fresh("scored")
@@ -1212,14 +1277,22 @@ class Gen:
             self.gen_fns()
         if "transform" not in self.avoid:
             self.gen_transforms()
+            if self.on("local_import", 0.3):
+                self.move_transforms_to_module()
         if "rule" not in self.avoid and "expect" not in self.avoid:
             self.gen_rules()
         self.gen_lets()
         self.gen_models()
         self.gen_expects()
         self.gen_sinks()
+        # An unused import is a warning: drop those nothing uses (the later one first).
+        unused = []
         if hasattr(self, "import_at") and not any("quality." in d[2] for d in self.p.decls):
-            del self.p.decls[self.import_at]  # an unused import is a warning
+            unused.append(self.import_at)
+        if hasattr(self, "lib_import_at") and not any("lib." in d[2] for d in self.p.decls if d[0] != "import"):
+            unused.append(self.lib_import_at)
+        for at in sorted(unused, reverse=True):
+            del self.p.decls[at]
         return self.p
 
 
