@@ -38,34 +38,23 @@ std::optional<NodeStatus> statusNamed(const std::string& name) {
   return std::nullopt;
 }
 
-}  // namespace
-
-RunManifest::RunManifest(const Project& project, const std::string& program, const std::vector<std::string>& targets)
-    : program_(program), targets_(targets) {
-  std::string identity = program;
-  for (const std::string& target : targets) identity += "|" + target;
-  path_ = (fs::path(project.runManifestsFolder()) / (runtime::SourceHashes::hashBytes(identity) + ".json")).string();
-}
-
-std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes, const runtime::ResultCache& cache) const {
-  std::ifstream in(path_);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  json manifest = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+// The last run's outcome from its manifest (RunManifest::upToDate); throws json::exception on a
+// field of another type.
+std::optional<UpToDateRun> readManifest(const json& manifest, const std::string& program, runtime::SourceHashes& hashes,
+                                        const runtime::ResultCache& cache) {
   if (!manifest.is_object() || manifest.value("version", 0) != 1 || manifest.value("engine", "") != engineStamp() ||
-      manifest.value("program", "") != program_ || !manifest.contains("files") || !manifest["files"].is_object() ||
+      manifest.value("program", "") != program || !manifest.contains("files") || !manifest["files"].is_object() ||
       !manifest.contains("nodes") || !manifest["nodes"].is_array()) {
     return std::nullopt;
   }
   // Every file it read or wrote, as it was: program files, sources, outputs.
-  for (const auto& [path, hash] : manifest["files"].items()) {
+  for (const auto& [path, hash] : manifest.at("files").items()) {
     std::optional<std::string> now = hashes.hashOf(path);
     if (!now || !hash.is_string() || *now != hash.get<std::string>()) return std::nullopt;
   }
   UpToDateRun run;
   run.plan.name = manifest.value("pipeline", "");
-  for (const json& n : manifest["nodes"]) {
+  for (const json& n : manifest.at("nodes")) {
     if (!n.is_object()) return std::nullopt;
     std::optional<plan::NodeKind> kind = kindNamed(n.value("kind", ""));
     std::optional<NodeStatus> status = statusNamed(n.value("status", ""));
@@ -98,25 +87,48 @@ std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes, 
     outcome.fileHash = n.value("file_hash", "");
     outcome.rowsIn = n.value("rows_in", std::size_t(0));
     outcome.rowsOut = n.value("rows_out", std::size_t(0));
-    if (n.contains("metrics") && n["metrics"].is_array()) {
-      for (const json& m : n["metrics"]) {
+    if (n.contains("metrics") && n.at("metrics").is_array()) {
+      for (const json& m : n.at("metrics")) {
         if (!m.is_array() || m.size() != 2 || !m[0].is_string()) return std::nullopt;
         outcome.metrics.emplace_back(m[0].get<std::string>(), m[1].is_number() ? m[1].get<double>() : std::nan(""));
       }
     }
-    if (n.contains("notes") && n["notes"].is_array()) {
-      for (const json& note : n["notes"]) {
+    if (n.contains("notes") && n.at("notes").is_array()) {
+      for (const json& note : n.at("notes")) {
         if (note.is_string()) outcome.notes.push_back(note.get<std::string>());
       }
     }
     if (n.contains("rules")) {
-      std::optional<std::vector<runtime::RuleOutcome>> rules = runtime::decodeRuleOutcomes(n["rules"].dump());
+      std::optional<std::vector<runtime::RuleOutcome>> rules = runtime::decodeRuleOutcomes(n.at("rules").dump());
       if (!rules) return std::nullopt;
       outcome.rules = std::move(*rules);
     }
     run.report.nodes.push_back(std::move(outcome));
   }
   return run;
+}
+
+}  // namespace
+
+RunManifest::RunManifest(const Project& project, const std::string& program, const std::vector<std::string>& targets)
+    : program_(program), targets_(targets) {
+  std::string identity = program;
+  for (const std::string& target : targets) identity += "|" + target;
+  path_ = (fs::path(project.runManifestsFolder()) / (runtime::SourceHashes::hashBytes(identity) + ".json")).string();
+}
+
+std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes, const runtime::ResultCache& cache) const {
+  std::ifstream in(path_);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  // A manifest is data like the rest of `.weir/`: one that cannot be read as this version writes
+  // it (a field of another type) is no answer, and the full path runs (and replaces it).
+  try {
+    return readManifest(json::parse(text.str(), nullptr, /*allow_exceptions=*/false), program_, hashes, cache);
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
 }
 
 void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& report, const std::vector<std::string>& modules,

@@ -28,6 +28,7 @@ class RunManifest {
 
   // The last run's outcome when every file it read and wrote is unchanged and every outcome it
   // kept is still in `cache`: every node cached (or, as then, not run yet or blocked behind those).
+  // Nullopt too when the manifest is not one this version writes (a bad manifest is ignored).
   std::optional<UpToDateRun> upToDate(runtime::SourceHashes& hashes, const runtime::ResultCache& cache) const;
   // Records a run that succeeded; removes the manifest otherwise.
   void record(const plan::Plan& plan, const runtime::RunReport& report, const std::vector<std::string>& modules,

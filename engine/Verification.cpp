@@ -54,17 +54,24 @@ Verification verifyProgram(Workspace& workspace, const VerifyRequest& request, c
       return;
     }
     ++result.compared;
+    // An entry is data (anyone may have written `.weir/`): a field of another type is a
+    // difference, never an exception.
+    auto text = [](const nlohmann::json& object, const char* field, const std::string& otherwise) {
+      return object.is_object() && object.contains(field) && object[field].is_string() ? object[field].get<std::string>() : otherwise;
+    };
     if (node.kind == plan::NodeKind::Sink) {
       nlohmann::json marker = nlohmann::json::parse(*cached, nullptr, false);
-      if (!marker.is_object() || marker.value("hash", "") != sinkHash) {
-        differences.push_back(fmt::format("{}: a fresh run would write different content to {}", name, marker.value("file", "its file")));
+      if (text(marker, "hash", "") != sinkHash) {
+        differences.push_back(fmt::format("{}: a fresh run would write different content to {}", name, text(marker, "file", "its file")));
       }
     } else if (node.kind == plan::NodeKind::Expect) {
       nlohmann::json marker = nlohmann::json::parse(*cached, nullptr, false);
       bool same = marker.is_object() && marker.contains("rules") && marker["rules"].is_array() && marker["rules"].size() == run.rules.size();
       for (std::size_t i = 0; same && i < run.rules.size(); ++i) {
         const auto& r = marker["rules"][i];
-        same = r.value("passed", true) == run.rules[i].passed && r.value("violations", std::size_t(0)) == run.rules[i].violations;
+        same = r.is_object() && r.contains("passed") && r["passed"].is_boolean() && r["passed"].get<bool>() == run.rules[i].passed &&
+               r.contains("violations") && r["violations"].is_number_unsigned() &&
+               r["violations"].get<std::size_t>() == run.rules[i].violations;
       }
       if (!same) differences.push_back(fmt::format("{}: the rules' outcomes differ from the cached ones", name));
     } else if (table != nullptr) {

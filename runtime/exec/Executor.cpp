@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
@@ -83,7 +84,9 @@ class Execution {
   }
 
   std::vector<NodeRun> planOnly() {
-    decide();
+    // The arena alone bounds the threads (cached entries are read in parallel when planning).
+    tbb::task_arena arena(static_cast<int>(threads()));
+    arena.execute([&] { decide(); });
     for (NodeId id = 0; id < plan_.size(); ++id) {
       if (execute_[id]) runs_[id].status = notRunReason(plan_.node(id).kind) != nullptr ? NodeStatus::NotRunYet : NodeStatus::Done;
     }
@@ -92,7 +95,10 @@ class Execution {
 
   RunReport run() {
     auto start = std::chrono::steady_clock::now();
-    decide();
+    // The arena alone bounds the threads: a process-wide cap (global_control) would also cap
+    // every other run of a daemon to the smallest `--jobs` among them.
+    tbb::task_arena arena(static_cast<int>(threads()));
+    arena.execute([&] { decide(); });
     // Consumers of a table wait for the expectations on it: a failed `error` rule stops them.
     for (NodeId id = 0; id < plan_.size(); ++id) {
       if (!execute_[id] && !load_[id]) continue;
@@ -121,10 +127,6 @@ class Execution {
         for (NodeId input : plan_.node(id).inputs) readers_[input].fetch_add(1);
       }
     }
-    unsigned jobs = options_.jobs == 0 ? static_cast<unsigned>(tbb::this_task_arena::max_concurrency()) : options_.jobs;
-    // The arena alone bounds the threads: a process-wide cap (global_control) would also cap
-    // every other run of a daemon to the smallest `--jobs` among them.
-    tbb::task_arena arena(static_cast<int>(jobs));
     // A scan read only by an aggregation streams into it, a piece at a time, rather than being
     // held whole.
     for (NodeId id = 0; id < plan_.size(); ++id) {
@@ -202,14 +204,12 @@ class Execution {
     std::string problem;
     if (node.kind == NodeKind::Evaluate) {
       // Metrics are small and shown in every summary: read them now.
-      std::optional<std::string> payload = options_.cache->load(keys_[id], problem);
-      std::optional<Table> metrics = payload ? decodeTable(*payload) : std::nullopt;
-      if (!problem.empty()) {
-        warn(problem + "; recomputed");
-        runs_[id].cacheProblem = problem;
-      }
-      if (!metrics || metrics->rows() != 1) return false;
-      for (const Column& column : metrics->columns) {
+      std::optional<Result> cached = readCached(id, problem);
+      noteCacheProblem(id, problem);
+      if (!cached) return false;
+      const Table& table = *cached->table;
+      if (table.rows() != 1) return untrusted(id, "it has " + std::to_string(table.rows()) + " rows, not one");
+      for (const Column& column : table.columns) {
         runs_[id].metrics.emplace_back(column.spec().name, column.isNull(0) || column.kind() != ColumnKind::Float
                                                                ? std::numeric_limits<double>::quiet_NaN()
                                                                : column.floatAt(0));
@@ -222,33 +222,97 @@ class Execution {
       return std::filesystem::exists(options_.cache->pathOf(keys_[id]), ec);
     }
     std::optional<std::string> marker = options_.cache->load(keys_[id], problem);
-    if (!problem.empty()) {
-      warn(problem + "; recomputed");
-      runs_[id].cacheProblem = problem;
-    }
+    noteCacheProblem(id, problem);
     if (!marker) return false;
+    // What the executor wrote (storeCached): an object with a string `file` and `hash` and a
+    // count of `rows` for a sink; `rules` and `rows` for an expectation.
     nlohmann::json outcome = nlohmann::json::parse(*marker, nullptr, false);
-    if (!outcome.is_object()) return false;
+    auto isString = [&](const char* field) { return outcome.contains(field) && outcome[field].is_string(); };
+    const char* what = node.kind == NodeKind::Sink ? "a sink's outcome" : "an expectation's outcome";
+    if (!outcome.is_object() || !outcome.contains("rows") || !outcome["rows"].is_number_unsigned()) {
+      return untrusted(id, fmt::format("it is not {} (an object with a count of rows)", what));
+    }
     if (node.kind == NodeKind::Sink) {
+      if (!isString("file") || !isString("hash")) return untrusted(id, "it is not a sink's outcome (a file and its hash)");
       if (!node.io || options_.hashes == nullptr) return false;
       try {
         std::string path = resolveDataPath(*node.io, options_.files);
         std::optional<std::string> hash = options_.hashes->hashOf(path);
         runs_[id].file = path;
-        if (!hash || *hash != outcome.value("hash", "") || path != outcome.value("file", "")) return false;
+        if (!hash || *hash != outcome["hash"].get<std::string>() || path != outcome["file"].get<std::string>()) return false;
         runs_[id].fileHash = *hash;
-        runs_[id].rowsOut = outcome.value("rows", std::size_t(0));
+        runs_[id].rowsOut = outcome["rows"].get<std::size_t>();
         return true;
       } catch (const OperatorError&) {
         return false;
       }
     }
-    if (!outcome.contains("rules")) return false;
-    std::optional<std::vector<RuleOutcome>> rules = decodeRuleOutcomes(outcome["rules"].dump());
-    if (!rules) return false;
+    std::optional<std::vector<RuleOutcome>> rules =
+        outcome.contains("rules") ? decodeRuleOutcomes(outcome["rules"].dump()) : std::nullopt;
+    // One outcome per rule of the expectation, as named; a failed `error` rule is never stored.
+    bool same = rules && rules->size() == node.rules.size();
+    for (std::size_t i = 0; same && i < rules->size(); ++i) same = (*rules)[i].passed || (*rules)[i].warn;
+    if (!same) return untrusted(id, "its rules' outcomes are not this expectation's, or one failed");
     runs_[id].rules = std::move(*rules);
-    runs_[id].rowsIn = outcome.value("rows", std::size_t(0));
+    runs_[id].rowsIn = outcome["rows"].get<std::size_t>();
     return true;
+  }
+
+  // A cache entry whose checksum holds but whose content is not what this node produces (a
+  // `.weir/` shared or edited by hand): a miss, said as a warning.
+  bool untrusted(NodeId id, const std::string& why) {
+    noteCacheProblem(id, notOutcomeOf(id, why));
+    return false;
+  }
+
+  // Why a node's cache entry cannot be used, said once (the entry is read again, under the key's
+  // lock, when the node is computed).
+  void noteCacheProblem(NodeId id, const std::string& problem) {
+    if (problem.empty() || problem == runs_[id].cacheProblem) return;
+    runs_[id].cacheProblem = problem;
+    warn(problem + "; recomputed");
+  }
+
+  // The columns a node's table has: its type's, or an evaluation's metrics (each a float,
+  // null when undefined, in the order asked).
+  std::vector<ColumnSpec> producedColumns(NodeId id) const {
+    const plan::Node& node = plan_.node(id);
+    if (node.kind != NodeKind::Evaluate) return columnSpecs(node.schema);
+    std::vector<ColumnSpec> specs;
+    for (const std::string& metric : node.metricNames) specs.push_back(ColumnSpec{metric, ColumnKind::Float, true, {}});
+    return specs;
+  }
+
+  std::string notOutcomeOf(NodeId id, const std::string& why) const {
+    const plan::Node& node = plan_.node(id);
+    std::string what = node.declaration.empty() ? std::string("a ") + plan::nodeKindName(node.kind) + " node" : "`" + node.declaration + "`";
+    return fmt::format("cache entry {} is not an outcome of {}: {}", options_.cache->pathOf(keys_[id]), what, why);
+  }
+
+  // The cached table or model of a node, read, decoded and checked against what the plan says
+  // the node produces (its schema; a model's spec and training columns). Nullopt when there is
+  // none, with `problem` set when there is an entry that cannot be used.
+  std::optional<Result> readCached(NodeId id, std::string& problem) const {
+    const plan::Node& node = plan_.node(id);
+    std::optional<std::string> payload = options_.cache->load(keys_[id], problem);
+    if (!payload) return std::nullopt;
+    auto mismatch = [&](const std::string& why) {
+      problem = notOutcomeOf(id, why);
+      return std::nullopt;
+    };
+    if (node.kind == NodeKind::Train) {
+      std::optional<TrainedModel> model = decodeModel(*payload);
+      if (!model) return mismatch("it is not a model this version can read");
+      if (!node.model || node.inputs.empty()) return mismatch("the node trains no model");
+      std::string why = modelMismatch(*model, *node.model, columnSpecs(plan_.node(node.inputs.front()).schema));
+      if (!why.empty()) return mismatch(why);
+      return Result{nullptr, nullptr, std::make_shared<const TrainedModel>(std::move(*model))};
+    }
+    std::optional<Table> table = decodeTable(*payload);
+    if (!table) return mismatch("it is not a table this version can read");
+    std::string why = tableMismatch(*table, producedColumns(id));
+    if (!why.empty()) return mismatch(why);
+    return Result{std::make_shared<const Table>(std::move(*table)), nullptr};
   }
 
   // The nodes that take part: all that are needed, or with a cache, those that must run and the
@@ -282,21 +346,35 @@ class Execution {
       runs_[id].key = keys_[id];
       if (!keys_[id].empty() && cacheable(id)) hit[id] = cachedOutcome(id);
     }
-    // A cached table is read only when a node that runs needs it, and checked when it is read:
-    // a damaged one is then no hit, which may make more nodes run; repeat until nothing changes.
+    // A cached table or model is read only when a node that runs needs it, and is read, decoded
+    // and checked then, before anything runs: a damaged one, or one that is not what its node
+    // produces, is no hit, which may make more nodes run; repeat until nothing changes. What was
+    // read is kept for the run (a loaded node starts at once anyway).
+    std::vector<bool> read(plan_.size(), false);
     while (true) {
       decideWhatRuns(order, needed, hit);
-      bool changed = false;
+      std::vector<NodeId> reading;
       for (NodeId id : order) {
-        if (!load_[id]) continue;
-        std::string problem;
-        if (options_.cache->verify(keys_[id], problem)) continue;
-        warn((problem.empty() ? "cache entry " + options_.cache->pathOf(keys_[id]) + " vanished" : problem) + "; recomputed");
-        runs_[id].cacheProblem = problem;
-        hit[id] = false;
-        changed = true;
+        if (load_[id] && !read[id]) reading.push_back(id);
       }
-      if (!changed) return;
+      if (reading.empty()) return;
+      std::vector<std::uint8_t> usable(reading.size(), 0);
+      tbb::parallel_for(std::size_t(0), reading.size(), [&](std::size_t i) {
+        NodeId id = reading[i];
+        std::string problem;
+        std::optional<Result> cached = readCached(id, problem);
+        if (cached) {
+          results_[id] = std::move(*cached);
+          usable[i] = 1;
+          return;
+        }
+        if (problem.empty()) warn("cache entry " + options_.cache->pathOf(keys_[id]) + " vanished; recomputed");
+        noteCacheProblem(id, problem);
+      });
+      for (std::size_t i = 0; i < reading.size(); ++i) {
+        read[reading[i]] = true;
+        if (!usable[i]) hit[reading[i]] = false;
+      }
     }
   }
 
@@ -337,40 +415,31 @@ class Execution {
       report(runs_[id], true);
       return true;
     }
-    if (!options_.cache->verify(keys_[id], problem)) return false;
-    loadCached(id);
-    if (runs_[id].status != NodeStatus::Cached) return false;
+    std::optional<Result> cached = readCached(id, problem);
+    if (!cached) {
+      noteCacheProblem(id, problem);
+      return false;
+    }
+    results_[id] = std::move(*cached);
+    useLoaded(id);
     runs_[id].message = "computed by another run";
     return true;
   }
 
-  void loadCached(NodeId id) {
+  // A cached table or model, read when the run was planned (or, when another run stored it
+  // since, just now): the node's outcome.
+  void useLoaded(NodeId id) {
     NodeRun& run = runs_[id];
-    std::string problem;
-    std::optional<std::string> payload = options_.cache->load(keys_[id], problem);
-    if (plan_.node(id).kind == NodeKind::Train) {
-      std::optional<TrainedModel> model = payload ? decodeModel(*payload) : std::nullopt;
-      if (model) {
-        run.status = NodeStatus::Cached;
-        run.rowsOut = model->rows;
-        results_[id] = Result{nullptr, nullptr, std::make_shared<const TrainedModel>(std::move(*model))};
-        run.model = results_[id].model;
-      } else {
-        run.status = NodeStatus::Failed;
-        run.message = "the cached model could not be read (run again to retrain it)";
-      }
-      report(run, true);
-      return;
-    }
-    std::optional<Table> table = payload ? decodeTable(*payload) : std::nullopt;
-    if (!table) {
-      run.status = NodeStatus::Failed;
-      run.message = problem.empty() ? "the cached result could not be read (run again to recompute it)"
-                                    : problem + " (run again to recompute it)";
-    } else {
+    if (results_[id].model) {
       run.status = NodeStatus::Cached;
-      run.rowsOut = table->rows();
-      results_[id] = Result{std::make_shared<const Table>(std::move(*table)), nullptr};
+      run.rowsOut = results_[id].model->rows;
+      run.model = results_[id].model;
+    } else if (results_[id].table) {
+      run.status = NodeStatus::Cached;
+      run.rowsOut = results_[id].table->rows();
+    } else {
+      run.status = NodeStatus::Failed;  // not read when planned: never happens
+      run.message = "internal: the cached result was not read (run again to recompute it)";
     }
     report(run, true);
   }
@@ -442,7 +511,7 @@ class Execution {
       return;
     }
     if (load_[id]) {
-      loadCached(id);
+      useLoaded(id);
       finish(id);
       return;
     }

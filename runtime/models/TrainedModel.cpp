@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -154,6 +155,18 @@ double linearScore(const std::vector<double>& beta, const FeatureMatrix& m, std:
   return score;
 }
 
+// XGBoost's objective for a task.
+std::string objectiveOf(const std::string& task) {
+  return task == "regression" ? "reg:squarederror" : task == "binary" ? "binary:logistic" : "multi:softprob";
+}
+
+// The number of columns `encodeFeatures` gives these features (a category one per level).
+std::size_t encodedWidth(const std::vector<ColumnSpec>& features) {
+  std::size_t width = 0;
+  for (const ColumnSpec& feature : features) width += feature.kind == ColumnKind::Category ? feature.levels.size() : 1;
+  return width;
+}
+
 double sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 
 // Ridge regression (`linear`) or Newton's method for the l2-penalized log-likelihood
@@ -289,7 +302,7 @@ TrainedModel trainModel(const plan::Node::Model& spec, const Table& data, unsign
   const catalog::AlgorithmId algorithm = algorithmOf(spec.algorithm);
   switch (algorithm) {
     case catalog::AlgorithmId::Xgboost: {
-      std::string objective = spec.task == "regression" ? "reg:squarederror" : spec.task == "binary" ? "binary:logistic" : "multi:softprob";
+      std::string objective = objectiveOf(spec.task);
       model.xgboost = XGBoostModel::train(matrix, labels.values, objective, model.classes.size(), allParams(algorithm, spec.params),
                                           spec.seed, threads);
       break;
@@ -315,6 +328,9 @@ Predictions predict(const TrainedModel& model, const Table& data, unsigned threa
   const catalog::AlgorithmId algorithm = algorithmOf(model.algorithm);
   if (algorithm == catalog::AlgorithmId::Xgboost) {
     std::vector<float> raw = XGBoostModel::predict(model.xgboost, matrix, threads);
+    if (raw.size() != rows * (model.task == "multiclass" ? model.classes.size() : 1)) {
+      throw OperatorError("internal: XGBoost predicted another number of values than the model has classes");
+    }
     if (model.task == "multiclass") {
       std::size_t k = model.classes.size();
       out.probabilities.resize(rows);
@@ -384,7 +400,9 @@ std::optional<TrainedModel> decodeModel(std::string_view bytes) {
     for (const auto& f : j.at("features")) {
       ColumnSpec spec;
       spec.name = f.at("name").get<std::string>();
-      spec.kind = static_cast<ColumnKind>(f.at("kind").get<int>());
+      int kind = f.at("kind").get<int>();
+      if (kind < 0 || kind > static_cast<int>(ColumnKind::Category)) return std::nullopt;
+      spec.kind = static_cast<ColumnKind>(kind);
       spec.nullable = f.at("nullable").get<bool>();
       spec.levels = f.at("levels").get<std::vector<std::string>>();
       model.features.push_back(std::move(spec));
@@ -406,6 +424,69 @@ std::optional<TrainedModel> decodeModel(std::string_view bytes) {
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }
+}
+
+std::string modelMismatch(const TrainedModel& model, const plan::Node::Model& spec, const std::vector<ColumnSpec>& columns) {
+  if (model.algorithm != spec.algorithm || model.task != spec.task || model.target != spec.target) {
+    return fmt::format("it is a {} {} model of `{}`, not a {} {} model of `{}`", model.algorithm, model.task, model.target, spec.algorithm,
+                       spec.task, spec.target);
+  }
+  auto columnNamed = [&](const std::string& name) -> const ColumnSpec* {
+    for (const ColumnSpec& column : columns) {
+      if (column.name == name) return &column;
+    }
+    return nullptr;
+  };
+  if (model.features.size() != spec.features.size()) return "its features are not the model's";
+  for (std::size_t f = 0; f < spec.features.size(); ++f) {
+    const ColumnSpec* column = columnNamed(spec.features[f]);
+    const ColumnSpec& feature = model.features[f];
+    if (feature.name != spec.features[f] || column == nullptr || feature.kind != column->kind ||
+        (feature.kind == ColumnKind::Category && feature.levels != column->levels) || (feature.kind != ColumnKind::Category && !feature.levels.empty())) {
+      return fmt::format("its feature {} is not `{}` as the training table has it", f + 1, spec.features[f]);
+    }
+  }
+  // The classes the trainer gives a target of this kind (labelsOf).
+  const ColumnSpec* target = columnNamed(spec.target);
+  if (target == nullptr) return "the training table has no column `" + spec.target + "`";
+  bool classesOk = true;
+  if (spec.task == "regression") {
+    classesOk = model.classes.empty();
+  } else if (target->kind == ColumnKind::Bool) {
+    classesOk = model.classes == std::vector<std::string>{"false", "true"};
+  } else if (target->kind == ColumnKind::Category) {
+    classesOk = model.classes == target->levels;
+  } else if (target->kind == ColumnKind::Int) {
+    classesOk = !model.classes.empty();
+    std::optional<std::int64_t> previous;
+    for (const std::string& label : model.classes) {
+      std::int64_t value = 0;
+      auto [end, error] = std::from_chars(label.data(), label.data() + label.size(), value);
+      classesOk = classesOk && error == std::errc() && end == label.data() + label.size() && std::to_string(value) == label &&
+                  (!previous || *previous < value);
+      previous = value;
+    }
+  } else {
+    classesOk = false;
+  }
+  if (!classesOk || (spec.task == "binary" && model.classes.size() > 2)) return "its classes are not those of its target";
+  const std::size_t width = encodedWidth(model.features);
+  switch (algorithmOf(model.algorithm)) {
+    case catalog::AlgorithmId::Xgboost:
+      if (std::string problem = XGBoostModel::structureProblem(model.xgboost, objectiveOf(model.task), width, model.classes.size()); !problem.empty()) {
+        return "its XGBoost model is not one training makes: " + problem;
+      }
+      break;
+    case catalog::AlgorithmId::Linear:
+    case catalog::AlgorithmId::Logistic: {
+      bool multinomial = model.task == "multiclass" && model.algorithm == "logistic";
+      if (model.means.size() != width || model.coefficients.size() != (width + 1) * (multinomial ? model.classes.size() : 1)) {
+        return "its coefficients are not one per encoded feature";
+      }
+      break;
+    }
+  }
+  return {};
 }
 
 }  // namespace weir::runtime

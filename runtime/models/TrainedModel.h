@@ -42,4 +42,11 @@ Predictions predict(const TrainedModel& model, const Table& data, unsigned threa
 std::string encodeModel(const TrainedModel& model);
 std::optional<TrainedModel> decodeModel(std::string_view bytes);
 
+// What makes a decoded model other than one `trainModel(spec, ...)` makes from a table with
+// `columns` (the training input's): its algorithm, task, target and features (their kinds and
+// levels), its classes as the target's kind gives them, its coefficients and means per encoded
+// feature, and an XGBoost model's structure. Empty when nothing. Predictions index classes and
+// coefficients by what the model says, so a model from the cache is checked before it is used.
+std::string modelMismatch(const TrainedModel& model, const plan::Node::Model& spec, const std::vector<ColumnSpec>& columns);
+
 }  // namespace weir::runtime

@@ -21,6 +21,12 @@ class XGBoostModel {
                            unsigned threads);
   // The raw predictions: per row one value (binary probability, regression) or one per class.
   static std::vector<float> predict(const std::string& model, const FeatureMatrix& features, unsigned threads);
+  // What makes `model` other than a model `train` makes with this objective on `features`
+  // encoded columns (and `classes` for multi:softprob): XGBoost trusts the JSON it loads (a
+  // child or split index out of range, a cycle, a tree assigned to a class that does not exist
+  // crash it), so a model read from the cache is checked first. Empty when nothing.
+  static std::string structureProblem(const std::string& model, const std::string& objective, std::size_t features,
+                                      std::size_t classes);
 };
 
 }  // namespace weir::runtime

@@ -149,21 +149,27 @@ std::optional<std::vector<RuleOutcome>> decodeRuleOutcomes(std::string_view text
   nlohmann::json in = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!in.is_array()) return std::nullopt;
   std::vector<RuleOutcome> rules;
-  for (const nlohmann::json& r : in) {
-    if (!r.is_object()) return std::nullopt;
-    RuleOutcome rule;
-    rule.rule = r.value("rule", "");
-    rule.warn = r.value("warn", false);
-    rule.passed = r.value("passed", true);
-    rule.rowRule = r.value("row_rule", false);
-    rule.violations = r.value("violations", std::size_t(0));
-    rule.detail = r.value("detail", "");
-    if (r.contains("examples") && r["examples"].is_array()) {
-      for (const nlohmann::json& e : r["examples"]) {
-        if (e.is_string()) rule.examples.push_back(e.get<std::string>());
+  // From the cache or a run manifest, which may hold anything: a field of another type makes
+  // no outcome, never an exception.
+  try {
+    for (const nlohmann::json& r : in) {
+      if (!r.is_object()) return std::nullopt;
+      RuleOutcome rule;
+      rule.rule = r.value("rule", "");
+      rule.warn = r.value("warn", false);
+      rule.passed = r.value("passed", true);
+      rule.rowRule = r.value("row_rule", false);
+      rule.violations = r.value("violations", std::size_t(0));
+      rule.detail = r.value("detail", "");
+      if (r.contains("examples") && r["examples"].is_array()) {
+        for (const nlohmann::json& e : r["examples"]) {
+          if (e.is_string()) rule.examples.push_back(e.get<std::string>());
+        }
       }
+      rules.push_back(std::move(rule));
     }
-    rules.push_back(std::move(rule));
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
   }
   return rules;
 }

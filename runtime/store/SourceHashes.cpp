@@ -22,11 +22,16 @@ SourceHashes::SourceHashes(std::string memoPath) : memoPath_(std::move(memoPath)
   nlohmann::json memo = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   if (!memo.is_object() || !memo.contains("files") || !memo["files"].is_object()) return;
   for (const auto& [path, value] : memo["files"].items()) {
-    if (!value.is_object() || !value.contains("hash") || !value["hash"].is_string()) continue;
+    // An entry with a field of another type is left out (the file is hashed again).
+    auto number = [&](const char* field) { return value.contains(field) && value[field].is_number_integer(); };
+    if (!value.is_object() || !value.contains("hash") || !value["hash"].is_string() || !number("size") || !number("mtime") ||
+        !number("inode")) {
+      continue;
+    }
     Entry entry;
-    entry.size = value.value("size", std::uint64_t(0));
-    entry.mtime = value.value("mtime", std::int64_t(0));
-    entry.inode = value.value("inode", std::uint64_t(0));
+    entry.size = value["size"].get<std::uint64_t>();
+    entry.mtime = value["mtime"].get<std::int64_t>();
+    entry.inode = value["inode"].get<std::uint64_t>();
     entry.hash = value["hash"].get<std::string>();
     entries_[path] = entry;
   }

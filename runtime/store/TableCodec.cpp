@@ -1,6 +1,9 @@
 #include "store/TableCodec.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
+#include <set>
 
 namespace weir::runtime {
 
@@ -142,6 +145,32 @@ std::optional<Table> decodeTable(std::string_view bytes) {
   }
   if (!r.done()) return std::nullopt;
   return table;
+}
+
+std::string tableMismatch(const Table& table, const std::vector<ColumnSpec>& expected) {
+  std::set<std::string_view> names;
+  for (const Column& column : table.columns) {
+    if (!names.insert(column.spec().name).second) return fmt::format("it has two columns `{}`", column.spec().name);
+  }
+  for (const ColumnSpec& want : expected) {
+    const Column* column = table.find(want.name);
+    if (column == nullptr) return fmt::format("it has no column `{}`", want.name);
+    if (column->kind() != want.kind) {
+      return fmt::format("column `{}` is {} where {} is expected", want.name, columnKindName(column->kind()), columnKindName(want.kind));
+    }
+    if (want.kind == ColumnKind::Category && column->spec().levels != want.levels) {
+      return fmt::format("column `{}` has other levels than its category", want.name);
+    }
+    const std::vector<std::uint8_t>& valid = column->validity();
+    for (std::size_t row = 0; row < column->size(); ++row) {
+      if (valid[row] == 0) {
+        if (!want.nullable) return fmt::format("column `{}` is not nullable but row {} is null", want.name, row + 1);
+      } else if (want.kind == ColumnKind::Bool && column->intAt(row) != 0 && column->intAt(row) != 1) {
+        return fmt::format("column `{}` holds {} in row {}, not a boolean", want.name, column->intAt(row), row + 1);
+      }
+    }
+  }
+  return {};
 }
 
 }  // namespace weir::runtime
