@@ -60,22 +60,41 @@ std::vector<runtime::RecordedRule> rulesOf(const plan::Plan& plan, const NodeRun
   return rules;
 }
 
+std::string nodeLabel(const plan::Plan& plan, const NodeRun& run) {
+  const plan::Node& node = plan.node(run.id);
+  return node.declaration.empty() ? fmt::format("node {} ({})", run.id, plan::nodeKindName(node.kind))
+                                  : fmt::format("`{}` ({})", node.declaration, plan::nodeKindName(node.kind));
+}
+
 // The lineage database as a listener: the run, then each node as it finishes, then what the
-// run found up to date in one transaction.
+// run found up to date in one transaction. The audit trail is a promise: whatever it could not
+// write is said (`problems`), never dropped silently. A node whose record cannot be written
+// while the run goes on (another process holds the database) is kept and written with the
+// run's last records: meanwhile a write waits a second at most, and the run waits
+// `RunRequest::databaseWait` (10 s) in all.
 class DatabaseRecorder : public RunListener {
  public:
-  DatabaseRecorder(std::unique_ptr<runtime::LineageDb> db, const std::string& program, const std::string& programHash)
-      : db_(std::move(db)), runId_(db_->beginRun(program, programHash)) {}
+  DatabaseRecorder(std::unique_ptr<runtime::LineageDb> db, std::string path, const std::string& program, const std::string& programHash,
+                   std::chrono::milliseconds wait)
+      : db_(std::move(db)), path_(std::move(path)), wait_(wait), runId_(db_->beginRun(program, programHash)) {
+    if (runId_ == 0) problems_.push_back(fmt::format("the run is not recorded in {}: {}", path_, db_->lastError()));
+    db_->limitWaits(std::min(wait_, std::chrono::milliseconds(1000)));
+  }
+
+  bool recording() const { return runId_ != 0; }
+  const std::vector<std::string>& problems() const { return problems_; }
 
   void started(const plan::Plan& plan) override { recorded_.assign(plan.size(), false); }
 
   void nodeFinished(const plan::Plan& plan, const NodeRun& run) override {
-    if (run.id >= recorded_.size() || recorded_[run.id]) return;
-    db_->recordNode(runId_, recordOf(plan, run), rulesOf(plan, run));
+    if (!recording() || run.id >= recorded_.size() || recorded_[run.id]) return;
     recorded_[run.id] = true;
+    if (deferred_.empty() && db_->recordNode(runId_, recordOf(plan, run), rulesOf(plan, run))) return;
+    deferred_.push_back(run);  // written at the end, with the rest
   }
 
   void recordColumnLineage(const plan::Plan& plan, const std::string& program, const std::string& programHash) {
+    if (!recording()) return;
     std::vector<std::array<std::string, 3>> columns;
     for (plan::NodeId id = 0; id < plan.size(); ++id) {
       const plan::Node& node = plan.node(id);
@@ -84,7 +103,9 @@ class DatabaseRecorder : public RunListener {
         for (const std::string& origin : column.origins) columns.push_back({node.declaration, column.name, origin});
       }
     }
-    db_->recordColumnLineage(program, programHash, columns);
+    if (!db_->recordColumnLineage(program, programHash, columns)) {
+      problems_.push_back(fmt::format("the column lineage of this version of the program is not recorded in {}: {}", path_, db_->lastError()));
+    }
   }
 
   // A node found cached did not count its rows: they are those of the run that computed it.
@@ -104,19 +125,36 @@ class DatabaseRecorder : public RunListener {
   }
 
   void end(const plan::Plan& plan, const RunReport& report) {
-    std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> rest;
+    if (!recording()) return;
+    // The last records may wait for the database with what is left of its time.
+    db_->limitWaits(wait_);
+    std::vector<NodeRun> rest = std::move(deferred_);
     for (const NodeRun& run : report.nodes) {
       bool done = run.id < recorded_.size() && recorded_[run.id];
-      if (!done && run.status != NodeStatus::Skipped) rest.emplace_back(recordOf(plan, run), rulesOf(plan, run));
+      if (!done && run.status != NodeStatus::Skipped) rest.push_back(run);
     }
-    db_->recordNodes(runId_, rest);
-    db_->endRun(runId_, report.failed ? "failed" : "ok");
+    std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> records;
+    for (const NodeRun& run : rest) records.emplace_back(recordOf(plan, run), rulesOf(plan, run));
+    if (!records.empty() && !db_->recordNodes(runId_, records)) {
+      std::string lost;
+      for (const NodeRun& run : rest) lost += (lost.empty() ? "" : ", ") + nodeLabel(plan, run);
+      std::size_t total = 0;
+      for (const NodeRun& run : report.nodes) total += run.status != NodeStatus::Skipped;
+      problems_.push_back(fmt::format("{} of {} node records are not in {}: {} ({})", rest.size(), total, path_, lost, db_->lastError()));
+    }
+    if (!db_->endRun(runId_, report.failed ? "failed" : "ok")) {
+      problems_.push_back(fmt::format("the end and outcome of the run are not recorded in {}: {}", path_, db_->lastError()));
+    }
   }
 
  private:
   std::unique_ptr<runtime::LineageDb> db_;
+  std::string path_;
+  std::chrono::milliseconds wait_;
   std::int64_t runId_;
-  std::vector<bool> recorded_;
+  std::vector<bool> recorded_;  // told to the recorder (written, or deferred)
+  std::vector<NodeRun> deferred_;
+  std::vector<std::string> problems_;
 };
 
 // Writes the model card of every model the run trained or loaded; returns what it wrote.
@@ -181,7 +219,7 @@ std::vector<std::string> writeModelCards(const plan::Plan& plan, const RunReport
 RunSession::RunSession(Workspace& workspace, RunRequest request) : workspace_(workspace), request_(std::move(request)) {}
 
 RunResult RunSession::run(const Cancellation* cancel) {
-  RunResult result{Project::ofFile(request_.file), programIdentity(request_.file), nullptr, false, {}, {}, std::nullopt};
+  RunResult result{Project::ofFile(request_.file), programIdentity(request_.file), nullptr, false, {}, {}, std::nullopt, {}};
   const Project& project = result.project;
   const std::string& program = result.program;
   std::vector<RunListener*> listeners = listeners_;
@@ -195,12 +233,25 @@ RunResult RunSession::run(const Cancellation* cancel) {
   std::vector<std::string> identity = request_.targets;
   for (const std::string& pass : request_.disabledPasses) identity.push_back("-" + pass);
   RunManifest manifest(project, program, identity);
-  auto openDb = [&]() -> std::unique_ptr<runtime::LineageDb> {
+  // The run's record in the lineage database; what it could not record is said as a warning and
+  // kept in the result (the front door decides what an unrecorded run means).
+  auto openRecorder = [&](const std::string& programHash) -> std::optional<DatabaseRecorder> {
     std::string error;
     std::unique_ptr<runtime::LineageDb> db;
-    if (project.createStateFolder(error)) db = runtime::LineageDb::open(project.databaseFile(), error);
-    if (!db) warn(error + "; the run is not recorded");
-    return db;
+    if (project.createStateFolder(error)) db = runtime::LineageDb::open(project.databaseFile(), error, request_.databaseWait);
+    if (!db) {
+      result.unrecorded.push_back(error + "; the run is not recorded");
+      warn(result.unrecorded.back());
+      return std::nullopt;
+    }
+    return std::optional<DatabaseRecorder>(std::in_place, std::move(db), project.shown(project.databaseFile()), program, programHash,
+                                           request_.databaseWait);
+  };
+  auto closeRecorder = [&](DatabaseRecorder& recorder) {
+    for (const std::string& problem : recorder.problems()) {
+      result.unrecorded.push_back(problem);
+      warn(problem);
+    }
   };
 
   // One run of a program at a time: a second waits (then usually finds everything done). The
@@ -221,9 +272,9 @@ RunResult RunSession::run(const Cancellation* cancel) {
     auto start = std::chrono::steady_clock::now();
     if (std::optional<UpToDateRun> same = manifest.upToDate(hashes, cache)) {
       same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (std::unique_ptr<runtime::LineageDb> db = openDb()) {
-        DatabaseRecorder recorder(std::move(db), program, hashes.hashOf(program).value_or(""));
-        recorder.end(same->plan, same->report);
+      if (std::optional<DatabaseRecorder> recorder = openRecorder(hashes.hashOf(program).value_or(""))) {
+        recorder->end(same->plan, same->report);
+        closeRecorder(*recorder);
       }
       hashes.save();
       result.upToDate = true;
@@ -247,14 +298,11 @@ RunResult RunSession::run(const Cancellation* cancel) {
   }
 
   // Every run is recorded, one without the cache too (its nodes have no keys).
-  std::optional<DatabaseRecorder> recorder;
-  {
-    if (std::unique_ptr<runtime::LineageDb> db = openDb()) {
-      std::string programHash = hashes.hashOf(program).value_or("");
-      recorder.emplace(std::move(db), program, programHash);
-      recorder->recordColumnLineage(plan, program, programHash);
-      listeners.insert(listeners.begin(), &*recorder);
-    }
+  std::string programHash = hashes.hashOf(program).value_or("");
+  std::optional<DatabaseRecorder> recorder = openRecorder(programHash);
+  if (recorder) {
+    recorder->recordColumnLineage(plan, program, programHash);
+    listeners.insert(listeners.begin(), &*recorder);
   }
   for (RunListener* listener : listeners) listener->started(plan);
   options.progress = [&](const NodeRun& run, bool ended) {
@@ -272,6 +320,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
   if (recorder) {
     recorder->end(plan, result.report);
     listeners.erase(listeners.begin());
+    closeRecorder(*recorder);
   }
   for (const std::string& warning : result.report.warnings) warn(warning);
   result.cards = writeModelCards(plan, result.report, project, listeners);

@@ -11,6 +11,7 @@
 #include "engine/Workspace.h"
 #include "exec/Executor.h"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,8 @@ struct RunRequest {
   unsigned jobs = 0;                 // threads (0: every core)
   std::vector<std::string> disabledPasses;  // optimizer passes to skip (the results must not change)
   bool useCache = true;              // false: run everything, read and write no cache (the run is still recorded)
+  // How long the run may wait, in all, for another process holding the lineage database.
+  std::chrono::milliseconds databaseWait{10000};
 };
 
 // Told what a run does. Calls come one at a time (never two at once), from any thread.
@@ -59,6 +62,10 @@ struct RunResult {
   const plan::Plan& plan() const { return upToDate ? *recordedPlan : *compilation->plan; }
 
   std::optional<plan::Plan> recordedPlan;
+  // What of the run the lineage database does not hold, and why (the database cannot be opened,
+  // is not weir's, was busy too long): empty when the run is recorded in full.
+  std::vector<std::string> unrecorded;
+  bool recorded() const { return unrecorded.empty(); }
 };
 
 class RunSession {

@@ -42,6 +42,9 @@ Options:
                   skip an optimizer pass (repeatable; `all` for every one the
                   runtime can do without: all but `inlining`): the results are the
                   same, only slower (see `weir help plan`)
+  --allow-unrecorded
+                  exit as the run went even when .weir/weir.db could not record
+                  it (it is still said on the error stream and in --json)
   -h, --help      show this help
 
 Results are cached in .weir/cache under the project root, keyed by each node's
@@ -50,8 +53,13 @@ its definition, an input or a source file changed (a sink also when its file was
 changed or removed). Progress goes to the error stream: a live line on a
 terminal, one line per finished node otherwise. Records rejected by
 `on_error = quarantine` are written to .weir/quarantine/SOURCE.csv.
+Every run is recorded in .weir/weir.db (the audit trail). When it cannot be,
+or only in part (the file is not weir's lineage database, another process held
+it for more than 10 s), the run still goes on, says what was not recorded and
+exits 2 unless --allow-unrecorded is given.
 Exit codes: 0 the run succeeded, 1 errors in the program or a failed node (bad
-data, an expectation of severity error), 2 usage or I/O error.
+data, an expectation of severity error), 2 usage or I/O error, or a run not
+recorded in full (without --allow-unrecorded).
 )";
 }
 
@@ -146,14 +154,18 @@ void printText(const plan::Plan& plan, const runtime::RunReport& report, const s
   }
 }
 
-nlohmann::ordered_json jsonReport(const plan::Plan& plan, const runtime::RunReport& report, const std::string& file,
-                                  const std::string& root) {
+nlohmann::ordered_json jsonReport(const engine::RunResult& result, const std::string& file, const std::string& root) {
+  const plan::Plan& plan = result.plan();
+  const runtime::RunReport& report = result.report;
   nlohmann::ordered_json doc;
   doc["version"] = 1;
   doc["file"] = file;
   doc["pipeline"] = plan.name;
   doc["outcome"] = report.failed ? "failed" : "ok";
   doc["seconds"] = report.seconds;
+  // Whether .weir/weir.db holds the whole run, and what it does not when not.
+  doc["recorded"] = result.recorded();
+  if (!result.recorded()) doc["unrecorded"] = result.unrecorded;
   doc["nodes"] = nlohmann::ordered_json::array();
   for (const NodeRun& run : report.nodes) {
     if (run.status == NodeStatus::Skipped) continue;
@@ -253,7 +265,8 @@ class ProgressDisplay : public engine::RunListener {
 
 int runRun(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line =
-      CommandLine::parse("run", args, {{"--target", true}, {"--jobs", true}, {"--json"}, {"--no-cache"}, {"--disable-pass", true, passChoices(), "pass"}},
+      CommandLine::parse("run", args, {{"--target", true}, {"--jobs", true}, {"--json"}, {"--no-cache"}, {"--disable-pass", true, passChoices(), "pass"},
+                                    {"--allow-unrecorded"}},
                          streams);
   if (!line) return kExitUsage;
   engine::RunRequest request;
@@ -283,10 +296,17 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   if (!result.ran()) return reportCompileFailure(*result.compilation, "run", streams);
   const std::string& root = result.project.root();
   if (json) {
-    streams.out << jsonReport(result.plan(), result.report, request.file, root).dump(2) << "\n";
+    streams.out << jsonReport(result, request.file, root).dump(2) << "\n";
   } else {
     printText(result.plan(), result.report, root, streams.out);
     for (const std::string& card : result.cards) streams.out << card << "\n";
+  }
+  // The audit trail is a promise: a run it does not hold in full is an environment error (what
+  // is missing was said as warnings), unless the caller accepts it.
+  if (!result.recorded() && !line->has("--allow-unrecorded")) {
+    streams.err << "weir run: error: the run is not recorded in full in .weir/weir.db (see the warnings above); "
+                   "`--allow-unrecorded` accepts that\n";
+    return kExitUsage;
   }
   return result.report.failed ? kExitFailed : kExitOk;
 }

@@ -1,6 +1,8 @@
 #include "store/LineageDb.h"
 
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include <sqlite3.h>
 
@@ -83,6 +85,12 @@ CREATE INDEX node_runs_by_key ON node_runs(cache_key, status);
 )sql",
 };
 
+// Why the last write was not done: SQLite's message, or that it changed nothing.
+std::string whyNot(sqlite3* db) {
+  int code = sqlite3_errcode(db);
+  return code == SQLITE_OK || code == SQLITE_DONE || code == SQLITE_ROW ? "a write changed nothing" : sqlite3_errmsg(db);
+}
+
 std::string now() {
   std::time_t t = std::time(nullptr);
   std::tm utc{};
@@ -97,9 +105,30 @@ std::string now() {
 struct LineageDb::Handle {
   sqlite3* db = nullptr;
   sqlite3_stmt* insertNode = nullptr;  // prepared once: a run records hundreds of nodes
+  // Waiting for another process that holds the database: what is left of this object's time,
+  // what one operation may take, and what the current one took.
+  std::chrono::milliseconds waitLeft{10000};
+  std::chrono::milliseconds perOperation{10000};
+  std::chrono::milliseconds waited{0};
   ~Handle() {
     sqlite3_finalize(insertNode);
     if (db != nullptr) sqlite3_close(db);
+  }
+
+  // SQLite's busy handler: sleeps a little and retries while the limits allow (SQLite's own
+  // busy timeout waits its full length on every statement, so a run of many writes stalled for
+  // that long again and again).
+  static int onBusy(void* self, int attempt) {
+    auto* handle = static_cast<Handle*>(self);
+    if (attempt == 0) handle->waited = std::chrono::milliseconds(0);  // another operation
+    static constexpr int kDelays[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+    std::chrono::milliseconds delay(attempt < 12 ? kDelays[attempt] : 100);
+    delay = std::min({delay, handle->waitLeft, handle->perOperation - handle->waited});
+    if (delay.count() <= 0) return 0;
+    std::this_thread::sleep_for(delay);
+    handle->waitLeft -= delay;
+    handle->waited += delay;
+    return 1;
   }
 };
 
@@ -130,6 +159,8 @@ class Statement {
     return *this;
   }
   int step() { return sqlite3_step(stmt_); }
+  // Steps a statement that writes: whether it ran to the end.
+  bool done() { return stmt_ != nullptr && sqlite3_step(stmt_) == SQLITE_DONE; }
   std::string text(int column) const {
     const unsigned char* t = sqlite3_column_text(stmt_, column);
     return t == nullptr ? std::string() : reinterpret_cast<const char*>(t);
@@ -156,53 +187,112 @@ bool LineageDb::exec(const std::string& sql) {
   return false;
 }
 
-std::unique_ptr<LineageDb> LineageDb::open(const std::string& path, std::string& error) {
+void LineageDb::limitWaits(std::chrono::milliseconds perOperation) { handle_->perOperation = perOperation; }
+
+std::unique_ptr<LineageDb> LineageDb::open(const std::string& path, std::string& error, std::chrono::milliseconds wait) {
   auto handle = std::make_unique<Handle>();
+  handle->waitLeft = wait;
+  handle->perOperation = wait;
   if (sqlite3_open_v2(path.c_str(), &handle->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
     error = "cannot open " + path + ": " + (handle->db != nullptr ? sqlite3_errmsg(handle->db) : "out of memory");
     return nullptr;
   }
-  sqlite3_busy_timeout(handle->db, 10000);  // another `weir` on the same project: wait for it
+  // The file may have been written by anyone: its triggers and views do not run (a trigger could
+  // drop or change what is recorded), its schema cannot make SQL call functions with side
+  // effects, and it cannot be made to corrupt itself.
+  sqlite3_db_config(handle->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
+  sqlite3_db_config(handle->db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, nullptr);
+  sqlite3_db_config(handle->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_db_config(handle->db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  // Another `weir` on the same project: wait for it, within bounds.
+  sqlite3_busy_handler(handle->db, &Handle::onBusy, handle.get());
   std::unique_ptr<LineageDb> db(new LineageDb(std::move(handle)));
-  // Switching to WAL needs the database to itself and does not always wait for the busy timeout
-  // (two `weir` creating it at once): retry for a while.
-  bool ready = false;
-  for (int attempt = 0; attempt < 200 && !ready; ++attempt) {
-    ready = db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (!ready) {
-    error = "cannot set up " + path + ": " + db->error_;
-    return nullptr;
+  sqlite3* raw = db->handle_->db;
+  // Switching to WAL needs the database to itself and does not always call the busy handler
+  // (two `weir` creating it at once): retry while it is busy, within the same bounds. Any other
+  // failure (not a database) is final.
+  while (!db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")) {
+    int code = sqlite3_errcode(raw) & 0xff;
+    if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || db->handle_->waitLeft.count() <= 0) {
+      error = "cannot set up " + path + ": " + db->error_;
+      return nullptr;
+    }
+    auto delay = std::min(std::chrono::milliseconds(50), db->handle_->waitLeft);
+    std::this_thread::sleep_for(delay);
+    db->handle_->waitLeft -= delay;
   }
   // Migrations, each in a transaction with the version it reaches. The version is read inside
   // the transaction: another `weir` opening the same new database may have migrated it first.
-  auto version = [&] {
-    Statement query(db->handle_->db, "PRAGMA user_version");
-    return query.step() == SQLITE_ROW ? static_cast<int>(query.integer(0)) : 0;
+  auto version = [&]() -> std::optional<std::int64_t> {
+    Statement query(raw, "PRAGMA user_version");
+    if (query.step() != SQLITE_ROW) return std::nullopt;
+    return query.integer(0);
   };
   while (true) {
     if (!db->exec("BEGIN IMMEDIATE;")) {
       error = "cannot lock " + path + ": " + db->error_;
       return nullptr;
     }
-    int current = version();
-    if (current > schemaVersion()) {
+    std::optional<std::int64_t> current = version();
+    // Versions are 0 (a new file) to schemaVersion(); anything else indexes no migration.
+    if (!current || *current < 0) {
       db->exec("ROLLBACK;");
-      error = path + " was written by a newer weir (schema version " + std::to_string(current) + ")";
+      error = path + " is not a weir lineage database (schema version " + (current ? std::to_string(*current) : "unreadable") + ")";
       return nullptr;
     }
-    if (current == schemaVersion()) {
+    if (*current > schemaVersion()) {
+      db->exec("ROLLBACK;");
+      error = path + " was written by a newer weir (schema version " + std::to_string(*current) + ")";
+      return nullptr;
+    }
+    if (*current == schemaVersion()) {
+      std::string missing;
+      bool complete = db->hasSchema(missing);
       db->exec("COMMIT;");
+      if (!complete) {
+        error = path + " is not a weir lineage database (" + missing + ")";
+        return nullptr;
+      }
       return db;
     }
-    std::string sql = std::string(kMigrations[current]) + "PRAGMA user_version = " + std::to_string(current + 1) + "; COMMIT;";
+    std::string sql = std::string(kMigrations[*current]) + "PRAGMA user_version = " + std::to_string(*current + 1) + "; COMMIT;";
     if (!db->exec(sql)) {
       db->exec("ROLLBACK;");
-      error = "cannot migrate " + path + " to schema version " + std::to_string(current + 1) + ": " + db->error_;
+      error = "cannot migrate " + path + " to schema version " + std::to_string(*current + 1) + ": " + db->error_;
       return nullptr;
     }
   }
+}
+
+bool LineageDb::hasSchema(std::string& error) {
+  // Every column a write names (the inserts name their columns: other columns may be there).
+  static const std::pair<const char*, std::vector<const char*>> kTables[] = {
+      {"runs", {"id", "program", "program_hash", "started", "ended", "outcome", "user", "host"}},
+      {"node_runs",
+       {"run_id", "declaration", "kind", "status", "cache_key", "fingerprint", "rows_in", "rows_out", "seconds", "message", "file", "file_hash"}},
+      {"expectation_results", {"run_id", "expectation", "rule", "severity", "passed", "violations"}},
+      {"column_lineage", {"program", "program_hash", "declaration", "column_name", "origin"}},
+      {"metrics", {"run_id", "declaration", "model", "model_version", "data", "data_key", "metric", "value"}},
+  };
+  for (const auto& [table, columns] : kTables) {
+    Statement isTable(handle_->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
+    isTable.bind(1, std::string(table));
+    if (isTable.step() != SQLITE_ROW) {
+      error = std::string("it has no table `") + table + "`";
+      return false;
+    }
+    std::set<std::string> present;
+    Statement info(handle_->db, "SELECT name FROM pragma_table_info(?)");
+    info.bind(1, std::string(table));
+    while (info.step() == SQLITE_ROW) present.insert(info.text(0));
+    for (const char* column : columns) {
+      if (!present.count(column)) {
+        error = std::string("table `") + table + "` has no column `" + column + "`";
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 std::int64_t LineageDb::beginRun(const std::string& program, const std::string& programHash) {
@@ -211,24 +301,36 @@ std::int64_t LineageDb::beginRun(const std::string& program, const std::string& 
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
   insert.bind(1, program).bind(2, programHash).bind(3, now()).bind(4, std::string(user != nullptr ? user : "")).bind(5, std::string(host));
-  if (insert.step() != SQLITE_DONE) return 0;
+  if (!insert.done() || sqlite3_changes(handle_->db) != 1) {
+    error_ = whyNot(handle_->db);
+    return 0;
+  }
   return sqlite3_last_insert_rowid(handle_->db);
 }
 
-void LineageDb::recordNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules) {
+bool LineageDb::recordNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules) {
   // One transaction per node: its execution and its expectation outcomes together.
-  exec("BEGIN IMMEDIATE;");
-  insertNode(run, node, rules);
-  exec("COMMIT;");
+  return recordNodes(run, {{node, rules}});
 }
 
-void LineageDb::recordNodes(std::int64_t run, const std::vector<std::pair<RecordedNode, std::vector<RecordedRule>>>& nodes) {
-  exec("BEGIN IMMEDIATE;");
-  for (const auto& [node, rules] : nodes) insertNode(run, node, rules);
-  exec("COMMIT;");
+bool LineageDb::recordNodes(std::int64_t run, const std::vector<std::pair<RecordedNode, std::vector<RecordedRule>>>& nodes) {
+  if (!exec("BEGIN IMMEDIATE;")) return false;
+  for (const auto& [node, rules] : nodes) {
+    if (!insertNode(run, node, rules)) {
+      std::string why = whyNot(handle_->db);
+      exec("ROLLBACK;");
+      error_ = why;
+      return false;
+    }
+  }
+  if (exec("COMMIT;")) return true;
+  std::string why = error_;
+  exec("ROLLBACK;");
+  error_ = why;
+  return false;
 }
 
-void LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules) {
+bool LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules) {
   sqlite3_stmt*& insert = handle_->insertNode;
   if (insert == nullptr) {
     sqlite3_prepare_v2(handle_->db,
@@ -236,7 +338,8 @@ void LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
                        "seconds, message, file, file_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        -1, &insert, nullptr);
   }
-  if (insert != nullptr) {
+  if (insert == nullptr) return false;
+  {
     sqlite3_reset(insert);
     sqlite3_clear_bindings(insert);
     auto text = [&](int i, const std::string& v) { sqlite3_bind_text(insert, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT); };
@@ -252,7 +355,7 @@ void LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
     text(10, node.message);
     text(11, node.file);
     text(12, node.fileHash);
-    sqlite3_step(insert);
+    if (sqlite3_step(insert) != SQLITE_DONE || sqlite3_changes(handle_->db) != 1) return false;
   }
   for (const auto& [metric, value] : node.metrics) {
     Statement m(handle_->db,
@@ -261,7 +364,7 @@ void LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
     m.bind(7, metric);
     if (std::isnan(value)) m.bindNull(8);
     else m.bind(8, value);
-    m.step();
+    if (!m.done() || sqlite3_changes(handle_->db) != 1) return false;
   }
   for (const RecordedRule& rule : rules) {
     Statement r(handle_->db,
@@ -270,14 +373,17 @@ void LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
     r.bind(5, static_cast<std::int64_t>(rule.passed ? 1 : 0));
     if (rule.rowRule) r.bind(6, static_cast<std::int64_t>(rule.violations));
     else r.bindNull(6);
-    r.step();
+    if (!r.done() || sqlite3_changes(handle_->db) != 1) return false;
   }
+  return true;
 }
 
-void LineageDb::endRun(std::int64_t run, const std::string& outcome) {
+bool LineageDb::endRun(std::int64_t run, const std::string& outcome) {
   Statement update(handle_->db, "UPDATE runs SET ended = ?, outcome = ? WHERE id = ?");
   update.bind(1, now()).bind(2, outcome).bind(3, run);
-  update.step();
+  if (update.done() && sqlite3_changes(handle_->db) == 1) return true;
+  error_ = whyNot(handle_->db);
+  return false;
 }
 
 std::optional<RecordedNode> LineageDb::lastNode(const std::string& program, const std::string& declaration, const std::string& kind) {
@@ -337,19 +443,28 @@ std::optional<std::string> LineageDb::lastFileHash(const std::string& program, c
   return query.text(0);
 }
 
-void LineageDb::recordColumnLineage(const std::string& program, const std::string& programHash,
+bool LineageDb::recordColumnLineage(const std::string& program, const std::string& programHash,
                                    const std::vector<std::array<std::string, 3>>& columns) {
   Statement known(handle_->db, "SELECT 1 FROM column_lineage WHERE program = ? AND program_hash = ? LIMIT 1");
   known.bind(1, program).bind(2, programHash);
-  if (known.step() == SQLITE_ROW) return;  // this version of the program is recorded already
-  exec("BEGIN IMMEDIATE;");
+  if (known.step() == SQLITE_ROW) return true;  // this version of the program is recorded already
+  if (!exec("BEGIN IMMEDIATE;")) return false;
   for (const auto& [declaration, column, origin] : columns) {
     Statement insert(handle_->db,
                      "INSERT INTO column_lineage (program, program_hash, declaration, column_name, origin) VALUES (?, ?, ?, ?, ?)");
     insert.bind(1, program).bind(2, programHash).bind(3, declaration).bind(4, column).bind(5, origin);
-    insert.step();
+    if (!insert.done() || sqlite3_changes(handle_->db) != 1) {
+      std::string why = whyNot(handle_->db);
+      exec("ROLLBACK;");
+      error_ = why;
+      return false;
+    }
   }
-  exec("COMMIT;");
+  if (exec("COMMIT;")) return true;
+  std::string why = error_;
+  exec("ROLLBACK;");
+  error_ = why;
+  return false;
 }
 
 std::vector<LineageDb::Production> LineageDb::productions(const std::string& program, const std::string& declaration,

@@ -4,8 +4,16 @@
 // and written with their hashes, expectation outcomes. The schema is versioned; opening a
 // database of an older version migrates it. Each node's outcome is written in a transaction of
 // its own, so a crash leaves the database consistent. SQLite stays inside this class.
+//
+// The file is data like the rest of `.weir/`: opening checks its version (a negative one, or a
+// newer one, is refused) and that it has the tables and columns weir writes; triggers and views
+// are switched off (a trigger could drop or alter what is written) and the schema is not trusted
+// to run functions. Every write says whether it was done. Waiting for another process that holds
+// the database is bounded: 10 s over the life of the object (not 10 s per write), less per
+// operation when `limitWaits` says so.
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,23 +50,30 @@ struct RecordedRule {
 
 class LineageDb {
  public:
-  // Opens (creating or migrating) the database; nullptr with `error` set when it cannot.
-  static std::unique_ptr<LineageDb> open(const std::string& path, std::string& error);
+  // Opens (creating or migrating) the database; nullptr with `error` set when it cannot. `wait`:
+  // how long this object may wait in all for other processes holding the database.
+  static std::unique_ptr<LineageDb> open(const std::string& path, std::string& error,
+                                         std::chrono::milliseconds wait = std::chrono::milliseconds(10000));
   ~LineageDb();
   LineageDb(const LineageDb&) = delete;
   LineageDb& operator=(const LineageDb&) = delete;
 
   static int schemaVersion();
 
-  // A run of a program: returns its id.
+  // How long one operation may wait for another process holding the database (within what is
+  // left of the 10 s this object may wait in all).
+  void limitWaits(std::chrono::milliseconds perOperation);
+
+  // Writes: each says whether it was done (else lastError() says why; nothing of it was written).
+  // A run of a program: returns its id, 0 when it could not be recorded.
   std::int64_t beginRun(const std::string& program, const std::string& programHash);
-  void recordNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules);
-  // Several nodes in one transaction (those a run found up to date, all at once).
-  void recordNodes(std::int64_t run, const std::vector<std::pair<RecordedNode, std::vector<RecordedRule>>>& nodes);
-  void endRun(std::int64_t run, const std::string& outcome);
+  bool recordNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules);
+  // Several nodes in one transaction (those a run found up to date, all at once): all or none.
+  bool recordNodes(std::int64_t run, const std::vector<std::pair<RecordedNode, std::vector<RecordedRule>>>& nodes);
+  bool endRun(std::int64_t run, const std::string& outcome);
   // The compiler's column-level lineage of a version of a program (declaration, column, source
   // column), recorded once per program hash.
-  void recordColumnLineage(const std::string& program, const std::string& programHash,
+  bool recordColumnLineage(const std::string& program, const std::string& programHash,
                            const std::vector<std::array<std::string, 3>>& columns);
 
   // The most recent recorded execution of each declaration's node of this kind (its last
@@ -95,7 +110,9 @@ class LineageDb {
   struct Handle;
   explicit LineageDb(std::unique_ptr<Handle> handle);
   bool exec(const std::string& sql);
-  void insertNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules);
+  bool insertNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules);
+  // Whether the tables and columns weir writes are there (else `error` says what is missing).
+  bool hasSchema(std::string& error);
 
   std::unique_ptr<Handle> handle_;
   std::string error_;
