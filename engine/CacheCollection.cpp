@@ -16,8 +16,13 @@ CacheCollection collectCache(const Project& project, std::size_t keepRuns) {
   if (!result.hadDatabase) return result;
   std::unique_ptr<runtime::LineageDb> db = runtime::LineageDb::open(project.databaseFile(), result.error);
   if (!db) return result;
-  std::vector<std::string> recent = db->keysOfRecentRuns(keepRuns);
-  std::set<std::string> used(recent.begin(), recent.end());
+  // Keys that cannot be read (the database busy too long) remove nothing, rather than everything.
+  std::optional<std::vector<std::string>> recent = db->keysOfRecentRuns(keepRuns);
+  if (!recent) {
+    result.error = "cannot read the recent runs from " + project.shown(project.databaseFile()) + ": " + db->lastError();
+    return result;
+  }
+  std::set<std::string> used(recent->begin(), recent->end());
   auto hourAgo = fs::file_time_type::clock::now() - std::chrono::hours(1);
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(project.cacheFolder(), ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {

@@ -481,14 +481,19 @@ std::vector<LineageDb::Production> LineageDb::productions(const std::string& pro
   return out;
 }
 
-std::vector<std::string> LineageDb::keysOfRecentRuns(std::size_t keep) {
+std::optional<std::vector<std::string>> LineageDb::keysOfRecentRuns(std::size_t keep) {
   Statement query(handle_->db,
                   "SELECT DISTINCT cache_key FROM node_runs WHERE cache_key <> '' AND run_id IN "
                   "(SELECT id FROM runs r WHERE EXISTS (SELECT 1 FROM node_runs n WHERE n.run_id = r.id AND n.cache_key <> '') "
                   "ORDER BY id DESC LIMIT ?)");
   query.bind(1, static_cast<std::int64_t>(keep));
   std::vector<std::string> keys;
-  while (query.step() == SQLITE_ROW) keys.push_back(query.text(0));
+  int step = query.step();
+  for (; step == SQLITE_ROW; step = query.step()) keys.push_back(query.text(0));
+  if (step != SQLITE_DONE) {
+    error_ = sqlite3_errmsg(handle_->db);
+    return std::nullopt;
+  }
   return keys;
 }
 

@@ -101,8 +101,9 @@ class LineageDb {
   std::vector<Production> productions(const std::string& program, const std::string& declaration, std::size_t limit);
 
   // The cache keys the last `keep` runs (of any program of the project) that used the cache
-  // used (a `--no-cache` run, recorded with no keys, does not count).
-  std::vector<std::string> keysOfRecentRuns(std::size_t keep);
+  // used (a `--no-cache` run, recorded with no keys, does not count). Nullopt when they cannot be
+  // read (lastError() says why): no keys is not the same as unknown keys.
+  std::optional<std::vector<std::string>> keysOfRecentRuns(std::size_t keep);
 
   std::string lastError() const { return error_; }
 
