@@ -1,7 +1,9 @@
 // The result cache: tables round-trip through the codec exactly; damaged bytes never decode to
-// a table; entries that fail their checksum are misses with a reason.
+// a table; a decoded table is checked against its node's columns; entries that fail their
+// checksum are misses with a reason.
 #include "io/CsvReader.h"
 #include "io/CsvWriter.h"
+#include "operators/Schema.h"
 #include "store/ResultCache.h"
 #include "store/TableCodec.h"
 
@@ -50,6 +52,28 @@ TEST(TableCodec, DamagedBytesNeverDecode) {
   std::string bytes = encodeTable(sampleTable());
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) EXPECT_FALSE(decodeTable(bytes.substr(0, cut))) << cut;
   EXPECT_FALSE(decodeTable(bytes + "x"));
+}
+
+TEST(TableCodec, ATableIsCheckedAgainstTheColumnsItsNodeProduces) {
+  Table table = sampleTable();
+  std::vector<ColumnSpec> specs = specsOf(table);
+  EXPECT_EQ(tableMismatch(table, specs), "");
+  // Columns the node's type does not name may follow (a split passes on pruned columns).
+  EXPECT_EQ(tableMismatch(table, {specs[0], specs[3]}), "");
+  std::vector<ColumnSpec> other = specs;
+  other[1].kind = ColumnKind::Int;
+  EXPECT_EQ(tableMismatch(table, other), "column `x` is float where int is expected");
+  other = specs;
+  other[3].levels = {"b", "a"};
+  EXPECT_EQ(tableMismatch(table, other), "column `c` has other levels than its category");
+  other = specs;
+  other[2].nullable = false;
+  EXPECT_EQ(tableMismatch(table, other), "column `s` is not nullable but row 2 is null");
+  other.push_back({"missing", ColumnKind::Int, true, {}});
+  EXPECT_EQ(tableMismatch(table, {other.back()}), "it has no column `missing`");
+  Table twice = table;
+  twice.columns.push_back(table.columns[0]);
+  EXPECT_EQ(tableMismatch(twice, specs), "it has two columns `id`");
 }
 
 TEST(ResultCache, StoresLoadsAndDetectsDamage) {
