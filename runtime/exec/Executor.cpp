@@ -249,9 +249,16 @@ class Execution {
     }
     std::optional<std::vector<RuleOutcome>> rules =
         outcome.contains("rules") ? decodeRuleOutcomes(outcome["rules"].dump()) : std::nullopt;
-    // One outcome per rule of the expectation, as named; a failed `error` rule is never stored.
-    bool same = rules && rules->size() == node.rules.size();
-    for (std::size_t i = 0; same && i < rules->size(); ++i) same = (*rules)[i].passed || (*rules)[i].warn;
+    // One outcome per rule of the expectation (checkExpectations), of its severity; a failed
+    // `error` rule is never stored.
+    std::vector<bool> severities;
+    for (const plan::Node::Rule& rule : node.rules) {
+      if (rule.condition) severities.push_back(rule.warn);
+    }
+    bool same = rules && rules->size() == severities.size();
+    for (std::size_t i = 0; same && i < rules->size(); ++i) {
+      same = (*rules)[i].warn == severities[i] && ((*rules)[i].passed || (*rules)[i].warn);
+    }
     if (!same) return untrusted(id, "its rules' outcomes are not this expectation's, or one failed");
     runs_[id].rules = std::move(*rules);
     runs_[id].rowsIn = outcome["rows"].get<std::size_t>();
