@@ -1,17 +1,50 @@
 #include "engine/CacheCollection.h"
 
+#include "io/StateFolder.h"
 #include "store/LineageDb.h"
 
-#include <chrono>
-#include <filesystem>
+#include <ctime>
+#include <optional>
 #include <set>
 
 namespace weir::engine {
 
-namespace fs = std::filesystem;
+namespace {
+
+// Removes from `folder` and the folders below it what none of `used` names, and interrupted
+// writes older than `before`. Entries are listed and removed relative to the folder, never
+// through a symlink: a planted one is removed itself (it is no entry of ours), not followed.
+void collectFolder(const runtime::StateFolder& folder, const std::string& base, const std::set<std::string>& used,
+                   std::int64_t before, int depth, CacheCollection& result) {
+  using Kind = runtime::StateFolder::Entry::Kind;
+  std::string error;
+  for (const runtime::StateFolder::Entry& entry : folder.entries()) {
+    if (entry.kind == Kind::Folder) {
+      runtime::StateFolder below = runtime::StateFolder::open(base, folder.pathOf(entry.name), false, error);
+      if (below.ok() && depth < 8) collectFolder(below, base, used, before, depth + 1, result);
+      continue;
+    }
+    const std::string& name = entry.name;
+    bool temporary = !name.empty() && name[0] == '.' && name.find(".weir-") != std::string::npos;
+    if (temporary && entry.modified > before) continue;  // perhaps a write in progress
+    if (!temporary && entry.kind == Kind::File && used.count(name)) {
+      ++result.kept;
+      continue;
+    }
+    if (folder.removeFile(name, error)) {
+      if (entry.kind == Kind::File) result.bytesFreed += entry.size;
+      if (temporary) ++result.interruptedWrites;
+      else ++result.removed;
+    }
+  }
+}
+
+}  // namespace
 
 CacheCollection collectCache(const Project& project, std::size_t keepRuns) {
   CacheCollection result;
+  // Nothing is removed through a symlinked `.weir` or `.weir/cache` (it would delete elsewhere).
+  if (!project.checkStateFolder(result.error)) return result;
   result.hadDatabase = project.hasDatabase();
   if (!result.hadDatabase) return result;
   std::unique_ptr<runtime::LineageDb> db = runtime::LineageDb::open(project.databaseFile(), result.error);
@@ -23,24 +56,9 @@ CacheCollection collectCache(const Project& project, std::size_t keepRuns) {
     return result;
   }
   std::set<std::string> used(recent->begin(), recent->end());
-  auto hourAgo = fs::file_time_type::clock::now() - std::chrono::hours(1);
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(project.cacheFolder(), ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    std::string name = it->path().filename().string();
-    bool temporary = !name.empty() && name[0] == '.' && name.find(".weir-") != std::string::npos;
-    if (temporary && it->last_write_time(ec) > hourAgo) continue;  // perhaps a write in progress
-    if (!temporary && used.count(name)) {
-      ++result.kept;
-      continue;
-    }
-    std::uintmax_t size = it->file_size(ec);
-    if (fs::remove(it->path(), ec)) {
-      result.bytesFreed += size;
-      if (temporary) ++result.interruptedWrites;
-      else ++result.removed;
-    }
-  }
+  std::int64_t hourAgo = static_cast<std::int64_t>(std::time(nullptr)) - 3600;
+  runtime::StateFolder cache = runtime::StateFolder::open(project.root(), project.cacheFolder(), false, result.error);
+  if (cache.ok()) collectFolder(cache, project.root(), used, hourAgo, 0, result);
   return result;
 }
 

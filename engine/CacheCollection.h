@@ -12,7 +12,7 @@ namespace weir::engine {
 
 struct CacheCollection {
   bool hadDatabase = false;  // without one, nothing is removed
-  std::string error;         // the database could not be opened
+  std::string error;         // `.weir` is unsafe (a symlink in it: nothing removed), or the database could not be opened
   std::size_t removed = 0, kept = 0, interruptedWrites = 0;
   std::uintmax_t bytesFreed = 0;
 };

@@ -1,8 +1,13 @@
 #include "engine/Project.h"
 
+#include "io/StateFolder.h"
 #include "support/ProjectPath.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
+#include <set>
+#include <unistd.h>
 
 namespace weir::engine {
 
@@ -15,7 +20,7 @@ Project Project::ofFolder(const std::string& folder) {
   return Project(support::findProjectRoot((fs::path(folder) / "_").string()));
 }
 
-std::string Project::stateFolder() const { return (fs::path(root_) / ".weir").string(); }
+std::string Project::stateFolder() const { return support::stateFolderOf(root_); }
 std::string Project::cacheFolder() const { return (fs::path(root_) / ".weir" / "cache").string(); }
 std::string Project::locksFolder() const { return (fs::path(root_) / ".weir" / "locks").string(); }
 std::string Project::databaseFile() const { return (fs::path(root_) / ".weir" / "weir.db").string(); }
@@ -25,11 +30,40 @@ std::string Project::cardsFolder() const { return (fs::path(root_) / ".weir" / "
 std::string Project::quarantineFolder() const { return (fs::path(root_) / ".weir" / "quarantine").string(); }
 std::string Project::logsFolder() const { return (fs::path(root_) / ".weir" / "logs").string(); }
 
+bool Project::checkStateFolder(std::string& error) const {
+  error.clear();
+  runtime::StateFolder state = runtime::StateFolder::open(root_, stateFolder(), false, error);
+  if (!state.ok()) return error.empty();  // none yet is fine
+  for (const std::string& folder : {cacheFolder(), locksFolder(), runManifestsFolder(), cardsFolder(), quarantineFolder(), logsFolder()}) {
+    runtime::StateFolder part = runtime::StateFolder::open(root_, folder, false, error);
+    if (!error.empty()) return false;
+  }
+  // Its files: what SQLite opens beside the database, and the memo.
+  std::string database = fs::path(databaseFile()).filename().string();
+  std::set<std::string> files = {database, database + "-wal", database + "-shm", database + "-journal",
+                                 fs::path(fileHashesFile()).filename().string()};
+  using Kind = runtime::StateFolder::Entry::Kind;
+  for (const runtime::StateFolder::Entry& entry : state.entries()) {
+    if (files.count(entry.name) == 0 || entry.kind == Kind::File) continue;
+    error = fmt::format("{} is {}: Weir keeps its state only in real files and folders inside the project (remove it)",
+                        state.pathOf(entry.name),
+                        entry.kind == Kind::Symlink ? "a symbolic link" : entry.kind == Kind::Folder ? "a folder" : "not a regular file");
+    return false;
+  }
+  return true;
+}
+
 bool Project::createStateFolder(std::string& error) const {
-  std::error_code ec;
-  fs::create_directories(stateFolder(), ec);
-  if (ec) error = "cannot create " + stateFolder() + ": " + ec.message();
-  return !ec;
+  return runtime::StateFolder::open(root_, stateFolder(), true, error).ok();
+}
+
+bool Project::createDatabase(std::string& error) const {
+  runtime::StateFolder state = runtime::StateFolder::open(root_, stateFolder(), true, error);
+  if (!state.ok()) return false;
+  int fd = state.openFile(fs::path(databaseFile()).filename().string(), error);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
 }
 
 bool Project::hasDatabase() const {

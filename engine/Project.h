@@ -24,8 +24,16 @@ class Project {
   std::string quarantineFolder() const;  // .weir/quarantine: rejected records, per source
   std::string logsFolder() const;        // .weir/logs
 
+  // Whether `.weir` and what Weir keeps in it are real folders and files, not symlinks (which
+  // would have Weir write or delete elsewhere); `error` says which is not. Commands that write
+  // state check it first and refuse to work otherwise (an environment error). Every write goes
+  // through io/StateFolder.h anyway, which never follows a symlink below the root.
+  bool checkStateFolder(std::string& error) const;
   // Creates .weir (and nothing else: each part makes its folder when it first writes).
   bool createStateFolder(std::string& error) const;
+  // Creates an empty lineage database file when there is none (0666 less the umask: SQLite
+  // would create it 0644 whatever the umask; its WAL files take the database's permissions).
+  bool createDatabase(std::string& error) const;
   bool hasDatabase() const;
 
   // A path as people should see it: relative to the root when inside it.

@@ -1,6 +1,6 @@
 #include "engine/RunManifest.h"
 
-#include "io/AtomicFile.h"
+#include "io/StateFolder.h"
 #include "plan/Fingerprint.h"
 
 #include <nlohmann/json.hpp>
@@ -111,7 +111,7 @@ std::optional<UpToDateRun> readManifest(const json& manifest, const std::string&
 }  // namespace
 
 RunManifest::RunManifest(const Project& project, const std::string& program, const std::vector<std::string>& targets)
-    : program_(program), targets_(targets) {
+    : root_(project.root()), program_(program), targets_(targets) {
   std::string identity = program;
   for (const std::string& target : targets) identity += "|" + target;
   path_ = (fs::path(project.runManifestsFolder()) / (runtime::SourceHashes::hashBytes(identity) + ".json")).string();
@@ -133,9 +133,10 @@ std::optional<UpToDateRun> RunManifest::upToDate(runtime::SourceHashes& hashes, 
 
 void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& report, const std::vector<std::string>& modules,
                          runtime::SourceHashes& hashes) const {
-  std::error_code ec;
+  std::string error;
   if (report.failed || !report.warnings.empty()) {
-    fs::remove(path_, ec);
+    runtime::StateFolder folder = runtime::StateFolder::open(root_, fs::path(path_).parent_path().string(), false, error);
+    if (folder.ok()) folder.removeFile(fs::path(path_).filename().string(), error);
     return;
   }
   json manifest;
@@ -174,9 +175,7 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
   }
   manifest["files"] = files;
   manifest["nodes"] = nodes;
-  fs::create_directories(fs::path(path_).parent_path(), ec);
-  std::string error;
-  runtime::writeFileAtomically(path_, manifest.dump() + "\n", error);
+  runtime::writeStateFile(root_, path_, manifest.dump() + "\n", error);
 }
 
 }  // namespace weir::engine

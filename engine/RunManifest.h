@@ -35,6 +35,7 @@ class RunManifest {
               runtime::SourceHashes& hashes) const;
 
  private:
+  std::string root_;  // the project's: the manifest is written below it (io/StateFolder.h)
   std::string path_;
   std::string program_;
   std::vector<std::string> targets_;

@@ -2,11 +2,12 @@
 
 #include "engine/PlanRun.h"
 #include "engine/RunManifest.h"
-#include "io/AtomicFile.h"
+#include "io/StateFolder.h"
 #include "models/ModelCard.h"
 #include "store/LineageDb.h"
 #include "store/ResultCache.h"
 #include "store/SourceHashes.h"
+#include "support/ProjectPath.h"
 
 #include <fmt/format.h>
 
@@ -196,14 +197,13 @@ std::vector<std::string> writeModelCards(const plan::Plan& plan, const RunReport
       if (std::find(evaluation.inputs.begin(), evaluation.inputs.end(), run.id) == evaluation.inputs.end()) continue;
       facts.evaluations.push_back({evaluation.declaration, evaluation.evaluation, other.rowsIn, other.metrics, other.notes});
     }
-    fs::path folder = project.cardsFolder();
-    std::error_code ec;
-    fs::create_directories(folder, ec);
+    // Named after the model, confined to the cards folder whatever the name (a backquoted `../x`).
     std::string error;
-    std::string markdown = (folder / (facts.name + ".md")).string();
-    if (runtime::writeFileAtomically(markdown, runtime::modelCardMarkdown(facts), error) &&
-        runtime::writeFileAtomically((folder / (facts.name + ".json")).string(), runtime::modelCardJson(facts), error)) {
-      written.push_back(fmt::format("{}: model card {}", facts.name, project.shown(markdown)));
+    runtime::StateFolder folder = runtime::StateFolder::open(project.root(), project.cardsFolder(), true, error);
+    std::string file = support::fileNameFor(facts.name);
+    if (folder.ok() && folder.writeFile(file + ".md", runtime::modelCardMarkdown(facts), error) &&
+        folder.writeFile(file + ".json", runtime::modelCardJson(facts), error)) {
+      written.push_back(fmt::format("{}: model card {}", facts.name, project.shown(folder.pathOf(file + ".md"))));
     } else {
       warn(fmt::format("the model card of `{}` was not written: {}", facts.name, error));
     }
@@ -219,16 +219,18 @@ std::vector<std::string> writeModelCards(const plan::Plan& plan, const RunReport
 RunSession::RunSession(Workspace& workspace, RunRequest request) : workspace_(workspace), request_(std::move(request)) {}
 
 RunResult RunSession::run(const Cancellation* cancel) {
-  RunResult result{Project::ofFile(request_.file), programIdentity(request_.file), nullptr, false, {}, {}, std::nullopt, {}};
+  RunResult result{Project::ofFile(request_.file), programIdentity(request_.file), nullptr, false, {}, {}, {}, std::nullopt, {}};
   const Project& project = result.project;
   const std::string& program = result.program;
   std::vector<RunListener*> listeners = listeners_;
   auto warn = [&](const std::string& message) {
     for (RunListener* listener : listeners) listener->warning(message);
   };
+  // Nothing runs on a `.weir` that would have the run write elsewhere.
+  if (!project.checkStateFolder(result.error)) return result;
   bool useCache = request_.useCache;
-  runtime::SourceHashes hashes(project.fileHashesFile());
-  runtime::ResultCache cache(project.cacheFolder());
+  runtime::SourceHashes hashes(project.root(), project.fileHashesFile());
+  runtime::ResultCache cache(project.root(), project.cacheFolder());
   // A run with passes disabled has a manifest of its own (its plan is another).
   std::vector<std::string> identity = request_.targets;
   for (const std::string& pass : request_.disabledPasses) identity.push_back("-" + pass);
@@ -238,7 +240,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
   auto openRecorder = [&](const std::string& programHash) -> std::optional<DatabaseRecorder> {
     std::string error;
     std::unique_ptr<runtime::LineageDb> db;
-    if (project.createStateFolder(error)) db = runtime::LineageDb::open(project.databaseFile(), error, request_.databaseWait);
+    if (project.createDatabase(error)) db = runtime::LineageDb::open(project.databaseFile(), error, request_.databaseWait);
     if (!db) {
       result.unrecorded.push_back(error + "; the run is not recorded");
       warn(result.unrecorded.back());

@@ -56,6 +56,9 @@ struct RunResult {
   bool upToDate = false;  // the last run's outcome stands
   RunReport report;
   std::vector<std::string> cards;  // "NAME: model card PATH" for every card written
+  // Why nothing ran: the project's `.weir/` would have the run write elsewhere (a symlink in it;
+  // Project::checkStateFolder). An environment error: there is no compilation either.
+  std::string error;
 
   bool ran() const { return upToDate || (compilation && compilation->ok()); }
   // The plan that ran (from the manifest when up to date: its nodes without edges).

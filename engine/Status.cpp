@@ -40,8 +40,8 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
 
   Project project = Project::ofFile(file);
   std::string program = programIdentity(file);
-  runtime::ResultCache cache(project.cacheFolder());
-  runtime::SourceHashes hashes(project.fileHashesFile());
+  runtime::ResultCache cache(project.root(), project.cacheFolder());
+  runtime::SourceHashes hashes(project.root(), project.fileHashesFile());
   runtime::RunOptions options = runOptionsFor(project, targets, 0, nullptr);
   options.cache = &cache;
   options.hashes = &hashes;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
 
@@ -28,12 +29,16 @@ Verification verifyProgram(Workspace& workspace, const VerifyRequest& request, c
   const plan::Plan& plan = *result.compilation->plan;
 
   Project project = Project::ofFile(request.file);
-  runtime::ResultCache cache(project.cacheFolder());
-  runtime::SourceHashes hashes(project.fileHashesFile());
-  // A scratch place for what the fresh run would set aside, removed afterwards.
-  fs::path scratch = fs::temp_directory_path() / fmt::format("weir-verify-{}", ::getpid());
+  runtime::ResultCache cache(project.root(), project.cacheFolder());
+  runtime::SourceHashes hashes(project.root(), project.fileHashesFile());
+  // A scratch place for what the fresh run would set aside, removed afterwards: a folder of its
+  // own (mkdtemp), not a name another user of the temporary folder could have planted.
+  std::string scratch = (fs::temp_directory_path() / "weir-verify-XXXXXX").string();
+  if (::mkdtemp(scratch.data()) == nullptr) scratch.clear();
   runtime::RunOptions options = runOptionsFor(project, request.targets, request.jobs, cancel);
-  options.files.quarantineFolder = (scratch / "quarantine").string();
+  // Without a scratch folder, rejected records are only counted.
+  options.files.quarantineFolder = scratch.empty() ? "" : (fs::path(scratch) / "quarantine").string();
+  options.files.quarantineBase = scratch;
   options.hashes = &hashes;
   options.writeSinks = false;
   options.cancelled = cancel != nullptr ? cancel->flag() : nullptr;
@@ -84,7 +89,7 @@ Verification verifyProgram(Workspace& workspace, const VerifyRequest& request, c
   };
   runtime::RunReport report = runtime::runPlan(plan, options);
   std::error_code ec;
-  fs::remove_all(scratch, ec);
+  if (!scratch.empty()) fs::remove_all(scratch, ec);
   hashes.save();
   for (const NodeRun& run : report.nodes) {
     if (run.status == NodeStatus::Failed) {

@@ -46,13 +46,13 @@ int runCache(const std::vector<std::string>& args, Streams streams) {
   std::error_code ec;
   engine::Project project = std::filesystem::is_directory(path, ec) ? engine::Project::ofFolder(path) : engine::Project::ofFile(path);
   engine::CacheCollection collection = engine::collectCache(project, keep);
-  if (!collection.hadDatabase) {
-    streams.out << fmt::format("weir cache gc: no lineage database in {}: nothing removed\n", project.stateFolder());
-    return kExitOk;
-  }
   if (!collection.error.empty()) {
     streams.err << "weir cache gc: " << collection.error << "\n";
     return kExitUsage;
+  }
+  if (!collection.hadDatabase) {
+    streams.out << fmt::format("weir cache gc: no lineage database in {}: nothing removed\n", project.stateFolder());
+    return kExitOk;
   }
   streams.out << fmt::format("weir cache gc: removed {} entries and {} interrupted writes ({:.1f} MB), kept {} used by the last {} runs\n",
                              collection.removed, collection.interruptedWrites, static_cast<double>(collection.bytesFreed) / 1e6,

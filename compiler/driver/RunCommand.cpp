@@ -293,6 +293,10 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   session.addListener(display);
   engine::RunResult result = session.run();
   display.clearLine();
+  if (!result.error.empty()) {
+    streams.err << "weir run: error: " << result.error << "\n";
+    return kExitUsage;
+  }
   if (!result.ran()) return reportCompileFailure(*result.compilation, "run", streams);
   const std::string& root = result.project.root();
   if (json) {

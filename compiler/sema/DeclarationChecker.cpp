@@ -378,6 +378,9 @@ class DeclarationChecker {
         if (!resolved.resolved.empty()) read.emplace(resolved.resolved, std::make_pair(&source, path.range));
       }
     }
+    // The program's own files (its modules, imports and standard modules included).
+    std::set<std::string> programFiles;
+    for (const auto& module : program_.modules) programFiles.insert(module->canonicalPath);
     std::map<std::string, std::pair<const SinkDecl*, SourceRange>> writers;
     std::string baseFolder = std::filesystem::path(root.canonicalPath).parent_path().string();
     for (const DeclPtr& decl : root.ast->decls) {
@@ -392,6 +395,19 @@ class DeclarationChecker {
       std::string shown = resolved.resolved;
       if (support::isInsideFolder(shown, program_.projectRoot)) {
         shown = std::filesystem::path(shown).lexically_relative(program_.projectRoot).generic_string();
+      }
+      // Whatever `outside_project` says: a sink never overwrites Weir's state (the lineage
+      // database, run manifests, cache entries) or the program itself.
+      if (support::isInStateFolder(resolved.resolved, program_.projectRoot)) {
+        diags_.report(diag::Kind::SinkIntoStateFolder, path.range, sink.name.text, shown)
+            .note("`.weir/` holds the result cache, the lineage database and the run manifests")
+            .help("write the result to a file outside `.weir/`");
+        continue;
+      }
+      if (programFiles.count(resolved.resolved) != 0) {
+        diags_.report(diag::Kind::SinkOverwritesProgram, path.range, sink.name.text, shown)
+            .help("write the result to a data file of its own");
+        continue;
       }
       if (auto source = read.find(resolved.resolved); source != read.end()) {
         diags_.report(diag::Kind::SinkOverwritesSource, path.range, sink.name.text, shown, source->second.first->name.text)

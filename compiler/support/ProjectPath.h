@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace weir::support {
 
@@ -18,6 +19,21 @@ bool isInsideFolder(const std::string& path, const std::string& folder);
 // The project root of a file: the nearest enclosing folder with a `.weir` folder or a `.git`
 // entry, or else the file's own folder. Canonical.
 std::string findProjectRoot(const std::string& file);
+
+// The folder at a project's root where Weir keeps its state (engine/Project.h lays it out).
+inline constexpr std::string_view kStateFolderName = ".weir";
+std::string stateFolderOf(const std::string& projectRoot);
+// Whether the canonical `path` is the state folder of `projectRoot` or inside it (by its path
+// or, when the folder is a symlink, by where it points): no program writes there.
+bool isInStateFolder(const std::string& path, const std::string& projectRoot);
+
+// A declaration's name as one file name, for what Weir writes per declaration (model cards,
+// rejected records). A backquoted name may hold anything (`../../x`, `/abs`, `..`): the result
+// is always one plain file name in the folder it is written to, and different names give
+// different file names. Letters, digits, `_`, `-`, bytes of UTF-8 sequences and `.` (but
+// not first) stay; any other byte is `%XX`; a name longer than 120 bytes so written is cut, with
+// `~` and a hash of the whole name after it. An ordinary identifier is its own file name.
+std::string fileNameFor(std::string_view name);
 
 // A file path as a program writes it, relative to the folder of the file that declares it.
 struct ProjectPath {

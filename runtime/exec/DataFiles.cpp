@@ -7,6 +7,7 @@
 #include "io/JsonLinesWriter.h"
 #include "io/KeyCheck.h"
 #include "io/SqliteTableReader.h"
+#include "io/StateFolder.h"
 #include "io/MappedFile.h"
 #include "io/TextCheck.h"
 #include "operators/OperatorError.h"
@@ -329,7 +330,11 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
   read.quarantined = result.quarantined.size();
   read.records = result.records + read.skipped + read.quarantined;
   if (!options.quarantineFolder.empty()) {
-    std::string rejectedFile = (fs::path(options.quarantineFolder) / (sourceName + ".csv")).string();
+    // Named after the source, confined to the folder whatever the name (a backquoted `../x`).
+    const std::string rejectedName = support::fileNameFor(sourceName) + ".csv";
+    std::string error;
+    StateFolder folder = StateFolder::open(options.quarantineBase, options.quarantineFolder, !result.quarantined.empty(), error);
+    if (!error.empty()) throw OperatorError(error);
     if (!result.quarantined.empty()) {
       // Each rejected record with where it was and why.
       Table rejected;
@@ -345,12 +350,10 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
         record.appendString(e.record);
       }
       rejected.columns = {std::move(line), std::move(column), std::move(field), std::move(reason), std::move(record)};
-      fs::create_directories(options.quarantineFolder, ec);
-      std::string error;
-      if (!writeFileAtomically(rejectedFile, writeCsv(rejected), error)) throw OperatorError(error);
-      read.quarantineFile = rejectedFile;
-    } else {
-      fs::remove(rejectedFile, ec);  // no stale rejections from an earlier run
+      if (!folder.writeFile(rejectedName, writeCsv(rejected), error)) throw OperatorError(error);
+      read.quarantineFile = folder.pathOf(rejectedName);
+    } else if (folder.ok() && !folder.removeFile(rejectedName, error)) {  // no stale rejections from an earlier run
+      throw OperatorError(error);
     }
   }
   // What the summary says about the file as a whole.
@@ -385,6 +388,10 @@ std::string writeSink(const plan::Node& sink, const Table& table, const DataFile
   if (!sink.io) throw OperatorError("internal: a sink without its writer");
   const plan::Node::Io& io = *sink.io;
   std::string path = resolveDataPath(io, options);
+  if (support::isInStateFolder(path, options.projectRoot)) {
+    throw OperatorError(fmt::format("`{}` resolves to {}, inside {} where Weir keeps its state: sinks may not write there", io.path,
+                                    path, support::stateFolderOf(options.projectRoot)));
+  }
   std::string content;
   if (io.format == "csv") content = writeCsv(table, delimiterOf(io), flagOf(io, "header", true));
   else if (io.format == "jsonl") content = writeJsonLines(table);

@@ -13,8 +13,9 @@
 namespace weir::runtime {
 
 struct DataFileOptions {
-  std::string projectRoot;       // canonical; data paths may not leave it
+  std::string projectRoot;       // canonical; data paths may not leave it, sinks may not write its `.weir/`
   std::string quarantineFolder;  // where `on_error = quarantine` writes rejected records
+  std::string quarantineBase;    // the trusted folder it is below (io/StateFolder.h): the project root
 };
 
 // The canonical path `io.path` names, relative to the declaring file's folder. Throws
@@ -41,7 +42,8 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options,
                       const std::function<void(Table)>& stream = {});
 
 // Writes a sink node's table; returns the path written, and the content's hash in `hash`.
-// With `write` false, only the hash of what it would write.
+// With `write` false, only the hash of what it would write. Throws OperatorError when the path
+// is inside the project's `.weir/` (the checker's E0321).
 std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options, std::string* hash = nullptr,
                       bool write = true);
 

@@ -193,7 +193,7 @@ std::unique_ptr<LineageDb> LineageDb::open(const std::string& path, std::string&
   auto handle = std::make_unique<Handle>();
   handle->waitLeft = wait;
   handle->perOperation = wait;
-  if (sqlite3_open_v2(path.c_str(), &handle->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &handle->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, nullptr) != SQLITE_OK) {
     error = "cannot open " + path + ": " + (handle->db != nullptr ? sqlite3_errmsg(handle->db) : "out of memory");
     return nullptr;
   }

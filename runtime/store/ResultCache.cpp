@@ -1,7 +1,7 @@
 #include "store/ResultCache.h"
 
-#include "io/AtomicFile.h"
 #include "io/MappedFile.h"
+#include "io/StateFolder.h"
 
 #include <xxhash.h>
 #include <zstd.h>
@@ -42,12 +42,13 @@ ResultCache::KeyLock::~KeyLock() {
 
 ResultCache::KeyLock ResultCache::lock(const std::string& key) const {
   KeyLock held;
-  fs::path folder = fs::path(folder_).parent_path() / "locks";
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  std::string path = (folder / key).string();
-  held.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (held.fd_ < 0) return held;  // no lock to be had: compute anyway, the cache stays correct
+  std::string error;
+  StateFolder locks = StateFolder::open(base_, (fs::path(folder_).parent_path() / "locks").string(), true, error);
+  if (!locks.ok()) return held;  // no lock to be had: compute anyway, the cache stays correct
+  held.fd_ = locks.openFile(key, error);
+  // Something planted in its place (a symlink, a hard link): replaced by a lock file of our own.
+  if (held.fd_ < 0 && locks.removeFile(key, error)) held.fd_ = locks.openFile(key, error);
+  if (held.fd_ < 0) return held;
   if (::flock(held.fd_, LOCK_EX | LOCK_NB) != 0) {
     held.contended = true;
     while (::flock(held.fd_, LOCK_EX) != 0 && errno == EINTR) {
@@ -131,12 +132,8 @@ std::optional<std::string> ResultCache::load(const std::string& key, std::string
 
 bool ResultCache::store(const std::string& key, std::string_view payload, std::string& error) const {
   std::string path = pathOf(key);
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  if (ec) {
-    error = "cannot create " + fs::path(path).parent_path().string() + ": " + ec.message();
-    return false;
-  }
+  StateFolder folder = StateFolder::open(base_, fs::path(path).parent_path().string(), true, error);
+  if (!folder.ok()) return false;
   std::string entry(kMagic, sizeof kMagic);
   std::uint64_t size = payload.size();
   entry.append(reinterpret_cast<const char*>(&size), sizeof size);
@@ -154,7 +151,7 @@ bool ResultCache::store(const std::string& key, std::string_view payload, std::s
   unsigned char sum[kChecksum];
   checksum(entry, sum);
   entry.append(reinterpret_cast<const char*>(sum), kChecksum);
-  return writeFileAtomically(path, entry, error);
+  return folder.writeFile(fs::path(path).filename().string(), entry, error);
 }
 
 }  // namespace weir::runtime

@@ -13,7 +13,9 @@ namespace weir::runtime {
 
 class ResultCache {
  public:
-  explicit ResultCache(std::string folder) : folder_(std::move(folder)) {}
+  // `folder` (`.weir/cache`) is below `base` (the project root): entries and locks are written
+  // through io/StateFolder.h, never through a symlink planted below the base.
+  ResultCache(std::string base, std::string folder) : base_(std::move(base)), folder_(std::move(folder)) {}
 
   // The payload stored under `key`. Nullopt when there is none, or when the entry is damaged
   // (then `problem` says how).
@@ -28,6 +30,8 @@ class ResultCache {
   // Holds the lock on computing `key` across processes while it lives: `.weir/locks/KEY`, an
   // flock the system releases if the process dies (no stale locks), holding an owner token for
   // people. `contended` says whether another run held it (then its result may now be cached).
+  // A lock file that is a symlink or has other links is replaced, never opened (its target
+  // would be truncated); when no lock can be had, the key is computed anyway.
   class KeyLock {
    public:
     KeyLock() = default;
@@ -43,6 +47,7 @@ class ResultCache {
   KeyLock lock(const std::string& key) const;
 
  private:
+  std::string base_;
   std::string folder_;
 };
 

@@ -1,19 +1,20 @@
 #include "store/SourceHashes.h"
 
-#include "io/AtomicFile.h"
 #include "io/MappedFile.h"
+#include "io/StateFolder.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <xxhash.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 namespace weir::runtime {
 
-SourceHashes::SourceHashes(std::string memoPath) : memoPath_(std::move(memoPath)) {
+SourceHashes::SourceHashes(std::string base, std::string memoPath) : base_(std::move(base)), memoPath_(std::move(memoPath)) {
   std::ifstream in(memoPath_);
   if (!in) return;
   std::stringstream text;
@@ -90,7 +91,10 @@ void SourceHashes::save() {
     memo["files"][path] = {{"size", entry.size}, {"mtime", entry.mtime}, {"inode", entry.inode}, {"hash", entry.hash}};
   }
   std::string error;
-  if (writeFileAtomically(memoPath_, memo.dump(1) + "\n", error)) changed_ = false;
+  // Into the memo's folder when it exists (a command that only looks creates no `.weir`).
+  std::filesystem::path path(memoPath_);
+  StateFolder folder = StateFolder::open(base_, path.parent_path().string(), false, error);
+  if (folder.ok() && folder.writeFile(path.filename().string(), memo.dump(1) + "\n", error)) changed_ = false;
 }
 
 }  // namespace weir::runtime

@@ -12,7 +12,9 @@ namespace weir::runtime {
 
 class SourceHashes {
  public:
-  explicit SourceHashes(std::string memoPath);
+  // The memo `memoPath` is below `base` (the project root), where it is saved through
+  // io/StateFolder.h (never through a planted symlink).
+  SourceHashes(std::string base, std::string memoPath);
 
   // The XXH3-128 of the file's content (32 hex digits); nullopt when it cannot be read.
   std::optional<std::string> hashOf(const std::string& path);
@@ -32,6 +34,7 @@ class SourceHashes {
   };
   bool stat(const std::string& path, Entry& entry) const;
 
+  std::string base_;
   std::string memoPath_;
   std::map<std::string, Entry> entries_;
   bool changed_ = false;

@@ -79,7 +79,7 @@ TEST(TableCodec, ATableIsCheckedAgainstTheColumnsItsNodeProduces) {
 TEST(ResultCache, StoresLoadsAndDetectsDamage) {
   std::string folder = (std::filesystem::temp_directory_path() / "weir-cache-test").string();
   std::filesystem::remove_all(folder);
-  ResultCache cache(folder);
+  ResultCache cache(std::filesystem::temp_directory_path().string(), folder);
   std::string key = "0123456789abcdef0123456789abcdef", error, problem;
   std::string payload = encodeTable(sampleTable());
   ASSERT_TRUE(cache.store(key, payload, error)) << error;

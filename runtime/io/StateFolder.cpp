@@ -1,0 +1,194 @@
+#include "io/StateFolder.h"
+
+#include "io/AtomicFile.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace weir::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kFolderFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+// Why the entry `name` of the open folder `parent` could not be opened as what it should be.
+std::string whyNot(int parent, const std::string& name, const std::string& shown, bool folder, int openErrno) {
+  struct stat info {};
+  if (::fstatat(parent, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (S_ISLNK(info.st_mode)) {
+      return fmt::format("{} is a symbolic link: Weir keeps its state only in real files and folders inside the project (remove it)", shown);
+    }
+    if (folder && !S_ISDIR(info.st_mode)) return fmt::format("{} is not a folder (remove it)", shown);
+  }
+  return fmt::format("cannot open {}: {}", shown, std::strerror(openErrno));
+}
+
+}  // namespace
+
+bool isPlainFileName(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos;
+}
+
+StateFolder::StateFolder(StateFolder&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
+
+StateFolder& StateFolder::operator=(StateFolder&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    path_ = std::move(other.path_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+StateFolder::~StateFolder() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+StateFolder StateFolder::open(const std::string& base, const std::string& path, bool create, std::string& error) {
+  StateFolder result;
+  fs::path relative = fs::path(path).lexically_normal().lexically_relative(fs::path(base).lexically_normal());
+  std::vector<std::string> parts;
+  for (const fs::path& part : relative) {
+    std::string name = part.string();
+    if (name.empty() || name == ".") continue;
+    if (!isPlainFileName(name)) {
+      error = fmt::format("{} is not inside {}", path, base);
+      return result;
+    }
+    parts.push_back(name);
+  }
+  if (relative.empty()) {
+    error = fmt::format("{} is not inside {}", path, base);
+    return result;
+  }
+  // The base is trusted (canonical: its symlinks are already resolved).
+  int fd = ::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    error = fmt::format("cannot open {}: {}", base, std::strerror(errno));
+    return result;
+  }
+  fs::path shown = base;
+  for (const std::string& name : parts) {
+    shown /= name;
+    int next = ::openat(fd, name.c_str(), kFolderFlags);
+    if (next < 0 && errno == ENOENT) {
+      if (!create) {
+        ::close(fd);
+        return result;  // missing: not an error
+      }
+      if (::mkdirat(fd, name.c_str(), 0777) != 0 && errno != EEXIST) {
+        error = fmt::format("cannot create {}: {}", shown.string(), std::strerror(errno));
+        ::close(fd);
+        return result;
+      }
+      next = ::openat(fd, name.c_str(), kFolderFlags);
+    }
+    if (next < 0) {
+      error = whyNot(fd, name, shown.string(), true, errno);
+      ::close(fd);
+      return result;
+    }
+    ::close(fd);
+    fd = next;
+  }
+  result.fd_ = fd;
+  result.path_ = shown.string();
+  return result;
+}
+
+std::string StateFolder::pathOf(const std::string& name) const { return (fs::path(path_) / name).string(); }
+
+bool StateFolder::writeFile(const std::string& name, std::string_view content, std::string& error) const {
+  if (!isPlainFileName(name)) {
+    error = fmt::format("`{}` is not a file name", name);
+    return false;
+  }
+  if (!writeFileAtomicallyAt(fd_, name, content, error)) {
+    error = fmt::format("cannot write {}: {}", pathOf(name), error);
+    return false;
+  }
+  return true;
+}
+
+int StateFolder::openFile(const std::string& name, std::string& error) const {
+  if (!isPlainFileName(name)) {
+    error = fmt::format("`{}` is not a file name", name);
+    return -1;
+  }
+  // O_NONBLOCK: a planted FIFO must not block the open (it is refused below).
+  int fd = ::openat(fd_, name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    error = whyNot(fd_, name, pathOf(name), false, errno);
+    return -1;
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_nlink != 1) {
+    error = S_ISREG(info.st_mode) ? fmt::format("{} has other hard links (remove it)", pathOf(name))
+                                  : fmt::format("{} is not a regular file (remove it)", pathOf(name));
+    ::close(fd);
+    return -1;
+  }
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  return fd;
+}
+
+bool StateFolder::removeFile(const std::string& name, std::string& error) const {
+  if (!isPlainFileName(name)) {
+    error = fmt::format("`{}` is not a file name", name);
+    return false;
+  }
+  if (::unlinkat(fd_, name.c_str(), 0) == 0 || errno == ENOENT) return true;
+  error = fmt::format("cannot remove {}: {}", pathOf(name), std::strerror(errno));
+  return false;
+}
+
+std::vector<StateFolder::Entry> StateFolder::entries() const {
+  std::vector<Entry> out;
+  // A descriptor of its own: the listing's position is not shared with fd_.
+  int fd = ::openat(fd_, ".", kFolderFlags);
+  if (fd < 0) return out;
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    ::close(fd);
+    return out;
+  }
+  while (const dirent* item = ::readdir(dir)) {
+    std::string name = item->d_name;
+    if (name == "." || name == "..") continue;
+    Entry entry;
+    entry.name = name;
+    struct stat info {};
+    if (::fstatat(fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
+      entry.kind = S_ISREG(info.st_mode)   ? Entry::Kind::File
+                   : S_ISDIR(info.st_mode) ? Entry::Kind::Folder
+                   : S_ISLNK(info.st_mode) ? Entry::Kind::Symlink
+                                           : Entry::Kind::Other;
+      entry.size = static_cast<std::uintmax_t>(info.st_size);
+      entry.modified = static_cast<std::int64_t>(info.st_mtim.tv_sec);
+    }
+    out.push_back(std::move(entry));
+  }
+  ::closedir(dir);
+  return out;
+}
+
+bool writeStateFile(const std::string& base, const std::string& path, std::string_view content, std::string& error) {
+  fs::path target(path);
+  StateFolder folder = StateFolder::open(base, target.parent_path().string(), true, error);
+  if (!folder.ok()) return false;
+  return folder.writeFile(target.filename().string(), content, error);
+}
+
+}  // namespace weir::runtime
