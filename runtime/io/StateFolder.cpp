@@ -121,7 +121,8 @@ bool StateFolder::writeFile(const std::string& name, std::string_view content, s
   return true;
 }
 
-int StateFolder::openFile(const std::string& name, std::string& error) const {
+int StateFolder::openFile(const std::string& name, std::string& error, bool* foreign) const {
+  if (foreign != nullptr) *foreign = false;
   if (!isPlainFileName(name)) {
     error = fmt::format("`{}` is not a file name", name);
     return -1;
@@ -129,11 +130,22 @@ int StateFolder::openFile(const std::string& name, std::string& error) const {
   // O_NONBLOCK: a planted FIFO must not block the open (it is refused below).
   int fd = ::openat(fd_, name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
   if (fd < 0) {
-    error = whyNot(fd_, name, pathOf(name), false, errno);
+    int openErrno = errno;
+    struct stat info {};
+    if (foreign != nullptr && openErrno == ELOOP && ::fstatat(fd_, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
+      *foreign = S_ISLNK(info.st_mode);
+    }
+    error = whyNot(fd_, name, pathOf(name), false, openErrno);
     return -1;
   }
   struct stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_nlink != 1) {
+  if (::fstat(fd, &info) != 0) {
+    error = fmt::format("cannot open {}: {}", pathOf(name), std::strerror(errno));
+    ::close(fd);
+    return -1;
+  }
+  if (!S_ISREG(info.st_mode) || info.st_nlink != 1) {
+    if (foreign != nullptr) *foreign = true;
     error = S_ISREG(info.st_mode) ? fmt::format("{} has other hard links (remove it)", pathOf(name))
                                   : fmt::format("{} is not a regular file (remove it)", pathOf(name));
     ::close(fd);

@@ -44,8 +44,9 @@ class StateFolder {
   bool writeFile(const std::string& name, std::string_view content, std::string& error) const;
   // Opens `name` for reading and writing, creating it (empty) when missing; the descriptor
   // belongs to the caller. -1 with `error` set when it is a symlink, not a regular file, has
-  // other links, or cannot be opened.
-  int openFile(const std::string& name, std::string& error) const;
+  // other links (then `*foreign` is set: no file of Weir's, the caller may remove it and try
+  // again), or cannot be opened.
+  int openFile(const std::string& name, std::string& error, bool* foreign = nullptr) const;
   // Removes the entry `name` (a symlink is removed, not followed); true when it is gone.
   bool removeFile(const std::string& name, std::string& error) const;
 

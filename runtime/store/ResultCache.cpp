@@ -45,9 +45,10 @@ ResultCache::KeyLock ResultCache::lock(const std::string& key) const {
   std::string error;
   StateFolder locks = StateFolder::open(base_, (fs::path(folder_).parent_path() / "locks").string(), true, error);
   if (!locks.ok()) return held;  // no lock to be had: compute anyway, the cache stays correct
-  held.fd_ = locks.openFile(key, error);
+  bool foreign = false;
+  held.fd_ = locks.openFile(key, error, &foreign);
   // Something planted in its place (a symlink, a hard link): replaced by a lock file of our own.
-  if (held.fd_ < 0 && locks.removeFile(key, error)) held.fd_ = locks.openFile(key, error);
+  if (held.fd_ < 0 && foreign && locks.removeFile(key, error)) held.fd_ = locks.openFile(key, error);
   if (held.fd_ < 0) return held;
   if (::flock(held.fd_, LOCK_EX | LOCK_NB) != 0) {
     held.contended = true;

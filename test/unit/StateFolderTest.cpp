@@ -111,15 +111,22 @@ TEST_F(StateFolderTest, OpensOnlyPlainFilesInPlace) {
   ASSERT_TRUE(state.ok()) << error;
   // A symlink (to a file, or dangling: O_CREAT must not create its target).
   fs::create_symlink(outside() / "precious", root() / ".weir" / "lock1");
-  EXPECT_LT(state.openFile("lock1", error), 0);
+  bool foreign = false;
+  EXPECT_LT(state.openFile("lock1", error, &foreign), 0);
   EXPECT_NE(error.find("is a symbolic link"), std::string::npos) << error;
+  EXPECT_TRUE(foreign);  // no file of ours: a lock may replace it
   fs::create_symlink(outside() / "created", root() / ".weir" / "lock2");
   EXPECT_LT(state.openFile("lock2", error), 0);
   EXPECT_FALSE(fs::exists(outside() / "created"));
   // A hard link to a file elsewhere (truncating it would truncate that file).
   fs::create_hard_link(outside() / "precious", root() / ".weir" / "lock3");
-  EXPECT_LT(state.openFile("lock3", error), 0);
+  EXPECT_LT(state.openFile("lock3", error, &foreign), 0);
   EXPECT_NE(error.find("other hard links"), std::string::npos) << error;
+  EXPECT_TRUE(foreign);
+  // A folder cannot be opened as a file, but is not taken for a planted file either.
+  fs::create_directory(root() / ".weir" / "lock5");
+  EXPECT_LT(state.openFile("lock5", error, &foreign), 0);
+  EXPECT_FALSE(foreign);
   // A FIFO: refused without blocking.
   ASSERT_EQ(::mkfifo((root() / ".weir" / "lock4").c_str(), 0600), 0);
   EXPECT_LT(state.openFile("lock4", error), 0);
