@@ -20,8 +20,9 @@ void collectFolder(const runtime::StateFolder& folder, const std::string& base, 
   std::string error;
   for (const runtime::StateFolder::Entry& entry : folder.entries()) {
     if (entry.kind == Kind::Folder) {
+      if (depth >= 8) continue;  // entries are `xx/KEY`: nothing of ours is this deep
       runtime::StateFolder below = runtime::StateFolder::open(base, folder.pathOf(entry.name), false, error);
-      if (below.ok() && depth < 8) collectFolder(below, base, used, before, depth + 1, result);
+      if (below.ok()) collectFolder(below, base, used, before, depth + 1, result);
       continue;
     }
     const std::string& name = entry.name;
