@@ -35,7 +35,7 @@ class ResultCache {
   class KeyLock {
    public:
     KeyLock() = default;
-    KeyLock(KeyLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+    KeyLock(KeyLock&& other) noexcept : contended(other.contended), fd_(other.fd_) { other.fd_ = -1; }
     KeyLock& operator=(KeyLock&&) = delete;
     ~KeyLock();
     bool contended = false;

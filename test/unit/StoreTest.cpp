@@ -11,6 +11,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
 
 using namespace weir::runtime;
 
@@ -104,4 +106,25 @@ TEST(ResultCache, StoresLoadsAndDetectsDamage) {
     EXPECT_FALSE(problem.empty());
   }
   std::filesystem::remove_all(folder);
+}
+
+// A lock that had to wait for its holder says so after being moved (RunSession reports "waiting
+// for another run" from a lock kept in an optional).
+TEST(ResultCache, AContendedLockStaysContendedWhenMoved) {
+  std::string folder = (std::filesystem::temp_directory_path() / "weir-lock-test" / "cache").string();
+  std::filesystem::remove_all(std::filesystem::path(folder).parent_path());
+  std::filesystem::create_directories(folder);
+  ResultCache cache(std::filesystem::temp_directory_path().string(), folder);
+  std::string key = "0123456789abcdef0123456789abcdef";
+  std::optional<ResultCache::KeyLock> first;
+  first.emplace(cache.lock(key));
+  EXPECT_FALSE(first->contended);
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    first.reset();
+  });
+  std::optional<ResultCache::KeyLock> second;
+  second.emplace(cache.lock(key));  // blocks until `first` is released
+  release.join();
+  EXPECT_TRUE(second->contended);
 }
