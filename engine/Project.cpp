@@ -1,6 +1,7 @@
 #include "engine/Project.h"
 
 #include "io/StateFolder.h"
+#include "store/LineageDb.h"
 #include "support/ProjectPath.h"
 
 #include <fmt/format.h>
@@ -18,6 +19,15 @@ Project Project::ofFile(const std::string& file) { return Project(support::findP
 Project Project::ofFolder(const std::string& folder) {
   // The project of a folder is that of a file inside it.
   return Project(support::findProjectRoot((fs::path(folder) / "_").string()));
+}
+
+std::optional<Project> Project::ofExistingPath(const std::string& path, std::string& error) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    error = "cannot find `" + path + "`";
+    return std::nullopt;
+  }
+  return fs::is_directory(path, ec) ? ofFolder(path) : ofFile(path);
 }
 
 std::string Project::stateFolder() const { return support::stateFolderOf(root_); }
@@ -74,6 +84,14 @@ bool Project::hasDatabase() const {
 std::string Project::shown(const std::string& path) const {
   if (support::isInsideFolder(path, root_)) return path.substr(root_.size() + (root_.back() == '/' ? 0 : 1));
   return path;
+}
+
+std::unique_ptr<runtime::LineageDb> openRecordedDatabase(const Project& project, std::string& error) {
+  if (!project.hasDatabase()) {
+    error = "no run was recorded in " + project.root() + " (there is no " + project.shown(project.databaseFile()) + ")";
+    return nullptr;
+  }
+  return runtime::LineageDb::open(project.databaseFile(), error);
 }
 
 std::string programIdentity(const std::string& file) { return support::canonicalPath(file); }

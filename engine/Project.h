@@ -3,7 +3,13 @@
 // A project and its state on disk: the `.weir/` folder beside the programs (BRIEF.md, "State on
 // disk"). Its layout is spelled out here and nowhere else.
 
+#include <memory>
+#include <optional>
 #include <string>
+
+namespace weir::runtime {
+class LineageDb;
+}
 
 namespace weir::engine {
 
@@ -12,6 +18,9 @@ class Project {
   // The project of a program file (or of a folder: the project it is in).
   static Project ofFile(const std::string& file);
   static Project ofFolder(const std::string& folder);
+  // Of a path given on the command line: a folder or a file of the project; nullopt with
+  // `error` set when there is nothing at that path.
+  static std::optional<Project> ofExistingPath(const std::string& path, std::string& error);
 
   const std::string& root() const { return root_; }  // canonical
   std::string stateFolder() const;       // .weir
@@ -43,6 +52,10 @@ class Project {
   explicit Project(std::string root) : root_(std::move(root)) {}
   std::string root_;
 };
+
+// The project's lineage database, for reading what was recorded: nullptr with `error` set when
+// there is none (nothing was recorded: it is not created) or it cannot be opened.
+std::unique_ptr<runtime::LineageDb> openRecordedDatabase(const Project& project, std::string& error);
 
 // The canonical path of a program file: how the lineage database and run manifests name it.
 std::string programIdentity(const std::string& file);

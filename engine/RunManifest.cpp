@@ -53,7 +53,14 @@ std::optional<UpToDateRun> readManifest(const json& manifest, const std::string&
     if (!now || !hash.is_string() || *now != hash.get<std::string>()) return std::nullopt;
   }
   UpToDateRun run;
+  std::vector<std::pair<plan::NodeId, std::vector<plan::NodeId>>> edges;
   run.plan.name = manifest.value("pipeline", "");
+  if (manifest.contains("modules") && manifest["modules"].is_array()) {
+    for (const json& module : manifest.at("modules")) {
+      if (!module.is_string()) return std::nullopt;
+      run.modules.emplace_back(module.get<std::string>(), manifest.at("files").value(module.get<std::string>(), ""));
+    }
+  }
   for (const json& n : manifest.at("nodes")) {
     if (!n.is_object()) return std::nullopt;
     std::optional<plan::NodeKind> kind = kindNamed(n.value("kind", ""));
@@ -69,6 +76,14 @@ std::optional<UpToDateRun> readManifest(const json& manifest, const std::string&
       node.io = plan::Node::Io{};
       node.io->declaration = io;
     }
+    // Its inputs (ids of other nodes), set once every node is there.
+    std::vector<plan::NodeId> inputs;
+    if (n.contains("inputs") && n.at("inputs").is_array()) {
+      for (const json& input : n.at("inputs")) {
+        if (!input.is_number_unsigned() || input.get<std::size_t>() >= manifest.at("nodes").size()) return std::nullopt;
+        inputs.push_back(input.get<plan::NodeId>());
+      }
+    }
     // An outcome the cache no longer holds (removed, collected) must be computed again. Only its
     // presence is checked here; a damaged entry is found when it is read.
     std::string key = n.value("key", "");
@@ -78,6 +93,7 @@ std::optional<UpToDateRun> readManifest(const json& manifest, const std::string&
       if (!fs::exists(cache.pathOf(key), missing)) return std::nullopt;
     }
     plan::NodeId id = run.plan.add(std::move(node));
+    edges.emplace_back(id, std::move(inputs));
     NodeRun outcome;
     outcome.id = id;
     outcome.status = *status == NodeStatus::Done ? NodeStatus::Cached : *status;
@@ -104,6 +120,9 @@ std::optional<UpToDateRun> readManifest(const json& manifest, const std::string&
       outcome.rules = std::move(*rules);
     }
     run.report.nodes.push_back(std::move(outcome));
+  }
+  for (auto& [id, inputs] : edges) {
+    if (!inputs.empty()) run.plan.setInputs(id, std::move(inputs));
   }
   return run;
 }
@@ -164,6 +183,7 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
               {"message", run.message}, {"key", run.key}, {"file", run.file}, {"file_hash", run.fileHash},
               {"rows_in", run.rowsIn}, {"rows_out", run.rowsOut}};
     if (node.io && !node.io->declaration.empty()) n["io"] = node.io->declaration;
+    if (!node.inputs.empty()) n["inputs"] = node.inputs;
     if (!run.rules.empty()) n["rules"] = json::parse(runtime::encodeRuleOutcomes(run.rules));
     if (!run.metrics.empty()) {
       json metrics = json::array();
@@ -173,6 +193,7 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
     if (!run.notes.empty()) n["notes"] = run.notes;
     nodes.push_back(std::move(n));
   }
+  manifest["modules"] = modules;
   manifest["files"] = files;
   manifest["nodes"] = nodes;
   runtime::writeStateFile(root_, path_, manifest.dump() + "\n", error);

@@ -18,8 +18,9 @@
 namespace weir::engine {
 
 struct UpToDateRun {
-  plan::Plan plan;  // the nodes as the summary and the lineage database need them (no edges)
+  plan::Plan plan;  // the nodes (and their inputs) as the summary and the lineage database need them
   runtime::RunReport report;
+  std::vector<std::pair<std::string, std::string>> modules;  // the program files, with their hashes
 };
 
 class RunManifest {

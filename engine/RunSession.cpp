@@ -1,5 +1,6 @@
 #include "engine/RunSession.h"
 
+#include "catalog/Algorithm.h"
 #include "engine/PlanRun.h"
 #include "engine/RunManifest.h"
 #include "io/StateFolder.h"
@@ -10,11 +11,14 @@
 #include "support/ProjectPath.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 namespace weir::engine {
@@ -37,8 +41,10 @@ runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run) {
   record.message = run.message;
   record.file = run.file;
   record.fileHash = run.fileHash;
-  if (node.kind == plan::NodeKind::Evaluate && run.status == NodeStatus::Done) {
+  // A cached evaluation reports the metrics it reused (those it computed when it ran).
+  if (node.kind == plan::NodeKind::Evaluate && (run.status == NodeStatus::Done || run.status == NodeStatus::Cached)) {
     record.metrics = run.metrics;
+    record.metricsReused = run.status == NodeStatus::Cached;
     for (plan::NodeId input : node.inputs) {
       const plan::Node& in = plan.node(input);
       if (in.kind == plan::NodeKind::Train) {
@@ -65,6 +71,27 @@ std::string nodeLabel(const plan::Plan& plan, const NodeRun& run) {
   const plan::Node& node = plan.node(run.id);
   return node.declaration.empty() ? fmt::format("node {} ({})", run.id, plan::nodeKindName(node.kind))
                                   : fmt::format("`{}` ({})", node.declaration, plan::nodeKindName(node.kind));
+}
+
+// What a model learns and how, for `weir runs compare`: its algorithm, target, features, seed,
+// the parameters written and the catalog's defaults of the others.
+std::string modelSpecJson(const plan::Node::Model& model) {
+  nlohmann::ordered_json defaults = nlohmann::ordered_json::object();
+  if (std::optional<catalog::AlgorithmId> algorithm = catalog::findAlgorithm(model.algorithm)) {
+    for (const catalog::ParamInfo* param : catalog::params(*algorithm)) {
+      std::string name(param->name);
+      if (model.params.count(name)) continue;
+      switch (param->type) {
+        case catalog::ParamType::Int: defaults[name] = fmt::format("{}", static_cast<long long>(param->defaultValue)); break;
+        case catalog::ParamType::Float: defaults[name] = fmt::format("{}", param->defaultValue); break;
+        case catalog::ParamType::Bool: defaults[name] = param->defaultValue != 0 ? "true" : "false"; break;
+      }
+    }
+  }
+  nlohmann::ordered_json spec = {{"algorithm", model.algorithm}, {"task", model.task},     {"target", model.target},
+                                 {"features", model.features},   {"seed", model.seed},     {"params", model.params},
+                                 {"defaults", defaults}};
+  return spec.dump();
 }
 
 // The lineage database as a listener: the run, then each node as it finishes, then what the
@@ -109,6 +136,50 @@ class DatabaseRecorder : public RunListener {
     }
   }
 
+  // The program files this run compiled, with their text (stored once per content).
+  void recordProgram(const Compilation& compilation) {
+    if (!recording() || !compilation.checked) return;
+    std::vector<runtime::RunFile> files;
+    for (const auto& module : compilation.checked->program.modules) {
+      const source::SourceFile* file = module->ast ? compilation.sources.file(module->ast->file) : nullptr;
+      if (file == nullptr) continue;
+      std::string hash = runtime::SourceHashes::hashBytes(file->text());
+      files.push_back({module->canonicalPath, hash, db_->hasText(hash) ? std::nullopt : std::optional<std::string>(file->text())});
+    }
+    recordFiles(files);
+  }
+
+  // The same for a run answered from the last run's manifest (the files are as they were then,
+  // so their text is usually stored already).
+  void recordProgram(const std::vector<std::pair<std::string, std::string>>& modules) {
+    if (!recording()) return;
+    std::vector<runtime::RunFile> files;
+    for (const auto& [path, hash] : modules) {
+      if (!hash.empty() && db_->hasText(hash)) {
+        files.push_back({path, hash, std::nullopt});
+        continue;
+      }
+      std::ifstream in(path, std::ios::binary);
+      if (!in) continue;
+      std::stringstream text;
+      text << in.rdbuf();
+      files.push_back({path, runtime::SourceHashes::hashBytes(text.str()), text.str()});
+    }
+    recordFiles(files);
+  }
+
+  // The specification of every model the plan trains, once per fingerprint.
+  void recordModelSpecs(const plan::Plan& plan) {
+    if (!recording()) return;
+    for (plan::NodeId id = 0; id < plan.size(); ++id) {
+      const plan::Node& node = plan.node(id);
+      if (node.kind != plan::NodeKind::Train || !node.model) continue;
+      if (!db_->recordModelSpec(node.fingerprint, node.declaration, modelSpecJson(*node.model))) {
+        problems_.push_back(fmt::format("the parameters of `{}` are not recorded in {}: {}", node.declaration, path_, db_->lastError()));
+      }
+    }
+  }
+
   // A node found cached did not count its rows: they are those of the run that computed it.
   void fillCachedRows(RunReport& report) {
     std::vector<std::string> unknown;
@@ -125,7 +196,8 @@ class DatabaseRecorder : public RunListener {
     }
   }
 
-  void end(const plan::Plan& plan, const RunReport& report) {
+  // `seconds`: the whole run, from the session's start (its lock, the no-op check, compiling).
+  void end(const plan::Plan& plan, const RunReport& report, double seconds) {
     if (!recording()) return;
     // The last records may wait for the database with what is left of its time.
     db_->limitWaits(wait_);
@@ -143,12 +215,18 @@ class DatabaseRecorder : public RunListener {
       for (const NodeRun& run : report.nodes) total += run.status != NodeStatus::Skipped;
       problems_.push_back(fmt::format("{} of {} node records are not in {}: {} ({})", rest.size(), total, path_, lost, db_->lastError()));
     }
-    if (!db_->endRun(runId_, report.failed ? "failed" : "ok")) {
+    if (!db_->endRun(runId_, report.failed ? "failed" : "ok", seconds)) {
       problems_.push_back(fmt::format("the end and outcome of the run are not recorded in {}: {}", path_, db_->lastError()));
     }
   }
 
  private:
+  void recordFiles(const std::vector<runtime::RunFile>& files) {
+    if (!db_->recordRunFiles(runId_, files)) {
+      problems_.push_back(fmt::format("the program files of the run are not recorded in {}: {}", path_, db_->lastError()));
+    }
+  }
+
   std::unique_ptr<runtime::LineageDb> db_;
   std::string path_;
   std::chrono::milliseconds wait_;
@@ -219,6 +297,8 @@ std::vector<std::string> writeModelCards(const plan::Plan& plan, const RunReport
 RunSession::RunSession(Workspace& workspace, RunRequest request) : workspace_(workspace), request_(std::move(request)) {}
 
 RunResult RunSession::run(const Cancellation* cancel) {
+  const auto sessionStart = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - sessionStart).count(); };
   RunResult result{Project::ofFile(request_.file), programIdentity(request_.file), nullptr, false, {}, {}, {}, std::nullopt, {}};
   const Project& project = result.project;
   const std::string& program = result.program;
@@ -275,7 +355,8 @@ RunResult RunSession::run(const Cancellation* cancel) {
     if (std::optional<UpToDateRun> same = manifest.upToDate(hashes, cache)) {
       same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (std::optional<DatabaseRecorder> recorder = openRecorder(hashes.hashOf(program).value_or(""))) {
-        recorder->end(same->plan, same->report);
+        recorder->recordProgram(same->modules);
+        recorder->end(same->plan, same->report, elapsed());
         closeRecorder(*recorder);
       }
       hashes.save();
@@ -304,6 +385,8 @@ RunResult RunSession::run(const Cancellation* cancel) {
   std::optional<DatabaseRecorder> recorder = openRecorder(programHash);
   if (recorder) {
     recorder->recordColumnLineage(plan, program, programHash);
+    recorder->recordProgram(*result.compilation);
+    recorder->recordModelSpecs(plan);
     listeners.insert(listeners.begin(), &*recorder);
   }
   for (RunListener* listener : listeners) listener->started(plan);
@@ -320,7 +403,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
     hashes.save();
   }
   if (recorder) {
-    recorder->end(plan, result.report);
+    recorder->end(plan, result.report, elapsed());
     listeners.erase(listeners.begin());
     closeRecorder(*recorder);
   }

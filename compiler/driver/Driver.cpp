@@ -30,6 +30,8 @@ Commands:
   verify   run again without the cache and compare with what it holds
   cache    `weir cache gc`: remove cache entries no recent run used
   lineage  where a table, model or column comes from and goes to
+  runs     list the recorded runs; `weir runs compare A B` puts two side by side
+  audit    list the hash-chained audit log; `weir audit verify` checks it
   help     show help for a command
 
 Options:
@@ -55,6 +57,8 @@ const Command kCommands[] = {
     {"verify", runVerify, verifyHelp},
     {"cache", runCache, cacheHelp},
     {"lineage", runLineage, lineageHelp},
+    {"runs", runRuns, runsHelp},
+    {"audit", runAudit, auditHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -34,6 +34,8 @@ int runStatus(const std::vector<std::string>& args, Streams streams);
 int runVerify(const std::vector<std::string>& args, Streams streams);
 int runCache(const std::vector<std::string>& args, Streams streams);
 int runLineage(const std::vector<std::string>& args, Streams streams);
+int runRuns(const std::vector<std::string>& args, Streams streams);
+int runAudit(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -44,5 +46,7 @@ const char* statusHelp();
 const char* verifyHelp();
 const char* cacheHelp();
 const char* lineageHelp();
+const char* runsHelp();
+const char* auditHelp();
 
 }  // namespace weir::driver

@@ -4,13 +4,17 @@
 #include <optional>
 #include <set>
 
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include <chrono>
 #include <cmath>
-#include <thread>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
+#include <pwd.h>
+#include <thread>
 #include <unistd.h>
 
 namespace weir::runtime {
@@ -83,6 +87,48 @@ CREATE INDEX metrics_by_model ON metrics(model, model_version);
     R"sql(
 CREATE INDEX node_runs_by_key ON node_runs(cache_key, status);
 )sql",
+    // Version 5: run history (durations, reused metrics, each run's program text and model
+    // specifications) and the append-only, hash-chained audit log with its head record.
+    R"sql(
+ALTER TABLE runs ADD COLUMN seconds REAL;
+ALTER TABLE metrics ADD COLUMN reused INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX node_runs_by_run ON node_runs(run_id);
+CREATE INDEX metrics_by_run ON metrics(run_id);
+CREATE TABLE run_files (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  path TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX run_files_by_run ON run_files(run_id);
+CREATE TABLE program_texts (
+  hash TEXT PRIMARY KEY,
+  text TEXT NOT NULL
+);
+CREATE TABLE model_specs (
+  fingerprint TEXT PRIMARY KEY,
+  model TEXT NOT NULL,
+  spec TEXT NOT NULL
+);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  time TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  who TEXT NOT NULL,
+  host TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head BEGIN SELECT RAISE(ABORT, 'the audit head is kept'); END;
+)sql",
 };
 
 // Why the last write was not done: SQLite's message, or that it changed nothing.
@@ -90,6 +136,8 @@ std::string whyNot(sqlite3* db) {
   int code = sqlite3_errcode(db);
   return code == SQLITE_OK || code == SQLITE_DONE || code == SQLITE_ROW ? "a write changed nothing" : sqlite3_errmsg(db);
 }
+
+const std::string kGenesisHash(64, '0');
 
 std::string now() {
   std::time_t t = std::time(nullptr);
@@ -110,6 +158,8 @@ struct LineageDb::Handle {
   std::chrono::milliseconds waitLeft{10000};
   std::chrono::milliseconds perOperation{10000};
   std::chrono::milliseconds waited{0};
+  // When each run this object began started, for its duration.
+  std::map<std::int64_t, std::chrono::steady_clock::time_point> runStarts;
   ~Handle() {
     sqlite3_finalize(insertNode);
     if (db != nullptr) sqlite3_close(db);
@@ -166,6 +216,7 @@ class Statement {
     return t == nullptr ? std::string() : reinterpret_cast<const char*>(t);
   }
   std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool isNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   double real(int column) const { return sqlite3_column_double(stmt_, column); }
 
  private:
@@ -267,12 +318,17 @@ std::unique_ptr<LineageDb> LineageDb::open(const std::string& path, std::string&
 bool LineageDb::hasSchema(std::string& error) {
   // Every column a write names (the inserts name their columns: other columns may be there).
   static const std::pair<const char*, std::vector<const char*>> kTables[] = {
-      {"runs", {"id", "program", "program_hash", "started", "ended", "outcome", "user", "host"}},
+      {"runs", {"id", "program", "program_hash", "started", "ended", "outcome", "user", "host", "seconds"}},
       {"node_runs",
        {"run_id", "declaration", "kind", "status", "cache_key", "fingerprint", "rows_in", "rows_out", "seconds", "message", "file", "file_hash"}},
       {"expectation_results", {"run_id", "expectation", "rule", "severity", "passed", "violations"}},
       {"column_lineage", {"program", "program_hash", "declaration", "column_name", "origin"}},
-      {"metrics", {"run_id", "declaration", "model", "model_version", "data", "data_key", "metric", "value"}},
+      {"metrics", {"run_id", "declaration", "model", "model_version", "data", "data_key", "metric", "value", "reused"}},
+      {"run_files", {"run_id", "path", "hash"}},
+      {"program_texts", {"hash", "text"}},
+      {"model_specs", {"fingerprint", "model", "spec"}},
+      {"audit_log", {"seq", "time", "kind", "who", "host", "payload", "prev_hash", "hash"}},
+      {"audit_head", {"id", "seq", "hash"}},
   };
   for (const auto& [table, columns] : kTables) {
     Statement isTable(handle_->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
@@ -297,15 +353,31 @@ bool LineageDb::hasSchema(std::string& error) {
 
 std::int64_t LineageDb::beginRun(const std::string& program, const std::string& programHash) {
   Statement insert(handle_->db, "INSERT INTO runs (program, program_hash, started, user, host) VALUES (?, ?, ?, ?, ?)");
-  const char* user = std::getenv("USER");
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  insert.bind(1, program).bind(2, programHash).bind(3, now()).bind(4, std::string(user != nullptr ? user : "")).bind(5, std::string(host));
+  insert.bind(1, program).bind(2, programHash).bind(3, now()).bind(4, currentUser()).bind(5, currentHost());
   if (!insert.done() || sqlite3_changes(handle_->db) != 1) {
     error_ = whyNot(handle_->db);
     return 0;
   }
-  return sqlite3_last_insert_rowid(handle_->db);
+  std::int64_t id = sqlite3_last_insert_rowid(handle_->db);
+  handle_->runStarts[id] = std::chrono::steady_clock::now();
+  return id;
+}
+
+bool LineageDb::beginWrite(bool& own) {
+  // Inside a caller's transaction, a savepoint; otherwise a write transaction of our own, taken
+  // at once (a deferred one could fail to upgrade when another `weir` wrote meanwhile).
+  own = sqlite3_get_autocommit(handle_->db) != 0;
+  error_.clear();
+  return exec(own ? "BEGIN IMMEDIATE;" : "SAVEPOINT weir_write;");
+}
+
+bool LineageDb::endWrite(bool own, bool ok) {
+  if (ok && exec(own ? "COMMIT;" : "RELEASE weir_write;")) return true;
+  std::string why = error_.empty() ? whyNot(handle_->db) : error_;
+  if (own) exec("ROLLBACK;");
+  else exec("ROLLBACK TO weir_write; RELEASE weir_write;");
+  error_ = why;
+  return false;
 }
 
 bool LineageDb::recordNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules) {
@@ -359,11 +431,13 @@ bool LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
   }
   for (const auto& [metric, value] : node.metrics) {
     Statement m(handle_->db,
-                "INSERT INTO metrics (run_id, declaration, model, model_version, data, data_key, metric, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                "INSERT INTO metrics (run_id, declaration, model, model_version, data, data_key, metric, value, reused) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     m.bind(1, run).bind(2, node.declaration).bind(3, node.model).bind(4, node.modelVersion).bind(5, node.data).bind(6, node.dataKey);
     m.bind(7, metric);
     if (std::isnan(value)) m.bindNull(8);
     else m.bind(8, value);
+    m.bind(9, static_cast<std::int64_t>(node.metricsReused ? 1 : 0));
     if (!m.done() || sqlite3_changes(handle_->db) != 1) return false;
   }
   for (const RecordedRule& rule : rules) {
@@ -378,12 +452,26 @@ bool LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
   return true;
 }
 
-bool LineageDb::endRun(std::int64_t run, const std::string& outcome) {
-  Statement update(handle_->db, "UPDATE runs SET ended = ?, outcome = ? WHERE id = ?");
-  update.bind(1, now()).bind(2, outcome).bind(3, run);
-  if (update.done() && sqlite3_changes(handle_->db) == 1) return true;
-  error_ = whyNot(handle_->db);
-  return false;
+bool LineageDb::endRun(std::int64_t run, const std::string& outcome, std::optional<double> seconds) {
+  bool own = false;
+  if (!beginWrite(own)) return false;
+  Statement update(handle_->db, "UPDATE runs SET ended = ?, outcome = ?, seconds = ? WHERE id = ?");
+  update.bind(1, now()).bind(2, outcome);
+  auto start = handle_->runStarts.find(run);
+  if (seconds) update.bind(3, *seconds);
+  else if (start != handle_->runStarts.end()) update.bind(3, std::chrono::duration<double>(std::chrono::steady_clock::now() - start->second).count());
+  else update.bindNull(3);
+  if (start != handle_->runStarts.end()) handle_->runStarts.erase(start);
+  update.bind(4, run);
+  bool ok = update.done() && sqlite3_changes(handle_->db) == 1;
+  if (!ok) error_ = whyNot(handle_->db);
+  Statement query(handle_->db, "SELECT program, program_hash FROM runs WHERE id = ?");
+  query.bind(1, run);
+  if (ok && query.step() == SQLITE_ROW) {
+    nlohmann::json payload = {{"run", run}, {"program", query.text(0)}, {"program_hash", query.text(1)}, {"outcome", outcome}};
+    ok = appendAuditLocked(auditKindName(AuditKind::Run), payload.dump()) != 0;
+  }
+  return endWrite(own, ok);
 }
 
 std::optional<RecordedNode> LineageDb::lastNode(const std::string& program, const std::string& declaration, const std::string& kind) {
@@ -495,6 +583,308 @@ std::optional<std::vector<std::string>> LineageDb::keysOfRecentRuns(std::size_t 
     return std::nullopt;
   }
   return keys;
+}
+
+// ---- Who ----
+
+std::string currentUser() {
+  if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0') return user;
+  // No $USER (cron, containers, `env -i`): the account's name.
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwuid_r(getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr && found->pw_name != nullptr &&
+      *found->pw_name != '\0') {
+    return found->pw_name;
+  }
+  return "uid " + std::to_string(getuid());
+}
+
+std::string currentHost() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "unknown";
+  return host;
+}
+
+// ---- Run history ----
+
+namespace {
+
+constexpr const char* kRunColumns =
+    "SELECT r.id, r.program, r.program_hash, r.started, r.ended, r.outcome, r.user, r.host, "
+    "coalesce(r.seconds, (julianday(r.ended) - julianday(r.started)) * 86400.0, -1), "
+    "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'done'), "
+    "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'cached'), "
+    "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'failed'), "
+    "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'blocked') FROM runs r ";
+
+RunRecord runRecordOf(const Statement& row) {
+  RunRecord run;
+  run.id = row.integer(0);
+  run.program = row.text(1);
+  run.programHash = row.text(2);
+  run.started = row.text(3);
+  run.ended = row.text(4);
+  run.outcome = row.text(5);
+  run.user = row.text(6);
+  run.host = row.text(7);
+  run.seconds = row.real(8);
+  run.done = static_cast<std::size_t>(row.integer(9));
+  run.cached = static_cast<std::size_t>(row.integer(10));
+  run.failed = static_cast<std::size_t>(row.integer(11));
+  run.blocked = static_cast<std::size_t>(row.integer(12));
+  return run;
+}
+
+}  // namespace
+
+std::vector<RunRecord> LineageDb::runs(const std::string& program) {
+  std::string sql = std::string(kRunColumns) + (program.empty() ? "" : "WHERE r.program = ? ") + "ORDER BY r.id";
+  Statement query(handle_->db, sql.c_str());
+  if (!program.empty()) query.bind(1, program);
+  std::vector<RunRecord> out;
+  while (query.step() == SQLITE_ROW) out.push_back(runRecordOf(query));
+  return out;
+}
+
+std::optional<RunRecord> LineageDb::run(std::int64_t id) {
+  std::string sql = std::string(kRunColumns) + "WHERE r.id = ?";
+  Statement query(handle_->db, sql.c_str());
+  query.bind(1, id);
+  if (query.step() != SQLITE_ROW) return std::nullopt;
+  return runRecordOf(query);
+}
+
+std::vector<RunMetric> LineageDb::runMetrics(std::int64_t run) {
+  // By evaluation, each evaluation's metrics in the order it computed them.
+  Statement query(handle_->db,
+                  "SELECT declaration, model, model_version, data, metric, value, reused FROM metrics WHERE run_id = ? "
+                  "ORDER BY declaration, rowid");
+  query.bind(1, run);
+  std::vector<RunMetric> out;
+  while (query.step() == SQLITE_ROW) {
+    RunMetric metric{query.text(0), query.text(1), query.text(2), query.text(3), query.text(4),
+                     query.isNull(5) ? std::numeric_limits<double>::quiet_NaN() : query.real(5), query.integer(6) != 0};
+    out.push_back(std::move(metric));
+  }
+  return out;
+}
+
+bool LineageDb::recordRunFiles(std::int64_t run, const std::vector<RunFile>& files) {
+  bool own = false;
+  if (!beginWrite(own)) return false;
+  bool ok = true;
+  for (const RunFile& file : files) {
+    if (ok && file.text) {
+      Statement text(handle_->db, "INSERT OR IGNORE INTO program_texts (hash, text) VALUES (?, ?)");
+      text.bind(1, file.hash).bind(2, *file.text);
+      ok = text.done();
+    }
+    if (!ok) break;
+    Statement insert(handle_->db, "INSERT INTO run_files (run_id, path, hash) VALUES (?, ?, ?)");
+    insert.bind(1, run).bind(2, file.path).bind(3, file.hash);
+    ok = insert.done() && sqlite3_changes(handle_->db) == 1;
+  }
+  return endWrite(own, ok);
+}
+
+bool LineageDb::hasText(const std::string& hash) {
+  Statement query(handle_->db, "SELECT 1 FROM program_texts WHERE hash = ?");
+  query.bind(1, hash);
+  return query.step() == SQLITE_ROW;
+}
+
+std::vector<RunFile> LineageDb::runFiles(std::int64_t run) {
+  Statement query(handle_->db,
+                  "SELECT f.path, f.hash, t.text FROM run_files f LEFT JOIN program_texts t ON t.hash = f.hash "
+                  "WHERE f.run_id = ? ORDER BY f.rowid");
+  query.bind(1, run);
+  std::vector<RunFile> out;
+  while (query.step() == SQLITE_ROW) {
+    RunFile file{query.text(0), query.text(1), std::nullopt};
+    if (!query.isNull(2)) file.text = query.text(2);
+    out.push_back(std::move(file));
+  }
+  return out;
+}
+
+bool LineageDb::recordModelSpec(const std::string& fingerprint, const std::string& model, const std::string& spec) {
+  Statement insert(handle_->db, "INSERT OR IGNORE INTO model_specs (fingerprint, model, spec) VALUES (?, ?, ?)");
+  insert.bind(1, fingerprint).bind(2, model).bind(3, spec);
+  if (insert.done()) return true;
+  error_ = whyNot(handle_->db);
+  return false;
+}
+
+std::vector<std::pair<std::string, std::string>> LineageDb::runModelSpecs(std::int64_t run) {
+  Statement query(handle_->db,
+                  "SELECT DISTINCT n.declaration, s.spec FROM node_runs n JOIN model_specs s ON s.fingerprint = n.fingerprint "
+                  "WHERE n.run_id = ? AND n.kind = 'train' AND n.status IN ('done', 'cached') ORDER BY n.declaration");
+  query.bind(1, run);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (query.step() == SQLITE_ROW) out.emplace_back(query.text(0), query.text(1));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> LineageDb::runSourceFiles(std::int64_t run) {
+  Statement query(handle_->db,
+                  "SELECT DISTINCT file, file_hash FROM node_runs WHERE run_id = ? AND kind = 'scan' AND file <> '' "
+                  "AND file_hash <> '' ORDER BY file");
+  query.bind(1, run);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (query.step() == SQLITE_ROW) out.emplace_back(query.text(0), query.text(1));
+  return out;
+}
+
+// ---- The audit log ----
+
+const char* auditKindName(AuditKind kind) {
+  switch (kind) {
+#define WEIR_AUDIT_KIND(Id, name, summary) \
+  case AuditKind::Id:                      \
+    return name;
+#include "store/AuditKinds.def"
+  }
+  return "?";
+}
+
+std::string auditEntryHash(const AuditEntry& entry) {
+  // Each field framed by its length, so that no two entries frame to the same bytes.
+  std::string framed = "weir-audit-1\n";
+  for (const std::string& field : {std::to_string(entry.seq), entry.time, entry.kind, entry.who, entry.host, entry.payload, entry.prevHash}) {
+    framed += std::to_string(field.size()) + ":" + field + "\n";
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(framed.data(), framed.size(), digest, &length, EVP_sha256(), nullptr) != 1) return {};
+  static const char* const kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+std::int64_t LineageDb::appendAudit(AuditKind kind, const std::string& payload) {
+  bool own = false;
+  if (!beginWrite(own)) return 0;
+  std::int64_t seq = appendAuditLocked(auditKindName(kind), payload);
+  return endWrite(own, seq != 0) ? seq : 0;
+}
+
+std::int64_t LineageDb::appendAuditLocked(const std::string& kind, const std::string& payload) {
+  nlohmann::json object = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (!object.is_object()) {
+    error_ = "an audit entry's payload must be a JSON object";
+    return 0;
+  }
+  // The entry follows the head record, not the last row: a removed last entry leaves its gap.
+  AuditEntry entry;
+  entry.prevHash = kGenesisHash;
+  Statement head(handle_->db, "SELECT seq, hash FROM audit_head WHERE id = 1");
+  Statement last(handle_->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  if (head.step() == SQLITE_ROW) {
+    entry.seq = head.integer(0) + 1;
+    entry.prevHash = head.text(1);
+  } else if (last.step() == SQLITE_ROW) {
+    entry.seq = last.integer(0) + 1;
+    entry.prevHash = last.text(1);
+  } else {
+    entry.seq = 1;
+  }
+  entry.time = now();
+  entry.kind = kind;
+  entry.who = currentUser();
+  entry.host = currentHost();
+  entry.payload = object.dump();  // compact, keys sorted
+  entry.hash = auditEntryHash(entry);
+  if (entry.hash.empty()) {
+    error_ = "SHA-256 is not available";
+    return 0;
+  }
+  Statement insert(handle_->db,
+                   "INSERT INTO audit_log (seq, time, kind, who, host, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, entry.seq).bind(2, entry.time).bind(3, entry.kind).bind(4, entry.who).bind(5, entry.host).bind(6, entry.payload);
+  insert.bind(7, entry.prevHash).bind(8, entry.hash);
+  Statement update(handle_->db, "INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, ?, ?)");
+  update.bind(1, entry.seq).bind(2, entry.hash);
+  if (insert.step() != SQLITE_DONE || update.step() != SQLITE_DONE) {
+    error_ = sqlite3_errmsg(handle_->db);
+    return 0;
+  }
+  return entry.seq;
+}
+
+std::vector<AuditEntry> LineageDb::auditEntries() {
+  Statement query(handle_->db, "SELECT seq, time, kind, who, host, payload, prev_hash, hash FROM audit_log ORDER BY seq");
+  std::vector<AuditEntry> out;
+  while (query.step() == SQLITE_ROW) {
+    out.push_back({query.integer(0), query.text(1), query.text(2), query.text(3), query.text(4), query.text(5), query.text(6),
+                   query.text(7)});
+  }
+  return out;
+}
+
+AuditCheck LineageDb::verifyAudit() {
+  AuditCheck check;
+  auto bad = [&](std::int64_t seq, std::string problem) {
+    check.intact = false;
+    check.firstBad = seq;
+    check.problem = std::move(problem);
+    return check;
+  };
+  std::vector<AuditEntry> entries = auditEntries();
+  check.entries = static_cast<std::int64_t>(entries.size());
+  std::string previous = kGenesisHash;
+  std::int64_t expected = 1;
+  for (const AuditEntry& entry : entries) {
+    if (entry.seq < expected) {
+      return bad(entry.seq, "entry " + std::to_string(entry.seq) + " was not appended by weir (out of sequence)");
+    }
+    if (entry.seq != expected) {
+      return bad(expected, entry.seq - expected == 1
+                               ? "entry " + std::to_string(expected) + " was removed (entry " + std::to_string(entry.seq) + " follows entry " +
+                                     std::to_string(expected - 1) + ")"
+                               : "entries " + std::to_string(expected) + " to " + std::to_string(entry.seq - 1) + " were removed");
+    }
+    if (auditEntryHash(entry) != entry.hash) {
+      return bad(entry.seq, "entry " + std::to_string(entry.seq) + " was altered (its hash does not match its content)");
+    }
+    if (entry.prevHash != previous) {
+      // The entry itself is as hashed: the one before was rewritten with a hash of its own.
+      return bad(entry.seq - 1, "entry " + std::to_string(entry.seq - 1) + " was altered (entry " + std::to_string(entry.seq) +
+                                    " was chained to another hash)");
+    }
+    previous = entry.hash;
+    ++expected;
+  }
+  // The head record: how many entries there were and the last one's hash.
+  Statement head(handle_->db, "SELECT seq, hash FROM audit_head WHERE id = 1");
+  if (head.step() != SQLITE_ROW) {
+    if (entries.empty()) return check;
+    return bad(check.entries, "the head record of the audit log was removed");
+  }
+  std::int64_t headSeq = head.integer(0);
+  check.headHash = head.text(1);
+  if (headSeq > check.entries) {
+    return bad(check.entries + 1, headSeq - check.entries == 1
+                                      ? "entry " + std::to_string(headSeq) + " was removed (the log ends at entry " +
+                                            std::to_string(check.entries) + " but " + std::to_string(headSeq) + " were recorded)"
+                                      : "entries " + std::to_string(check.entries + 1) + " to " + std::to_string(headSeq) +
+                                            " were removed (the log ends at entry " + std::to_string(check.entries) + " but " +
+                                            std::to_string(headSeq) + " were recorded)");
+  }
+  if (headSeq < check.entries) {
+    return bad(headSeq + 1, "entry " + std::to_string(headSeq + 1) + " was not appended by weir (the head record says " +
+                                std::to_string(headSeq) + " entries)");
+  }
+  if (check.headHash != previous) {
+    return bad(check.entries, check.entries == 0 ? std::string("the head record of the audit log was altered")
+                                                 : "entry " + std::to_string(check.entries) +
+                                                       " was altered (its hash is not the one the head record keeps)");
+  }
+  return check;
 }
 
 }  // namespace weir::runtime

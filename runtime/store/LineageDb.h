@@ -1,9 +1,10 @@
 #pragma once
 
 // The lineage database, `.weir/weir.db` (SQLite in WAL mode): runs, node executions, files read
-// and written with their hashes, expectation outcomes. The schema is versioned; opening a
-// database of an older version migrates it. Each node's outcome is written in a transaction of
-// its own, so a crash leaves the database consistent. SQLite stays inside this class.
+// and written with their hashes, expectation outcomes, the program text of each run, and the
+// append-only, hash-chained audit log. The schema is versioned; opening a database of an older
+// version migrates it. Each node's outcome is written in a transaction of its own, so a crash
+// leaves the database consistent. SQLite stays inside this class.
 //
 // The file is data like the rest of `.weir/`: opening checks its version (a negative one, or a
 // newer one, is refused) and that it has the tables and columns weir writes; triggers and views
@@ -14,6 +15,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,6 +38,7 @@ struct RecordedNode {
   std::string fileHash;  // its content's hash
   // An evaluation's metrics, the model (declaration and version) and the data they measured.
   std::vector<std::pair<std::string, double>> metrics;
+  bool metricsReused = false;  // found in the cache (or the last run's outcome stood), not computed
   std::string model, modelVersion, data, dataKey;
 };
 
@@ -46,6 +49,70 @@ struct RecordedRule {
   bool passed = true;
   std::size_t violations = 0;  // rows that do not satisfy a row rule
   bool rowRule = true;         // false: a failed whole-table rule, whose violations are not rows (stored as NULL)
+};
+
+// The kinds of audit entry (store/AuditKinds.def): adding one is a line there.
+enum class AuditKind {
+#define WEIR_AUDIT_KIND(Id, name, summary) Id,
+#include "store/AuditKinds.def"
+};
+const char* auditKindName(AuditKind kind);
+
+// One entry of the audit log. `hash` is the SHA-256 (64 hex digits) of every other field, in the
+// framing docs/STORE.md gives, so that anyone can recompute it; `prevHash` is the hash of the
+// entry before (64 zeros for the first).
+struct AuditEntry {
+  std::int64_t seq = 0;  // 1, 2, ... without gaps
+  std::string time;      // ISO 8601, UTC
+  std::string kind;      // an auditKindName (a newer weir may have written others)
+  std::string who;       // the user name: $USER, else the account's name; never empty
+  std::string host;
+  std::string payload;   // a JSON object
+  std::string prevHash;
+  std::string hash;
+};
+
+// The hash an entry must have (from every field but `hash`).
+std::string auditEntryHash(const AuditEntry& entry);
+
+// What `weir audit verify` finds.
+struct AuditCheck {
+  bool intact = true;
+  std::int64_t entries = 0;     // entries in the log
+  std::string headHash;         // the hash of the last entry, as the head record keeps it
+  std::int64_t firstBad = 0;    // the first entry altered or removed (when not intact)
+  std::string problem;          // what is wrong, in words (when not intact)
+};
+
+// Who does what, for runs and the audit log: $USER, else the account name of the process's
+// user, else "uid N"; never empty. The host name ("unknown" when the system gives none).
+std::string currentUser();
+std::string currentHost();
+
+// A recorded run, as `weir runs` lists it. Runs are numbered 1, 2, ... per database (per project).
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string program;  // canonical path of its root file
+  std::string programHash;
+  std::string started, ended;  // ISO 8601, UTC (ended empty: it did not finish)
+  std::string outcome;         // ok, failed, or empty (it did not finish)
+  std::string user, host;
+  double seconds = -1;         // how long it took (-1: unknown)
+  std::size_t done = 0, cached = 0, failed = 0, blocked = 0;  // its nodes by status
+};
+
+// An evaluation's metric in a run.
+struct RunMetric {
+  std::string evaluation, model, modelVersion, data, metric;
+  double value = 0;     // NaN: undefined
+  bool reused = false;  // the evaluation was found in the cache: these are the values it computed then
+};
+
+// A program file of a run (the root file, its imports, the standard modules it used).
+struct RunFile {
+  std::string path;  // canonical
+  std::string hash;  // XXH3-128 of its text
+  std::optional<std::string> text;  // stored once per hash (recording: omit when hasText says it is)
 };
 
 class LineageDb {
@@ -65,12 +132,14 @@ class LineageDb {
   void limitWaits(std::chrono::milliseconds perOperation);
 
   // Writes: each says whether it was done (else lastError() says why; nothing of it was written).
-  // A run of a program: returns its id, 0 when it could not be recorded.
+  // A run of a program: returns its id, its number in `weir runs` (0 when it could not be recorded).
   std::int64_t beginRun(const std::string& program, const std::string& programHash);
   bool recordNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules);
   // Several nodes in one transaction (those a run found up to date, all at once): all or none.
   bool recordNodes(std::int64_t run, const std::vector<std::pair<RecordedNode, std::vector<RecordedRule>>>& nodes);
-  bool endRun(std::int64_t run, const std::string& outcome);
+  // Sets the run's outcome, end and duration (`seconds`, else the time since beginRun on this
+  // object), and appends its audit entry (kind `run`) in the same transaction: both or neither.
+  bool endRun(std::int64_t run, const std::string& outcome, std::optional<double> seconds = std::nullopt);
   // The compiler's column-level lineage of a version of a program (declaration, column, source
   // column), recorded once per program hash.
   bool recordColumnLineage(const std::string& program, const std::string& programHash,
@@ -105,6 +174,35 @@ class LineageDb {
   // read (lastError() says why): no keys is not the same as unknown keys.
   std::optional<std::vector<std::string>> keysOfRecentRuns(std::size_t keep);
 
+  // ---- Run history (`weir runs`) ----
+  // The recorded runs, oldest first (of one program when `program` is not empty).
+  std::vector<RunRecord> runs(const std::string& program = {});
+  std::optional<RunRecord> run(std::int64_t id);
+  std::vector<RunMetric> runMetrics(std::int64_t run);
+  // The program files a run compiled, with their text (when it was stored).
+  bool recordRunFiles(std::int64_t run, const std::vector<RunFile>& files);
+  bool hasText(const std::string& hash);
+  std::vector<RunFile> runFiles(std::int64_t run);
+  // A model's specification (algorithm, target, features, parameters: JSON), once per
+  // fingerprint of its training; a run's models are the trainings it ran or found cached.
+  bool recordModelSpec(const std::string& fingerprint, const std::string& model, const std::string& spec);
+  std::vector<std::pair<std::string, std::string>> runModelSpecs(std::int64_t run);  // model, spec
+  // The files a run's sources read, with their content hashes.
+  std::vector<std::pair<std::string, std::string>> runSourceFiles(std::int64_t run);
+
+  // ---- The audit log ----
+  // Appends an entry: `kind`, a JSON object `payload` (what happened, for people and tools),
+  // the current time, user and host, chained to the last entry. Other parts of weir call this
+  // for what they do (approvals, registrations, stage changes...). Inside a transaction of the
+  // caller's (`inTransaction`), the entry is part of it; otherwise it is a transaction of its
+  // own. Returns the entry's sequence number, or 0 (with lastError()) when it could not append:
+  // the payload is not a JSON object, or the database failed.
+  std::int64_t appendAudit(AuditKind kind, const std::string& payload);
+  // Every entry, oldest first.
+  std::vector<AuditEntry> auditEntries();
+  // Checks the chain and the head record (docs/STORE.md says what that can and cannot detect).
+  AuditCheck verifyAudit();
+
   std::string lastError() const { return error_; }
 
  private:
@@ -114,6 +212,11 @@ class LineageDb {
   bool insertNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules);
   // Whether the tables and columns weir writes are there (else `error` says what is missing).
   bool hasSchema(std::string& error);
+  // A write: a transaction of its own, or a savepoint inside the caller's; `endWrite` commits
+  // (or releases) when `ok`, else rolls back; it returns whether the write was done.
+  bool beginWrite(bool& own);
+  bool endWrite(bool own, bool ok);
+  std::int64_t appendAuditLocked(const std::string& kind, const std::string& payload);
 
   std::unique_ptr<Handle> handle_;
   std::string error_;
