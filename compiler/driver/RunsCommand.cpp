@@ -52,6 +52,12 @@ std::string duration(double seconds) {
   return fmt::format("{:.2f} s", seconds);
 }
 
+// "  by USER@HOST" (nothing when the run did not say: a database of an older weir).
+std::string byWhom(const engine::RunRecord& run) {
+  if (run.user.empty() && run.host.empty()) return {};
+  return fmt::format("  by {}@{}", run.user.empty() ? "?" : run.user, run.host.empty() ? "?" : run.host);
+}
+
 std::string outcomeOf(const engine::RunRecord& run) { return run.outcome.empty() ? "unfinished" : run.outcome; }
 
 std::string valueText(double value) { return std::isnan(value) ? std::string("undefined") : fmt::format("{:.4f}", value); }
@@ -80,9 +86,9 @@ json runJson(const engine::HistoryRun& run) {
 // The run's line, then one line per evaluation with its metrics.
 std::string runText(const engine::HistoryRun& run) {
   const engine::RunRecord& r = run.record;
-  std::string out = fmt::format("run {}  {}  {}  {}  {}  {} done, {} cached{}{}  by {}@{}\n", r.id, r.started, outcomeOf(r),
+  std::string out = fmt::format("run {}  {}  {}  {}  {}  {} done, {} cached{}{}{}\n", r.id, r.started, outcomeOf(r),
                                 duration(r.seconds), run.program, r.done, r.cached, r.failed ? fmt::format(", {} failed", r.failed) : "",
-                                r.blocked ? fmt::format(", {} blocked", r.blocked) : "", r.user, r.host);
+                                r.blocked ? fmt::format(", {} blocked", r.blocked) : "", byWhom(r));
   for (std::size_t i = 0; i < run.metrics.size();) {
     const engine::RunMetric& first = run.metrics[i];
     std::string values;
@@ -101,7 +107,8 @@ std::string compareText(const engine::RunComparison& c) {
   std::string out;
   for (const engine::HistoryRun* run : {&c.a, &c.b}) {
     const engine::RunRecord& r = run->record;
-    out += fmt::format("run {}: {}, {}, {}, {}, by {}@{}\n", r.id, r.started, outcomeOf(r), duration(r.seconds), run->program, r.user, r.host);
+    out += fmt::format("run {}: {}, {}, {}, {}{}\n", r.id, r.started, outcomeOf(r), duration(r.seconds), run->program,
+                       r.user.empty() && r.host.empty() ? "" : "," + byWhom(r).substr(1));
   }
   // One table per section: name, run A, run B, and whether they differ.
   auto table = [&](const std::string& title, const std::vector<std::array<std::string, 4>>& rows) {

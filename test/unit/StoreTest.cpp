@@ -1,18 +1,24 @@
 // The result cache: tables round-trip through the codec exactly; damaged bytes never decode to
 // a table; a decoded table is checked against its node's columns; entries that fail their
-// checksum are misses with a reason.
+// checksum are misses with a reason. The audit log: entries are chained, hashed as documented,
+// and say who.
 #include "io/CsvReader.h"
 #include "io/CsvWriter.h"
 #include "operators/Schema.h"
+#include "store/LineageDb.h"
 #include "store/ResultCache.h"
 #include "store/TableCodec.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <pwd.h>
+#include <set>
 #include <thread>
+#include <unistd.h>
 
 using namespace weir::runtime;
 
@@ -127,4 +133,108 @@ TEST(ResultCache, AContendedLockStaysContendedWhenMoved) {
   second.emplace(cache.lock(key));  // blocks until `first` is released
   release.join();
   EXPECT_TRUE(second->contended);
+}
+
+namespace {
+
+// A fresh lineage database in a folder of its own, removed afterwards.
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    folder_ = std::filesystem::temp_directory_path() / ("weir-audit-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(folder_);
+    std::filesystem::create_directories(folder_);
+    std::string error;
+    db_ = LineageDb::open((folder_ / "weir.db").string(), error);
+    ASSERT_TRUE(db_) << error;
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(folder_);
+  }
+  std::filesystem::path folder_;
+  std::unique_ptr<LineageDb> db_;
+};
+
+}  // namespace
+
+TEST_F(AuditLogTest, AppendsChainedEntriesOfAnyKind) {
+  EXPECT_EQ(db_->appendAudit(AuditKind::Approval, R"({"team": "risk", "gate": "release"})"), 1);
+  EXPECT_EQ(db_->appendAudit(AuditKind::Registration, R"({"model":"risk","version":1})"), 2);
+  // A payload that is not a JSON object is refused, and takes no number.
+  EXPECT_EQ(db_->appendAudit(AuditKind::Export, "[1, 2]"), 0);
+  EXPECT_FALSE(db_->lastError().empty());
+  EXPECT_EQ(db_->appendAudit(AuditKind::Export, "not json"), 0);
+  // A run appends its entry when it ends.
+  std::int64_t run = db_->beginRun("/p/a.mlflow", "abc");
+  db_->endRun(run, "ok");
+
+  std::vector<AuditEntry> entries = db_->auditEntries();
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].kind, "approval");
+  EXPECT_EQ(entries[0].payload, R"({"gate":"release","team":"risk"})");  // compact, keys sorted
+  EXPECT_EQ(entries[0].prevHash, std::string(64, '0'));
+  EXPECT_EQ(entries[1].kind, "registration");
+  EXPECT_EQ(entries[2].kind, "run");
+  EXPECT_EQ(entries[2].payload, R"({"outcome":"ok","program":"/p/a.mlflow","program_hash":"abc","run":1})");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(entries[i].seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(entries[i].hash, auditEntryHash(entries[i]));
+    EXPECT_EQ(entries[i].hash.size(), 64u);
+    EXPECT_FALSE(entries[i].who.empty());
+    if (i > 0) {
+      EXPECT_EQ(entries[i].prevHash, entries[i - 1].hash);
+    }
+  }
+  AuditCheck check = db_->verifyAudit();
+  EXPECT_TRUE(check.intact) << check.problem;
+  EXPECT_EQ(check.entries, 3);
+  EXPECT_EQ(check.headHash, entries[2].hash);
+
+  // The run's record has its outcome and duration.
+  std::optional<RunRecord> record = db_->run(run);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->outcome, "ok");
+  EXPECT_GE(record->seconds, 0);
+}
+
+TEST_F(AuditLogTest, AnEmptyLogIsIntact) {
+  AuditCheck check = db_->verifyAudit();
+  EXPECT_TRUE(check.intact);
+  EXPECT_EQ(check.entries, 0);
+}
+
+TEST(AuditLog, HashIsSha256OfTheLengthFramedFields) {
+  AuditEntry entry{1, "2026-01-01T00:00:00Z", "run", "alice", "host", "{}", std::string(64, '0'), ""};
+  // hashlib.sha256(b"weir-audit-1\n1:1\n20:2026-01-01T00:00:00Z\n3:run\n5:alice\n4:host\n2:{}\n64:000...\n")
+  EXPECT_EQ(auditEntryHash(entry), "d9a2fd38275ca69467cb60710e9c3d8aa4b9028bf32741c05a4a5e19ebf33d6a");
+  // A byte moved from one field to the next is another entry.
+  AuditEntry moved = entry;
+  moved.who = "alic";
+  moved.host = "ehost";
+  EXPECT_NE(auditEntryHash(moved), auditEntryHash(entry));
+}
+
+TEST(AuditLog, KindsHaveDistinctNames) {
+  std::set<std::string> names;
+#define WEIR_AUDIT_KIND(Id, name, summary) EXPECT_TRUE(names.insert(auditKindName(AuditKind::Id)).second) << name;
+#include "store/AuditKinds.def"
+  EXPECT_EQ(std::string(auditKindName(AuditKind::Run)), "run");
+  for (const std::string& name : names) EXPECT_FALSE(name.empty());
+}
+
+TEST(AuditLog, WhoIsNeverEmpty) {
+  const char* saved = std::getenv("USER");
+  std::string before = saved != nullptr ? saved : "";
+  passwd* account = getpwuid(getuid());
+  std::string expected = account != nullptr ? account->pw_name : "uid " + std::to_string(getuid());
+  ::unsetenv("USER");
+  EXPECT_EQ(currentUser(), expected);
+  ::setenv("USER", "", 1);
+  EXPECT_EQ(currentUser(), expected);
+  ::setenv("USER", "alice", 1);
+  EXPECT_EQ(currentUser(), "alice");
+  if (saved != nullptr) ::setenv("USER", before.c_str(), 1);
+  else ::unsetenv("USER");
+  EXPECT_FALSE(currentHost().empty());
 }
