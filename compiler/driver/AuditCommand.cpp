@@ -26,13 +26,14 @@ program, program hash and outcome). Gate decisions, approvals, registrations,
 stage changes, exports and serve starts have their kinds reserved and are
 recorded by those commands as they arrive.
 
-`weir audit verify` checks the chain and the head record (the count and last
-hash the database keeps apart from the entries): exit 0 when it is intact,
-exit 1 naming the first entry that was altered (any field edited, its hash
-too) or removed (in the middle, or at the end). It cannot see a log rewritten
-from some entry on with the head record rewritten to match (anyone who can
-write the file can do that): keep the head hash it prints outside the project
-and compare.
+`weir audit verify` checks the chain, the head record (the count and last hash
+the database keeps apart from the entries) and that every run recorded since
+the log began has its entry, with its outcome: exit 0 when it is intact, exit 1
+naming the first entry that was altered (any field edited, its hash too) or
+removed (in the middle, or at the end). It cannot see a log rewritten from some
+entry on with the head record (and the run history) rewritten to match: anyone
+who can write the file can do that. Keep the head hash it prints outside the
+project and compare.
 
 PATH is a program file or a folder of the project (default: the current folder).
 
@@ -60,7 +61,7 @@ int runAuditVerify(const std::vector<std::string>& args, Streams streams) {
   if (line->value("--format").value_or("text") == "json") {
     json doc = {{"version", 1}, {"intact", check.intact}, {"entries", check.entries}, {"head", check.headHash}};
     if (!check.intact) {
-      doc["first_bad"] = check.firstBad;
+      doc["first_bad"] = check.firstBad > 0 ? json(check.firstBad) : json(nullptr);
       doc["problem"] = check.problem;
     }
     streams.out << doc.dump(2) << "\n";

@@ -122,9 +122,11 @@ CREATE TABLE audit_log (
 CREATE TABLE audit_head (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   seq INTEGER NOT NULL,
-  hash TEXT NOT NULL
+  hash TEXT NOT NULL,
+  first_run INTEGER NOT NULL
 );
-INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+INSERT INTO audit_head (id, seq, hash, first_run)
+  SELECT 1, 0, '0000000000000000000000000000000000000000000000000000000000000000', coalesce(max(id), 0) + 1 FROM runs;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head BEGIN SELECT RAISE(ABORT, 'the audit head is kept'); END;
@@ -780,11 +782,14 @@ std::int64_t LineageDb::appendAuditLocked(const std::string& kind, const std::st
     return 0;
   }
   // The entry follows the head record, not the last row: a removed last entry leaves its gap.
+  // Without a head (removed behind weir's back), it follows the last row, and the head is not
+  // made again: `weir audit verify` keeps saying it was removed.
   AuditEntry entry;
   entry.prevHash = kGenesisHash;
   Statement head(handle_->db, "SELECT seq, hash FROM audit_head WHERE id = 1");
   Statement last(handle_->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-  if (head.step() == SQLITE_ROW) {
+  bool hasHead = head.step() == SQLITE_ROW;
+  if (hasHead) {
     entry.seq = head.integer(0) + 1;
     entry.prevHash = head.text(1);
   } else if (last.step() == SQLITE_ROW) {
@@ -807,9 +812,9 @@ std::int64_t LineageDb::appendAuditLocked(const std::string& kind, const std::st
                    "INSERT INTO audit_log (seq, time, kind, who, host, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, entry.seq).bind(2, entry.time).bind(3, entry.kind).bind(4, entry.who).bind(5, entry.host).bind(6, entry.payload);
   insert.bind(7, entry.prevHash).bind(8, entry.hash);
-  Statement update(handle_->db, "INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, ?, ?)");
+  Statement update(handle_->db, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1");
   update.bind(1, entry.seq).bind(2, entry.hash);
-  if (insert.step() != SQLITE_DONE || update.step() != SQLITE_DONE) {
+  if (insert.step() != SQLITE_DONE || (hasHead && update.step() != SQLITE_DONE)) {
     error_ = sqlite3_errmsg(handle_->db);
     return 0;
   }
@@ -860,7 +865,7 @@ AuditCheck LineageDb::verifyAudit() {
     ++expected;
   }
   // The head record: how many entries there were and the last one's hash.
-  Statement head(handle_->db, "SELECT seq, hash FROM audit_head WHERE id = 1");
+  Statement head(handle_->db, "SELECT seq, hash, first_run FROM audit_head WHERE id = 1");
   if (head.step() != SQLITE_ROW) {
     if (entries.empty()) return check;
     return bad(check.entries, "the head record of the audit log was removed");
@@ -883,6 +888,36 @@ AuditCheck LineageDb::verifyAudit() {
     return bad(check.entries, check.entries == 0 ? std::string("the head record of the audit log was altered")
                                                  : "entry " + std::to_string(check.entries) +
                                                        " was altered (its hash is not the one the head record keeps)");
+  }
+  // The log and the run history agree: a run's end and its entry are one transaction, so every
+  // run that ended since the log began has exactly its entry, with its outcome.
+  std::int64_t firstRun = head.integer(2);
+  std::map<std::int64_t, std::pair<std::int64_t, std::string>> runEntries;  // run -> entry, outcome
+  for (const AuditEntry& entry : entries) {
+    if (entry.kind != auditKindName(AuditKind::Run)) continue;
+    nlohmann::json payload = nlohmann::json::parse(entry.payload, nullptr, false);
+    if (!payload.is_object() || !payload["run"].is_number_integer()) continue;
+    runEntries[payload["run"].get<std::int64_t>()] = {entry.seq, payload.value("outcome", "")};
+  }
+  std::map<std::int64_t, std::string> ended;
+  Statement runs(handle_->db, "SELECT id, outcome FROM runs WHERE id >= ? AND outcome IS NOT NULL ORDER BY id");
+  runs.bind(1, firstRun);
+  while (runs.step() == SQLITE_ROW) ended[runs.integer(0)] = runs.text(1);
+  for (const auto& [run, outcome] : ended) {
+    auto entry = runEntries.find(run);
+    if (entry == runEntries.end()) {
+      return bad(0, "the entry of run " + std::to_string(run) + " was removed (the run ended, and the log does not record it)");
+    }
+    if (entry->second.second != outcome) {
+      return bad(entry->second.first, "entry " + std::to_string(entry->second.first) + " does not match run " + std::to_string(run) +
+                                          " (the entry says `" + entry->second.second + "`, the run history `" + outcome + "`)");
+    }
+  }
+  for (const auto& [run, entry] : runEntries) {
+    if (!ended.count(run)) {
+      return bad(entry.first, "entry " + std::to_string(entry.first) + " records run " + std::to_string(run) +
+                                  ", which the run history does not have (it was removed)");
+    }
   }
   return check;
 }

@@ -80,7 +80,7 @@ struct AuditCheck {
   bool intact = true;
   std::int64_t entries = 0;     // entries in the log
   std::string headHash;         // the hash of the last entry, as the head record keeps it
-  std::int64_t firstBad = 0;    // the first entry altered or removed (when not intact)
+  std::int64_t firstBad = 0;    // the first entry altered or removed (when not intact; 0: a run's entry is missing)
   std::string problem;          // what is wrong, in words (when not intact)
 };
 

@@ -7,7 +7,10 @@ with it as someone with write access to .weir/weir.db could (the append-only tri
   audit.py edit-hash DB SEQ      changes an entry's hash
   audit.py rehash DB SEQ         changes an entry's payload and recomputes its hash
   audit.py delete DB SEQ         removes an entry
-  audit.py rewrite-tail DB SEQ   changes an entry's payload and recomputes it, every later entry and the head
+  audit.py truncate DB           removes the last entry and sets the head to the one before
+  audit.py rewrite-tail DB SEQ FIELD
+                                 changes an entry's FIELD (payload: the outcome; who) and
+                                 recomputes it, every later entry and the head
 """
 import hashlib
 import sqlite3
@@ -37,6 +40,7 @@ def unlock(db):
 def main():
     action, path = sys.argv[1], sys.argv[2]
     seq = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    field = sys.argv[4] if len(sys.argv) > 4 else "payload"
     db = sqlite3.connect(path)
     if action == "check":
         previous = GENESIS
@@ -63,6 +67,10 @@ def main():
         db.execute("UPDATE audit_log SET hash = ? WHERE seq = ?", ("f" * 64, seq))
     elif action == "delete":
         db.execute("DELETE FROM audit_log WHERE seq = ?", (seq,))
+    elif action == "truncate":
+        last = db.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+        db.execute("DELETE FROM audit_log WHERE seq = ?", (last,))
+        db.execute("UPDATE audit_head SET seq = seq - 1, hash = (SELECT hash FROM audit_log WHERE seq = ?)", (last - 1,))
     elif action in ("rehash", "rewrite-tail"):
         previous = None
         for s, time, kind, who, host, payload, prev_hash, h in rows(db):
@@ -70,12 +78,14 @@ def main():
                 continue
             if s > seq and action == "rehash":
                 break
-            if s == seq:
+            if s == seq and field == "payload":
                 payload = payload.replace('"ok"', '"failed"')
-            else:
+            if s == seq and field == "who":
+                who = "mallory"
+            if s > seq:
                 prev_hash = previous
             h = entry_hash(s, time, kind, who, host, payload, prev_hash)
-            db.execute("UPDATE audit_log SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?", (payload, prev_hash, h, s))
+            db.execute("UPDATE audit_log SET who = ?, payload = ?, prev_hash = ?, hash = ? WHERE seq = ?", (who, payload, prev_hash, h, s))
             previous = h
         if action == "rewrite-tail":
             db.execute("UPDATE audit_head SET hash = ?", (previous,))
