@@ -66,7 +66,8 @@ int runAuditVerify(const std::vector<std::string>& args, Streams streams) {
     }
     streams.out << doc.dump(2) << "\n";
   } else if (check.intact) {
-    streams.out << fmt::format("weir audit verify: the audit log is intact: {} entries, head {}\n", check.entries, check.headHash);
+    streams.out << fmt::format("weir audit verify: the audit log is intact: {} {}, head {}\n", check.entries,
+                               check.entries == 1 ? "entry" : "entries", check.headHash);
   } else {
     streams.out << fmt::format("weir audit verify: {}\n", check.problem);
   }

@@ -614,7 +614,7 @@ namespace {
 
 constexpr const char* kRunColumns =
     "SELECT r.id, r.program, r.program_hash, r.started, r.ended, r.outcome, r.user, r.host, "
-    "coalesce(r.seconds, (julianday(r.ended) - julianday(r.started)) * 86400.0, -1), "
+    "coalesce(r.seconds, -1), "
     "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'done'), "
     "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'cached'), "
     "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'failed'), "

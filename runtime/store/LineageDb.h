@@ -97,7 +97,7 @@ struct RunRecord {
   std::string started, ended;  // ISO 8601, UTC (ended empty: it did not finish)
   std::string outcome;         // ok, failed, or empty (it did not finish)
   std::string user, host;
-  double seconds = -1;         // how long it took (-1: unknown)
+  double seconds = -1;         // how long it took (-1: unknown: unfinished, or recorded by an older weir)
   std::size_t done = 0, cached = 0, failed = 0, blocked = 0;  // its nodes by status
 };
 
