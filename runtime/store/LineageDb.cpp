@@ -856,6 +856,9 @@ AuditCheck LineageDb::verifyAudit() {
     if (auditEntryHash(entry) != entry.hash) {
       return bad(entry.seq, "entry " + std::to_string(entry.seq) + " was altered (its hash does not match its content)");
     }
+    if (entry.prevHash != previous && entry.seq == 1) {
+      return bad(1, "entry 1 was altered (it does not start the chain)");
+    }
     if (entry.prevHash != previous) {
       // The entry itself is as hashed: the one before was rewritten with a hash of its own.
       return bad(entry.seq - 1, "entry " + std::to_string(entry.seq - 1) + " was altered (entry " + std::to_string(entry.seq) +

@@ -6,6 +6,7 @@ with it as someone with write access to .weir/weir.db could (the append-only tri
   audit.py edit-payload DB SEQ   changes an entry's payload (its hash left as it was)
   audit.py edit-hash DB SEQ      changes an entry's hash
   audit.py rehash DB SEQ         changes an entry's payload and recomputes its hash
+  audit.py relink DB SEQ         changes an entry's link (prev_hash) and recomputes its hash
   audit.py delete DB SEQ         removes an entry
   audit.py truncate DB           removes the last entry and sets the head to the one before
   audit.py rewrite-tail DB SEQ FIELD
@@ -67,6 +68,11 @@ def main():
         db.execute("UPDATE audit_log SET hash = ? WHERE seq = ?", ("f" * 64, seq))
     elif action == "delete":
         db.execute("DELETE FROM audit_log WHERE seq = ?", (seq,))
+    elif action == "relink":
+        s, time, kind, who, host, payload, prev_hash, h = [r for r in rows(db) if r[0] == seq][0]
+        prev_hash = "f" * 64
+        h = entry_hash(s, time, kind, who, host, payload, prev_hash)
+        db.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", (prev_hash, h, s))
     elif action == "truncate":
         last = db.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
         db.execute("DELETE FROM audit_log WHERE seq = ?", (last,))
