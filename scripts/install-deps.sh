@@ -10,7 +10,6 @@ PACKAGES=(
   libboost-graph-dev libxxhash-dev     # the plan's DAG, fingerprints
   libtbb-dev                           # the runtime's parallel executor (oneTBB)
   libzstd-dev libsqlite3-dev           # the store: cache compression, the lineage database
-  libssl-dev                           # the store: SHA-256 of the audit log (libcrypto)
   libxgboost-dev                       # gradient-boosted trees (the XGBoost C API)
   python3-sklearn                      # tests compare metrics with scikit-learn
   libgtest-dev libgmock-dev            # unit tests

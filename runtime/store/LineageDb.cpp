@@ -1,11 +1,12 @@
 #include "store/LineageDb.h"
 
+#include "store/Sha256.h"
+
 #include <algorithm>
 #include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include <chrono>
@@ -756,16 +757,7 @@ std::string auditEntryHash(const AuditEntry& entry) {
   for (const std::string& field : {std::to_string(entry.seq), entry.time, entry.kind, entry.who, entry.host, entry.payload, entry.prevHash}) {
     framed += std::to_string(field.size()) + ":" + field + "\n";
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(framed.data(), framed.size(), digest, &length, EVP_sha256(), nullptr) != 1) return {};
-  static const char* const kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return sha256Hex(framed);
 }
 
 std::int64_t LineageDb::appendAudit(AuditKind kind, const std::string& payload) {
@@ -804,10 +796,6 @@ std::int64_t LineageDb::appendAuditLocked(const std::string& kind, const std::st
   entry.host = currentHost();
   entry.payload = object.dump();  // compact, keys sorted
   entry.hash = auditEntryHash(entry);
-  if (entry.hash.empty()) {
-    error_ = "SHA-256 is not available";
-    return 0;
-  }
   Statement insert(handle_->db,
                    "INSERT INTO audit_log (seq, time, kind, who, host, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, entry.seq).bind(2, entry.time).bind(3, entry.kind).bind(4, entry.who).bind(5, entry.host).bind(6, entry.payload);
