@@ -331,7 +331,7 @@ bool LineageDb::hasSchema(std::string& error) {
       {"program_texts", {"hash", "text"}},
       {"model_specs", {"fingerprint", "model", "spec"}},
       {"audit_log", {"seq", "time", "kind", "who", "host", "payload", "prev_hash", "hash"}},
-      {"audit_head", {"id", "seq", "hash"}},
+      {"audit_head", {"id", "seq", "hash", "first_run"}},
   };
   for (const auto& [table, columns] : kTables) {
     Statement isTable(handle_->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
@@ -802,8 +802,9 @@ std::int64_t LineageDb::appendAuditLocked(const std::string& kind, const std::st
   insert.bind(7, entry.prevHash).bind(8, entry.hash);
   Statement update(handle_->db, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1");
   update.bind(1, entry.seq).bind(2, entry.hash);
-  if (insert.step() != SQLITE_DONE || (hasHead && update.step() != SQLITE_DONE)) {
-    error_ = sqlite3_errmsg(handle_->db);
+  // Both written, one row each (checked as every write is).
+  if (!insert.done() || sqlite3_changes(handle_->db) != 1 || (hasHead && (!update.done() || sqlite3_changes(handle_->db) != 1))) {
+    error_ = whyNot(handle_->db);
     return 0;
   }
   return entry.seq;
