@@ -87,6 +87,8 @@ std::string Project::shown(const std::string& path) const {
 }
 
 std::unique_ptr<runtime::LineageDb> openRecordedDatabase(const Project& project, std::string& error) {
+  // Opening may migrate it, and SQLite writes beside it: never through a symlinked part of `.weir`.
+  if (!project.checkStateFolder(error)) return nullptr;
   if (!project.hasDatabase()) {
     error = "no run was recorded in " + project.root() + " (there is no " + project.shown(project.databaseFile()) + ")";
     return nullptr;

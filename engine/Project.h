@@ -54,7 +54,8 @@ class Project {
 };
 
 // The project's lineage database, for reading what was recorded: nullptr with `error` set when
-// there is none (nothing was recorded: it is not created) or it cannot be opened.
+// there is none (nothing was recorded: it is not created), a part of `.weir` is not a real file
+// or folder (checkStateFolder), or it cannot be opened.
 std::unique_ptr<runtime::LineageDb> openRecordedDatabase(const Project& project, std::string& error);
 
 // The canonical path of a program file: how the lineage database and run manifests name it.
