@@ -18,7 +18,9 @@
 namespace weir::engine {
 
 struct UpToDateRun {
-  plan::Plan plan;  // the nodes as the summary and the lineage database need them (no edges)
+  // The nodes as the summary and the lineage database need them; edges only where gates read
+  // (gates, deploys, evaluations), with what a gate evaluates again.
+  plan::Plan plan;
   runtime::RunReport report;
 };
 

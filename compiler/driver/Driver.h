@@ -34,6 +34,7 @@ int runStatus(const std::vector<std::string>& args, Streams streams);
 int runVerify(const std::vector<std::string>& args, Streams streams);
 int runCache(const std::vector<std::string>& args, Streams streams);
 int runLineage(const std::vector<std::string>& args, Streams streams);
+int runApprove(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -44,5 +45,6 @@ const char* statusHelp();
 const char* verifyHelp();
 const char* cacheHelp();
 const char* lineageHelp();
+const char* approveHelp();
 
 }  // namespace weir::driver

@@ -1,7 +1,7 @@
 #pragma once
 
 // The lineage database, `.weir/weir.db` (SQLite in WAL mode): runs, node executions, files read
-// and written with their hashes, expectation outcomes. The schema is versioned; opening a
+// and written with their hashes, expectation outcomes, gate decisions and approvals. The schema is versioned; opening a
 // database of an older version migrates it. Each node's outcome is written in a transaction of
 // its own, so a crash leaves the database consistent. SQLite stays inside this class.
 //
@@ -22,6 +22,39 @@
 
 namespace weir::runtime {
 
+// One condition of a gate's decision (runtime/exec/Gates.h), as recorded.
+struct RecordedCondition {
+  std::string text;  // as written
+  std::uint32_t line = 0;
+  std::string kind;  // metric, approval
+  std::string metrics, metric, comparison;  // a metric condition's
+  std::optional<double> observed, threshold, baseline;
+  std::string team;  // an approval condition's
+  std::string status;  // passed, failed, waiting
+  std::string detail;
+};
+
+// A gate's decision in a run: the model version it judged and each condition's outcome.
+struct RecordedGate {
+  std::string model, modelVersion, stage;
+  std::string status;  // passed, failed, waiting
+  std::vector<RecordedCondition> conditions;
+};
+
+// An approval recorded by `weir approve`: `team` approved version `modelVersion` of `model`.
+struct Approval {
+  std::string gate;  // the gate named when approving
+  std::string model;
+  std::string modelVersion;
+  std::string team;
+  std::string by;  // who (a user name)
+  std::string note;
+  std::string at;  // when (UTC, ISO 8601)
+};
+
+// The user running weir: $USER, else the account's name, else "uid N"; never empty.
+std::string currentUserName();
+
 struct RecordedNode {
   std::string declaration;
   std::string kind;
@@ -37,6 +70,7 @@ struct RecordedNode {
   // An evaluation's metrics, the model (declaration and version) and the data they measured.
   std::vector<std::pair<std::string, double>> metrics;
   std::string model, modelVersion, data, dataKey;
+  std::optional<RecordedGate> gate;  // a gate's decision
 };
 
 struct RecordedRule {
@@ -105,6 +139,14 @@ class LineageDb {
   // read (lastError() says why): no keys is not the same as unknown keys.
   std::optional<std::vector<std::string>> keysOfRecentRuns(std::size_t keep);
 
+  // Every approval recorded, oldest first.
+  std::vector<Approval> approvals();
+  // Records an approval (its time is now): false with lastError() set when it could not.
+  bool recordApproval(const std::string& program, Approval& approval);
+  // The version of `model` (a training's cache key) that the last run of `program` to train it or
+  // gate it used: empty when none did.
+  std::string lastModelVersion(const std::string& program, const std::string& model);
+
   std::string lastError() const { return error_; }
 
  private:
@@ -114,6 +156,7 @@ class LineageDb {
   bool insertNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules);
   // Whether the tables and columns weir writes are there (else `error` says what is missing).
   bool hasSchema(std::string& error);
+  bool insertGate(std::int64_t run, const std::string& gate, const RecordedGate& decision);
 
   std::unique_ptr<Handle> handle_;
   std::string error_;
