@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace weir::engine {
@@ -31,18 +32,67 @@ std::optional<plan::NodeKind> kindNamed(const std::string& name) {
 }
 
 std::optional<NodeStatus> statusNamed(const std::string& name) {
-  for (NodeStatus status : {NodeStatus::Done, NodeStatus::Cached, NodeStatus::Failed, NodeStatus::Blocked, NodeStatus::NotRunYet,
-                            NodeStatus::Skipped}) {
+  for (NodeStatus status : {NodeStatus::Done, NodeStatus::Cached, NodeStatus::Failed, NodeStatus::Waiting, NodeStatus::Blocked,
+                            NodeStatus::NotRunYet, NodeStatus::Skipped}) {
     if (name == runtime::nodeStatusName(status)) return status;
   }
   return std::nullopt;
+}
+
+std::optional<ast::BinaryOp> comparisonNamed(const std::string& name) {
+  for (ast::BinaryOp op : {ast::BinaryOp::Eq, ast::BinaryOp::Ne, ast::BinaryOp::Lt, ast::BinaryOp::Le, ast::BinaryOp::Gt, ast::BinaryOp::Ge}) {
+    if (name == ast::spelling(op)) return op;
+  }
+  return std::nullopt;
+}
+
+// A gate's conditions, so that the next run can evaluate them again without the program.
+json conditionsJson(const plan::Plan& plan, const plan::Node& gate) {
+  json conditions = json::array();
+  for (const plan::Node::GateCondition& c : gate.gateConditions) {
+    bool approval = c.kind == plan::Node::GateCondition::Kind::Approval;
+    auto file = plan.files.find(c.range.file);
+    conditions.push_back({{"kind", approval ? "approval" : "metric"}, {"input", c.metricsInput}, {"metric", c.metric},
+                          {"comparison", ast::spelling(c.comparison)}, {"baseline", c.baseline}, {"constant", c.constant},
+                          {"team", c.team}, {"metrics", c.metrics}, {"text", c.text},
+                          {"file", file == plan.files.end() ? std::string() : file->second}, {"line", c.range.begin.line},
+                          {"column", c.range.begin.column}});
+  }
+  return conditions;
+}
+
+bool readConditions(const json& list, plan::Plan& plan, std::map<std::string, source::FileId>& files, plan::Node& gate) {
+  if (!list.is_array()) return false;
+  for (const json& c : list) {
+    if (!c.is_object()) return false;
+    plan::Node::GateCondition condition;
+    condition.kind = c.value("kind", "") == "approval" ? plan::Node::GateCondition::Kind::Approval : plan::Node::GateCondition::Kind::Metric;
+    condition.metricsInput = c.value("input", std::size_t(0));
+    condition.metric = c.value("metric", "");
+    std::optional<ast::BinaryOp> op = comparisonNamed(c.value("comparison", ""));
+    if (!op || (condition.kind == plan::Node::GateCondition::Kind::Metric && condition.metricsInput >= gate.inputs.size())) return false;
+    condition.comparison = *op;
+    condition.baseline = c.value("baseline", false);
+    condition.constant = c.value("constant", 0.0);
+    condition.team = c.value("team", "");
+    condition.metrics = c.value("metrics", "");
+    condition.text = c.value("text", "");
+    std::string file = c.value("file", "");
+    auto [it, added] = files.emplace(file, static_cast<source::FileId>(files.size() + 1));
+    if (added) plan.files[it->second] = file;
+    condition.range.file = it->second;
+    condition.range.begin.line = c.value("line", 0u);
+    condition.range.begin.column = c.value("column", 0u);
+    gate.gateConditions.push_back(std::move(condition));
+  }
+  return true;
 }
 
 // The last run's outcome from its manifest (RunManifest::upToDate); throws json::exception on a
 // field of another type.
 std::optional<UpToDateRun> readManifest(const json& manifest, const std::string& program, runtime::SourceHashes& hashes,
                                         const runtime::ResultCache& cache) {
-  if (!manifest.is_object() || manifest.value("version", 0) != 1 || manifest.value("engine", "") != engineStamp() ||
+  if (!manifest.is_object() || manifest.value("version", 0) != 2 || manifest.value("engine", "") != engineStamp() ||
       manifest.value("program", "") != program || !manifest.contains("files") || !manifest["files"].is_object() ||
       !manifest.contains("nodes") || !manifest["nodes"].is_array()) {
     return std::nullopt;
@@ -61,6 +111,7 @@ std::optional<UpToDateRun> readManifest(const json& manifest, const std::string&
       run.modules.emplace_back(module.get<std::string>(), manifest.at("files").value(module.get<std::string>(), ""));
     }
   }
+  std::map<std::string, source::FileId> conditionFiles;
   for (const json& n : manifest.at("nodes")) {
     if (!n.is_object()) return std::nullopt;
     std::optional<plan::NodeKind> kind = kindNamed(n.value("kind", ""));
@@ -82,6 +133,25 @@ std::optional<UpToDateRun> readManifest(const json& manifest, const std::string&
       for (const json& input : n.at("inputs")) {
         if (!input.is_number_unsigned() || input.get<std::size_t>() >= manifest.at("nodes").size()) return std::nullopt;
         inputs.push_back(input.get<plan::NodeId>());
+      }
+    }
+    if (n.contains("gate")) {
+      node.inputs = inputs;  // the conditions name their metrics by input position
+      const json& gate = n.at("gate");
+      if (!gate.is_object() || !gate.contains("conditions") || !readConditions(gate.at("conditions"), run.plan, conditionFiles, node)) {
+        return std::nullopt;
+      }
+      node.stage = gate.value("stage", "");
+      node.inputs.clear();  // set with every node's, once all are there
+    }
+    if (n.contains("evaluation")) {
+      const json& evaluation = n.at("evaluation");
+      if (!evaluation.is_object() || !evaluation.contains("metrics") || !evaluation.at("metrics").is_array()) return std::nullopt;
+      node.evaluation = evaluation.value("kind", "");
+      node.by = evaluation.value("by", "");
+      for (const json& metric : evaluation.at("metrics")) {
+        if (!metric.is_string()) return std::nullopt;
+        node.metricNames.push_back(metric.get<std::string>());
       }
     }
     // An outcome the cache no longer holds (removed, collected) must be computed again. Only its
@@ -159,7 +229,7 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
     return;
   }
   json manifest;
-  manifest["version"] = 1;
+  manifest["version"] = 2;  // 2: gates with their conditions
   manifest["engine"] = engineStamp();
   manifest["program"] = program_;
   manifest["targets"] = targets_;
@@ -184,6 +254,12 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
               {"rows_in", run.rowsIn}, {"rows_out", run.rowsOut}};
     if (node.io && !node.io->declaration.empty()) n["io"] = node.io->declaration;
     if (!node.inputs.empty()) n["inputs"] = node.inputs;
+    // What gates read, to be evaluated again: a gate's conditions, an evaluation's kind and
+    // metrics (a baseline is measured the same way on the same data).
+    if (node.kind == plan::NodeKind::Gate) n["gate"] = {{"stage", node.stage}, {"conditions", conditionsJson(plan, node)}};
+    if (node.kind == plan::NodeKind::Evaluate) {
+      n["evaluation"] = {{"kind", node.evaluation}, {"by", node.by}, {"metrics", node.metricNames}};
+    }
     if (!run.rules.empty()) n["rules"] = json::parse(runtime::encodeRuleOutcomes(run.rules));
     if (!run.metrics.empty()) {
       json metrics = json::array();

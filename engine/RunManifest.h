@@ -18,7 +18,9 @@
 namespace weir::engine {
 
 struct UpToDateRun {
-  plan::Plan plan;  // the nodes (and their inputs) as the summary and the lineage database need them
+  // The nodes (and their inputs) as the summary and the lineage database need them, with what a
+  // gate evaluates again.
+  plan::Plan plan;
   runtime::RunReport report;
   std::vector<std::pair<std::string, std::string>> modules;  // the program files, with their hashes
 };

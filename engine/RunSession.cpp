@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -27,13 +28,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run) {
+runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run, bool keys) {
   const plan::Node& node = plan.node(run.id);
   runtime::RecordedNode record;
   record.declaration = node.declaration;
   record.kind = plan::nodeKindName(node.kind);
   record.status = runtime::nodeStatusName(run.status);
-  record.key = run.key;
+  if (keys) record.key = run.key;
+  if (run.gate) record.gate = runtime::recordedGate(*run.gate);
   record.fingerprint = node.fingerprint;
   record.rowsIn = run.rowsIn;
   record.rowsOut = run.rowsOut;
@@ -99,25 +101,28 @@ std::string modelSpecJson(const plan::Node::Model& model) {
 // write is said (`problems`), never dropped silently. A node whose record cannot be written
 // while the run goes on (another process holds the database) is kept and written with the
 // run's last records: meanwhile a write waits a second at most, and the run waits
-// `RunRequest::databaseWait` (10 s) in all.
+// `RunRequest::databaseWait` (10 s) in all. (A run without the cache records no keys, so that
+// `weir cache gc` does not count it; it may have computed them for its gates.)
 class DatabaseRecorder : public RunListener {
  public:
   DatabaseRecorder(std::unique_ptr<runtime::LineageDb> db, std::string path, const std::string& program, const std::string& programHash,
-                   std::chrono::milliseconds wait)
-      : db_(std::move(db)), path_(std::move(path)), wait_(wait), runId_(db_->beginRun(program, programHash)) {
+                   std::chrono::milliseconds wait, bool keys)
+      : db_(std::move(db)), path_(std::move(path)), wait_(wait), runId_(db_->beginRun(program, programHash)), keys_(keys) {
     if (runId_ == 0) problems_.push_back(fmt::format("the run is not recorded in {}: {}", path_, db_->lastError()));
     db_->limitWaits(std::min(wait_, std::chrono::milliseconds(1000)));
   }
 
   bool recording() const { return runId_ != 0; }
   const std::vector<std::string>& problems() const { return problems_; }
+  // The approvals recorded, for the run's gates.
+  std::vector<runtime::Approval> approvals() { return db_->approvals(); }
 
   void started(const plan::Plan& plan) override { recorded_.assign(plan.size(), false); }
 
   void nodeFinished(const plan::Plan& plan, const NodeRun& run) override {
     if (!recording() || run.id >= recorded_.size() || recorded_[run.id]) return;
     recorded_[run.id] = true;
-    if (deferred_.empty() && db_->recordNode(runId_, recordOf(plan, run), rulesOf(plan, run))) return;
+    if (deferred_.empty() && db_->recordNode(runId_, recordOf(plan, run, keys_), rulesOf(plan, run))) return;
     deferred_.push_back(run);  // written at the end, with the rest
   }
 
@@ -207,7 +212,7 @@ class DatabaseRecorder : public RunListener {
       if (!done && run.status != NodeStatus::Skipped) rest.push_back(run);
     }
     std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> records;
-    for (const NodeRun& run : rest) records.emplace_back(recordOf(plan, run), rulesOf(plan, run));
+    for (const NodeRun& run : rest) records.emplace_back(recordOf(plan, run, keys_), rulesOf(plan, run));
     if (!records.empty() && !db_->recordNodes(runId_, records)) {
       std::string lost;
       for (const NodeRun& run : rest) lost += (lost.empty() ? "" : ", ") + nodeLabel(plan, run);
@@ -231,10 +236,47 @@ class DatabaseRecorder : public RunListener {
   std::string path_;
   std::chrono::milliseconds wait_;
   std::int64_t runId_;
+  bool keys_;
   std::vector<bool> recorded_;  // told to the recorder (written, or deferred)
   std::vector<NodeRun> deferred_;
   std::vector<std::string> problems_;
 };
+
+// Approvals recorded in the lineage database (read once, before the run), and the baselines.
+class GateBook {
+ public:
+  GateBook(std::vector<runtime::Approval> approvals, const runtime::BaselineProvider* baselines) {
+    for (runtime::Approval& approval : approvals) {
+      // The latest approval of a version by a team is the one shown.
+      std::pair<std::string, std::string> key{approval.modelVersion, approval.team};
+      approvals_[key] = std::move(approval);
+    }
+    services_.baselines = baselines;
+    services_.approval = [this](const std::string& version, const std::string& team) -> std::optional<runtime::Approval> {
+      auto it = approvals_.find({version, team});
+      if (it == approvals_.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+  GateBook(const GateBook&) = delete;
+  GateBook& operator=(const GateBook&) = delete;
+  const runtime::GateServices& services() const { return services_; }
+
+ private:
+  std::map<std::pair<std::string, std::string>, runtime::Approval> approvals_;
+  runtime::GateServices services_;
+};
+
+// Whether a gate of the plan needs the model's version (an `approved_by`): a run without the
+// cache then computes the keys (hashing its sources).
+bool gatesNeedVersions(const plan::Plan& plan) {
+  for (plan::NodeId id = 0; id < plan.size(); ++id) {
+    for (const plan::Node::GateCondition& condition : plan.node(id).gateConditions) {
+      if (condition.kind == plan::Node::GateCondition::Kind::Approval) return true;
+    }
+  }
+  return false;
+}
 
 // Writes the model card of every model the run trained or loaded; returns what it wrote.
 std::vector<std::string> writeModelCards(const plan::Plan& plan, const RunReport& report, const Project& project,
@@ -317,7 +359,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
   RunManifest manifest(project, program, identity);
   // The run's record in the lineage database; what it could not record is said as a warning and
   // kept in the result (the front door decides what an unrecorded run means).
-  auto openRecorder = [&](const std::string& programHash) -> std::optional<DatabaseRecorder> {
+  auto openRecorder = [&](const std::string& programHash, bool keys) -> std::optional<DatabaseRecorder> {
     std::string error;
     std::unique_ptr<runtime::LineageDb> db;
     if (project.createDatabase(error)) db = runtime::LineageDb::open(project.databaseFile(), error, request_.databaseWait);
@@ -327,7 +369,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
       return std::nullopt;
     }
     return std::optional<DatabaseRecorder>(std::in_place, std::move(db), project.shown(project.databaseFile()), program, programHash,
-                                           request_.databaseWait);
+                                           request_.databaseWait, keys);
   };
   auto closeRecorder = [&](DatabaseRecorder& recorder) {
     for (const std::string& problem : recorder.problems()) {
@@ -353,8 +395,13 @@ RunResult RunSession::run(const Cancellation* cancel) {
   if (useCache) {
     auto start = std::chrono::steady_clock::now();
     if (std::optional<UpToDateRun> same = manifest.upToDate(hashes, cache)) {
+      std::optional<DatabaseRecorder> recorder = openRecorder(hashes.hashOf(program).value_or(""), true);
+      {
+        GateBook gates(recorder ? recorder->approvals() : std::vector<runtime::Approval>{}, baselines_);
+        runtime::reevaluateGates(same->plan, same->report, gates.services());
+      }
       same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (std::optional<DatabaseRecorder> recorder = openRecorder(hashes.hashOf(program).value_or(""))) {
+      if (recorder) {
         recorder->recordProgram(same->modules);
         recorder->end(same->plan, same->report, elapsed());
         closeRecorder(*recorder);
@@ -378,11 +425,15 @@ RunResult RunSession::run(const Cancellation* cancel) {
   if (useCache) {
     options.cache = &cache;
     options.hashes = &hashes;
+  } else if (gatesNeedVersions(plan)) {
+    options.hashes = &hashes;  // keys, for the model versions approvals name; nothing cached
   }
 
   // Every run is recorded, one without the cache too (its nodes have no keys).
   std::string programHash = hashes.hashOf(program).value_or("");
-  std::optional<DatabaseRecorder> recorder = openRecorder(programHash);
+  std::optional<DatabaseRecorder> recorder = openRecorder(programHash, useCache);
+  GateBook gates(recorder ? recorder->approvals() : std::vector<runtime::Approval>{}, baselines_);
+  options.gates = &gates.services();
   if (recorder) {
     recorder->recordColumnLineage(plan, program, programHash);
     recorder->recordProgram(*result.compilation);

@@ -3,6 +3,8 @@
 // A run of a program: one at a time per program (a lock across processes), answered from the
 // last run's manifest when nothing changed, else compiled and executed with the result cache,
 // each node recorded in the lineage database as it finishes, model cards written at the end.
+// Gates are evaluated on every run, one answered from the manifest too: approvals (recorded in
+// the lineage database) and baselines may have changed since.
 // Whoever wants to know what happens listens: the terminal display is one listener, the
 // database another, a daemon's log a third.
 
@@ -75,12 +77,16 @@ class RunSession {
  public:
   RunSession(Workspace& workspace, RunRequest request);
   void addListener(RunListener& listener) { listeners_.push_back(&listener); }
+  // Where gates find `baseline.metric` (the model registry); without one, no stage holds a
+  // version and baseline conditions hold.
+  void setBaselines(const runtime::BaselineProvider& provider) { baselines_ = &provider; }
   RunResult run(const Cancellation* cancel = nullptr);
 
  private:
   Workspace& workspace_;
   RunRequest request_;
   std::vector<RunListener*> listeners_;
+  const runtime::BaselineProvider* baselines_ = nullptr;
 };
 
 }  // namespace weir::engine

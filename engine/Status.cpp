@@ -106,7 +106,12 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
         }
       }
     }
-    if (!cause[id] || !listed(node) || waits[id] || (node.kind == plan::NodeKind::Scan && own.empty())) continue;
+    // Gates are evaluated on every run (approvals may have come since): listed apart.
+    if (node.kind == plan::NodeKind::Gate) status.gates.push_back(nameOf(node));
+    if (!cause[id] || !listed(node) || waits[id] || (node.kind == plan::NodeKind::Scan && own.empty()) ||
+        node.kind == plan::NodeKind::Gate) {
+      continue;
+    }
     std::string why = cause[id]->where == nameOf(node) ? cause[id]->what
                                                        : fmt::format("depends on `{}`: {}", cause[id]->where, cause[id]->what);
     status.wouldRun.push_back({nameOf(node), plan::nodeKindName(node.kind), plan.whereBrief(node.range), why});

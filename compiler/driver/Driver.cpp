@@ -24,14 +24,15 @@ Commands:
   fmt      format .mlflow files in the canonical layout
   plan     compile a file into its optimized execution plan and print it
   run      run a pipeline: read its sources, compute its tables, check its
-           expectations, train and evaluate its models, write its sinks (only
-           what changed since the last run)
+           expectations, train and evaluate its models, evaluate its gates,
+           write its sinks (only what changed since the last run)
   status   say what `weir run` would run, and why
   verify   run again without the cache and compare with what it holds
   cache    `weir cache gc`: remove cache entries no recent run used
   lineage  where a table, model or column comes from and goes to
   runs     list the recorded runs; `weir runs compare A B` puts two side by side
   audit    list the hash-chained audit log; `weir audit verify` checks it
+  approve  record a team's approval of the model version a gate waits for
   help     show help for a command
 
 Options:
@@ -59,6 +60,7 @@ const Command kCommands[] = {
     {"lineage", runLineage, lineageHelp},
     {"runs", runRuns, runsHelp},
     {"audit", runAudit, auditHelp},
+    {"approve", runApprove, approveHelp},
 };
 
 const Command* findCommand(const std::string& name) {

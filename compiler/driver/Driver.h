@@ -36,6 +36,7 @@ int runCache(const std::vector<std::string>& args, Streams streams);
 int runLineage(const std::vector<std::string>& args, Streams streams);
 int runRuns(const std::vector<std::string>& args, Streams streams);
 int runAudit(const std::vector<std::string>& args, Streams streams);
+int runApprove(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -48,5 +49,6 @@ const char* cacheHelp();
 const char* lineageHelp();
 const char* runsHelp();
 const char* auditHelp();
+const char* approveHelp();
 
 }  // namespace weir::driver

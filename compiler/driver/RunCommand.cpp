@@ -6,12 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <ostream>
 #include <set>
+#include <string_view>
 
 namespace weir::driver {
 
@@ -28,14 +30,22 @@ nodes run at the same time and each node uses every thread it is given; the
 results are the same byte for byte whatever the number of threads.
 
 It trains and evaluates models (printing their metrics) and writes their cards to
-.weir/cards. Gates, deploys and external steps are not run yet: `weir run` lists
-them, and what depends on them, as "not run yet".
+.weir/cards. It evaluates each gate once its model's metrics exist, on every run
+(from cached metrics too): each condition with the value observed and its
+threshold. A gate fails when a condition does not hold, and waits when an
+`approved_by("TEAM")` has no approval of this version of the model (it prints
+the `weir approve` command to run); either makes the run fail (exit 1) and
+blocks the deploys that require the gate, while the rest of the run finishes.
+Deploys and external steps are not run yet: `weir run` lists them, and what
+depends on them, as "not run yet".
 
 Options:
   --target NAME   run only what NAME needs (repeatable; default: every sink,
                   expectation and other output)
   --jobs N        use at most N threads (default: every core)
-  --json          print the run's summary as a JSON document (version 1)
+  --format FORMAT text (default) or json: the run's summary as a JSON document
+                  (version 1), with each gate's status and conditions
+  --json          the same as --format json
   --no-cache      run every node, and neither read nor write the result cache
                   (the run is still recorded in .weir/weir.db)
   --disable-pass PASS
@@ -58,8 +68,8 @@ or only in part (the file is not weir's lineage database, another process held
 it for more than 10 s), the run still goes on, says what was not recorded and
 exits 2 unless --allow-unrecorded is given.
 Exit codes: 0 the run succeeded, 1 errors in the program or a failed node (bad
-data, an expectation of severity error), 2 usage or I/O error, or a run not
-recorded in full (without --allow-unrecorded).
+data, an expectation of severity error, a gate that failed or waits), 2 usage or
+I/O error, or a run not recorded in full (without --allow-unrecorded).
 )";
 }
 
@@ -82,26 +92,79 @@ std::string shownPath(const std::string& path, const std::string& root) {
   return path;
 }
 
-void printText(const plan::Plan& plan, const runtime::RunReport& report, const std::string& root, std::ostream& out) {
-  std::size_t done = 0, failed = 0, blocked = 0, notRun = 0, cached = 0;
+// A word for the shell as it is, or single-quoted.
+std::string shellWord(const std::string& word) {
+  bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-./:=@%+,").find(c) != std::string_view::npos;
+  });
+  if (plain) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string approveCommand(const std::string& file, const std::string& gate, const std::string& team) {
+  return fmt::format("weir approve {} {} --as {}", shellWord(file), shellWord(gate), shellWord(team));
+}
+
+// Each gate's decision: its conditions with what was observed, and what to do about a wait.
+void printGates(const plan::Plan& plan, const runtime::RunReport& report, const std::string& file, std::ostream& out) {
+  for (const NodeRun& run : report.nodes) {
+    if (!run.gate) continue;
+    const runtime::GateOutcome& gate = *run.gate;
+    const std::string& name = plan.node(run.id).declaration;
+    std::string version = gate.modelVersion.empty() ? std::string() : ", version " + gate.modelVersion.substr(0, 12);
+    std::size_t failing = 0;
+    for (const runtime::ConditionOutcome& c : gate.conditions) failing += c.status == runtime::GateStatus::Failed;
+    switch (gate.status) {
+      case runtime::GateStatus::Passed:
+        out << fmt::format("{}: gate passed (`{}`{})\n", name, gate.model, version);
+        break;
+      case runtime::GateStatus::Failed:
+        out << fmt::format("{}: error: gate failed: {} of {} conditions do not hold (`{}`{})\n", name, failing, gate.conditions.size(),
+                           gate.model, version);
+        break;
+      case runtime::GateStatus::Waiting:
+        out << fmt::format("{}: gate waits for an approval (`{}`{})\n", name, gate.model, version);
+        break;
+    }
+    for (const runtime::ConditionOutcome& c : gate.conditions) {
+      out << fmt::format("  {}: {}: `{}`: {}\n", runtime::conditionPlace(plan, c.condition), runtime::gateStatusName(c.status), c.condition.text,
+                         c.detail);
+    }
+    if (gate.status == runtime::GateStatus::Waiting) {
+      for (const runtime::ConditionOutcome& c : gate.conditions) {
+        if (c.status != runtime::GateStatus::Waiting || c.condition.kind != plan::Node::GateCondition::Kind::Approval) continue;
+        out << fmt::format("  to approve this version: {}\n", approveCommand(file, name, c.condition.team));
+      }
+    }
+  }
+}
+
+void printText(const plan::Plan& plan, const runtime::RunReport& report, const std::string& root, const std::string& file,
+               std::ostream& out) {
+  std::size_t done = 0, failed = 0, waiting = 0, blocked = 0, notRun = 0, cached = 0;
   for (const NodeRun& run : report.nodes) {
     done += run.status == NodeStatus::Done;
     cached += run.status == NodeStatus::Cached;
     failed += run.status == NodeStatus::Failed;
+    waiting += run.status == NodeStatus::Waiting;
     blocked += run.status == NodeStatus::Blocked;
     notRun += run.status == NodeStatus::NotRunYet;
   }
-  out << fmt::format("run {}: {}, {} done, {} failed, {} blocked, {} not run yet, {} cached, {}\n", plan.name,
-                     report.failed ? "FAILED" : "ok", done, failed, blocked, notRun, cached, duration(report.seconds));
+  out << fmt::format("run {}: {}, {} done, {} failed, {}{} blocked, {} not run yet, {} cached, {}\n", plan.name,
+                     report.failed ? "FAILED" : "ok", done, failed, waiting > 0 ? fmt::format("{} waiting, ", waiting) : "", blocked,
+                     notRun, cached, duration(report.seconds));
   out << fmt::format("  {:>4}  {:<10} {:<20} {:<12} {:>10} {:>10} {:>9}\n", "node", "kind", "declaration", "status",
                      "rows in", "rows out", "time");
   for (const NodeRun& run : report.nodes) {
     if (run.status == NodeStatus::Skipped) continue;
     const plan::Node& node = plan.node(run.id);
     bool ran = run.status == NodeStatus::Done || run.status == NodeStatus::Failed;
+    bool rows = ran && node.kind != plan::NodeKind::Gate;  // a gate reads outcomes, not rows
     out << fmt::format("  {:>4}  {:<10} {:<20} {:<12} {:>10} {:>10} {:>9}\n", run.id, plan::nodeKindName(node.kind),
-                       nodeName(node), runtime::nodeStatusName(run.status), ran ? std::to_string(run.rowsIn) : "-",
-                       ran && node.kind != plan::NodeKind::Expect ? std::to_string(run.rowsOut) : "-",
+                       nodeName(node), runtime::nodeStatusName(run.status), rows ? std::to_string(run.rowsIn) : "-",
+                       rows && node.kind != plan::NodeKind::Expect ? std::to_string(run.rowsOut) : "-",
                        ran ? duration(run.seconds) : "-");
   }
   // Details: data problems, files, expectations, failures, what is not run.
@@ -135,12 +198,13 @@ void printText(const plan::Plan& plan, const runtime::RunReport& report, const s
       out << fmt::format("{}: {}\n", name, values);
     }
     for (const std::string& note : run.notes) out << fmt::format("{}: {}\n", name, note);
-    if (run.status == NodeStatus::Failed && !run.message.empty() && run.rules.empty()) {
+    if (run.status == NodeStatus::Failed && !run.message.empty() && run.rules.empty() && !run.gate) {
       out << fmt::format("{}: error: {}\n", name, run.message);
     }
   }
+  printGates(plan, report, file, out);
   if (notRun > 0) {
-    out << "not run yet (gates, deploys and steps come in a later version):";
+    out << "not run yet (deploys and steps come in a later version):";
     for (const NodeRun& run : report.nodes) {
       if (run.status == NodeStatus::NotRunYet) out << " " << nodeName(plan.node(run.id));
     }
@@ -152,6 +216,54 @@ void printText(const plan::Plan& plan, const runtime::RunReport& report, const s
                                                                 plan::nodeKindName(plan.node(run.id).kind), run.message);
     }
   }
+}
+
+nlohmann::ordered_json number(double value) { return std::isnan(value) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(value); }
+
+// Each gate: its status (passed, failed, waiting), the model version judged, and each condition
+// with the value observed and its threshold (null: undefined, or no baseline version).
+nlohmann::ordered_json jsonGates(const plan::Plan& plan, const runtime::RunReport& report, const std::string& file) {
+  nlohmann::ordered_json gates = nlohmann::ordered_json::array();
+  for (const NodeRun& run : report.nodes) {
+    if (!run.gate) continue;
+    const runtime::GateOutcome& gate = *run.gate;
+    const std::string& name = plan.node(run.id).declaration;
+    nlohmann::ordered_json g;
+    g["gate"] = name;
+    g["status"] = runtime::gateStatusName(gate.status);
+    g["model"] = gate.model;
+    g["model_version"] = gate.modelVersion;
+    if (!gate.stage.empty()) g["stage"] = gate.stage;
+    g["conditions"] = nlohmann::ordered_json::array();
+    for (const runtime::ConditionOutcome& c : gate.conditions) {
+      nlohmann::ordered_json j;
+      const plan::Node::GateCondition& condition = c.condition;
+      j["condition"] = condition.text;
+      auto where = plan.files.find(condition.range.file);
+      if (where != plan.files.end()) j["file"] = where->second;
+      j["line"] = condition.range.begin.line;
+      j["column"] = condition.range.begin.column;
+      j["status"] = runtime::gateStatusName(c.status);
+      if (condition.kind == plan::Node::GateCondition::Kind::Approval) {
+        j["kind"] = "approval";
+        j["team"] = condition.team;
+        if (c.approval) j["approval"] = {{"by", c.approval->by}, {"at", c.approval->at}, {"note", c.approval->note}};
+        if (c.status == runtime::GateStatus::Waiting) j["approve"] = approveCommand(file, name, condition.team);
+      } else {
+        j["kind"] = "metric";
+        j["metrics"] = condition.metrics;
+        j["metric"] = condition.metric;
+        j["comparison"] = ast::spelling(condition.comparison);
+        j["observed"] = number(c.observed);
+        j["threshold"] = c.threshold ? number(*c.threshold) : nlohmann::ordered_json(nullptr);
+        if (condition.baseline) j["baseline"] = c.baseline ? number(*c.baseline) : nlohmann::ordered_json(nullptr);
+      }
+      j["detail"] = c.detail;
+      g["conditions"].push_back(std::move(j));
+    }
+    gates.push_back(std::move(g));
+  }
+  return gates;
 }
 
 nlohmann::ordered_json jsonReport(const engine::RunResult& result, const std::string& file, const std::string& root) {
@@ -209,6 +321,7 @@ nlohmann::ordered_json jsonReport(const engine::RunResult& result, const std::st
     }
     doc["nodes"].push_back(n);
   }
+  doc["gates"] = jsonGates(plan, report, file);
   return doc;
 }
 
@@ -244,13 +357,15 @@ class ProgressDisplay : public engine::RunListener {
       // One line, rewritten: the node, rows, elapsed.
       streams_.err << fmt::format("\r\x1b[2K[{}/{}] {} {} {} {}", finished_, total_, ended ? runtime::nodeStatusName(run.status) : "running",
                                   plan::nodeKindName(node.kind), nodeName(node),
-                                  ended && run.status == NodeStatus::Done ? fmt::format("({} rows, {})", run.rowsOut, duration(elapsed)) : duration(elapsed))
+                                  ended && run.status == NodeStatus::Done && !run.gate ? fmt::format("({} rows, {})", run.rowsOut, duration(elapsed))
+                                                                                      : duration(elapsed))
                    << std::flush;
       shown_ = true;
     } else if (ended && !json_) {
+      bool rows = run.status == NodeStatus::Done && !run.gate;
       streams_.err << fmt::format("weir run: {} {} {}: {}{}\n", run.id, plan::nodeKindName(node.kind), nodeName(node),
-                                  runtime::nodeStatusName(run.status),
-                                  run.status == NodeStatus::Done ? fmt::format(" ({} rows, {})", run.rowsOut, duration(run.seconds)) : "");
+                                  run.gate ? runtime::gateStatusName(run.gate->status) : runtime::nodeStatusName(run.status),
+                                  rows ? fmt::format(" ({} rows, {})", run.rowsOut, duration(run.seconds)) : "");
     }
   }
 
@@ -265,8 +380,9 @@ class ProgressDisplay : public engine::RunListener {
 
 int runRun(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line =
-      CommandLine::parse("run", args, {{"--target", true}, {"--jobs", true}, {"--json"}, {"--no-cache"}, {"--disable-pass", true, passChoices(), "pass"},
-                                    {"--allow-unrecorded"}},
+      CommandLine::parse("run", args,
+                         {{"--target", true}, {"--jobs", true}, {"--format", true, {"text", "json"}, "format"}, {"--json"}, {"--no-cache"},
+                          {"--disable-pass", true, passChoices(), "pass"}, {"--allow-unrecorded"}},
                          streams);
   if (!line) return kExitUsage;
   engine::RunRequest request;
@@ -285,7 +401,7 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   if (!readJobs(*line, "run", request.jobs, streams)) return kExitUsage;
   if (line->positional().size() != 1 || line->positional()[0] == "-") return usageError("run", "give exactly one program file", streams);
   request.file = line->positional()[0];
-  bool json = line->has("--json");
+  bool json = line->has("--json") || line->value("--format") == "json";
 
   engine::Workspace workspace;
   engine::RunSession session(workspace, request);
@@ -302,7 +418,7 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   if (json) {
     streams.out << jsonReport(result, request.file, root).dump(2) << "\n";
   } else {
-    printText(result.plan(), result.report, root, streams.out);
+    printText(result.plan(), result.report, root, request.file, streams.out);
     for (const std::string& card : result.cards) streams.out << card << "\n";
   }
   // The audit trail is a promise: a run it does not hold in full is an environment error (what

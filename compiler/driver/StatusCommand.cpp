@@ -13,7 +13,8 @@ const char* statusHelp() {
 Says, without running anything, which nodes of FILE's pipeline `weir run` would
 run and why: a source file changed, a declaration changed (with its line), an
 input it reads will change, an output file was changed or removed, a cache entry
-is damaged, or it never ran. Gates and deploys (not run yet) and what needs them
+is damaged, or it never ran. Gates, which every run evaluates again (an approval
+may have been recorded since), and deploys (not run yet) with what needs them
 are listed apart.
 
 Options:
@@ -43,8 +44,13 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
       streams.out << fmt::format("  {} ({}, {}): {}\n", stale.name, stale.kind, stale.where, stale.why);
     }
   }
+  if (!status.gates.empty()) {
+    streams.out << "gates (evaluated on every run):";
+    for (const std::string& name : status.gates) streams.out << " " << name;
+    streams.out << "\n";
+  }
   if (!status.waiting.empty()) {
-    streams.out << "not run yet (gates, deploys and what needs them):";
+    streams.out << "not run yet (deploys and what needs them):";
     for (const std::string& name : status.waiting) streams.out << " " << name;
     streams.out << "\n";
   }

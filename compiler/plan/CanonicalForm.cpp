@@ -90,26 +90,13 @@ std::string arguments(const Node& node) {
   return out;
 }
 
-// A gate condition with each metrics declaration replaced by its input position (`$1.auc`).
-std::string gateCondition(const Expr& e, const std::map<std::string, std::size_t>& metrics) {
-  switch (e.kind) {
-    case ExprKind::Member: {
-      const auto& member = e.as<MemberExpr>();
-      auto it = metrics.find(printExpr(*member.object));
-      if (it != metrics.end()) return fmt::format("${}.{}", it->second, member.member.text);
-      return printExpr(e);
-    }
-    case ExprKind::Binary: {
-      const auto& b = e.as<BinaryExpr>();
-      return fmt::format("({} {} {})", spelling(b.op), gateCondition(*b.lhs, metrics), gateCondition(*b.rhs, metrics));
-    }
-    case ExprKind::Unary: {
-      const auto& u = e.as<UnaryExpr>();
-      return std::string(u.op == UnaryOp::Not ? "(not " : "(neg ") + gateCondition(*u.operand, metrics) + ")";
-    }
-    default:
-      return printExpr(e);
-  }
+// A gate condition with its metrics declaration as its input position: `(>= $1.auc 0.75)`,
+// `(>= $1.auc (+ baseline -0.01))`, `(approved_by "risk-team")`.
+std::string gateCondition(const Node::GateCondition& condition) {
+  if (condition.kind == Node::GateCondition::Kind::Approval) return "(approved_by " + stringLiteral(condition.team) + ")";
+  std::string threshold = fmt::format("{}", condition.constant);
+  if (condition.baseline) threshold = condition.constant == 0 ? "baseline" : "(+ baseline " + threshold + ")";
+  return fmt::format("({} ${}.{} {})", spelling(condition.comparison), condition.metricsInput, ident(condition.metric), threshold);
 }
 
 bool shapedBySchema(NodeKind kind) {
@@ -213,7 +200,13 @@ std::string canonicalDefinition(const Node& node) {
     }
     case NodeKind::Gate: {
       std::string out = "(gate";
-      for (const auto& condition : node.conditions) out += " " + (condition ? gateCondition(*condition, node.metricInputs) : "?");
+      bool baseline = false;
+      for (const Node::GateCondition& condition : node.gateConditions) {
+        out += " " + gateCondition(condition);
+        baseline = baseline || condition.baseline;
+      }
+      // The stage matters only to what `baseline` is.
+      if (baseline) out += " (stage " + (node.stage.empty() ? std::string("none") : ident(node.stage)) + ")";
       return out + ")";
     }
     case NodeKind::Sink: return node.io ? "(sink " + io(*node.io) + " " + settings(node.io->options) + ")" : "(sink)";
@@ -323,8 +316,10 @@ std::vector<std::string> payloadProblems(const Node& node) {
       }
       break;
     case NodeKind::Gate:
-      for (const auto& [metrics, input] : node.metricInputs) {
-        if (input >= node.inputs.size()) problem(fmt::format("reads `{}` from input {}, which it does not have", metrics, input));
+      if (node.inputs.empty()) problem("has no model");
+      for (const Node::GateCondition& condition : node.gateConditions) {
+        if (condition.kind == Node::GateCondition::Kind::Metric && (condition.metricsInput == 0 || condition.metricsInput >= node.inputs.size()))
+          problem(fmt::format("reads `{}` from input {}, which is not one of its evaluations", condition.metric, condition.metricsInput));
       }
       break;
     case NodeKind::Sink:

@@ -5,6 +5,7 @@
 #include "ast/Walk.h"
 #include "format/Formatter.h"
 #include "plan/ExprColumns.h"
+#include "sema/GateCondition.h"
 
 #include <fmt/format.h>
 
@@ -318,41 +319,35 @@ class Lowerer {
     if (const Decl* model = findDeclaration(names_, module, gate.model)) {
       if (auto node = lowerDecl(*model, model->name.text)) inputs.push_back(*node);
     }
-    std::map<std::string, std::size_t> metricInputs;
-    std::vector<std::shared_ptr<const Expr>> conditions;
+    std::vector<Node::GateCondition> conditions;
     for (const ExprPtr& condition : gate.conditions) {
-      gateMetrics(*condition, module, inputs, metricInputs);
-      conditions.push_back(shared(*condition));
+      std::optional<sema::GateConditionForm> form = sema::readGateCondition(*condition);
+      if (!form) continue;  // the checker rejected it
+      Node::GateCondition out;
+      out.text = format::formatExpr(*condition);
+      out.range = condition->range;
+      if (form->kind == sema::GateConditionForm::Kind::Approval) {
+        out.kind = Node::GateCondition::Kind::Approval;
+        out.team = form->team;
+      } else {
+        // The metrics declaration is an input, known by its position.
+        const Decl* decl = findDeclaration(names_, module, *form->metrics);
+        std::optional<NodeId> metrics = decl != nullptr && decl->kind == DeclKind::Metrics ? lowerDecl(*decl, decl->name.text) : std::nullopt;
+        if (!metrics) continue;
+        auto it = std::find(inputs.begin(), inputs.end(), *metrics);
+        out.metricsInput = static_cast<std::size_t>(it - inputs.begin());
+        if (it == inputs.end()) inputs.push_back(*metrics);
+        out.metrics = decl->name.text;
+        out.metric = form->metric;
+        out.comparison = form->comparison;
+        out.baseline = form->baseline;
+        out.constant = form->constant;
+      }
+      conditions.push_back(std::move(out));
     }
     NodeId id = addNode(NodeKind::Gate, inputs, gate.range);
-    plan_.node(id).conditions = std::move(conditions);
-    plan_.node(id).metricInputs = std::move(metricInputs);
+    plan_.node(id).gateConditions = std::move(conditions);
     return finish(id, gate.name.text, gate.range);
-  }
-
-  // The metrics declarations a gate condition reads (`quality` in `quality.auc`): each becomes an
-  // input, known by its position.
-  void gateMetrics(const Expr& e, const sema::LoadedModule& module, std::vector<NodeId>& inputs,
-                   std::map<std::string, std::size_t>& metricInputs) {
-    if (e.kind == ExprKind::Member) {
-      const auto& member = e.as<MemberExpr>();
-      const Decl* decl = findDeclaration(names_, module, *member.object);
-      if (decl != nullptr && decl->kind == DeclKind::Metrics) {
-        if (auto node = lowerDecl(*decl, decl->name.text)) {
-          auto it = std::find(inputs.begin(), inputs.end(), *node);
-          std::size_t index = static_cast<std::size_t>(it - inputs.begin());
-          if (it == inputs.end()) inputs.push_back(*node);
-          metricInputs[printExpr(*member.object)] = index;
-        }
-      }
-      return;
-    }
-    if (e.kind == ExprKind::Binary) {
-      gateMetrics(*e.as<BinaryExpr>().lhs, module, inputs, metricInputs);
-      gateMetrics(*e.as<BinaryExpr>().rhs, module, inputs, metricInputs);
-    } else if (e.kind == ExprKind::Unary) {
-      gateMetrics(*e.as<UnaryExpr>().operand, module, inputs, metricInputs);
-    }
   }
 
   std::optional<NodeId> lowerSink(const SinkDecl& sink, const sema::LoadedModule& module) {
@@ -366,13 +361,23 @@ class Lowerer {
 
   std::optional<NodeId> lowerDeploy(const DeployDecl& deploy, const sema::LoadedModule& module) {
     std::vector<NodeId> inputs;
+    const Setting* stage = deploy.settings->find("stage");
     for (const char* reference : {"model", "requires"}) {
       const Setting* setting = deploy.settings->find(reference);
       if (setting == nullptr || !setting->value) continue;
       for (const Expr* item : listItems(*setting->value)) {
         const Decl* decl = findDeclaration(names_, module, *item);
         if (decl == nullptr) continue;
-        if (auto node = lowerDecl(*decl, decl->name.text)) inputs.push_back(*node);
+        std::optional<NodeId> node = lowerDecl(*decl, decl->name.text);
+        if (!node) continue;
+        inputs.push_back(*node);
+        // A gate's `baseline` is the version in the stage of the deploys requiring it (one stage:
+        // the checker's E0324).
+        Node& required = plan_.node(*node);
+        if (required.kind == NodeKind::Gate && required.stage.empty() && stage != nullptr && stage->value &&
+            stage->value->kind == ExprKind::Name) {
+          required.stage = stage->value->as<NameExpr>().name.text;
+        }
       }
     }
     NodeId id = addNode(NodeKind::Deploy, inputs, deploy.range);

@@ -125,7 +125,28 @@ struct Node {
   std::string by;
   std::string prediction;  // a predict's output column
 
-  // ---- What the runtime does not run yet (steps, gates, deploys, transform calls) ----
+  // A gate's conditions (sema/GateCondition.h), in order. Its first input is the model's
+  // training; a metric is read from the evaluation at input `metricsInput`, so the names of
+  // declarations never reach a fingerprint.
+  struct GateCondition {
+    enum class Kind { Metric, Approval };
+    Kind kind = Kind::Metric;
+    std::size_t metricsInput = 0;
+    std::string metric;  // `auc`
+    ast::BinaryOp comparison = ast::BinaryOp::Ge;
+    bool baseline = false;  // the threshold is the metric of the version in `stage`, plus `constant`
+    double constant = 0;    // the threshold, or the baseline's offset
+    std::string team;       // `approved_by("team")`
+    // For people, not in the fingerprint: the metrics declaration, the condition as written, where.
+    std::string metrics;
+    std::string text;
+    source::SourceRange range;
+  };
+  std::vector<GateCondition> gateConditions;
+  // The stage whose version `baseline` is (that of the deploys requiring the gate; empty: none).
+  std::string stage;
+
+  // ---- What the runtime does not run yet (steps, deploys, transform calls) ----
   // Settings as written, nested blocks included: a step's (but `inputs`, its edges), a deploy's
   // (but `model` and `requires`). A step's command is its one `arguments` entry.
   struct Setting {
@@ -134,10 +155,6 @@ struct Node {
     std::vector<Setting> block;
   };
   std::vector<Setting> settings;
-  // A gate's conditions, and which of them name metrics (`quality` in `quality.auc`, printed as
-  // written) by input position, so that the names of declarations never reach a fingerprint.
-  std::vector<std::shared_ptr<const ast::Expr>> conditions;
-  std::map<std::string, std::size_t> metricInputs;
   // A transform call, as written (its body is a table expression, which is not copied): the
   // parameters (`name:type`), the printed body, and each argument printed, or `$i` for the
   // table read from input i.

@@ -4,6 +4,7 @@
 #include "catalog/Builtin.h"
 #include "catalog/Metric.h"
 #include "catalog/Task.h"
+#include "sema/GateCondition.h"
 #include "support/ProjectPath.h"
 #include "support/Suggest.h"
 
@@ -848,14 +849,29 @@ class DeclarationChecker {
     auto found = metricsOf_.find(model);
     const std::vector<const MetricsDecl*>& own = found == metricsOf_.end() ? none : found->second;
     for (const ExprPtr& condition : gate.conditions) {
+      std::size_t errors = diags_.errorCount();
       checkGateExpr(*condition, gate, *model, own);
       GateValue value = gateValue(*condition);
       if (value != GateValue::Bool && value != GateValue::Unknown) {
         diags_.report(diag::Kind::ConditionNotBool, condition->range, "a gate condition",
                       value == GateValue::Number ? "float" : "string")
             .help("compare a metric with a threshold: `evaluation.auc >= 0.75`");
+        continue;
+      }
+      if (diags_.errorCount() != errors) continue;
+      // The runtime evaluates one shape of condition (sema/GateCondition.h).
+      GateConditionProblem problem;
+      if (!readGateCondition(*condition, &problem) && !problem.what.empty()) {
+        diags_.report(diag::Kind::GateConditionForm, problem.range, problem.what).help(problem.help);
       }
     }
+  }
+
+  static bool comparesWithBaseline(const GateDecl& gate) {
+    return std::any_of(gate.conditions.begin(), gate.conditions.end(), [](const ExprPtr& condition) {
+      std::optional<GateConditionForm> form = readGateCondition(*condition);
+      return form && form->baseline;
+    });
   }
 
   // Gate conditions are about numbers (metrics, thresholds) and approvals.
@@ -992,6 +1008,15 @@ class DeclarationChecker {
           diags_.report(diag::Kind::GateWrongModel, ref->range, g.name.text, g.model.text(), modelDecl->name.text)
               .help(fmt::format("a deploy requires gates on the model it serves, `{}`", modelDecl->name.text));
         }
+        // `baseline` is the version in the deploy's stage: one stage per gate that uses it.
+        const Setting* stage = deploy.settings->find("stage");
+        if (stage == nullptr || !stage->value || stage->value->kind != ExprKind::Name || !comparesWithBaseline(g)) continue;
+        const std::string& name = stage->value->as<NameExpr>().name.text;
+        auto [first, inserted] = baselineStages_.emplace(&g, name);
+        if (!inserted && first->second != name) {
+          diags_.report(diag::Kind::GateBaselineStages, ref->range, g.name.text, first->second, name)
+              .help("a baseline is the version in the deploy's stage: give each stage a gate of its own");
+        }
       }
     }
     if (const Setting* serve = deploy.settings->find("serve"); serve != nullptr && calleeName(*serve->value) == "http") {
@@ -1080,6 +1105,7 @@ class DeclarationChecker {
   diag::DiagnosticEngine& diags_;
   const LoadedModule* module_ = nullptr;
   std::map<const Decl*, std::vector<const MetricsDecl*>> metricsOf_;
+  std::map<const GateDecl*, std::string> baselineStages_;  // the stage of the first deploy requiring a gate that uses `baseline`
   CheckedDeclarations out_;
 };
 

@@ -49,6 +49,7 @@ const char* nodeStatusName(NodeStatus status) {
     case NodeStatus::Done: return "done";
     case NodeStatus::Cached: return "cached";
     case NodeStatus::Failed: return "failed";
+    case NodeStatus::Waiting: return "waiting";
     case NodeStatus::Blocked: return "blocked";
     case NodeStatus::NotRunYet: return "not run yet";
     case NodeStatus::Skipped: return "skipped";
@@ -59,10 +60,10 @@ const char* nodeStatusName(NodeStatus status) {
 namespace {
 
 // Why a kind of node is not run by this version, or null when it is.
-const char* notRunReason(NodeKind kind) {
+const char* notRunReason(NodeKind kind, bool evaluatesGates) {
   switch (kind) {
-    case NodeKind::Gate: return "gates are not checked yet";
-    case NodeKind::Deploy: return "deploys are not run yet";
+    case NodeKind::Gate: return evaluatesGates ? nullptr : "gates are evaluated by `weir run`";
+    case NodeKind::Deploy: return "the model registry is not built yet: deploys do not register models yet";
     case NodeKind::Step: return "external steps are not run yet";
     case NodeKind::Transform: return "a transform called from another transform's body is not run yet";
     default: return nullptr;
@@ -88,7 +89,7 @@ class Execution {
     tbb::task_arena arena(static_cast<int>(threads()));
     arena.execute([&] { decide(); });
     for (NodeId id = 0; id < plan_.size(); ++id) {
-      if (execute_[id]) runs_[id].status = notRunReason(plan_.node(id).kind) != nullptr ? NodeStatus::NotRunYet : NodeStatus::Done;
+      if (execute_[id]) runs_[id].status = notRunReason(plan_.node(id).kind, true) != nullptr ? NodeStatus::NotRunYet : NodeStatus::Done;
     }
     return std::move(runs_);
   }
@@ -103,7 +104,12 @@ class Execution {
     for (NodeId id = 0; id < plan_.size(); ++id) {
       if (!execute_[id] && !load_[id]) continue;
       std::set<NodeId> deps;
-      if (execute_[id]) deps.insert(plan_.node(id).inputs.begin(), plan_.node(id).inputs.end());
+      // (A gate may read the outcome of a cached input that neither runs nor loads.)
+      if (execute_[id]) {
+        for (NodeId input : plan_.node(id).inputs) {
+          if (execute_[input] || load_[input]) deps.insert(input);
+        }
+      }
       if (execute_[id] && plan_.node(id).kind != NodeKind::Expect) {
         for (NodeId input : plan_.node(id).inputs) {
           for (NodeId reader : plan_.consumers(input)) {
@@ -124,7 +130,9 @@ class Execution {
       for (NodeId dep : deps) dependents_[dep].push_back(id);
       pending_[id].store(static_cast<int>(deps.size()));
       if (execute_[id]) {
-        for (NodeId input : plan_.node(id).inputs) readers_[input].fetch_add(1);
+        for (NodeId input : plan_.node(id).inputs) {
+          if (execute_[input] || load_[input]) readers_[input].fetch_add(1);
+        }
       }
     }
     // A scan read only by an aggregation streams into it, a piece at a time, rather than being
@@ -150,7 +158,7 @@ class Execution {
     RunReport report;
     report.nodes = std::move(runs_);
     report.warnings = std::move(warnings_);
-    for (const NodeRun& run : report.nodes) report.failed = report.failed || run.status == NodeStatus::Failed;
+    for (const NodeRun& run : report.nodes) report.failed = report.failed || run.status == NodeStatus::Failed || run.status == NodeStatus::Waiting;
     report.cancelled = options_.cancelled != nullptr && options_.cancelled->load(std::memory_order_relaxed);
     report.failed = report.failed || report.cancelled;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -394,14 +402,15 @@ class Execution {
       load_[id] = false;
       runs_[id].status = NodeStatus::Skipped;
       if (!needed[id]) continue;
-      bool consumed = false, readByRun = false;
+      bool consumed = false, readByRun = false, dataReadByRun = false;
       for (NodeId reader : plan_.consumers(id)) {
         if (!needed[reader]) continue;
         consumed = true;
         readByRun = readByRun || execute_[reader];
+        dataReadByRun = dataReadByRun || (execute_[reader] && readsData(reader));
       }
       if (hit[id]) {
-        load_[id] = readByRun && plan_.node(id).kind != NodeKind::Sink && plan_.node(id).kind != NodeKind::Expect;
+        load_[id] = dataReadByRun && plan_.node(id).kind != NodeKind::Sink && plan_.node(id).kind != NodeKind::Expect;
         if (!load_[id]) runs_[id].status = NodeStatus::Cached;
       } else {
         execute_[id] = !consumed || readByRun;
@@ -409,6 +418,10 @@ class Execution {
       }
     }
   }
+
+  // Whether a node reads its inputs' data; a gate reads their outcomes only (a model's version,
+  // an evaluation's metrics), so a cached model or metrics table is not loaded for it.
+  bool readsData(NodeId id) const { return plan_.node(id).kind != NodeKind::Gate; }
 
   // With the lock held: the outcome another run stored since this one planned, if there is one.
   bool takeOtherRunsOutcome(NodeId id) {
@@ -499,9 +512,13 @@ class Execution {
       const plan::Node& failed = plan_.node(cause);
       run.status = NodeStatus::Blocked;
       std::string what = failed.declaration.empty() ? plan::nodeKindName(failed.kind) : "`" + failed.declaration + "`";
-      run.message = runs_[cause].status == NodeStatus::NotRunYet ? fmt::format("needs {}, which is not run yet", what)
-                    : runs_[cause].status == NodeStatus::Failed    ? fmt::format("needs {}, which failed", what)
+      if (failed.kind == NodeKind::Gate && runs_[cause].gate) {
+        run.message = blockedByGate(failed.declaration, runs_[cause].gate->status);
+      } else {
+        run.message = runs_[cause].status == NodeStatus::NotRunYet ? fmt::format("needs {}, which is not run yet", what)
+                      : runs_[cause].status == NodeStatus::Failed  ? fmt::format("needs {}, which failed", what)
                                                                    : fmt::format("needs {}, which did not run", what);
+      }
       finish(id);
       return;
     }
@@ -511,7 +528,7 @@ class Execution {
       finish(id);
       return;
     }
-    if (const char* reason = notRunReason(node.kind)) {
+    if (const char* reason = notRunReason(node.kind, options_.gates != nullptr)) {
       run.status = NodeStatus::NotRunYet;
       run.message = reason;
       finish(id);
@@ -536,7 +553,7 @@ class Execution {
     auto start = std::chrono::steady_clock::now();
     try {
       results_[id] = compute(id, run);
-      if (run.status != NodeStatus::Failed && run.status != NodeStatus::Blocked) run.status = NodeStatus::Done;
+      if (run.status != NodeStatus::Failed && run.status != NodeStatus::Blocked && run.status != NodeStatus::Waiting) run.status = NodeStatus::Done;
     } catch (const OperatorError& e) {
       run.status = NodeStatus::Failed;
       run.message = e.what();
@@ -718,6 +735,18 @@ class Execution {
         return table(arrange(out, specs));
       }
       case NodeKind::Evaluate: return evaluateNode(id, run);
+      case NodeKind::Gate: {
+        // Its inputs have finished: their outcomes (keys, metrics) are final.
+        std::lock_guard<std::mutex> oneAtATime(gatesMutex_);
+        GateOutcome outcome = evaluateGate(
+            plan_, id, [&](NodeId input) { return GateInput{runs_[input].key, &runs_[input].metrics}; }, *options_.gates);
+        if (outcome.status != GateStatus::Passed) {
+          run.status = outcome.status == GateStatus::Failed ? NodeStatus::Failed : NodeStatus::Waiting;
+          run.message = gateMessage(plan_, outcome);
+        }
+        run.gate = std::move(outcome);
+        return Result{};
+      }
       case NodeKind::Sink: {
         const Table& rows = input(id, 0);
         run.file = writeSink(node, node.schema.columns.empty() ? rows : arrange(rows, columnSpecs(node.schema)), options_.files,
@@ -845,6 +874,7 @@ class Execution {
   tbb::task_group group_;
   std::mutex progressMutex_;
   std::mutex warningsMutex_;
+  std::mutex gatesMutex_;  // a baseline provider answers one query at a time
 };
 
 }  // namespace
@@ -852,5 +882,32 @@ class Execution {
 RunReport runPlan(const plan::Plan& plan, const RunOptions& options) { return Execution(plan, options).run(); }
 
 std::vector<NodeRun> planOnly(const plan::Plan& plan, const RunOptions& options) { return Execution(plan, options).planOnly(); }
+
+void reevaluateGates(const plan::Plan& plan, RunReport& report, const GateServices& services) {
+  std::vector<NodeRun>& runs = report.nodes;
+  for (plan::NodeId id = 0; id < plan.size() && id < runs.size(); ++id) {
+    const plan::Node& node = plan.node(id);
+    NodeRun& run = runs[id];
+    if (run.status == NodeStatus::Skipped || run.status == NodeStatus::Blocked) continue;
+    if (node.kind == NodeKind::Gate) {
+      GateOutcome outcome = evaluateGate(
+          plan, id, [&](NodeId input) { return GateInput{runs[input].key, &runs[input].metrics}; }, services);
+      run.status = outcome.status == GateStatus::Passed   ? NodeStatus::Done
+                   : outcome.status == GateStatus::Failed ? NodeStatus::Failed
+                                                          : NodeStatus::Waiting;
+      run.message = gateMessage(plan, outcome);
+      run.gate = std::move(outcome);
+    } else if (node.kind == NodeKind::Deploy) {
+      for (NodeId input : node.inputs) {
+        const NodeRun& gate = runs[input];
+        if (plan.node(input).kind != NodeKind::Gate || !gate.gate || gate.gate->status == GateStatus::Passed) continue;
+        run.status = NodeStatus::Blocked;
+        run.message = blockedByGate(plan.node(input).declaration, gate.gate->status);
+        break;
+      }
+    }
+  }
+  for (const NodeRun& run : runs) report.failed = report.failed || run.status == NodeStatus::Failed || run.status == NodeStatus::Waiting;
+}
 
 }  // namespace weir::runtime

@@ -7,6 +7,7 @@
 // inputs' keys), and a stored result is loaded only when a node that runs reads it.
 
 #include "exec/DataFiles.h"
+#include "exec/Gates.h"
 #include "operators/Expectations.h"
 #include "plan/Plan.h"
 
@@ -23,9 +24,10 @@ struct TrainedModel;
 enum class NodeStatus {
   Done,
   Cached,     // its result (or, for a sink or expectation, its outcome) is up to date in the cache
-  Failed,     // it ran and could not finish (bad data, an error-severity expectation)
+  Failed,     // it ran and could not finish (bad data, an error-severity expectation, a gate that failed)
+  Waiting,    // a gate waiting for an approval (its other conditions hold)
   Blocked,    // not run: something it needs failed or was not run
-  NotRunYet,  // a kind of node this version does not run (gates, deploys, steps)
+  NotRunYet,  // a kind of node this version does not run (deploys, steps)
   Skipped,    // not needed by the targets
 };
 const char* nodeStatusName(NodeStatus status);
@@ -53,6 +55,7 @@ struct NodeRun {
   std::vector<std::pair<std::string, double>> metrics;
   std::vector<std::string> notes;
   std::shared_ptr<const TrainedModel> model;  // a training's, when it trained or loaded it
+  std::optional<GateOutcome> gate;            // a gate's decision
 };
 
 class ResultCache;
@@ -75,17 +78,25 @@ struct RunOptions {
   // Set (from any thread) to stop: nodes not started yet are not started (blocked, "the run
   // was cancelled"); nodes running finish.
   const std::atomic<bool>* cancelled = nullptr;
+  // Approvals and baselines for gates (none: gates are not evaluated, but listed as not run).
+  const GateServices* gates = nullptr;
 };
 
 struct RunReport {
   std::vector<NodeRun> nodes;  // by node id
   std::vector<std::string> warnings;  // damaged cache entries (recomputed), entries not stored
   double seconds = 0;
-  bool failed = false;  // a node failed (an error-severity expectation included), or the run was cancelled
+  bool failed = false;  // a node failed (an error-severity expectation, a gate included), a gate waits, or the run was cancelled
   bool cancelled = false;
 };
 
 RunReport runPlan(const plan::Plan& plan, const RunOptions& options);
+
+// A run answered from the last one's record (nothing changed): its gates are evaluated again
+// from the recorded outcomes, since approvals and baselines may have changed, and the deploys
+// requiring a gate that no longer passes are blocked. `plan` has the gates' conditions and the
+// edges of gates and deploys.
+void reevaluateGates(const plan::Plan& plan, RunReport& report, const GateServices& services);
 
 // What a run would do, without running anything: per node (by id) whether it would run
 // (`Done`), be up to date (`Cached`), or is not needed (`Skipped`), with its key, file hash and

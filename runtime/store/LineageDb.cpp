@@ -132,6 +132,47 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head BEGIN SELECT RAISE(ABORT, 'the audit head is kept'); END;
 )sql",
+    // Version 6: gate decisions with each condition's outcome, and approvals of model versions.
+    R"sql(
+CREATE TABLE gate_decisions (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  gate TEXT NOT NULL,
+  model TEXT NOT NULL,
+  model_version TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  status TEXT NOT NULL
+);
+CREATE INDEX gate_decisions_by_model ON gate_decisions(model, run_id);
+CREATE TABLE gate_conditions (
+  decision_id INTEGER NOT NULL REFERENCES gate_decisions(id),
+  position INTEGER NOT NULL,
+  condition TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  metrics TEXT,
+  metric TEXT,
+  comparison TEXT,
+  observed REAL,
+  threshold REAL,
+  baseline REAL,
+  team TEXT,
+  status TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE TABLE approvals (
+  id INTEGER PRIMARY KEY,
+  program TEXT NOT NULL,
+  gate TEXT NOT NULL,
+  model TEXT NOT NULL,
+  model_version TEXT NOT NULL,
+  team TEXT NOT NULL,
+  approved_by TEXT NOT NULL,
+  note TEXT NOT NULL,
+  approved_at TEXT NOT NULL
+);
+CREATE INDEX approvals_by_version ON approvals(model_version, team);
+)sql",
 };
 
 // Why the last write was not done: SQLite's message, or that it changed nothing.
@@ -332,6 +373,11 @@ bool LineageDb::hasSchema(std::string& error) {
       {"model_specs", {"fingerprint", "model", "spec"}},
       {"audit_log", {"seq", "time", "kind", "who", "host", "payload", "prev_hash", "hash"}},
       {"audit_head", {"id", "seq", "hash", "first_run"}},
+      {"gate_decisions", {"id", "run_id", "gate", "model", "model_version", "stage", "status"}},
+      {"gate_conditions",
+       {"decision_id", "position", "condition", "line", "kind", "metrics", "metric", "comparison", "observed", "threshold", "baseline",
+        "team", "status", "detail"}},
+      {"approvals", {"id", "program", "gate", "model", "model_version", "team", "approved_by", "note", "approved_at"}},
   };
   for (const auto& [table, columns] : kTables) {
     Statement isTable(handle_->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
@@ -443,6 +489,7 @@ bool LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
     m.bind(9, static_cast<std::int64_t>(node.metricsReused ? 1 : 0));
     if (!m.done() || sqlite3_changes(handle_->db) != 1) return false;
   }
+  if (node.gate && !insertGate(run, node.declaration, *node.gate)) return false;
   for (const RecordedRule& rule : rules) {
     Statement r(handle_->db,
                 "INSERT INTO expectation_results (run_id, expectation, rule, severity, passed, violations) VALUES (?, ?, ?, ?, ?, ?)");
@@ -453,6 +500,74 @@ bool LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
     if (!r.done() || sqlite3_changes(handle_->db) != 1) return false;
   }
   return true;
+}
+
+bool LineageDb::insertGate(std::int64_t run, const std::string& gate, const RecordedGate& decision) {
+  Statement d(handle_->db, "INSERT INTO gate_decisions (run_id, gate, model, model_version, stage, status) VALUES (?, ?, ?, ?, ?, ?)");
+  d.bind(1, run).bind(2, gate).bind(3, decision.model).bind(4, decision.modelVersion).bind(5, decision.stage).bind(6, decision.status);
+  if (!d.done() || sqlite3_changes(handle_->db) != 1) return false;
+  std::int64_t id = sqlite3_last_insert_rowid(handle_->db);
+  std::int64_t position = 0;
+  for (const RecordedCondition& c : decision.conditions) {
+    Statement insert(handle_->db,
+                     "INSERT INTO gate_conditions (decision_id, position, condition, line, kind, metrics, metric, comparison, observed, "
+                     "threshold, baseline, team, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, id).bind(2, position++).bind(3, c.text).bind(4, static_cast<std::int64_t>(c.line)).bind(5, c.kind);
+    auto optionalText = [&](int i, const std::string& v) {
+      if (v.empty()) insert.bindNull(i);
+      else insert.bind(i, v);
+    };
+    auto optionalNumber = [&](int i, const std::optional<double>& v) {
+      if (!v || std::isnan(*v)) insert.bindNull(i);
+      else insert.bind(i, *v);
+    };
+    optionalText(6, c.metrics);
+    optionalText(7, c.metric);
+    optionalText(8, c.comparison);
+    optionalNumber(9, c.observed);
+    optionalNumber(10, c.threshold);
+    optionalNumber(11, c.baseline);
+    optionalText(12, c.team);
+    insert.bind(13, c.status).bind(14, c.detail);
+    if (!insert.done() || sqlite3_changes(handle_->db) != 1) return false;
+  }
+  return true;
+}
+
+std::vector<Approval> LineageDb::approvals() {
+  Statement query(handle_->db,
+                  "SELECT gate, model, model_version, team, approved_by, note, approved_at FROM approvals ORDER BY id");
+  std::vector<Approval> out;
+  while (query.step() == SQLITE_ROW) {
+    out.push_back({query.text(0), query.text(1), query.text(2), query.text(3), query.text(4), query.text(5), query.text(6)});
+  }
+  return out;
+}
+
+bool LineageDb::recordApproval(const std::string& program, Approval& approval) {
+  approval.at = now();
+  Statement insert(handle_->db,
+                   "INSERT INTO approvals (program, gate, model, model_version, team, approved_by, note, approved_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, program).bind(2, approval.gate).bind(3, approval.model).bind(4, approval.modelVersion).bind(5, approval.team);
+  insert.bind(6, approval.by).bind(7, approval.note).bind(8, approval.at);
+  if (insert.done() && sqlite3_changes(handle_->db) == 1) return true;
+  error_ = whyNot(handle_->db);
+  return false;
+}
+
+std::string LineageDb::lastModelVersion(const std::string& program, const std::string& model) {
+  // A run without the cache records no keys for its nodes, but its gates record the version.
+  Statement query(handle_->db,
+                  "SELECT version FROM ("
+                  " SELECT n.run_id AS run, n.cache_key AS version FROM node_runs n JOIN runs r ON r.id = n.run_id"
+                  "  WHERE r.program = ? AND n.declaration = ? AND n.kind = 'train' AND n.status IN ('done', 'cached') AND n.cache_key <> ''"
+                  " UNION ALL"
+                  " SELECT g.run_id, g.model_version FROM gate_decisions g JOIN runs r ON r.id = g.run_id"
+                  "  WHERE r.program = ? AND g.model = ? AND g.model_version <> ''"
+                  ") ORDER BY run DESC LIMIT 1");
+  query.bind(1, program).bind(2, model).bind(3, program).bind(4, model);
+  return query.step() == SQLITE_ROW ? query.text(0) : std::string();
 }
 
 bool LineageDb::endRun(std::int64_t run, const std::string& outcome, std::optional<double> seconds) {

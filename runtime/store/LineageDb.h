@@ -1,8 +1,8 @@
 #pragma once
 
 // The lineage database, `.weir/weir.db` (SQLite in WAL mode): runs, node executions, files read
-// and written with their hashes, expectation outcomes, the program text of each run, and the
-// append-only, hash-chained audit log. The schema is versioned; opening a database of an older
+// and written with their hashes, expectation outcomes, gate decisions and approvals, the program text of each
+// run, and the append-only, hash-chained audit log. The schema is versioned; opening a database of an older
 // version migrates it. Each node's outcome is written in a transaction of its own, so a crash
 // leaves the database consistent. SQLite stays inside this class.
 //
@@ -24,6 +24,37 @@
 
 namespace weir::runtime {
 
+// One condition of a gate's decision (runtime/exec/Gates.h), as recorded.
+struct RecordedCondition {
+  std::string text;  // as written
+  std::uint32_t line = 0;
+  std::string kind;  // metric, approval
+  std::string metrics, metric, comparison;  // a metric condition's
+  std::optional<double> observed, threshold, baseline;
+  std::string team;  // an approval condition's
+  std::string status;  // passed, failed, waiting
+  std::string detail;
+};
+
+// A gate's decision in a run: the model version it judged and each condition's outcome.
+struct RecordedGate {
+  std::string model, modelVersion, stage;
+  std::string status;  // passed, failed, waiting
+  std::vector<RecordedCondition> conditions;
+};
+
+// An approval recorded by `weir approve`: `team` approved version `modelVersion` of `model`.
+struct Approval {
+  std::string gate;  // the gate named when approving
+  std::string model;
+  std::string modelVersion;
+  std::string team;
+  std::string by;  // who (a user name)
+  std::string note;
+  std::string at;  // when (UTC, ISO 8601)
+};
+
+
 struct RecordedNode {
   std::string declaration;
   std::string kind;
@@ -40,6 +71,7 @@ struct RecordedNode {
   std::vector<std::pair<std::string, double>> metrics;
   bool metricsReused = false;  // found in the cache (or the last run's outcome stood), not computed
   std::string model, modelVersion, data, dataKey;
+  std::optional<RecordedGate> gate;  // a gate's decision
 };
 
 struct RecordedRule {
@@ -203,6 +235,15 @@ class LineageDb {
   // Checks the chain and the head record (docs/STORE.md says what that can and cannot detect).
   AuditCheck verifyAudit();
 
+  // ---- Gates and approvals ----
+  // Every approval recorded, oldest first.
+  std::vector<Approval> approvals();
+  // Records an approval (its time is now): false with lastError() set when it could not.
+  bool recordApproval(const std::string& program, Approval& approval);
+  // The version of `model` (a training's cache key) that the last run of `program` to train it or
+  // gate it used: empty when none did.
+  std::string lastModelVersion(const std::string& program, const std::string& model);
+
   std::string lastError() const { return error_; }
 
  private:
@@ -217,6 +258,7 @@ class LineageDb {
   bool beginWrite(bool& own);
   bool endWrite(bool own, bool ok);
   std::int64_t appendAuditLocked(const std::string& kind, const std::string& payload);
+  bool insertGate(std::int64_t run, const std::string& gate, const RecordedGate& decision);
 
   std::unique_ptr<Handle> handle_;
   std::string error_;

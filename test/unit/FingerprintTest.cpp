@@ -36,10 +36,11 @@ ColumnType column(const std::string& columnName, ScalarKind kind = ScalarKind::I
 }
 
 // One node of each kind that matters here, in a small pipeline:
-// scan -> fill -> sort -> join(scan) -> train, and the join into a sink.
+// scan -> fill -> sort -> join(scan) -> train, and the join into a sink; the model evaluated
+// on the join and gated.
 struct Pipeline {
   Plan plan;
-  NodeId scan, other, fill, sort, join, train, sink;
+  NodeId scan, other, fill, sort, join, train, sink, evaluate, gate;
 };
 
 Pipeline build(const std::function<void(Pipeline&)>& change = {}) {
@@ -90,6 +91,39 @@ Pipeline build(const std::function<void(Pipeline&)>& change = {}) {
   sink.schema = scan.schema;
   p.sink = p.plan.add(sink);
 
+  Node evaluate;
+  evaluate.kind = NodeKind::Evaluate;
+  evaluate.declaration = "quality";
+  evaluate.declarationResult = true;
+  evaluate.inputs = {p.train, p.join};
+  evaluate.evaluation = "evaluate";
+  evaluate.metricNames = {"auc"};
+  p.evaluate = p.plan.add(evaluate);
+
+  Node gate;
+  gate.kind = NodeKind::Gate;
+  gate.declaration = "release";
+  gate.declarationResult = true;
+  gate.inputs = {p.train, p.evaluate};
+  Node::GateCondition threshold;
+  threshold.metricsInput = 1;
+  threshold.metric = "auc";
+  threshold.comparison = weir::ast::BinaryOp::Ge;
+  threshold.constant = 0.75;
+  threshold.metrics = "quality";
+  threshold.text = "quality.auc >= 0.75";
+  Node::GateCondition baseline = threshold;
+  baseline.baseline = true;
+  baseline.constant = -0.01;
+  baseline.text = "quality.auc >= baseline.auc - 0.01";
+  Node::GateCondition approval;
+  approval.kind = Node::GateCondition::Kind::Approval;
+  approval.team = "risk-team";
+  approval.text = "approved_by(\"risk-team\")";
+  gate.gateConditions = {threshold, baseline, approval};
+  gate.stage = "production";
+  p.gate = p.plan.add(gate);
+
   if (change) change(p);
   computeFingerprints(p.plan);
   return p;
@@ -130,6 +164,17 @@ TEST(Fingerprint, ChangesWithEveryFieldTheRuntimeReads) {
        }},
       {"a sink's output columns", [](Pipeline& p) { p.plan.node(p.sink).schema.columns.pop_back(); return p.sink; }},
       {"a sink's path", [](Pipeline& p) { p.plan.node(p.sink).io->path = "other.csv"; return p.sink; }},
+      {"a gate's threshold", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].constant = 0.8; return p.gate; }},
+      {"a gate's comparison",
+       [](Pipeline& p) {
+         p.plan.node(p.gate).gateConditions[0].comparison = weir::ast::BinaryOp::Gt;
+         return p.gate;
+       }},
+      {"a gate's metric", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].metric = "f1"; return p.gate; }},
+      {"a baseline's offset", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[1].constant = -0.02; return p.gate; }},
+      {"a threshold that becomes a baseline", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].baseline = true; return p.gate; }},
+      {"the approving team", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[2].team = "ops"; return p.gate; }},
+      {"the baseline's stage", [](Pipeline& p) { p.plan.node(p.gate).stage = "staging"; return p.gate; }},
   };
   for (const Case& c : cases) {
     NodeId changed = 0;
@@ -154,6 +199,9 @@ TEST(Fingerprint, IgnoresWhatTheRuntimeIgnores) {
       {"a source range", [](Pipeline& p) { p.plan.node(p.sort).range.begin.line = 42; }},
       {"column lineage", [](Pipeline& p) { p.plan.node(p.join).schema.columns[0].origins = {"people.id"}; }},
       {"a @pii tag", [](Pipeline& p) { p.plan.node(p.scan).io->declared.columns[0].pii = true; }},
+      {"a gate condition's text", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].text = "0.75 <= quality.auc"; }},
+      {"the metrics declaration's name", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].metrics = "renamed"; }},
+      {"a gate condition's range", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].range.begin.line = 42; }},
   };
   for (const auto& [what, change] : cases) {
     Pipeline after = build(change);
@@ -172,6 +220,8 @@ TEST(Fingerprint, HashesTheDefinitionThePrinterShows) {
             "(scan (call csv \"people.csv\") (columns id:int age:int y:bool) (settings (on_error skip)))");
   EXPECT_EQ(canonicalDefinition(p.plan.node(p.train)),
             "(train xgboost (task binary) (target y) (features age) (settings (params (settings (max_depth 4))) (seed 7)))");
+  EXPECT_EQ(canonicalDefinition(p.plan.node(p.gate)),
+            "(gate (>= $1.auc 0.75) (>= $1.auc (+ baseline -0.01)) (approved_by \"risk-team\") (stage production))");
 }
 
 TEST(Verifier, ReportsAFingerprintItsContentNoLongerGives) {
@@ -189,6 +239,7 @@ TEST(Verifier, ReportsMissingPayloads) {
   Pipeline p = build();
   p.plan.node(p.sort).sortKeys.clear();
   p.plan.node(p.sink).io.reset();
+  p.plan.node(p.gate).gateConditions[0].metricsInput = 2;
   Node step;
   step.kind = NodeKind::Sort;
   Node kernel;
@@ -203,5 +254,6 @@ TEST(Verifier, ReportsMissingPayloads) {
   };
   EXPECT_TRUE(reported("node %3 (sort) has no sort keys"));
   EXPECT_TRUE(reported("node %6 (sink) has no writer"));
-  EXPECT_TRUE(reported("node %7 (kernel) has a step that is not a row operator (sort)"));
+  EXPECT_TRUE(reported("node %8 (gate) reads `auc` from input 2, which is not one of its evaluations"));
+  EXPECT_TRUE(reported("node %9 (kernel) has a step that is not a row operator (sort)"));
 }

@@ -39,6 +39,9 @@ bool CommonSubplanElimination::run(Plan& plan) {
   // already been mapped to their representatives (and widened) when it is met.
   for (NodeId id : plan.topologicalOrder()) {
     representative[id] = id;
+    // Gates and deploys are decisions recorded and reported under their own names: two equal ones
+    // stay two.
+    if (plan.node(id).kind == NodeKind::Gate || plan.node(id).kind == NodeKind::Deploy) continue;
     auto [it, inserted] = first.emplace(plan.node(id).fingerprint, id);
     if (inserted || plan.node(id).fingerprint.empty()) continue;
     representative[id] = it->second;
