@@ -1,4 +1,5 @@
 #include "driver/Driver.h"
+#include "support/Stack.h"
 
 #include <cstdlib>
 #include <exception>
@@ -16,10 +17,17 @@ int main(int argc, char** argv) {
   const char* term = std::getenv("TERM");
   bool color = isatty(STDERR_FILENO) == 1 && (noColor == nullptr || noColor[0] == '\0') &&
                !(term != nullptr && std::string(term) == "dumb");
+  int status = weir::driver::kExitUsage;
   try {
-    return weir::driver::runWeir(args, {std::cin, std::cout, std::cerr, color, isatty(STDERR_FILENO) == 1});
+    // What a command does on its own thread (print a syntax tree, a plan, free a compilation)
+    // recurses over expressions as the phases do: it gets the same known stack, whatever
+    // `ulimit -s` says (ast/Limits.h).
+    weir::support::runWithStack(weir::support::kPhaseStackBytes, [&] {
+      status = weir::driver::runWeir(args, {std::cin, std::cout, std::cerr, color, isatty(STDERR_FILENO) == 1});
+    });
   } catch (const std::exception& e) {
     std::cerr << "weir: internal error: " << e.what() << "\n";
     return weir::driver::kExitUsage;
   }
+  return status;
 }

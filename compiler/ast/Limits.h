@@ -1,0 +1,25 @@
+#pragma once
+
+// How deep programs may nest, checked once by the parse phase so that every later phase (the
+// checker, lowering, the optimizer's passes, the formatter, the runtime's interpreter) may
+// recurse over expressions: E0016 and E0017 (docs/DIAGNOSTICS.md) at the construct that is too
+// deep, whose declaration is then kept as `incomplete`.
+
+#include <cstddef>
+
+namespace weir::ast {
+
+// Brackets, calls, `if` and `case` branches, list items and settings blocks inside one another.
+// The parser recurses through a dozen grammar rules per level, so this bound is what keeps it
+// (and the syntax-tree builder) within a small stack.
+inline constexpr std::size_t kMaxNestingDepth = 256;
+
+// The depth of an expression's tree, operators included: `a + b + c` is 3 deep (a chain of
+// operators builds a left-leaning tree), `not not x` 3, `f(g(x))` 3. A chain of operators is
+// accepted up to this length (a sum of 10,000 terms is); the parser refuses more (E0017). Phases
+// walking expressions recursively need up to about 1 KiB of stack per level, so they run on
+// threads with support::kPhaseStackBytes of stack (engine::Workspace and formatText, the
+// runtime's executor and its workers, the command line's main).
+inline constexpr std::size_t kMaxExpressionDepth = 16384;
+
+}  // namespace weir::ast
