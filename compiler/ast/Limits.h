@@ -22,4 +22,12 @@ inline constexpr std::size_t kMaxNestingDepth = 256;
 // runtime's executor and its workers, the command line's main).
 inline constexpr std::size_t kMaxExpressionDepth = 16384;
 
+// Calls of `fn`s and `rule`s are inlined (each replaced by the body, each parameter by a copy of
+// its argument) and calls of `transform`s expanded (each replaced by the operations of the body),
+// so calls inside bodies multiply. An expression may have at most this many nodes once inlined,
+// and a table expression (or a transform) this many operations once expanded (E0226, E0227):
+// the checker, the optimizer and the runtime then do work in proportion to the program.
+inline constexpr std::size_t kMaxInlinedNodes = 100000;
+inline constexpr std::size_t kMaxExpandedOperations = 100000;
+
 }  // namespace weir::ast
