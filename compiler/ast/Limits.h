@@ -17,9 +17,9 @@ inline constexpr std::size_t kMaxNestingDepth = 256;
 // The depth of an expression's tree, operators included: `a + b + c` is 3 deep (a chain of
 // operators builds a left-leaning tree), `not not x` 3, `f(g(x))` 3. A chain of operators is
 // accepted up to this length (a sum of 10,000 terms is); the parser refuses more (E0017). Phases
-// walking expressions recursively need up to about 1 KiB of stack per level, so they run on
-// threads with support::kPhaseStackBytes of stack (engine::Workspace and formatText, the
-// runtime's executor and its workers, the command line's main).
+// walking expressions recursively need up to about 1 KiB of stack per level, so they run with
+// support::kPhaseStackBytes of stack (engine::Workspace and formatText, the runtime's executor
+// and its workers, the command line's main: support/Stack.h).
 inline constexpr std::size_t kMaxExpressionDepth = 16384;
 
 // Calls of `fn`s and `rule`s are inlined (each replaced by the body, each parameter by a copy of
