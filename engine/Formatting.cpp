@@ -4,14 +4,16 @@
 #include "format/Formatter.h"
 #include "io/AtomicFile.h"
 #include "parse/Parser.h"
+#include "support/Stack.h"
 
 namespace weir::engine {
 
-FormattedText formatText(const std::string& path, std::string text) {
-  FormattedText result;
+namespace {
+
+void formatInto(FormattedText& result, const std::string& path, std::string text) {
   const source::SourceFile& file = result.sources.addFile(path, std::move(text));
   std::shared_ptr<const ast::Module> module = parse::parseModule(file, result.diagnostics);
-  if (result.diagnostics.hasErrors()) return result;
+  if (result.diagnostics.hasErrors()) return;
   std::string formatted = format::formatModule(*module);
   source::SourceManager scratch;
   diag::DiagnosticEngine roundTrip;
@@ -19,9 +21,18 @@ FormattedText formatText(const std::string& path, std::string text) {
   ast::AstPrintOptions noRanges{false};
   if (roundTrip.hasErrors() || ast::printModule(*reparsed, noRanges) != ast::printModule(*module, noRanges)) {
     result.meaningChanged = true;
-    return result;
+    return;
   }
   result.text = std::move(formatted);
+}
+
+}  // namespace
+
+FormattedText formatText(const std::string& path, std::string text) {
+  FormattedText result;
+  // The parser and the formatter recurse over expressions as deep as the parser allows: they get
+  // the stack that needs (ast/Limits.h).
+  support::runWithStack(support::kPhaseStackBytes, [&] { formatInto(result, path, std::move(text)); });
   return result;
 }
 

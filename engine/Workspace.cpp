@@ -4,6 +4,7 @@
 #include "plan/Lowering.h"
 #include "sema/Governance.h"
 #include "support/ProjectPath.h"
+#include "support/Stack.h"
 #include "support/Suggest.h"
 
 #include <fmt/format.h>
@@ -152,6 +153,13 @@ std::shared_ptr<const Compilation> Workspace::compileText(const std::string& pat
 
 void Workspace::finish(Compilation& compilation, const CompileOptions& options, const Cancellation* cancel,
                        WorkspaceModules& modules) {
+  // The phases recurse over expressions as deep as the parser allows: they get the stack that
+  // needs, whatever thread calls (ast/Limits.h).
+  support::runWithStack(support::kPhaseStackBytes, [&] { runPhases(compilation, options, cancel, modules); });
+}
+
+void Workspace::runPhases(Compilation& compilation, const CompileOptions& options, const Cancellation* cancel,
+                          WorkspaceModules& modules) {
   auto cancelled = [&] {
     if (cancel == nullptr || !cancel->cancelled()) return false;
     compilation.status = CompileStatus::Cancelled;

@@ -72,6 +72,7 @@ class Workspace {
   };
   std::optional<std::string> readFile(const std::string& canonicalPath, const std::string& path, std::string& error) const;
   void finish(Compilation& compilation, const CompileOptions& options, const Cancellation* cancel, class WorkspaceModules& modules);
+  void runPhases(Compilation& compilation, const CompileOptions& options, const Cancellation* cancel, WorkspaceModules& modules);
 
   std::string stdlibDir_;
   std::shared_ptr<source::FileIdAllocator> ids_;

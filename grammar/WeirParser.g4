@@ -109,7 +109,8 @@ sortKey    : name dir=(DESC | ASC)?;
 expr     : orExpr;
 orExpr   : andExpr (OR andExpr)*;
 andExpr  : notExpr (AND notExpr)*;
-notExpr  : NOT notExpr | cmpExpr;
+// Prefix operators are loops, not recursion: a long run of them costs the parser no stack.
+notExpr  : NOT* cmpExpr;
 // A comparison is an operand with an optional tail, so choosing the form needs one token.
 cmpExpr   : addExpr cmpTail?;
 cmpTail
@@ -121,7 +122,7 @@ cmpTail
   ;
 addExpr   : mulExpr (op+=(PLUS | MINUS) mulExpr)*;
 mulExpr   : unaryExpr (op+=(STAR | SLASH | PERCENT) unaryExpr)*;
-unaryExpr : MINUS unaryExpr | postfixExpr;
+unaryExpr : MINUS* postfixExpr;
 postfixExpr : primary postfix*;
 postfix
   : DOT settingName                # memberPostfix

@@ -1,5 +1,9 @@
 #include "ast/Walk.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 namespace weir::ast {
 
 namespace {
@@ -61,6 +65,43 @@ void eachSlot(Expr& e, Slot&& slot) {
   }
 }
 
+// Every sub-expression: eachSlot's, a call's callee, and a pipeline's input and the expressions
+// its operators hold.
+template <typename Slot>
+void eachSlotOrPipeline(Expr& e, Slot&& slot) {
+  if (e.kind == ExprKind::Call && e.as<CallExpr>().callee) slot(e.as<CallExpr>().callee);
+  if (e.kind != ExprKind::Pipeline) {
+    eachSlot(e, slot);
+    return;
+  }
+  auto& pipeline = e.as<PipelineExpr>();
+  if (pipeline.input) slot(pipeline.input);
+  auto assignments = [&](std::vector<Assignment>& list) {
+    for (Assignment& a : list) slot(a.value);
+  };
+  auto arguments = [&](std::vector<Argument>& list) {
+    for (Argument& a : list) slot(a.value);
+  };
+  for (PipeOpPtr& op : pipeline.ops) {
+    switch (op->kind) {
+      case OpKind::Where: slot(static_cast<WhereOp&>(*op).condition); break;
+      case OpKind::Derive: case OpKind::Fill: assignments(static_cast<AssignOp&>(*op).assignments); break;
+      case OpKind::Join: slot(static_cast<JoinOp&>(*op).table); break;
+      case OpKind::Group: assignments(static_cast<GroupOp&>(*op).aggregates); break;
+      case OpKind::Take: slot(static_cast<TakeOp&>(*op).count); break;
+      case OpKind::Sample:
+        slot(static_cast<SampleOp&>(*op).fraction);
+        arguments(static_cast<SampleOp&>(*op).options);
+        break;
+      case OpKind::Union: slot(static_cast<UnionOp&>(*op).table); break;
+      case OpKind::TransformCall: arguments(static_cast<TransformCallOp&>(*op).args); break;
+      case OpKind::Select: case OpKind::Drop: case OpKind::Rename: case OpKind::Sort:
+      case OpKind::Distinct: case OpKind::Predict:
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 void forEachChild(const Expr& expr, const std::function<void(const Expr&)>& visit) {
@@ -70,6 +111,35 @@ void forEachChild(const Expr& expr, const std::function<void(const Expr&)>& visi
 
 void rewriteChildren(Expr& expr, const std::function<ExprPtr(ExprPtr)>& rewrite) {
   eachSlot(expr, [&](ExprPtr& child) { child = rewrite(std::move(child)); });
+}
+
+DepthProbe probeDepth(const Expr& expr, std::size_t limit) {
+  DepthProbe probe;
+  std::vector<std::pair<Expr*, std::size_t>> pending{{const_cast<Expr*>(&expr), 1}};
+  while (!pending.empty()) {
+    auto [e, depth] = pending.back();
+    pending.pop_back();
+    probe.depth = std::max(probe.depth, depth);
+    if (depth > limit && probe.tooDeep == nullptr) probe.tooDeep = e;
+    std::size_t first = pending.size();
+    eachSlotOrPipeline(*e, [&, d = depth](ExprPtr& child) {
+      if (child) pending.emplace_back(child.get(), d + 1);
+    });
+    std::reverse(pending.begin() + static_cast<std::ptrdiff_t>(first), pending.end());  // visited in source order
+  }
+  return probe;
+}
+
+void destroyIteratively(ExprPtr expr) {
+  std::vector<ExprPtr> pending;
+  pending.push_back(std::move(expr));
+  while (!pending.empty()) {
+    ExprPtr e = std::move(pending.back());
+    pending.pop_back();
+    if (!e) continue;
+    // Children are moved out first, so that destroying `e` destroys no subtree.
+    eachSlotOrPipeline(*e, [&](ExprPtr& child) { pending.push_back(std::move(child)); });
+  }
 }
 
 }  // namespace weir::ast

@@ -2,6 +2,7 @@
 
 #include "ast/Ast.h"
 
+#include <cstddef>
 #include <functional>
 
 namespace weir::ast {
@@ -13,5 +14,16 @@ void forEachChild(const Expr& expr, const std::function<void(const Expr&)>& visi
 // Replaces each direct sub-expression of a row expression by what `rewrite` returns for it
 // (given ownership of the old one), in source order. Pipelines are not entered.
 void rewriteChildren(Expr& expr, const std::function<ExprPtr(ExprPtr)>& rewrite);
+
+// How deep an expression's tree is (a leaf is 1; every sub-expression counts: a call's callee, a
+// pipeline's input and the expressions of its operators), measured without recursion.
+struct DepthProbe {
+  std::size_t depth = 0;
+  const Expr* tooDeep = nullptr;  // the first node found deeper than the limit, if any
+};
+DepthProbe probeDepth(const Expr& expr, std::size_t limit);
+
+// Destroys a tree of any depth without recursion (destructors recurse once per level).
+void destroyIteratively(ExprPtr expr);
 
 }  // namespace weir::ast

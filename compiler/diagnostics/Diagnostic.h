@@ -2,6 +2,7 @@
 
 #include "source/SourceRange.h"
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ struct Diagnostic {
   std::vector<Label> labels;
   std::vector<std::string> notes;
   std::string help;
+  // For the note that stands for the errors of a file left out (Kind::ErrorsLeftOut): how many.
+  std::size_t leftOut = 0;
 };
 
 }  // namespace weir::diag

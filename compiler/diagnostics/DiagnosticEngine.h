@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,16 +54,25 @@ class DiagnosticBuilder {
 
 // Collects every diagnostic of a compilation. Phases report here and never print; the driver
 // (or the language server) renders what was collected.
+//
+// At most kMaxErrorsPerFile errors of one file are kept: the rest are counted, and one note
+// (Kind::ErrorsLeftOut, last among the file's diagnostics once sorted) says how many were left
+// out, so a file with a mistake repeated on every character cannot make output (or memory) grow
+// without bound. errorCount() counts every error, kept or not.
 class DiagnosticEngine {
  public:
+  static constexpr std::size_t kMaxErrorsPerFile = 100;
+
   template <typename... Args>
   DiagnosticBuilder report(Kind kind, source::SourceRange range, const Args&... args) {
     const KindInfo& info = kindInfo(kind);
     Diagnostic diagnostic{kind, info.severity, info.code,
-                          fmt::format(fmt::runtime(info.format), args...), range, {}, {}, {}};
+                          fmt::format(fmt::runtime(info.format), args...), range, {}, {}, {}, 0};
     return DiagnosticBuilder(*this, std::move(diagnostic));
   }
 
+  // Keeps a diagnostic (reported here or by another engine; a note of errors left out adds its
+  // count to this engine's).
   void record(Diagnostic diagnostic);
 
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
@@ -77,7 +87,13 @@ class DiagnosticEngine {
   void sortByLocation(const source::SourceManager& sources);
 
  private:
+  void leaveOut(source::FileId file, std::size_t count);
+  void indexLeftOutNotes();
+
   std::vector<Diagnostic> diagnostics_;
+  std::map<source::FileId, std::size_t> keptErrors_;
+  // The index in diagnostics_ of each file's note of errors left out.
+  std::map<source::FileId, std::size_t> leftOutNote_;
   std::size_t errorCount_ = 0;
   std::size_t warningCount_ = 0;
 };

@@ -35,6 +35,12 @@ std::string locationPrefix(const source::SourceManager& sources, const source::S
   return fmt::format("{}:{}:{}", file->path(), range.begin.line, range.begin.column);
 }
 
+// A line longer than this (in code points) is shown cut to a window around the range, marked
+// with `...` where it was cut: every diagnostic on a long line would otherwise print all of it.
+constexpr std::uint32_t kMaxSnippetWidth = 120;
+// How much of the line before the range such a window shows.
+constexpr std::uint32_t kSnippetLead = 20;
+
 // The source line of `range` with carets under it (to the end of the line when it spans lines).
 void renderSnippet(const source::SourceManager& sources, const source::SourceRange& range,
                    const Palette& palette, const char* caretColor, std::ostream& out) {
@@ -42,20 +48,34 @@ void renderSnippet(const source::SourceManager& sources, const source::SourceRan
   if (file == nullptr || !range.begin.valid()) return;
   std::string_view line = file->line(range.begin.line);
   std::string gutter = std::to_string(range.begin.line);
-  out << fmt::format(" {} | {}\n", gutter, line);
+  std::uint32_t lineWidth = source::codePointCount(line);
+  std::uint32_t endColumn =
+      range.end.line == range.begin.line ? range.end.column : lineWidth + 1;
+
+  // The columns shown: [first, last).
+  std::uint32_t first = 1;
+  std::uint32_t last = lineWidth + 1;
+  if (lineWidth > kMaxSnippetWidth) {
+    first = range.begin.column > kSnippetLead ? std::min(range.begin.column, lineWidth + 1) - kSnippetLead : 1;
+    last = std::min(lineWidth + 1, first + kMaxSnippetWidth);
+  }
+  std::size_t firstByte = source::byteOffsetOfColumn(line, first);
+  std::size_t lastByte = source::byteOffsetOfColumn(line, last);
+  std::string_view shown = line.substr(firstByte, lastByte - firstByte);
+  const char* before = first > 1 ? "..." : "";
+  const char* after = last <= lineWidth ? "..." : "";
+  out << fmt::format(" {} | {}{}{}\n", gutter, before, shown, after);
 
   // Keep tabs so the carets line up with the text above them.
-  std::string prefix;
+  std::string prefix(first > 1 ? 3 : 0, ' ');
   std::size_t startByte = source::byteOffsetOfColumn(line, range.begin.column);
-  for (std::size_t i = 0; i < startByte && i < line.size(); ++i) {
+  for (std::size_t i = firstByte; i < startByte && i < lastByte; ++i) {
     unsigned char c = static_cast<unsigned char>(line[i]);
     if ((c & 0xC0) == 0x80) continue;
     prefix += line[i] == '\t' ? '\t' : ' ';
   }
-  std::uint32_t lineWidth = source::codePointCount(line);
-  std::uint32_t endColumn =
-      range.end.line == range.begin.line ? range.end.column : lineWidth + 1;
-  std::uint32_t width = endColumn > range.begin.column ? endColumn - range.begin.column : 1;
+  std::uint32_t caretEnd = std::min(endColumn, std::max(last, range.begin.column + 1));
+  std::uint32_t width = caretEnd > range.begin.column ? caretEnd - range.begin.column : 1;
   out << fmt::format(" {} | {}{}{}{}\n", std::string(gutter.size(), ' '), prefix, caretColor,
                      std::string(width, '^'), palette.reset());
 }

@@ -1,5 +1,7 @@
 #include "parse/AstBuilder.h"
 
+#include "ast/Limits.h"
+#include "ast/Walk.h"
 #include "support/Suggest.h"
 #include "parse/TokenFilter.h"
 
@@ -174,6 +176,20 @@ std::vector<Assignment> AstBuilder::transformAssignments(
 // ---- Declarations ----
 
 DeclPtr AstBuilder::transformDeclaration(P::DeclarationContext* ctx) {
+  tooDeep_ = false;
+  DeclPtr decl = buildDeclaration(ctx);
+  if (!tooDeep_ || decl == nullptr) return decl;
+  // An expression was too deep (reported): the declaration is kept as `incomplete`, as one with a
+  // syntax error is, so no later phase sees it but references to it still resolve.
+  DeclPtr incomplete = makeEmptyDecl(decl->kind);
+  incomplete->incomplete = true;
+  incomplete->name = decl->name;
+  incomplete->range = decl->range;
+  if (decl->kind == DeclKind::Let) incomplete->as<LetDecl>().names = decl->as<LetDecl>().names;
+  return incomplete;
+}
+
+DeclPtr AstBuilder::buildDeclaration(P::DeclarationContext* ctx) {
   if (auto* c = ctx->pipelineHeader()) {
     auto header = make<PipelineDecl>(range(c));
     header->name = transformName(c->name());
@@ -399,15 +415,31 @@ void AstBuilder::reportUnknownDeclaration(P::UnknownDeclContext* ctx) {
 // ---- Table expressions ----
 
 ExprPtr AstBuilder::transformTableExpr(P::TableExprContext* ctx) {
+  ++building_;
   ExprPtr input = transformExpr(ctx->expr());
   std::vector<P::PipeOpContext*> ops = ctx->pipeOp();
-  if (ops.empty()) return input;
-  auto pipeline = make<PipelineExpr>(range(ctx));
-  pipeline->input = std::move(input);
-  for (P::PipeOpContext* op : ops) {
-    if (PipeOpPtr built = transformPipeOp(op)) pipeline->ops.push_back(std::move(built));
+  ExprPtr result = std::move(input);
+  if (!ops.empty()) {
+    auto pipeline = make<PipelineExpr>(range(ctx));
+    pipeline->input = std::move(result);
+    for (P::PipeOpContext* op : ops) {
+      if (PipeOpPtr built = transformPipeOp(op)) pipeline->ops.push_back(std::move(built));
+    }
+    result = std::move(pipeline);
   }
-  return pipeline;
+  return --building_ == 0 ? boundDepth(std::move(result)) : std::move(result);
+}
+
+ExprPtr AstBuilder::boundDepth(ExprPtr expr) {
+  DepthProbe probe = probeDepth(*expr, kMaxExpressionDepth);
+  if (probe.tooDeep == nullptr) return expr;
+  diags_.report(diag::Kind::ExpressionTooDeep, probe.tooDeep->range, probe.depth, kMaxExpressionDepth)
+      .note("each operator, call, `if` or list around another expression makes it one level deeper")
+      .help("compute parts of it in separate columns (`derive`) or functions (`fn`)");
+  tooDeep_ = true;
+  source::SourceRange whole = expr->range;
+  destroyIteratively(std::move(expr));
+  return make<ErrorExpr>(whole);
 }
 
 PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
@@ -573,7 +605,11 @@ ExprPtr AstBuilder::makeBinary(BinaryOp op, ExprPtr lhs, ExprPtr rhs) {
   return node;
 }
 
-ExprPtr AstBuilder::transformExpr(P::ExprContext* ctx) { return transformOr(ctx->orExpr()); }
+ExprPtr AstBuilder::transformExpr(P::ExprContext* ctx) {
+  ++building_;
+  ExprPtr result = transformOr(ctx->orExpr());
+  return --building_ == 0 ? boundDepth(std::move(result)) : std::move(result);
+}
 
 ExprPtr AstBuilder::transformOr(P::OrExprContext* ctx) {
   std::vector<P::AndExprContext*> operands = ctx->andExpr();
@@ -594,11 +630,15 @@ ExprPtr AstBuilder::transformAnd(P::AndExprContext* ctx) {
 }
 
 ExprPtr AstBuilder::transformNot(P::NotExprContext* ctx) {
-  if (ctx->NOT() == nullptr) return transformCmp(ctx->cmpExpr());
-  auto node = make<UnaryExpr>(range(ctx));
-  node->op = UnaryOp::Not;
-  node->operand = transformNot(ctx->notExpr());
-  return node;
+  ExprPtr result = transformCmp(ctx->cmpExpr());
+  std::vector<antlr4::tree::TerminalNode*> nots = ctx->NOT();
+  for (auto it = nots.rbegin(); it != nots.rend(); ++it) {
+    auto node = make<UnaryExpr>(source::SourceRange::cover(range(*it), result->range));
+    node->op = UnaryOp::Not;
+    node->operand = std::move(result);
+    result = std::move(node);
+  }
+  return result;
 }
 
 ExprPtr AstBuilder::transformCmp(P::CmpExprContext* ctx) {
@@ -681,11 +721,15 @@ ExprPtr AstBuilder::transformMul(P::MulExprContext* ctx) {
 }
 
 ExprPtr AstBuilder::transformUnary(P::UnaryExprContext* ctx) {
-  if (ctx->MINUS() == nullptr) return transformPostfix(ctx->postfixExpr());
-  auto node = make<UnaryExpr>(range(ctx));
-  node->op = UnaryOp::Negate;
-  node->operand = transformUnary(ctx->unaryExpr());
-  return node;
+  ExprPtr result = transformPostfix(ctx->postfixExpr());
+  std::vector<antlr4::tree::TerminalNode*> minuses = ctx->MINUS();
+  for (auto it = minuses.rbegin(); it != minuses.rend(); ++it) {
+    auto node = make<UnaryExpr>(source::SourceRange::cover(range(*it), result->range));
+    node->op = UnaryOp::Negate;
+    node->operand = std::move(result);
+    result = std::move(node);
+  }
+  return result;
 }
 
 ExprPtr AstBuilder::transformPostfix(P::PostfixExprContext* ctx) {

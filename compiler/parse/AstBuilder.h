@@ -15,11 +15,18 @@ class AstBuilder {
  public:
   AstBuilder(source::FileId file, diag::DiagnosticEngine& diags) : file_(file), diags_(diags) {}
 
-  // Null for a declaration the builder rejected (an unknown keyword, already reported).
+  // Null for a declaration the builder rejected (an unknown keyword, already reported). A
+  // declaration holding an expression deeper than ast::kMaxExpressionDepth (E0017) is returned
+  // `incomplete`.
   ast::DeclPtr transformDeclaration(generated::WeirParser::DeclarationContext* ctx);
 
  private:
   using P = generated::WeirParser;
+
+  ast::DeclPtr buildDeclaration(P::DeclarationContext* ctx);
+  // Checks the depth of an outermost expression (once, when complete): one too deep is reported,
+  // destroyed without recursion and replaced by an error expression.
+  ast::ExprPtr boundDepth(ast::ExprPtr expr);
 
   source::SourceRange range(antlr4::ParserRuleContext* ctx) const;
   source::SourceRange range(antlr4::Token* token) const;
@@ -73,6 +80,9 @@ class AstBuilder {
 
   source::FileId file_;
   diag::DiagnosticEngine& diags_;
+  // How many transformExpr / transformTableExpr calls are under way (expressions inside others).
+  std::size_t building_ = 0;
+  bool tooDeep_ = false;  // of the declaration being built
 };
 
 }  // namespace weir::parse

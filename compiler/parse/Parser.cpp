@@ -1,5 +1,6 @@
 #include "parse/Parser.h"
 
+#include "ast/Limits.h"
 #include "parse/AstBuilder.h"
 #include "parse/TokenFilter.h"
 #include "support/Suggest.h"
@@ -199,6 +200,40 @@ class FirstErrorListener : public antlr4::BaseErrorListener {
   bool sawError_ = false;
 };
 
+// Thrown out of the generated parser when brackets, calls and blocks nest deeper than
+// ast::kMaxNestingDepth: the parser recurses through a dozen rules per level, so the bound is
+// checked as it goes, before the stack runs out.
+struct NestingTooDeep {
+  Token* at;
+};
+
+class NestingGuard : public antlr4::tree::ParseTreeListener {
+ public:
+  void enterEveryRule(antlr4::ParserRuleContext* ctx) override {
+    // The outermost expression or block is nested in nothing: it is not counted.
+    if (nests(*ctx) && ++depth_ > ast::kMaxNestingDepth + 1) throw NestingTooDeep{ctx->getStart()};
+  }
+  void exitEveryRule(antlr4::ParserRuleContext* ctx) override {
+    if (nests(*ctx)) --depth_;
+  }
+  void visitTerminal(antlr4::tree::TerminalNode*) override {}
+  void visitErrorNode(antlr4::tree::ErrorNode*) override {}
+
+ private:
+  // Every expression inside another goes through `expr` (bracketed, an argument, a branch, a list
+  // item); blocks nest through `settingsBlock` and `balancedBlock`.
+  static bool nests(const antlr4::ParserRuleContext& ctx) {
+    switch (ctx.getRuleIndex()) {
+      case WeirParser::RuleExpr: case WeirParser::RuleSettingsBlock: case WeirParser::RuleBalancedBlock:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  std::size_t depth_ = 0;
+};
+
 // Whether an error was already reported inside [begin, end) of the file.
 bool hasErrorWithin(const diag::DiagnosticEngine& diags, source::FileId file, source::SourceLocation begin,
                     source::SourceLocation end) {
@@ -267,11 +302,15 @@ bool parseWholeFile(antlr4::CommonTokenStream& stream, AstBuilder& builder, ast:
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
   parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
       antlr4::atn::PredictionMode::SLL);
+  NestingGuard guard;
+  parser.addParseListener(&guard);
   WeirParser::FileContext* tree = nullptr;
   try {
     tree = parser.file();
   } catch (const antlr4::ParseCancellationException&) {
     return false;
+  } catch (const NestingTooDeep&) {
+    return false;  // the slow path reports it, in its declaration
   }
   for (WeirParser::DeclarationContext* ctx : tree->declaration()) {
     if (ast::DeclPtr decl = builder.transformDeclaration(ctx)) module.decls.push_back(std::move(decl));
@@ -315,7 +354,21 @@ void parseEachDeclaration(const std::vector<Token*>& all, AstBuilder& builder, s
     parser.removeErrorListeners();
     FirstErrorListener listener(file, diags, quiet);
     parser.addErrorListener(&listener);
-    WeirParser::DeclarationOnlyContext* tree = parser.declarationOnly();
+    NestingGuard guard;
+    parser.addParseListener(&guard);
+    WeirParser::DeclarationOnlyContext* tree = nullptr;
+    try {
+      tree = parser.declarationOnly();
+    } catch (const NestingTooDeep& tooDeep) {
+      if (!quiet && !listener.sawError()) {
+        diags.report(diag::Kind::NestingTooDeep, tokenRange(*tooDeep.at, file), ast::kMaxNestingDepth)
+            .note("brackets, call arguments, list items, `if` and `case` branches and settings blocks each nest one level")
+            .help("compute inner parts in separate columns (`derive`) or functions (`fn`)");
+      }
+      if (ast::DeclPtr decl = incompleteDeclaration(chunk, file)) module.decls.push_back(std::move(decl));
+      begin = end;
+      continue;
+    }
     if (!listener.sawError()) {
       if (ast::DeclPtr decl = builder.transformDeclaration(tree->declaration())) {
         module.decls.push_back(std::move(decl));

@@ -2,6 +2,7 @@
 
 #include "ast/Walk.h"
 #include "catalog/Builtin.h"
+#include "sema/Expansion.h"
 #include "support/Suggest.h"
 
 #include <fmt/format.h>
@@ -54,6 +55,9 @@ class Checker {
     for (const auto& module : program_.modules) {
       for (const DeclPtr& decl : module->ast->decls) moduleOf_[decl.get()] = module.get();
     }
+    // Rules and transforms are instantiated at each call: those whose expansion is too large are
+    // not, nor the tables and expectations holding such calls (reported by the expansion check).
+    tooLarge_ = checkExpansions(program_, names_, diags_).tooLarge;
     for (const auto& module : program_.modules) {
       for (const DeclPtr& decl : module->ast->decls) checkDecl(*decl, *module);
     }
@@ -204,6 +208,11 @@ class Checker {
   }
 
   void computeTablesOf(const Decl& decl, const LoadedModule& module) {
+    if (tooLarge_.count(&decl) && (decl.kind == DeclKind::Let || decl.kind == DeclKind::Sink)) {
+      std::size_t outputs = decl.kind == DeclKind::Let ? decl.as<LetDecl>().names.size() : 1;
+      typed_.tables[&decl] = std::vector<TableType>(outputs, errorTable());
+      return;
+    }
     switch (decl.kind) {
       case DeclKind::Source:
         typed_.tables[&decl] = {withOrigins(schemaByName(module, decl.as<SourceDecl>().schema), decl.name.text)};
@@ -362,7 +371,7 @@ class Checker {
   TableType instantiateTransform(const TransformDecl& transform, const TableType* piped, const std::vector<Argument>& args,
                                  SourceRange callRange, const LoadedModule& module, const Bindings* outer,
                                  const void* site) {
-    if (transform.incomplete) return errorTable();
+    if (transform.incomplete || tooLarge_.count(&transform)) return errorTable();
     Bindings bindings;
     std::size_t firstParam = piped != nullptr ? 1 : 0;
     if (piped != nullptr) {
@@ -1058,6 +1067,7 @@ class Checker {
   }
 
   Type callRule(const RuleDecl& rule, const CallExpr& call, SourceRange at, const RowContext& ctx) {
+    if (tooLarge_.count(&rule)) return Type::error();
     Bindings bindings;
     std::size_t firstParam = 0;
     const TableType* rowTable = ctx.table;
@@ -1281,6 +1291,7 @@ class Checker {
         tableOfDecl(decl, decl.name.text);
         break;
       case DeclKind::Expect: {
+        if (tooLarge_.count(&decl)) break;
         const auto& expect = decl.as<ExpectDecl>();
         TableType table = typeTable(*expect.table, module, nullptr);
         for (const ExpectRule& rule : expect.rules) {
@@ -1332,6 +1343,7 @@ class Checker {
   std::map<const Decl*, const LoadedModule*> moduleOf_;
   std::map<const SchemaDecl*, TableType> schemas_;
   std::set<const Decl*> inProgress_;
+  std::set<const Decl*> tooLarge_;
   std::vector<Instantiation> stack_;
   std::string currentDecl_;  // the declaration whose tables are being computed, for lineage
 };

@@ -4,9 +4,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace weir::source {
 
@@ -43,23 +43,35 @@ const SourceFile& SourceManager::adoptFile(std::shared_ptr<const SourceFile> fil
 }
 
 std::optional<std::string> readWholeFile(const std::string& path, std::string& error) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    error = "it is a directory";
+  // Opened without blocking and checked before reading: a FIFO would wait for a writer forever
+  // and a device (`/dev/zero`) never ends, so anything but a regular file is refused.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    error = errno == EISDIR ? "it is a directory" : std::strerror(errno);
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = std::strerror(errno);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    error = S_ISDIR(info.st_mode) ? "it is a directory" : "it is not a regular file";
+    ::close(fd);
     return std::nullopt;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    error = "read error";
-    return std::nullopt;
+  std::string text;
+  text.reserve(static_cast<std::size_t>(info.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
   }
-  return std::move(buffer).str();
+  ::close(fd);
+  return text;
 }
 
 std::optional<FileId> SourceManager::loadFile(const std::string& path, std::string& error) {

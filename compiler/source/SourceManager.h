@@ -70,7 +70,8 @@ class SourceManager {
   std::vector<std::shared_ptr<const SourceFile>> files_;
 };
 
-// Reads a whole file; nullopt with `error` set (a directory, missing, unreadable).
+// Reads a whole file; nullopt with `error` set (missing, unreadable, a directory, or not a
+// regular file: a FIFO or a device is refused without waiting on it).
 std::optional<std::string> readWholeFile(const std::string& path, std::string& error);
 
 // Counts the code points of UTF-8 text (invalid bytes count as one each).

@@ -10,9 +10,11 @@
 #include "store/ResultCache.h"
 #include "store/SourceHashes.h"
 #include "store/TableCodec.h"
+#include "support/Stack.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
@@ -32,6 +34,15 @@ namespace weir::runtime {
 
 using plan::NodeId;
 using plan::NodeKind;
+
+namespace {
+
+// oneTBB's workers run the interpreter, which recurses over expressions as deep as the parser
+// allows (ast/Limits.h): every worker gets the stack that needs. Set when the program starts, so
+// before any worker does (workers are started once and reused); only the pages used are touched.
+const tbb::global_control workerStacks(tbb::global_control::thread_stack_size, support::kPhaseStackBytes);
+
+}  // namespace
 
 bool keepsOutcomeInCache(const plan::Node& node) {
   switch (node.kind) {
@@ -151,9 +162,13 @@ class Execution {
     for (NodeId id = 0; id < plan_.size(); ++id) {
       if ((execute_[id] || load_[id]) && pending_[id].load() == 0) ready.push_back(id);
     }
-    arena.execute([&] {
-      for (NodeId id : ready) group_.run([this, id] { execute(id); });
-      group_.wait();
+    // The calling thread works in the arena too: like the workers, it gets the stack the
+    // interpreter needs for the deepest expression the parser allows (ast/Limits.h).
+    support::runWithStack(support::kPhaseStackBytes, [&] {
+      arena.execute([&] {
+        for (NodeId id : ready) group_.run([this, id] { execute(id); });
+        group_.wait();
+      });
     });
     RunReport report;
     report.nodes = std::move(runs_);

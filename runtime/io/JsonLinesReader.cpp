@@ -13,6 +13,32 @@ namespace {
 
 using nlohmann::json;
 
+// How deep arrays and objects may nest in one line. A row's values are scalars, so only keys the
+// schema ignores nest at all; the bound keeps what reads and prints a value (nlohmann's
+// serializer recurses once per level) within a small stack, whatever the data.
+constexpr std::size_t kMaxJsonDepth = 100;
+
+// Whether brackets outside strings nest deeper than `limit` in `line` (checked before parsing).
+bool nestedDeeperThan(std::string_view line, std::size_t limit) {
+  if (line.size() <= limit) return false;
+  std::size_t depth = 0;
+  bool inString = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (inString) {
+      if (c == '\\') ++i;
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 std::string kindName(const json& value) {
   if (value.is_string()) return "a string";
   if (value.is_boolean()) return "a boolean";
@@ -114,8 +140,10 @@ ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& d
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
 
     std::optional<DataError> bad;
-    json object = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
-    if (object.is_discarded()) {
+    json object;
+    if (nestedDeeperThan(line, kMaxJsonDepth)) {
+      bad = DataError{{lineNumber, 1, false}, "", "arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " levels deep", std::string(line)};
+    } else if (object = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false); object.is_discarded()) {
       bad = DataError{{lineNumber, 1, false}, "", "not valid JSON", std::string(line)};
     } else if (!object.is_object()) {
       bad = DataError{{lineNumber, 1, false}, "", "expected a JSON object, found " + kindName(object), std::string(line)};

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <sys/stat.h>
 
 namespace weir::runtime {
 
@@ -108,6 +109,11 @@ std::optional<std::string> convert(Column* column, const ColumnSpec& spec, sqlit
 SqliteTableReader::~SqliteTableReader() { sqlite3_close(db_); }
 
 std::string SqliteTableReader::open(const std::string& path) {
+  // SQLite would block opening a FIFO (waiting for a writer) and read a device forever.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+    return S_ISDIR(info.st_mode) ? "is a folder, not a data file" : "is not a regular file";
+  }
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) return std::string("cannot open as a SQLite database: ") + (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
   sqlite3_set_authorizer(db_, onlyReads, nullptr);

@@ -37,22 +37,21 @@ void conjuncts(const Expr& e, std::vector<const Expr*>& out) {
   out.push_back(&e);
 }
 
+// `and` of parts [begin, end), in order, as a balanced tree: conditions gathered from a long chain
+// of filters must not make a predicate as deep as the chain is long (ast/Limits.h).
+ExprPtr conjunction(const std::vector<const Expr*>& parts, std::size_t begin, std::size_t end) {
+  if (end - begin == 1) return clone(*parts[begin]);
+  std::size_t middle = begin + (end - begin + 1) / 2;
+  auto both = std::make_unique<BinaryExpr>();
+  both->op = BinaryOp::And;
+  both->lhs = conjunction(parts, begin, middle);
+  both->rhs = conjunction(parts, middle, end);
+  both->range = SourceRange::cover(both->lhs->range, both->rhs->range);
+  return both;
+}
+
 std::shared_ptr<const Expr> conjunction(const std::vector<const Expr*>& parts) {
-  ExprPtr result;
-  for (const Expr* part : parts) {
-    ExprPtr copy = clone(*part);
-    if (!result) {
-      result = std::move(copy);
-      continue;
-    }
-    auto both = std::make_unique<BinaryExpr>();
-    both->op = BinaryOp::And;
-    both->range = SourceRange::cover(result->range, copy->range);
-    both->lhs = std::move(result);
-    both->rhs = std::move(copy);
-    result = std::move(both);
-  }
-  return std::shared_ptr<const Expr>(std::move(result));
+  return std::shared_ptr<const Expr>(conjunction(parts, 0, parts.size()));
 }
 
 // Exchanges what two nodes compute (kind, payload, source range), leaving each in its place in the
@@ -191,18 +190,35 @@ class Pushdown {
   // The filter becomes a scan of the same data with its condition as the scan's predicate
   // (joined with the predicate the scan already had). The scan it read stays for its other
   // readers; dead-node elimination removes it when nothing needs it any more.
+  // The filters above it in a chain (each the one reader of the one below, which is no
+  // declaration's result) join the same scan at once, the topmost becoming the scan: one after
+  // the other, each would copy the predicate grown so far (quadratic in the chain's length).
   bool intoScan(NodeId f, NodeId s) {
     const Node& scan = plan_.node(s);
     if (!scan.io) return false;
-    Node& filter = plan_.node(f);
-    std::shared_ptr<const Expr> condition = filter.condition;
-    if (scan.condition) condition = conjunction({scan.condition.get(), filter.condition.get()});
+    std::vector<NodeId> chain{f};
+    while (!plan_.node(chain.back()).declarationResult) {
+      std::vector<NodeId> readers = plan_.consumers(chain.back());
+      if (readers.size() != 1) break;
+      const Node& next = plan_.node(readers.front());
+      // A condition with a whole-table aggregate must see the rows the filter below it leaves.
+      if (next.kind != NodeKind::Filter || !next.condition || next.inputs.size() != 1 || usesAggregate(*next.condition)) break;
+      chain.push_back(readers.front());
+    }
+    std::vector<const Expr*> parts;
+    if (scan.condition) parts.push_back(scan.condition.get());
+    for (NodeId id : chain) parts.push_back(plan_.node(id).condition.get());
+    std::shared_ptr<const Expr> condition = parts.size() == 1 ? plan_.node(f).condition : conjunction(parts);
+    NodeId top = chain.back();
+    Node& filter = plan_.node(top);
     filter.kind = NodeKind::Scan;
     filter.io = scan.io;
     filter.readColumns = scan.readColumns;
     filter.condition = condition;
     filter.functions.clear();  // a scan's predicate is compiled on its own (calls are inlined by now)
-    plan_.setInputs(f, {});
+    plan_.setInputs(top, {});
+    chain.pop_back();
+    for (NodeId id : chain) identities_.push_back(id);  // no longer read: removed at the end of the round
     return true;
   }
 
