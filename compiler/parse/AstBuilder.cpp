@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 namespace weir::parse {
@@ -768,6 +769,11 @@ ExprPtr AstBuilder::transformPrimary(P::PrimaryContext* ctx) {
     auto node = make<FloatLiteral>(r);
     node->spelling = ctx->getText();
     node->value = std::strtod(withoutUnderscores(node->spelling).c_str(), nullptr);
+    // As an integer beyond 64 bits, a float beyond the range of a double is an error (it would be
+    // an infinity no sink writes); one too small to hold is zero.
+    if (!std::isfinite(node->value)) {
+      diags_.report(diag::Kind::FloatTooLarge, r, ctx->getText()).note("the largest float is about 1.8e308");
+    }
     return node;
   }
   if (first == P::STRING || first == P::UNTERMINATED_STRING) {
