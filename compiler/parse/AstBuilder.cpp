@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <typeinfo>
 #include <cmath>
 #include <cstdlib>
 
@@ -413,8 +414,19 @@ ExprPtr AstBuilder::transformTableExpr(P::TableExprContext* ctx) {
 
 PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
   source::SourceRange r = range(ctx);
-  // Each labelled alternative starts with its own keyword, which is cheaper to test than the
-  // context's dynamic type (this runs for every operator of every pipeline).
+  // A transform may be named by a soft keyword (`| sample(t)`, `| derive(t)`): its first token is
+  // then another operator's keyword, so its type is compared first (cheaper than a dynamic_cast;
+  // the static_casts below would read the wrong context).
+  if (typeid(*ctx) == typeid(P::TransformOpContext)) {
+    auto* c = static_cast<P::TransformOpContext*>(ctx);
+    auto op = std::make_unique<TransformCallOp>();
+    op->range = r;
+    op->callee = transformQualifiedName(c->qualifiedName());
+    op->args = transformArgs(c->args());
+    return op;
+  }
+  // The other labelled alternatives start with their own keyword, which is cheaper to test than
+  // the context's dynamic type (this runs for every operator of every pipeline).
   const std::size_t first = ctx->getStart()->getType();
   if (first == P::WHERE) {
     auto* c = static_cast<P::WhereOpContext*>(ctx);
@@ -540,13 +552,6 @@ PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
     op->range = r;
     op->model = transformQualifiedName(c->qualifiedName());
     op->column = transformName(c->name());
-    return op;
-  }
-  if (auto* c = dynamic_cast<P::TransformOpContext*>(ctx)) {
-    auto op = std::make_unique<TransformCallOp>();
-    op->range = r;
-    op->callee = transformQualifiedName(c->qualifiedName());
-    op->args = transformArgs(c->args());
     return op;
   }
   auto* unknown = static_cast<P::UnknownOpContext*>(ctx);

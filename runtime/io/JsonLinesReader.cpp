@@ -183,7 +183,8 @@ ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& d
     } else if (!object.is_object()) {
       bad = DataError{{lineNumber, 1, false}, "", "expected a JSON object, found " + kindName(object), std::string(line)};
     } else {
-      for (const auto& [key, value] : object.items()) {
+      for (const auto& item : object.items()) {
+        const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one
         bool isDeclared = std::any_of(declared.begin(), declared.end(), [&](const ColumnSpec& s) { return s.name == key; });
         if (isDeclared) continue;
         if (options.strict) {

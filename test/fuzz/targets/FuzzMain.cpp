@@ -8,8 +8,8 @@
 //             [-findings=DIR] [FILE|DIR]...
 //       Mutates the inputs in process (no coverage feedback: a random walk, as test/fuzz/
 //       mutate.py) and runs the target on each mutant. A crash or a sanitizer report saves the
-//       input before the process dies (crash-HASH), a run longer than the timeout saves it and
-//       exits (timeout-HASH), a broken invariant saves it and goes on (finding-HASH). Prints the
+//       input before the process dies (crash-HASH), a run longer than the timeout (CPU seconds,
+//       20 by default) saves it and exits (timeout-HASH), a broken invariant saves it and goes on (finding-HASH). Prints the
 //       executions and findings at the end.
 #include "FuzzTarget.h"
 
@@ -28,10 +28,16 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 // Called by AddressSanitizer and UndefinedBehaviorSanitizer before they end the process.
 extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+// Sanitizer reports end in abort(), whose signal saves the input (UBSan's own exit does not call
+// the death callback); the environment's ASAN_OPTIONS and UBSAN_OPTIONS still win.
+extern "C" const char* __asan_default_options() { return "abort_on_error=1"; }
+extern "C" const char* __ubsan_default_options() { return "halt_on_error=1:abort_on_error=1:print_stacktrace=1"; }
 
 namespace {
 
@@ -71,9 +77,17 @@ void saveCurrent(const char* kind) {
 
 void onDeath() { saveCurrent("crash"); }
 
+// A timeout counts the process's CPU time (every thread's), not the wall clock: a loaded machine
+// is no hang.
+void setTimer(unsigned seconds) {
+  itimerval timer{};
+  timer.it_value.tv_sec = static_cast<time_t>(seconds);
+  ::setitimer(ITIMER_PROF, &timer, nullptr);
+}
+
 void onSignal(int signal) {
-  saveCurrent(signal == SIGALRM ? "timeout" : "crash");
-  if (signal == SIGALRM) {
+  saveCurrent(signal == SIGPROF ? "timeout" : "crash");
+  if (signal == SIGPROF) {
     const char note[] = "fuzz: timeout\n";
     [[maybe_unused]] auto a = ::write(2, note, sizeof note - 1);
     ::_exit(70);
@@ -86,12 +100,12 @@ bool mutating = false;
 
 void runOne(const std::string& bytes, unsigned timeout) {
   current = &bytes;
-  if (timeout > 0) ::alarm(timeout);
+  if (timeout > 0) setTimer(timeout);
   try {
     LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   } catch (const FindingAndGoOn&) {
   }
-  if (timeout > 0) ::alarm(0);
+  if (timeout > 0) setTimer(0);
   current = nullptr;
 }
 
@@ -264,7 +278,7 @@ int main(int argc, char** argv) {
     } else collect(arg, inputs);
   }
   if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(onDeath);
-  for (int signal : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGALRM}) std::signal(signal, onSignal);
+  for (int signal : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGPROF}) std::signal(signal, onSignal);
   std::error_code ec;
   fs::create_directories(findingsDir, ec);
 
