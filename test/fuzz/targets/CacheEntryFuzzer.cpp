@@ -36,10 +36,11 @@ void decode(std::string_view payload) {
 #endif
 }
 
-const std::string& cacheFolder() {
+// A project folder of its own, with its `.weir/cache/ab/` (the one entry's folder).
+const std::string& projectFolder() {
   static const std::string folder = [] {
     std::string path = (std::filesystem::temp_directory_path() / ("weir-fuzz-cache-" + std::to_string(::getpid()))).string();
-    std::filesystem::create_directories(path + "/ab");
+    std::filesystem::create_directories(path + "/.weir/cache/ab");
     return path;
   }();
   return folder;
@@ -57,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::memcpy(entry.data() + entry.size() - kChecksum, canonical.digest, kChecksum);
   }
   const std::string key = "ab0123456789abcdef0123456789abcd";
-  ResultCache cache(cacheFolder());
+  ResultCache cache(projectFolder(), projectFolder() + "/.weir/cache");
   {
     std::ofstream out(cache.pathOf(key), std::ios::binary | std::ios::trunc);
     out.write(entry.data(), static_cast<std::streamsize>(entry.size()));
