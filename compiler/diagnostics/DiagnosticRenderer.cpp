@@ -1,5 +1,7 @@
 #include "diagnostics/DiagnosticRenderer.h"
 
+#include "support/TerminalText.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -10,21 +12,24 @@ namespace weir::diag {
 
 namespace {
 
+// Colours are Weir's own controls: written verbatim, past the escaping of what is printed
+// (support/TerminalText.h).
 struct Palette {
   bool enabled;
-  const char* bold() const { return enabled ? "\033[1m" : ""; }
-  const char* red() const { return enabled ? "\033[1;31m" : ""; }
-  const char* magenta() const { return enabled ? "\033[1;35m" : ""; }
-  const char* cyan() const { return enabled ? "\033[1;36m" : ""; }
-  const char* green() const { return enabled ? "\033[1;32m" : ""; }
-  const char* reset() const { return enabled ? "\033[0m" : ""; }
-  const char* forSeverity(Severity severity) const {
+  support::Verbatim style(const char* code) const { return {enabled ? code : ""}; }
+  support::Verbatim bold() const { return style("\033[1m"); }
+  support::Verbatim red() const { return style("\033[1;31m"); }
+  support::Verbatim magenta() const { return style("\033[1;35m"); }
+  support::Verbatim cyan() const { return style("\033[1;36m"); }
+  support::Verbatim green() const { return style("\033[1;32m"); }
+  support::Verbatim reset() const { return style("\033[0m"); }
+  support::Verbatim forSeverity(Severity severity) const {
     switch (severity) {
       case Severity::Error: return red();
       case Severity::Warning: return magenta();
       case Severity::Note: return cyan();
     }
-    return "";
+    return style("");
   }
 };
 
@@ -43,7 +48,7 @@ constexpr std::uint32_t kSnippetLead = 20;
 
 // The source line of `range` with carets under it (to the end of the line when it spans lines).
 void renderSnippet(const source::SourceManager& sources, const source::SourceRange& range,
-                   const Palette& palette, const char* caretColor, std::ostream& out) {
+                   const Palette& palette, support::Verbatim caretColor, std::ostream& out) {
   const source::SourceFile* file = sources.file(range.file);
   if (file == nullptr || !range.begin.valid()) return;
   std::string_view line = file->line(range.begin.line);
@@ -66,18 +71,24 @@ void renderSnippet(const source::SourceManager& sources, const source::SourceRan
   const char* after = last <= lineWidth ? "..." : "";
   out << fmt::format(" {} | {}{}{}\n", gutter, before, shown, after);
 
-  // Keep tabs so the carets line up with the text above them.
+  // Carets line up with the text above them as the terminal shows it: tabs kept, control
+  // characters as the escapes the output stream writes for them.
   std::string prefix(first > 1 ? 3 : 0, ' ');
   std::size_t startByte = source::byteOffsetOfColumn(line, range.begin.column);
-  for (std::size_t i = firstByte; i < startByte && i < lastByte; ++i) {
-    unsigned char c = static_cast<unsigned char>(line[i]);
+  std::size_t prefixEnd = std::max(firstByte, std::min(startByte, lastByte));
+  std::string shownBefore = support::escapeControls(line.substr(firstByte, prefixEnd - firstByte));
+  for (std::size_t i = 0; i < shownBefore.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(shownBefore[i]);
     if ((c & 0xC0) == 0x80) continue;
-    prefix += line[i] == '\t' ? '\t' : ' ';
+    prefix += shownBefore[i] == '\t' ? '\t' : ' ';
   }
   std::uint32_t caretEnd = std::min(endColumn, std::max(last, range.begin.column + 1));
-  std::uint32_t width = caretEnd > range.begin.column ? caretEnd - range.begin.column : 1;
-  out << fmt::format(" {} | {}{}{}{}\n", std::string(gutter.size(), ' '), prefix, caretColor,
-                     std::string(width, '^'), palette.reset());
+  std::size_t caretEndByte = std::max(startByte, source::byteOffsetOfColumn(line, std::min(caretEnd, lineWidth + 1)));
+  std::uint32_t width = source::codePointCount(support::escapeControls(line.substr(startByte, caretEndByte - startByte)));
+  std::uint32_t pastEnd = std::max(range.begin.column, lineWidth + 1);  // columns beyond the line
+  if (caretEnd > pastEnd) width += caretEnd - pastEnd;
+  out << fmt::format(" {} | {}", std::string(gutter.size(), ' '), prefix) << caretColor
+      << std::string(std::max<std::uint32_t>(width, 1), '^') << palette.reset() << '\n';
 }
 
 }  // namespace
@@ -86,7 +97,7 @@ void renderText(const std::vector<Diagnostic>& diagnostics, const source::Source
                 std::ostream& out, bool color) {
   Palette palette{color};
   for (const Diagnostic& diagnostic : diagnostics) {
-    const char* severityColor = palette.forSeverity(diagnostic.severity);
+    support::Verbatim severityColor = palette.forSeverity(diagnostic.severity);
     out << palette.bold() << locationPrefix(sources, diagnostic.range) << ": " << palette.reset()
         << severityColor << severityName(diagnostic.severity) << '[' << diagnostic.code << ']'
         << palette.reset() << ": " << palette.bold() << diagnostic.message << palette.reset()
@@ -143,7 +154,8 @@ void renderJson(const std::vector<Diagnostic>& diagnostics, const source::Source
     if (!diagnostic.help.empty()) object["help"] = diagnostic.help;
     all.push_back(std::move(object));
   }
-  out << all.dump(2) << '\n';
+  // Replacing bytes that are not UTF-8 (a path given on the command line) rather than throwing.
+  out << all.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
 }
 
 namespace {
@@ -213,7 +225,7 @@ void renderSarif(const std::vector<Diagnostic>& diagnostics, const source::Sourc
                                                                       {"version", version},
                                                                       {"rules", rules}}}}},
                                                {"results", results}}})}};
-  out << document.dump(2) << '\n';
+  out << document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace weir::diag

@@ -1,6 +1,7 @@
 #include "driver/Driver.h"
 
 #include "support/Suggest.h"
+#include "support/TerminalText.h"
 
 #include <fmt/format.h>
 
@@ -84,7 +85,9 @@ int unknownCommand(const std::string& name, Streams streams) {
 
 const char* weirVersion() { return "0.1.0"; }
 
-int runWeir(const std::vector<std::string>& args, Streams streams) {
+namespace {
+
+int runCommandLine(const std::vector<std::string>& args, Streams streams) {
   if (args.empty()) {
     streams.err << kMainHelp;
     return kExitUsage;
@@ -123,6 +126,21 @@ int runWeir(const std::vector<std::string>& args, Streams streams) {
     }
   }
   return command->run(rest, streams);
+}
+
+}  // namespace
+
+int runWeir(const std::vector<std::string>& args, Streams streams) {
+  // Everything a command prints is escaped on its way out (support/TerminalText.h): data, file
+  // names and program text never reach the terminal as control characters.
+  support::EscapingStreamBuffer outBuffer(streams.out.rdbuf());
+  support::EscapingStreamBuffer errBuffer(streams.err.rdbuf());
+  std::ostream out(&outBuffer);
+  std::ostream err(&errBuffer);
+  int status = runCommandLine(args, Streams{streams.in, out, err, streams.colorErr, streams.errTerminal});
+  out.flush();
+  err.flush();
+  return status;
 }
 
 }  // namespace weir::driver

@@ -1,5 +1,6 @@
 #include "driver/Frontend.h"
 #include "engine/Formatting.h"
+#include "support/TerminalText.h"
 
 #include <fmt/format.h>
 
@@ -59,7 +60,7 @@ int runFmt(const std::vector<std::string>& args, Streams streams) {
       streams.err << fmt::format("weir fmt: internal error: formatting `{}` would change its meaning; the file was left alone\n", path);
       fail(kExitUsage);
     } else if (path == "-" && !check) {
-      streams.out << *formatted.text;
+      streams.out << support::Verbatim{*formatted.text};  // the program, byte for byte
     } else if (formatted.changed() && check) {
       streams.out << (path == "-" ? "<stdin>" : path) << "\n";
       fail(kExitFailed);

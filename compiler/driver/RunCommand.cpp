@@ -1,6 +1,7 @@
 #include "driver/Frontend.h"
 #include "engine/RunSession.h"
 #include "plan/PassManager.h"
+#include "support/TerminalText.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -325,6 +326,9 @@ nlohmann::ordered_json jsonReport(const engine::RunResult& result, const std::st
   return doc;
 }
 
+// Back to the start of the line, and clear it: Weir's own control, written verbatim.
+constexpr std::string_view kClearLine = "\r\x1b[2K";
+
 // The terminal display: a live line on a terminal, a line per finished node when piped.
 class ProgressDisplay : public engine::RunListener {
  public:
@@ -344,7 +348,7 @@ class ProgressDisplay : public engine::RunListener {
     streams_.err << "weir run: warning: " << message << "\n";
   }
   void clearLine() {
-    if (streams_.errTerminal && shown_) streams_.err << "\r\x1b[2K" << std::flush;
+    if (streams_.errTerminal && shown_) streams_.err << support::Verbatim{kClearLine} << std::flush;
     shown_ = false;
   }
 
@@ -355,7 +359,7 @@ class ProgressDisplay : public engine::RunListener {
     if (ended) ++finished_;
     if (streams_.errTerminal) {
       // One line, rewritten: the node, rows, elapsed.
-      streams_.err << fmt::format("\r\x1b[2K[{}/{}] {} {} {} {}", finished_, total_, ended ? runtime::nodeStatusName(run.status) : "running",
+      streams_.err << support::Verbatim{kClearLine} << fmt::format("[{}/{}] {} {} {} {}", finished_, total_, ended ? runtime::nodeStatusName(run.status) : "running",
                                   plan::nodeKindName(node.kind), nodeName(node),
                                   ended && run.status == NodeStatus::Done && !run.gate ? fmt::format("({} rows, {})", run.rowsOut, duration(elapsed))
                                                                                       : duration(elapsed))
@@ -416,7 +420,7 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   if (!result.ran()) return reportCompileFailure(*result.compilation, "run", streams);
   const std::string& root = result.project.root();
   if (json) {
-    streams.out << jsonReport(result, request.file, root).dump(2) << "\n";
+    streams.out << jsonReport(result, request.file, root).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
     printText(result.plan(), result.report, root, request.file, streams.out);
     for (const std::string& card : result.cards) streams.out << card << "\n";

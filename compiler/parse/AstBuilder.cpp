@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <typeinfo>
+#include <cmath>
 #include <cstdlib>
 
 namespace weir::parse {
@@ -444,8 +446,19 @@ ExprPtr AstBuilder::boundDepth(ExprPtr expr) {
 
 PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
   source::SourceRange r = range(ctx);
-  // Each labelled alternative starts with its own keyword, which is cheaper to test than the
-  // context's dynamic type (this runs for every operator of every pipeline).
+  // A transform may be named by a soft keyword (`| sample(t)`, `| derive(t)`): its first token is
+  // then another operator's keyword, so its type is compared first (cheaper than a dynamic_cast;
+  // the static_casts below would read the wrong context).
+  if (typeid(*ctx) == typeid(P::TransformOpContext)) {
+    auto* c = static_cast<P::TransformOpContext*>(ctx);
+    auto op = std::make_unique<TransformCallOp>();
+    op->range = r;
+    op->callee = transformQualifiedName(c->qualifiedName());
+    op->args = transformArgs(c->args());
+    return op;
+  }
+  // The other labelled alternatives start with their own keyword, which is cheaper to test than
+  // the context's dynamic type (this runs for every operator of every pipeline).
   const std::size_t first = ctx->getStart()->getType();
   if (first == P::WHERE) {
     auto* c = static_cast<P::WhereOpContext*>(ctx);
@@ -571,13 +584,6 @@ PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
     op->range = r;
     op->model = transformQualifiedName(c->qualifiedName());
     op->column = transformName(c->name());
-    return op;
-  }
-  if (auto* c = dynamic_cast<P::TransformOpContext*>(ctx)) {
-    auto op = std::make_unique<TransformCallOp>();
-    op->range = r;
-    op->callee = transformQualifiedName(c->qualifiedName());
-    op->args = transformArgs(c->args());
     return op;
   }
   auto* unknown = static_cast<P::UnknownOpContext*>(ctx);
@@ -812,6 +818,11 @@ ExprPtr AstBuilder::transformPrimary(P::PrimaryContext* ctx) {
     auto node = make<FloatLiteral>(r);
     node->spelling = ctx->getText();
     node->value = std::strtod(withoutUnderscores(node->spelling).c_str(), nullptr);
+    // As an integer beyond 64 bits, a float beyond the range of a double is an error (it would be
+    // an infinity no sink writes); one too small to hold is zero.
+    if (!std::isfinite(node->value)) {
+      diags_.report(diag::Kind::FloatTooLarge, r, ctx->getText()).note("the largest float is about 1.8e308");
+    }
     return node;
   }
   if (first == P::STRING || first == P::UNTERMINATED_STRING) {

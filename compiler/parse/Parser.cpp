@@ -4,6 +4,7 @@
 #include "parse/AstBuilder.h"
 #include "parse/TokenFilter.h"
 #include "support/Suggest.h"
+#include "support/Utf8.h"
 
 #include "WeirLexer.h"
 #include "WeirParser.h"
@@ -393,12 +394,30 @@ void checkSinglePipelineHeader(const ast::Module& module, diag::DiagnosticEngine
   }
 }
 
+// A program is UTF-8 text (ANTLR's input stream throws on anything else). Reports the first
+// byte that is not, at its line and column, and returns false.
+bool checkText(const source::SourceFile& file, diag::DiagnosticEngine& diags) {
+  const std::string& text = file.text();
+  std::size_t bad = support::firstBadByte(text, 0, text.size());
+  if (bad == text.size()) return true;
+  source::SourceLocation at;
+  at.line = 1 + static_cast<std::uint32_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+  std::size_t lineStart = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+  lineStart = bad == 0 || lineStart == std::string::npos ? 0 : lineStart + 1;
+  at.column = 1 + source::codePointCount(std::string_view(text).substr(lineStart, bad - lineStart));
+  diags.report(diag::Kind::InvalidUtf8, source::SourceRange{file.id(), at, {at.line, at.column + 1}},
+               support::describeBadByte(text, bad))
+      .note("Weir programs are UTF-8 text; this may be a binary file or another encoding");
+  return false;
+}
+
 }  // namespace
 
 std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file, diag::DiagnosticEngine& diags) {
   auto module = std::make_unique<ast::Module>();
   module->file = file.id();
   module->path = file.path();
+  if (!checkText(file, diags)) return module;
 
   antlr4::ANTLRInputStream input(file.text());
   WeirLexer lexer(&input);
@@ -430,6 +449,7 @@ std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file, diag::D
 namespace weir::parse {
 
 std::vector<std::string> describeTokens(const source::SourceFile& file, diag::DiagnosticEngine& diags) {
+  if (!checkText(file, diags)) return {"EOF"};
   antlr4::ANTLRInputStream input(file.text());
   WeirLexer lexer(&input);
   lexer.removeErrorListeners();

@@ -130,13 +130,17 @@ class ChunkParser {
         if (pos < end && text_[pos] == '"') {
           chunk.sawQuote = true;
           quoted.push_back(1);
-          std::size_t open = pos++;
+          // Where the quote opens: a field that is never closed is reported there, not at the end
+          // of the file its line breaks run to.
+          const std::size_t open = pos++;
+          const std::uint32_t openLine = line;
+          const std::size_t openLineStart = lineStart;
           std::size_t contentStart = pos;
           bool plain = true;  // no `""` inside: the field is a view of the text
           for (;;) {
             if (pos >= end) {
               chunk.structural = true;
-              chunk.errors.push_back(error(line, lineStart, open, "", "unterminated quoted field (a `\"` opened here is never closed)", recordStart, end));
+              chunk.errors.push_back(error(openLine, openLineStart, open, "", "unterminated quoted field (a `\"` opened here is never closed)", recordStart, end));
               chunk.lines = line;
               return;
             }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 
 namespace weir::runtime {
@@ -57,7 +58,13 @@ void appendQuoted(std::string& out, std::string_view text, char delimiter, bool 
 void appendValue(std::string& out, const Column& column, std::size_t row, char delimiter) {
   switch (column.kind()) {
     case ColumnKind::Int: fmt::format_to(std::back_inserter(out), "{}", column.intAt(row)); break;
-    case ColumnKind::Float: fmt::format_to(std::back_inserter(out), "{}", column.floatAt(row)); break;  // shortest exact form
+    case ColumnKind::Float: {
+      // Shortest exact form. A non-finite float (an overflow, `inf - inf`) is written as null, as
+      // in JSON: `inf` and `nan` are no numbers a reader accepts.
+      double x = column.floatAt(row);
+      if (std::isfinite(x)) fmt::format_to(std::back_inserter(out), "{}", x);
+      break;
+    }
     case ColumnKind::Bool: out += column.intAt(row) != 0 ? "true" : "false"; break;
     case ColumnKind::Date: out += formatDate(column.intAt(row)); break;
     case ColumnKind::Timestamp: out += formatTimestamp(column.intAt(row)); break;

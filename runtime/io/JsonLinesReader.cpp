@@ -119,6 +119,65 @@ std::optional<std::string> appendValue(Column* column, const ColumnSpec& spec, c
   return std::string("unsupported column kind");
 }
 
+// How many keys a line of JSON writes (in all its objects): once it parsed, a colon outside a
+// string follows a key and nothing else.
+std::size_t keysWritten(std::string_view line) {
+  std::size_t keys = 0;
+  bool inString = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (inString) {
+      if (c == '\\') ++i;
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == ':') {
+      ++keys;
+    }
+  }
+  return keys;
+}
+
+// How many members the parsed value's objects hold: fewer than keysWritten when a key was
+// written twice in one object.
+std::size_t membersKept(const json& value) {
+  std::size_t members = value.is_object() ? value.size() : 0;
+  if (value.is_object() || value.is_array()) {
+    for (const json& item : value) members += item.is_structured() ? membersKept(item) : 0;
+  }
+  return members;
+}
+
+// Why a line the parser discarded is not JSON (a cold path: it parses again to find out). A
+// number beyond a float's range is said so: sinks never write one (non-finite floats are null).
+std::string whyNotJson(std::string_view line) {
+  try {
+    json parsed = json::parse(line.begin(), line.end());
+  } catch (const json::out_of_range&) {
+    return "not valid JSON: a number beyond a float's range";
+  } catch (const json::exception&) {
+  }
+  return "not valid JSON";
+}
+
+// The first key written twice in one object of a line (nested objects included), and whether
+// that object is the record itself. Run only on lines known to have one.
+std::pair<std::string, bool> firstDuplicateKey(std::string_view line) {
+  std::vector<std::set<std::string>> keysOfObject;
+  std::optional<std::pair<std::string, bool>> found;
+  json::parser_callback_t note = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) keysOfObject.emplace_back();
+    if (event == json::parse_event_t::object_end && !keysOfObject.empty()) keysOfObject.pop_back();
+    if (event == json::parse_event_t::key && !keysOfObject.empty() && !found &&
+        !keysOfObject.back().insert(parsed.get<std::string>()).second) {
+      found = {parsed.get<std::string>(), keysOfObject.size() == 1};
+    }
+    return true;
+  };
+  json parsed = json::parse(line.begin(), line.end(), note, /*allow_exceptions=*/false);
+  return found.value_or(std::pair<std::string, bool>{});
+}
+
 }  // namespace
 
 ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& declared, const JsonLinesOptions& options) {
@@ -143,12 +202,18 @@ ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& d
     json object;
     if (nestedDeeperThan(line, kMaxJsonDepth)) {
       bad = DataError{{lineNumber, 1, false}, "", "arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " levels deep", std::string(line)};
-    } else if (object = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false); object.is_discarded()) {
-      bad = DataError{{lineNumber, 1, false}, "", "not valid JSON", std::string(line)};
+    } else if (object = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+               !object.is_discarded() && keysWritten(line) != membersKept(object)) {
+      // A key twice in one object is a bad record (the parser keeps the last value silently).
+      auto [key, topLevel] = firstDuplicateKey(line);
+      bad = DataError{{lineNumber, 1, false}, topLevel ? key : "", "duplicate key `" + key + "`", std::string(line)};
+    } else if (object.is_discarded()) {
+      bad = DataError{{lineNumber, 1, false}, "", whyNotJson(line), std::string(line)};
     } else if (!object.is_object()) {
       bad = DataError{{lineNumber, 1, false}, "", "expected a JSON object, found " + kindName(object), std::string(line)};
     } else {
-      for (const auto& [key, value] : object.items()) {
+      for (const auto& item : object.items()) {
+        const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one
         bool isDeclared = std::any_of(declared.begin(), declared.end(), [&](const ColumnSpec& s) { return s.name == key; });
         if (isDeclared) continue;
         if (options.strict) {

@@ -84,6 +84,8 @@ std::optional<std::string> convert(Column* column, const ColumnSpec& spec, sqlit
     }
     case SQLITE_FLOAT: {
       double v = sqlite3_column_double(stmt, c);
+      // SQLite stores reals beyond a float's range as infinities; data files never hold them.
+      if (spec.kind == ColumnKind::Float && !std::isfinite(v)) return expected("the real `" + valueText(stmt, c) + "`, beyond a float's range");
       if (spec.kind == ColumnKind::Float) {
         if constexpr (kStore) column->appendFloat(v);
         return std::nullopt;

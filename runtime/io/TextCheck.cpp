@@ -1,45 +1,17 @@
 #include "io/TextCheck.h"
 
+#include "support/Utf8.h"
+
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 namespace weir::runtime {
 
 std::size_t firstBadByte(std::string_view text, std::size_t from, std::size_t to) {
-  std::size_t i = from;
-  while (i < to) {
-    if (i + 8 <= to) {
-      std::uint64_t word;
-      std::memcpy(&word, text.data() + i, 8);
-      // No high bit set and no zero byte: eight ASCII characters.
-      bool zero = ((word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL) != 0;
-      if ((word & 0x8080808080808080ULL) == 0 && !zero) {
-        i += 8;
-        continue;
-      }
-    }
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c == 0) return i;
-    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool valid = length > 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    if (valid && length == 2) valid = c >= 0xC2;
-    if (valid && length == 3) {
-      auto c1 = static_cast<unsigned char>(text[i + 1]);
-      valid = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
-    }
-    if (valid && length == 4) {
-      auto c1 = static_cast<unsigned char>(text[i + 1]);
-      valid = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
-    }
-    if (!valid) return i;
-    i += length;
-  }
-  return to;
+  return support::firstBadByte(text, from, to);
 }
 
 TextProblem describeBadByte(std::string_view text, std::size_t at) {

@@ -10,8 +10,8 @@
 
 namespace weir::runtime {
 
-// The offset of the first bad byte in [from, to) of `text`, or `to` when there is none. ASCII,
-// by far the common case, is checked eight bytes at a time.
+// The offset of the first bad byte in [from, to) of `text`, or `to` when there is none
+// (support::firstBadByte: the one rule for programs and data).
 std::size_t firstBadByte(std::string_view text, std::size_t from, std::size_t to);
 
 struct TextProblem {

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 namespace weir::runtime {
 
@@ -26,7 +28,16 @@ std::optional<double> parseFloat(std::string_view text) {
   }
   double value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value)) return std::nullopt;
+  if (ptr != text.data() + text.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) {
+    // A number beyond a float's range (`1e999`) is no value a sink writes; one too small to hold
+    // (`1e-999`) is rounded to zero, as JSON readers do.
+    std::string copy(text);
+    value = std::strtod(copy.c_str(), nullptr);
+    if (!std::isfinite(value) || std::abs(value) == HUGE_VAL) return std::nullopt;
+    return value;
+  }
+  if (ec != std::errc() || !std::isfinite(value)) return std::nullopt;
   return value;
 }
 

@@ -12,7 +12,8 @@ namespace weir::runtime {
 // `42`, `-7`, `+3`; nullopt beyond 64 bits.
 std::optional<std::int64_t> parseInt(std::string_view text);
 
-// `0.5`, `-1e-3`, `3`, `.5`; not `inf` or `nan`.
+// `0.5`, `-1e-3`, `3`, `.5`; not `inf` or `nan`, nor a number beyond a float's range (`1e999`:
+// sinks write non-finite floats as null, so what they write reads back); `1e-999` is 0.
 std::optional<double> parseFloat(std::string_view text);
 
 // `true` or `false`, in any case.

@@ -184,6 +184,25 @@ TEST(CsvReaderPieces, ErrorsKeepTheirLinesInLaterPieces) {
   EXPECT_EQ(kept.quarantined[0].record, "oops,plain0,250000.5");
 }
 
+TEST(CsvReaderPieces, AnUnterminatedQuoteIsReportedWhereItOpens) {
+  // Not at the end of the file its line breaks run to: in a small file, and in a piece of a
+  // large one.
+  ReadResult small = readCsv("id,text,x\n1,a,1\n2,\"b,2\n3,c,3\n4,d,4\n", wideSchema());
+  ASSERT_TRUE(small.error);
+  EXPECT_EQ(small.error->at.line, 3u);
+  EXPECT_EQ(small.error->at.column, 3u);
+  EXPECT_EQ(small.error->message, "unterminated quoted field (a `\"` opened here is never closed)");
+
+  std::string text = bigCsv(300000, false);
+  std::size_t at = text.find("\n250000,");
+  text.insert(at + 8, "\"");  // opens `text` of record 250,000, on line 250,002
+  ReadResult big = readCsv(text, wideSchema());
+  ASSERT_TRUE(big.error);
+  EXPECT_EQ(big.error->at.line, 250002u);
+  EXPECT_EQ(big.error->at.column, 8u);
+  EXPECT_NE(big.error->message.find("unterminated"), std::string::npos);
+}
+
 TEST(CsvReaderPieces, BadBytesAreFoundWhereTheyAre) {
   std::string text = bigCsv(300000, false);
   std::size_t at = text.find("\n299000,");

@@ -90,6 +90,11 @@ TEST(ValueParsers, Floats) {
   EXPECT_FALSE(parseFloat("inf"));
   EXPECT_FALSE(parseFloat("nan"));
   EXPECT_FALSE(parseFloat("1,5"));
+  // Beyond a float's range is no value (sinks never write one); too small to hold is zero.
+  EXPECT_FALSE(parseFloat("1e999"));
+  EXPECT_FALSE(parseFloat("-1e309"));
+  EXPECT_EQ(parseFloat("1e-999"), 0.0);
+  EXPECT_EQ(parseFloat("4.9e-324"), 4.9e-324);
 }
 
 TEST(ValueParsers, Booleans) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -32,6 +33,28 @@ TEST(CsvWriter, RoundTripsEveryType) {
   ReadResult second = readCsv(written, schema);
   ASSERT_FALSE(second.error);
   EXPECT_EQ(writeCsv(second.table), written);
+}
+
+TEST(CsvWriter, NonFiniteFloatsAreNullAndReadBack) {
+  // `inf` and `nan` are no numbers a reader accepts: a sink writes them as null, so what it
+  // writes reads back.
+  ColumnSpec id{"id", ColumnKind::Int, false, {}};
+  ColumnSpec x{"x", ColumnKind::Float, true, {}};
+  Table table;
+  table.columns.emplace_back(id);
+  table.columns.emplace_back(x);
+  for (double v : {1.5, std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                   std::numeric_limits<double>::quiet_NaN(), -0.0}) {
+    table.columns[0].appendInt(static_cast<std::int64_t>(table.columns[0].size()));
+    table.columns[1].appendFloat(v);
+  }
+  std::string written = writeCsv(table);
+  EXPECT_EQ(written, "id,x\n0,1.5\n1,\n2,\n3,\n4,-0\n");
+  ReadResult back = readCsv(written, {id, x});
+  ASSERT_FALSE(back.error) << back.error->message;
+  ASSERT_EQ(back.table.rows(), 5u);
+  EXPECT_TRUE(back.table.columns[1].isNull(1) && back.table.columns[1].isNull(2) && back.table.columns[1].isNull(3));
+  EXPECT_EQ(writeCsv(back.table), written);
 }
 
 TEST(CsvWriter, DatesAndTimestampsInverseTheParsers) {
