@@ -400,6 +400,7 @@ std::optional<TrainedModel> decodeModel(std::string_view bytes) {
     for (const auto& f : j.at("features")) {
       ColumnSpec spec;
       spec.name = f.at("name").get<std::string>();
+      if (!f.at("kind").is_number_integer()) return std::nullopt;
       int kind = f.at("kind").get<int>();
       if (kind < 0 || kind > static_cast<int>(ColumnKind::Category)) return std::nullopt;
       spec.kind = static_cast<ColumnKind>(kind);
@@ -418,6 +419,9 @@ std::optional<TrainedModel> decodeModel(std::string_view bytes) {
     if (*algorithm != catalog::AlgorithmId::Xgboost && model.coefficients.size() != (multinomial ? perClass * model.classes.size() : perClass)) {
       return std::nullopt;
     }
+    // A number beyond 64 bits parses as a float, which converting to an integer would make
+    // undefined: only an unsigned integer is a row count.
+    if (!j.at("rows").is_number_unsigned()) return std::nullopt;
     model.rows = j.at("rows").get<std::size_t>();
     model.version = j.value("version", "");
     return model;

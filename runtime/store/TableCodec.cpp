@@ -39,6 +39,7 @@ class Reader {
   }
   bool raw(void* into, std::size_t size) {
     if (size > bytes_.size() - at_) return false;
+    if (size == 0) return true;  // an empty column's buffer may be null: memcpy must not see it
     std::memcpy(into, bytes_.data() + at_, size);
     at_ += size;
     return true;

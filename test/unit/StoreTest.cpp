@@ -9,6 +9,7 @@
 #include "store/ResultCache.h"
 #include "store/Sha256.h"
 #include "store/TableCodec.h"
+#include "models/TrainedModel.h"
 
 #include <gtest/gtest.h>
 
@@ -257,4 +258,20 @@ TEST(AuditLog, WhoIsNeverEmpty) {
   if (saved != nullptr) ::setenv("USER", before.c_str(), 1);
   else ::unsetenv("USER");
   EXPECT_FALSE(currentHost().empty());
+}
+
+// A model artifact is data: a row count beyond 64 bits (a float to JSON) or a feature kind that
+// is not an integer is no model (converting them was undefined behaviour; found by fuzz_model).
+TEST(ModelArtifact, NumbersOfTheWrongKindAreNoModel) {
+  const std::string valid = "{\"algorithm\":\"linear\",\"classes\":[],\"coefficients\":[-2248.0121558566175,105.65025968018458,864.3582256617398,-686.764301022678,-177.59392463908895],\"features\":[{\"kind\":0,\"levels\":[],\"name\":\"age\",\"nullable\":false},{\"kind\":6,\"levels\":[\"a\",\"b\",\"c\"],\"name\":\"grade\",\"nullable\":false}],\"means\":[42.285714285714285,0.42857142857142855,0.2857142857142857,0.2857142857142857],\"rows\":7,\"target\":\"income\",\"task\":\"regression\",\"version\":\"1a1f217c5954e18798b4002c48010720\",\"xgboost\":\"\"}";
+  ASSERT_TRUE(decodeModel(valid));
+  std::string huge = valid;
+  huge.replace(huge.find("\"rows\":7"), 8, "\"rows\":79223372036854775808");
+  EXPECT_FALSE(decodeModel(huge));
+  std::string negative = valid;
+  negative.replace(negative.find("\"rows\":7"), 8, "\"rows\":-7");
+  EXPECT_FALSE(decodeModel(negative));
+  std::string fractional = valid;
+  fractional.replace(fractional.find("\"kind\":0"), 8, "\"kind\":0.5");
+  EXPECT_FALSE(decodeModel(fractional));
 }
