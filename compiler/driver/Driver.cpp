@@ -40,7 +40,8 @@ Options:
   -h, --help     show this help
   --version      show the version
 
-Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
+Exit codes: 0 success, 1 errors in the program or a failed node, rule or gate,
+2 usage, I/O or environment error.
 Run `weir help <command>` for a command's options.
 )";
 
