@@ -31,7 +31,8 @@ std::vector<bool> nodesNeededBy(const Plan& plan, const std::vector<NodeId>& roo
       if (needed[id] || node.kind != NodeKind::Expect || node.inputs.empty()) continue;
       const Node& expected = plan.node(node.inputs.front());
       bool guards = needed[node.inputs.front()] ||
-                    (expected.kind == NodeKind::Scan && expected.io && sources.count(expected.io->declaration) > 0);
+                    (expected.kind == NodeKind::Scan && !expected.condition && expected.io &&
+                     sources.count(expected.io->declaration) > 0);
       if (!guards) continue;
       work.push_back(id);
       added = true;

@@ -127,11 +127,13 @@ class Execution {
             if (reader != id && execute_[reader] && plan_.node(reader).kind == NodeKind::Expect) deps.insert(reader);
           }
         }
-        // A scan a filter was pushed into reads the same source as the expected scan.
+        // A scan a filter was pushed into reads the same source as the expected scan. Only an
+        // expectation on the whole source guards it: one on a filtered table (a scan with a
+        // pushed condition) guards that table's readers, as without the pass.
         if (const plan::Node::Io* io = scannedSource(id)) {
           for (NodeId other = 0; other < plan_.size(); ++other) {
             const plan::Node::Io* otherIo = scannedSource(other);
-            if (other == id || otherIo == nullptr || otherIo->declaration != io->declaration) continue;
+            if (other == id || otherIo == nullptr || otherIo->declaration != io->declaration || plan_.node(other).condition) continue;
             for (NodeId reader : plan_.consumers(other)) {
               if (execute_[reader] && plan_.node(reader).kind == NodeKind::Expect) deps.insert(reader);
             }
