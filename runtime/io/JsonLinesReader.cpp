@@ -18,9 +18,16 @@ using nlohmann::json;
 // serializer recurses once per level) within a small stack, whatever the data.
 constexpr std::size_t kMaxJsonDepth = 100;
 
-// Whether brackets outside strings nest deeper than `limit` in `line` (checked before parsing).
-bool nestedDeeperThan(std::string_view line, std::size_t limit) {
-  if (line.size() <= limit) return false;
+// One pass over a line's characters outside strings: whether its brackets nest deeper than
+// `limit` (checked before parsing, which recurses), and how many keys it writes in all its objects
+// (once it parsed, a colon outside a string follows a key and nothing else).
+struct LineShape {
+  bool tooDeep = false;
+  std::size_t keys = 0;
+};
+
+LineShape shapeOf(std::string_view line, std::size_t limit) {
+  LineShape shape;
   std::size_t depth = 0;
   bool inString = false;
   for (std::size_t i = 0; i < line.size(); ++i) {
@@ -30,13 +37,18 @@ bool nestedDeeperThan(std::string_view line, std::size_t limit) {
       else if (c == '"') inString = false;
     } else if (c == '"') {
       inString = true;
+    } else if (c == ':') {
+      ++shape.keys;
     } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
+      if (++depth > limit) {
+        shape.tooDeep = true;
+        return shape;
+      }
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
   }
-  return false;
+  return shape;
 }
 
 std::string kindName(const json& value) {
@@ -119,26 +131,7 @@ std::optional<std::string> appendValue(Column* column, const ColumnSpec& spec, c
   return std::string("unsupported column kind");
 }
 
-// How many keys a line of JSON writes (in all its objects): once it parsed, a colon outside a
-// string follows a key and nothing else.
-std::size_t keysWritten(std::string_view line) {
-  std::size_t keys = 0;
-  bool inString = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (inString) {
-      if (c == '\\') ++i;
-      else if (c == '"') inString = false;
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == ':') {
-      ++keys;
-    }
-  }
-  return keys;
-}
-
-// How many members the parsed value's objects hold: fewer than keysWritten when a key was
+// How many members the parsed value's objects hold: fewer than LineShape::keys when a key was
 // written twice in one object.
 std::size_t membersKept(const json& value) {
   std::size_t members = value.is_object() ? value.size() : 0;
@@ -200,10 +193,11 @@ ReadResult readJsonLines(std::string_view text, const std::vector<ColumnSpec>& d
 
     std::optional<DataError> bad;
     json object;
-    if (nestedDeeperThan(line, kMaxJsonDepth)) {
+    LineShape shape = shapeOf(line, kMaxJsonDepth);
+    if (shape.tooDeep) {
       bad = DataError{{lineNumber, 1, false}, "", "arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " levels deep", std::string(line)};
     } else if (object = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
-               !object.is_discarded() && keysWritten(line) != membersKept(object)) {
+               !object.is_discarded() && shape.keys != membersKept(object)) {
       // A key twice in one object is a bad record (the parser keeps the last value silently).
       auto [key, topLevel] = firstDuplicateKey(line);
       bad = DataError{{lineNumber, 1, false}, topLevel ? key : "", "duplicate key `" + key + "`", std::string(line)};
