@@ -52,6 +52,7 @@ ConditionOutcome metricCondition(const plan::Plan& plan, const plan::Node& gate,
   out.observed = std::nan("");
   GateInput input = condition.metricsInput < gate.inputs.size() ? outcomeOf(gate.inputs[condition.metricsInput]) : GateInput{};
   bool measured = false;
+  std::int64_t baselineVersion = 0;
   if (input.metrics != nullptr) {
     for (const auto& [name, value] : *input.metrics) {
       if (name != condition.metric) continue;
@@ -64,7 +65,7 @@ ConditionOutcome metricCondition(const plan::Plan& plan, const plan::Node& gate,
       out.detail = "no deploy with a stage requires this gate, so there is no baseline: holds";
       return out;
     }
-    std::optional<double> baseline;
+    Baseline baseline;
     if (services.baselines != nullptr) {
       BaselineQuery query;
       query.model = outcome.model;
@@ -78,24 +79,32 @@ ConditionOutcome metricCondition(const plan::Plan& plan, const plan::Node& gate,
       }
       baseline = services.baselines->baseline(query);
     }
-    if (!baseline) {
+    if (!baseline.error.empty()) {
+      out.status = GateStatus::Failed;
+      out.detail = baseline.error;
+      return out;
+    }
+    if (!baseline.version) {
       out.detail = fmt::format("no baseline version in {}: holds", outcome.stage);
       return out;
     }
-    out.baseline = *baseline;
-    if (std::isnan(*baseline)) {
-      out.detail = fmt::format("the baseline's `{}` is undefined: holds", condition.metric);
+    out.baseline = baseline.value;
+    baselineVersion = *baseline.version;
+    if (std::isnan(baseline.value)) {
+      out.detail = fmt::format("the baseline's `{}` (version {} in {}) is undefined on this data: holds", condition.metric,
+                               *baseline.version, outcome.stage);
       return out;
     }
-    out.threshold = *baseline + condition.constant;
+    out.threshold = baseline.value + condition.constant;
   } else {
     out.threshold = condition.constant;
   }
   std::string threshold = shortNumber(*out.threshold, measured ? std::optional<double>(out.observed) : std::nullopt);
   if (out.baseline) {
-    threshold += condition.constant == 0 ? " (the baseline)"
-                                         : fmt::format(" (the baseline {} {} {})", shortNumber(*out.baseline), condition.constant < 0 ? "-" : "+",
-                                                       shortNumber(std::abs(condition.constant)));
+    std::string which = fmt::format("version {} in {}", baselineVersion, outcome.stage);
+    threshold += condition.constant == 0 ? fmt::format(" (the baseline, {})", which)
+                                         : fmt::format(" (the baseline {} {} {}, {})", shortNumber(*out.baseline), condition.constant < 0 ? "-" : "+",
+                                                       shortNumber(std::abs(condition.constant)), which);
   }
   if (!measured) {
     out.status = GateStatus::Failed;

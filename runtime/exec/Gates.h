@@ -35,13 +35,18 @@ struct BaselineQuery {
   std::string dataKey;
 };
 
+// A baseline: the version in the stage and its metric, or why there is none.
+struct Baseline {
+  std::optional<std::int64_t> version;  // none: the stage holds no version of the model (the condition holds)
+  double value = 0;                     // the metric of that version (NaN: undefined on this data)
+  std::string error;                    // the version could not be measured (the condition fails)
+};
+
 // Supplies baselines (the model registry implements it). Called one query at a time.
 class BaselineProvider {
  public:
   virtual ~BaselineProvider() = default;
-  // The metric of the version in `query.stage`, or nothing when the stage holds no version of
-  // the model (the condition then holds).
-  virtual std::optional<double> baseline(const BaselineQuery& query) const = 0;
+  virtual Baseline baseline(const BaselineQuery& query) const = 0;
 };
 
 struct GateServices {

@@ -1,5 +1,6 @@
 #include "store/LineageDb.h"
 
+#include "store/LineageDbInternal.h"
 #include "store/Sha256.h"
 
 #include <algorithm>
@@ -19,6 +20,11 @@
 #include <unistd.h>
 
 namespace weir::runtime {
+
+using lineage::kGenesisHash;
+using lineage::now;
+using lineage::Statement;
+using lineage::whyNot;
 
 namespace {
 
@@ -173,98 +179,41 @@ CREATE TABLE approvals (
 );
 CREATE INDEX approvals_by_version ON approvals(model_version, team);
 )sql",
-};
-
-// Why the last write was not done: SQLite's message, or that it changed nothing.
-std::string whyNot(sqlite3* db) {
-  int code = sqlite3_errcode(db);
-  return code == SQLITE_OK || code == SQLITE_DONE || code == SQLITE_ROW ? "a write changed nothing" : sqlite3_errmsg(db);
-}
-
-const std::string kGenesisHash(64, '0');
-
-std::string now() {
-  std::time_t t = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-}  // namespace
-
-struct LineageDb::Handle {
-  sqlite3* db = nullptr;
-  sqlite3_stmt* insertNode = nullptr;  // prepared once: a run records hundreds of nodes
-  // Waiting for another process that holds the database: what is left of this object's time,
-  // what one operation may take, and what the current one took.
-  std::chrono::milliseconds waitLeft{10000};
-  std::chrono::milliseconds perOperation{10000};
-  std::chrono::milliseconds waited{0};
-  // When each run this object began started, for its duration.
-  std::map<std::int64_t, std::chrono::steady_clock::time_point> runStarts;
-  ~Handle() {
-    sqlite3_finalize(insertNode);
-    if (db != nullptr) sqlite3_close(db);
-  }
-
-  // SQLite's busy handler: sleeps a little and retries while the limits allow (SQLite's own
-  // busy timeout waits its full length on every statement, so a run of many writes stalled for
-  // that long again and again).
-  static int onBusy(void* self, int attempt) {
-    auto* handle = static_cast<Handle*>(self);
-    if (attempt == 0) handle->waited = std::chrono::milliseconds(0);  // another operation
-    static constexpr int kDelays[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
-    std::chrono::milliseconds delay(attempt < 12 ? kDelays[attempt] : 100);
-    delay = std::min({delay, handle->waitLeft, handle->perOperation - handle->waited});
-    if (delay.count() <= 0) return 0;
-    std::this_thread::sleep_for(delay);
-    handle->waitLeft -= delay;
-    handle->waited += delay;
-    return 1;
-  }
-};
-
-namespace {
-
-// A prepared statement, finalized on scope exit.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  bool ok() const { return stmt_ != nullptr; }
-  Statement& bind(int i, const std::string& v) {
-    sqlite3_bind_text(stmt_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& bind(int i, std::int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  Statement& bind(int i, double v) {
-    sqlite3_bind_double(stmt_, i, v);
-    return *this;
-  }
-  Statement& bindNull(int i) {
-    sqlite3_bind_null(stmt_, i);
-    return *this;
-  }
-  int step() { return sqlite3_step(stmt_); }
-  // Steps a statement that writes: whether it ran to the end.
-  bool done() { return stmt_ != nullptr && sqlite3_step(stmt_) == SQLITE_DONE; }
-  std::string text(int column) const {
-    const unsigned char* t = sqlite3_column_text(stmt_, column);
-    return t == nullptr ? std::string() : reinterpret_cast<const char*>(t);
-  }
-  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
-  bool isNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-  double real(int column) const { return sqlite3_column_double(stmt_, column); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
+    // Version 7: the model registry: versions of models registered by deploys, and every change
+    // of the version a stage holds.
+    R"sql(
+CREATE TABLE registry_versions (
+  model TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  artifact TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  program TEXT NOT NULL,
+  deploy TEXT NOT NULL,
+  run_id INTEGER NOT NULL,
+  registered_at TEXT NOT NULL,
+  metrics TEXT NOT NULL,
+  params TEXT NOT NULL,
+  data TEXT NOT NULL,
+  card TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  PRIMARY KEY (model, version),
+  UNIQUE (model, fingerprint)
+);
+CREATE TABLE registry_stage_changes (
+  id INTEGER PRIMARY KEY,
+  model TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  previous INTEGER,
+  reason TEXT NOT NULL,
+  run_id INTEGER,
+  who TEXT NOT NULL,
+  changed_at TEXT NOT NULL
+);
+CREATE INDEX registry_stage_changes_by_stage ON registry_stage_changes(model, stage, id);
+)sql",
 };
 
 }  // namespace
@@ -378,6 +327,10 @@ bool LineageDb::hasSchema(std::string& error) {
        {"decision_id", "position", "condition", "line", "kind", "metrics", "metric", "comparison", "observed", "threshold", "baseline",
         "team", "status", "detail"}},
       {"approvals", {"id", "program", "gate", "model", "model_version", "team", "approved_by", "note", "approved_at"}},
+      {"registry_versions",
+       {"model", "version", "fingerprint", "definition", "artifact", "algorithm", "program", "deploy", "run_id", "registered_at",
+        "metrics", "params", "data", "card", "stage"}},
+      {"registry_stage_changes", {"id", "model", "stage", "version", "previous", "reason", "run_id", "who", "changed_at"}},
   };
   for (const auto& [table, columns] : kTables) {
     Statement isTable(handle_->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
@@ -435,20 +388,16 @@ bool LineageDb::recordNode(std::int64_t run, const RecordedNode& node, const std
 }
 
 bool LineageDb::recordNodes(std::int64_t run, const std::vector<std::pair<RecordedNode, std::vector<RecordedRule>>>& nodes) {
-  if (!exec("BEGIN IMMEDIATE;")) return false;
+  bool own = false;
+  if (!beginWrite(own)) return false;
+  bool ok = true;
   for (const auto& [node, rules] : nodes) {
     if (!insertNode(run, node, rules)) {
-      std::string why = whyNot(handle_->db);
-      exec("ROLLBACK;");
-      error_ = why;
-      return false;
+      ok = false;
+      break;
     }
   }
-  if (exec("COMMIT;")) return true;
-  std::string why = error_;
-  exec("ROLLBACK;");
-  error_ = why;
-  return false;
+  return endWrite(own, ok);
 }
 
 bool LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std::vector<RecordedRule>& rules) {
@@ -531,7 +480,23 @@ bool LineageDb::insertGate(std::int64_t run, const std::string& gate, const Reco
     insert.bind(13, c.status).bind(14, c.detail);
     if (!insert.done() || sqlite3_changes(handle_->db) != 1) return false;
   }
-  return true;
+  // The decision is audited with the node's record (the same transaction).
+  nlohmann::json conditions = nlohmann::json::array();
+  for (const RecordedCondition& c : decision.conditions) {
+    nlohmann::json condition = {{"condition", c.text}, {"status", c.status}};
+    if (c.observed && !std::isnan(*c.observed)) condition["observed"] = *c.observed;
+    if (c.threshold) condition["threshold"] = *c.threshold;
+    if (c.baseline) condition["baseline"] = *c.baseline;
+    conditions.push_back(std::move(condition));
+  }
+  nlohmann::json payload = {{"run", run},
+                            {"gate", gate},
+                            {"model", decision.model},
+                            {"model_version", decision.modelVersion},
+                            {"stage", decision.stage},
+                            {"status", decision.status},
+                            {"conditions", std::move(conditions)}};
+  return appendAuditLocked(auditKindName(AuditKind::GateDecision), payload.dump()) != 0;
 }
 
 std::vector<Approval> LineageDb::approvals() {
@@ -546,14 +511,22 @@ std::vector<Approval> LineageDb::approvals() {
 
 bool LineageDb::recordApproval(const std::string& program, Approval& approval) {
   approval.at = now();
+  bool own = false;
+  if (!beginWrite(own)) return false;
   Statement insert(handle_->db,
                    "INSERT INTO approvals (program, gate, model, model_version, team, approved_by, note, approved_at) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, program).bind(2, approval.gate).bind(3, approval.model).bind(4, approval.modelVersion).bind(5, approval.team);
   insert.bind(6, approval.by).bind(7, approval.note).bind(8, approval.at);
-  if (insert.done() && sqlite3_changes(handle_->db) == 1) return true;
-  error_ = whyNot(handle_->db);
-  return false;
+  bool ok = insert.done() && sqlite3_changes(handle_->db) == 1;
+  if (!ok) error_ = whyNot(handle_->db);
+  if (ok) {
+    nlohmann::json payload = {{"program", program},     {"gate", approval.gate}, {"model", approval.model},
+                              {"model_version", approval.modelVersion}, {"team", approval.team}, {"approved_by", approval.by},
+                              {"note", approval.note}};
+    ok = appendAuditLocked(auditKindName(AuditKind::Approval), payload.dump()) != 0;
+  }
+  return endWrite(own, ok);
 }
 
 std::string LineageDb::lastModelVersion(const std::string& program, const std::string& model) {
@@ -654,23 +627,19 @@ bool LineageDb::recordColumnLineage(const std::string& program, const std::strin
   Statement known(handle_->db, "SELECT 1 FROM column_lineage WHERE program = ? AND program_hash = ? LIMIT 1");
   known.bind(1, program).bind(2, programHash);
   if (known.step() == SQLITE_ROW) return true;  // this version of the program is recorded already
-  if (!exec("BEGIN IMMEDIATE;")) return false;
+  bool own = false;
+  if (!beginWrite(own)) return false;
+  bool ok = true;
   for (const auto& [declaration, column, origin] : columns) {
     Statement insert(handle_->db,
                      "INSERT INTO column_lineage (program, program_hash, declaration, column_name, origin) VALUES (?, ?, ?, ?, ?)");
     insert.bind(1, program).bind(2, programHash).bind(3, declaration).bind(4, column).bind(5, origin);
     if (!insert.done() || sqlite3_changes(handle_->db) != 1) {
-      std::string why = whyNot(handle_->db);
-      exec("ROLLBACK;");
-      error_ = why;
-      return false;
+      ok = false;
+      break;
     }
   }
-  if (exec("COMMIT;")) return true;
-  std::string why = error_;
-  exec("ROLLBACK;");
-  error_ = why;
-  return false;
+  return endWrite(own, ok);
 }
 
 std::vector<LineageDb::Production> LineageDb::productions(const std::string& program, const std::string& declaration,

@@ -147,6 +147,53 @@ struct RunFile {
   std::optional<std::string> text;  // stored once per hash (recording: omit when hasText says it is)
 };
 
+// ---- The model registry (docs/STORE.md, "The model registry") ----
+// A model version a deploy registered: numbered 1, 2, ... per model, one per fingerprint.
+struct RegisteredVersion {
+  std::string model;
+  std::int64_t version = 0;
+  std::string fingerprint;  // its training's cache key: the version gates and approvals name
+  std::string definition;   // the fingerprint of the training's definition (plan node)
+  std::string artifact;     // SHA-256 (hex) of the model's bytes, kept in `.weir/registry/`
+  std::string algorithm;
+  std::string program;      // the program whose deploy registered it
+  std::string deploy;
+  std::int64_t run = 0;     // the run that registered it
+  std::string registeredAt;  // ISO 8601, UTC
+  std::string metrics;  // JSON object: evaluation -> metric -> value (null: undefined)
+  std::string params;   // JSON object: the model's specification (as `weir runs compare` shows it)
+  std::string data;     // JSON array: the training data's sources, files and content hashes
+  std::string card;     // the model card (markdown)
+  std::string stage;    // the stage it is in; empty: archived (it left its stage)
+};
+
+// What registering a version asks for (a deploy whose gates passed).
+struct VersionToRegister {
+  std::string model, fingerprint, definition, artifact, algorithm, program, deploy;
+  std::int64_t run = 0;
+  std::string metrics, params, data, card;
+  std::string stage;  // the deploy's stage
+};
+
+// A change of the version a stage holds.
+struct StageChange {
+  std::string model, stage;
+  std::int64_t version = 0;                // now in the stage
+  std::optional<std::int64_t> previous;    // the version it replaced (archived), if any
+  std::string reason;                      // deploy, promote, rollback
+  std::optional<std::int64_t> run;         // a deploy's run
+  std::string who, at;
+};
+
+// What registering did: the version (new or the one with the same fingerprint) and, when it
+// entered the stage, the change.
+struct Registration {
+  std::int64_t version = 0;
+  bool registered = false;            // a new version (false: the fingerprint was registered already)
+  std::optional<StageChange> change;  // the version entered the deploy's stage
+  std::string stage;                  // the stage the version is in now (empty: archived)
+};
+
 class LineageDb {
  public:
   // Opens (creating or migrating) the database; nullptr with `error` set when it cannot. `wait`:
@@ -244,6 +291,22 @@ class LineageDb {
   // gate it used: empty when none did.
   std::string lastModelVersion(const std::string& program, const std::string& model);
 
+  // ---- The model registry ----
+  // Registers a deploy's model version: a fingerprint seen before is that version, left where
+  // it is (a rollback stays rolled back); a new one becomes the model's next version and enters
+  // `stage`, archiving the version there. Audited (`registration`, `stage`) in the same
+  // transaction. Nullopt with lastError() when it could not be written (nothing was).
+  std::optional<Registration> registerVersion(const VersionToRegister& version);
+  // The registered versions, by model then version (of one model when `model` is not empty).
+  std::vector<RegisteredVersion> registeredVersions(const std::string& model = {});
+  // The changes of one model's stages, oldest first.
+  std::vector<StageChange> stageChanges(const std::string& model);
+  // Puts `version` of `model` in `stage` (`reason`: promote, rollback): it leaves its own stage,
+  // and the version in `stage` is archived. Audited (`stage`) in the same transaction. Nullopt
+  // with lastError() when it could not be written.
+  std::optional<StageChange> moveToStage(const std::string& model, std::int64_t version, const std::string& stage,
+                                         const std::string& reason);
+
   std::string lastError() const { return error_; }
 
  private:
@@ -259,6 +322,9 @@ class LineageDb {
   bool endWrite(bool own, bool ok);
   std::int64_t appendAuditLocked(const std::string& kind, const std::string& payload);
   bool insertGate(std::int64_t run, const std::string& gate, const RecordedGate& decision);
+  // Inside a write: moves `change.version` into `change.stage` (filling who, when and the
+  // version archived), records the change and audits it.
+  bool changeStageLocked(StageChange& change);
 
   std::unique_ptr<Handle> handle_;
   std::string error_;

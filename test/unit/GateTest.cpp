@@ -20,10 +20,15 @@ namespace fs = std::filesystem;
 // A registry stand-in: the baseline it is told to give, and the queries it was asked.
 class FakeBaselines : public runtime::BaselineProvider {
  public:
-  std::optional<double> baseline(const runtime::BaselineQuery& query) const override {
+  runtime::Baseline baseline(const runtime::BaselineQuery& query) const override {
     queries.push_back(query);
     if (query.evaluation != nullptr) evaluations.push_back(query.evaluation->evaluation);
-    return value;
+    runtime::Baseline out;
+    if (value) {
+      out.version = 1;
+      out.value = *value;
+    }
+    return out;
   }
   std::optional<double> value;
   mutable std::vector<runtime::BaselineQuery> queries;

@@ -1,0 +1,79 @@
+#pragma once
+
+// The model registry of a project (docs/RUNTIME.md, "Registry and deploys"): the versions deploys
+// registered, in the lineage database (store/LineageDb.h, "The model registry"), and their
+// artifacts: each model's bytes (models/TrainedModel.h, encodeModel) kept under their SHA-256 in
+// `.weir/registry/`, outside the result cache, so `weir cache gc` never removes a registered
+// model. A deploy whose gates pass registers its model's version (its training's cache key: the
+// same fingerprint is the same version) and puts a new version in its stage, archiving the one
+// there. `baseline.metric` in a gate is the metric of the version in the deploy's stage,
+// measured on this run's evaluation table (RegistryBaselines).
+
+#include "engine/Project.h"
+#include "exec/Executor.h"
+#include "exec/Gates.h"
+#include "models/TrainedModel.h"
+#include "store/LineageDb.h"
+#include "store/ResultCache.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weir::engine {
+
+// ---- Artifacts (`.weir/registry/SHA256.model`) ----
+// Keeps `bytes` under their SHA-256, which it returns (empty, with `error`, when it cannot).
+std::string storeArtifact(const Project& project, std::string_view bytes, std::string& error);
+// The bytes kept under `hash`, checked against it: nullopt with `error` when missing or altered.
+std::optional<std::string> loadArtifact(const Project& project, const std::string& hash, std::string& error);
+// A registered version's model, decoded from its artifact.
+std::optional<runtime::TrainedModel> loadRegisteredModel(const Project& project, const runtime::RegisteredVersion& version,
+                                                         std::string& error);
+
+// ---- Deploys ----
+// Registers the model of every deploy of `plan` that the run left to register (status done:
+// its training and gates passed) and says what happened in its message ("registered `risk`
+// version 2 in production, archived version 1"); a deploy that cannot register fails, saying
+// why. `run`: the run's number in `db` (none: nothing can be registered). The model comes from
+// the run (`report`) or, when the run did not hold it (its outcome stood), from `cache`.
+void registerDeploys(const plan::Plan& plan, runtime::RunReport& report, const Project& project, const std::string& program,
+                     runtime::LineageDb* db, std::int64_t run, const runtime::ResultCache* cache, const std::string& why);
+
+// ---- Baselines ----
+// The versions in the stages as the registry held them when the run began, measured on the
+// run's evaluation tables (read from the result cache under their keys).
+class RegistryBaselines : public runtime::BaselineProvider {
+ public:
+  RegistryBaselines(const Project& project, std::vector<runtime::RegisteredVersion> versions, const runtime::ResultCache& cache,
+                    unsigned threads);
+  runtime::Baseline baseline(const runtime::BaselineQuery& query) const override;
+
+ private:
+  const Project& project_;
+  std::vector<runtime::RegisteredVersion> versions_;
+  const runtime::ResultCache& cache_;
+  unsigned threads_;
+};
+
+// ---- `weir registry` ----
+// The stages a deploy may name (the language's `stage = ...`), in order.
+const std::vector<std::string>& deployStages();
+
+struct StageRequest {
+  std::string model;
+  std::int64_t version = 0;  // promote: the version to put in the stage
+  std::string stage;
+};
+// Puts a version in a stage (`weir registry promote`): nullopt with `error` (nothing changed)
+// when the model, version or stage is unknown or the database cannot be written; `note` says
+// when nothing needed to change.
+std::optional<runtime::StageChange> promoteVersion(runtime::LineageDb& db, const StageRequest& request, std::string& error,
+                                                   std::string& note);
+// Puts back the version the stage held before the current one (`weir registry rollback`):
+// deploys and promotions stack up, each rollback takes one off.
+std::optional<runtime::StageChange> rollbackStage(runtime::LineageDb& db, const StageRequest& request, std::string& error);
+
+}  // namespace weir::engine
