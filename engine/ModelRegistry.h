@@ -67,13 +67,36 @@ struct StageRequest {
   std::int64_t version = 0;  // promote: the version to put in the stage
   std::string stage;
 };
-// Puts a version in a stage (`weir registry promote`): nullopt with `error` (nothing changed)
-// when the model, version or stage is unknown or the database cannot be written; `note` says
-// when nothing needed to change.
-std::optional<runtime::StageChange> promoteVersion(runtime::LineageDb& db, const StageRequest& request, std::string& error,
-                                                   std::string& note);
+
+// A registered version as `weir registry` lists it.
+struct ListedVersion {
+  runtime::RegisteredVersion version;
+  std::string status;  // its stage; `archived` (it left a stage); `none` (never in one)
+};
+
+struct RegistryListing {
+  std::string root;   // the project's
+  std::string error;  // why it cannot be read (no database, or it cannot be opened)
+  std::vector<ListedVersion> versions;  // by model, then version
+};
+
+// What a stage change did: the change, or why there was none (`error`: bad input or the
+// database, nothing changed; `note`: nothing needed to change).
+struct StageResult {
+  std::string root;
+  std::string error;
+  std::string note;
+  std::optional<runtime::StageChange> change;
+};
+
+// The registry of the project of `path` (a folder or a file of the project); of one model when
+// `model` is not empty.
+RegistryListing listRegistry(const std::string& path, const std::string& model = {});
+// Puts a version in a stage (`weir registry promote`): the version leaves its own stage and the
+// version in `stage` is archived.
+StageResult promoteVersion(const std::string& path, const StageRequest& request);
 // Puts back the version the stage held before the current one (`weir registry rollback`):
 // deploys and promotions stack up, each rollback takes one off.
-std::optional<runtime::StageChange> rollbackStage(runtime::LineageDb& db, const StageRequest& request, std::string& error);
+StageResult rollbackStage(const std::string& path, const StageRequest& request);
 
 }  // namespace weir::engine

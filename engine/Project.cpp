@@ -37,6 +37,7 @@ std::string Project::databaseFile() const { return (fs::path(root_) / ".weir" / 
 std::string Project::fileHashesFile() const { return (fs::path(root_) / ".weir" / "source-hashes.json").string(); }
 std::string Project::runManifestsFolder() const { return (fs::path(root_) / ".weir" / "runs").string(); }
 std::string Project::cardsFolder() const { return (fs::path(root_) / ".weir" / "cards").string(); }
+std::string Project::registryFolder() const { return (fs::path(root_) / ".weir" / "registry").string(); }
 std::string Project::quarantineFolder() const { return (fs::path(root_) / ".weir" / "quarantine").string(); }
 std::string Project::logsFolder() const { return (fs::path(root_) / ".weir" / "logs").string(); }
 
@@ -44,7 +45,7 @@ bool Project::checkStateFolder(std::string& error) const {
   error.clear();
   runtime::StateFolder state = runtime::StateFolder::open(root_, stateFolder(), false, error);
   if (!state.ok()) return error.empty();  // none yet is fine
-  for (const std::string& folder : {cacheFolder(), locksFolder(), runManifestsFolder(), cardsFolder(), quarantineFolder(), logsFolder()}) {
+  for (const std::string& folder : {cacheFolder(), locksFolder(), runManifestsFolder(), cardsFolder(), registryFolder(), quarantineFolder(), logsFolder()}) {
     runtime::StateFolder part = runtime::StateFolder::open(root_, folder, false, error);
     if (!error.empty()) return false;
   }

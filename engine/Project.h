@@ -30,6 +30,7 @@ class Project {
   std::string fileHashesFile() const;    // .weir/source-hashes.json: the memo of file hashes
   std::string runManifestsFolder() const;  // .weir/runs: what the last run of each program saw
   std::string cardsFolder() const;       // .weir/cards: model cards
+  std::string registryFolder() const;    // .weir/registry: registered models' artifacts (never collected)
   std::string quarantineFolder() const;  // .weir/quarantine: rejected records, per source
   std::string logsFolder() const;        // .weir/logs
 

@@ -1,6 +1,8 @@
 #include "engine/RunSession.h"
 
 #include "catalog/Algorithm.h"
+#include "engine/ModelFacts.h"
+#include "engine/ModelRegistry.h"
 #include "engine/PlanRun.h"
 #include "engine/RunManifest.h"
 #include "io/StateFolder.h"
@@ -20,6 +22,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 namespace weir::engine {
@@ -75,27 +78,6 @@ std::string nodeLabel(const plan::Plan& plan, const NodeRun& run) {
                                   : fmt::format("`{}` ({})", node.declaration, plan::nodeKindName(node.kind));
 }
 
-// What a model learns and how, for `weir runs compare`: its algorithm, target, features, seed,
-// the parameters written and the catalog's defaults of the others.
-std::string modelSpecJson(const plan::Node::Model& model) {
-  nlohmann::ordered_json defaults = nlohmann::ordered_json::object();
-  if (std::optional<catalog::AlgorithmId> algorithm = catalog::findAlgorithm(model.algorithm)) {
-    for (const catalog::ParamInfo* param : catalog::params(*algorithm)) {
-      std::string name(param->name);
-      if (model.params.count(name)) continue;
-      switch (param->type) {
-        case catalog::ParamType::Int: defaults[name] = fmt::format("{}", static_cast<long long>(param->defaultValue)); break;
-        case catalog::ParamType::Float: defaults[name] = fmt::format("{}", param->defaultValue); break;
-        case catalog::ParamType::Bool: defaults[name] = param->defaultValue != 0 ? "true" : "false"; break;
-      }
-    }
-  }
-  nlohmann::ordered_json spec = {{"algorithm", model.algorithm}, {"task", model.task},     {"target", model.target},
-                                 {"features", model.features},   {"seed", model.seed},     {"params", model.params},
-                                 {"defaults", defaults}};
-  return spec.dump();
-}
-
 // The lineage database as a listener: the run, then each node as it finishes, then what the
 // run found up to date in one transaction. The audit trail is a promise: whatever it could not
 // write is said (`problems`), never dropped silently. A node whose record cannot be written
@@ -113,6 +95,8 @@ class DatabaseRecorder : public RunListener {
   }
 
   bool recording() const { return runId_ != 0; }
+  runtime::LineageDb& db() { return *db_; }
+  std::int64_t runId() const { return runId_; }
   const std::vector<std::string>& problems() const { return problems_; }
   // The approvals recorded, for the run's gates.
   std::vector<runtime::Approval> approvals() { return db_->approvals(); }
@@ -121,6 +105,8 @@ class DatabaseRecorder : public RunListener {
 
   void nodeFinished(const plan::Plan& plan, const NodeRun& run) override {
     if (!recording() || run.id >= recorded_.size() || recorded_[run.id]) return;
+    // A deploy is recorded at the end, once the registry said what it did.
+    if (plan.node(run.id).kind == plan::NodeKind::Deploy) return;
     recorded_[run.id] = true;
     if (deferred_.empty() && db_->recordNode(runId_, recordOf(plan, run, keys_), rulesOf(plan, run))) return;
     deferred_.push_back(run);  // written at the end, with the rest
@@ -201,6 +187,14 @@ class DatabaseRecorder : public RunListener {
     }
   }
 
+  // The run will not go on (its program does not compile): it ends, failed, with no nodes.
+  void abandon() {
+    if (recording() && !db_->endRun(runId_, "failed")) {
+      problems_.push_back(fmt::format("the end of the run is not recorded in {}: {}", path_, db_->lastError()));
+    }
+    runId_ = 0;
+  }
+
   // `seconds`: the whole run, from the session's start (its lock, the no-op check, compiling).
   void end(const plan::Plan& plan, const RunReport& report, double seconds) {
     if (!recording()) return;
@@ -267,10 +261,11 @@ class GateBook {
   runtime::GateServices services_;
 };
 
-// Whether a gate of the plan needs the model's version (an `approved_by`): a run without the
-// cache then computes the keys (hashing its sources).
-bool gatesNeedVersions(const plan::Plan& plan) {
+// Whether the plan needs its models' versions (an `approved_by`, a deploy registering them): a
+// run without the cache then computes the keys (hashing its sources).
+bool needsModelVersions(const plan::Plan& plan) {
   for (plan::NodeId id = 0; id < plan.size(); ++id) {
+    if (plan.node(id).kind == plan::NodeKind::Deploy) return true;
     for (const plan::Node::GateCondition& condition : plan.node(id).gateConditions) {
       if (condition.kind == plan::Node::GateCondition::Kind::Approval) return true;
     }
@@ -288,35 +283,7 @@ std::vector<std::string> writeModelCards(const plan::Plan& plan, const RunReport
   for (const NodeRun& run : report.nodes) {
     const plan::Node& node = plan.node(run.id);
     if (node.kind != plan::NodeKind::Train || !run.model || !node.model) continue;
-    runtime::ModelCardFacts facts;
-    facts.name = node.declaration;
-    facts.pipeline = plan.name;
-    facts.fingerprint = node.fingerprint;
-    facts.model = run.model.get();
-    facts.spec = *node.model;
-    // The sources upstream, and each feature's source columns.
-    std::vector<plan::NodeId> stack(node.inputs.begin(), node.inputs.end());
-    std::set<plan::NodeId> seen;
-    while (!stack.empty()) {
-      plan::NodeId id = stack.back();
-      stack.pop_back();
-      if (!seen.insert(id).second) continue;
-      const plan::Node& up = plan.node(id);
-      if (up.kind == plan::NodeKind::Scan && up.io) {
-        facts.sources.push_back({up.io->declaration.empty() ? up.declaration : up.io->declaration, project.shown(report.nodes[id].file),
-                                 report.nodes[id].fileHash});
-      }
-      stack.insert(stack.end(), up.inputs.begin(), up.inputs.end());
-    }
-    if (!node.inputs.empty()) {
-      for (const sema::ColumnType& column : plan.node(node.inputs.front()).schema.columns) facts.featureOrigins[column.name] = column.origins;
-    }
-    for (const NodeRun& other : report.nodes) {
-      const plan::Node& evaluation = plan.node(other.id);
-      if (evaluation.kind != plan::NodeKind::Evaluate || other.metrics.empty()) continue;
-      if (std::find(evaluation.inputs.begin(), evaluation.inputs.end(), run.id) == evaluation.inputs.end()) continue;
-      facts.evaluations.push_back({evaluation.declaration, evaluation.evaluation, other.rowsIn, other.metrics, other.notes});
-    }
+    runtime::ModelCardFacts facts = cardFacts(plan, report, project, run.id);
     // Named after the model, confined to the cards folder whatever the name (a backquoted `../x`).
     std::string error;
     runtime::StateFolder folder = runtime::StateFolder::open(project.root(), project.cardsFolder(), true, error);
@@ -378,6 +345,35 @@ RunResult RunSession::run(const Cancellation* cancel) {
     }
   };
 
+  std::optional<DatabaseRecorder> recorder;
+  // The registry as the run begins: where baselines are, and which versions are known.
+  std::vector<runtime::RegisteredVersion> registered;
+  std::optional<RegistryBaselines> registryBaselines;
+  auto loadRegistry = [&] {
+    if (recorder) registered = recorder->db().registeredVersions();
+    registryBaselines.emplace(project, registered, cache, request_.jobs != 0 ? request_.jobs : std::max(1u, std::thread::hardware_concurrency()));
+  };
+  auto baselines = [&]() -> const runtime::BaselineProvider* {
+    if (baselines_ != nullptr) return baselines_;
+    return registryBaselines ? &*registryBaselines : nullptr;
+  };
+  auto registersNewVersion = [&](const plan::Plan& plan, const RunReport& report) {
+    for (plan::NodeId id = 0; id < plan.size() && id < report.nodes.size(); ++id) {
+      const plan::Node& node = plan.node(id);
+      NodeStatus status = report.nodes[id].status;
+      if (node.kind != plan::NodeKind::Deploy || (status != NodeStatus::Done && status != NodeStatus::Cached)) continue;
+      for (plan::NodeId input : node.inputs) {
+        if (plan.node(input).kind != plan::NodeKind::Train) continue;
+        bool known = std::any_of(registered.begin(), registered.end(), [&](const runtime::RegisteredVersion& v) {
+          return v.model == plan.node(input).declaration && v.fingerprint == report.nodes[input].key;
+        });
+        if (!known) return true;
+      }
+    }
+    return false;
+  };
+  auto unrecordedWhy = [&]() { return result.unrecorded.empty() ? std::string("the run is not recorded") : result.unrecorded.front(); };
+
   // One run of a program at a time: a second waits (then usually finds everything done). The
   // lock is an flock, released by the system if the holder dies.
   std::optional<runtime::ResultCache::KeyLock> programLock;
@@ -395,22 +391,29 @@ RunResult RunSession::run(const Cancellation* cancel) {
   if (useCache) {
     auto start = std::chrono::steady_clock::now();
     if (std::optional<UpToDateRun> same = manifest.upToDate(hashes, cache)) {
-      std::optional<DatabaseRecorder> recorder = openRecorder(hashes.hashOf(program).value_or(""), true);
+      recorder = openRecorder(hashes.hashOf(program).value_or(""), true);
+      loadRegistry();
       {
-        GateBook gates(recorder ? recorder->approvals() : std::vector<runtime::Approval>{}, baselines_);
+        GateBook gates(recorder ? recorder->approvals() : std::vector<runtime::Approval>{}, baselines());
         runtime::reevaluateGates(same->plan, same->report, gates.services());
       }
-      same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (recorder) {
-        recorder->recordProgram(same->modules);
-        recorder->end(same->plan, same->report, elapsed());
-        closeRecorder(*recorder);
+      // A deploy free to register a version the registry does not have runs the plan (all of
+      // it cached): the version's card and facts come from the compiled program.
+      if (!registersNewVersion(same->plan, same->report)) {
+        registerDeploys(same->plan, same->report, project, program, recorder ? &recorder->db() : nullptr,
+                        recorder ? recorder->runId() : 0, &cache, unrecordedWhy());
+        same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (recorder) {
+          recorder->recordProgram(same->modules);
+          recorder->end(same->plan, same->report, elapsed());
+          closeRecorder(*recorder);
+        }
+        hashes.save();
+        result.upToDate = true;
+        result.recordedPlan = std::move(same->plan);
+        result.report = std::move(same->report);
+        return result;
       }
-      hashes.save();
-      result.upToDate = true;
-      result.recordedPlan = std::move(same->plan);
-      result.report = std::move(same->report);
-      return result;
     }
   }
 
@@ -418,21 +421,27 @@ RunResult RunSession::run(const Cancellation* cancel) {
   compileOptions.passes.targets = request_.targets;
   compileOptions.passes.disabled = request_.disabledPasses;
   result.compilation = workspace_.compile(request_.file, compileOptions, cancel);
-  if (!result.compilation->ok()) return result;
+  if (!result.compilation->ok()) {
+    if (recorder) recorder->abandon();  // begun for a run answered from the manifest, which then compiled
+    return result;
+  }
   const plan::Plan& plan = *result.compilation->plan;
 
   runtime::RunOptions options = runOptionsFor(project, request_.targets, request_.jobs, cancel);
   if (useCache) {
     options.cache = &cache;
     options.hashes = &hashes;
-  } else if (gatesNeedVersions(plan)) {
+  } else if (needsModelVersions(plan)) {
     options.hashes = &hashes;  // keys, for the model versions approvals name; nothing cached
   }
 
   // Every run is recorded, one without the cache too (its nodes have no keys).
   std::string programHash = hashes.hashOf(program).value_or("");
-  std::optional<DatabaseRecorder> recorder = openRecorder(programHash, useCache);
-  GateBook gates(recorder ? recorder->approvals() : std::vector<runtime::Approval>{}, baselines_);
+  if (!recorder) {
+    recorder = openRecorder(programHash, useCache);
+    loadRegistry();
+  }
+  GateBook gates(recorder ? recorder->approvals() : std::vector<runtime::Approval>{}, baselines());
   options.gates = &gates.services();
   if (recorder) {
     recorder->recordColumnLineage(plan, program, programHash);
@@ -449,6 +458,8 @@ RunResult RunSession::run(const Cancellation* cancel) {
   };
   result.report = runtime::runPlan(plan, options);
   if (recorder) recorder->fillCachedRows(result.report);
+  registerDeploys(plan, result.report, project, program, recorder ? &recorder->db() : nullptr, recorder ? recorder->runId() : 0,
+                  useCache ? &cache : nullptr, unrecordedWhy());
   if (useCache) {
     manifest.record(plan, result.report, result.compilation->modulePaths(), hashes);
     hashes.save();

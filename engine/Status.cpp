@@ -106,10 +106,11 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
         }
       }
     }
-    // Gates are evaluated on every run (approvals may have come since): listed apart.
-    if (node.kind == plan::NodeKind::Gate) status.gates.push_back(nameOf(node));
-    if (!cause[id] || !listed(node) || waits[id] || (node.kind == plan::NodeKind::Scan && own.empty()) ||
-        node.kind == plan::NodeKind::Gate) {
+    // Gates are evaluated on every run (approvals and baselines may have changed since), and
+    // deploys then register what passed: listed apart.
+    bool everyRun = node.kind == plan::NodeKind::Gate || node.kind == plan::NodeKind::Deploy;
+    if (everyRun) status.gates.push_back(nameOf(node));
+    if (!cause[id] || !listed(node) || waits[id] || (node.kind == plan::NodeKind::Scan && own.empty()) || everyRun) {
       continue;
     }
     std::string why = cause[id]->where == nameOf(node) ? cause[id]->what

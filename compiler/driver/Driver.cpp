@@ -34,6 +34,7 @@ Commands:
   runs     list the recorded runs; `weir runs compare A B` puts two side by side
   audit    list the hash-chained audit log; `weir audit verify` checks it
   approve  record a team's approval of the model version a gate waits for
+  registry list registered model versions; promote or roll back a stage
   help     show help for a command
 
 Options:
@@ -63,6 +64,7 @@ const Command kCommands[] = {
     {"runs", runRuns, runsHelp},
     {"audit", runAudit, auditHelp},
     {"approve", runApprove, approveHelp},
+    {"registry", runRegistry, registryHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -37,6 +37,7 @@ int runLineage(const std::vector<std::string>& args, Streams streams);
 int runRuns(const std::vector<std::string>& args, Streams streams);
 int runAudit(const std::vector<std::string>& args, Streams streams);
 int runApprove(const std::vector<std::string>& args, Streams streams);
+int runRegistry(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -50,5 +51,6 @@ const char* lineageHelp();
 const char* runsHelp();
 const char* auditHelp();
 const char* approveHelp();
+const char* registryHelp();
 
 }  // namespace weir::driver

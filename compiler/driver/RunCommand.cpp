@@ -37,8 +37,10 @@ threshold. A gate fails when a condition does not hold, and waits when an
 `approved_by("TEAM")` has no approval of this version of the model (it prints
 the `weir approve` command to run); either makes the run fail (exit 1) and
 blocks the deploys that require the gate, while the rest of the run finishes.
-Deploys and external steps are not run yet: `weir run` lists them, and what
-depends on them, as "not run yet".
+A deploy whose gates pass registers its model's version in the project's model
+registry and puts it in the deploy's stage (see `weir help registry`); serving
+it over HTTP is not run yet. External steps are not run yet: `weir run` lists
+them, and what depends on them, as "not run yet".
 
 Options:
   --target NAME   run only what NAME needs (repeatable; default: every sink,
@@ -162,7 +164,8 @@ void printText(const plan::Plan& plan, const runtime::RunReport& report, const s
     if (run.status == NodeStatus::Skipped) continue;
     const plan::Node& node = plan.node(run.id);
     bool ran = run.status == NodeStatus::Done || run.status == NodeStatus::Failed;
-    bool rows = ran && node.kind != plan::NodeKind::Gate;  // a gate reads outcomes, not rows
+    // A gate reads outcomes and a deploy registers a model: neither reads rows.
+    bool rows = ran && node.kind != plan::NodeKind::Gate && node.kind != plan::NodeKind::Deploy;
     out << fmt::format("  {:>4}  {:<10} {:<20} {:<12} {:>10} {:>10} {:>9}\n", run.id, plan::nodeKindName(node.kind),
                        nodeName(node), runtime::nodeStatusName(run.status), rows ? std::to_string(run.rowsIn) : "-",
                        rows && node.kind != plan::NodeKind::Expect ? std::to_string(run.rowsOut) : "-",
@@ -204,8 +207,13 @@ void printText(const plan::Plan& plan, const runtime::RunReport& report, const s
     }
   }
   printGates(plan, report, file, out);
+  // What each deploy did in the registry (a failed one said why above).
+  for (const NodeRun& run : report.nodes) {
+    if (plan.node(run.id).kind != plan::NodeKind::Deploy || run.message.empty()) continue;
+    if (run.status == NodeStatus::Done || run.status == NodeStatus::Cached) out << fmt::format("{}: {}\n", nodeName(plan.node(run.id)), run.message);
+  }
   if (notRun > 0) {
-    out << "not run yet (deploys and steps come in a later version):";
+    out << "not run yet (steps come in a later version):";
     for (const NodeRun& run : report.nodes) {
       if (run.status == NodeStatus::NotRunYet) out << " " << nodeName(plan.node(run.id));
     }

@@ -14,8 +14,9 @@ Says, without running anything, which nodes of FILE's pipeline `weir run` would
 run and why: a source file changed, a declaration changed (with its line), an
 input it reads will change, an output file was changed or removed, a cache entry
 is damaged, or it never ran. Gates, which every run evaluates again (an approval
-may have been recorded since), and deploys (not run yet) with what needs them
-are listed apart.
+may have been recorded since, a baseline changed), and deploys, which register
+what passes them, are listed apart; so are external steps (not run yet) with
+what needs them.
 
 Options:
   --target NAME   consider only what NAME needs (repeatable)
@@ -45,12 +46,12 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
     }
   }
   if (!status.gates.empty()) {
-    streams.out << "gates (evaluated on every run):";
+    streams.out << "gates and deploys (evaluated on every run):";
     for (const std::string& name : status.gates) streams.out << " " << name;
     streams.out << "\n";
   }
   if (!status.waiting.empty()) {
-    streams.out << "not run yet (deploys and what needs them):";
+    streams.out << "not run yet (external steps and what needs them):";
     for (const std::string& name : status.waiting) streams.out << " " << name;
     streams.out << "\n";
   }

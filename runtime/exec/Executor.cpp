@@ -74,7 +74,7 @@ namespace {
 const char* notRunReason(NodeKind kind, bool evaluatesGates) {
   switch (kind) {
     case NodeKind::Gate: return evaluatesGates ? nullptr : "gates are evaluated by `weir run`";
-    case NodeKind::Deploy: return "the model registry is not built yet: deploys do not register models yet";
+    case NodeKind::Deploy: return evaluatesGates ? nullptr : "deploys are run by `weir run`";
     case NodeKind::Step: return "external steps are not run yet";
     case NodeKind::Transform: return "a transform called from another transform's body is not run yet";
     default: return nullptr;
@@ -93,6 +93,15 @@ class Execution {
       : plan_(plan), options_(options), runs_(plan.size()), results_(plan.size()), dependents_(plan.size()),
         pending_(plan.size()), readers_(plan.size()), failedInput_(plan.size()) {
     for (auto& cause : failedInput_) cause.store(-1);
+    for (NodeId id = 0; id < plan.size(); ++id) {
+      const plan::Node& gate = plan.node(id);
+      for (const plan::Node::GateCondition& condition : gate.gateConditions) {
+        if (!condition.baseline || condition.metricsInput >= gate.inputs.size()) continue;
+        for (NodeId data : plan.node(gate.inputs[condition.metricsInput]).inputs) {
+          if (plan.node(data).kind != NodeKind::Train) measuredByBaseline_.insert(data);
+        }
+      }
+    }
   }
 
   std::vector<NodeRun> planOnly() {
@@ -194,7 +203,9 @@ class Execution {
 
   // ---- The cache ----
 
-  bool cacheable(NodeId id) const { return keepsOutcomeInCache(plan_.node(id)); }
+  // A table a gate's `baseline` measures the version in its stage on is kept too: the registry
+  // reads it from the cache under its key.
+  bool cacheable(NodeId id) const { return keepsOutcomeInCache(plan_.node(id)) || measuredByBaseline_.count(id) != 0; }
 
   // The key of a node's result: its fingerprint, the content of the file it scans, and its
   // inputs' keys. Empty when one cannot be made (an unreadable source).
@@ -773,6 +784,9 @@ class Execution {
         run.rowsOut = rows.rows();
         return Result{};
       }
+      // Its model trained and its gates passed: the engine registers the version once the run
+      // is over (engine/ModelRegistry.h), and says so in its message.
+      case NodeKind::Deploy: return Result{};
       default:
         throw OperatorError(fmt::format("internal: `{}` nodes are not run", plan::nodeKindName(node.kind)));
     }
@@ -782,45 +796,7 @@ class Execution {
   Result evaluateNode(NodeId id, NodeRun& run) {
     const plan::Node& node = plan_.node(id);
     auto [model, rows] = modelAndTable(id);
-    const Column* target = rows->find(model->target);
-    if (target == nullptr) throw OperatorError("the evaluation table has no column `" + model->target + "`, the model's target");
-    // Rows with a known truth, and the truth as the model's class indexes (or values).
-    std::vector<std::uint32_t> kept;
-    std::vector<double> truth;
-    for (std::size_t r = 0; r < rows->rows(); ++r) {
-      if (target->isNull(r)) continue;
-      double value;
-      if (model->task == "regression") {
-        value = target->kind() == ColumnKind::Float ? target->floatAt(r) : static_cast<double>(target->intAt(r));
-      } else {
-        std::string label = target->kind() == ColumnKind::Bool ? (target->intAt(r) != 0 ? "true" : "false")
-                            : storesCodes(target->kind())      ? std::string(target->stringAt(r))
-                                                               : std::to_string(target->intAt(r));
-        auto it = std::find(model->classes.begin(), model->classes.end(), label);
-        if (it == model->classes.end()) throw OperatorError("the target value `" + label + "` is not a class the model knows");
-        value = static_cast<double>(it - model->classes.begin());
-      }
-      kept.push_back(static_cast<std::uint32_t>(r));
-      truth.push_back(value);
-    }
-    Table evaluated = kept.size() == rows->rows() ? *rows : rows->gather(kept);
-    run.rowsIn = evaluated.rows();
-    Predictions predictions = predict(*model, evaluated, threads());
-    Evaluation result;
-    if (node.evaluation == "fairness") {
-      const Column* by = evaluated.find(node.by);
-      if (by == nullptr) throw OperatorError("the evaluation table has no column `" + node.by + "`");
-      if (model->task != "binary") throw OperatorError("fairness metrics are defined for binary classifiers");
-      std::vector<std::string> groups(evaluated.rows());
-      for (std::size_t r = 0; r < groups.size(); ++r) {
-        groups[r] = by->isNull(r) ? "null" : storesCodes(by->kind()) ? std::string(by->stringAt(r))
-                                        : by->kind() == ColumnKind::Bool ? (by->intAt(r) ? "true" : "false")
-                                                                         : std::to_string(by->intAt(r));
-      }
-      result = fairness(*model, predictions, truth, groups, node.metricNames);
-    } else {
-      result = evaluate(*model, predictions, truth, node.metricNames);
-    }
+    Evaluation result = measure(node, *model, *rows, threads(), &run.rowsIn);
     Table out;
     out.rowsWithoutColumns = 1;
     for (const MetricValue& metric : result.metrics) {
@@ -892,6 +868,7 @@ class Execution {
   std::mutex progressMutex_;
   std::mutex warningsMutex_;
   std::mutex gatesMutex_;  // a baseline provider answers one query at a time
+  std::set<NodeId> measuredByBaseline_;
 };
 
 }  // namespace
@@ -905,7 +882,28 @@ void reevaluateGates(const plan::Plan& plan, RunReport& report, const GateServic
   for (plan::NodeId id = 0; id < plan.size() && id < runs.size(); ++id) {
     const plan::Node& node = plan.node(id);
     NodeRun& run = runs[id];
-    if (run.status == NodeStatus::Skipped || run.status == NodeStatus::Blocked) continue;
+    if (run.status == NodeStatus::Skipped) continue;
+    if (node.kind == NodeKind::Deploy) {
+      // Blocked by a gate that did not pass then may be free now, and the other way round; a
+      // deploy blocked by anything else (its model failed) stays so.
+      bool modelReady = true;
+      for (NodeId input : node.inputs) {
+        NodeStatus status = runs[input].status;
+        if (plan.node(input).kind != NodeKind::Gate) modelReady = modelReady && (status == NodeStatus::Done || status == NodeStatus::Cached);
+      }
+      if (!modelReady) continue;
+      run.status = NodeStatus::Done;
+      run.message.clear();
+      for (NodeId input : node.inputs) {
+        const NodeRun& gate = runs[input];
+        if (plan.node(input).kind != NodeKind::Gate || !gate.gate || gate.gate->status == GateStatus::Passed) continue;
+        run.status = NodeStatus::Blocked;
+        run.message = blockedByGate(plan.node(input).declaration, gate.gate->status);
+        break;
+      }
+      continue;
+    }
+    if (run.status == NodeStatus::Blocked) continue;
     if (node.kind == NodeKind::Gate) {
       GateOutcome outcome = evaluateGate(
           plan, id, [&](NodeId input) { return GateInput{runs[input].key, &runs[input].metrics}; }, services);
@@ -914,14 +912,6 @@ void reevaluateGates(const plan::Plan& plan, RunReport& report, const GateServic
                                                           : NodeStatus::Waiting;
       run.message = gateMessage(plan, outcome);
       run.gate = std::move(outcome);
-    } else if (node.kind == NodeKind::Deploy) {
-      for (NodeId input : node.inputs) {
-        const NodeRun& gate = runs[input];
-        if (plan.node(input).kind != NodeKind::Gate || !gate.gate || gate.gate->status == GateStatus::Passed) continue;
-        run.status = NodeStatus::Blocked;
-        run.message = blockedByGate(plan.node(input).declaration, gate.gate->status);
-        break;
-      }
     }
   }
   for (const NodeRun& run : runs) report.failed = report.failed || run.status == NodeStatus::Failed || run.status == NodeStatus::Waiting;

@@ -1,6 +1,7 @@
 #include "models/Metrics.h"
 
 #include "catalog/Metric.h"
+#include "operators/OperatorError.h"
 
 #include <fmt/format.h>
 
@@ -237,6 +238,49 @@ Evaluation fairness(const TrainedModel& model, const Predictions& predictions, c
     out.metrics.push_back({name, value});
   }
   return out;
+}
+
+Evaluation measure(const plan::Node& evaluation, const TrainedModel& model, const Table& rows, unsigned threads, std::size_t* rowsMeasured) {
+  const Column* target = rows.find(model.target);
+  if (target == nullptr) throw OperatorError("the evaluation table has no column `" + model.target + "`, the model's target");
+  // Rows with a known truth, and the truth as the model's class indexes (or values).
+  std::vector<std::uint32_t> kept;
+  std::vector<double> truth;
+  for (std::size_t r = 0; r < rows.rows(); ++r) {
+    if (target->isNull(r)) continue;
+    double value;
+    if (model.task == "regression") {
+      value = target->kind() == ColumnKind::Float ? target->floatAt(r) : static_cast<double>(target->intAt(r));
+    } else {
+      std::string label = target->kind() == ColumnKind::Bool ? (target->intAt(r) != 0 ? "true" : "false")
+                          : storesCodes(target->kind())      ? std::string(target->stringAt(r))
+                                                             : std::to_string(target->intAt(r));
+      auto it = std::find(model.classes.begin(), model.classes.end(), label);
+      if (it == model.classes.end()) throw OperatorError("the target value `" + label + "` is not a class the model knows");
+      value = static_cast<double>(it - model.classes.begin());
+    }
+    kept.push_back(static_cast<std::uint32_t>(r));
+    truth.push_back(value);
+  }
+  Table evaluated = kept.size() == rows.rows() ? rows : rows.gather(kept);
+  if (rowsMeasured != nullptr) *rowsMeasured = evaluated.rows();
+  Predictions predictions = predict(model, evaluated, threads);
+  Evaluation result;
+  if (evaluation.evaluation == "fairness") {
+    const Column* by = evaluated.find(evaluation.by);
+    if (by == nullptr) throw OperatorError("the evaluation table has no column `" + evaluation.by + "`");
+    if (model.task != "binary") throw OperatorError("fairness metrics are defined for binary classifiers");
+    std::vector<std::string> groups(evaluated.rows());
+    for (std::size_t r = 0; r < groups.size(); ++r) {
+      groups[r] = by->isNull(r) ? "null" : storesCodes(by->kind()) ? std::string(by->stringAt(r))
+                                      : by->kind() == ColumnKind::Bool ? (by->intAt(r) ? "true" : "false")
+                                                                       : std::to_string(by->intAt(r));
+    }
+    result = fairness(model, predictions, truth, groups, evaluation.metricNames);
+  } else {
+    result = evaluate(model, predictions, truth, evaluation.metricNames);
+  }
+  return result;
 }
 
 }  // namespace weir::runtime

@@ -35,4 +35,10 @@ Evaluation fairness(const TrainedModel& model, const Predictions& predictions, c
                     const std::vector<std::string>& groupOf, const std::vector<std::string>& metrics,
                     std::size_t minimumGroup = 30);
 
+// Measures `model` on `rows` as the evaluation node `evaluation` asks (`evaluate`, or `fairness`
+// by its column; its metrics), on the rows whose target is known (their number in
+// `*rowsMeasured`). Throws OperatorError (a column missing, a target value the model does not know).
+Evaluation measure(const plan::Node& evaluation, const TrainedModel& model, const Table& rows, unsigned threads,
+                   std::size_t* rowsMeasured = nullptr);
+
 }  // namespace weir::runtime

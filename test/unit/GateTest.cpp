@@ -104,7 +104,8 @@ TEST_F(GateTest, WithoutAVersionInTheStageABaselineConditionHolds) {
   ASSERT_EQ(gate.conditions.size(), 2u);
   EXPECT_EQ(gate.conditions[1].detail, "no baseline version in production: holds");
   EXPECT_FALSE(gate.conditions[1].threshold);
-  EXPECT_EQ(deployOf(result).status, NodeStatus::NotRunYet);
+  EXPECT_EQ(deployOf(result).status, NodeStatus::Done);
+  EXPECT_EQ(deployOf(result).message, "registered `m` version 1 in production");
 
   FakeBaselines empty;  // a registry with nothing in the stage
   RunResult again = run(&empty);

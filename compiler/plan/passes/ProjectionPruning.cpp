@@ -73,6 +73,16 @@ class Pruner {
     }
   }
 
+  bool measuredByBaseline(NodeId evaluation) const {
+    for (NodeId consumer : plan_.consumers(evaluation)) {
+      const Node& gate = plan_.node(consumer);
+      for (const Node::GateCondition& condition : gate.gateConditions) {
+        if (condition.baseline && condition.metricsInput < gate.inputs.size() && gate.inputs[condition.metricsInput] == evaluation) return true;
+      }
+    }
+    return false;
+  }
+
   // What `id` needs from its inputs, given what its consumers need from it.
   void propagate(NodeId id) {
     Node& node = plan_.node(id);
@@ -98,7 +108,9 @@ class Pruner {
         return;
       case NodeKind::Evaluate:
         if (node.inputs.size() < 2) return;
-        if (node.readsAll) require(node.inputs[1], std::nullopt);
+        // A gate's `baseline` measures the version in its stage on the same table, and that
+        // version may read columns this model does not: the table keeps all of its columns.
+        if (node.readsAll || measuredByBaseline(id)) require(node.inputs[1], std::nullopt);
         else require(node.inputs[1], std::set<std::string>(node.reads.begin(), node.reads.end()));
         return;
       case NodeKind::Predict: {
