@@ -233,14 +233,19 @@ runtime::Baseline RegistryBaselines::baseline(const runtime::BaselineQuery& quer
   if (version == versions_.end()) return out;
   out.version = version->version;
   std::string which = fmt::format("the baseline, `{}` version {} in {}", query.model, version->version, query.stage);
-  if (query.evaluation == nullptr || query.dataKey.empty()) {
+  if (query.evaluation == nullptr || (query.dataKey.empty() && !query.data)) {
     out.error = fmt::format("{}, cannot be measured: this run's evaluation table is not known (its inputs could not be hashed)", which);
     return out;
   }
   std::string problem;
-  std::optional<std::string> bytes = cache_.load(query.dataKey, problem);
-  std::optional<runtime::Table> table = bytes ? runtime::decodeTable(*bytes) : std::nullopt;
-  if (!table) {
+  std::optional<runtime::Table> loaded;
+  const runtime::Table* table = query.data.get();
+  if (table == nullptr) {
+    std::optional<std::string> bytes = cache_.load(query.dataKey, problem);
+    if (bytes) loaded = runtime::decodeTable(*bytes);
+    if (loaded) table = &*loaded;
+  }
+  if (table == nullptr) {
     out.error = fmt::format("{}, cannot be measured: this run's evaluation table is not in the result cache ({})", which,
                             problem.empty() ? "a run with --no-cache keeps none" : problem);
     return out;

@@ -620,7 +620,8 @@ class Execution {
     // Only a node that ran counted as a reader of its inputs (a loaded one read the cache).
     if (execute_[id]) {
       for (NodeId input : plan_.node(id).inputs) {
-        if (readers_[input].fetch_sub(1) == 1) results_[input] = Result{};
+        // A table a baseline measures is kept for the gate (which does not read it as an input).
+        if (readers_[input].fetch_sub(1) == 1 && measuredByBaseline_.count(input) == 0) results_[input] = Result{};
       }
     }
     bool ok = runs_[id].status == NodeStatus::Done || runs_[id].status == NodeStatus::Cached;
@@ -767,7 +768,8 @@ class Execution {
         // Its inputs have finished: their outcomes (keys, metrics) are final.
         std::lock_guard<std::mutex> oneAtATime(gatesMutex_);
         GateOutcome outcome = evaluateGate(
-            plan_, id, [&](NodeId input) { return GateInput{runs_[input].key, &runs_[input].metrics}; }, *options_.gates);
+            plan_, id, [&](NodeId input) { return GateInput{runs_[input].key, &runs_[input].metrics, results_[input].table}; },
+            *options_.gates);
         if (outcome.status != GateStatus::Passed) {
           run.status = outcome.status == GateStatus::Failed ? NodeStatus::Failed : NodeStatus::Waiting;
           run.message = gateMessage(plan_, outcome);

@@ -74,7 +74,10 @@ ConditionOutcome metricCondition(const plan::Plan& plan, const plan::Node& gate,
       if (condition.metricsInput < gate.inputs.size()) {
         query.evaluation = &plan.node(gate.inputs[condition.metricsInput]);
         for (plan::NodeId data : query.evaluation->inputs) {
-          if (plan.node(data).kind != plan::NodeKind::Train) query.dataKey = outcomeOf(data).key;
+          if (plan.node(data).kind == plan::NodeKind::Train) continue;
+          GateInput table = outcomeOf(data);
+          query.dataKey = table.key;
+          query.data = table.table;
         }
       }
       baseline = services.baselines->baseline(query);

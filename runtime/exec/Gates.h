@@ -12,8 +12,10 @@
 
 #include "plan/Plan.h"
 #include "store/LineageDb.h"  // Approval
+#include "table/Table.h"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +35,8 @@ struct BaselineQuery {
   // The result-cache key of the table the evaluation measured (its non-model input); the table is
   // in the cache under that key unless the run was `--no-cache`.
   std::string dataKey;
+  // The table itself, when the run holds it (it computed it): the provider need not read it.
+  std::shared_ptr<const Table> data;
 };
 
 // A baseline: the version in the stage and its metric, or why there is none.
@@ -80,6 +84,7 @@ struct GateOutcome {
 struct GateInput {
   std::string key;
   const std::vector<std::pair<std::string, double>>* metrics = nullptr;
+  std::shared_ptr<const Table> table;  // a table the run holds
 };
 
 // Evaluates gate `id` of `plan` from the outcomes of its inputs (and of their inputs), as
