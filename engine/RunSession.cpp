@@ -31,7 +31,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run, bool keys) {
+// `keyOf`: the cache keys of the nodes finished so far (a model's version is its training's key,
+// as gates, approvals and the registry name it; its definition's fingerprint when unknown).
+runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run, bool keys, const std::vector<std::string>& keyOf) {
   const plan::Node& node = plan.node(run.id);
   runtime::RecordedNode record;
   record.declaration = node.declaration;
@@ -52,12 +54,13 @@ runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run, bool 
     record.metricsReused = run.status == NodeStatus::Cached;
     for (plan::NodeId input : node.inputs) {
       const plan::Node& in = plan.node(input);
+      const std::string& key = input < keyOf.size() && !keyOf[input].empty() ? keyOf[input] : in.fingerprint;
       if (in.kind == plan::NodeKind::Train) {
         record.model = in.declaration;
-        record.modelVersion = in.fingerprint;
+        record.modelVersion = key;
       } else {
         record.data = in.declaration;
-        record.dataKey = in.fingerprint;
+        record.dataKey = key;
       }
     }
   }
@@ -101,14 +104,18 @@ class DatabaseRecorder : public RunListener {
   // The approvals recorded, for the run's gates.
   std::vector<runtime::Approval> approvals() { return db_->approvals(); }
 
-  void started(const plan::Plan& plan) override { recorded_.assign(plan.size(), false); }
+  void started(const plan::Plan& plan) override {
+    recorded_.assign(plan.size(), false);
+    keyOf_.assign(plan.size(), std::string());
+  }
 
   void nodeFinished(const plan::Plan& plan, const NodeRun& run) override {
     if (!recording() || run.id >= recorded_.size() || recorded_[run.id]) return;
+    keyOf_[run.id] = run.key;
     // A deploy is recorded at the end, once the registry said what it did.
     if (plan.node(run.id).kind == plan::NodeKind::Deploy) return;
     recorded_[run.id] = true;
-    if (deferred_.empty() && db_->recordNode(runId_, recordOf(plan, run, keys_), rulesOf(plan, run))) return;
+    if (deferred_.empty() && db_->recordNode(runId_, recordOf(plan, run, keys_, keyOf_), rulesOf(plan, run))) return;
     deferred_.push_back(run);  // written at the end, with the rest
   }
 
@@ -205,8 +212,12 @@ class DatabaseRecorder : public RunListener {
       bool done = run.id < recorded_.size() && recorded_[run.id];
       if (!done && run.status != NodeStatus::Skipped) rest.push_back(run);
     }
+    keyOf_.resize(plan.size());
+    for (const NodeRun& run : report.nodes) {
+      if (run.id < keyOf_.size()) keyOf_[run.id] = run.key;
+    }
     std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> records;
-    for (const NodeRun& run : rest) records.emplace_back(recordOf(plan, run, keys_), rulesOf(plan, run));
+    for (const NodeRun& run : rest) records.emplace_back(recordOf(plan, run, keys_, keyOf_), rulesOf(plan, run));
     if (!records.empty() && !db_->recordNodes(runId_, records)) {
       std::string lost;
       for (const NodeRun& run : rest) lost += (lost.empty() ? "" : ", ") + nodeLabel(plan, run);
@@ -232,6 +243,7 @@ class DatabaseRecorder : public RunListener {
   std::int64_t runId_;
   bool keys_;
   std::vector<bool> recorded_;  // told to the recorder (written, or deferred)
+  std::vector<std::string> keyOf_;
   std::vector<NodeRun> deferred_;
   std::vector<std::string> problems_;
 };
