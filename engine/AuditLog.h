@@ -1,9 +1,9 @@
 #pragma once
 
 // The audit log (`weir audit`): what was recorded, oldest first, and whether its hash chain is
-// intact. Entries are appended by the parts of weir that act (runs now; gate decisions,
-// approvals, registrations, stage changes, exports and serve starts by their owners) through
-// runtime::LineageDb::appendAudit.
+// intact. Entries are appended by the parts of weir that act (runs, gate decisions, approvals,
+// registrations and stage changes; exports and serve starts by their owners) through
+// runtime::LineageDb, in the transaction of what they record.
 
 #include "engine/Project.h"
 #include "store/LineageDb.h"

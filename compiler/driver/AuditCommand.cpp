@@ -21,10 +21,11 @@ Lists the project's audit log (kept in .weir/weir.db), oldest first: each
 entry's number, time (UTC), kind, who (the user: $USER, else the account's
 name) and host, and what happened (a JSON object). Entries are only appended:
 each holds the SHA-256 of the entry before it, and its own hash covers all of
-its fields. Recorded today: `run`, every run `weir run` records (its number,
-program, program hash and outcome). Gate decisions, approvals, registrations,
-stage changes, exports and serve starts have their kinds reserved and are
-recorded by those commands as they arrive.
+its fields. Recorded: `run` (every run `weir run` records: its number, program,
+program hash and outcome), `gate` (every gate decision, with each condition),
+`approval` (`weir approve`), `registration` (a deploy registering a model
+version) and `stage` (a version put in a stage: by a deploy, `weir registry
+promote` or `rollback`). Exports and serve starts have their kinds reserved.
 
 `weir audit verify` checks the chain, the head record (the count and last hash
 the database keeps apart from the entries) and that every run recorded since
