@@ -81,16 +81,9 @@ int runAudit(const std::vector<std::string>& args, Streams streams) {
   if (!args.empty() && args[0] == "verify") return runAuditVerify({args.begin() + 1, args.end()}, streams);
   std::optional<CommandLine> line = CommandLine::parse("audit", args, {{"--format", true, {"text", "json"}, "format"}}, streams);
   if (!line) return kExitUsage;
-  if (!line->positional().empty()) {
-    // A misspelt action reads as a path that is not there.
-    const std::string& first = line->positional()[0];
-    std::error_code ec;
-    if (!std::filesystem::exists(first, ec) && !support::closestMatch(first, {"verify"}).empty()) {
-      return usageError("audit", fmt::format("unknown action `{}`; did you mean `verify`?", first), streams);
-    }
-  }
-  if (line->positional().size() > 1) return usageError("audit", "give at most one program file or folder", streams);
-  engine::AuditLog log = engine::readAuditLog(line->positional().empty() ? "." : line->positional()[0]);
+  std::optional<std::string> path = projectPath("audit", *line, {"verify"}, streams);
+  if (!path) return kExitUsage;
+  engine::AuditLog log = engine::readAuditLog(*path);
   if (!log.error.empty()) {
     streams.err << "weir audit: " << log.error << "\n";
     return kExitUsage;

@@ -1,4 +1,5 @@
 #include "driver/CommandLine.h"
+#include <filesystem>
 
 #include "plan/PassManager.h"
 #include "support/Suggest.h"
@@ -121,6 +122,24 @@ bool readJobs(const CommandLine& line, const std::string& command, unsigned& job
   }
   jobs = *value;
   return true;
+}
+
+std::optional<std::string> projectPath(const std::string& command, const CommandLine& line, const std::vector<std::string>& actions,
+                                       Streams streams) {
+  const std::vector<std::string>& positional = line.positional();
+  if (!positional.empty()) {
+    std::error_code ec;
+    std::string suggestion = support::closestMatch(positional[0], actions);
+    if (!std::filesystem::exists(positional[0], ec) && !suggestion.empty()) {
+      usageError(command, fmt::format("unknown action `{}`; did you mean `{}`?", positional[0], suggestion), streams);
+      return std::nullopt;
+    }
+  }
+  if (positional.size() > 1) {
+    usageError(command, "give at most one program file or folder", streams);
+    return std::nullopt;
+  }
+  return positional.empty() ? std::string(".") : positional[0];
 }
 
 }  // namespace weir::driver

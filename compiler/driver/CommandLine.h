@@ -48,6 +48,12 @@ std::vector<std::string> passChoices();
 // Says a usage mistake the usual way: `weir COMMAND: message`, then where to read more.
 int usageError(const std::string& command, const std::string& message, Streams streams);
 
+// The one PATH of a command that reads a project (default: the current folder), or nullopt,
+// having said what is wrong: more than one, or a misspelt action (`weir runs compar`: a path
+// that is not there and is close to one of `actions`).
+std::optional<std::string> projectPath(const std::string& command, const CommandLine& line, const std::vector<std::string>& actions,
+                                       Streams streams);
+
 // The value of `--jobs`: a number of threads from 1 to 1024, or nullopt.
 std::optional<unsigned> parseJobs(const std::string& text);
 // Reads `--jobs` into `jobs` when given; false (having said why) when its value is not a count.

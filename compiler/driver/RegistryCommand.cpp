@@ -153,18 +153,9 @@ int runRegistry(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line =
       CommandLine::parse("registry", args, {{"--model", true, {}, "model"}, {"--format", true, {"text", "json"}, "format"}}, streams);
   if (!line) return kExitUsage;
-  if (!line->positional().empty()) {
-    // A misspelt action reads as a path that is not there.
-    const std::string& first = line->positional()[0];
-    std::error_code ec;
-    std::string suggestion = support::closestMatch(first, {"promote", "rollback"});
-    if (!std::filesystem::exists(first, ec) && !suggestion.empty()) {
-      return usageError("registry", fmt::format("unknown action `{}`; did you mean `{}`?", first, suggestion), streams);
-    }
-  }
-  if (line->positional().size() > 1) return usageError("registry", "give at most one program file or folder", streams);
-  engine::RegistryListing listing = engine::listRegistry(line->positional().empty() ? "." : line->positional()[0],
-                                                         line->value("--model").value_or(""));
+  std::optional<std::string> path = projectPath("registry", *line, {"promote", "rollback"}, streams);
+  if (!path) return kExitUsage;
+  engine::RegistryListing listing = engine::listRegistry(*path, line->value("--model").value_or(""));
   if (!listing.error.empty()) {
     streams.err << "weir registry: " << listing.error << "\n";
     return kExitUsage;

@@ -224,17 +224,9 @@ int runRuns(const std::vector<std::string>& args, Streams streams) {
   if (!args.empty() && args[0] == "compare") return runCompare({args.begin() + 1, args.end()}, streams);
   std::optional<CommandLine> line = CommandLine::parse("runs", args, {{"--format", true, {"text", "json"}, "format"}}, streams);
   if (!line) return kExitUsage;
-  if (!line->positional().empty()) {
-    // A misspelt action reads as a path that is not there.
-    const std::string& first = line->positional()[0];
-    std::error_code ec;
-    if (!std::filesystem::exists(first, ec) && !support::closestMatch(first, {"compare"}).empty()) {
-      return usageError("runs", fmt::format("unknown action `{}`; did you mean `compare`?", first), streams);
-    }
-  }
-  if (line->positional().size() > 1) return usageError("runs", "give at most one program file or folder", streams);
-  std::string path = line->positional().empty() ? "." : line->positional()[0];
-  engine::RunHistory history = engine::listRuns(path);
+  std::optional<std::string> path = projectPath("runs", *line, {"compare"}, streams);
+  if (!path) return kExitUsage;
+  engine::RunHistory history = engine::listRuns(*path);
   if (!history.error.empty()) {
     streams.err << "weir runs: " << history.error << "\n";
     return kExitUsage;
@@ -245,7 +237,7 @@ int runRuns(const std::vector<std::string>& args, Streams streams) {
     streams.out << json{{"version", 1}, {"project", history.root}, {"runs", runs}}.dump(2) << "\n";
     return kExitOk;
   }
-  if (history.runs.empty()) streams.out << "no run recorded" << (line->positional().empty() ? "" : " of " + path) << "\n";
+  if (history.runs.empty()) streams.out << "no run recorded" << (line->positional().empty() ? "" : " of " + *path) << "\n";
   for (const engine::HistoryRun& run : history.runs) streams.out << runText(run);
   return kExitOk;
 }
