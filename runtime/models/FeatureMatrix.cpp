@@ -9,6 +9,33 @@
 
 namespace weir::runtime {
 
+namespace {
+
+// A feature's name or a level as part of a column name: `%`, `=`, `[`, `]` and `<` as `%XX`.
+std::string namePart(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%' || c == '=' || c == '[' || c == ']' || c == '<') out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<EncodedColumn> encodedColumns(const std::vector<ColumnSpec>& features) {
+  std::vector<EncodedColumn> out;
+  for (std::size_t f = 0; f < features.size(); ++f) {
+    const ColumnSpec& spec = features[f];
+    if (spec.kind == ColumnKind::Category) {
+      for (const std::string& level : spec.levels) out.push_back({namePart(spec.name) + "=" + namePart(level), f, level});
+    } else {
+      out.push_back({namePart(spec.name), f, {}});
+    }
+  }
+  return out;
+}
+
 FeatureMatrix encodeFeatures(const Table& data, const std::vector<ColumnSpec>& features) {
   FeatureMatrix m;
   m.rows = data.rows();
@@ -17,13 +44,15 @@ FeatureMatrix encodeFeatures(const Table& data, const std::vector<ColumnSpec>& f
     const Column* column = data.find(spec.name);
     if (column == nullptr) throw OperatorError("the model's feature `" + spec.name + "` is not in the table");
     if (column->kind() == ColumnKind::String) throw OperatorError("the feature `" + spec.name + "` is a string: encode it as a category");
-    columns.push_back(column);
-    if (column->kind() == ColumnKind::Category) {
-      for (const std::string& level : spec.levels) m.names.push_back(spec.name + "=" + level);
-    } else {
-      m.names.push_back(spec.name);
+    // The columns are named after the model's features (encodedColumns): a category must be one
+    // in the table too (the compiler checks it at the `predict`).
+    if ((column->kind() == ColumnKind::Category) != (spec.kind == ColumnKind::Category)) {
+      throw OperatorError(fmt::format("the feature `{}` is {} in the table, the model was trained on {}", spec.name,
+                                      columnKindName(column->kind()), columnKindName(spec.kind)));
     }
+    columns.push_back(column);
   }
+  for (EncodedColumn& column : encodedColumns(features)) m.names.push_back(std::move(column.name));
   m.width = m.names.size();
   m.values.assign(m.rows * m.width, 0.0f);
   const float missing = std::numeric_limits<float>::quiet_NaN();

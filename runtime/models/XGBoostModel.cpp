@@ -221,4 +221,22 @@ std::vector<float> XGBoostModel::predict(const std::string& model, const Feature
   return std::vector<float>(out, out + length);
 }
 
+std::string XGBoostModel::withFeatureInfo(const std::string& model, const std::vector<std::string>& names,
+                                          const std::vector<std::string>& types) {
+  Booster booster;
+  check(XGBoosterCreate(nullptr, 0, &booster.handle), "create a booster");
+  check(XGBoosterLoadModelFromBuffer(booster.handle, model.data(), model.size()), "load the model");
+  auto set = [&](const char* field, const std::vector<std::string>& values) {
+    std::vector<const char*> pointers;
+    for (const std::string& value : values) pointers.push_back(value.c_str());
+    check(XGBoosterSetStrFeatureInfo(booster.handle, field, pointers.data(), pointers.size()), (std::string("set the ") + field + "s").c_str());
+  };
+  set("feature_name", names);
+  set("feature_type", types);
+  bst_ulong length = 0;
+  const char* bytes = nullptr;
+  check(XGBoosterSaveModelToBuffer(booster.handle, R"({"format": "json"})", &length, &bytes), "save the model");
+  return std::string(bytes, length);
+}
+
 }  // namespace weir::runtime

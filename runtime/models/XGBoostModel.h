@@ -21,6 +21,12 @@ class XGBoostModel {
                            unsigned threads);
   // The raw predictions: per row one value (binary probability, regression) or one per class.
   static std::vector<float> predict(const std::string& model, const FeatureMatrix& features, unsigned threads);
+  // `model` with its feature names and types (`int`, `float`, `i` for an indicator, `q`) set,
+  // saved by XGBoost itself as JSON (what `xgboost.Booster(model_file=...)` loads and checks a
+  // DMatrix's names against). XGBoost refuses a type it does not know; names are taken as they
+  // are. Throws OperatorError with XGBoost's message when it fails.
+  static std::string withFeatureInfo(const std::string& model, const std::vector<std::string>& names,
+                                     const std::vector<std::string>& types);
   // What makes `model` other than a model `train` makes with this objective on `features`
   // encoded columns (and `classes` for multi:softprob): XGBoost trusts the JSON it loads (a
   // child or split index out of range, a cycle, a tree assigned to a class that does not exist
