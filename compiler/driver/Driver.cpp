@@ -35,6 +35,7 @@ Commands:
   audit    list the hash-chained audit log; `weir audit verify` checks it
   approve  record a team's approval of the model version a gate waits for
   registry list registered model versions; promote or roll back a stage
+  export   write a registered model version as a folder Python can load
   help     show help for a command
 
 Options:
@@ -65,6 +66,7 @@ const Command kCommands[] = {
     {"audit", runAudit, auditHelp},
     {"approve", runApprove, approveHelp},
     {"registry", runRegistry, registryHelp},
+    {"export", runExport, exportHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -38,6 +38,7 @@ int runRuns(const std::vector<std::string>& args, Streams streams);
 int runAudit(const std::vector<std::string>& args, Streams streams);
 int runApprove(const std::vector<std::string>& args, Streams streams);
 int runRegistry(const std::vector<std::string>& args, Streams streams);
+int runExport(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -52,5 +53,6 @@ const char* runsHelp();
 const char* auditHelp();
 const char* approveHelp();
 const char* registryHelp();
+const char* exportHelp();
 
 }  // namespace weir::driver

@@ -83,18 +83,25 @@ Json schemaOf(const TrainedModel& model, const ExportedVersion& version, const s
     else entry["mean"] = model.means[c];
     encoded.push_back(entry);
   }
-  Json encodings = {
-      {"number", "the value"},
-      {"zero_one", "true is 1, false is 0"},
-      {"days_since_epoch", "the number of days since 1970-01-01 (negative before it)"},
-      {"microseconds_since_epoch", "the number of microseconds since 1970-01-01T00:00:00Z"},
-      {"one_hot", "one column per level, in the order of levels: 1 in the column of the row's level, 0 in the others; "
-                  "a value that is none of the levels is 0 in all of them"},
-      {"missing", xgboost ? "a null (an empty CSV field, a JSON null) is NaN in every column of its feature (all of a "
-                            "category's), which XGBoost reads as missing"
-                          : "a null (an empty CSV field, a JSON null) is, in every column of its feature (all of a "
-                            "category's), that column's mean over the training rows (`mean`)"},
-      {"value_type", "the model reads 32-bit floats: each column's number (a mean too) is rounded to float32"}};
+  // The rules this model's features use, in words (a timestamp is no feature: the checker refuses it).
+  Json encodings = Json::object();
+  for (const ColumnSpec& spec : model.features) {
+    std::string encoding = encodingOf(spec.kind);
+    if (encodings.contains(encoding)) continue;
+    if (encoding == "number") encodings[encoding] = "the value";
+    if (encoding == "zero_one") encodings[encoding] = "true is 1, false is 0";
+    if (encoding == "days_since_epoch") encodings[encoding] = "the number of days since 1970-01-01 (negative before it)";
+    if (encoding == "microseconds_since_epoch") encodings[encoding] = "the number of microseconds since 1970-01-01T00:00:00Z";
+    if (encoding == "one_hot") {
+      encodings[encoding] = "one column per level, in the order of levels: 1 in the column of the row's level, 0 in the others; "
+                            "a value that is none of the levels is 0 in all of them";
+    }
+  }
+  encodings["missing"] = xgboost ? "a null (an empty CSV field, a JSON null) is NaN in every column of its feature (all of a "
+                                   "category's), which XGBoost reads as missing"
+                                 : "a null (an empty CSV field, a JSON null) is, in every column of its feature (all of a "
+                                   "category's), that column's mean over the training rows (`mean`)";
+  encodings["value_type"] = "the model reads 32-bit floats: each column's number (a mean too) is rounded to float32";
   return {{"format", "weir-export-schema"},
           {"format_version", 1},
           {"model", version.model},
@@ -159,7 +166,7 @@ std::string coefficientsOf(const TrainedModel& model, const std::vector<EncodedC
 std::string readmeOf(const TrainedModel& model, const ExportedVersion& version, bool xgboost) {
   std::string out = fmt::format(
       "# {} version {}\n\n"
-      "Exported by `weir export` from the model registry: a {} {} model of `{}` (fingerprint {}).\n\n"
+      "Exported by `weir export` from the model registry: a model of `{}` ({}, {}), fingerprint {}.\n\n"
       "| file | what it holds |\n|---|---|\n"
       "| `model.json` | {} |\n"
       "| `schema.json` | the features (name, type, nullable, levels), how each becomes the model's columns, the "
@@ -170,17 +177,16 @@ std::string readmeOf(const TrainedModel& model, const ExportedVersion& version, 
       "## Encoding a row\n\n"
       "The model reads one 32-bit float per column of `schema.json`'s `columns`, in that order. Each feature in "
       "`features` fills its `columns`: `number` the value, `zero_one` 1 for true and 0 for false, "
-      "`days_since_epoch` the days since 1970-01-01, `microseconds_since_epoch` the microseconds since "
-      "1970-01-01T00:00:00Z, `one_hot` 1 in the column of the row's level and 0 in the others. A null is {}.\n\n"
+      "`days_since_epoch` the days since 1970-01-01, `one_hot` 1 in the column of the row's level and 0 in the others "
+      "(a value that is none of the levels: 0 in all). A null is {}.\n\n"
       "```python\n"
       "import datetime, json\n"
       "import numpy as np\n\n"
       "schema = json.load(open(\"schema.json\"))\n\n"
       "def encode(rows):\n"
-      "    \"\"\"rows: dicts of feature name -> value (None: null); dates as datetime.date,\n"
-      "    timestamps as timezone-aware datetime.datetime, a category's value as its level.\"\"\"\n"
+      "    \"\"\"rows: dicts of feature name -> value (None: null): numbers, bools, dates as\n"
+      "    datetime.date, a category's value as its level.\"\"\"\n"
       "    x = np.zeros((len(rows), len(schema[\"columns\"])), dtype=np.float32)\n"
-      "    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)\n"
       "    for r, row in enumerate(rows):\n"
       "        c = 0\n"
       "        for f in schema[\"features\"]:\n"
@@ -192,13 +198,11 @@ std::string readmeOf(const TrainedModel& model, const ExportedVersion& version, 
       "                    x[r, c + f[\"levels\"].index(value)] = 1\n"
       "            elif f[\"encoding\"] == \"days_since_epoch\":\n"
       "                x[r, c] = (value - datetime.date(1970, 1, 1)).days\n"
-      "            elif f[\"encoding\"] == \"microseconds_since_epoch\":\n"
-      "                x[r, c] = (value - epoch) // datetime.timedelta(microseconds=1)\n"
       "            else:\n"
       "                x[r, c] = float(value)\n"
       "            c += width\n"
       "    return x\n",
-      version.model, version.version, model.algorithm, model.task, model.target, version.fingerprint,
+      version.model, version.version, model.target, model.algorithm, model.task, version.fingerprint,
       xgboost ? "XGBoost's own JSON model, its feature names and types set to the columns of `schema.json`"
               : "the coefficients: the intercept, per column its name, coefficient and mean (which stands in for a "
                 "missing value), the link and the classes",
