@@ -12,6 +12,7 @@ PACKAGES=(
   libzstd-dev libsqlite3-dev           # the store: cache compression, the lineage database
   libxgboost-dev                       # gradient-boosted trees (the XGBoost C API)
   python3-sklearn                      # tests compare metrics with scikit-learn
+  python3-xgboost                      # tests load exported models with XGBoost's Python package
   libgtest-dev libgmock-dev            # unit tests
   llvm-19-tools                        # lit, FileCheck and not, for the compiler tests
 )

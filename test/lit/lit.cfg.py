@@ -22,13 +22,16 @@ config.substitutions.append(("%root", config.weir_source_root))
 config.environment["NO_COLOR"] = "1"
 config.environment.pop("WEIR_STDLIB", None)
 
-# Tests that compare with scikit-learn need Debian's python3-sklearn (scripts/install-deps.sh
-# installs it) under the system Python.
+# Tests that compare with scikit-learn, or load exported models with XGBoost's Python package,
+# need Debian's python3-sklearn and python3-xgboost (scripts/install-deps.sh installs them)
+# under the system Python.
 import subprocess
 _system_python = "/usr/bin/python3"
-try:
-    if subprocess.run([_system_python, "-c", "import sklearn"], capture_output=True).returncode == 0:
-        config.available_features.add("sklearn")
-except OSError:
-    pass
+for _module, _feature in (("sklearn", "sklearn"), ("xgboost", "xgboost")):
+    try:
+        if subprocess.run([_system_python, "-c", "import " + _module], capture_output=True).returncode == 0:
+            config.available_features.add(_feature)
+    except OSError:
+        pass
 config.substitutions.append(("%sklearn_python", _system_python))
+config.substitutions.append(("%xgboost_python", _system_python))
