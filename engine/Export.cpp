@@ -189,9 +189,9 @@ ExportResult exportModel(const ExportRequest& request) {
       result.error = fmt::format("no model is registered in {} (a deploy whose gates pass registers its model when `weir run` runs it)",
                                  project->root());
     } else if (std::string suggestion = support::closestMatch(request.model, models); !suggestion.empty()) {
-      result.error = fmt::format("no registered model `{}`; did you mean `{}`?", request.model, suggestion);
+      result.error = fmt::format("no model `{}` is registered; did you mean `{}`?", request.model, suggestion);
     } else {
-      result.error = fmt::format("no registered model `{}` (registered: {})", request.model, fmt::join(models, ", "));
+      result.error = fmt::format("no model `{}` is registered (registered: {})", request.model, fmt::join(models, ", "));
     }
     return result;
   }

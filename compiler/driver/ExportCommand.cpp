@@ -100,7 +100,7 @@ int runExport(const std::vector<std::string>& args, Streams streams) {
     return kExitOk;
   }
   streams.out << fmt::format("exported `{}` version {} ({}, fingerprint {}) to {}: {}\n", v.model, v.version,
-                             v.stage.empty() ? "archived" : v.stage, v.fingerprint.substr(0, 12), result.folder,
+                             v.stage.empty() ? "in no stage" : v.stage, v.fingerprint.substr(0, 12), result.folder,
                              fmt::join(result.files, ", "));
   if (result.why == "the latest") streams.out << fmt::format("note: no version of `{}` is in production: this is the latest\n", v.model);
   return kExitOk;

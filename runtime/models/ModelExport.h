@@ -35,7 +35,7 @@ struct ExportedVersion {
   std::string model;  // the model's declaration
   std::int64_t version = 0;
   std::string fingerprint;   // the version's (its training's cache key)
-  std::string stage;         // empty: archived
+  std::string stage;         // empty: in no stage
   std::string registeredAt;  // ISO 8601, UTC
   std::string metrics;       // a JSON object, as registered
   std::string card;          // Markdown
