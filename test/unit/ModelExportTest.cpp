@@ -231,3 +231,14 @@ TEST(ModelExport, XGBoostWritesAnyLevelAsValidJson) {
   EXPECT_EQ(xgb["learner"]["feature_names"].get<std::vector<std::string>>(), expected);
   EXPECT_EQ(Json::parse(files["schema.json"])["features"][0]["levels"].get<std::vector<std::string>>(), levels);
 }
+
+TEST(ModelExport, MulticlassXGBoostKeepsItsClassesInOrder) {
+  TrainedModel model = trained("xgboost", "multiclass", "plan", {"opened", "score", "member"});
+  std::map<std::string, std::string> files = filesOf(model);
+  Json schema = Json::parse(files["schema.json"]);
+  EXPECT_EQ(schema["classes"], Json::array({"basic", "pro", "x<y"}));
+  EXPECT_EQ(schema["prediction"]["output"], "probabilities");
+  EXPECT_EQ(Json::parse(files["model.json"])["learner"]["learner_model_param"]["num_class"], "3");
+  FeatureMatrix m = encodeFeatures(table(), model.features);
+  EXPECT_EQ(XGBoostModel::predict(files["model.json"], m, 1), XGBoostModel::predict(model.xgboost, m, 1));
+}
