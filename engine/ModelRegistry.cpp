@@ -58,12 +58,13 @@ std::string dataJson(const runtime::ModelCardFacts& facts) {
   return out.dump();
 }
 
-std::string whereItIs(const std::string& stage) { return stage.empty() ? "archived" : "in " + stage; }
+// Where a version is (an archived one, like one never put in a stage, is in none).
+std::string whereItIs(const std::string& stage) { return stage.empty() ? "in no stage" : "in " + stage; }
 
 // Registers one deploy's model; its message says what happened, or why it could not.
 bool registerDeploy(const plan::Plan& plan, runtime::RunReport& report, plan::NodeId id, const Project& project,
                     const std::string& program, runtime::LineageDb& db, std::int64_t run, const runtime::ResultCache* cache,
-                    std::string& message) {
+                    const std::vector<runtime::RegisteredVersion>& atStart, std::string& message) {
   const plan::Node& deploy = plan.node(id);
   std::optional<plan::NodeId> train;
   for (plan::NodeId input : deploy.inputs) {
@@ -130,9 +131,27 @@ bool registerDeploy(const plan::Plan& plan, runtime::RunReport& report, plan::No
   version.data = dataJson(facts);
   version.card = runtime::modelCardMarkdown(facts);
   version.stage = stage;
+  // A gate that compared with the version in the stage: that version must still be there.
+  bool comparedWithStage = false;
+  for (plan::NodeId input : deploy.inputs) {
+    for (const plan::Node::GateCondition& condition : plan.node(input).gateConditions) comparedWithStage = comparedWithStage || condition.baseline;
+  }
+  if (comparedWithStage) {
+    version.comparedWith = 0;
+    for (const runtime::RegisteredVersion& v : atStart) {
+      if (v.model == model && v.stage == stage) version.comparedWith = v.version;
+    }
+  }
   std::optional<runtime::Registration> registered = db.registerVersion(version);
   if (!registered) {
     message = fmt::format("the registry in {} could not be written: {}", project.shown(project.databaseFile()), db.lastError());
+    return false;
+  }
+  if (registered->stageChanged) {
+    auto held = [](std::int64_t v) { return v == 0 ? std::string("no version") : fmt::format("version {}", v); };
+    message = fmt::format("{} changed while the run went on: it holds {} now, and the gates compared with {} (run again to "
+                          "compare with what it holds)",
+                          stage, held(*registered->stageChanged), held(*version.comparedWith));
     return false;
   }
   if (!registered->registered) {
@@ -141,7 +160,7 @@ bool registerDeploy(const plan::Plan& plan, runtime::RunReport& report, plan::No
     message = fmt::format("registered `{}` version {} in {}", model, registered->version, registered->stage);
     if (registered->change->previous) message += fmt::format(", archived version {}", *registered->change->previous);
   } else {
-    message = fmt::format("registered `{}` version {}", model, registered->version);
+    message = fmt::format("registered `{}` version {} (in no stage: the deploy names none)", model, registered->version);
   }
   return true;
 }
@@ -207,13 +226,14 @@ std::optional<runtime::TrainedModel> loadRegisteredModel(const Project& project,
 }
 
 void registerDeploys(const plan::Plan& plan, runtime::RunReport& report, const Project& project, const std::string& program,
-                     runtime::LineageDb* db, std::int64_t run, const runtime::ResultCache* cache, const std::string& why) {
+                     runtime::LineageDb* db, std::int64_t run, const runtime::ResultCache* cache, const std::string& why,
+                     const std::vector<runtime::RegisteredVersion>& atStart) {
   for (plan::NodeId id = 0; id < plan.size() && id < report.nodes.size(); ++id) {
     NodeRun& deploy = report.nodes[id];
     if (plan.node(id).kind != plan::NodeKind::Deploy) continue;
     if (deploy.status != NodeStatus::Done && deploy.status != NodeStatus::Cached) continue;
     std::string message;
-    bool ok = db != nullptr && run != 0 && registerDeploy(plan, report, id, project, program, *db, run, cache, message);
+    bool ok = db != nullptr && run != 0 && registerDeploy(plan, report, id, project, program, *db, run, cache, atStart, message);
     if (db == nullptr || run == 0) message = "the model registry cannot be written: " + why;
     deploy.status = ok ? NodeStatus::Done : NodeStatus::Failed;
     deploy.message = ok ? message : "not registered: " + message;
@@ -227,6 +247,10 @@ RegistryBaselines::RegistryBaselines(const Project& project, std::vector<runtime
 
 runtime::Baseline RegistryBaselines::baseline(const runtime::BaselineQuery& query) const {
   runtime::Baseline out;
+  if (!unreadable_.empty()) {
+    out.error = fmt::format("the baseline in {} is not known: the model registry cannot be read ({})", query.stage, unreadable_);
+    return out;
+  }
   auto version = std::find_if(versions_.begin(), versions_.end(), [&](const runtime::RegisteredVersion& v) {
     return v.model == query.model && v.stage == query.stage;
   });
@@ -306,6 +330,16 @@ bool knownStage(const std::string& stage, std::string& error) {
 
 namespace {
 
+// A version is in one stage at a time: moving the version another stage holds would leave that
+// stage without one, silently. Refused, saying what to do.
+bool leavesNoStageEmpty(const runtime::RegisteredVersion& version, const std::string& stage, std::string& error) {
+  if (version.stage.empty() || version.stage == stage) return true;
+  error = fmt::format("`{}` version {} is in {}: moving it to {} would leave {} without a version (a version is in one stage at a "
+                      "time: put another version in {} first)",
+                      version.model, version.version, version.stage, stage, version.stage, version.stage);
+  return false;
+}
+
 std::optional<runtime::StageChange> promote(runtime::LineageDb& db, const StageRequest& request, std::string& error, std::string& note) {
   if (!knownStage(request.stage, error)) return std::nullopt;
   std::vector<runtime::RegisteredVersion> versions = versionsOf(db, request.model, error);
@@ -319,6 +353,7 @@ std::optional<runtime::StageChange> promote(runtime::LineageDb& db, const StageR
     note = fmt::format("`{}` version {} is in {} already: nothing changed", request.model, request.version, request.stage);
     return std::nullopt;
   }
+  if (!leavesNoStageEmpty(*version, request.stage, error)) return std::nullopt;
   std::optional<runtime::StageChange> change = db.moveToStage(request.model, request.version, request.stage, "promote");
   if (!change) error = "the registry could not be written: " + db.lastError();
   return change;
@@ -326,7 +361,8 @@ std::optional<runtime::StageChange> promote(runtime::LineageDb& db, const StageR
 
 std::optional<runtime::StageChange> rollback(runtime::LineageDb& db, const StageRequest& request, std::string& error) {
   if (!knownStage(request.stage, error)) return std::nullopt;
-  if (versionsOf(db, request.model, error).empty()) return std::nullopt;
+  std::vector<runtime::RegisteredVersion> versions = versionsOf(db, request.model, error);
+  if (versions.empty()) return std::nullopt;
   // The stage's history as a stack: a deploy or a promotion puts a version on it, a rollback
   // takes the top one off. What is below the top is what a rollback puts back.
   std::vector<std::int64_t> held;
@@ -344,7 +380,11 @@ std::optional<runtime::StageChange> rollback(runtime::LineageDb& db, const Stage
                                        request.model, held.back(), request.stage);
     return std::nullopt;
   }
-  std::optional<runtime::StageChange> change = db.moveToStage(request.model, held[held.size() - 2], request.stage, "rollback");
+  std::int64_t back = held[held.size() - 2];
+  for (const runtime::RegisteredVersion& version : versions) {
+    if (version.version == back && !leavesNoStageEmpty(version, request.stage, error)) return std::nullopt;
+  }
+  std::optional<runtime::StageChange> change = db.moveToStage(request.model, back, request.stage, "rollback");
   if (!change) error = "the registry could not be written: " + db.lastError();
   return change;
 }

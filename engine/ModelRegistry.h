@@ -39,8 +39,12 @@ std::optional<runtime::TrainedModel> loadRegisteredModel(const Project& project,
 // version 2 in production, archived version 1"); a deploy that cannot register fails, saying
 // why. `run`: the run's number in `db` (none: nothing can be registered). The model comes from
 // the run (`report`) or, when the run did not hold it (its outcome stood), from `cache`.
+// `atStart`: the registry as the run began, whose stages the gates' baselines came from: a
+// deploy whose gates compared with the version in its stage registers nothing when another run
+// changed that stage since.
 void registerDeploys(const plan::Plan& plan, runtime::RunReport& report, const Project& project, const std::string& program,
-                     runtime::LineageDb* db, std::int64_t run, const runtime::ResultCache* cache, const std::string& why);
+                     runtime::LineageDb* db, std::int64_t run, const runtime::ResultCache* cache, const std::string& why,
+                     const std::vector<runtime::RegisteredVersion>& atStart);
 
 // ---- Baselines ----
 // The versions in the stages as the registry held them when the run began, measured on the
@@ -49,6 +53,8 @@ class RegistryBaselines : public runtime::BaselineProvider {
  public:
   RegistryBaselines(const Project& project, std::vector<runtime::RegisteredVersion> versions, const runtime::ResultCache& cache,
                     unsigned threads);
+  // The registry could not be read (`why`): no condition on a baseline can hold.
+  void unreadable(std::string why) { unreadable_ = std::move(why); }
   runtime::Baseline baseline(const runtime::BaselineQuery& query) const override;
 
  private:
@@ -56,6 +62,7 @@ class RegistryBaselines : public runtime::BaselineProvider {
   std::vector<runtime::RegisteredVersion> versions_;
   const runtime::ResultCache& cache_;
   unsigned threads_;
+  std::string unreadable_;
 };
 
 // ---- `weir registry` ----
@@ -92,8 +99,8 @@ struct StageResult {
 // The registry of the project of `path` (a folder or a file of the project); of one model when
 // `model` is not empty.
 RegistryListing listRegistry(const std::string& path, const std::string& model = {});
-// Puts a version in a stage (`weir registry promote`): the version leaves its own stage and the
-// version in `stage` is archived.
+// Puts a version in a stage (`weir registry promote`): the version in `stage` is archived. A
+// version another stage holds is refused (that stage would be left without one).
 StageResult promoteVersion(const std::string& path, const StageRequest& request);
 // Puts back the version the stage held before the current one (`weir registry rollback`):
 // deploys and promotions stack up, each rollback takes one off.

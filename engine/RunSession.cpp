@@ -361,9 +361,11 @@ RunResult RunSession::run(const Cancellation* cancel) {
   // The registry as the run begins: where baselines are, and which versions are known.
   std::vector<runtime::RegisteredVersion> registered;
   std::optional<RegistryBaselines> registryBaselines;
+  auto unrecordedWhy = [&]() { return result.unrecorded.empty() ? std::string("the run is not recorded") : result.unrecorded.front(); };
   auto loadRegistry = [&] {
     if (recorder) registered = recorder->db().registeredVersions();
     registryBaselines.emplace(project, registered, cache, request_.jobs != 0 ? request_.jobs : std::max(1u, std::thread::hardware_concurrency()));
+    if (!recorder) registryBaselines->unreadable(unrecordedWhy());
   };
   auto baselines = [&]() -> const runtime::BaselineProvider* {
     if (baselines_ != nullptr) return baselines_;
@@ -384,7 +386,6 @@ RunResult RunSession::run(const Cancellation* cancel) {
     }
     return false;
   };
-  auto unrecordedWhy = [&]() { return result.unrecorded.empty() ? std::string("the run is not recorded") : result.unrecorded.front(); };
 
   // One run of a program at a time: a second waits (then usually finds everything done). The
   // lock is an flock, released by the system if the holder dies.
@@ -413,7 +414,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
       // it cached): the version's card and facts come from the compiled program.
       if (!registersNewVersion(same->plan, same->report)) {
         registerDeploys(same->plan, same->report, project, program, recorder ? &recorder->db() : nullptr,
-                        recorder ? recorder->runId() : 0, &cache, unrecordedWhy());
+                        recorder ? recorder->runId() : 0, &cache, unrecordedWhy(), registered);
         same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (recorder) {
           recorder->recordProgram(same->modules);
@@ -471,7 +472,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
   result.report = runtime::runPlan(plan, options);
   if (recorder) recorder->fillCachedRows(result.report);
   registerDeploys(plan, result.report, project, program, recorder ? &recorder->db() : nullptr, recorder ? recorder->runId() : 0,
-                  useCache ? &cache : nullptr, unrecordedWhy());
+                  useCache ? &cache : nullptr, unrecordedWhy(), registered);
   if (useCache) {
     manifest.record(plan, result.report, result.compilation->modulePaths(), hashes);
     hashes.save();

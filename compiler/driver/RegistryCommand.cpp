@@ -34,14 +34,16 @@ nothing changed registers nothing, and a rollback stays rolled back until a new
 version is trained.
 
   promote MODEL VERSION --stage STAGE
-      puts VERSION in STAGE; it leaves its own stage, and the version that was
-      in STAGE is archived
+      puts VERSION in STAGE; the version that was in STAGE is archived (a
+      version is in one stage at a time: one another stage holds is refused,
+      as that stage would be left without a version)
   rollback MODEL --stage STAGE
       puts back the version STAGE held before the current one (deploys and
       promotions stack up; each rollback takes one off)
 
 Every registration and stage change is in the audit log (`weir audit`).
-The stages are `staging` and `production` (what a deploy's `stage` may name).
+The stages are `staging` and `production` (what a deploy's `stage` may name; a
+model is deployed to one stage).
 PATH is a program file or a folder of the project (default: the current folder).
 
 Options:

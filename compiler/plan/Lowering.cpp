@@ -372,7 +372,7 @@ class Lowerer {
         if (!node) continue;
         inputs.push_back(*node);
         // A gate's `baseline` is the version in the stage of the deploys requiring it (one stage:
-        // the checker's E0324).
+        // the checker's E0325: a model is deployed to one stage).
         Node& required = plan_.node(*node);
         if (required.kind == NodeKind::Gate && required.stage.empty() && stage != nullptr && stage->value &&
             stage->value->kind == ExprKind::Name) {

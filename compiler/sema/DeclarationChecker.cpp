@@ -867,13 +867,6 @@ class DeclarationChecker {
     }
   }
 
-  static bool comparesWithBaseline(const GateDecl& gate) {
-    return std::any_of(gate.conditions.begin(), gate.conditions.end(), [](const ExprPtr& condition) {
-      std::optional<GateConditionForm> form = readGateCondition(*condition);
-      return form && form->baseline;
-    });
-  }
-
   // Gate conditions are about numbers (metrics, thresholds) and approvals.
   enum class GateValue { Unknown, Number, Bool, Text };
 
@@ -1008,15 +1001,20 @@ class DeclarationChecker {
           diags_.report(diag::Kind::GateWrongModel, ref->range, g.name.text, g.model.text(), modelDecl->name.text)
               .help(fmt::format("a deploy requires gates on the model it serves, `{}`", modelDecl->name.text));
         }
-        // `baseline` is the version in the deploy's stage: one stage per gate that uses it.
-        const Setting* stage = deploy.settings->find("stage");
-        if (stage == nullptr || !stage->value || stage->value->kind != ExprKind::Name || !comparesWithBaseline(g)) continue;
-        const std::string& name = stage->value->as<NameExpr>().name.text;
-        auto [first, inserted] = baselineStages_.emplace(&g, name);
-        if (!inserted && first->second != name) {
-          diags_.report(diag::Kind::GateBaselineStages, ref->range, g.name.text, first->second, name)
-              .help("a baseline is the version in the deploy's stage: give each stage a gate of its own");
-        }
+      }
+    }
+    // A registered version is in one stage at a time (docs/RUNTIME.md, "Registry and deploys"):
+    // a model deployed to two stages could never be in both, and a gate's `baseline` would be
+    // two versions at once.
+    const Setting* stage = deploy.settings->find("stage");
+    if (modelDecl != nullptr && stage != nullptr && stage->value && stage->value->kind == ExprKind::Name) {
+      const std::string& name = stage->value->as<NameExpr>().name.text;
+      auto [first, inserted] = deployStages_.emplace(modelDecl, std::make_pair(name, deploy.name.text));
+      if (!inserted && first->second.first != name) {
+        diags_.report(diag::Kind::ModelInTwoStages, stage->value->range, modelDecl->name.text, first->second.first, first->second.second,
+                      name, deploy.name.text)
+            .help(fmt::format("deploy `{}` to one stage, and move a version to another with `weir registry promote`",
+                              modelDecl->name.text));
       }
     }
     if (const Setting* serve = deploy.settings->find("serve"); serve != nullptr && calleeName(*serve->value) == "http") {
@@ -1105,7 +1103,7 @@ class DeclarationChecker {
   diag::DiagnosticEngine& diags_;
   const LoadedModule* module_ = nullptr;
   std::map<const Decl*, std::vector<const MetricsDecl*>> metricsOf_;
-  std::map<const GateDecl*, std::string> baselineStages_;  // the stage of the first deploy requiring a gate that uses `baseline`
+  std::map<const Decl*, std::pair<std::string, std::string>> deployStages_;  // a model's stage, by its first deploy naming one
   CheckedDeclarations out_;
 };
 

@@ -908,7 +908,7 @@ void reevaluateGates(const plan::Plan& plan, RunReport& report, const GateServic
     if (run.status == NodeStatus::Blocked) continue;
     if (node.kind == NodeKind::Gate) {
       GateOutcome outcome = evaluateGate(
-          plan, id, [&](NodeId input) { return GateInput{runs[input].key, &runs[input].metrics}; }, services);
+          plan, id, [&](NodeId input) { return GateInput{runs[input].key, &runs[input].metrics, nullptr}; }, services);
       run.status = outcome.status == GateStatus::Passed   ? NodeStatus::Done
                    : outcome.status == GateStatus::Failed ? NodeStatus::Failed
                                                           : NodeStatus::Waiting;

@@ -35,7 +35,7 @@ std::string modelCardMarkdown(const ModelCardFacts& f) {
   std::string out = fmt::format("# Model card: {}\n\n", f.name);
   out += "## Model details\n";
   if (!spec.doc.empty()) out += spec.doc + "\n\n";
-  out += fmt::format("- Pipeline: `{}`, model `{}`, version `{}` (the fingerprint of its training)\n", f.pipeline, f.name, f.fingerprint.substr(0, 16));
+  out += fmt::format("- Pipeline: `{}`, model `{}`, version `{}` (its training's cache key, as `weir registry` shows it)\n", f.pipeline, f.name, f.fingerprint.substr(0, 12));
   out += fmt::format("- Algorithm: `{}`, task: {}, target: `{}`\n", model.algorithm, model.task, model.target);
   out += fmt::format("- Owner: {}\n", field(spec, "owner", unknown));
   for (const auto& [name, value] : spec.card) {

@@ -483,10 +483,10 @@ bool LineageDb::insertGate(std::int64_t run, const std::string& gate, const Reco
   // The decision is audited with the node's record (the same transaction).
   nlohmann::json conditions = nlohmann::json::array();
   for (const RecordedCondition& c : decision.conditions) {
-    nlohmann::json condition = {{"condition", c.text}, {"status", c.status}};
-    if (c.observed && !std::isnan(*c.observed)) condition["observed"] = *c.observed;
-    if (c.threshold) condition["threshold"] = *c.threshold;
-    if (c.baseline) condition["baseline"] = *c.baseline;
+    // Every field in every condition's entry (null when it has none), as `weir run --json` does.
+    auto number = [](const std::optional<double>& v) { return v && !std::isnan(*v) ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    nlohmann::json condition = {{"condition", c.text}, {"status", c.status}, {"observed", number(c.observed)},
+                                {"threshold", number(c.threshold)}, {"baseline", number(c.baseline)}};
     conditions.push_back(std::move(condition));
   }
   nlohmann::json payload = {{"run", run},

@@ -173,6 +173,9 @@ struct VersionToRegister {
   std::int64_t run = 0;
   std::string metrics, params, data, card;
   std::string stage;  // the deploy's stage
+  // The version the deploy's gates compared with (a `baseline`): the one `stage` held when the
+  // run began (0: none). When the stage holds another now, nothing is registered.
+  std::optional<std::int64_t> comparedWith;
 };
 
 // A change of the version a stage holds.
@@ -192,6 +195,8 @@ struct Registration {
   bool registered = false;            // a new version (false: the fingerprint was registered already)
   std::optional<StageChange> change;  // the version entered the deploy's stage
   std::string stage;                  // the stage the version is in now (empty: archived)
+  // Nothing was registered: the stage holds another version than the one compared with (this one; 0: none).
+  std::optional<std::int64_t> stageChanged;
 };
 
 class LineageDb {
@@ -301,7 +306,8 @@ class LineageDb {
   std::vector<RegisteredVersion> registeredVersions(const std::string& model = {});
   // The changes of one model's stages, oldest first.
   std::vector<StageChange> stageChanges(const std::string& model);
-  // Puts `version` of `model` in `stage` (`reason`: promote, rollback): it leaves its own stage,
+  // Puts `version` of `model` in `stage` (`reason`: promote, rollback): it leaves its own stage
+  // (the engine refuses to move a version another stage holds),
   // and the version in `stage` is archived. Audited (`stage`) in the same transaction. Nullopt
   // with lastError() when it could not be written.
   std::optional<StageChange> moveToStage(const std::string& model, std::int64_t version, const std::string& stage,

@@ -116,6 +116,17 @@ std::optional<Registration> LineageDb::registerVersion(const VersionToRegister& 
     result.stage = known.text(1);
     return endWrite(own, true) ? std::optional<Registration>(result) : std::nullopt;
   }
+  // The gates compared with the version the stage held when the run began: another run may have
+  // changed it since (checked in this transaction, which holds the write lock).
+  if (version.comparedWith && !version.stage.empty()) {
+    Statement there(handle_->db, "SELECT version FROM registry_versions WHERE model = ? AND stage = ?");
+    there.bind(1, version.model).bind(2, version.stage);
+    std::int64_t now = there.step() == SQLITE_ROW ? there.integer(0) : 0;
+    if (now != *version.comparedWith) {
+      result.stageChanged = now;
+      return endWrite(own, true) ? std::optional<Registration>(result) : std::nullopt;
+    }
+  }
   Statement next(handle_->db, "SELECT coalesce(max(version), 0) + 1 FROM registry_versions WHERE model = ?");
   next.bind(1, version.model);
   ok = next.step() == SQLITE_ROW;

@@ -3,6 +3,7 @@
 // the manifest; approvals are of one model version.
 
 #include "engine/Approval.h"
+#include "engine/ModelRegistry.h"
 #include "engine/RunSession.h"
 
 #include <gtest/gtest.h>
@@ -185,6 +186,61 @@ TEST_F(GateTest, AnApprovalHoldsForTheVersionApprovedOnly) {
       EXPECT_NE(run.gate->modelVersion, version);
     }
   }
+}
+
+}  // namespace
+}  // namespace weir::engine
+
+namespace weir::engine {
+namespace {
+
+// Another run changes the stage while this one's gate compares with it: it promotes version 1
+// back into production the moment the gate has decided.
+class StageChanger : public RunListener {
+ public:
+  explicit StageChanger(std::string root) : root_(std::move(root)) {}
+  void nodeFinished(const plan::Plan& plan, const NodeRun& run) override {
+    if (plan.node(run.id).kind != plan::NodeKind::Gate) return;
+    StageResult promoted = promoteVersion(root_, StageRequest{"m", 1, "production"});
+    error = promoted.error;
+    changed = promoted.change.has_value();
+  }
+  std::string root_;
+  std::string error;
+  bool changed = false;
+};
+
+TEST_F(GateTest, ADeployRegistersNothingWhenItsStageChangedAfterItsGateComparedWithIt) {
+  auto retrain = [&](int seed) {
+    std::string text;
+    {
+      std::ifstream in(root_ / "main.mlflow");
+      text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    std::size_t at = text.find("seed = ");
+    text.replace(at, 8, "seed = " + std::to_string(seed));
+    std::ofstream(root_ / "main.mlflow") << text;
+  };
+  ASSERT_EQ(deployOf(run(nullptr)).message, "registered `m` version 1 in production");
+  retrain(2);
+  ASSERT_EQ(deployOf(run(nullptr)).message, "registered `m` version 2 in production, archived version 1");
+  retrain(3);
+  RunRequest request;
+  request.file = (root_ / "main.mlflow").string();
+  RunSession session(workspace_, request);
+  StageChanger other(root_.string());
+  session.addListener(other);
+  RunResult raced = session.run();
+  EXPECT_TRUE(other.changed) << other.error;
+  EXPECT_EQ(gateOf(raced).status, NodeStatus::Done);  // it compared with version 2
+  EXPECT_EQ(deployOf(raced).status, NodeStatus::Failed);
+  EXPECT_EQ(deployOf(raced).message,
+            "not registered: production changed while the run went on: it holds version 1 now, and the gates compared with version 2 "
+            "(run again to compare with what it holds)");
+  EXPECT_TRUE(raced.report.failed);
+  RegistryListing listing = listRegistry(root_.string());
+  ASSERT_EQ(listing.versions.size(), 2u);  // nothing registered
+  EXPECT_EQ(listing.versions[0].status, "production");
 }
 
 }  // namespace
