@@ -15,9 +15,9 @@ runtime::ModelCardFacts cardFacts(const plan::Plan& plan, const runtime::RunRepo
   runtime::ModelCardFacts facts;
   facts.name = node.declaration;
   facts.pipeline = plan.name;
-  // The model's version as gates, approvals and the registry name it: its training's cache key
-  // (the definition's fingerprint when the run computed no keys).
-  facts.fingerprint = report.nodes[train].key.empty() ? node.fingerprint : report.nodes[train].key;
+  // The model's version as gates, approvals and the registry name it (the definition's
+  // fingerprint when the run could not hash its sources).
+  facts.fingerprint = report.nodes[train].modelVersion.empty() ? node.fingerprint : report.nodes[train].modelVersion;
   facts.model = report.nodes[train].model.get();
   facts.spec = *node.model;
   // The sources upstream, and each feature's source columns.

@@ -77,14 +77,14 @@ bool registerDeploy(const plan::Plan& plan, runtime::RunReport& report, plan::No
   const plan::Node& trainNode = plan.node(*train);
   const NodeRun& trained = report.nodes[*train];
   const std::string& model = trainNode.declaration;
-  if (trained.key.empty()) {
-    message = fmt::format("the version of `{}` is not known (its inputs could not be hashed)", model);
+  if (trained.modelVersion.empty() || trained.key.empty()) {
+    message = fmt::format("the version of `{}` is not known (its sources could not be hashed)", model);
     return false;
   }
   std::string stage = stageOf(deploy);
   // A version registered before is where it is: registering changes nothing.
   for (const runtime::RegisteredVersion& known : db.registeredVersions(model)) {
-    if (known.fingerprint != trained.key) continue;
+    if (known.fingerprint != trained.modelVersion) continue;
     message = fmt::format("`{}` version {} is registered already ({})", model, known.version, whereItIs(known.stage));
     return true;
   }
@@ -119,7 +119,7 @@ bool registerDeploy(const plan::Plan& plan, runtime::RunReport& report, plan::No
   facts.model = trainedModel;
   runtime::VersionToRegister version;
   version.model = model;
-  version.fingerprint = trained.key;
+  version.fingerprint = trained.modelVersion;
   version.definition = trainNode.fingerprint;
   version.artifact = artifact;
   version.algorithm = trainNode.model->algorithm;

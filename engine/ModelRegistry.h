@@ -4,7 +4,7 @@
 // registered, in the lineage database (store/LineageDb.h, "The model registry"), and their
 // artifacts: each model's bytes (models/TrainedModel.h, encodeModel) kept under their SHA-256 in
 // `.weir/registry/`, outside the result cache, so `weir cache gc` never removes a registered
-// model. A deploy whose gates pass registers its model's version (its training's cache key: the
+// model. A deploy whose gates pass registers its model's version (NodeRun::modelVersion: the
 // same fingerprint is the same version) and puts a new version in its stage, archiving the one
 // there. `baseline.metric` in a gate is the metric of the version in the deploy's stage,
 // measured on this run's evaluation table (RegistryBaselines).

@@ -169,6 +169,7 @@ std::optional<UpToDateRun> readManifest(const json& manifest, const std::string&
     outcome.status = *status == NodeStatus::Done ? NodeStatus::Cached : *status;
     outcome.message = n.value("message", "");
     outcome.key = n.value("key", "");
+    outcome.modelVersion = n.value("model_version", "");
     outcome.file = n.value("file", "");
     outcome.fileHash = n.value("file_hash", "");
     outcome.rowsIn = n.value("rows_in", std::size_t(0));
@@ -253,6 +254,7 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
               {"message", run.message}, {"key", run.key}, {"file", run.file}, {"file_hash", run.fileHash},
               {"rows_in", run.rowsIn}, {"rows_out", run.rowsOut}};
     if (node.io && !node.io->declaration.empty()) n["io"] = node.io->declaration;
+    if (!run.modelVersion.empty()) n["model_version"] = run.modelVersion;
     if (!node.inputs.empty()) n["inputs"] = node.inputs;
     // What gates read, to be evaluated again: a gate's conditions, an evaluation's kind and
     // metrics (a baseline is measured the same way on the same data).

@@ -31,9 +31,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// `keyOf`: the cache keys of the nodes finished so far (a model's version is its training's key,
-// as gates, approvals and the registry name it; its definition's fingerprint when unknown).
-runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run, bool keys, const std::vector<std::string>& keyOf) {
+// `keyOf`, `versionOf`: the cache keys and model versions of the nodes finished so far (a model is
+// named by its version, as gates, approvals and the registry name it; by its definition's
+// fingerprint when unknown).
+runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run, bool keys, const std::vector<std::string>& keyOf,
+                               const std::vector<std::string>& versionOf) {
   const plan::Node& node = plan.node(run.id);
   runtime::RecordedNode record;
   record.declaration = node.declaration;
@@ -57,7 +59,7 @@ runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run, bool 
       const std::string& key = input < keyOf.size() && !keyOf[input].empty() ? keyOf[input] : in.fingerprint;
       if (in.kind == plan::NodeKind::Train) {
         record.model = in.declaration;
-        record.modelVersion = key;
+        record.modelVersion = input < versionOf.size() && !versionOf[input].empty() ? versionOf[input] : in.fingerprint;
       } else {
         record.data = in.declaration;
         record.dataKey = key;
@@ -107,15 +109,17 @@ class DatabaseRecorder : public RunListener {
   void started(const plan::Plan& plan) override {
     recorded_.assign(plan.size(), false);
     keyOf_.assign(plan.size(), std::string());
+    versionOf_.assign(plan.size(), std::string());
   }
 
   void nodeFinished(const plan::Plan& plan, const NodeRun& run) override {
     if (!recording() || run.id >= recorded_.size() || recorded_[run.id]) return;
     keyOf_[run.id] = run.key;
+    versionOf_[run.id] = run.modelVersion;
     // A deploy is recorded at the end, once the registry said what it did.
     if (plan.node(run.id).kind == plan::NodeKind::Deploy) return;
     recorded_[run.id] = true;
-    if (deferred_.empty() && db_->recordNode(runId_, recordOf(plan, run, keys_, keyOf_), rulesOf(plan, run))) return;
+    if (deferred_.empty() && db_->recordNode(runId_, recordOf(plan, run, keys_, keyOf_, versionOf_), rulesOf(plan, run))) return;
     deferred_.push_back(run);  // written at the end, with the rest
   }
 
@@ -213,11 +217,14 @@ class DatabaseRecorder : public RunListener {
       if (!done && run.status != NodeStatus::Skipped) rest.push_back(run);
     }
     keyOf_.resize(plan.size());
+    versionOf_.resize(plan.size());
     for (const NodeRun& run : report.nodes) {
-      if (run.id < keyOf_.size()) keyOf_[run.id] = run.key;
+      if (run.id >= keyOf_.size()) continue;
+      keyOf_[run.id] = run.key;
+      versionOf_[run.id] = run.modelVersion;
     }
     std::vector<std::pair<runtime::RecordedNode, std::vector<runtime::RecordedRule>>> records;
-    for (const NodeRun& run : rest) records.emplace_back(recordOf(plan, run, keys_, keyOf_), rulesOf(plan, run));
+    for (const NodeRun& run : rest) records.emplace_back(recordOf(plan, run, keys_, keyOf_, versionOf_), rulesOf(plan, run));
     if (!records.empty() && !db_->recordNodes(runId_, records)) {
       std::string lost;
       for (const NodeRun& run : rest) lost += (lost.empty() ? "" : ", ") + nodeLabel(plan, run);
@@ -243,7 +250,7 @@ class DatabaseRecorder : public RunListener {
   std::int64_t runId_;
   bool keys_;
   std::vector<bool> recorded_;  // told to the recorder (written, or deferred)
-  std::vector<std::string> keyOf_;
+  std::vector<std::string> keyOf_, versionOf_;
   std::vector<NodeRun> deferred_;
   std::vector<std::string> problems_;
 };
@@ -379,7 +386,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
       for (plan::NodeId input : node.inputs) {
         if (plan.node(input).kind != plan::NodeKind::Train) continue;
         bool known = std::any_of(registered.begin(), registered.end(), [&](const runtime::RegisteredVersion& v) {
-          return v.model == plan.node(input).declaration && v.fingerprint == report.nodes[input].key;
+          return v.model == plan.node(input).declaration && v.fingerprint == report.nodes[input].modelVersion;
         });
         if (!known) return true;
       }

@@ -24,7 +24,8 @@ Lists the project's model registry (kept in .weir/weir.db, the models' bytes in
 .weir/registry/, which `weir cache gc` never touches): every version a deploy
 registered, by model, numbered 1, 2, ... per model: its stage (`production`,
 `staging`; `archived` once it left its stage), when it was registered, by which
-run, its fingerprint (its training's cache key: the version gates and approvals
+run, its fingerprint (the model version: the training's definition and the content
+of its sources, whatever the run's targets; the version gates and approvals
 name) and its metrics.
 
 `weir run` registers: a deploy whose gates pass registers its model's version

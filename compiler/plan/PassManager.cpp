@@ -155,6 +155,13 @@ std::vector<std::string> runPasses(Plan& plan, const PassOptions& options, std::
   // dump) and after the last pass: hashing the whole plan after every pass that changed it
   // doubled the optimizer's time on large plans.
   bool stale = true;
+  // A model's definition is its fingerprint as lowered, whatever the targets and passes.
+  for (NodeId id = 0; id < plan.size(); ++id) {
+    if (plan.node(id).kind != NodeKind::Train) continue;
+    if (stale) computeFingerprints(plan);
+    stale = false;
+    plan.node(id).modelDefinition = plan.node(id).fingerprint;
+  }
   auto fresh = [&] {
     if (stale) computeFingerprints(plan);
     stale = false;

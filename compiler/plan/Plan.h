@@ -119,6 +119,10 @@ struct Node {
     std::string doc;
   };
   std::optional<Model> model;
+  // A train's fingerprint as lowered, before the optimizer: targets and disabled passes change
+  // the optimized plan (the columns pruned upstream), never the model. With the content of its
+  // sources it is the model's version (runtime NodeRun::modelVersion). Not in any fingerprint.
+  std::string modelDefinition;
   // An evaluate's: `evaluate` or `fairness`, the metrics asked for, and fairness's `by` column.
   std::string evaluation;
   std::vector<std::string> metricNames;

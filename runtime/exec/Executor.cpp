@@ -378,6 +378,37 @@ class Execution {
       keys_[id] = keyOf(id);
       runs_[id].key = keys_[id];
     }
+    setModelVersions(needed);
+  }
+
+  // Each training's model version (NodeRun::modelVersion): its definition as lowered and, for
+  // each source upstream, its path as written and its content, sorted (a scan the optimizer
+  // split in two reads one file). The scans' keys have set their files' hashes.
+  void setModelVersions(const std::vector<bool>& needed) {
+    for (NodeId id = 0; id < plan_.size(); ++id) {
+      const plan::Node& node = plan_.node(id);
+      if (!needed[id] || node.kind != NodeKind::Train || node.modelDefinition.empty()) continue;
+      std::set<std::string> sources;
+      std::vector<NodeId> stack(node.inputs.begin(), node.inputs.end());
+      std::vector<bool> seen(plan_.size(), false);
+      bool known = true;
+      while (!stack.empty() && known) {
+        NodeId up = stack.back();
+        stack.pop_back();
+        if (seen[up]) continue;
+        seen[up] = true;
+        const plan::Node& upstream = plan_.node(up);
+        if (upstream.kind == NodeKind::Scan) {
+          known = upstream.io && !runs_[up].fileHash.empty();
+          if (known) sources.insert(upstream.io->path + "|" + runs_[up].fileHash);
+        }
+        stack.insert(stack.end(), upstream.inputs.begin(), upstream.inputs.end());
+      }
+      if (!known) continue;
+      std::string material = "model|" + node.modelDefinition;
+      for (const std::string& source : sources) material += "|" + source;
+      runs_[id].modelVersion = SourceHashes::hashBytes(material);
+    }
   }
 
   void planWithCache(const std::vector<bool>& needed) {
@@ -389,6 +420,7 @@ class Execution {
       runs_[id].key = keys_[id];
       if (!keys_[id].empty() && cacheable(id)) hit[id] = cachedOutcome(id);
     }
+    setModelVersions(needed);
     // A cached table or model is read only when a node that runs needs it, and is read, decoded
     // and checked then, before anything runs: a damaged one, or one that is not what its node
     // produces, is no hit, which may make more nodes run; repeat until nothing changes. What was
@@ -768,7 +800,8 @@ class Execution {
         // Its inputs have finished: their outcomes (keys, metrics) are final.
         std::lock_guard<std::mutex> oneAtATime(gatesMutex_);
         GateOutcome outcome = evaluateGate(
-            plan_, id, [&](NodeId input) { return GateInput{runs_[input].key, &runs_[input].metrics, results_[input].table}; },
+            plan_, id,
+            [&](NodeId input) { return GateInput{runs_[input].key, &runs_[input].metrics, results_[input].table, runs_[input].modelVersion}; },
             *options_.gates);
         if (outcome.status != GateStatus::Passed) {
           run.status = outcome.status == GateStatus::Failed ? NodeStatus::Failed : NodeStatus::Waiting;
@@ -908,7 +941,8 @@ void reevaluateGates(const plan::Plan& plan, RunReport& report, const GateServic
     if (run.status == NodeStatus::Blocked) continue;
     if (node.kind == NodeKind::Gate) {
       GateOutcome outcome = evaluateGate(
-          plan, id, [&](NodeId input) { return GateInput{runs[input].key, &runs[input].metrics, nullptr}; }, services);
+          plan, id, [&](NodeId input) { return GateInput{runs[input].key, &runs[input].metrics, nullptr, runs[input].modelVersion}; },
+          services);
       run.status = outcome.status == GateStatus::Passed   ? NodeStatus::Done
                    : outcome.status == GateStatus::Failed ? NodeStatus::Failed
                                                           : NodeStatus::Waiting;

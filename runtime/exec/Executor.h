@@ -49,6 +49,10 @@ struct NodeRun {
   std::string file;  // the file a source read, a sink wrote, or rejected records went to
   std::string quarantineFile;
   std::string key;       // the cache key of its outcome (empty without a cache)
+  // A training's model version: its definition as lowered and the content of the sources
+  // upstream, whatever the targets and optimizer passes (which change its cache key). Gates,
+  // approvals and the registry name models by it. Empty when the sources could not be hashed.
+  std::string modelVersion;
   std::string fileHash;  // the content hash of the file a scan reads or a sink wrote
   std::string cacheProblem;  // why its cache entry could not be used (damaged)
   // An evaluation's metrics (NaN: undefined) and notes (fairness groups); a training's summary.

@@ -135,7 +135,7 @@ GateOutcome evaluateGate(const plan::Plan& plan, plan::NodeId id, const std::fun
   outcome.stage = gate.stage;
   if (!gate.inputs.empty()) {
     outcome.model = plan.node(gate.inputs.front()).declaration;
-    outcome.modelVersion = outcomeOf(gate.inputs.front()).key;
+    outcome.modelVersion = outcomeOf(gate.inputs.front()).modelVersion;
   }
   for (const Condition& condition : gate.gateConditions) {
     if (condition.kind == Condition::Kind::Metric) {

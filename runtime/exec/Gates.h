@@ -1,7 +1,7 @@
 #pragma once
 
 // Gates at run time (docs/RUNTIME.md, "Gates"). A gate node reads the outcomes of its inputs, not
-// their data: its model's version (the training's cache key: a retrained model is a new version)
+// their data: its model's version (NodeRun::modelVersion: a retrained model is a new version)
 // and the metrics its evaluations computed, cached or not. Each condition (plan::Node::
 // GateCondition) gets its observed value, its threshold and whether it holds; the gate passes
 // when every condition holds, fails when a comparison does not hold, and otherwise waits (an
@@ -74,7 +74,7 @@ struct ConditionOutcome {
 struct GateOutcome {
   GateStatus status = GateStatus::Passed;
   std::string model;         // the gated model's declaration
-  std::string modelVersion;  // the version judged: its training's cache key (empty when unknown)
+  std::string modelVersion;  // the version judged (NodeRun::modelVersion; empty when unknown)
   std::string stage;
   std::vector<ConditionOutcome> conditions;
 };
@@ -85,6 +85,7 @@ struct GateInput {
   std::string key;
   const std::vector<std::pair<std::string, double>>* metrics = nullptr;
   std::shared_ptr<const Table> table;  // a table the run holds
+  std::string modelVersion;            // a training's (NodeRun::modelVersion)
 };
 
 // Evaluates gate `id` of `plan` from the outcomes of its inputs (and of their inputs), as

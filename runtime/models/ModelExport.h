@@ -34,7 +34,7 @@ namespace weir::runtime {
 struct ExportedVersion {
   std::string model;  // the model's declaration
   std::int64_t version = 0;
-  std::string fingerprint;   // the version's (its training's cache key)
+  std::string fingerprint;   // the version's (runtime NodeRun::modelVersion)
   std::string stage;         // empty: in no stage
   std::string registeredAt;  // ISO 8601, UTC
   std::string metrics;       // a JSON object, as registered

@@ -533,8 +533,8 @@ std::string LineageDb::lastModelVersion(const std::string& program, const std::s
   // A run without the cache records no keys for its nodes, but its gates record the version.
   Statement query(handle_->db,
                   "SELECT version FROM ("
-                  " SELECT n.run_id AS run, n.cache_key AS version FROM node_runs n JOIN runs r ON r.id = n.run_id"
-                  "  WHERE r.program = ? AND n.declaration = ? AND n.kind = 'train' AND n.status IN ('done', 'cached') AND n.cache_key <> ''"
+                  " SELECT m.run_id AS run, m.model_version AS version FROM metrics m JOIN runs r ON r.id = m.run_id"
+                  "  WHERE r.program = ? AND m.model = ? AND m.model_version <> ''"
                   " UNION ALL"
                   " SELECT g.run_id, g.model_version FROM gate_decisions g JOIN runs r ON r.id = g.run_id"
                   "  WHERE r.program = ? AND g.model = ? AND g.model_version <> ''"

@@ -152,7 +152,7 @@ struct RunFile {
 struct RegisteredVersion {
   std::string model;
   std::int64_t version = 0;
-  std::string fingerprint;  // its training's cache key: the version gates and approvals name
+  std::string fingerprint;  // its model version (NodeRun::modelVersion), as gates and approvals name it
   std::string definition;   // the fingerprint of the training's definition (plan node)
   std::string artifact;     // SHA-256 (hex) of the model's bytes, kept in `.weir/registry/`
   std::string algorithm;
@@ -292,8 +292,8 @@ class LineageDb {
   std::vector<Approval> approvals();
   // Records an approval (its time is now): false with lastError() set when it could not.
   bool recordApproval(const std::string& program, Approval& approval);
-  // The version of `model` (a training's cache key) that the last run of `program` to train it or
-  // gate it used: empty when none did.
+  // The version of `model` (runtime NodeRun::modelVersion) that the last run of `program` to
+  // evaluate it or gate it judged: empty when none did.
   std::string lastModelVersion(const std::string& program, const std::string& model);
 
   // ---- The model registry ----
