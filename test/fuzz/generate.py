@@ -141,9 +141,12 @@ class Fn:
 class Transform:
     """A transform whose body uses only its parameters: `ops(schema, binding)` types its result."""
 
-    def __init__(self, name, params, text, apply):
+    def __init__(self, name, params, text, apply, writes=()):
         self.name, self.params, self.text, self.apply = name, params, text, apply
         self.ref = name  # how the main module calls it (`lib.NAME` once moved to a module)
+        # The columns its body derives by a fixed name (its callee's too): the column argument
+        # must be another (`derive tx1 = c + k, c = ...` with c = tx1 assigns tx1 twice, E0225).
+        self.writes = set(writes)
 
 
 class Program:
@@ -628,6 +631,7 @@ class Gen:
             name = f"tr{i}"
             kind = r.randrange(5)
             out = self.fresh("tx")
+            writes = {out} if kind in (2, 4) else set()
             callee = None
             if self.transforms and self.on("nested_transform", 0.5):
                 callee = r.choice(self.transforms)
@@ -655,6 +659,7 @@ class Gen:
                     s.set(out, T("float", True))
                     return s
             if callee is not None:
+                writes |= callee.writes
                 body += f" | {callee.name}(c, k)"
                 def eff2(s, c, kt, eff=eff, callee=callee):
                     return callee.apply(eff(s, c, kt), c, kt)
@@ -665,7 +670,7 @@ class Gen:
                 kt = "float" if callee.params[1] == "float" else kt
                 kt = callee.params[1]
             text = f"transform {name}(t: table, c: column, k: {kt}) = {body}"
-            tr = Transform(name, ("column", kt), text, lambda s, c, _kt, eff2=eff2, kt=kt: eff2(s, c, kt))
+            tr = Transform(name, ("column", kt), text, lambda s, c, _kt, eff2=eff2, kt=kt: eff2(s, c, kt), writes)
             self.transforms.append(tr)
             self.add("transform", name, text)
 
@@ -979,7 +984,7 @@ class Gen:
             return f"union ({base} | where {cond})", s2, True
         if k == 17 and self.on("transform") and self.transforms:
             tr = r.choice(self.transforms)
-            c = s.of(lambda t: t.numeric())
+            c = [x for x in s.of(lambda t: t.numeric()) if x[0] not in tr.writes]
             if not c:
                 return None
             cn, ct = r.choice(c)
@@ -1069,9 +1074,9 @@ class Gen:
             # A transform called in table position, not piped.
             base = r.choice(list(self.tables))
             s = self.tables[base]
-            c = s.of(lambda t: t.numeric())
+            tr = r.choice(self.transforms)
+            c = [x for x in s.of(lambda t: t.numeric()) if x[0] not in tr.writes]
             if c:
-                tr = r.choice(self.transforms)
                 cn, _ = r.choice(c)
                 s2 = tr.apply(s.copy(), cn, tr.params[1])
                 name = self.fresh("t")
