@@ -61,6 +61,17 @@ std::string dataJson(const runtime::ModelCardFacts& facts) {
 // Where a version is (an archived one, like one never put in a stage, is in none).
 std::string whereItIs(const std::string& stage) { return stage.empty() ? "in no stage" : "in " + stage; }
 
+// A trained model's bytes (its cache encoding): the run's model, else the cache's entry.
+bool modelBytes(const NodeRun& trained, const runtime::ResultCache* cache, std::string& bytes, std::string& problem) {
+  if (trained.model) {
+    bytes = runtime::encodeModel(*trained.model);
+    return true;
+  }
+  std::optional<std::string> payload = cache != nullptr ? cache->load(trained.key, problem) : std::nullopt;
+  if (payload) bytes = std::move(*payload);
+  return payload.has_value();
+}
+
 // Registers one deploy's model; its message says what happened, or why it could not.
 bool registerDeploy(const plan::Plan& plan, runtime::RunReport& report, plan::NodeId id, const Project& project,
                     const std::string& program, runtime::LineageDb& db, std::int64_t run, const runtime::ResultCache* cache,
@@ -86,25 +97,23 @@ bool registerDeploy(const plan::Plan& plan, runtime::RunReport& report, plan::No
   for (const runtime::RegisteredVersion& known : db.registeredVersions(model)) {
     if (known.fingerprint != trained.modelVersion) continue;
     message = fmt::format("`{}` version {} is registered already ({})", model, known.version, whereItIs(known.stage));
+    // Its model file removed or altered: put back the same bytes when the run holds them.
+    std::string problem, bytes;
+    if (!loadArtifact(project, known.artifact, problem) && modelBytes(trained, cache, bytes, problem) &&
+        runtime::sha256Hex(bytes) == known.artifact && !storeArtifact(project, bytes, problem).empty()) {
+      message += "; its model file, missing or altered, was restored";
+    }
     return true;
   }
   // The model's bytes: the run's model, or the cache's.
-  std::string bytes;
+  std::string bytes, problem;
   std::optional<runtime::TrainedModel> decoded;
   const runtime::TrainedModel* trainedModel = trained.model.get();
-  if (trainedModel != nullptr) {
-    bytes = runtime::encodeModel(*trainedModel);
-  } else {
-    std::string problem;
-    std::optional<std::string> payload = cache != nullptr ? cache->load(trained.key, problem) : std::nullopt;
-    if (payload) decoded = runtime::decodeModel(*payload);
-    if (!decoded) {
-      message = fmt::format("the trained `{}` is not in the result cache{}", model, problem.empty() ? "" : " (" + problem + ")");
-      return false;
-    }
-    bytes = std::move(*payload);
-    trainedModel = &*decoded;
+  if (!modelBytes(trained, cache, bytes, problem) || (trainedModel == nullptr && !(decoded = runtime::decodeModel(bytes)))) {
+    message = fmt::format("the trained `{}` is not in the result cache{}", model, problem.empty() ? "" : " (" + problem + ")");
+    return false;
   }
+  if (trainedModel == nullptr) trainedModel = &*decoded;
   if (!trainNode.model) {
     message = fmt::format("the specification of `{}` is not known to this run", model);
     return false;
@@ -256,6 +265,11 @@ runtime::Baseline RegistryBaselines::baseline(const runtime::BaselineQuery& quer
   });
   if (version == versions_.end()) return out;
   out.version = version->version;
+  // The model judged is that version: the same model on the same rows, nothing to measure.
+  if (!query.modelVersion.empty() && version->fingerprint == query.modelVersion) {
+    out.judged = true;
+    return out;
+  }
   std::string which = fmt::format("the baseline, `{}` version {} in {}", query.model, version->version, query.stage);
   if (query.evaluation == nullptr || (query.dataKey.empty() && !query.data)) {
     out.error = fmt::format("{}, cannot be measured: this run's evaluation table is not known (its inputs could not be hashed)", which);

@@ -70,6 +70,7 @@ ConditionOutcome metricCondition(const plan::Plan& plan, const plan::Node& gate,
       BaselineQuery query;
       query.model = outcome.model;
       query.stage = outcome.stage;
+      query.modelVersion = outcome.modelVersion;
       query.metric = condition.metric;
       if (condition.metricsInput < gate.inputs.size()) {
         query.evaluation = &plan.node(gate.inputs[condition.metricsInput]);
@@ -91,6 +92,7 @@ ConditionOutcome metricCondition(const plan::Plan& plan, const plan::Node& gate,
       out.detail = fmt::format("no baseline version in {}: holds", outcome.stage);
       return out;
     }
+    if (baseline.judged) baseline.value = measured ? out.observed : std::nan("");
     out.baseline = baseline.value;
     baselineVersion = *baseline.version;
     if (std::isnan(baseline.value)) {

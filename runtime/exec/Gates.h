@@ -30,6 +30,7 @@ const char* gateStatusName(GateStatus status);  // passed, failed, waiting
 struct BaselineQuery {
   std::string model;  // the gated model's declaration
   std::string stage;  // the stage of the deploys that require the gate
+  std::string modelVersion;  // the version judged
   std::string metric;
   const plan::Node* evaluation = nullptr;  // the evaluate node: `evaluate` or `fairness`, `by`, its metrics
   // The result-cache key of the table the evaluation measured (its non-model input); the table is
@@ -43,6 +44,7 @@ struct BaselineQuery {
 struct Baseline {
   std::optional<std::int64_t> version;  // none: the stage holds no version of the model (the condition holds)
   double value = 0;                     // the metric of that version (NaN: undefined on this data)
+  bool judged = false;                  // that version is the one judged: its metric is the one observed
   std::string error;                    // the version could not be measured (the condition fails)
 };
 
