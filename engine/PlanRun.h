@@ -19,7 +19,9 @@ inline runtime::RunOptions runOptionsFor(const Project& project, const std::vect
   options.jobs = jobs;
   options.files.projectRoot = project.root();
   options.files.quarantineFolder = project.quarantineFolder();
-  options.files.quarantineBase = project.root();
+  options.files.scratchFolder = project.scratchFolder();
+  options.files.logsFolder = project.logsFolder();
+  options.files.stateBase = project.root();
   options.cancelled = cancel != nullptr ? cancel->flag() : nullptr;
   return options;
 }

@@ -40,12 +40,14 @@ std::string Project::cardsFolder() const { return (fs::path(root_) / ".weir" / "
 std::string Project::registryFolder() const { return (fs::path(root_) / ".weir" / "registry").string(); }
 std::string Project::quarantineFolder() const { return (fs::path(root_) / ".weir" / "quarantine").string(); }
 std::string Project::logsFolder() const { return (fs::path(root_) / ".weir" / "logs").string(); }
+std::string Project::scratchFolder() const { return (fs::path(root_) / ".weir" / "scratch").string(); }
 
 bool Project::checkStateFolder(std::string& error) const {
   error.clear();
   runtime::StateFolder state = runtime::StateFolder::open(root_, stateFolder(), false, error);
   if (!state.ok()) return error.empty();  // none yet is fine
-  for (const std::string& folder : {cacheFolder(), locksFolder(), runManifestsFolder(), cardsFolder(), registryFolder(), quarantineFolder(), logsFolder()}) {
+  for (const std::string& folder : {cacheFolder(), locksFolder(), runManifestsFolder(), cardsFolder(), registryFolder(), quarantineFolder(), logsFolder(),
+                                    scratchFolder()}) {
     runtime::StateFolder part = runtime::StateFolder::open(root_, folder, false, error);
     if (!error.empty()) return false;
   }

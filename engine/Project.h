@@ -32,7 +32,8 @@ class Project {
   std::string cardsFolder() const;       // .weir/cards: model cards
   std::string registryFolder() const;    // .weir/registry: registered models' artifacts (never collected)
   std::string quarantineFolder() const;  // .weir/quarantine: rejected records, per source
-  std::string logsFolder() const;        // .weir/logs
+  std::string logsFolder() const;        // .weir/logs: each step's output streams (and an output that failed its schema)
+  std::string scratchFolder() const;     // .weir/scratch: a fresh folder per run of a step, removed after it
 
   // Whether `.weir` and what Weir keeps in it are real folders and files, not symlinks (which
   // would have Weir write or delete elsewhere); `error` says which is not. Commands that write

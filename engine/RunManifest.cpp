@@ -185,6 +185,12 @@ std::optional<UpToDateRun> readManifest(const json& manifest, const std::string&
         if (note.is_string()) outcome.notes.push_back(note.get<std::string>());
       }
     }
+    if (n.contains("command_files") && n.at("command_files").is_array()) {
+      for (const json& file : n.at("command_files")) {
+        if (!file.is_array() || file.size() != 2 || !file[0].is_string() || !file[1].is_string()) return std::nullopt;
+        outcome.commandFiles.emplace_back(file[0].get<std::string>(), file[1].get<std::string>());
+      }
+    }
     if (n.contains("rules")) {
       std::optional<std::vector<runtime::RuleOutcome>> rules = runtime::decodeRuleOutcomes(n.at("rules").dump());
       if (!rules) return std::nullopt;
@@ -244,11 +250,13 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
   json nodes = json::array();
   for (const NodeRun& run : report.nodes) {
     const plan::Node& node = plan.node(run.id);
-    // Sources read and outputs written, with the content they had.
+    // Sources read and outputs written, with the content they had; the project files a step's
+    // command names (a changed script runs the step again).
     if ((node.kind == plan::NodeKind::Scan || node.kind == plan::NodeKind::Sink) && !run.file.empty()) {
       if (run.fileHash.empty()) return;
       files[run.file] = run.fileHash;
     }
+    for (const auto& [path, hash] : run.commandFiles) files[path] = hash;
     json n = {{"kind", plan::nodeKindName(node.kind)}, {"declaration", node.declaration}, {"result", node.declarationResult},
               {"line", node.range.begin.line}, {"fingerprint", node.fingerprint}, {"status", runtime::nodeStatusName(run.status)},
               {"message", run.message}, {"key", run.key}, {"file", run.file}, {"file_hash", run.fileHash},
@@ -269,6 +277,7 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
       n["metrics"] = metrics;
     }
     if (!run.notes.empty()) n["notes"] = run.notes;
+    if (!run.commandFiles.empty()) n["command_files"] = run.commandFiles;
     nodes.push_back(std::move(n));
   }
   manifest["modules"] = modules;

@@ -11,6 +11,7 @@
 #include "store/ResultCache.h"
 #include "store/SourceHashes.h"
 #include "support/ProjectPath.h"
+#include "support/Utf8.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -168,6 +169,34 @@ class DatabaseRecorder : public RunListener {
       files.push_back({path, runtime::SourceHashes::hashBytes(text.str()), text.str()});
     }
     recordFiles(files);
+  }
+
+  // The files of the project that the steps' commands name (scripts, programs), as they were
+  // when the steps ran or were found cached: code of the run as the program files are (`weir
+  // runs compare` shows their changes, `weir status` names a changed one). Text is kept when it
+  // is UTF-8 (a script), not for a binary program.
+  void recordStepFiles(const plan::Plan& plan, const RunReport& report) {
+    if (!recording()) return;
+    std::set<std::string> seen;
+    std::vector<runtime::RunFile> files;
+    for (const NodeRun& run : report.nodes) {
+      if (run.id >= plan.size() || plan.node(run.id).kind != plan::NodeKind::Step) continue;
+      if (run.status != NodeStatus::Done && run.status != NodeStatus::Cached) continue;
+      for (const auto& [path, hash] : run.commandFiles) {
+        if (!seen.insert(path).second) continue;
+        std::optional<std::string> text;
+        if (!db_->hasText(hash)) {
+          std::ifstream in(path, std::ios::binary);
+          std::stringstream content;
+          content << in.rdbuf();
+          std::string bytes = content.str();
+          bool utf8 = support::firstBadByte(bytes, 0, bytes.size()) == bytes.size();
+          if (in && utf8 && runtime::SourceHashes::hashBytes(bytes) == hash) text = std::move(bytes);
+        }
+        files.push_back({path, hash, std::move(text)});
+      }
+    }
+    if (!files.empty()) recordFiles(files);
   }
 
   // The specification of every model the plan trains, once per fingerprint.
@@ -425,6 +454,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
         same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (recorder) {
           recorder->recordProgram(same->modules);
+          recorder->recordStepFiles(same->plan, same->report);
           recorder->end(same->plan, same->report, elapsed());
           closeRecorder(*recorder);
         }
@@ -485,6 +515,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
     hashes.save();
   }
   if (recorder) {
+    recorder->recordStepFiles(plan, result.report);
     recorder->end(plan, result.report, elapsed());
     listeners.erase(listeners.begin());
     closeRecorder(*recorder);

@@ -74,8 +74,21 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
     std::optional<runtime::RecordedNode> last;
     if (db) last = db->lastNode(program, node.declaration, plan::nodeKindName(node.kind));
     std::string own;
+    // A file a step's command names (its script) that changed since the step last ran.
+    std::string changedFile;
+    if (node.kind == plan::NodeKind::Step && db) {
+      for (const auto& [path, hash] : run.commandFiles) {
+        std::optional<std::string> before = db->lastRunFileHash(program, path);
+        if (before && *before != hash) {
+          changedFile = path;
+          break;
+        }
+      }
+    }
     if (!run.cacheProblem.empty()) {
       own = "its cache entry is damaged (" + run.cacheProblem + ")";
+    } else if (!changedFile.empty()) {
+      own = fmt::format("file {} changed", project.shown(changedFile));
     } else if (node.kind == plan::NodeKind::Scan) {
       std::optional<std::string> before = db && !run.file.empty() ? db->lastFileHash(program, run.file) : std::nullopt;
       if (run.fileHash.empty()) own = "its source file cannot be read";

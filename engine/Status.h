@@ -23,7 +23,7 @@ struct ProgramStatus {
   std::shared_ptr<const Compilation> compilation;  // when it is not ok, nothing else is set
   std::vector<StaleDeclaration> wouldRun;          // in dependency order
   std::vector<std::string> gates;    // gates and deploys: evaluated on every run, whatever changed
-  std::vector<std::string> waiting;  // deploys (not run yet) and what needs them
+  std::vector<std::string> waiting;  // nodes this version does not run, and what needs them
   std::vector<std::string> warnings;  // the lineage database could not be read
 };
 

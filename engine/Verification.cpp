@@ -38,7 +38,10 @@ Verification verifyProgram(Workspace& workspace, const VerifyRequest& request, c
   runtime::RunOptions options = runOptionsFor(project, request.targets, request.jobs, cancel);
   // Without a scratch folder, rejected records are only counted.
   options.files.quarantineFolder = scratch.empty() ? "" : (fs::path(scratch) / "quarantine").string();
-  options.files.quarantineBase = scratch;
+  options.files.stateBase = scratch;
+  // Steps run (and keep their output streams) there too, not in the project's `.weir/`.
+  options.files.scratchFolder = scratch.empty() ? "" : (fs::path(scratch) / "steps").string();
+  options.files.logsFolder = scratch.empty() ? "" : (fs::path(scratch) / "logs").string();
   options.hashes = &hashes;
   options.writeSinks = false;
   options.cancelled = cancel != nullptr ? cancel->flag() : nullptr;

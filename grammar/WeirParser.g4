@@ -73,7 +73,7 @@ balancedBlock : LBRACE (balancedBlock | ~(LBRACE | RBRACE))* RBRACE;
 settingsBlock : LBRACE (setting (sep setting)* sep?)? RBRACE;
 setting
   : settingName ASSIGN expr          # valueSetting
-  | settingName settingsBlock        # blockSetting
+  | settingName ASSIGN? settingsBlock  # blockSetting
   ;
 
 sep : NL | COMMA;

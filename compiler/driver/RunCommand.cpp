@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "engine/Cancellation.h"
 #include "engine/RunSession.h"
 #include "plan/PassManager.h"
 #include "support/TerminalText.h"
@@ -7,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -39,8 +42,17 @@ the `weir approve` command to run); either makes the run fail (exit 1) and
 blocks the deploys that require the gate, while the rest of the run finishes.
 A deploy whose gates pass registers its model's version in the project's model
 registry and puts it in the deploy's stage (see `weir help registry`); serving
-it over HTTP is not run yet. External steps are not run yet: `weir run` lists
-them, and what depends on them, as "not run yet".
+it over HTTP is not run yet.
+
+A step runs its program (never through a shell) in a fresh folder under
+.weir/scratch, with its input tables written there (`WEIR_INPUT_<name>`), the
+output path in `WEIR_OUTPUT`, the thread count in `WEIR_THREADS`, stdin from
+/dev/null and a cleaned environment (PATH, HOME, USER, LOGNAME, LANG, LANGUAGE,
+LC_*, TZ and the step's `env`). Its stdout and stderr are kept in
+.weir/logs/STEP.stdout.log and .stderr.log; its output is read back and checked
+against the step's schema like a source. Past its `timeout` (default 10m), or
+on Ctrl-C, its process group is killed. Like any node it runs again only when
+its definition, an input, or a project file its command names (the script) changed.
 
 Options:
   --target NAME   run only what NAME needs (repeatable; default: every sink,
@@ -205,6 +217,9 @@ void printText(const plan::Plan& plan, const runtime::RunReport& report, const s
     if (run.status == NodeStatus::Failed && !run.message.empty() && run.rules.empty() && !run.gate) {
       out << fmt::format("{}: error: {}\n", name, run.message);
     }
+    if (!run.stdoutFile.empty()) {
+      out << fmt::format("{}: its program's output is in {} and {}\n", name, shownPath(run.stdoutFile, root), shownPath(run.stderrFile, root));
+    }
   }
   printGates(plan, report, file, out);
   // What each deploy did in the registry (a failed one said why above).
@@ -213,7 +228,7 @@ void printText(const plan::Plan& plan, const runtime::RunReport& report, const s
     if (run.status == NodeStatus::Done || run.status == NodeStatus::Cached) out << fmt::format("{}: {}\n", nodeName(plan.node(run.id)), run.message);
   }
   if (notRun > 0) {
-    out << "not run yet (steps come in a later version):";
+    out << "not run yet (a transform called from another transform's body):";
     for (const NodeRun& run : report.nodes) {
       if (run.status == NodeStatus::NotRunYet) out << " " << nodeName(plan.node(run.id));
     }
@@ -310,7 +325,14 @@ nlohmann::ordered_json jsonReport(const engine::RunResult& result, const std::st
       n["metrics"] = metrics;
     }
     if (!run.notes.empty()) n["notes"] = run.notes;
-    if (node.kind == plan::NodeKind::Scan) {
+    if (node.kind == plan::NodeKind::Step) {
+      if (!run.stdoutFile.empty()) n["stdout_file"] = shownPath(run.stdoutFile, root);
+      if (!run.stderrFile.empty()) n["stderr_file"] = shownPath(run.stderrFile, root);
+      nlohmann::ordered_json files = nlohmann::ordered_json::array();
+      for (const auto& [path, hash] : run.commandFiles) files.push_back({{"file", shownPath(path, root)}, {"hash", hash}});
+      n["command_files"] = files;
+    }
+    if (node.kind == plan::NodeKind::Scan || node.kind == plan::NodeKind::Step) {
       n["skipped_records"] = run.skippedRecords;
       n["quarantined_records"] = run.quarantinedRecords;
       if (!run.quarantineFile.empty()) n["quarantine_file"] = shownPath(run.quarantineFile, root);
@@ -333,6 +355,39 @@ nlohmann::ordered_json jsonReport(const engine::RunResult& result, const std::st
   doc["gates"] = jsonGates(plan, report, file);
   return doc;
 }
+
+// The run a SIGINT (Ctrl-C) or SIGTERM cancels: nodes not started are not started, and the
+// programs of running steps are stopped (they run in process groups of their own, which the
+// terminal's Ctrl-C does not reach). The handler resets itself: a second signal ends weir.
+std::atomic<engine::Cancellation*> interruptedRun{nullptr};
+
+extern "C" void cancelInterruptedRun(int) {
+  if (engine::Cancellation* cancel = interruptedRun.load()) cancel->cancel();
+}
+
+class InterruptCancels {
+ public:
+  explicit InterruptCancels(engine::Cancellation& cancel) {
+    interruptedRun.store(&cancel);
+    struct sigaction action {};
+    action.sa_handler = cancelInterruptedRun;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND | SA_RESTART;
+    ::sigaction(SIGINT, &action, &previousInt_);
+    ::sigaction(SIGTERM, &action, &previousTerm_);
+  }
+  ~InterruptCancels() {
+    ::sigaction(SIGINT, &previousInt_, nullptr);
+    ::sigaction(SIGTERM, &previousTerm_, nullptr);
+    interruptedRun.store(nullptr);
+  }
+  InterruptCancels(const InterruptCancels&) = delete;
+  InterruptCancels& operator=(const InterruptCancels&) = delete;
+
+ private:
+  struct sigaction previousInt_ {};
+  struct sigaction previousTerm_ {};
+};
 
 // Back to the start of the line, and clear it: Weir's own control, written verbatim.
 constexpr std::string_view kClearLine = "\r\x1b[2K";
@@ -419,7 +474,11 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   engine::RunSession session(workspace, request);
   ProgressDisplay display(streams, json);
   session.addListener(display);
-  engine::RunResult result = session.run();
+  engine::Cancellation cancel;
+  engine::RunResult result = [&] {
+    InterruptCancels interrupts(cancel);
+    return session.run(&cancel);
+  }();
   display.clearLine();
   if (!result.error.empty()) {
     streams.err << "weir run: error: " << result.error << "\n";

@@ -11,12 +11,13 @@ const char* statusHelp() {
   return R"(Usage: weir status [options] FILE
 
 Says, without running anything, which nodes of FILE's pipeline `weir run` would
-run and why: a source file changed, a declaration changed (with its line), an
-input it reads will change, an output file was changed or removed, a cache entry
-is damaged, or it never ran. Gates, which every run evaluates again (an approval
-may have been recorded since, a baseline changed), and deploys, which register
-what passes them, are listed apart; so are external steps (not run yet) with
-what needs them.
+run and why: a source file changed, a file a step's command names (its script)
+changed, a declaration changed (with its line), an input it reads will change,
+an output file was changed or removed, a cache entry is damaged, or it never
+ran. Gates, which every run evaluates again (an approval may have been recorded
+since, a baseline changed), and deploys, which register what passes them, are
+listed apart; so are nodes this version does not run (a transform called from
+another transform's body) with what needs them.
 
 Options:
   --target NAME   consider only what NAME needs (repeatable)
@@ -51,7 +52,7 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
     streams.out << "\n";
   }
   if (!status.waiting.empty()) {
-    streams.out << "not run yet (external steps and what needs them):";
+    streams.out << "not run yet (and what needs them):";
     for (const std::string& name : status.waiting) streams.out << " " << name;
     streams.out << "\n";
   }

@@ -171,8 +171,21 @@ std::string canonicalDefinition(const Node& node) {
     case NodeKind::Split: return "(split" + arguments(node) + ")";
     case NodeKind::SplitPart: return fmt::format("(split-part {})", node.part);
     case NodeKind::Step: {
-      std::string command = node.arguments.empty() ? "?" : expr(node.arguments.front());
-      return "(step " + command + " " + columns(node.schema) + " " + settings(node.settings) + ")";
+      if (!node.exec || !node.io) return "(step)";
+      // The program sees its inputs' names (`WEIR_INPUT_<name>`), so they are part of what runs.
+      // The timeout and `outside_project` say when Weir gives up and what it allows, not what is
+      // computed: changing them runs nothing again.
+      const Node::Exec& exec = *node.exec;
+      std::string out = "(step (exec";
+      for (const std::string& word : exec.command) out += " " + stringLiteral(word);
+      out += ") " + names("inputs", exec.inputNames) + " (format " + ident(exec.inputFormat) + ")";
+      if (!exec.environment.empty()) {
+        out += " (env";
+        for (const auto& [name, text] : exec.environment) out += " (" + ident(name) + " " + stringLiteral(text) + ")";
+        out += ")";
+      }
+      const sema::TableType& declared = node.io->declared.columns.empty() ? node.schema : node.io->declared;
+      return out + " (output " + io(*node.io) + " " + columns(declared) + " " + settings(node.io->options) + "))";
     }
     case NodeKind::Train: {
       if (!node.model) return "(train)";
@@ -294,7 +307,9 @@ std::vector<std::string> payloadProblems(const Node& node) {
       if (!node.call) problem("has no call");
       break;
     case NodeKind::Step:
-      if (node.arguments.size() != 1 || !node.arguments.front()) problem("has no command");
+      if (!node.exec || node.exec->command.empty()) problem("has no command");
+      else if (node.exec->inputNames.size() != node.inputs.size()) problem("does not name each of its inputs");
+      if (!node.io) problem("has no output");
       break;
     case NodeKind::Train:
       if (!node.model) problem("has no model");

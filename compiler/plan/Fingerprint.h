@@ -9,7 +9,8 @@ namespace weir::plan {
 // The version of the engine that fingerprints include: bump it when the meaning of a plan
 // node changes, so cached results of the old engine are not reused.
 // plan-2: fingerprints hash the canonical form computed from the nodes' structured fields.
-inline constexpr const char* kEngineVersion = "weir-0.1.0/plan-4";
+// plan-5: steps run (their canonical form is their command, inputs, environment and output).
+inline constexpr const char* kEngineVersion = "weir-0.1.0/plan-5";
 
 // A node's fingerprint, from its content and the fingerprints its inputs have now: a 128-bit
 // XXH3 hash (hex) of the engine version, the node's kind, its canonical definition and output

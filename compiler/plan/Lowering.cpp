@@ -6,6 +6,7 @@
 #include "format/Formatter.h"
 #include "plan/ExprColumns.h"
 #include "sema/GateCondition.h"
+#include "sema/StepCommand.h"
 
 #include <fmt/format.h>
 
@@ -52,6 +53,12 @@ std::string listValue(const ListExpr& list) {
   return out;
 }
 
+// A setting as the runtime reads it: a list under `name[]` (listValue), any other value as is.
+void addOption(Node::Io& io, const Setting& setting) {
+  if (setting.value->kind == ExprKind::List) io.options[setting.name.text + "[]"] = listValue(setting.value->as<ListExpr>());
+  else io.options[setting.name.text] = settingValue(*setting.value);
+}
+
 // `csv("data/a.csv")` with the declaration's settings, for the runtime.
 Node::Io ioOf(const Expr& call, const SettingsBlock* settings, const sema::LoadedModule& module) {
   Node::Io io;
@@ -68,8 +75,7 @@ Node::Io ioOf(const Expr& call, const SettingsBlock* settings, const sema::Loade
     // `allow` (which tainted columns a sink may write) is the checker's; the writer never reads it.
     for (const Setting& setting : settings->entries) {
       if (!setting.value || setting.name.text == "allow") continue;
-      if (setting.value->kind == ExprKind::List) io.options[setting.name.text + "[]"] = listValue(setting.value->as<ListExpr>());
-      else io.options[setting.name.text] = settingValue(*setting.value);
+      addOption(io, setting);
     }
   }
   return io;
@@ -177,9 +183,50 @@ class Lowerer {
     }
     const sema::TableType& table = typed_.tables.at(&step).front();
     NodeId id = addNode(NodeKind::Step, inputs, step.range, table);
-    plan_.node(id).arguments.push_back(shared(*step.command));
-    plan_.node(id).settings = settingsOf(step.settings.get(), {"inputs"});
+    Node& node = plan_.node(id);
+    node.exec = execOf(step, module);
+    // The output, read back as a source of the step's schema is (its path is in the scratch
+    // folder, which the runtime makes: no base folder here).
+    const Setting* output = step.settings ? step.settings->find("output") : nullptr;
+    node.io = output != nullptr && output->value ? ioOf(*output->value, nullptr, module) : Node::Io{};
+    node.io->baseDirectory.clear();
+    node.io->declared = table;
+    node.io->declaration = step.name.text;
+    if (step.settings) {
+      for (const Setting& setting : step.settings->entries) {
+        if (setting.value && sema::stepReaderSettings().count(setting.name.text)) addOption(*node.io, setting);
+      }
+    }
     return finish(id, step.name.text, step.range);
+  }
+
+  // The command, the inputs' names (as written in `inputs`), the environment and the limits.
+  static Node::Exec execOf(const StepDecl& step, const sema::LoadedModule& module) {
+    Node::Exec exec;
+    if (step.command->kind == ExprKind::Call) {
+      for (const Argument& arg : step.command->as<CallExpr>().args) {
+        if (arg.value->kind == ExprKind::String) exec.command.push_back(arg.value->as<StringLiteral>().value);
+      }
+    }
+    exec.baseDirectory = std::filesystem::path(module.canonicalPath).parent_path().string();
+    if (!step.settings) return exec;
+    for (const Setting& setting : step.settings->entries) {
+      const std::string& name = setting.name.text;
+      if (name == "inputs" && setting.value) {
+        for (const Expr* item : listItems(*setting.value)) exec.inputNames.push_back(sema::stepInputName(*item));
+      } else if (name == "format" && setting.value) {
+        exec.inputFormat = settingValue(*setting.value);
+      } else if (name == "timeout" && setting.value && setting.value->kind == ExprKind::Duration) {
+        exec.timeoutSeconds = sema::durationSeconds(setting.value->as<DurationLiteral>());
+      } else if (name == "outside_project" && setting.value && setting.value->kind == ExprKind::Bool) {
+        exec.outsideProject = setting.value->as<BoolLiteral>().value;
+      } else if (name == "env" && setting.block) {
+        for (const Setting& variable : setting.block->entries) {
+          if (variable.value) exec.environment[variable.name.text] = settingValue(*variable.value);
+        }
+      }
+    }
+    return exec;
   }
 
   void lowerLet(const LetDecl& let, const sema::LoadedModule& module) {

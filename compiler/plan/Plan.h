@@ -5,6 +5,7 @@
 // this wrapper sees.
 
 #include "ast/Ast.h"
+#include "sema/StepCommand.h"
 #include "sema/Type.h"
 #include "source/SourceRange.h"
 
@@ -150,9 +151,22 @@ struct Node {
   // The stage whose version `baseline` is (that of the deploys requiring the gate; empty: none).
   std::string stage;
 
-  // ---- What the runtime does not run yet (steps, deploys, transform calls) ----
-  // Settings as written, nested blocks included: a step's (but `inputs`, its edges), a deploy's
-  // (but `model` and `requires`). A step's command is its one `arguments` entry.
+  // A step's external program (docs/RUNTIME.md, "Steps"): its command, how its inputs are handed
+  // to it, its environment. Its output is read back through `io` (the format, the path in its
+  // scratch folder, the reader's settings, the declared schema), as a source's file is.
+  struct Exec {
+    std::vector<std::string> command;     // the program, then its arguments, as written
+    std::vector<std::string> inputNames;  // per input: its file's and variable's name (`WEIR_INPUT_<name>`)
+    std::string inputFormat = "csv";      // csv or jsonl: how the inputs are written
+    std::map<std::string, std::string> environment;  // `env { NAME = "value" }`
+    double timeoutSeconds = sema::kDefaultStepTimeoutSeconds;  // past it, the program's process group is killed
+    bool outsideProject = false;  // the program may be an absolute path outside the project
+    std::string baseDirectory;    // of the declaring file: relative paths in the command start there
+  };
+  std::optional<Exec> exec;
+
+  // ---- What the runtime does not run yet (deploys, transform calls) ----
+  // Settings as written, nested blocks included: a deploy's (but `model` and `requires`).
   struct Setting {
     std::string name;
     std::shared_ptr<const ast::Expr> value;  // or, for a block, its entries

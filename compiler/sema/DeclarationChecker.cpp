@@ -5,6 +5,7 @@
 #include "catalog/Metric.h"
 #include "catalog/Task.h"
 #include "sema/GateCondition.h"
+#include "sema/StepCommand.h"
 #include "support/ProjectPath.h"
 #include "support/Suggest.h"
 
@@ -545,22 +546,7 @@ class DeclarationChecker {
         }
         break;
       }
-      case DeclKind::Step: {
-        const auto& step = decl.as<StepDecl>();
-        if (calleeName(*step.command) != "exec") {
-          diags_.report(diag::Kind::SettingType, step.command->range, "a step", "`exec(\"program\", \"argument\", ...)`");
-        }
-        checkSettings(step.settings.get(),
-                      {{"inputs", ValueKind::Any}, {"output", ValueKind::Call, catalog::builtinNames({catalog::BuiltinKind::Format})}, {"timeout", ValueKind::Duration}},
-                      "a step", nullptr);
-        if (step.settings == nullptr || step.settings->find("output") == nullptr) {
-          diags_.report(diag::Kind::MissingSetting, step.name.range, "step", step.name.text, "output")
-              .help("say where the program writes its table: `output = csv(\"path\")`");
-        } else if (const Setting* output = step.settings->find("output"); output->value) {
-          checkPath(*output->value);
-        }
-        break;
-      }
+      case DeclKind::Step: checkStep(decl.as<StepDecl>()); break;
       case DeclKind::Expect:
         for (const ExpectRule& rule : decl.as<ExpectDecl>().rules) {
           if (rule.severity && rule.severity->text != "warn" && rule.severity->text != "error") {
@@ -585,6 +571,131 @@ class DeclarationChecker {
       default:
         break;
     }
+  }
+
+  // ---- Steps (sema/StepCommand.h, docs/RUNTIME.md "Steps") ----
+
+  void checkStep(const StepDecl& step) {
+    const SettingsBlock* settings = step.settings.get();
+    const Setting* output = settings != nullptr ? settings->find("output") : nullptr;
+    std::string outputFormat = output != nullptr && output->value ? calleeName(*output->value) : "";
+    // The output is read as a source of its format is, with the same settings.
+    std::vector<SettingSpec> specs = sourceSettings(outputFormat == "jsonl" ? "jsonl" : "csv");
+    for (SettingSpec spec : std::vector<SettingSpec>{{"inputs", ValueKind::Any},
+                                                     {"output", ValueKind::Call, {"csv", "jsonl"}},
+                                                     {"format", ValueKind::Enum, {"csv", "jsonl"}},
+                                                     {"timeout", ValueKind::Duration},
+                                                     {"env", ValueKind::Block}}) {
+      specs.push_back(std::move(spec));
+    }
+    checkSettings(settings, specs, outputFormat == "jsonl" ? "a step with a `jsonl` output" : "a step", nullptr);
+    checkDataSettings(settings, specs);
+    bool outsideAllowed = false;
+    if (settings != nullptr) {
+      const Setting* outside = settings->find("outside_project");
+      outsideAllowed = outside != nullptr && outside->value && outside->value->kind == ExprKind::Bool && outside->value->as<BoolLiteral>().value;
+    }
+    checkStepCommand(*step.command, outsideAllowed);
+
+    // Each input goes by a name of its own (its file in the scratch folder, `WEIR_INPUT_<name>`).
+    std::map<std::string, const Expr*> inputs;
+    const Setting* inputList = settings != nullptr ? settings->find("inputs") : nullptr;
+    if (inputList != nullptr && inputList->value) {
+      for (const Expr* item : listItems(*inputList->value)) {
+        std::string name = stepInputName(*item);
+        if (name.empty()) continue;  // not a table's name: the name resolver says so
+        if (!inputs.emplace(name, item).second) {
+          diags_.report(diag::Kind::StepInputName, item->range, step.name.text, name)
+              .label(inputs[name]->range, "this one goes by it too")
+              .help("list each table once; a table under two names needs a `let` of its own");
+        }
+      }
+    }
+    std::string inputFormat = "csv";
+    if (const Setting* format = settings != nullptr ? settings->find("format") : nullptr;
+        format != nullptr && format->value && format->value->kind == ExprKind::Name) {
+      inputFormat = format->value->as<NameExpr>().name.text;
+    }
+
+    if (output == nullptr) {
+      diags_.report(diag::Kind::MissingSetting, step.name.range, "step", step.name.text, "output")
+          .help("say where the program writes its table, relative to the folder it runs in: `output = csv(\"scored.csv\")`");
+    } else if (output->value && (outputFormat == "csv" || outputFormat == "jsonl")) {
+      const auto& call = output->value->as<CallExpr>();
+      if (call.args.size() != 1 || call.args[0].name || call.args[0].value->kind != ExprKind::String) {
+        diags_.report(diag::Kind::SettingType, output->value->range, outputFormat,
+                      "the output file's path only: `" + outputFormat + "(\"scored.csv\")`; settings go in the step's block");
+      } else {
+        const Expr& path = *call.args[0].value;
+        const std::string& text = path.as<StringLiteral>().value;
+        std::string problem = stepOutputPathProblem(text);
+        for (const auto& [name, item] : inputs) {
+          if (problem.empty() && std::filesystem::path(text).lexically_normal() == name + "." + inputFormat) {
+            problem = fmt::format("is where the input `{}` is written", name);
+          }
+        }
+        if (!problem.empty()) {
+          diags_.report(diag::Kind::StepOutputPath, path.range, text, problem)
+              .note("the program runs in a fresh scratch folder, where its inputs are written (`NAME." + inputFormat +
+                    "`), and its output is read from this path in it (also given as `WEIR_OUTPUT`)");
+        }
+      }
+    }
+
+    if (const Setting* timeout = settings != nullptr ? settings->find("timeout") : nullptr;
+        timeout != nullptr && timeout->value && timeout->value->kind == ExprKind::Duration &&
+        timeout->value->as<DurationLiteral>().amount <= 0) {
+      diags_.report(diag::Kind::OutOfRange, timeout->value->range, "timeout", "it must be longer than nothing, such as `30s` or `2h`");
+    }
+
+    if (const Setting* env = settings != nullptr ? settings->find("env") : nullptr; env != nullptr && env->block) {
+      std::set<std::string> seen;
+      for (const Setting& variable : env->block->entries) {
+        if (std::string problem = stepVariableProblem(variable.name.text); !problem.empty()) {
+          diags_.report(diag::Kind::StepVariable, variable.name.range, variable.name.text, problem);
+        } else if (!seen.insert(variable.name.text).second) {
+          diags_.report(diag::Kind::DuplicateName, variable.name.range, variable.name.text);
+        }
+        if (!variable.value || variable.value->kind != ExprKind::String) {
+          diags_.report(diag::Kind::SettingType, variable.value ? variable.value->range : variable.range, variable.name.text,
+                        "a string: `" + variable.name.text + " = \"value\"`");
+        }
+      }
+    }
+  }
+
+  // `exec("program", "argument", ...)`: words written out, passed as they are (no shell reads
+  // them). A program named by a path is a file of the project, unless `outside_project = true`.
+  void checkStepCommand(const Expr& command, bool outsideAllowed) {
+    const char* usage = "its program and arguments as strings: `exec(\"python3\", \"features.py\")`";
+    if (calleeName(command) != "exec") {
+      diags_.report(diag::Kind::SettingType, command.range, "a step", "`exec(\"program\", \"argument\", ...)`");
+      return;
+    }
+    const auto& call = command.as<CallExpr>();
+    bool ok = !call.args.empty();
+    for (const Argument& arg : call.args) {
+      if (arg.name || arg.value->kind != ExprKind::String) {
+        diags_.report(diag::Kind::SettingType, arg.name ? arg.range : arg.value->range, "exec", usage);
+        ok = false;
+      } else if (arg.value->as<StringLiteral>().value.find('\0') != std::string::npos) {
+        diags_.report(diag::Kind::SettingType, arg.value->range, "exec", "arguments without NUL characters (`\\0`), which no program can receive");
+        ok = false;
+      }
+    }
+    if (!ok || call.args.empty()) return;
+    const Expr& program = *call.args[0].value;
+    const std::string& text = program.as<StringLiteral>().value;
+    if (text.empty()) {
+      diags_.report(diag::Kind::SettingType, program.range, "exec", "a program first: a name found on `PATH` or a path in the project");
+      return;
+    }
+    if (text.find('/') == std::string::npos || outsideAllowed) return;  // a name: found on `PATH` when it runs
+    std::string baseFolder = std::filesystem::path(module_->canonicalPath).parent_path().string();
+    support::ProjectPath resolved = support::resolveProjectPath(text, baseFolder, program_.projectRoot, false);
+    if (resolved.problem == support::ProjectPath::Problem::None) return;
+    diags_.report(diag::Kind::PathEscapesProject, program.range, text, support::projectPathProblemText(resolved.problem))
+        .help("a program is a name found on `PATH` (`python3`) or a file of the project, relative to this file's folder; say `outside_project = true` in the step's settings to run one outside the project");
   }
 
   void checkAllowList(const Setting& allow) {

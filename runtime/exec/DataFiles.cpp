@@ -333,7 +333,7 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
     // Named after the source, confined to the folder whatever the name (a backquoted `../x`).
     const std::string rejectedName = support::fileNameFor(sourceName) + ".csv";
     std::string error;
-    StateFolder folder = StateFolder::open(options.quarantineBase, options.quarantineFolder, !result.quarantined.empty(), error);
+    StateFolder folder = StateFolder::open(options.stateBase, options.quarantineFolder, !result.quarantined.empty(), error);
     if (!error.empty()) throw OperatorError(error);
     if (!result.quarantined.empty()) {
       // Each rejected record with where it was and why.

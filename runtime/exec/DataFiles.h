@@ -7,7 +7,6 @@
 #include "table/Table.h"
 
 #include <functional>
-#include <functional>
 #include <string>
 
 namespace weir::runtime {
@@ -15,7 +14,11 @@ namespace weir::runtime {
 struct DataFileOptions {
   std::string projectRoot;       // canonical; data paths may not leave it, sinks may not write its `.weir/`
   std::string quarantineFolder;  // where `on_error = quarantine` writes rejected records
-  std::string quarantineBase;    // the trusted folder it is below (io/StateFolder.h): the project root
+  // Where steps run, each in a fresh folder of its own, and where their output streams are kept
+  // (exec/ExternalStep.h).
+  std::string scratchFolder;
+  std::string logsFolder;
+  std::string stateBase;  // the trusted folder those are below (io/StateFolder.h): the project root
 };
 
 // The canonical path `io.path` names, relative to the declaring file's folder. Throws

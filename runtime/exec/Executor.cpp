@@ -1,5 +1,6 @@
 #include "exec/Executor.h"
 
+#include "exec/ExternalStep.h"
 #include "operators/OperatorError.h"
 #include "plan/NeededNodes.h"
 #include "operators/Operators.h"
@@ -47,7 +48,8 @@ const tbb::global_control workerStacks(tbb::global_control::thread_stack_size, s
 bool keepsOutcomeInCache(const plan::Node& node) {
   switch (node.kind) {
     case NodeKind::Sink: case NodeKind::Expect: return true;
-    case NodeKind::Scan: case NodeKind::Split: case NodeKind::Step: case NodeKind::Gate: case NodeKind::Deploy:
+    case NodeKind::Step: return true;
+    case NodeKind::Scan: case NodeKind::Split: case NodeKind::Gate: case NodeKind::Deploy:
     case NodeKind::Transform:
       return false;
     default:
@@ -75,7 +77,6 @@ const char* notRunReason(NodeKind kind, bool evaluatesGates) {
   switch (kind) {
     case NodeKind::Gate: return evaluatesGates ? nullptr : "gates are evaluated by `weir run`";
     case NodeKind::Deploy: return evaluatesGates ? nullptr : "deploys are run by `weir run`";
-    case NodeKind::Step: return "external steps are not run yet";
     case NodeKind::Transform: return "a transform called from another transform's body is not run yet";
     default: return nullptr;
   }
@@ -225,6 +226,23 @@ class Execution {
       material += "|file " + *content;
       runs_[id].file = path;
       runs_[id].fileHash = *content;
+    }
+    if (node.kind == NodeKind::Step) {
+      // The content of every project file its command names (a changed script runs it again).
+      if (options_.hashes == nullptr) return {};
+      ResolvedCommand command;
+      try {
+        command = resolveStepCommand(node, options_.files);
+      } catch (const OperatorError&) {
+        return {};  // the run says why
+      }
+      runs_[id].commandFiles.clear();
+      for (const std::string& file : command.projectFiles) {
+        std::optional<std::string> content = options_.hashes->hashOf(file);
+        if (!content) return {};
+        material += "|command-file " + *content;
+        runs_[id].commandFiles.emplace_back(file, *content);
+      }
     }
     for (NodeId input : node.inputs) {
       if (keys_[input].empty()) return {};
@@ -819,12 +837,47 @@ class Execution {
         run.rowsOut = rows.rows();
         return Result{};
       }
+      case NodeKind::Step: return stepNode(id, run);
       // Its model trained and its gates passed: the engine registers the version once the run
       // is over (engine/ModelRegistry.h), and says so in its message.
       case NodeKind::Deploy: return Result{};
       default:
         throw OperatorError(fmt::format("internal: `{}` nodes are not run", plan::nodeKindName(node.kind)));
     }
+  }
+
+  // An external program (exec/ExternalStep.h), its output read back as the step's table.
+  Result stepNode(NodeId id, NodeRun& run) {
+    const plan::Node& node = plan_.node(id);
+    ResolvedCommand command = resolveStepCommand(node, options_.files);
+    // What its key was made of, when it was made; what it runs now otherwise.
+    if (run.commandFiles.empty() && options_.hashes != nullptr) {
+      for (const std::string& file : command.projectFiles) {
+        if (std::optional<std::string> content = options_.hashes->hashOf(file)) run.commandFiles.emplace_back(file, *content);
+      }
+    }
+    std::vector<const Table*> tables;
+    std::vector<const plan::Node*> nodes;
+    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+      tables.push_back(&input(id, i));
+      nodes.push_back(&plan_.node(node.inputs[i]));
+    }
+    StepRun logs;
+    StepRun step;
+    try {
+      step = runStep(node, command, tables, nodes, options_.files, threads(), options_.cancelled, &logs);
+    } catch (const OperatorError&) {
+      run.stdoutFile = logs.stdoutFile;
+      run.stderrFile = logs.stderrFile;
+      throw;
+    }
+    run.stdoutFile = step.stdoutFile;
+    run.stderrFile = step.stderrFile;
+    run.skippedRecords = step.output.skipped;
+    run.quarantinedRecords = step.output.quarantined;
+    run.quarantineFile = step.output.quarantineFile;
+    run.notes = std::move(step.output.notes);
+    return Result{std::make_shared<const Table>(std::move(step.output.table)), nullptr};
   }
 
   // Metrics of a model on a table (`evaluate`), or by group (`fairness`): a one-row table.

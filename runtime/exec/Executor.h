@@ -27,13 +27,13 @@ enum class NodeStatus {
   Failed,     // it ran and could not finish (bad data, an error-severity expectation, a gate that failed)
   Waiting,    // a gate waiting for an approval (its other conditions hold)
   Blocked,    // not run: something it needs failed or was not run
-  NotRunYet,  // a kind of node this version does not run (deploys, steps)
+  NotRunYet,  // a kind of node this version does not run (a transform called from a transform's body)
   Skipped,    // not needed by the targets
 };
 const char* nodeStatusName(NodeStatus status);
 
 // Whether a node's outcome is kept in the cache: the tables of declarations (not sources, which
-// are their files), the outcomes of sinks and expectations.
+// are their files) and steps, the outcomes of sinks and expectations.
 bool keepsOutcomeInCache(const plan::Node& node);
 
 struct NodeRun {
@@ -48,6 +48,10 @@ struct NodeRun {
   std::size_t quarantinedRecords = 0;
   std::string file;  // the file a source read, a sink wrote, or rejected records went to
   std::string quarantineFile;
+  // A step's: the project files its command names (its program, its arguments) with their
+  // content hashes, which its key includes; where its program's output streams are kept.
+  std::vector<std::pair<std::string, std::string>> commandFiles;
+  std::string stdoutFile, stderrFile;
   std::string key;       // the cache key of its outcome (empty without a cache)
   // A training's model version: its definition as lowered and the content of the sources
   // upstream, whatever the targets and optimizer passes (which change its cache key). Gates,

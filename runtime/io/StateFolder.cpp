@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
+#include <random>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -163,6 +164,110 @@ bool StateFolder::removeFile(const std::string& name, std::string& error) const 
   }
   if (::unlinkat(fd_, name.c_str(), 0) == 0 || errno == ENOENT) return true;
   error = fmt::format("cannot remove {}: {}", pathOf(name), std::strerror(errno));
+  return false;
+}
+
+StateFolder StateFolder::createFreshFolder(const std::string& prefix, std::string& error) const {
+  StateFolder result;
+  static constexpr char kLetters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::random_device random;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string name = prefix + ".";
+    for (int i = 0; i < 6; ++i) name += kLetters[random() % (sizeof kLetters - 1)];
+    if (!isPlainFileName(name)) {
+      error = fmt::format("`{}` is not a file name", name);
+      return result;
+    }
+    if (::mkdirat(fd_, name.c_str(), 0777) != 0) {
+      if (errno == EEXIST) continue;
+      error = fmt::format("cannot create {}: {}", pathOf(name), std::strerror(errno));
+      return result;
+    }
+    int fd = ::openat(fd_, name.c_str(), kFolderFlags);
+    if (fd < 0) {
+      error = whyNot(fd_, name, pathOf(name), true, errno);
+      return result;
+    }
+    result.fd_ = fd;
+    result.path_ = pathOf(name);
+    return result;
+  }
+  error = fmt::format("cannot create a new folder in {}", path_);
+  return result;
+}
+
+namespace {
+
+// Removes what is in the open folder `fd` (shown as `shown`), `depth` folders below the first.
+bool removeContents(int fd, const std::string& shown, int depth, std::string& error) {
+  if (depth > 256) {
+    error = fmt::format("cannot remove {}: folders nested more than 256 deep", shown);
+    return false;
+  }
+  int listing = ::openat(fd, ".", kFolderFlags);
+  if (listing < 0) {
+    error = fmt::format("cannot read {}: {}", shown, std::strerror(errno));
+    return false;
+  }
+  DIR* dir = ::fdopendir(listing);
+  if (dir == nullptr) {
+    ::close(listing);
+    error = fmt::format("cannot read {}: {}", shown, std::strerror(errno));
+    return false;
+  }
+  std::vector<std::pair<std::string, bool>> names;  // name, is a folder (not a symlink to one)
+  while (const dirent* item = ::readdir(dir)) {
+    std::string name = item->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat info {};
+    bool folder = ::fstatat(fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(info.st_mode);
+    names.emplace_back(std::move(name), folder);
+  }
+  ::closedir(dir);
+  for (const auto& [name, folder] : names) {
+    std::string path = shown + "/" + name;
+    if (folder) {
+      int inner = ::openat(fd, name.c_str(), kFolderFlags);
+      if (inner < 0) {
+        error = fmt::format("cannot remove {}: {}", path, std::strerror(errno));
+        return false;
+      }
+      bool ok = removeContents(inner, path, depth + 1, error);
+      ::close(inner);
+      if (!ok) return false;
+    }
+    if (::unlinkat(fd, name.c_str(), folder ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT) {
+      error = fmt::format("cannot remove {}: {}", path, std::strerror(errno));
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool StateFolder::removeTree(const std::string& name, std::string& error) const {
+  if (!isPlainFileName(name)) {
+    error = fmt::format("`{}` is not a file name", name);
+    return false;
+  }
+  int fd = ::openat(fd_, name.c_str(), kFolderFlags);
+  if (fd < 0) return removeFile(name, error);  // not a folder (a file, a symlink) or gone
+  bool ok = removeContents(fd, pathOf(name), 1, error);
+  ::close(fd);
+  if (!ok) return false;
+  if (::unlinkat(fd_, name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) return true;
+  error = fmt::format("cannot remove {}: {}", pathOf(name), std::strerror(errno));
+  return false;
+}
+
+bool StateFolder::moveFile(const std::string& name, const StateFolder& to, const std::string& newName, std::string& error) const {
+  if (!isPlainFileName(name) || !isPlainFileName(newName)) {
+    error = fmt::format("`{}` is not a file name", isPlainFileName(name) ? newName : name);
+    return false;
+  }
+  if (::renameat(fd_, name.c_str(), to.fd_, newName.c_str()) == 0) return true;
+  error = fmt::format("cannot move {} to {}: {}", pathOf(name), to.pathOf(newName), std::strerror(errno));
   return false;
 }
 

@@ -49,6 +49,15 @@ class StateFolder {
   int openFile(const std::string& name, std::string& error, bool* foreign = nullptr) const;
   // Removes the entry `name` (a symlink is removed, not followed); true when it is gone.
   bool removeFile(const std::string& name, std::string& error) const;
+  // Creates a new, empty folder here named `prefix` followed by `.` and six random letters and
+  // digits, and opens it; not ok(), with `error` set, when it cannot.
+  StateFolder createFreshFolder(const std::string& prefix, std::string& error) const;
+  // Removes the entry `name` and, when it is a folder, everything in it, never following a
+  // symlink (one is removed, not what it points to); true when it is gone. What another program
+  // put there (a step's scratch folder) is removed the same way, nested at most 256 folders deep.
+  bool removeTree(const std::string& name, std::string& error) const;
+  // Moves the file `name` to `to` under `newName` (a rename: both folders on one file system).
+  bool moveFile(const std::string& name, const StateFolder& to, const std::string& newName, std::string& error) const;
 
   // The folder's entries, as they are (symlinks not followed).
   struct Entry {

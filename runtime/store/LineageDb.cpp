@@ -622,6 +622,15 @@ std::optional<std::string> LineageDb::lastFileHash(const std::string& program, c
   return query.text(0);
 }
 
+std::optional<std::string> LineageDb::lastRunFileHash(const std::string& program, const std::string& path) {
+  Statement query(handle_->db,
+                  "SELECT f.hash FROM run_files f JOIN runs r ON r.id = f.run_id WHERE r.program = ? AND f.path = ? "
+                  "ORDER BY f.run_id DESC, f.rowid DESC LIMIT 1");
+  query.bind(1, program).bind(2, path);
+  if (query.step() != SQLITE_ROW) return std::nullopt;
+  return query.text(0);
+}
+
 bool LineageDb::recordColumnLineage(const std::string& program, const std::string& programHash,
                                    const std::vector<std::array<std::string, 3>>& columns) {
   Statement known(handle_->db, "SELECT 1 FROM column_lineage WHERE program = ? AND program_hash = ? LIMIT 1");

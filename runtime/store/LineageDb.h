@@ -140,7 +140,8 @@ struct RunMetric {
   bool reused = false;  // the evaluation was found in the cache: these are the values it computed then
 };
 
-// A program file of a run (the root file, its imports, the standard modules it used).
+// A code file of a run: a program file (the root file, its imports, the standard modules it
+// used) or a file of the project a step's command names (its script, its program).
 struct RunFile {
   std::string path;  // canonical
   std::string hash;  // XXH3-128 of its text
@@ -241,6 +242,9 @@ class LineageDb {
                               const std::string& fingerprint);
   // The hash a file had when a run of this program last read or wrote it.
   std::optional<std::string> lastFileHash(const std::string& program, const std::string& path);
+  // The hash a code file (a program file, or a file a step's command names) had in the last run
+  // of this program that recorded it (`run_files`).
+  std::optional<std::string> lastRunFileHash(const std::string& program, const std::string& path);
 
   // The last `limit` recorded executions of a declaration (any kind), newest first: run id, when
   // the run started, status, rows out.
@@ -263,7 +267,7 @@ class LineageDb {
   std::vector<RunRecord> runs(const std::string& program = {});
   std::optional<RunRecord> run(std::int64_t id);
   std::vector<RunMetric> runMetrics(std::int64_t run);
-  // The program files a run compiled, with their text (when it was stored).
+  // The code files of a run, with their text (when it was stored).
   bool recordRunFiles(std::int64_t run, const std::vector<RunFile>& files);
   bool hasText(const std::string& hash);
   std::vector<RunFile> runFiles(std::int64_t run);

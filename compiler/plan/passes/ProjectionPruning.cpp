@@ -207,7 +207,8 @@ class Pruner {
   bool apply(NodeId id) {
     Node& node = plan_.node(id);
     Columns need = need_[id];
-    if (!need || !isTable(node.kind)) return false;
+    // A step's outcome is its program's whole output, cached under one key whatever reads it.
+    if (!need || !isTable(node.kind) || node.kind == NodeKind::Step) return false;
     if (node.kind == NodeKind::Scan && node.condition) columnsRead(*node.condition, *need);
     // A prediction stays in its output: the runtime writes it as the schema's last column.
     if (node.kind == NodeKind::Predict) need->insert(node.prediction);

@@ -8,7 +8,8 @@ namespace weir::plan {
 // produce, so a scan reads only the columns something downstream uses (plus those its predicate
 // reads), every node's schema lists only what flows on, and a `derive` drops the assignments
 // nothing reads. Sinks, steps, expectations, transforms and renames need every column they get;
-// a requested target (`--target`), and a node nothing reads, keep all their columns. Needs: a
+// a requested target (`--target`), a node nothing reads, and a step (its outcome, cached under
+// one key, is its program's whole output) keep all their columns. Needs: a
 // verified plan, after dead-node elimination.
 // Guarantees: the same results for every output and declaration.
 class ProjectionPruning : public Pass {
