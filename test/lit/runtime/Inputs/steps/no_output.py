@@ -1,0 +1,2 @@
+# Succeeds without writing its output.
+print("done, or so it says")
