@@ -26,6 +26,8 @@
 #include <cmath>
 #include <limits>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -850,10 +852,19 @@ class Execution {
   Result stepNode(NodeId id, NodeRun& run) {
     const plan::Node& node = plan_.node(id);
     ResolvedCommand command = resolveStepCommand(node, options_.files);
-    // What its key was made of, when it was made; what it runs now otherwise.
-    if (run.commandFiles.empty() && options_.hashes != nullptr) {
+    // What its key was made of, when it was made; what it runs now otherwise (a run without
+    // the cache records them too).
+    if (run.commandFiles.empty()) {
       for (const std::string& file : command.projectFiles) {
-        if (std::optional<std::string> content = options_.hashes->hashOf(file)) run.commandFiles.emplace_back(file, *content);
+        std::optional<std::string> content;
+        if (options_.hashes != nullptr) {
+          content = options_.hashes->hashOf(file);
+        } else if (std::ifstream in(file, std::ios::binary); in) {
+          std::stringstream bytes;
+          bytes << in.rdbuf();
+          content = SourceHashes::hashBytes(bytes.str());
+        }
+        if (content) run.commandFiles.emplace_back(file, *content);
       }
     }
     std::vector<const Table*> tables;
