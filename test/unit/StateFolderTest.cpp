@@ -169,3 +169,50 @@ TEST_F(StateFolderTest, NewFilesRespectTheUmask) {
   ASSERT_TRUE(writeFileAtomically((root() / "out.csv").string(), "y\n", error)) << error;
   EXPECT_EQ(modeOf(root() / "out.csv"), 0604u);
 }
+
+// A step's scratch folder: fresh each time, and removed with whatever its program left in it
+// (folders, symlinks to the outside), never following a symlink.
+TEST_F(StateFolderTest, FreshFoldersAreNewAndRemovedWithoutFollowingSymlinks) {
+  std::string error;
+  StateFolder scratch = StateFolder::open(root().string(), (root() / ".weir" / "scratch").string(), true, error);
+  ASSERT_TRUE(scratch.ok()) << error;
+  StateFolder first = scratch.createFreshFolder("score", error);
+  StateFolder second = scratch.createFreshFolder("score", error);
+  ASSERT_TRUE(first.ok() && second.ok()) << error;
+  EXPECT_NE(first.path(), second.path());
+  EXPECT_EQ(fs::path(first.path()).parent_path(), root() / ".weir" / "scratch");
+  EXPECT_EQ(fs::path(first.path()).filename().string().rfind("score.", 0), 0u);
+  EXPECT_EQ(fs::path(first.path()).filename().string().size(), std::string("score.").size() + 6);
+
+  // What a program might leave: nested folders, files, symlinks to a file and a folder outside.
+  fs::path made = first.path();
+  fs::create_directories(made / "a" / "b");
+  std::ofstream(made / "a" / "b" / "out.csv") << "x\n";
+  fs::create_symlink(outside() / "precious", made / "a" / "link");
+  fs::create_directory_symlink(outside(), made / "a" / "b" / "folder-link");
+  ASSERT_TRUE(scratch.removeTree(fs::path(first.path()).filename().string(), error)) << error;
+  EXPECT_FALSE(fs::exists(made));
+  EXPECT_EQ(contentOf(outside() / "precious"), "keep me\n");
+  EXPECT_TRUE(fs::exists(second.path()));
+  // A symlink in its place is removed, not what it points to.
+  fs::create_directory_symlink(outside(), root() / ".weir" / "scratch" / "planted");
+  ASSERT_TRUE(scratch.removeTree("planted", error)) << error;
+  EXPECT_FALSE(fs::exists(fs::symlink_status(root() / ".weir" / "scratch" / "planted")));
+  EXPECT_EQ(contentOf(outside() / "precious"), "keep me\n");
+  // Gone already: done.
+  EXPECT_TRUE(scratch.removeTree("planted", error)) << error;
+  EXPECT_FALSE(scratch.removeTree("../outside", error));
+}
+
+TEST_F(StateFolderTest, MovesAFileIntoAnotherFolder) {
+  std::string error;
+  StateFolder scratch = StateFolder::open(root().string(), (root() / ".weir" / "scratch").string(), true, error);
+  StateFolder logs = StateFolder::open(root().string(), (root() / ".weir" / "logs").string(), true, error);
+  ASSERT_TRUE(scratch.ok() && logs.ok()) << error;
+  ASSERT_TRUE(scratch.writeFile("out.csv", "a\n1\n", error)) << error;
+  ASSERT_TRUE(scratch.moveFile("out.csv", logs, "step.output.csv", error)) << error;
+  EXPECT_EQ(contentOf(root() / ".weir" / "logs" / "step.output.csv"), "a\n1\n");
+  EXPECT_FALSE(fs::exists(root() / ".weir" / "scratch" / "out.csv"));
+  EXPECT_FALSE(scratch.moveFile("out.csv", logs, "again.csv", error));
+  EXPECT_FALSE(scratch.moveFile("x", logs, "../escape", error));
+}
