@@ -52,7 +52,8 @@ LC_*, TZ and the step's `env`). Its stdout and stderr are kept in
 .weir/logs/STEP.stdout.log and .stderr.log; its output is read back and checked
 against the step's schema like a source. Past its `timeout` (default 10m), or
 on Ctrl-C, its process group is killed. Like any node it runs again only when
-its definition, an input, or a project file its command names (the script) changed.
+its definition, an input, or a project file its command names (its script)
+changed.
 
 Options:
   --target NAME   run only what NAME needs (repeatable; default: every sink,

@@ -174,10 +174,14 @@ class Lowerer {
 
   NodeId lowerStep(const StepDecl& step, const sema::LoadedModule& module) {
     std::vector<NodeId> inputs;
+    std::vector<std::string> inputNames;  // each input's, by the name it is written as
     if (step.settings) {
       if (const Setting* setting = step.settings->find("inputs"); setting != nullptr && setting->value) {
         for (const Expr* item : listItems(*setting->value)) {
-          if (auto input = lowerTable(*item, module)) inputs.push_back(*input);
+          if (auto input = lowerTable(*item, module)) {
+            inputs.push_back(*input);
+            inputNames.push_back(sema::stepInputName(*item));
+          }
         }
       }
     }
@@ -185,6 +189,7 @@ class Lowerer {
     NodeId id = addNode(NodeKind::Step, inputs, step.range, table);
     Node& node = plan_.node(id);
     node.exec = execOf(step, module);
+    node.exec->inputNames = std::move(inputNames);
     // The output, read back as a source of the step's schema is (its path is in the scratch
     // folder, which the runtime makes: no base folder here).
     const Setting* output = step.settings ? step.settings->find("output") : nullptr;
@@ -200,7 +205,7 @@ class Lowerer {
     return finish(id, step.name.text, step.range);
   }
 
-  // The command, the inputs' names (as written in `inputs`), the environment and the limits.
+  // The command, the environment and the limits (the inputs' names come with the inputs).
   static Node::Exec execOf(const StepDecl& step, const sema::LoadedModule& module) {
     Node::Exec exec;
     if (step.command->kind == ExprKind::Call) {
@@ -212,9 +217,7 @@ class Lowerer {
     if (!step.settings) return exec;
     for (const Setting& setting : step.settings->entries) {
       const std::string& name = setting.name.text;
-      if (name == "inputs" && setting.value) {
-        for (const Expr* item : listItems(*setting.value)) exec.inputNames.push_back(sema::stepInputName(*item));
-      } else if (name == "format" && setting.value) {
+      if (name == "format" && setting.value) {
         exec.inputFormat = settingValue(*setting.value);
       } else if (name == "timeout" && setting.value && setting.value->kind == ExprKind::Duration) {
         exec.timeoutSeconds = sema::durationSeconds(setting.value->as<DurationLiteral>());

@@ -602,8 +602,12 @@ class DeclarationChecker {
     const Setting* inputList = settings != nullptr ? settings->find("inputs") : nullptr;
     if (inputList != nullptr && inputList->value) {
       for (const Expr* item : listItems(*inputList->value)) {
+        if (item->kind != ExprKind::Name && item->kind != ExprKind::Member) {
+          diags_.report(diag::Kind::SettingType, item->range, "inputs", "a list of tables by their names: `inputs = [clean, scores]`");
+          continue;
+        }
         std::string name = stepInputName(*item);
-        if (name.empty()) continue;  // not a table's name: the name resolver says so
+        if (name.empty()) continue;
         if (!inputs.emplace(name, item).second) {
           diags_.report(diag::Kind::StepInputName, item->range, step.name.text, name)
               .label(inputs[name]->range, "this one goes by it too")
