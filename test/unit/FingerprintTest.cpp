@@ -40,7 +40,7 @@ ColumnType column(const std::string& columnName, ScalarKind kind = ScalarKind::I
 // on the join and gated.
 struct Pipeline {
   Plan plan;
-  NodeId scan, other, fill, sort, join, train, sink, evaluate, gate;
+  NodeId scan, other, fill, sort, join, train, sink, evaluate, gate, step;
 };
 
 Pipeline build(const std::function<void(Pipeline&)>& change = {}) {
@@ -124,6 +124,17 @@ Pipeline build(const std::function<void(Pipeline&)>& change = {}) {
   gate.stage = "production";
   p.gate = p.plan.add(gate);
 
+  Node step;
+  step.kind = NodeKind::Step;
+  step.declaration = "scored";
+  step.declarationResult = true;
+  step.inputs = {p.scan};
+  step.exec = Node::Exec{{"python3", "score.py", "--fast"}, {"people"}, "csv", {{"LEVEL", "debug"}}, 600, false, "/project"};
+  step.io = Node::Io{"scored", "csv", "scored.csv", "", {{"on_error", "skip"}}, {}};
+  step.io->declared.columns = {column("id"), column("score", ScalarKind::Float)};
+  step.schema = step.io->declared;
+  p.step = p.plan.add(step);
+
   if (change) change(p);
   computeFingerprints(p.plan);
   return p;
@@ -175,6 +186,18 @@ TEST(Fingerprint, ChangesWithEveryFieldTheRuntimeReads) {
       {"a threshold that becomes a baseline", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].baseline = true; return p.gate; }},
       {"the approving team", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[2].team = "ops"; return p.gate; }},
       {"the baseline's stage", [](Pipeline& p) { p.plan.node(p.gate).stage = "staging"; return p.gate; }},
+      {"a step's program", [](Pipeline& p) { p.plan.node(p.step).exec->command[0] = "python3.11"; return p.step; }},
+      {"a step's argument", [](Pipeline& p) { p.plan.node(p.step).exec->command[2] = "--slow"; return p.step; }},
+      {"a step's input's name", [](Pipeline& p) { p.plan.node(p.step).exec->inputNames[0] = "persons"; return p.step; }},
+      {"a step's input format", [](Pipeline& p) { p.plan.node(p.step).exec->inputFormat = "jsonl"; return p.step; }},
+      {"a step's environment", [](Pipeline& p) { p.plan.node(p.step).exec->environment["LEVEL"] = "info"; return p.step; }},
+      {"a step's output path", [](Pipeline& p) { p.plan.node(p.step).io->path = "out/scored.csv"; return p.step; }},
+      {"a step's output reader", [](Pipeline& p) { p.plan.node(p.step).io->options["on_error"] = "fail"; return p.step; }},
+      {"a step's schema",
+       [](Pipeline& p) {
+         p.plan.node(p.step).io->declared.columns[1].type = Type::of(ScalarKind::Float, true);
+         return p.step;
+       }},
   };
   for (const Case& c : cases) {
     NodeId changed = 0;
@@ -202,6 +225,10 @@ TEST(Fingerprint, IgnoresWhatTheRuntimeIgnores) {
       {"a gate condition's text", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].text = "0.75 <= quality.auc"; }},
       {"the metrics declaration's name", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].metrics = "renamed"; }},
       {"a gate condition's range", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].range.begin.line = 42; }},
+      // When Weir gives up on a step, and what it allows, change nothing it computes.
+      {"a step's timeout", [](Pipeline& p) { p.plan.node(p.step).exec->timeoutSeconds = 60; }},
+      {"a step's outside_project", [](Pipeline& p) { p.plan.node(p.step).exec->outsideProject = true; }},
+      {"the folder of a step's file", [](Pipeline& p) { p.plan.node(p.step).exec->baseDirectory = "/moved"; }},
   };
   for (const auto& [what, change] : cases) {
     Pipeline after = build(change);
@@ -222,6 +249,9 @@ TEST(Fingerprint, HashesTheDefinitionThePrinterShows) {
             "(train xgboost (task binary) (target y) (features age) (settings (params (settings (max_depth 4))) (seed 7)))");
   EXPECT_EQ(canonicalDefinition(p.plan.node(p.gate)),
             "(gate (>= $1.auc 0.75) (>= $1.auc (+ baseline -0.01)) (approved_by \"risk-team\") (stage production))");
+  EXPECT_EQ(canonicalDefinition(p.plan.node(p.step)),
+            "(step (exec \"python3\" \"score.py\" \"--fast\") (inputs people) (format csv) (env (LEVEL \"debug\")) "
+            "(output (call csv \"scored.csv\") (columns id:int score:float) (settings (on_error skip))))");
 }
 
 TEST(Verifier, ReportsAFingerprintItsContentNoLongerGives) {
@@ -247,6 +277,11 @@ TEST(Verifier, ReportsMissingPayloads) {
   kernel.inputs = {p.scan};
   kernel.steps = {step, step};
   p.plan.add(std::move(kernel));
+  Node bareStep;
+  bareStep.kind = NodeKind::Step;
+  bareStep.inputs = {p.scan};
+  p.plan.add(std::move(bareStep));
+  p.plan.node(p.step).exec->inputNames.clear();
   computeFingerprints(p.plan);
   std::vector<std::string> problems = verifyPlan(p.plan);
   auto reported = [&](const std::string& text) {
@@ -255,5 +290,8 @@ TEST(Verifier, ReportsMissingPayloads) {
   EXPECT_TRUE(reported("node %3 (sort) has no sort keys"));
   EXPECT_TRUE(reported("node %6 (sink) has no writer"));
   EXPECT_TRUE(reported("node %8 (gate) reads `auc` from input 2, which is not one of its evaluations"));
-  EXPECT_TRUE(reported("node %9 (kernel) has a step that is not a row operator (sort)"));
+  EXPECT_TRUE(reported("node %10 (kernel) has a step that is not a row operator (sort)"));
+  EXPECT_TRUE(reported("node %11 (step) has no command"));
+  EXPECT_TRUE(reported("node %11 (step) has no output"));
+  EXPECT_TRUE(reported("node %9 (step) does not name each of its inputs"));
 }
