@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -139,4 +140,25 @@ TEST_F(ExternalStepTest, TheProgramGetsTheAllowListedEnvironmentOnly) {
   EXPECT_TRUE(fs::is_empty(root_ + "/.weir/scratch"));
   EXPECT_EQ(run.stdoutFile, root_ + "/.weir/logs/s.stdout.log");
   EXPECT_EQ(contentOf(run.stderrFile), "");
+}
+
+// Past its timeout a program is asked to end (SIGTERM); one that ignores that is killed with its
+// process group two seconds later.
+TEST_F(ExternalStepTest, AProgramIgnoringSigtermIsKilledAfterItsGrace) {
+  script(dir_ / "project" / "bin" / "stubborn.sh", "#!/bin/sh\ntrap '' TERM\necho started\nsleep 30 &\nwait\nwait\n");
+  plan::Node node = step({"bin/stubborn.sh"});
+  node.exec->timeoutSeconds = 1;
+  runtime::ResolvedCommand command = runtime::resolveStepCommand(node, files_);
+  auto start = std::chrono::steady_clock::now();
+  try {
+    runtime::runStep(node, command, {}, {}, files_, 1, nullptr);
+    ADD_FAILURE() << "the step did not fail";
+  } catch (const runtime::OperatorError& e) {
+    EXPECT_EQ(std::string(e.what()), "`bin/stubborn.sh`: it ran longer than its timeout of 1s: its process group was killed");
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(seconds, 2.9);
+  EXPECT_LT(seconds, 10);
+  EXPECT_EQ(contentOf(root_ + "/.weir/logs/s.stdout.log"), "started\n");
+  EXPECT_TRUE(fs::is_empty(root_ + "/.weir/scratch"));
 }
