@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -161,4 +162,17 @@ TEST_F(ExternalStepTest, AProgramIgnoringSigtermIsKilledAfterItsGrace) {
   EXPECT_LT(seconds, 10);
   EXPECT_EQ(contentOf(root_ + "/.weir/logs/s.stdout.log"), "started\n");
   EXPECT_TRUE(fs::is_empty(root_ + "/.weir/scratch"));
+}
+
+// When the program exits, what it left running in its process group is killed.
+TEST_F(ExternalStepTest, WhatTheProgramLeftRunningIsKilled) {
+  std::string mark = (dir_ / "mark").string();
+  script(dir_ / "project" / "bin" / "leaves.sh",
+         "#!/bin/sh\n(sleep 1; touch '" + mark + "') &\necho line > \"$WEIR_OUTPUT\"\necho row >> \"$WEIR_OUTPUT\"\n");
+  plan::Node node = step({"bin/leaves.sh"});
+  runtime::ResolvedCommand command = runtime::resolveStepCommand(node, files_);
+  runtime::StepRun run = runtime::runStep(node, command, {}, {}, files_, 1, nullptr);
+  EXPECT_EQ(run.output.table.rows(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_FALSE(fs::exists(mark));
 }
