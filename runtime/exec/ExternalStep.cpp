@@ -411,7 +411,6 @@ StepRun runStep(const plan::Node& step, const ResolvedCommand& command, const st
   scan.schema = step.io->declared.columns.empty() ? step.schema : step.io->declared;
   scan.io = *step.io;
   scan.io->baseDirectory = folder;
-  scan.io->options.erase("outside_project");
   DataFileOptions outputFiles = files;
   outputFiles.projectRoot = support::canonicalPath(folder);
   try {
