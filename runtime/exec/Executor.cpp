@@ -421,6 +421,14 @@ class Execution {
         if (upstream.kind == NodeKind::Scan) {
           known = upstream.io && !runs_[up].fileHash.empty();
           if (known) sources.insert(upstream.io->path + "|" + runs_[up].fileHash);
+        } else if (upstream.kind == NodeKind::Step) {
+          // A step's scripts make its table as a source's file makes a scan's (its key, when
+          // there is one, hashed them; by their path in the project, the same on any machine).
+          known = !keys_[up].empty();
+          for (const auto& [path, hash] : runs_[up].commandFiles) {
+            std::string shown = std::filesystem::path(path).lexically_relative(options_.files.projectRoot).generic_string();
+            sources.insert("step " + upstream.declaration + " " + shown + "|" + hash);
+          }
         }
         stack.insert(stack.end(), upstream.inputs.begin(), upstream.inputs.end());
       }
