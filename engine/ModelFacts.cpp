@@ -20,7 +20,7 @@ runtime::ModelCardFacts cardFacts(const plan::Plan& plan, const runtime::RunRepo
   facts.fingerprint = report.nodes[train].modelVersion.empty() ? node.fingerprint : report.nodes[train].modelVersion;
   facts.model = report.nodes[train].model.get();
   facts.spec = *node.model;
-  // The sources upstream, and each feature's source columns.
+  // The sources and the steps' scripts upstream, and each feature's source columns.
   std::vector<plan::NodeId> stack(node.inputs.begin(), node.inputs.end());
   std::set<plan::NodeId> seen;
   while (!stack.empty()) {
@@ -31,6 +31,9 @@ runtime::ModelCardFacts cardFacts(const plan::Plan& plan, const runtime::RunRepo
     if (up.kind == plan::NodeKind::Scan && up.io) {
       facts.sources.push_back({up.io->declaration.empty() ? up.declaration : up.io->declaration, project.shown(report.nodes[id].file),
                                report.nodes[id].fileHash});
+    }
+    if (up.kind == plan::NodeKind::Step) {
+      for (const auto& [path, hash] : report.nodes[id].commandFiles) facts.stepFiles.push_back({up.declaration, project.shown(path), hash});
     }
     stack.insert(stack.end(), up.inputs.begin(), up.inputs.end());
   }

@@ -55,6 +55,9 @@ std::string dataJson(const runtime::ModelCardFacts& facts) {
   for (const runtime::ModelCardFacts::Source& source : facts.sources) {
     out.push_back({{"source", source.name}, {"file", source.file}, {"hash", source.hash}});
   }
+  for (const runtime::ModelCardFacts::Source& file : facts.stepFiles) {
+    out.push_back({{"step", file.name}, {"file", file.file}, {"hash", file.hash}});
+  }
   return out.dump();
 }
 

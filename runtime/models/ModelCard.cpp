@@ -72,6 +72,7 @@ std::string modelCardMarkdown(const ModelCardFacts& f) {
                        from.empty() ? "" : fmt::format(" (from {})", from));
   }
   for (const auto& source : f.sources) out += fmt::format("- Source `{}`: `{}`, content hash `{}`\n", source.name, source.file, source.hash);
+  for (const auto& file : f.stepFiles) out += fmt::format("- Step `{}`: `{}`, content hash `{}`\n", file.name, file.file, file.hash);
   out += "\n## Quantitative analyses\n";
   out += "- Parameters:";
   for (const auto& [name, value] : spec.params) out += fmt::format(" `{} = {}`", name, value);
@@ -100,7 +101,9 @@ std::string modelCardJson(const ModelCardFacts& f) {
   }
   nlohmann::ordered_json sources = nlohmann::ordered_json::array();
   for (const auto& source : f.sources) sources.push_back({{"name", source.name}, {"file", source.file}, {"hash", source.hash}});
-  j["training_data"] = {{"rows", model.rows}, {"features", features}, {"sources", sources}};
+  nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+  for (const auto& file : f.stepFiles) steps.push_back({{"name", file.name}, {"file", file.file}, {"hash", file.hash}});
+  j["training_data"] = {{"rows", model.rows}, {"features", features}, {"sources", sources}, {"steps", steps}};
   nlohmann::ordered_json evaluations = nlohmann::ordered_json::array();
   for (const auto& e : f.evaluations) {
     nlohmann::ordered_json metrics = nlohmann::ordered_json::object();

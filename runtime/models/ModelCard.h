@@ -2,7 +2,8 @@
 
 // Model cards (Mitchell et al., "Model Cards for Model Reporting", 2019): the sections of the
 // paper filled with what the pipeline knows: the `card` block and doc comment, the training
-// data (rows, schema, the sources' content hashes, each feature's source columns), parameters,
+// data (rows, schema, the sources' content hashes, the steps' scripts', each feature's source
+// columns), parameters,
 // metrics and fairness results. As Markdown for people and JSON for tools.
 
 #include "models/TrainedModel.h"
@@ -24,6 +25,7 @@ struct ModelCardFacts {
     std::string name, file, hash;
   };
   std::vector<Source> sources;
+  std::vector<Source> stepFiles;  // the project files the commands of the steps upstream name (name: the step)
   std::map<std::string, std::vector<std::string>> featureOrigins;  // feature -> source columns
   struct Measured {
     std::string name;  // the metrics declaration
