@@ -72,6 +72,10 @@ std::optional<CommandLine> CommandLine::parse(const std::string& command, const 
       line.values_[name].push_back("");
       continue;
     }
+    if (!spec->repeatable && line.values_.count(name) != 0) {
+      usageError(command, fmt::format("`{}` is given twice: give it once", name), streams);
+      return std::nullopt;
+    }
     std::string value;
     if (name != arg) {
       value = arg.substr(name.size() + 1);

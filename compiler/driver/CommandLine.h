@@ -14,13 +14,18 @@
 namespace weir::driver {
 
 struct OptionSpec {
-  OptionSpec(std::string name, bool takesValue = false, std::vector<std::string> choices = {}, std::string valueWord = {})
-      : name(std::move(name)), takesValue(takesValue), choices(std::move(choices)), valueWord(std::move(valueWord)) {}
+  OptionSpec(std::string name, bool takesValue = false, std::vector<std::string> choices = {}, std::string valueWord = {},
+             bool repeatable = false)
+      : name(std::move(name)), takesValue(takesValue), choices(std::move(choices)), valueWord(std::move(valueWord)),
+        repeatable(repeatable) {}
 
   std::string name;  // "--target"
   bool takesValue;
   std::vector<std::string> choices;  // the values it accepts (none: any)
   std::string valueWord;             // how an unknown value is named ("format": "unknown format `x`")
+  // Given several times, each value counts (`--target a --target b`). Any other option with a
+  // value is given once: a second `--out` is a mistake, not a silent choice of the last.
+  bool repeatable;
 };
 
 class CommandLine {

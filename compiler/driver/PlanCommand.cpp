@@ -40,11 +40,11 @@ Exit codes: 0 success, 1 errors in the program, 2 usage or I/O error.
 int runPlan(const std::vector<std::string>& args, Streams streams) {
   const std::vector<std::string> passes = plan::passNames();
   std::optional<CommandLine> line = CommandLine::parse("plan", args,
-                                                       {{"--target", true},
+                                                       {{"--target", true, {}, {}, true},
                                                         {"--format", true, {"text", "json", "dot"}, "format"},
-                                                        {"--print-before", true, passChoices(), "pass"},
-                                                        {"--print-after", true, passChoices(), "pass"},
-                                                        {"--disable-pass", true, passes, "pass"},
+                                                        {"--print-before", true, passChoices(), "pass", true},
+                                                        {"--print-after", true, passChoices(), "pass", true},
+                                                        {"--disable-pass", true, passes, "pass", true},
                                                         {"--time-passes"}},
                                                        streams);
   if (!line) return kExitUsage;

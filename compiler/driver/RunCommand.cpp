@@ -449,8 +449,8 @@ class ProgressDisplay : public engine::RunListener {
 int runRun(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line =
       CommandLine::parse("run", args,
-                         {{"--target", true}, {"--jobs", true}, {"--format", true, {"text", "json"}, "format"}, {"--json"}, {"--no-cache"},
-                          {"--disable-pass", true, passChoices(), "pass"}, {"--allow-unrecorded"}},
+                         {{"--target", true, {}, {}, true}, {"--jobs", true}, {"--format", true, {"text", "json"}, "format"}, {"--json"}, {"--no-cache"},
+                          {"--disable-pass", true, passChoices(), "pass", true}, {"--allow-unrecorded"}},
                          streams);
   if (!line) return kExitUsage;
   engine::RunRequest request;

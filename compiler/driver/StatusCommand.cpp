@@ -29,7 +29,7 @@ has errors), 2 usage or I/O error.
 }
 
 int runStatus(const std::vector<std::string>& args, Streams streams) {
-  std::optional<CommandLine> line = CommandLine::parse("status", args, {{"--target", true}}, streams);
+  std::optional<CommandLine> line = CommandLine::parse("status", args, {{"--target", true, {}, {}, true}}, streams);
   if (!line) return kExitUsage;
   if (line->positional().size() != 1 || line->positional()[0] == "-") return usageError("status", "give exactly one program file", streams);
   engine::Workspace workspace;

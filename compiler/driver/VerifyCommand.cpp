@@ -27,7 +27,7 @@ node (or errors in the program), 2 usage or I/O error.
 }
 
 int runVerify(const std::vector<std::string>& args, Streams streams) {
-  std::optional<CommandLine> line = CommandLine::parse("verify", args, {{"--target", true}, {"--jobs", true}}, streams);
+  std::optional<CommandLine> line = CommandLine::parse("verify", args, {{"--target", true, {}, {}, true}, {"--jobs", true}}, streams);
   if (!line) return kExitUsage;
   engine::VerifyRequest request;
   request.targets = line->values("--target");

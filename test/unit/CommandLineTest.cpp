@@ -15,7 +15,7 @@ struct Captured {
   Streams streams() { return {in, out, err}; }
 };
 
-const std::vector<OptionSpec> kOptions = {{"--target", true}, {"--format", true, {"text", "json"}, "format"}, {"--json"}};
+const std::vector<OptionSpec> kOptions = {{"--target", true, {}, {}, true}, {"--format", true, {"text", "json"}, "format"}, {"--json"}};
 
 TEST(CommandLineTest, ReadsBothValueFormsRepeatsAndPositionals) {
   Captured io;
@@ -27,6 +27,14 @@ TEST(CommandLineTest, ReadsBothValueFormsRepeatsAndPositionals) {
   EXPECT_FALSE(line->has("--format"));
   EXPECT_EQ(line->positional(), (std::vector<std::string>{"f.mlflow", "-"}));
   EXPECT_TRUE(io.err.str().empty());
+}
+
+TEST(CommandLineTest, AnOptionThatIsNotRepeatableIsGivenOnce) {
+  Captured twice;
+  EXPECT_FALSE(CommandLine::parse("run", {"--format", "json", "f", "--format=text"}, kOptions, twice.streams()));
+  EXPECT_EQ(twice.err.str(), "weir run: `--format` is given twice: give it once\nRun `weir help run` for usage.\n");
+  Captured flags;  // a flag repeated says the same thing twice
+  EXPECT_TRUE(CommandLine::parse("run", {"--json", "--json"}, kOptions, flags.streams()));
 }
 
 TEST(CommandLineTest, MistakesAreSaidWithTheCommandAndAFix) {
