@@ -3,6 +3,7 @@
 // `strict`) a body repeated past the size where pieces are parsed in parallel. Whatever the options, a read
 // gives a table or an error and the table's columns agree on their row count.
 #include "FuzzTarget.h"
+#include "ReaderTarget.h"
 
 #include "io/CsvReader.h"
 
@@ -13,15 +14,9 @@ using namespace weir::runtime;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   weir::fuzz::Input input = weir::fuzz::split(data, size);
   const unsigned o = input.options;
-  std::vector<ColumnSpec> schema = {{"id", ColumnKind::Int, (o & 0x40) == 0, {}},
-                                    {"x", ColumnKind::Float, true, {}},
-                                    {"s", ColumnKind::String, true, {}},
-                                    {"d", ColumnKind::Date, true, {}},
-                                    {"t", ColumnKind::Timestamp, true, {}},
-                                    {"b", ColumnKind::Bool, (o & 0x40) != 0, {}},
-                                    {"c", ColumnKind::Category, true, {"a", "b", "c"}}};
+  std::vector<ColumnSpec> schema = weir::fuzz::readerSchema(o);
   CsvOptions options;
-  options.onError = (o & 3) == 0 ? OnError::Fail : (o & 3) == 1 ? OnError::Skip : OnError::Quarantine;
+  options.onError = weir::fuzz::onErrorOf(o);
   options.delimiter = (o & 4) != 0 ? ';' : ',';
   options.header = (o & 8) == 0;
   options.strict = (o & 0x10) != 0;
