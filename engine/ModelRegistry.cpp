@@ -274,6 +274,28 @@ runtime::Baseline RegistryBaselines::baseline(const runtime::BaselineQuery& quer
     return out;
   }
   std::string which = fmt::format("the baseline, `{}` version {} in {}", query.model, version->version, query.stage);
+  MeasurementKey key{query.model, version->version, query.evaluation != nullptr ? query.evaluation->fingerprint : std::string(),
+                     query.dataKey, query.data.get()};
+  auto known = measured_.find(key);
+  if (known == measured_.end()) known = measured_.emplace(key, measure(*version, query, which)).first;
+  const Measurement& measurement = known->second;
+  if (!measurement.error.empty()) {
+    out.error = measurement.error;
+    return out;
+  }
+  for (const auto& [name, value] : measurement.metrics) {
+    if (name == query.metric) {
+      out.value = value;
+      return out;
+    }
+  }
+  out.error = fmt::format("{}, has no `{}`", which, query.metric);
+  return out;
+}
+
+RegistryBaselines::Measurement RegistryBaselines::measure(const runtime::RegisteredVersion& version, const runtime::BaselineQuery& query,
+                                                          const std::string& which) const {
+  Measurement out;
   if (query.evaluation == nullptr || (query.dataKey.empty() && !query.data)) {
     out.error = fmt::format("{}, cannot be measured: this run's evaluation table is not known (its inputs could not be hashed)", which);
     return out;
@@ -292,20 +314,15 @@ runtime::Baseline RegistryBaselines::baseline(const runtime::BaselineQuery& quer
     return out;
   }
   std::string error;
-  std::optional<runtime::TrainedModel> model = loadRegisteredModel(project_, *version, error);
+  std::optional<runtime::TrainedModel> model = loadRegisteredModel(project_, version, error);
   if (!model) {
     out.error = fmt::format("{}, cannot be measured: {}", which, error);
     return out;
   }
   try {
-    runtime::Evaluation measured = runtime::measure(*query.evaluation, *model, *table, threads_);
-    for (const runtime::MetricValue& metric : measured.metrics) {
-      if (metric.name == query.metric) {
-        out.value = metric.value;
-        return out;
-      }
+    for (const runtime::MetricValue& metric : runtime::measure(*query.evaluation, *model, *table, threads_).metrics) {
+      out.metrics.emplace_back(metric.name, metric.value);
     }
-    out.error = fmt::format("{}, has no `{}`", which, query.metric);
   } catch (const runtime::OperatorError& e) {
     out.error = fmt::format("{}, cannot be measured on this run's evaluation table: {}", which, e.what());
   }

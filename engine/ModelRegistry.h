@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace weir::engine {
@@ -63,6 +64,17 @@ class RegistryBaselines : public runtime::BaselineProvider {
   const runtime::ResultCache& cache_;
   unsigned threads_;
   std::string unreadable_;
+  // A version measured once per evaluation and table, whatever the number of its metrics the
+  // gates compare with: its metrics, or why it could not be measured.
+  struct Measurement {
+    std::vector<std::pair<std::string, double>> metrics;
+    std::string error;
+  };
+  // Model, version, the evaluation's fingerprint (plans come and go: a run answered from the
+  // manifest may go on to compile), the table's key, and the table the run holds (if any).
+  using MeasurementKey = std::tuple<std::string, std::int64_t, std::string, std::string, const runtime::Table*>;
+  mutable std::map<MeasurementKey, Measurement> measured_;
+  Measurement measure(const runtime::RegisteredVersion& version, const runtime::BaselineQuery& query, const std::string& which) const;
 };
 
 // ---- `weir registry` ----
