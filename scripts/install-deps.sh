@@ -13,6 +13,9 @@ PACKAGES=(
   libxgboost-dev                       # gradient-boosted trees (the XGBoost C API)
   python3-sklearn                      # tests compare metrics with scikit-learn
   python3-xgboost                      # tests load exported models with XGBoost's Python package
+  python3-scipy                        # tests compare drift statistics (PSI, KS) with SciPy
+  neovim                               # a real LSP client for the language server's tests
+  libcpp-httplib-dev                   # HTTP for `serve` and the webhooks of `watch`
   libgtest-dev libgmock-dev            # unit tests
   llvm-19-tools                        # lit, FileCheck and not, for the compiler tests
 )

@@ -1,0 +1,158 @@
+#include "net/HttpServer.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace weir::runtime::net {
+namespace {
+
+// Speaks HTTP over a plain socket, so the tests see exactly the bytes a client would, and can
+// send what no well-behaved client library would.
+std::string sendRaw(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string response;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) response.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return response;
+}
+
+std::string post(int port, const std::string& path, const std::string& body) {
+  return sendRaw(port, "POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body);
+}
+
+class HttpServerTest : public ::testing::Test {
+protected:
+  void start(HttpServerOptions options = {}) {
+    server_ = std::make_unique<HttpServer>(options);
+    server_->route("POST", "/echo/([a-z]+)", [](const HttpRequest& request) {
+      HttpResponse response;
+      response.contentType = "text/plain";
+      response.body = request.pathMatches.at(0) + ":" + request.body + ":" + request.header("x-token");
+      return response;
+    });
+    server_->route("GET", "/boom", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("secret detail"); });
+    std::string error;
+    port_ = server_->bind("127.0.0.1", 0, error);
+    ASSERT_GT(port_, 0) << error;
+    thread_ = std::thread([this] { served_ = server_->serve(); });
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  int port_ = 0;
+  bool served_ = false;
+};
+
+TEST_F(HttpServerTest, RoutesWithCapturesAndHeaders) {
+  start();
+  std::string response = sendRaw(port_, "POST /echo/abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                         "X-Token: t1\r\nContent-Length: 2\r\n\r\nhi");
+  EXPECT_NE(response.find("200 OK"), std::string::npos) << response;
+  EXPECT_NE(response.find("abc:hi:t1"), std::string::npos) << response;
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405WithJsonBodies) {
+  start();
+  std::string missing = post(port_, "/nothing", "");
+  EXPECT_NE(missing.find("404"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("{\"error\":\"no endpoint at /nothing\"}"), std::string::npos) << missing;
+  std::string wrongMethod = sendRaw(port_, "GET /echo/abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(wrongMethod.find("405"), std::string::npos) << wrongMethod;
+}
+
+TEST_F(HttpServerTest, BodyOverTheLimitIs413BeforeTheHandler) {
+  HttpServerOptions options;
+  options.maxBodyBytes = 100;
+  start(options);
+  std::string response = post(port_, "/echo/abc", std::string(1000, 'x'));
+  EXPECT_NE(response.find("413"), std::string::npos) << response;
+  EXPECT_EQ(response.find("abc:"), std::string::npos) << response;
+}
+
+TEST_F(HttpServerTest, AnExceptionInAHandlerIsA500ThatNamesNoInternals) {
+  start();
+  std::string response = sendRaw(port_, "GET /boom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(response.find("500"), std::string::npos) << response;
+  EXPECT_EQ(response.find("secret"), std::string::npos) << response;
+}
+
+TEST_F(HttpServerTest, GarbageRequestLineIsRefusedAndTheServerGoesOn) {
+  HttpServerOptions options;
+  options.keepAliveTimeout = std::chrono::seconds(1);  // the library holds the connection this long
+  start(options);
+  std::string response = sendRaw(port_, "\x01\x02 garbage\r\n\r\n");
+  EXPECT_NE(response.find("400"), std::string::npos) << response;
+  EXPECT_NE(response.find("Connection: close"), std::string::npos) << response;
+  EXPECT_NE(post(port_, "/echo/ok", "x").find("ok:x:"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ObserverSeesEveryAnsweredRequest) {
+  std::atomic<int> seen{0};
+  std::atomic<int> notFound{0};
+  server_ = nullptr;
+  HttpServerOptions options;
+  server_ = std::make_unique<HttpServer>(options);
+  server_->observe([&](const HttpExchange& exchanged) {
+    ++seen;
+    if (exchanged.status == 404) ++notFound;
+  });
+  std::string error;
+  port_ = server_->bind("127.0.0.1", 0, error);
+  ASSERT_GT(port_, 0);
+  thread_ = std::thread([this] { served_ = server_->serve(); });
+  post(port_, "/a", "");
+  post(port_, "/b", "");
+  server_->stop();
+  thread_.join();
+  EXPECT_EQ(seen.load(), 2);
+  EXPECT_EQ(notFound.load(), 2);
+  EXPECT_TRUE(served_);
+}
+
+TEST(HttpServerBind, APortInUseIsAnErrorNotACrash) {
+  HttpServer first;
+  std::string error;
+  int port = first.bind("127.0.0.1", 0, error);
+  ASSERT_GT(port, 0);
+  HttpServer second;
+  EXPECT_EQ(second.bind("127.0.0.1", port, error), -1);
+  EXPECT_NE(error.find("cannot listen on 127.0.0.1:"), std::string::npos) << error;
+}
+
+TEST(HttpServerStop, StopBeforeServeMakesServeReturnAtOnce) {
+  HttpServer server;
+  std::string error;
+  ASSERT_GT(server.bind("127.0.0.1", 0, error), 0);
+  server.stop();
+  EXPECT_TRUE(server.serve());
+}
+
+}  // namespace
+}  // namespace weir::runtime::net
