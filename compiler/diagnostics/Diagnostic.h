@@ -22,6 +22,7 @@ struct KindInfo {
   Severity severity;
   const char* code;
   const char* format;
+  const char* name;  // the kind's name in UpperCamelCase (`UnknownColumn`), for tools' rule names
 };
 
 const KindInfo& kindInfo(Kind kind);

@@ -6,7 +6,7 @@ namespace weir::diag {
 
 namespace {
 constexpr KindInfo kKinds[] = {
-#define DIAG(Name, Sev, Code, Format) {Severity::Sev, Code, Format},
+#define DIAG(Name, Sev, Code, Format) {Severity::Sev, Code, Format, #Name},
 #include "diagnostics/DiagnosticKinds.def"
 #undef DIAG
 };

@@ -18,10 +18,4 @@ void renderText(const std::vector<Diagnostic>& diagnostics, const source::Source
 void renderJson(const std::vector<Diagnostic>& diagnostics, const source::SourceManager& sources,
                 std::ostream& out);
 
-// SARIF 2.1.0 (the format code-scanning tools read): one run of the tool `weir`, a rule per
-// diagnostic code used, a result per diagnostic with its level, message and region; labels
-// become related locations.
-void renderSarif(const std::vector<Diagnostic>& diagnostics, const source::SourceManager& sources,
-                 std::ostream& out, const std::string& version);
-
 }  // namespace weir::diag

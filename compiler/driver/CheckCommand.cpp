@@ -1,10 +1,12 @@
 #include "ast/AstPrinter.h"
 #include "diagnostics/DiagnosticRenderer.h"
+#include "diagnostics/SarifRenderer.h"
 #include "driver/Frontend.h"
 #include "engine/Workspace.h"
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 
@@ -32,14 +34,36 @@ Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error.
 )";
 }
 
+namespace {
+
+// The root SARIF locations are relative to: the repository the working folder is in (the
+// nearest folder above it with `.git`, a folder or a worktree's file), else the working folder.
+std::string repositoryRoot(const std::filesystem::path& workingFolder) {
+  std::error_code error;
+  for (std::filesystem::path folder = workingFolder; !folder.empty(); folder = folder.parent_path()) {
+    if (std::filesystem::exists(folder / ".git", error)) return folder.string();
+    if (folder == folder.parent_path()) break;
+  }
+  return workingFolder.string();
+}
+
+}  // namespace
+
 void printDiagnostics(const diag::DiagnosticEngine& diags, const source::SourceManager& sources, DiagnosticFormat format,
-                      Streams streams) {
+                      Streams streams, const std::vector<std::string>& executionErrors) {
   if (format == DiagnosticFormat::Json) {
     diag::renderJson(diags.diagnostics(), sources, streams.out);
     return;
   }
   if (format == DiagnosticFormat::Sarif) {
-    diag::renderSarif(diags.diagnostics(), sources, streams.out, weirVersion());
+    diag::SarifOptions options;
+    options.toolVersion = weirVersion();
+    std::error_code error;
+    std::filesystem::path workingFolder = std::filesystem::current_path(error);
+    options.workingFolder = workingFolder.string();
+    options.rootFolder = repositoryRoot(workingFolder);
+    options.executionErrors = executionErrors;
+    diag::renderSarif(diags.diagnostics(), sources, options, streams.out);
     return;
   }
   diag::renderText(diags.diagnostics(), sources, streams.err, streams.colorErr);
@@ -53,7 +77,7 @@ void printDiagnostics(const diag::DiagnosticEngine& diags, const source::SourceM
 }
 
 void printDiagnostics(const std::vector<std::shared_ptr<const engine::Compilation>>& compilations, DiagnosticFormat format,
-                      Streams streams) {
+                      Streams streams, const std::vector<std::string>& executionErrors) {
   // The compilations of one workspace number their files apart, so one list can hold them all.
   source::SourceManager sources;
   diag::DiagnosticEngine diags;
@@ -61,7 +85,7 @@ void printDiagnostics(const std::vector<std::shared_ptr<const engine::Compilatio
     for (const auto& file : compilation->sources.files()) sources.adoptFile(file);
     for (const diag::Diagnostic& diagnostic : compilation->diagnostics.diagnostics()) diags.record(diagnostic);
   }
-  printDiagnostics(diags, sources, format, streams);
+  printDiagnostics(diags, sources, format, streams, executionErrors);
 }
 
 int reportCompileFailure(const engine::Compilation& compilation, const std::string& command, Streams streams) {
@@ -111,7 +135,7 @@ int runCheck(const std::vector<std::string>& args, Streams streams) {
   engine::CompileOptions options;
   options.plan = false;
   std::vector<std::shared_ptr<const engine::Compilation>> compilations;
-  bool ioError = false;
+  std::vector<std::string> ioErrors;
   bool errors = false;
   for (const std::string& path : line->positional()) {
     std::shared_ptr<const engine::Compilation> compilation;
@@ -123,7 +147,7 @@ int runCheck(const std::vector<std::string>& args, Streams streams) {
     }
     if (compilation->status == engine::CompileStatus::Unreadable) {
       streams.err << "weir: " << compilation->problem << "\n";
-      ioError = true;
+      ioErrors.push_back(compilation->problem);
       continue;
     }
     errors = errors || compilation->diagnostics.hasErrors();
@@ -138,8 +162,8 @@ int runCheck(const std::vector<std::string>& args, Streams streams) {
     }
     if (emit == "lineage") streams.out << sema::printLineage(checked.program, checked.types);
   }
-  printDiagnostics(compilations, format, streams);
-  if (ioError) return kExitUsage;
+  printDiagnostics(compilations, format, streams, ioErrors);
+  if (!ioErrors.empty()) return kExitUsage;
   return errors ? kExitFailed : kExitOk;
 }
 

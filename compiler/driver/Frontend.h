@@ -19,11 +19,13 @@ namespace weir::driver {
 enum class DiagnosticFormat { Text, Json, Sarif };
 
 // Prints collected diagnostics: text to the error stream, JSON or SARIF to the output stream.
+// `executionErrors` (files that could not be read) make a SARIF log's invocation unsuccessful;
+// the other formats say them on the error stream where they happen.
 void printDiagnostics(const diag::DiagnosticEngine& diags, const source::SourceManager& sources, DiagnosticFormat format,
-                      Streams streams);
+                      Streams streams, const std::vector<std::string>& executionErrors = {});
 // The diagnostics of several compilations as one list (one JSON array, one SARIF run).
 void printDiagnostics(const std::vector<std::shared_ptr<const engine::Compilation>>& compilations, DiagnosticFormat format,
-                      Streams streams);
+                      Streams streams, const std::vector<std::string>& executionErrors = {});
 
 // Says why a compilation gave no plan (its errors, an unreadable file, an unknown target) as
 // `weir COMMAND` and returns the exit code.

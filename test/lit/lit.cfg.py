@@ -27,7 +27,7 @@ config.environment.pop("WEIR_STDLIB", None)
 # under the system Python.
 import subprocess
 _system_python = "/usr/bin/python3"
-for _module, _feature in (("sklearn", "sklearn"), ("xgboost", "xgboost")):
+for _module, _feature in (("sklearn", "sklearn"), ("xgboost", "xgboost"), ("jsonschema", "jsonschema")):
     try:
         if subprocess.run([_system_python, "-c", "import " + _module], capture_output=True).returncode == 0:
             config.available_features.add(_feature)
@@ -35,3 +35,5 @@ for _module, _feature in (("sklearn", "sklearn"), ("xgboost", "xgboost")):
         pass
 config.substitutions.append(("%sklearn_python", _system_python))
 config.substitutions.append(("%xgboost_python", _system_python))
+# Interop is checked against the consumers' own schemas, stored in test/schemas/.
+config.substitutions.append(("%validate_json", _system_python + " " + os.path.join(config.test_source_root, "..", "schemas", "validate.py")))
