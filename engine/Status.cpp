@@ -58,8 +58,9 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
   // definition, its output file, a damaged cache entry, never run), else the change of
   // something it depends on, named by the declaration where it happened.
   struct Cause {
-    std::string where;  // the declaration
-    std::string what;   // what happened there
+    std::string where;   // the declaration
+    std::string reason;  // a stable code for machines (StaleDeclaration::reason)
+    std::string what;    // what happened there
   };
   std::vector<std::optional<Cause>> cause(plan.size());
   std::vector<bool> waits(plan.size(), false);  // behind a node this version does not run
@@ -74,6 +75,7 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
     std::optional<runtime::RecordedNode> last;
     if (db) last = db->lastNode(program, node.declaration, plan::nodeKindName(node.kind));
     std::string own;
+    std::string reason;
     // A file a step's command names (its script) that changed since the step last ran.
     std::string changedFile;
     if (node.kind == plan::NodeKind::Step && db) {
@@ -87,30 +89,48 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
     }
     if (!run.cacheProblem.empty()) {
       own = "its cache entry is damaged (" + run.cacheProblem + ")";
+      reason = "cache-damaged";
     } else if (!changedFile.empty()) {
       own = fmt::format("file {} changed", project.shown(changedFile));
+      reason = "command-file-changed";
     } else if (node.kind == plan::NodeKind::Scan) {
       std::optional<std::string> before = db && !run.file.empty() ? db->lastFileHash(program, run.file) : std::nullopt;
-      if (run.fileHash.empty()) own = "its source file cannot be read";
-      else if (!before) own = fmt::format("source file {} has never been read", project.shown(run.file));
-      else if (*before != run.fileHash) own = fmt::format("source file {} changed", project.shown(run.file));
+      if (run.fileHash.empty()) {
+        own = "its source file cannot be read";
+        reason = "source-unreadable";
+      } else if (!before) {
+        own = fmt::format("source file {} has never been read", project.shown(run.file));
+        reason = "source-never-read";
+      } else if (*before != run.fileHash) {
+        own = fmt::format("source file {} changed", project.shown(run.file));
+        reason = "source-changed";
+      }
     } else if (last && last->fingerprint != node.fingerprint &&
                !db->hasRecordedFingerprint(program, node.declaration, plan::nodeKindName(node.kind), node.fingerprint)) {
       // A definition is its own, with its inputs' fingerprints: only a change with unchanged
       // inputs is this declaration's.
-      if (!inputChanged) own = fmt::format("its definition changed ({})", plan.whereBrief(node.range));
+      if (!inputChanged) {
+        own = fmt::format("its definition changed ({})", plan.whereBrief(node.range));
+        reason = "definition-changed";
+      }
     } else if (!last) {
-      if (!inputChanged) own = "it has never run";
+      if (!inputChanged) {
+        own = "it has never run";
+        reason = "never-ran";
+      }
     }
     if (own.empty() && !inputChanged && !run.key.empty() && runtime::keepsOutcomeInCache(node) && !fs::exists(cache.pathOf(run.key), ec)) {
       own = "its cached outcome is gone from .weir/cache";
+      reason = "cache-missing";
     }
     if (own.empty() && node.kind == plan::NodeKind::Sink && !run.file.empty() && !inputChanged) {
-      own = fs::exists(run.file, ec) ? fmt::format("its output {} was changed", project.shown(run.file))
-                                     : fmt::format("its output {} is missing", project.shown(run.file));
+      bool exists = fs::exists(run.file, ec);
+      own = exists ? fmt::format("its output {} was changed", project.shown(run.file))
+                   : fmt::format("its output {} is missing", project.shown(run.file));
+      reason = exists ? "output-changed" : "output-missing";
     }
     if (!own.empty()) {
-      cause[id] = Cause{nameOf(node), own};
+      cause[id] = Cause{nameOf(node), reason, own};
     } else {
       for (plan::NodeId input : node.inputs) {
         if (cause[input]) {
@@ -128,7 +148,8 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
     }
     std::string why = cause[id]->where == nameOf(node) ? cause[id]->what
                                                        : fmt::format("depends on `{}`: {}", cause[id]->where, cause[id]->what);
-    status.wouldRun.push_back({nameOf(node), plan::nodeKindName(node.kind), plan.whereBrief(node.range), why});
+    status.wouldRun.push_back({nameOf(node), plan::nodeKindName(node.kind), plan.whereBrief(node.range), why,
+                               cause[id]->reason, cause[id]->where});
   }
   for (plan::NodeId id = 0; id < plan.size(); ++id) {
     const plan::Node& node = plan.node(id);

@@ -17,6 +17,11 @@ struct StaleDeclaration {
   std::string kind;   // of its node
   std::string where;  // "line N" (or "path:line" outside the root file)
   std::string why;    // a change of its own, or "depends on `X`: " and the change there
+  // The change as a stable code, for machines: source-changed, source-never-read,
+  // source-unreadable, command-file-changed, definition-changed, never-ran, cache-damaged,
+  // cache-missing, output-changed, output-missing (docs/OPERATIONS-GUIDE.md).
+  std::string reason;
+  std::string causedBy;  // the declaration where it happened (this one, or one it depends on)
 };
 
 struct ProgramStatus {

@@ -155,7 +155,8 @@ void renderJson(const std::vector<Diagnostic>& diagnostics, const source::Source
     all.push_back(std::move(object));
   }
   // Replacing bytes that are not UTF-8 (a path given on the command line) rather than throwing.
-  out << all.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+  nlohmann::ordered_json document = {{"format", "weir-diagnostics"}, {"version", 1}, {"diagnostics", std::move(all)}};
+  out << document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace weir::diag

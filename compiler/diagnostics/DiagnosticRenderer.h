@@ -13,8 +13,9 @@ namespace weir::diag {
 void renderText(const std::vector<Diagnostic>& diagnostics, const source::SourceManager& sources,
                 std::ostream& out, bool color);
 
-// A JSON array with one object per diagnostic: file, range (1-based lines and columns, end
-// exclusive), severity, code, message, labels, notes and help.
+// A JSON document (`format` weir-diagnostics, `version` 1) whose `diagnostics` array has one
+// object per diagnostic: file, range (1-based lines and columns, end exclusive), severity,
+// code, message, labels, notes and help.
 void renderJson(const std::vector<Diagnostic>& diagnostics, const source::SourceManager& sources,
                 std::ostream& out);
 

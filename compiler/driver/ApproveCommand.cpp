@@ -2,6 +2,7 @@
 #include "engine/Approval.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <ostream>
 
@@ -19,6 +20,10 @@ Options:
   --as TEAM       the approving team, as the gate names it in approved_by("TEAM")
   --by NAME       who approves (default: $USER, else the account's name)
   --note TEXT     a note kept with the approval
+  --format text|json
+                  a sentence (default), or a JSON document of the recorded
+                  approval (weir-approval, docs/schemas/); `--json` is
+                  `--format json`
   -h, --help      show this help
 
 A run whose gate waits for an approval prints the command to run. Exit codes:
@@ -29,7 +34,7 @@ recorded then).
 }
 
 int runApprove(const std::vector<std::string>& args, Streams streams) {
-  std::optional<CommandLine> line = CommandLine::parse("approve", args, {{"--as", true}, {"--by", true}, {"--note", true}}, streams);
+  std::optional<CommandLine> line = CommandLine::parse("approve", args, {{"--as", true}, {"--by", true}, {"--note", true}, formatOption()}, streams);
   if (!line) return kExitUsage;
   const std::vector<std::string>& positional = line->positional();
   if (positional.size() != 2 || positional[0] == "-") return usageError("approve", "give a program file and a gate", streams);
@@ -52,6 +57,15 @@ int runApprove(const std::vector<std::string>& args, Streams streams) {
     return kExitUsage;
   }
   const runtime::Approval& approval = result.approval;
+  if (wantsJson(*line)) {
+    nlohmann::ordered_json document = {{"format", "weir-approval"}, {"version", 1},
+                                       {"gate", approval.gate},       {"model", approval.model},
+                                       {"model_version", approval.modelVersion}, {"team", approval.team},
+                                       {"by", approval.by},           {"note", approval.note},
+                                       {"at", approval.at}};
+    streams.out << document.dump(2) << "\n";
+    return kExitOk;
+  }
   streams.out << fmt::format("approved: version {} of `{}`, for gate `{}`, by `{}` ({}, {})\n", approval.modelVersion.substr(0, 12),
                              approval.model, approval.gate, approval.team, approval.by, approval.at);
   return kExitOk;

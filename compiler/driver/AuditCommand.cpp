@@ -60,7 +60,7 @@ int runAuditVerify(const std::vector<std::string>& args, Streams streams) {
   }
   const engine::AuditCheck& check = verification.check;
   if (line->value("--format").value_or("text") == "json") {
-    json doc = {{"version", 1}, {"intact", check.intact}, {"entries", check.entries}, {"head", check.headHash}};
+    json doc = {{"format", "weir-audit-verify"}, {"version", 1}, {"intact", check.intact}, {"entries", check.entries}, {"head", check.headHash}};
     if (!check.intact) {
       doc["first_bad"] = check.firstBad > 0 ? json(check.firstBad) : json(nullptr);
       doc["problem"] = check.problem;
@@ -95,7 +95,7 @@ int runAudit(const std::vector<std::string>& args, Streams streams) {
       entries.push_back({{"seq", e.seq}, {"time", e.time}, {"kind", e.kind}, {"who", e.who}, {"host", e.host},
                          {"payload", payload.is_discarded() ? json(e.payload) : payload}, {"prev_hash", e.prevHash}, {"hash", e.hash}});
     }
-    streams.out << json{{"version", 1}, {"project", log.root}, {"entries", entries}}.dump(2) << "\n";
+    streams.out << json{{"format", "weir-audit"}, {"version", 1}, {"project", log.root}, {"entries", entries}}.dump(2) << "\n";
     return kExitOk;
   }
   if (log.entries.empty()) streams.out << "the audit log is empty\n";

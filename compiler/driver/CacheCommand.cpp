@@ -2,6 +2,7 @@
 #include "engine/CacheCollection.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <charconv>
 #include <filesystem>
@@ -10,13 +11,14 @@
 namespace weir::driver {
 
 const char* cacheHelp() {
-  return R"(Usage: weir cache gc [--keep N] [PATH]
+  return R"(Usage: weir cache gc [--keep N] [--format text|json] [PATH]
 
 Removes from the project's result cache (.weir/cache) every entry that none of
 the last N runs used (default 5), and the temporary files of writes that were
 interrupted (older than an hour). PATH is a program file or a folder of the
 project (default: the current folder). The lineage database says which runs used
-which entries; without one, nothing is removed.
+which entries; without one, nothing is removed. `--format json` (or `--json`)
+prints a JSON document (weir-cache-gc, docs/schemas/) instead of the sentence.
 
 Exit codes: 0 success, 2 usage or I/O error.
 )";
@@ -31,7 +33,7 @@ int runCache(const std::vector<std::string>& args, Streams streams) {
     streams.err << fmt::format("weir cache: unknown action `{}` (the action is `gc`)\n", args[0]);
     return kExitUsage;
   }
-  std::optional<CommandLine> line = CommandLine::parse("cache gc", {args.begin() + 1, args.end()}, {{"--keep", true}}, streams);
+  std::optional<CommandLine> line = CommandLine::parse("cache gc", {args.begin() + 1, args.end()}, {{"--keep", true}, formatOption()}, streams);
   if (!line) return kExitUsage;
   std::size_t keep = 5;
   if (std::optional<std::string> value = line->value("--keep")) {
@@ -49,6 +51,19 @@ int runCache(const std::vector<std::string>& args, Streams streams) {
   if (!collection.error.empty()) {
     streams.err << "weir cache gc: " << collection.error << "\n";
     return kExitUsage;
+  }
+  if (wantsJson(*line)) {
+    nlohmann::ordered_json document = {{"format", "weir-cache-gc"},
+                                       {"version", 1},
+                                       {"project", project.root()},
+                                       {"had_database", collection.hadDatabase},
+                                       {"kept_runs", keep},
+                                       {"removed", collection.removed},
+                                       {"interrupted_writes", collection.interruptedWrites},
+                                       {"bytes_freed", collection.bytesFreed},
+                                       {"kept", collection.kept}};
+    streams.out << document.dump(2) << "\n";
+    return kExitOk;
   }
   if (!collection.hadDatabase) {
     streams.out << fmt::format("weir cache gc: no lineage database in {}: nothing removed\n", project.stateFolder());

@@ -21,8 +21,9 @@ and warning. A FILE of `-` reads standard input.
 Options:
   --format text|json|sarif
                        how diagnostics are printed: GNU-style text with carets on
-                       standard error (default), a JSON array, or SARIF 2.1.0 (for
-                       code-scanning tools) on standard output
+                       standard error (default), a JSON document (weir-diagnostics,
+                       docs/schemas/), or SARIF 2.1.0 (for code-scanning tools) on
+                       standard output; `--json` is `--format json`
   --emit ast|types|lineage|summary
                        also print on standard output each file's syntax tree, the
                        inferred schema of each table it declares, the source

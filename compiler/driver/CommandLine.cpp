@@ -28,7 +28,20 @@ std::string choiceList(const std::vector<std::string>& choices) {
   return out;
 }
 
+bool acceptsJson(const std::vector<OptionSpec>& options) {
+  for (const OptionSpec& option : options) {
+    if (option.name == "--format" && std::find(option.choices.begin(), option.choices.end(), "json") != option.choices.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+OptionSpec formatOption() { return {"--format", true, {"text", "json"}, "format"}; }
+
+bool wantsJson(const CommandLine& line) { return line.value("--format") == "json"; }
 
 std::vector<std::string> passChoices() {
   std::vector<std::string> names = plan::passNames();
@@ -55,6 +68,15 @@ std::optional<CommandLine> CommandLine::parse(const std::string& command, const 
       break;
     }
     std::string name = arg.substr(0, arg.find('='));
+    // `--json` is `--format json` wherever JSON is a format (one spelling, one alias).
+    if (arg == "--json" && acceptsJson(options)) {
+      if (line.values_.count("--format") != 0) {
+        usageError(command, "`--json` is `--format json`: give the format once", streams);
+        return std::nullopt;
+      }
+      line.values_["--format"].push_back("json");
+      continue;
+    }
     const OptionSpec* spec = nullptr;
     for (const OptionSpec& option : options) {
       if (option.name == name) spec = &option;
@@ -73,7 +95,8 @@ std::optional<CommandLine> CommandLine::parse(const std::string& command, const 
       continue;
     }
     if (!spec->repeatable && line.values_.count(name) != 0) {
-      usageError(command, fmt::format("`{}` is given twice: give it once", name), streams);
+      usageError(command, name == "--format" ? std::string("`--format` is given twice (or with `--json`): give it once")
+                                             : fmt::format("`{}` is given twice: give it once", name), streams);
       return std::nullopt;
     }
     std::string value;

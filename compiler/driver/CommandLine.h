@@ -31,7 +31,8 @@ struct OptionSpec {
 class CommandLine {
  public:
   // Parses `args` of `weir COMMAND`; on a mistake, says so on the error stream and returns
-  // nullopt (the exit code is then kExitUsage).
+  // nullopt (the exit code is then kExitUsage). A command whose `--format` takes `json` also
+  // takes `--json`, read as `--format json`.
   static std::optional<CommandLine> parse(const std::string& command, const std::vector<std::string>& args,
                                           const std::vector<OptionSpec>& options, Streams streams);
 
@@ -46,6 +47,12 @@ class CommandLine {
   std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positional_;
 };
+
+// The `--format text|json` option of a command that prints a document for people or machines
+// (`--json` is its alias). Every JSON document has `format` (`weir-COMMAND`, naming
+// its JSON Schema in docs/schemas/) and `version`.
+OptionSpec formatOption();
+bool wantsJson(const CommandLine& line);
 
 // The names `--disable-pass` and the pass dumps accept: every optimizer pass, and `all`.
 std::vector<std::string> passChoices();

@@ -89,7 +89,7 @@ int runExport(const std::vector<std::string>& args, Streams streams) {
   }
   const runtime::RegisteredVersion& v = result.version;
   if (line->value("--format").value_or("text") == "json") {
-    json doc = {{"version", 1},
+    json doc = {{"format", "weir-export"}, {"version", 1},
                 {"model", v.model},
                 {"model_version", v.version},
                 {"stage", v.stage.empty() ? json(nullptr) : json(v.stage)},

@@ -91,7 +91,7 @@ std::string lineageJson(const engine::ProgramLineage& lineage, const engine::Lin
                                       {"fields", fields}}}}}}})}});
   }
   if (openLineage) return out.dump(2) + "\n";
-  json doc = {{"version", 1}, {"pipeline", pipeline}, {"declarations", out}};
+  json doc = {{"format", "weir-lineage"}, {"version", 1}, {"pipeline", pipeline}, {"declarations", out}};
   return doc.dump(2) + "\n";
 }
 

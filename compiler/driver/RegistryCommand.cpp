@@ -135,13 +135,13 @@ int runStageChange(const std::string& action, const std::vector<std::string>& ar
   }
   bool asJson = line->value("--format").value_or("text") == "json";
   if (!result.change) {
-    if (asJson) streams.out << json{{"version", 1}, {"change", nullptr}, {"note", result.note}}.dump(2) << "\n";
+    if (asJson) streams.out << json{{"format", "weir-registry-change"}, {"version", 1}, {"change", nullptr}, {"note", result.note}}.dump(2) << "\n";
     else streams.out << fmt::format("weir {}: {}\n", command, result.note);
     return kExitOk;
   }
   const runtime::StageChange& change = *result.change;
   if (asJson) {
-    streams.out << json{{"version", 1}, {"change", changeJson(change)}}.dump(2) << "\n";
+    streams.out << json{{"format", "weir-registry-change"}, {"version", 1}, {"change", changeJson(change)}}.dump(2) << "\n";
   } else {
     streams.out << fmt::format("weir {}: `{}` version {} is in {}{}\n", command, change.model, change.version, change.stage,
                                change.previous ? fmt::format("; version {} archived", *change.previous) : "");
@@ -166,7 +166,7 @@ int runRegistry(const std::vector<std::string>& args, Streams streams) {
   if (line->value("--format").value_or("text") == "json") {
     json versions = json::array();
     for (const engine::ListedVersion& v : listing.versions) versions.push_back(versionJson(v));
-    streams.out << json{{"version", 1}, {"project", listing.root}, {"versions", versions}}.dump(2) << "\n";
+    streams.out << json{{"format", "weir-registry"}, {"version", 1}, {"project", listing.root}, {"versions", versions}}.dump(2) << "\n";
     return kExitOk;
   }
   if (listing.versions.empty()) {

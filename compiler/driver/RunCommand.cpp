@@ -295,6 +295,7 @@ nlohmann::ordered_json jsonReport(const engine::RunResult& result, const std::st
   const plan::Plan& plan = result.plan();
   const runtime::RunReport& report = result.report;
   nlohmann::ordered_json doc;
+  doc["format"] = "weir-run";
   doc["version"] = 1;
   doc["file"] = file;
   doc["pipeline"] = plan.name;
@@ -449,7 +450,7 @@ class ProgressDisplay : public engine::RunListener {
 int runRun(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line =
       CommandLine::parse("run", args,
-                         {{"--target", true, {}, {}, true}, {"--jobs", true}, {"--format", true, {"text", "json"}, "format"}, {"--json"}, {"--no-cache"},
+                         {{"--target", true, {}, {}, true}, {"--jobs", true}, formatOption(), {"--no-cache"},
                           {"--disable-pass", true, passChoices(), "pass", true}, {"--allow-unrecorded"}},
                          streams);
   if (!line) return kExitUsage;
@@ -469,7 +470,7 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   if (!readJobs(*line, "run", request.jobs, streams)) return kExitUsage;
   if (line->positional().size() != 1 || line->positional()[0] == "-") return usageError("run", "give exactly one program file", streams);
   request.file = line->positional()[0];
-  bool json = line->has("--json") || line->value("--format") == "json";
+  bool json = wantsJson(*line);
 
   engine::Workspace workspace;
   engine::RunSession session(workspace, request);

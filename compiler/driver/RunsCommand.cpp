@@ -186,7 +186,7 @@ json compareJson(const engine::RunComparison& c) {
     if (f.a != f.b) file["diff"] = f.textMissing ? json(nullptr) : json(f.diff);
     code.push_back(std::move(file));
   }
-  return {{"version", 1}, {"a", runJson(c.a)}, {"b", runJson(c.b)}, {"metrics", metrics},
+  return {{"format", "weir-runs-compare"}, {"version", 1}, {"a", runJson(c.a)}, {"b", runJson(c.b)}, {"metrics", metrics},
           {"parameters", parameters}, {"data", data}, {"code", code}};
 }
 
@@ -234,7 +234,7 @@ int runRuns(const std::vector<std::string>& args, Streams streams) {
   if (line->value("--format").value_or("text") == "json") {
     json runs = json::array();
     for (const engine::HistoryRun& run : history.runs) runs.push_back(runJson(run));
-    streams.out << json{{"version", 1}, {"project", history.root}, {"runs", runs}}.dump(2) << "\n";
+    streams.out << json{{"format", "weir-runs"}, {"version", 1}, {"project", history.root}, {"runs", runs}}.dump(2) << "\n";
     return kExitOk;
   }
   if (history.runs.empty()) streams.out << "no run recorded" << (line->positional().empty() ? "" : " of " + *path) << "\n";

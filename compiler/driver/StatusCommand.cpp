@@ -2,6 +2,7 @@
 #include "engine/Status.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <ostream>
 
@@ -21,6 +22,11 @@ another transform's body) with what needs them.
 
 Options:
   --target NAME   consider only what NAME needs (repeatable)
+  --format text|json
+                  text for people (default), or a JSON document for CI
+                  (weir-status, docs/schemas/): each declaration that would
+                  run with a stable `reason` code and the declaration that
+                  caused it; `--json` is `--format json`
   -h, --help      show this help
 
 Exit codes: 0 everything is up to date, 1 something would run (or the program
@@ -29,7 +35,7 @@ has errors), 2 usage or I/O error.
 }
 
 int runStatus(const std::vector<std::string>& args, Streams streams) {
-  std::optional<CommandLine> line = CommandLine::parse("status", args, {{"--target", true, {}, {}, true}}, streams);
+  std::optional<CommandLine> line = CommandLine::parse("status", args, {{"--target", true, {}, {}, true}, formatOption()}, streams);
   if (!line) return kExitUsage;
   if (line->positional().size() != 1 || line->positional()[0] == "-") return usageError("status", "give exactly one program file", streams);
   engine::Workspace workspace;
@@ -38,6 +44,19 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
   for (const std::string& warning : status.warnings) streams.err << "weir status: warning: " << warning << "\n";
   const std::string& pipeline = status.compilation->plan->name;
   std::size_t count = status.wouldRun.size();
+  if (wantsJson(*line)) {
+    nlohmann::ordered_json wouldRun = nlohmann::ordered_json::array();
+    for (const engine::StaleDeclaration& stale : status.wouldRun) {
+      wouldRun.push_back({{"name", stale.name}, {"kind", stale.kind}, {"where", stale.where}, {"reason", stale.reason},
+                          {"caused_by", stale.causedBy}, {"why", stale.why}});
+    }
+    nlohmann::ordered_json document = {{"format", "weir-status"},   {"version", 1},
+                                       {"file", line->positional()[0]}, {"pipeline", pipeline},
+                                       {"up_to_date", count == 0},  {"would_run", std::move(wouldRun)},
+                                       {"every_run", status.gates}, {"not_run_yet", status.waiting}};
+    streams.out << document.dump(2) << "\n";
+    return count == 0 ? kExitOk : kExitFailed;
+  }
   if (count == 0) {
     streams.out << fmt::format("status {}: up to date\n", pipeline);
   } else {

@@ -2,6 +2,7 @@
 #include "engine/Verification.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <ostream>
 
@@ -19,6 +20,9 @@ that is not reproducible, or a damaged cache.
 Options:
   --target NAME   verify only what NAME needs (repeatable)
   --jobs N        use at most N threads
+  --format text|json
+                  text for people (default), or a JSON document (weir-verify,
+                  docs/schemas/); `--json` is `--format json`
   -h, --help      show this help
 
 Exit codes: 0 every cached outcome was reproduced, 1 a difference or a failed
@@ -27,7 +31,7 @@ node (or errors in the program), 2 usage or I/O error.
 }
 
 int runVerify(const std::vector<std::string>& args, Streams streams) {
-  std::optional<CommandLine> line = CommandLine::parse("verify", args, {{"--target", true, {}, {}, true}, {"--jobs", true}}, streams);
+  std::optional<CommandLine> line = CommandLine::parse("verify", args, {{"--target", true, {}, {}, true}, {"--jobs", true}, formatOption()}, streams);
   if (!line) return kExitUsage;
   engine::VerifyRequest request;
   request.targets = line->values("--target");
@@ -38,6 +42,20 @@ int runVerify(const std::vector<std::string>& args, Streams streams) {
   engine::Verification verification = engine::verifyProgram(workspace, request);
   if (!verification.compilation->ok()) return reportCompileFailure(*verification.compilation, "verify", streams);
   const std::string& pipeline = verification.compilation->plan->name;
+  bool reproduced = verification.differences.empty() && verification.failures.empty();
+  if (wantsJson(*line)) {
+    nlohmann::ordered_json document = {{"format", "weir-verify"},
+                                       {"version", 1},
+                                       {"file", request.file},
+                                       {"pipeline", pipeline},
+                                       {"reproduced", reproduced},
+                                       {"compared", verification.compared},
+                                       {"not_cached", verification.missing},
+                                       {"differences", verification.differences},
+                                       {"failures", verification.failures}};
+    streams.out << document.dump(2) << "\n";
+    return reproduced ? kExitOk : kExitFailed;
+  }
   std::string notCached = verification.missing > 0 ? fmt::format(" ({} not in the cache)", verification.missing) : "";
   if (verification.differences.empty()) {
     streams.out << fmt::format("verify {}: {} cached outcomes reproduced{}\n", pipeline, verification.compared, notCached);

@@ -15,7 +15,7 @@ struct Captured {
   Streams streams() { return {in, out, err}; }
 };
 
-const std::vector<OptionSpec> kOptions = {{"--target", true, {}, {}, true}, {"--format", true, {"text", "json"}, "format"}, {"--json"}};
+const std::vector<OptionSpec> kOptions = {{"--target", true, {}, {}, true}, formatOption(), {"--no-cache"}};
 
 TEST(CommandLineTest, ReadsBothValueFormsRepeatsAndPositionals) {
   Captured io;
@@ -23,8 +23,8 @@ TEST(CommandLineTest, ReadsBothValueFormsRepeatsAndPositionals) {
   ASSERT_TRUE(line);
   EXPECT_EQ(line->values("--target"), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(line->value("--target"), "b");
-  EXPECT_TRUE(line->has("--json"));
-  EXPECT_FALSE(line->has("--format"));
+  EXPECT_FALSE(line->has("--json"));
+  EXPECT_TRUE(wantsJson(*line));  // `--json` is `--format json`
   EXPECT_EQ(line->positional(), (std::vector<std::string>{"f.mlflow", "-"}));
   EXPECT_TRUE(io.err.str().empty());
 }
@@ -32,9 +32,25 @@ TEST(CommandLineTest, ReadsBothValueFormsRepeatsAndPositionals) {
 TEST(CommandLineTest, AnOptionThatIsNotRepeatableIsGivenOnce) {
   Captured twice;
   EXPECT_FALSE(CommandLine::parse("run", {"--format", "json", "f", "--format=text"}, kOptions, twice.streams()));
-  EXPECT_EQ(twice.err.str(), "weir run: `--format` is given twice: give it once\nRun `weir help run` for usage.\n");
+  EXPECT_EQ(twice.err.str(), "weir run: `--format` is given twice (or with `--json`): give it once\nRun `weir help run` for usage.\n");
   Captured flags;  // a flag repeated says the same thing twice
-  EXPECT_TRUE(CommandLine::parse("run", {"--json", "--json"}, kOptions, flags.streams()));
+  EXPECT_TRUE(CommandLine::parse("run", {"--no-cache", "--no-cache"}, kOptions, flags.streams()));
+}
+
+TEST(CommandLineTest, JsonIsTheAliasOfFormatJsonAndTheFormatIsGivenOnce) {
+  Captured alias;
+  auto line = CommandLine::parse("status", {"--json", "f"}, kOptions, alias.streams());
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->value("--format"), "json");
+  Captured both;
+  EXPECT_FALSE(CommandLine::parse("status", {"--format", "text", "--json"}, kOptions, both.streams()));
+  EXPECT_EQ(both.err.str(), "weir status: `--json` is `--format json`: give the format once\nRun `weir help status` for usage.\n");
+  Captured after;
+  EXPECT_FALSE(CommandLine::parse("status", {"--json", "--format=text"}, kOptions, after.streams()));
+  EXPECT_NE(after.err.str().find("`--format` is given twice (or with `--json`)"), std::string::npos) << after.err.str();
+  Captured noJson;  // a command without a JSON format has no `--json` either
+  EXPECT_FALSE(CommandLine::parse("fmt", {"--json"}, {{"--check"}}, noJson.streams()));
+  EXPECT_NE(noJson.err.str().find("unknown option `--json`"), std::string::npos);
 }
 
 TEST(CommandLineTest, MistakesAreSaidWithTheCommandAndAFix) {

@@ -147,5 +147,6 @@ TEST(DiagnosticRenderer, JsonHasOneObjectPerDiagnostic) {
   EXPECT_NE(json.find("\"file\": \"p.mlflow\""), std::string::npos);
   EXPECT_NE(json.find("\"line\": 1"), std::string::npos);
   EXPECT_NE(json.find("\"column\": 9"), std::string::npos);
-  EXPECT_NE(json.find("\"notes\": [\n      \"n\"\n    ]"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"notes\": [\n        \"n\"\n      ]"), std::string::npos) << json;
+  EXPECT_EQ(json.find("{\n  \"format\": \"weir-diagnostics\",\n  \"version\": 1,\n  \"diagnostics\": ["), 0u) << json;
 }
