@@ -1,25 +1,18 @@
 #include "engine/PlanDiff.h"
 
+#include "engine/DeclarationNodes.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 namespace weir::engine {
 
 namespace {
-
-// The nodes a diff is about: those that stand for a declaration, as `weir status` lists them.
-bool listed(const plan::Node& node) {
-  return node.declarationResult || node.kind == plan::NodeKind::Sink || node.kind == plan::NodeKind::Expect;
-}
-
-std::string nameOf(const plan::Node& node) {
-  if (node.kind == plan::NodeKind::Scan && node.io && !node.io->declaration.empty()) return node.io->declaration;
-  return node.declaration.empty() ? std::string(plan::nodeKindName(node.kind)) : node.declaration;
-}
 
 // A listed node's identity across versions: its name, its kind and, for a declaration with
 // several nodes of one kind (two sinks of one table), which of them.
@@ -30,8 +23,8 @@ std::map<NodeKey, plan::NodeId> keysOf(const plan::Plan& plan) {
   std::map<std::pair<std::string, std::string>, int> seen;
   for (plan::NodeId id : plan.topologicalOrder()) {
     const plan::Node& node = plan.node(id);
-    if (!listed(node)) continue;
-    std::pair<std::string, std::string> nameAndKind{nameOf(node), plan::nodeKindName(node.kind)};
+    if (!standsForDeclaration(node)) continue;
+    std::pair<std::string, std::string> nameAndKind{declarationNameOf(node), plan::nodeKindName(node.kind)};
     keys.emplace(NodeKey{nameAndKind.first, nameAndKind.second, seen[nameAndKind]++}, id);
   }
   return keys;
@@ -41,7 +34,7 @@ std::map<NodeKey, plan::NodeId> keysOf(const plan::Plan& plan) {
 void listedInputs(const plan::Plan& plan, plan::NodeId id, std::set<plan::NodeId>& out, std::set<plan::NodeId>& seen) {
   for (plan::NodeId input : plan.node(id).inputs) {
     if (!seen.insert(input).second) continue;
-    if (listed(plan.node(input))) {
+    if (standsForDeclaration(plan.node(input))) {
       out.insert(input);
     } else {
       listedInputs(plan, input, out, seen);
@@ -88,7 +81,7 @@ PlanDiff diffPrograms(Workspace& workspace, const std::string& oldFile, const st
     if (keyIt == keyOfNew.end()) continue;
     const plan::Node& node = after.node(id);
     PlanChange change;
-    change.name = nameOf(node);
+    change.name = declarationNameOf(node);
     change.nodeKind = plan::nodeKindName(node.kind);
     change.where = after.whereBrief(node.range);
     auto old = oldKeys.find(keyIt->second);
@@ -117,7 +110,7 @@ PlanDiff diffPrograms(Workspace& workspace, const std::string& oldFile, const st
       // Its fingerprint includes its inputs': a changed input is why, whatever else changed.
       change.reason = "upstream-changed";
       change.causedBy = it->second;
-      change.why = fmt::format("it reads `{}`, which changed", nameOf(after.node(input)));
+      change.why = fmt::format("it reads `{}`, which changed", declarationNameOf(after.node(input)));
       break;
     }
     changedBecause[id] = change.causedBy;
@@ -129,10 +122,10 @@ PlanDiff diffPrograms(Workspace& workspace, const std::string& oldFile, const st
   }
   for (plan::NodeId id : before.topologicalOrder()) {
     const plan::Node& node = before.node(id);
-    if (!listed(node) || kept.count(id) > 0) continue;
+    if (!standsForDeclaration(node) || kept.count(id) > 0) continue;
     PlanChange change;
     change.kind = PlanChange::Kind::Removed;
-    change.name = nameOf(node);
+    change.name = declarationNameOf(node);
     change.nodeKind = plan::nodeKindName(node.kind);
     change.where = before.whereBrief(node.range);
     change.reason = "removed";

@@ -1,5 +1,6 @@
 #include "engine/Status.h"
 
+#include "engine/DeclarationNodes.h"
 #include "engine/PlanRun.h"
 #include "store/LineageDb.h"
 #include "store/ResultCache.h"
@@ -15,20 +16,6 @@ namespace weir::engine {
 namespace fs = std::filesystem;
 using runtime::NodeRun;
 using runtime::NodeStatus;
-
-namespace {
-
-// Whether the node stands for a declaration the way `weir status` lists it.
-bool listed(const plan::Node& node) {
-  return node.declarationResult || node.kind == plan::NodeKind::Sink || node.kind == plan::NodeKind::Expect;
-}
-
-std::string nameOf(const plan::Node& node) {
-  if (node.kind == plan::NodeKind::Scan && node.io && !node.io->declaration.empty()) return node.io->declaration;
-  return node.declaration.empty() ? std::string(plan::nodeKindName(node.kind)) : node.declaration;
-}
-
-}  // namespace
 
 ProgramStatus programStatus(Workspace& workspace, const std::string& file, const std::vector<std::string>& targets) {
   ProgramStatus status;
@@ -130,7 +117,7 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
       reason = exists ? "output-changed" : "output-missing";
     }
     if (!own.empty()) {
-      cause[id] = Cause{nameOf(node), reason, own};
+      cause[id] = Cause{declarationNameOf(node), reason, own};
     } else {
       for (plan::NodeId input : node.inputs) {
         if (cause[input]) {
@@ -142,19 +129,19 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
     // Gates are evaluated on every run (approvals and baselines may have changed since), and
     // deploys then register what passed: listed apart.
     bool everyRun = node.kind == plan::NodeKind::Gate || node.kind == plan::NodeKind::Deploy;
-    if (everyRun) status.gates.push_back(nameOf(node));
-    if (!cause[id] || !listed(node) || waits[id] || (node.kind == plan::NodeKind::Scan && own.empty()) || everyRun) {
+    if (everyRun) status.gates.push_back(declarationNameOf(node));
+    if (!cause[id] || !standsForDeclaration(node) || waits[id] || (node.kind == plan::NodeKind::Scan && own.empty()) || everyRun) {
       continue;
     }
-    std::string why = cause[id]->where == nameOf(node) ? cause[id]->what
+    std::string why = cause[id]->where == declarationNameOf(node) ? cause[id]->what
                                                        : fmt::format("depends on `{}`: {}", cause[id]->where, cause[id]->what);
-    status.wouldRun.push_back({nameOf(node), plan::nodeKindName(node.kind), plan.whereBrief(node.range), why,
+    status.wouldRun.push_back({declarationNameOf(node), plan::nodeKindName(node.kind), plan.whereBrief(node.range), why,
                                cause[id]->reason, cause[id]->where});
   }
   for (plan::NodeId id = 0; id < plan.size(); ++id) {
     const plan::Node& node = plan.node(id);
-    if (listed(node) && (nodes[id].status == NodeStatus::NotRunYet || (waits[id] && nodes[id].status == NodeStatus::Done))) {
-      status.waiting.push_back(nameOf(node));
+    if (standsForDeclaration(node) && (nodes[id].status == NodeStatus::NotRunYet || (waits[id] && nodes[id].status == NodeStatus::Done))) {
+      status.waiting.push_back(declarationNameOf(node));
     }
   }
   return status;

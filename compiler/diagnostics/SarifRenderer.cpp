@@ -41,15 +41,6 @@ std::string folderUri(const std::string& folder) {
   return uri;
 }
 
-const char* sarifLevel(Severity severity) {
-  switch (severity) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Note: return "note";
-  }
-  return "error";
-}
-
 Json artifactLocation(const SarifArtifact& artifact) {
   Json location = {{"uri", artifact.uri}};
   if (artifact.underRoot) location["uriBaseId"] = kRootBaseId;
@@ -136,7 +127,7 @@ void renderSarif(const std::vector<Diagnostic>& diagnostics, const source::Sourc
                        {"shortDescription", {{"text", shortDescription(diagnostic.kind)}}},
                        {"fullDescription", {{"text", help.description}}},
                        {"help", {{"text", help.help}, {"markdown", help.help}}},
-                       {"defaultConfiguration", {{"level", sarifLevel(info.severity)}}},
+                       {"defaultConfiguration", {{"level", severityName(info.severity)}}},
                        {"properties", {{"tags", Json::array({"weir", help.category})}}}});
     }
     std::string message = diagnostic.message;
@@ -146,7 +137,7 @@ void renderSarif(const std::vector<Diagnostic>& diagnostics, const source::Sourc
     std::string uri = sarifArtifact(file ? file->path() : "", options).uri;
     Json result = {{"ruleId", diagnostic.code},
                    {"ruleIndex", rule->second},
-                   {"level", sarifLevel(diagnostic.severity)},
+                   {"level", severityName(diagnostic.severity)},
                    {"message", {{"text", message}}},
                    {"locations", Json::array({physicalLocation(sources, diagnostic.range, options)})},
                    {"partialFingerprints", {{"weirFingerprint/v1", fingerprint(diagnostic, sources, uri, seen)}}}};
