@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Validates JSON documents against a schema stored beside this script.
+"""Validates JSON documents against a schema stored beside this script, or at a given path.
 
 usage: validate.py SCHEMA [--lines] < documents
-  SCHEMA   a file name in test/schemas/ (sarif-schema-2.1.0.json, ...)
+  SCHEMA   a file name in test/schemas/ (sarif-schema-2.1.0.json, ...), or a path (it has a `/`:
+           docs/schemas/weir-run.schema.json, ...)
   --lines  the input holds one document per line (NDJSON); otherwise it is one document
 
 Prints `valid: N document(s)` and exits 0, or prints each violation (document number, path in
@@ -18,7 +19,9 @@ import jsonschema
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    schema_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), sys.argv[1])
+    schema_path = sys.argv[1]
+    if "/" not in schema_path:
+        schema_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), schema_path)
     with open(schema_path, encoding="utf-8") as f:
         schema = json.load(f)
     text = sys.stdin.read()
