@@ -1,4 +1,5 @@
 #include "engine/Export.h"
+#include "support/JsonText.h"
 
 #include "engine/ModelRegistry.h"
 #include "engine/Project.h"
@@ -234,7 +235,7 @@ ExportResult exportModel(const ExportRequest& request) {
   }
   nlohmann::ordered_json payload = {
       {"model", chosen->model}, {"version", chosen->version}, {"fingerprint", chosen->fingerprint}, {"folder", folder.path()}};
-  if (db->appendAudit(runtime::AuditKind::Export, payload.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)) == 0) {
+  if (db->appendAudit(runtime::AuditKind::Export, support::jsonText(payload)) == 0) {
     result.error = "cannot record the export in the audit log: " + db->lastError();
     result.files.clear();
     return result;

@@ -1,4 +1,5 @@
 #include "engine/ModelFacts.h"
+#include "support/JsonText.h"
 
 #include "catalog/Algorithm.h"
 
@@ -65,7 +66,7 @@ std::string modelSpecJson(const plan::Node::Model& model) {
   nlohmann::ordered_json spec = {{"algorithm", model.algorithm}, {"task", model.task},     {"target", model.target},
                                  {"features", model.features},   {"seed", model.seed},     {"params", model.params},
                                  {"defaults", defaults}};
-  return spec.dump();
+  return support::jsonText(spec);
 }
 
 }  // namespace weir::engine

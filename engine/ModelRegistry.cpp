@@ -1,4 +1,5 @@
 #include "engine/ModelRegistry.h"
+#include "support/JsonText.h"
 
 #include "engine/ModelFacts.h"
 #include "io/MappedFile.h"
@@ -47,7 +48,7 @@ std::string metricsJson(const runtime::ModelCardFacts& facts) {
     for (const auto& [name, value] : evaluation.metrics) metrics[name] = std::isnan(value) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(value);
     out[evaluation.name] = std::move(metrics);
   }
-  return out.dump();
+  return support::jsonText(out);
 }
 
 std::string dataJson(const runtime::ModelCardFacts& facts) {
@@ -58,7 +59,7 @@ std::string dataJson(const runtime::ModelCardFacts& facts) {
   for (const runtime::ModelCardFacts::Source& file : facts.stepFiles) {
     out.push_back({{"step", file.name}, {"file", file.file}, {"hash", file.hash}});
   }
-  return out.dump();
+  return support::jsonText(out);
 }
 
 // Where a version is (an archived one, like one never put in a stage, is in none).

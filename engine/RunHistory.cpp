@@ -1,4 +1,5 @@
 #include "engine/RunHistory.h"
+#include "support/JsonText.h"
 
 #include "support/LineDiff.h"
 
@@ -35,7 +36,7 @@ std::vector<std::tuple<std::string, std::string, bool>> parametersOf(const std::
   std::vector<std::tuple<std::string, std::string, bool>> out;
   nlohmann::json json = nlohmann::json::parse(spec, nullptr, false);
   if (!json.is_object()) return out;
-  auto text = [](const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); };
+  auto text = [](const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : support::jsonText(value); };
   for (const char* key : {"algorithm", "task", "target", "seed"}) {
     if (json.contains(key)) out.emplace_back(key, text(json[key]), false);
   }

@@ -1,4 +1,5 @@
 #include "engine/RunManifest.h"
+#include "support/JsonText.h"
 
 #include "io/StateFolder.h"
 #include "plan/Fingerprint.h"
@@ -192,7 +193,7 @@ std::optional<UpToDateRun> readManifest(const json& manifest, const std::string&
       }
     }
     if (n.contains("rules")) {
-      std::optional<std::vector<runtime::RuleOutcome>> rules = runtime::decodeRuleOutcomes(n.at("rules").dump());
+      std::optional<std::vector<runtime::RuleOutcome>> rules = runtime::decodeRuleOutcomes(support::jsonText(n.at("rules")));
       if (!rules) return std::nullopt;
       outcome.rules = std::move(*rules);
     }
@@ -283,7 +284,7 @@ void RunManifest::record(const plan::Plan& plan, const runtime::RunReport& repor
   manifest["modules"] = modules;
   manifest["files"] = files;
   manifest["nodes"] = nodes;
-  runtime::writeStateFile(root_, path_, manifest.dump() + "\n", error);
+  runtime::writeStateFile(root_, path_, support::jsonText(manifest) + "\n", error);
 }
 
 }  // namespace weir::engine

@@ -1,4 +1,5 @@
 #include "diagnostics/DiagnosticRenderer.h"
+#include "support/JsonText.h"
 
 #include "support/TerminalText.h"
 
@@ -156,7 +157,7 @@ void renderJson(const std::vector<Diagnostic>& diagnostics, const source::Source
   }
   // Replacing bytes that are not UTF-8 (a path given on the command line) rather than throwing.
   nlohmann::ordered_json document = {{"format", "weir-diagnostics"}, {"version", 1}, {"diagnostics", std::move(all)}};
-  out << document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+  out << support::jsonText(document, 2) << '\n';
 }
 
 }  // namespace weir::diag

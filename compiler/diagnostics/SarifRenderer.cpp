@@ -1,4 +1,5 @@
 #include "diagnostics/SarifRenderer.h"
+#include "support/JsonText.h"
 
 #include "diagnostics/DiagnosticHelp.h"
 
@@ -173,7 +174,7 @@ void renderSarif(const std::vector<Diagnostic>& diagnostics, const source::Sourc
   Json document = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
                    {"version", "2.1.0"},
                    {"runs", Json::array({std::move(run)})}};
-  out << document.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+  out << support::jsonText(document, 2) << '\n';
 }
 
 }  // namespace weir::diag

@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/Approval.h"
 
 #include <fmt/format.h>
@@ -63,7 +64,7 @@ int runApprove(const std::vector<std::string>& args, Streams streams) {
                                        {"model_version", approval.modelVersion}, {"team", approval.team},
                                        {"by", approval.by},           {"note", approval.note},
                                        {"at", approval.at}};
-    streams.out << document.dump(2) << "\n";
+    streams.out << support::jsonText(document, 2) << "\n";
     return kExitOk;
   }
   streams.out << fmt::format("approved: version {} of `{}`, for gate `{}`, by `{}` ({}, {})\n", approval.modelVersion.substr(0, 12),

@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/AuditLog.h"
 
 #include <fmt/format.h>
@@ -65,7 +66,7 @@ int runAuditVerify(const std::vector<std::string>& args, Streams streams) {
       doc["first_bad"] = check.firstBad > 0 ? json(check.firstBad) : json(nullptr);
       doc["problem"] = check.problem;
     }
-    streams.out << doc.dump(2) << "\n";
+    streams.out << support::jsonText(doc, 2) << "\n";
   } else if (check.intact) {
     streams.out << fmt::format("weir audit verify: the audit log is intact: {} {}, head {}\n", check.entries,
                                check.entries == 1 ? "entry" : "entries", check.headHash);
@@ -95,7 +96,7 @@ int runAudit(const std::vector<std::string>& args, Streams streams) {
       entries.push_back({{"seq", e.seq}, {"time", e.time}, {"kind", e.kind}, {"who", e.who}, {"host", e.host},
                          {"payload", payload.is_discarded() ? json(e.payload) : payload}, {"prev_hash", e.prevHash}, {"hash", e.hash}});
     }
-    streams.out << json{{"format", "weir-audit"}, {"version", 1}, {"project", log.root}, {"entries", entries}}.dump(2) << "\n";
+    streams.out << support::jsonText(json{{"format", "weir-audit"}, {"version", 1}, {"project", log.root}, {"entries", entries}}, 2) << "\n";
     return kExitOk;
   }
   if (log.entries.empty()) streams.out << "the audit log is empty\n";

@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/CacheCollection.h"
 
 #include <fmt/format.h>
@@ -62,7 +63,7 @@ int runCache(const std::vector<std::string>& args, Streams streams) {
                                        {"interrupted_writes", collection.interruptedWrites},
                                        {"bytes_freed", collection.bytesFreed},
                                        {"kept", collection.kept}};
-    streams.out << document.dump(2) << "\n";
+    streams.out << support::jsonText(document, 2) << "\n";
     return kExitOk;
   }
   if (!collection.hadDatabase) {

@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/Export.h"
 
 #include <fmt/format.h>
@@ -96,7 +97,7 @@ int runExport(const std::vector<std::string>& args, Streams streams) {
                 {"fingerprint", v.fingerprint},
                 {"folder", result.folder},
                 {"files", result.files}};
-    streams.out << doc.dump(2) << "\n";
+    streams.out << support::jsonText(doc, 2) << "\n";
     return kExitOk;
   }
   streams.out << fmt::format("exported `{}` version {} ({}, fingerprint {}) to {}: {}\n", v.model, v.version,

@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/Lineage.h"
 
 #include <fmt/format.h>
@@ -90,9 +91,9 @@ std::string lineageJson(const engine::ProgramLineage& lineage, const engine::Lin
                                       {"_schemaURL", "https://openlineage.io/spec/facets/1-0-1/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet"},
                                       {"fields", fields}}}}}}})}});
   }
-  if (openLineage) return out.dump(2) + "\n";
+  if (openLineage) return support::jsonText(out, 2) + "\n";
   json doc = {{"format", "weir-lineage"}, {"version", 1}, {"pipeline", pipeline}, {"declarations", out}};
-  return doc.dump(2) + "\n";
+  return support::jsonText(doc, 2) + "\n";
 }
 
 std::string lineageText(const engine::ProgramLineage& lineage, const engine::LineageSelection& selection) {

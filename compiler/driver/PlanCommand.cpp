@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/PlanDiff.h"
 #include "engine/Workspace.h"
 #include "plan/PassManager.h"
@@ -71,7 +72,7 @@ int printPlanDiff(const std::string& oldFile, const std::string& file, const std
     nlohmann::ordered_json document = {{"format", "weir-plan-diff"}, {"version", 1},     {"old_file", oldFile},
                                        {"file", file},               {"added", added},   {"removed", removed},
                                        {"re_run", reRun},            {"unchanged", diff.unchanged}, {"changes", std::move(changes)}};
-    streams.out << document.dump(2) << "\n";
+    streams.out << support::jsonText(document, 2) << "\n";
     return kExitOk;
   }
   const std::string& pipeline = diff.after->plan->name;

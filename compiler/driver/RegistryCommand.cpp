@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/ModelRegistry.h"
 
 #include <fmt/format.h>
@@ -135,13 +136,13 @@ int runStageChange(const std::string& action, const std::vector<std::string>& ar
   }
   bool asJson = line->value("--format").value_or("text") == "json";
   if (!result.change) {
-    if (asJson) streams.out << json{{"format", "weir-registry-change"}, {"version", 1}, {"change", nullptr}, {"note", result.note}}.dump(2) << "\n";
+    if (asJson) streams.out << support::jsonText(json{{"format", "weir-registry-change"}, {"version", 1}, {"change", nullptr}, {"note", result.note}}, 2) << "\n";
     else streams.out << fmt::format("weir {}: {}\n", command, result.note);
     return kExitOk;
   }
   const runtime::StageChange& change = *result.change;
   if (asJson) {
-    streams.out << json{{"format", "weir-registry-change"}, {"version", 1}, {"change", changeJson(change)}}.dump(2) << "\n";
+    streams.out << support::jsonText(json{{"format", "weir-registry-change"}, {"version", 1}, {"change", changeJson(change)}}, 2) << "\n";
   } else {
     streams.out << fmt::format("weir {}: `{}` version {} is in {}{}\n", command, change.model, change.version, change.stage,
                                change.previous ? fmt::format("; version {} archived", *change.previous) : "");
@@ -166,7 +167,7 @@ int runRegistry(const std::vector<std::string>& args, Streams streams) {
   if (line->value("--format").value_or("text") == "json") {
     json versions = json::array();
     for (const engine::ListedVersion& v : listing.versions) versions.push_back(versionJson(v));
-    streams.out << json{{"format", "weir-registry"}, {"version", 1}, {"project", listing.root}, {"versions", versions}}.dump(2) << "\n";
+    streams.out << support::jsonText(json{{"format", "weir-registry"}, {"version", 1}, {"project", listing.root}, {"versions", versions}}, 2) << "\n";
     return kExitOk;
   }
   if (listing.versions.empty()) {

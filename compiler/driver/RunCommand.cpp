@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/Cancellation.h"
 #include "engine/RunSession.h"
 #include "plan/PassManager.h"
@@ -489,7 +490,7 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   if (!result.ran()) return reportCompileFailure(*result.compilation, "run", streams);
   const std::string& root = result.project.root();
   if (json) {
-    streams.out << jsonReport(result, request.file, root).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    streams.out << support::jsonText(jsonReport(result, request.file, root), 2) << "\n";
   } else {
     printText(result.plan(), result.report, root, request.file, streams.out);
     for (const std::string& card : result.cards) streams.out << card << "\n";

@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/RunHistory.h"
 
 #include <fmt/format.h>
@@ -213,7 +214,7 @@ int runCompare(const std::vector<std::string>& args, Streams streams) {
     streams.err << "weir runs compare: " << comparison.error << "\n";
     return kExitUsage;
   }
-  if (line->value("--format").value_or("text") == "json") streams.out << compareJson(comparison).dump(2) << "\n";
+  if (line->value("--format").value_or("text") == "json") streams.out << support::jsonText(compareJson(comparison), 2) << "\n";
   else streams.out << compareText(comparison);
   return kExitOk;
 }
@@ -234,7 +235,7 @@ int runRuns(const std::vector<std::string>& args, Streams streams) {
   if (line->value("--format").value_or("text") == "json") {
     json runs = json::array();
     for (const engine::HistoryRun& run : history.runs) runs.push_back(runJson(run));
-    streams.out << json{{"format", "weir-runs"}, {"version", 1}, {"project", history.root}, {"runs", runs}}.dump(2) << "\n";
+    streams.out << support::jsonText(json{{"format", "weir-runs"}, {"version", 1}, {"project", history.root}, {"runs", runs}}, 2) << "\n";
     return kExitOk;
   }
   if (history.runs.empty()) streams.out << "no run recorded" << (line->positional().empty() ? "" : " of " + *path) << "\n";

@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/Status.h"
 
 #include <fmt/format.h>
@@ -54,7 +55,7 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
                                        {"file", line->positional()[0]}, {"pipeline", pipeline},
                                        {"up_to_date", count == 0},  {"would_run", std::move(wouldRun)},
                                        {"every_run", status.gates}, {"not_run_yet", status.waiting}};
-    streams.out << document.dump(2) << "\n";
+    streams.out << support::jsonText(document, 2) << "\n";
     return count == 0 ? kExitOk : kExitFailed;
   }
   if (count == 0) {

@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/Verification.h"
 
 #include <fmt/format.h>
@@ -53,7 +54,7 @@ int runVerify(const std::vector<std::string>& args, Streams streams) {
                                        {"not_cached", verification.missing},
                                        {"differences", verification.differences},
                                        {"failures", verification.failures}};
-    streams.out << document.dump(2) << "\n";
+    streams.out << support::jsonText(document, 2) << "\n";
     return reproduced ? kExitOk : kExitFailed;
   }
   std::string notCached = verification.missing > 0 ? fmt::format(" ({} not in the cache)", verification.missing) : "";

@@ -1,4 +1,5 @@
 #include "plan/PlanPrinter.h"
+#include "support/JsonText.h"
 
 #include "plan/CanonicalForm.h"
 
@@ -67,7 +68,7 @@ std::string printPlanJson(const Plan& plan, const std::string& file) {
   }
   nlohmann::ordered_json document = {
       {"format", "weir-plan"}, {"version", 1}, {"pipeline", plan.name}, {"file", file}, {"nodes", nodes}};
-  return document.dump(2) + "\n";
+  return support::jsonText(document, 2) + "\n";
 }
 
 namespace {

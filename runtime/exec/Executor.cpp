@@ -1,4 +1,5 @@
 #include "exec/Executor.h"
+#include "support/JsonText.h"
 
 #include "exec/ExternalStep.h"
 #include "operators/OperatorError.h"
@@ -295,7 +296,10 @@ class Execution {
         std::string path = resolveDataPath(*node.io, options_.files);
         std::optional<std::string> hash = options_.hashes->hashOf(path);
         runs_[id].file = path;
-        if (!hash || *hash != outcome["hash"].get<std::string>() || path != outcome["file"].get<std::string>()) return false;
+        // The path as it was stored: JSON text has a path that is not UTF-8 with U+FFFD for its
+        // invalid bytes (support/JsonText.h), so compare it in that form.
+        bool samePath = support::jsonText(nlohmann::json(path)) == support::jsonText(outcome["file"]);
+        if (!hash || *hash != outcome["hash"].get<std::string>() || !samePath) return false;
         runs_[id].fileHash = *hash;
         runs_[id].rowsOut = outcome["rows"].get<std::size_t>();
         return true;
@@ -304,7 +308,7 @@ class Execution {
       }
     }
     std::optional<std::vector<RuleOutcome>> rules =
-        outcome.contains("rules") ? decodeRuleOutcomes(outcome["rules"].dump()) : std::nullopt;
+        outcome.contains("rules") ? decodeRuleOutcomes(support::jsonText(outcome["rules"])) : std::nullopt;
     // One outcome per rule of the expectation (checkExpectations), of its severity; a failed
     // `error` rule is never stored.
     std::vector<bool> severities;
@@ -558,10 +562,10 @@ class Execution {
     const NodeRun& run = runs_[id];
     std::string payload;
     if (node.kind == NodeKind::Sink) {
-      payload = nlohmann::json{{"file", run.file}, {"hash", sinkHashes_[id]}, {"rows", run.rowsOut}}.dump();
+      payload = support::jsonText(nlohmann::json{{"file", run.file}, {"hash", sinkHashes_[id]}, {"rows", run.rowsOut}});
     } else if (node.kind == NodeKind::Expect) {
       nlohmann::json rules = nlohmann::json::parse(encodeRuleOutcomes(run.rules));
-      payload = nlohmann::json{{"rules", rules}, {"rows", run.rowsIn}}.dump();
+      payload = support::jsonText(nlohmann::json{{"rules", rules}, {"rows", run.rowsIn}});
     } else if (results_[id].model) {
       payload = encodeModel(*results_[id].model);
     } else if (results_[id].table) {

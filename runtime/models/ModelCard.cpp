@@ -1,4 +1,5 @@
 #include "models/ModelCard.h"
+#include "support/JsonText.h"
 
 #include "table/Table.h"
 
@@ -112,7 +113,7 @@ std::string modelCardJson(const ModelCardFacts& f) {
   }
   j["evaluations"] = evaluations;
   j["missing"] = missingCardFields(f.spec);
-  return j.dump(2) + "\n";
+  return support::jsonText(j, 2) + "\n";
 }
 
 }  // namespace weir::runtime

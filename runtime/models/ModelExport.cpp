@@ -1,4 +1,5 @@
 #include "models/ModelExport.h"
+#include "support/JsonText.h"
 
 #include "catalog/Algorithm.h"
 #include "models/FeatureMatrix.h"
@@ -160,7 +161,7 @@ std::string coefficientsOf(const TrainedModel& model, const std::vector<EncodedC
               {"classes", model.classes},
               {"intercept", perClass(0)},
               {"columns", encoded}};
-  return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return support::jsonText(doc, 2) + "\n";
 }
 
 std::string readmeOf(const TrainedModel& model, const ExportedVersion& version, bool xgboost) {
@@ -275,7 +276,7 @@ std::vector<ExportFile> exportFiles(const TrainedModel& model, const ExportedVer
   }
   std::vector<ExportFile> files;
   files.push_back({kModelFile, std::move(modelJson)});
-  files.push_back({"schema.json", schemaOf(model, version, columns, xgboost).dump(2, ' ', false, Json::error_handler_t::replace) + "\n"});
+  files.push_back({"schema.json", support::jsonText(schemaOf(model, version, columns, xgboost), 2) + "\n"});
   files.push_back({"metrics.json", version.metrics.empty() || version.metrics.back() == '\n' ? version.metrics : version.metrics + "\n"});
   files.push_back({"card.md", version.card});
   files.push_back({"README.md", readmeOf(model, version, xgboost)});

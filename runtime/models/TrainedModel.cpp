@@ -1,4 +1,5 @@
 #include "models/TrainedModel.h"
+#include "support/JsonText.h"
 
 #include "catalog/Algorithm.h"
 #include "models/FeatureMatrix.h"
@@ -383,10 +384,10 @@ std::string encodeModel(const TrainedModel& model) {
   for (const ColumnSpec& f : model.features) {
     features.push_back({{"name", f.name}, {"kind", static_cast<int>(f.kind)}, {"nullable", f.nullable}, {"levels", f.levels}});
   }
-  return nlohmann::json{{"algorithm", model.algorithm}, {"task", model.task}, {"target", model.target}, {"features", features},
-                        {"classes", model.classes}, {"xgboost", model.xgboost}, {"coefficients", model.coefficients}, {"means", model.means},
-                        {"rows", model.rows}, {"version", model.version}}
-      .dump();
+  return support::jsonText(nlohmann::json{{"algorithm", model.algorithm}, {"task", model.task}, {"target", model.target},
+                                          {"features", features}, {"classes", model.classes}, {"xgboost", model.xgboost},
+                                          {"coefficients", model.coefficients}, {"means", model.means}, {"rows", model.rows},
+                                          {"version", model.version}});
 }
 
 std::optional<TrainedModel> decodeModel(std::string_view bytes) {

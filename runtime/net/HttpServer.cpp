@@ -1,4 +1,5 @@
 #include "net/HttpServer.h"
+#include "support/JsonText.h"
 
 #include <atomic>
 #include <regex>
@@ -56,7 +57,7 @@ std::string HttpRequest::header(const std::string& name) const {
 }
 
 std::string jsonErrorBody(const std::string& message) {
-  return nlohmann::json{{"error", message}}.dump();
+  return support::jsonText(nlohmann::json{{"error", message}});
 }
 
 struct HttpServer::Impl {

@@ -1,4 +1,5 @@
 #include "operators/Expectations.h"
+#include "support/JsonText.h"
 
 #include "expr/Expression.h"
 #include "expr/VectorOps.h"
@@ -142,7 +143,7 @@ std::string encodeRuleOutcomes(const std::vector<RuleOutcome>& rules) {
     out.push_back({{"rule", rule.rule}, {"warn", rule.warn}, {"passed", rule.passed}, {"row_rule", rule.rowRule},
                    {"violations", rule.violations}, {"examples", rule.examples}, {"detail", rule.detail}});
   }
-  return out.dump();
+  return support::jsonText(out);
 }
 
 std::optional<std::vector<RuleOutcome>> decodeRuleOutcomes(std::string_view text) {

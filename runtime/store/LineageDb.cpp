@@ -1,4 +1,5 @@
 #include "store/LineageDb.h"
+#include "support/JsonText.h"
 
 #include "store/LineageDbInternal.h"
 #include "store/Sha256.h"
@@ -496,7 +497,7 @@ bool LineageDb::insertGate(std::int64_t run, const std::string& gate, const Reco
                             {"stage", decision.stage},
                             {"status", decision.status},
                             {"conditions", std::move(conditions)}};
-  return appendAuditLocked(auditKindName(AuditKind::GateDecision), payload.dump()) != 0;
+  return appendAuditLocked(auditKindName(AuditKind::GateDecision), support::jsonText(payload)) != 0;
 }
 
 std::vector<Approval> LineageDb::approvals() {
@@ -524,7 +525,7 @@ bool LineageDb::recordApproval(const std::string& program, Approval& approval) {
     nlohmann::json payload = {{"program", program},     {"gate", approval.gate}, {"model", approval.model},
                               {"model_version", approval.modelVersion}, {"team", approval.team}, {"approved_by", approval.by},
                               {"note", approval.note}};
-    ok = appendAuditLocked(auditKindName(AuditKind::Approval), payload.dump()) != 0;
+    ok = appendAuditLocked(auditKindName(AuditKind::Approval), support::jsonText(payload)) != 0;
   }
   return endWrite(own, ok);
 }
@@ -560,7 +561,7 @@ bool LineageDb::endRun(std::int64_t run, const std::string& outcome, std::option
   query.bind(1, run);
   if (ok && query.step() == SQLITE_ROW) {
     nlohmann::json payload = {{"run", run}, {"program", query.text(0)}, {"program_hash", query.text(1)}, {"outcome", outcome}};
-    ok = appendAuditLocked(auditKindName(AuditKind::Run), payload.dump()) != 0;
+    ok = appendAuditLocked(auditKindName(AuditKind::Run), support::jsonText(payload)) != 0;
   }
   return endWrite(own, ok);
 }
@@ -887,7 +888,7 @@ std::int64_t LineageDb::appendAuditLocked(const std::string& kind, const std::st
   entry.kind = kind;
   entry.who = currentUser();
   entry.host = currentHost();
-  entry.payload = object.dump();  // compact, keys sorted
+  entry.payload = support::jsonText(object);  // compact, keys sorted
   entry.hash = auditEntryHash(entry);
   Statement insert(handle_->db,
                    "INSERT INTO audit_log (seq, time, kind, who, host, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");

@@ -1,6 +1,7 @@
 // The model registry's tables in the lineage database (docs/STORE.md, "The model registry").
 
 #include "store/LineageDbInternal.h"
+#include "support/JsonText.h"
 
 #include <nlohmann/json.hpp>
 
@@ -101,7 +102,7 @@ bool LineageDb::changeStageLocked(StageChange& change) {
   else insert.bindNull(6);
   insert.bind(7, change.who).bind(8, change.at);
   if (!insert.done() || sqlite3_changes(handle_->db) != 1) return false;
-  return appendAuditLocked(auditKindName(AuditKind::StageChange), changePayload(change).dump()) != 0;
+  return appendAuditLocked(auditKindName(AuditKind::StageChange), support::jsonText(changePayload(change))) != 0;
 }
 
 std::optional<Registration> LineageDb::registerVersion(const VersionToRegister& version) {
@@ -146,7 +147,7 @@ std::optional<Registration> LineageDb::registerVersion(const VersionToRegister& 
     nlohmann::json payload = {{"model", version.model},     {"version", result.version}, {"fingerprint", version.fingerprint},
                               {"artifact", version.artifact}, {"program", version.program}, {"deploy", version.deploy},
                               {"run", version.run}};
-    ok = appendAuditLocked(auditKindName(AuditKind::Registration), payload.dump()) != 0;
+    ok = appendAuditLocked(auditKindName(AuditKind::Registration), support::jsonText(payload)) != 0;
   }
   if (ok && !version.stage.empty()) {
     StageChange change;

@@ -1,4 +1,5 @@
 #include "store/SourceHashes.h"
+#include "support/JsonText.h"
 
 #include "io/MappedFile.h"
 #include "io/StateFolder.h"
@@ -94,7 +95,7 @@ void SourceHashes::save() {
   // Into the memo's folder when it exists (a command that only looks creates no `.weir`).
   std::filesystem::path path(memoPath_);
   StateFolder folder = StateFolder::open(base_, path.parent_path().string(), false, error);
-  if (folder.ok() && folder.writeFile(path.filename().string(), memo.dump(1) + "\n", error)) changed_ = false;
+  if (folder.ok() && folder.writeFile(path.filename().string(), support::jsonText(memo, 1) + "\n", error)) changed_ = false;
 }
 
 }  // namespace weir::runtime
