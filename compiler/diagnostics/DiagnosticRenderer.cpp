@@ -134,7 +134,7 @@ std::string filePath(const source::SourceManager& sources, source::FileId id) {
 }  // namespace
 
 void renderJson(const std::vector<Diagnostic>& diagnostics, const source::SourceManager& sources,
-                std::ostream& out) {
+                std::ostream& out, const std::vector<std::string>& unreadable) {
   nlohmann::ordered_json all = nlohmann::ordered_json::array();
   for (const Diagnostic& diagnostic : diagnostics) {
     nlohmann::ordered_json labels = nlohmann::ordered_json::array();
@@ -156,7 +156,7 @@ void renderJson(const std::vector<Diagnostic>& diagnostics, const source::Source
     all.push_back(std::move(object));
   }
   // Replacing bytes that are not UTF-8 (a path given on the command line) rather than throwing.
-  nlohmann::ordered_json document = {{"format", "weir-diagnostics"}, {"version", 1}, {"diagnostics", std::move(all)}};
+  nlohmann::ordered_json document = {{"format", "weir-diagnostics"}, {"version", 1}, {"diagnostics", std::move(all)}, {"unreadable", unreadable}};
   out << support::jsonText(document, 2) << '\n';
 }
 

@@ -4,6 +4,7 @@
 #include "source/SourceManager.h"
 
 #include <ostream>
+#include <string>
 #include <vector>
 
 namespace weir::diag {
@@ -15,8 +16,9 @@ void renderText(const std::vector<Diagnostic>& diagnostics, const source::Source
 
 // A JSON document (`format` weir-diagnostics, `version` 1) whose `diagnostics` array has one
 // object per diagnostic: file, range (1-based lines and columns, end exclusive), severity,
-// code, message, labels, notes and help.
+// code, message, labels, notes and help; and `unreadable`, the files that could not be read
+// (so that a missing file is not a clean result).
 void renderJson(const std::vector<Diagnostic>& diagnostics, const source::SourceManager& sources,
-                std::ostream& out);
+                std::ostream& out, const std::vector<std::string>& unreadable = {});
 
 }  // namespace weir::diag

@@ -53,7 +53,7 @@ std::string repositoryRoot(const std::filesystem::path& workingFolder) {
 void printDiagnostics(const diag::DiagnosticEngine& diags, const source::SourceManager& sources, DiagnosticFormat format,
                       Streams streams, const std::vector<std::string>& executionErrors) {
   if (format == DiagnosticFormat::Json) {
-    diag::renderJson(diags.diagnostics(), sources, streams.out);
+    diag::renderJson(diags.diagnostics(), sources, streams.out, executionErrors);
     return;
   }
   if (format == DiagnosticFormat::Sarif) {

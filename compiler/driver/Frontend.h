@@ -19,8 +19,8 @@ namespace weir::driver {
 enum class DiagnosticFormat { Text, Json, Sarif };
 
 // Prints collected diagnostics: text to the error stream, JSON or SARIF to the output stream.
-// `executionErrors` (files that could not be read) make a SARIF log's invocation unsuccessful;
-// the other formats say them on the error stream where they happen.
+// `executionErrors` (files that could not be read) make a SARIF log's invocation unsuccessful
+// and are listed in JSON's `unreadable`; text says them on the error stream where they happen.
 void printDiagnostics(const diag::DiagnosticEngine& diags, const source::SourceManager& sources, DiagnosticFormat format,
                       Streams streams, const std::vector<std::string>& executionErrors = {});
 // The diagnostics of several compilations as one list (one JSON array, one SARIF run).
