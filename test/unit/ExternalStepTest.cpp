@@ -5,6 +5,8 @@
 #include "operators/OperatorError.h"
 #include "support/ProjectPath.h"
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -20,13 +22,6 @@ using namespace weir;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string contentOf(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class ExternalStepTest : public ::testing::Test {
  protected:
@@ -140,7 +135,7 @@ TEST_F(ExternalStepTest, TheProgramGetsTheAllowListedEnvironmentOnly) {
   // The scratch folder is gone; the streams are kept.
   EXPECT_TRUE(fs::is_empty(root_ + "/.weir/scratch"));
   EXPECT_EQ(run.stdoutFile, root_ + "/.weir/logs/s.stdout.log");
-  EXPECT_EQ(contentOf(run.stderrFile), "");
+  EXPECT_EQ(test::fileText(run.stderrFile), "");
 }
 
 // Past its timeout a program is asked to end (SIGTERM); one that ignores that is killed with its
@@ -160,7 +155,7 @@ TEST_F(ExternalStepTest, AProgramIgnoringSigtermIsKilledAfterItsGrace) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GE(seconds, 2.9);
   EXPECT_LT(seconds, 10);
-  EXPECT_EQ(contentOf(root_ + "/.weir/logs/s.stdout.log"), "started\n");
+  EXPECT_EQ(test::fileText(root_ + "/.weir/logs/s.stdout.log"), "started\n");
   EXPECT_TRUE(fs::is_empty(root_ + "/.weir/scratch"));
 }
 

@@ -3,6 +3,8 @@
 #include "io/AtomicFile.h"
 #include "io/StateFolder.h"
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -15,13 +17,6 @@ using namespace weir::runtime;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string contentOf(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // A project root and a folder outside it, holding a file that must never change.
 class StateFolderTest : public ::testing::Test {
@@ -52,7 +47,7 @@ TEST_F(StateFolderTest, CreatesRealFoldersAndWritesInThem) {
   StateFolder cards = StateFolder::open(root().string(), (root() / ".weir" / "cards").string(), true, error);
   ASSERT_TRUE(cards.ok()) << error;
   ASSERT_TRUE(cards.writeFile("m.md", "card\n", error)) << error;
-  EXPECT_EQ(contentOf(root() / ".weir" / "cards" / "m.md"), "card\n");
+  EXPECT_EQ(weir::test::fileText(root() / ".weir" / "cards" / "m.md"), "card\n");
   // Missing without `create`: not ok, and not an error.
   StateFolder missing = StateFolder::open(root().string(), (root() / ".weir" / "none").string(), false, error);
   EXPECT_FALSE(missing.ok());
@@ -93,16 +88,16 @@ TEST_F(StateFolderTest, RefusesPathsOutsideTheBase) {
     EXPECT_FALSE(state.writeFile(name, "x", error)) << name;
     EXPECT_LT(state.openFile(name, error), 0) << name;
   }
-  EXPECT_EQ(contentOf(outside() / "precious"), "keep me\n");
+  EXPECT_EQ(weir::test::fileText(outside() / "precious"), "keep me\n");
 }
 
 TEST_F(StateFolderTest, ReplacesASymlinkedFileInsteadOfWritingThroughIt) {
   fs::create_symlink(outside() / "precious", root() / ".weir" / "source-hashes.json");
   std::string error;
   ASSERT_TRUE(writeStateFile(root().string(), (root() / ".weir" / "source-hashes.json").string(), "{}\n", error)) << error;
-  EXPECT_EQ(contentOf(outside() / "precious"), "keep me\n");
+  EXPECT_EQ(weir::test::fileText(outside() / "precious"), "keep me\n");
   EXPECT_FALSE(fs::is_symlink(root() / ".weir" / "source-hashes.json"));
-  EXPECT_EQ(contentOf(root() / ".weir" / "source-hashes.json"), "{}\n");
+  EXPECT_EQ(weir::test::fileText(root() / ".weir" / "source-hashes.json"), "{}\n");
 }
 
 TEST_F(StateFolderTest, OpensOnlyPlainFilesInPlace) {
@@ -131,7 +126,7 @@ TEST_F(StateFolderTest, OpensOnlyPlainFilesInPlace) {
   ASSERT_EQ(::mkfifo((root() / ".weir" / "lock4").c_str(), 0600), 0);
   EXPECT_LT(state.openFile("lock4", error), 0);
   EXPECT_NE(error.find("not a regular file"), std::string::npos) << error;
-  EXPECT_EQ(contentOf(outside() / "precious"), "keep me\n");
+  EXPECT_EQ(weir::test::fileText(outside() / "precious"), "keep me\n");
   // Removing removes the link, never its target.
   EXPECT_TRUE(state.removeFile("lock1", error)) << error;
   EXPECT_TRUE(state.removeFile("lock3", error)) << error;
@@ -192,13 +187,13 @@ TEST_F(StateFolderTest, FreshFoldersAreNewAndRemovedWithoutFollowingSymlinks) {
   fs::create_directory_symlink(outside(), made / "a" / "b" / "folder-link");
   ASSERT_TRUE(scratch.removeTree(fs::path(first.path()).filename().string(), error)) << error;
   EXPECT_FALSE(fs::exists(made));
-  EXPECT_EQ(contentOf(outside() / "precious"), "keep me\n");
+  EXPECT_EQ(weir::test::fileText(outside() / "precious"), "keep me\n");
   EXPECT_TRUE(fs::exists(second.path()));
   // A symlink in its place is removed, not what it points to.
   fs::create_directory_symlink(outside(), root() / ".weir" / "scratch" / "planted");
   ASSERT_TRUE(scratch.removeTree("planted", error)) << error;
   EXPECT_FALSE(fs::exists(fs::symlink_status(root() / ".weir" / "scratch" / "planted")));
-  EXPECT_EQ(contentOf(outside() / "precious"), "keep me\n");
+  EXPECT_EQ(weir::test::fileText(outside() / "precious"), "keep me\n");
   // Gone already: done.
   EXPECT_TRUE(scratch.removeTree("planted", error)) << error;
   EXPECT_FALSE(scratch.removeTree("../outside", error));
@@ -211,7 +206,7 @@ TEST_F(StateFolderTest, MovesAFileIntoAnotherFolder) {
   ASSERT_TRUE(scratch.ok() && logs.ok()) << error;
   ASSERT_TRUE(scratch.writeFile("out.csv", "a\n1\n", error)) << error;
   ASSERT_TRUE(scratch.moveFile("out.csv", logs, "step.output.csv", error)) << error;
-  EXPECT_EQ(contentOf(root() / ".weir" / "logs" / "step.output.csv"), "a\n1\n");
+  EXPECT_EQ(weir::test::fileText(root() / ".weir" / "logs" / "step.output.csv"), "a\n1\n");
   EXPECT_FALSE(fs::exists(root() / ".weir" / "scratch" / "out.csv"));
   EXPECT_FALSE(scratch.moveFile("out.csv", logs, "again.csv", error));
   EXPECT_FALSE(scratch.moveFile("x", logs, "../escape", error));

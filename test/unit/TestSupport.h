@@ -5,7 +5,10 @@
 #include "parse/Parser.h"
 #include "source/SourceManager.h"
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 namespace weir::test {
@@ -28,5 +31,13 @@ struct Parsed {
     return out;
   }
 };
+
+// The whole content of a file ("" when it cannot be read).
+inline std::string fileText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 }  // namespace weir::test
