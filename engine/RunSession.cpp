@@ -211,19 +211,21 @@ class DatabaseRecorder : public RunListener {
     }
   }
 
-  // A node found cached did not count its rows: they are those of the run that computed it.
+  // A node found cached did not count the rows its outcome does not say (a sink's outcome
+  // knows the rows it wrote, not those it read; a model's, neither): they are those of the run
+  // that computed it.
   void fillCachedRows(RunReport& report) {
     std::vector<std::string> unknown;
     for (const NodeRun& run : report.nodes) {
-      if (run.status == NodeStatus::Cached && !run.key.empty() && run.rowsIn == 0 && run.rowsOut == 0) unknown.push_back(run.key);
+      if (run.status == NodeStatus::Cached && !run.key.empty() && (run.rowsIn == 0 || run.rowsOut == 0)) unknown.push_back(run.key);
     }
     if (unknown.empty()) return;
     std::map<std::string, std::pair<std::size_t, std::size_t>> rows = db_->rowsOfKeys(unknown);
     for (NodeRun& run : report.nodes) {
       auto it = rows.find(run.key);
-      if (run.status == NodeStatus::Cached && it != rows.end() && run.rowsIn == 0 && run.rowsOut == 0) {
-        std::tie(run.rowsIn, run.rowsOut) = it->second;
-      }
+      if (run.status != NodeStatus::Cached || it == rows.end()) continue;
+      if (run.rowsIn == 0) run.rowsIn = it->second.first;
+      if (run.rowsOut == 0) run.rowsOut = it->second.second;
     }
   }
 
