@@ -455,6 +455,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
                         recorder ? recorder->runId() : 0, &cache, unrecordedWhy(), registered);
         same->report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (recorder) {
+          result.runId = recorder->runId();
           recorder->recordProgram(same->modules);
           recorder->recordStepFiles(same->plan, same->report);
           recorder->end(same->plan, same->report, elapsed());
@@ -517,6 +518,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
     hashes.save();
   }
   if (recorder) {
+    result.runId = recorder->runId();
     recorder->recordStepFiles(plan, result.report);
     recorder->end(plan, result.report, elapsed());
     listeners.erase(listeners.begin());

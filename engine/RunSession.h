@@ -71,6 +71,7 @@ struct RunResult {
   // is not weir's, was busy too long): empty when the run is recorded in full.
   std::vector<std::string> unrecorded;
   bool recorded() const { return unrecorded.empty(); }
+  std::int64_t runId = 0;  // its number in the lineage database (0: not recorded)
 };
 
 class RunSession {

@@ -36,6 +36,10 @@ Commands:
   approve  record a team's approval of the model version a gate waits for
   registry list registered model versions; promote or roll back a stage
   export   write a registered model version as a folder Python can load
+  watch    run the targets of the program's triggers when they fire (a
+           daemon; --once evaluates them once)
+  triggers list the triggers: when each event last fired and why, when a
+           schedule is next due, the last drift values
   help     show help for a command
 
 Options:
@@ -67,6 +71,8 @@ const Command kCommands[] = {
     {"approve", runApprove, approveHelp},
     {"registry", runRegistry, registryHelp},
     {"export", runExport, exportHelp},
+    {"watch", runWatch, watchHelp},
+    {"triggers", runTriggers, triggersHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -39,6 +39,8 @@ int runAudit(const std::vector<std::string>& args, Streams streams);
 int runApprove(const std::vector<std::string>& args, Streams streams);
 int runRegistry(const std::vector<std::string>& args, Streams streams);
 int runExport(const std::vector<std::string>& args, Streams streams);
+int runWatch(const std::vector<std::string>& args, Streams streams);
+int runTriggers(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -54,5 +56,7 @@ const char* auditHelp();
 const char* approveHelp();
 const char* registryHelp();
 const char* exportHelp();
+const char* watchHelp();
+const char* triggersHelp();
 
 }  // namespace weir::driver

@@ -6,6 +6,7 @@
 #include "catalog/Task.h"
 #include "sema/GateCondition.h"
 #include "sema/StepCommand.h"
+#include "support/Cron.h"
 #include "support/ProjectPath.h"
 #include "support/Suggest.h"
 
@@ -121,63 +122,6 @@ std::string algorithmsFor(catalog::Task task) {
   std::vector<std::string> names;
   for (const auto* info : fit) names.emplace_back(info->name);
   return joinChoices(names);
-}
-
-// Five-field cron (minute hour day-of-month month day-of-week), UTC. Empty when valid.
-std::string cronProblem(const std::string& text) {
-  std::vector<std::string> fields;
-  std::string current;
-  for (char c : text) {
-    if (c == ' ' || c == '\t') {
-      if (!current.empty()) fields.push_back(current);
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  if (!current.empty()) fields.push_back(current);
-  if (fields.size() != 5) return fmt::format("it has {} fields; a schedule has five: minute hour day month weekday", fields.size());
-  struct Limits { const char* name; int low; int high; };
-  const Limits limits[] = {{"minute", 0, 59}, {"hour", 0, 23}, {"day of the month", 1, 31}, {"month", 1, 12}, {"day of the week", 0, 7}};
-  auto parseNumber = [](const std::string& s, int& out) {
-    if (s.empty() || s.size() > 4) return false;
-    out = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return false;
-      out = out * 10 + (c - '0');
-    }
-    return true;
-  };
-  for (std::size_t f = 0; f < 5; ++f) {
-    std::string field = fields[f];
-    std::size_t start = 0;
-    while (start <= field.size()) {
-      std::size_t comma = field.find(',', start);
-      std::string part = field.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      std::string range = part;
-      if (auto slash = part.find('/'); slash != std::string::npos) {
-        int step = 0;
-        if (!parseNumber(part.substr(slash + 1), step) || step == 0) {
-          return fmt::format("the {} field has a bad step `{}`", limits[f].name, part);
-        }
-        range = part.substr(0, slash);
-      }
-      if (range != "*") {
-        std::size_t dash = range.find('-');
-        int a = 0;
-        int b = 0;
-        bool ok = dash == std::string::npos ? parseNumber(range, a) && ((b = a), true)
-                                            : parseNumber(range.substr(0, dash), a) && parseNumber(range.substr(dash + 1), b);
-        if (!ok) return fmt::format("the {} field has `{}`, which is not a number, a range or `*`", limits[f].name, part);
-        if (a < limits[f].low || b > limits[f].high || a > b) {
-          return fmt::format("the {} field must lie in {}-{}, not `{}`", limits[f].name, limits[f].low, limits[f].high, part);
-        }
-      }
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  }
-  return {};
 }
 
 class DeclarationChecker {
@@ -1170,7 +1114,7 @@ class DeclarationChecker {
         const Expr* cron = argument(0);
         if (cron == nullptr || cron->kind != ExprKind::String || call.args.size() != 1) {
           diags_.report(diag::Kind::WrongTriggerEvent, event.range, "`schedule` takes a cron string: `schedule(\"0 3 * * 1\")`");
-        } else if (std::string problem = cronProblem(cron->as<StringLiteral>().value); !problem.empty()) {
+        } else if (std::string problem = support::cronProblem(cron->as<StringLiteral>().value); !problem.empty()) {
           diags_.report(diag::Kind::InvalidSchedule, cron->range, cron->as<StringLiteral>().value, problem);
         }
       } else if (kind == "change" || kind == "drift") {

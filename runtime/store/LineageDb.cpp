@@ -215,6 +215,41 @@ CREATE TABLE registry_stage_changes (
 );
 CREATE INDEX registry_stage_changes_by_stage ON registry_stage_changes(model, stage, id);
 )sql",
+    // Version 8: triggers (`weir watch`): every firing, what each event last saw, and the
+    // samples of sources that drift is measured against.
+    R"sql(
+CREATE TABLE trigger_firings (
+  id INTEGER PRIMARY KEY,
+  program TEXT NOT NULL,
+  trigger_name TEXT NOT NULL,
+  event TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  fired_at TEXT NOT NULL,
+  feature TEXT,
+  value REAL,
+  run_id INTEGER,
+  outcome TEXT
+);
+CREATE INDEX trigger_firings_by_trigger ON trigger_firings(program, trigger_name, id);
+CREATE TABLE trigger_state (
+  program TEXT NOT NULL,
+  trigger_name TEXT NOT NULL,
+  event TEXT NOT NULL,
+  state TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (program, trigger_name, event)
+);
+CREATE TABLE drift_samples (
+  program TEXT NOT NULL,
+  source TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  file_hash TEXT NOT NULL,
+  rows INTEGER NOT NULL,
+  sample BLOB NOT NULL,
+  taken_at TEXT NOT NULL,
+  PRIMARY KEY (program, source, column_name)
+);
+)sql",
 };
 
 }  // namespace
@@ -332,6 +367,9 @@ bool LineageDb::hasSchema(std::string& error) {
        {"model", "version", "fingerprint", "definition", "artifact", "algorithm", "program", "deploy", "run_id", "registered_at",
         "metrics", "params", "data", "card", "stage"}},
       {"registry_stage_changes", {"id", "model", "stage", "version", "previous", "reason", "run_id", "who", "changed_at"}},
+      {"trigger_firings", {"id", "program", "trigger_name", "event", "reason", "fired_at", "feature", "value", "run_id", "outcome"}},
+      {"trigger_state", {"program", "trigger_name", "event", "state", "updated_at"}},
+      {"drift_samples", {"program", "source", "column_name", "file_hash", "rows", "sample", "taken_at"}},
   };
   for (const auto& [table, columns] : kTables) {
     Statement isTable(handle_->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");

@@ -200,6 +200,30 @@ struct Registration {
   std::optional<std::int64_t> stageChanged;
 };
 
+// ---- Triggers (`weir watch`; docs/STORE.md, "Triggers") ----
+// A trigger's event that fired: why, when, and the run it started.
+struct TriggerFiring {
+  std::int64_t id = 0;
+  std::string program;
+  std::string trigger;
+  std::string event;   // as written: `change(applicants)`, `schedule("0 3 * * 1")`
+  std::string reason;  // for people
+  std::string firedAt;  // ISO 8601, UTC (the clock of the evaluation)
+  std::string feature;  // a drift's feature (empty otherwise)
+  std::optional<double> value;  // a drift's measure
+  std::int64_t run = 0;  // the run it started (0: none recorded)
+  std::string outcome;   // the run's: ok, failed; empty until it ended (or when it could not start)
+};
+
+// A column of a source as drift compares with it: a bounded sample of its values in the data of
+// a run (runtime/models/Drift.h says how it is taken).
+struct DriftSample {
+  std::string column;
+  std::string fileHash;  // the content hash of the source's file it was taken from
+  std::size_t rows = 0;  // the values in the data (the sample may hold fewer)
+  std::vector<double> values;
+};
+
 class LineageDb {
  public:
   // Opens (creating or migrating) the database; nullptr with `error` set when it cannot. `wait`:
@@ -316,6 +340,29 @@ class LineageDb {
   // with lastError() when it could not be written.
   std::optional<StageChange> moveToStage(const std::string& model, std::int64_t version, const std::string& stage,
                                          const std::string& reason);
+
+  // ---- Triggers ----
+  // The content hash a file had in the last run of `program` that succeeded (outcome ok) and
+  // read or wrote it; a code file's (`run_files`) in the last such run that recorded it.
+  std::optional<std::string> lastSuccessfulFileHash(const std::string& program, const std::string& path);
+  std::optional<std::string> lastSuccessfulRunFileHash(const std::string& program, const std::string& path);
+  // When the last run of `program` started (nullopt: none recorded).
+  std::optional<std::string> lastRunStart(const std::string& program);
+  // Records a firing and its audit entry (kind `trigger`) in one transaction; returns its id (0
+  // with lastError() when it could not).
+  std::int64_t recordFiring(const TriggerFiring& firing);
+  // The run a firing started and its outcome.
+  bool finishFiring(std::int64_t firing, std::int64_t run, const std::string& outcome);
+  // The last `limit` firings of a trigger of `program`, newest first.
+  std::vector<TriggerFiring> firings(const std::string& program, const std::string& trigger, std::size_t limit);
+  // What an event of a trigger last saw (a JSON object, as the engine writes it), by the event's
+  // spelling; nullopt when it saw nothing yet.
+  std::optional<std::string> triggerState(const std::string& program, const std::string& trigger, const std::string& event);
+  bool setTriggerState(const std::string& program, const std::string& trigger, const std::string& event, const std::string& state);
+  // The samples of a source's columns drift compares with (one per column; replacing a source's
+  // samples removes the columns not given).
+  std::vector<DriftSample> driftSamples(const std::string& program, const std::string& source);
+  bool setDriftSamples(const std::string& program, const std::string& source, const std::vector<DriftSample>& samples);
 
   std::string lastError() const { return error_; }
 
