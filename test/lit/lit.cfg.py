@@ -27,7 +27,7 @@ config.environment.pop("WEIR_STDLIB", None)
 # under the system Python.
 import subprocess
 _system_python = "/usr/bin/python3"
-for _module, _feature in (("sklearn", "sklearn"), ("xgboost", "xgboost"), ("jsonschema", "jsonschema")):
+for _module, _feature in (("sklearn", "sklearn"), ("xgboost", "xgboost"), ("jsonschema", "jsonschema"), ("scipy", "scipy")):
     try:
         if subprocess.run([_system_python, "-c", "import " + _module], capture_output=True).returncode == 0:
             config.available_features.add(_feature)
@@ -37,3 +37,5 @@ config.substitutions.append(("%sklearn_python", _system_python))
 config.substitutions.append(("%xgboost_python", _system_python))
 # Interop is checked against the consumers' own schemas, stored in test/schemas/.
 config.substitutions.append(("%validate_json", _system_python + " " + os.path.join(config.test_source_root, "..", "schemas", "validate.py")))
+# The drift tests compute PSI and KS with numpy and scipy (python3-scipy).
+config.substitutions.append(("%scipy_python", _system_python))
