@@ -144,6 +144,7 @@ bool WatchDaemon::run(WatchListener& listener, const std::vector<RunListener*>& 
     listener.listening(options_.host, port);
   }
 
+  const steady::duration webhookQuiet = std::min<steady::duration>(options_.settle, std::chrono::milliseconds(500));
   bool passDue = true;
   bool touched = false;
   bool pending = false;
@@ -158,8 +159,10 @@ bool WatchDaemon::run(WatchListener& listener, const std::vector<RunListener*>& 
       passOptions.jobs = options_.jobs;
       passOptions.noMoreRuns = &stopping_;
       {
+        // Webhooks still arriving (a storm) wait for it to calm down: one pass takes them all.
         std::lock_guard<std::mutex> lock(mutex_);
-        passOptions.webhooks.swap(webhooks_);
+        steady::time_point webhookAt{steady::duration(lastWebhook.load())};
+        if (steady::now() - webhookAt >= webhookQuiet) passOptions.webhooks.swap(webhooks_);
       }
       TriggerPass pass = runTriggerPass(workspace_, options_.file, passOptions, runListeners, &cancel_);
       runs_ += pass.runs.size();
@@ -194,9 +197,9 @@ bool WatchDaemon::run(WatchListener& listener, const std::vector<RunListener*>& 
       std::lock_guard<std::mutex> lock(mutex_);
       hooks = !webhooks_.empty();
     }
-    // A storm of POSTs is one pass once it calms down (at most a settle period after the first).
+    // A storm of POSTs is one pass once it calms down.
     steady::time_point webhookAt{steady::duration(lastWebhook.load())};
-    if (hooks && now - webhookAt >= std::min<steady::duration>(options_.settle, std::chrono::milliseconds(500))) passDue = true;
+    if (hooks && now - webhookAt >= webhookQuiet) passDue = true;
     if (touched && now - lastTouch >= options_.settle) passDue = true;
     if (pending && now - lastPass >= std::chrono::milliseconds(250)) passDue = true;
     if (now - lastPass >= options_.interval) passDue = true;
