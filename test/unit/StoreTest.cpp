@@ -200,6 +200,71 @@ TEST_F(AuditLogTest, AppendsChainedEntriesOfAnyKind) {
   EXPECT_GE(record->seconds, 0);
 }
 
+// Triggers (schema version 8): a firing and its audit entry are one write; its run is added
+// later; what an event saw is kept per program, trigger and event; drift samples round-trip
+// bit for bit and replace the source's earlier ones; "last successful" skips failed runs.
+TEST_F(AuditLogTest, TriggerFiringsStateAndDriftSamples) {
+  TriggerFiring firing;
+  firing.program = "/p/a.mlflow";
+  firing.trigger = "retrain";
+  firing.event = "drift(applicants, psi > 0.2)";
+  firing.reason = "psi 0.4 > 0.2 on `income`";
+  firing.firedAt = "2026-01-05T03:00:00Z";
+  firing.feature = "income";
+  firing.value = 0.4;
+  std::int64_t id = db_->recordFiring(firing);
+  ASSERT_GT(id, 0) << db_->lastError();
+  std::vector<AuditEntry> entries = db_->auditEntries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].kind, "trigger");
+  EXPECT_NE(entries[0].payload.find(R"("feature":"income")"), std::string::npos);
+  EXPECT_TRUE(db_->finishFiring(id, 7, "ok"));
+  std::vector<TriggerFiring> listed = db_->firings("/p/a.mlflow", "retrain", 10);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].run, 7);
+  EXPECT_EQ(listed[0].outcome, "ok");
+  EXPECT_EQ(listed[0].feature, "income");
+  ASSERT_TRUE(listed[0].value);
+  EXPECT_DOUBLE_EQ(*listed[0].value, 0.4);
+  EXPECT_TRUE(db_->firings("/p/other.mlflow", "retrain", 10).empty());
+
+  EXPECT_FALSE(db_->triggerState("/p/a.mlflow", "retrain", "code_change"));
+  EXPECT_TRUE(db_->setTriggerState("/p/a.mlflow", "retrain", "code_change", R"({"seen":"1"})"));
+  EXPECT_TRUE(db_->setTriggerState("/p/a.mlflow", "retrain", "code_change", R"({"seen":"2"})"));
+  EXPECT_EQ(db_->triggerState("/p/a.mlflow", "retrain", "code_change"), R"({"seen":"2"})");
+
+  std::vector<DriftSample> samples = {{"income", "h1", 3, {0.1, -2.5e300, 3.0}}, {"age", "h1", 0, {}}};
+  ASSERT_TRUE(db_->setDriftSamples("/p/a.mlflow", "applicants", samples)) << db_->lastError();
+  std::vector<DriftSample> read = db_->driftSamples("/p/a.mlflow", "applicants");
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].values, samples[0].values);
+  EXPECT_EQ(read[0].rows, 3u);
+  EXPECT_TRUE(read[1].values.empty());
+  ASSERT_TRUE(db_->setDriftSamples("/p/a.mlflow", "applicants", {{"income", "h2", 1, {5.0}}}));
+  read = db_->driftSamples("/p/a.mlflow", "applicants");
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].fileHash, "h2");
+
+  // The file hash of the last successful run, not of a later failed one.
+  std::int64_t good = db_->beginRun("/p/a.mlflow", "x");
+  RecordedNode scan;
+  scan.declaration = "applicants";
+  scan.kind = "scan";
+  scan.status = "done";
+  scan.file = "/p/data.csv";
+  scan.fileHash = "aaa";
+  ASSERT_TRUE(db_->recordNode(good, scan, {}));
+  db_->endRun(good, "ok");
+  std::int64_t bad = db_->beginRun("/p/a.mlflow", "x");
+  scan.fileHash = "bbb";
+  ASSERT_TRUE(db_->recordNode(bad, scan, {}));
+  db_->endRun(bad, "failed");
+  EXPECT_EQ(db_->lastSuccessfulFileHash("/p/a.mlflow", "/p/data.csv"), "aaa");
+  EXPECT_EQ(db_->lastFileHash("/p/a.mlflow", "/p/data.csv"), "bbb");
+  EXPECT_TRUE(db_->lastRunStart("/p/a.mlflow"));
+  EXPECT_TRUE(db_->verifyAudit().intact);
+}
+
 TEST_F(AuditLogTest, AnEmptyLogIsIntact) {
   AuditCheck check = db_->verifyAudit();
   EXPECT_TRUE(check.intact);
