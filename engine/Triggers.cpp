@@ -356,22 +356,29 @@ class Evaluator {
           trigger.name, event.text, project_.shown(path)));
       return;
     }
-    if (hash == reference) return;
+    std::map<std::string, std::vector<double>> served;
+    if (options_.servedValues) served = options_.servedValues(event.argument);
+    std::size_t servedCount = 0;
+    for (const auto& [name, more] : served) servedCount += more.size();
+    // What fired is keyed by the data measured: the file's content (and how much was served).
+    std::string key = servedCount == 0 ? hash : fmt::format("{}+{}", hash, servedCount);
+    if (key == reference) return;
     std::vector<DriftValue> values;
-    if (s.value("measured", std::string()) == hash && s.value("reference", std::string()) == reference && s.contains("values")) {
+    if (s.value("measured", std::string()) == key && s.value("reference", std::string()) == reference && s.contains("values")) {
       for (const json& v : s["values"]) values.push_back({v.value("feature", std::string()), v.value("psi", 0.0), v.value("ks", 0.0)});
     } else {
       auto features = readFeatures(trigger, event);
       if (!features) return;
       json list = json::array();
-      for (const auto& [name, current] : *features) {
+      for (auto& [name, current] : *features) {
+        if (auto more = served.find(name); more != served.end()) current.insert(current.end(), more->second.begin(), more->second.end());
         auto it = std::find_if(samples.begin(), samples.end(), [&](const runtime::DriftSample& sample) { return sample.column == name; });
         if (it == samples.end() || it->values.empty() || current.empty()) continue;
         DriftValue value{name, runtime::populationStabilityIndex(it->values, current), runtime::ksStatistic(it->values, current)};
         list.push_back({{"feature", name}, {"psi", value.psi}, {"ks", value.ks}});
         values.push_back(value);
       }
-      s["measured"] = hash;
+      s["measured"] = key;
       s["reference"] = reference;
       s["measured_at"] = support::formatUtc(options_.now);
       s["values"] = list;
@@ -382,12 +389,12 @@ class Evaluator {
       if (worst == nullptr || measure(v) > measure(*worst)) worst = &v;
     }
     bool crossed = worst != nullptr && (event.inclusive ? measure(*worst) >= event.threshold : measure(*worst) > event.threshold);
-    if (crossed && seen(s) != hash) {
+    if (crossed && seen(s) != key) {
       fire(trigger, event,
            fmt::format("{} {:.4f} {} {} on `{}` ({} against the data of the last successful run)", event.measure, measure(*worst),
                        event.inclusive ? ">=" : ">", event.threshold, worst->feature, project_.shown(path)),
            worst->feature, measure(*worst));
-      s["seen"] = hash;
+      s["seen"] = key;
     }
     save(trigger, event, s);
   }

@@ -21,6 +21,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -91,6 +93,10 @@ struct TriggerPassOptions {
   // events wait (`TriggerPass::pending`). 0 for `--once`.
   std::chrono::milliseconds settle{0};
   unsigned jobs = 0;
+  // The hook for served traffic as new data (issue 18: once `weir serve` logs the requests it
+  // answers): given a source, more values of its feature columns, by column, measured with the
+  // source's file against the reference. With a hook, drift is measured on every pass.
+  std::function<std::map<std::string, std::vector<double>>(const std::string& source)> servedValues;
   // Set (by a daemon asked to stop): no further run starts; the firings left are recorded as
   // not run.
   const std::atomic<bool>* noMoreRuns = nullptr;
