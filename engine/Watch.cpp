@@ -109,7 +109,7 @@ bool WatchDaemon::run(WatchListener& listener, const std::vector<RunListener*>& 
     serverOptions.maxBodyBytes = 64u << 10;
     serverOptions.workerThreads = 4;
     server = std::make_unique<runtime::net::HttpServer>(serverOptions);
-    server->route("POST", "/hooks/([A-Za-z0-9_-]+)", [this, &lastWebhook, &listener](const runtime::net::HttpRequest& request) {
+    server->route("POST", "/hooks/([A-Za-z0-9_-]+)", [this, &lastWebhook](const runtime::net::HttpRequest& request) {
       runtime::net::HttpResponse response;
       const std::string& name = request.pathMatches.at(0);
       std::string authorization = request.header("Authorization");
@@ -135,8 +135,11 @@ bool WatchDaemon::run(WatchListener& listener, const std::vector<RunListener*>& 
       response.body = nlohmann::json{{"accepted", name}}.dump();
       return response;
     });
-    server->observe([&listener](const runtime::net::HttpExchange& exchange) {
-      if (exchange.status == 401 || exchange.status == 404) listener.refused(exchange.path, exchange.status);
+    // Told to the listener from the daemon's thread (listeners are called from one thread).
+    server->observe([this](const runtime::net::HttpExchange& exchange) {
+      if (exchange.status != 401 && exchange.status != 404) return;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (refused_.size() < 100) refused_.emplace_back(exchange.path, exchange.status);
     });
     int port = server->bind(options_.host, *options_.port, error);
     if (port < 0) return false;
@@ -193,10 +196,13 @@ bool WatchDaemon::run(WatchListener& listener, const std::vector<RunListener*>& 
       lastTouch = now;
     }
     bool hooks = false;
+    std::vector<std::pair<std::string, int>> refused;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       hooks = !webhooks_.empty();
+      refused.swap(refused_);
     }
+    for (const auto& [path, status] : refused) listener.refused(path, status);
     // A storm of POSTs is one pass once it calms down.
     steady::time_point webhookAt{steady::duration(lastWebhook.load())};
     if (hooks && now - webhookAt >= webhookQuiet) passDue = true;

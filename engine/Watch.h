@@ -21,6 +21,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace weir::engine {
 
@@ -42,7 +44,8 @@ class WatchListener {
   virtual void listening(const std::string& host, int port) { (void)host, (void)port; }
   virtual void passDone(const TriggerPass& pass) { (void)pass; }
   virtual void stopping(bool cancelling) { (void)cancelling; }
-  // A POST that was refused (bad token, unknown hook), for the daemon's log.
+  // POSTs that were refused (bad token, unknown hook), for the daemon's log (the first 100 of
+  // those between two looks).
   virtual void refused(const std::string& path, int status) { (void)path, (void)status; }
 };
 
@@ -75,6 +78,7 @@ class WatchDaemon {
   std::mutex mutex_;  // guards what follows
   std::set<std::string> webhooks_;  // received since the last pass
   std::set<std::string> hookNames_;  // the program's webhooks, from the last pass
+  std::vector<std::pair<std::string, int>> refused_;  // POSTs refused since the loop last looked (at most 100)
   std::atomic<std::size_t> runs_{0};
 };
 

@@ -1,10 +1,11 @@
-# Starts `weir watch` on $1/$2, waits for it to watch, appends a row (one run), then writes four
+# Starts `weir watch` on $1/$2 (a content check only once a minute: what it sees within
+# seconds, inotify told it), waits for it to watch, appends a row (one run), then writes four
 # rows in pieces 300 ms apart (--settle 1000: one run, which sees all of them), then stops it
 # with SIGTERM; its output in daemon.out, daemon.err, its exit status in daemon.exit.
 set -u
 dir=$1
 weir=${WEIR:-weir}
-"$weir" watch --settle 1000 --interval 500 "$dir/$2" > "$dir/daemon.out" 2> "$dir/daemon.err" &
+"$weir" watch --settle 1000 --interval 60000 "$dir/$2" > "$dir/daemon.out" 2> "$dir/daemon.err" &
 pid=$!
 wait_for() {  # FILE PATTERN COUNT: until FILE has COUNT lines matching PATTERN (10 s at most)
   for _ in $(seq 100); do
