@@ -84,7 +84,8 @@ values measured per feature; then the trigger's last firings with the runs they
 started. Nothing is evaluated (`weir watch --once` does that).
 
 Options:
-  --format FORMAT  text (default) or json (version 1)
+  --format FORMAT  text (default) or json (format `weir-triggers`, version 1)
+  --json           the same as --format json
   -h, --help       show this help
 
 Exit codes: 0 success, 1 the program has errors, 2 usage or environment error.
@@ -286,10 +287,10 @@ int runWatch(const std::vector<std::string>& args, Streams streams) {
 
 int runTriggers(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line =
-      CommandLine::parse("triggers", args, {{"--format", true, {"text", "json"}, "format"}, {"--json"}}, streams);
+      CommandLine::parse("triggers", args, {formatOption()}, streams);
   if (!line) return kExitUsage;
   if (line->positional().size() != 1 || line->positional()[0] == "-") return usageError("triggers", "give exactly one program file", streams);
-  bool asJson = line->has("--json") || line->value("--format") == "json";
+  bool asJson = wantsJson(*line);
   std::string error;
   std::optional<std::chrono::sys_seconds> now = engine::triggerClock(error);
   if (!now) {
@@ -305,6 +306,7 @@ int runTriggers(const std::vector<std::string>& args, Streams streams) {
   }
   if (asJson) {
     json doc;
+    doc["format"] = "weir-triggers";
     doc["version"] = 1;
     doc["file"] = line->positional()[0];
     doc["now"] = support::formatUtc(*now);
