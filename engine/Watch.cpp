@@ -21,11 +21,13 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-// The token compared in time that does not depend on where the strings differ.
+// Whether the token given is the expected one, in time that does not depend on where they
+// differ (only on their length).
 bool sameToken(const std::string& given, const std::string& expected) {
-  unsigned char diff = given.size() == expected.size() ? 0 : 1;
-  for (std::size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ expected[i % std::max<std::size_t>(1, expected.size())]);
-  return diff == 0 && !expected.empty();
+  if (expected.empty() || given.size() != expected.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  return diff == 0;
 }
 
 // inotify on the folders of the files the triggers read: a file replaced by a rename is seen as
@@ -104,6 +106,18 @@ bool WatchDaemon::run(WatchListener& listener, const std::vector<RunListener*>& 
     if (options_.token.empty()) {
       error = "webhooks need a token: set WEIR_WEBHOOK_TOKEN";
       return false;
+    }
+    // The program's webhooks before the first pass (which may run for long): a POST that
+    // arrives meanwhile is accepted, not refused as unknown.
+    CompileOptions checkOnly;
+    checkOnly.plan = false;
+    if (std::shared_ptr<const Compilation> checked = workspace_.compile(options_.file, checkOnly); checked->ok()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const TriggerSpec& trigger : programTriggers(*checked)) {
+        for (const TriggerEvent& event : trigger.events) {
+          if (event.kind == TriggerEvent::Kind::Webhook) hookNames_.insert(event.argument);
+        }
+      }
     }
     runtime::net::HttpServerOptions serverOptions;
     serverOptions.maxBodyBytes = 64u << 10;
