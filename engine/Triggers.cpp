@@ -476,7 +476,7 @@ TriggerPass runTriggerPass(Workspace& workspace, const std::string& file, const 
     if (done[t]) continue;
     const TriggerSpec& trigger = pass.triggers[t];
     std::vector<FiredEvent> events;
-    std::string names;
+    std::vector<std::string> names;
     for (std::size_t u = t; u < pass.triggers.size(); ++u) {
       if (done[u] || pass.triggers[u].targets != trigger.targets) continue;
       bool any = false;
@@ -487,7 +487,7 @@ TriggerPass runTriggerPass(Workspace& workspace, const std::string& file, const 
       }
       if (!any) continue;
       done[u] = true;
-      names += (names.empty() ? "" : ", ") + pass.triggers[u].name;
+      names.push_back(pass.triggers[u].name);
     }
     if (events.empty()) continue;
     if ((cancel != nullptr && cancel->cancelled()) || (options.noMoreRuns != nullptr && options.noMoreRuns->load())) {

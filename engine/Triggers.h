@@ -79,7 +79,7 @@ struct EventProblem {
 
 // The run of the targets of triggers that fired (those with the same `run` list share one).
 struct TriggerRun {
-  std::string trigger;  // the triggers' names, `a, b`
+  std::vector<std::string> triggers;  // their names, in the program's order
   std::vector<std::string> targets;
   std::vector<FiredEvent> events;
   RunResult result;

@@ -59,6 +59,9 @@ with --port); a missing or wrong token is answered 401, a name no trigger has
 
 Options:
   --once            evaluate once, run what fired, exit
+  --format FORMAT   with --once: text (default) or json (format `weir-watch`,
+                    version 1: what fired, the runs, the problems)
+  --json            the same as --format json
   --port N          listen for webhooks on N (0: any free port, printed)
   --host HOST       the address to listen on (default 127.0.0.1)
   --settle MS       how long a file must be left alone before it is read
@@ -103,15 +106,56 @@ std::string firedLine(const std::string& trigger, const std::vector<engine::Fire
   return line;
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+// A run's outcome in a word or two (and why, when it did not run).
+std::string outcomeOf(const engine::TriggerRun& run) {
+  if (!run.result.error.empty()) return "error: " + run.result.error;
+  if (!run.result.ran()) return "FAILED: the program did not compile";
+  return run.result.report.failed ? "FAILED" : run.result.upToDate ? "ok (up to date)" : "ok";
+}
+
 std::string runLine(const engine::TriggerRun& run) {
-  std::string targets;
-  for (const std::string& target : run.targets) targets += (targets.empty() ? "" : ", ") + target;
-  std::string outcome;
-  if (!run.result.error.empty()) outcome = "error: " + run.result.error;
-  else if (!run.result.ran()) outcome = "FAILED: the program did not compile";
-  else outcome = run.result.report.failed ? "FAILED" : run.result.upToDate ? "ok (up to date)" : "ok";
   std::string number = run.result.runId != 0 ? fmt::format("run {} ", run.result.runId) : std::string("run ");
-  return fmt::format("{} {}: {}of {}: {}", run.trigger.find(',') == std::string::npos ? "trigger" : "triggers", run.trigger, number, targets.empty() ? "every output" : targets, outcome);
+  return fmt::format("{} {}: {}of {}: {}", run.triggers.size() == 1 ? "trigger" : "triggers", joined(run.triggers), number,
+                     run.targets.empty() ? "every output" : joined(run.targets), outcomeOf(run));
+}
+
+// `weir watch --once --format json`.
+nlohmann::ordered_json passJson(const engine::TriggerPass& pass, const std::string& file, std::chrono::sys_seconds now) {
+  using json = nlohmann::ordered_json;
+  json doc;
+  doc["format"] = "weir-watch";
+  doc["version"] = 1;
+  doc["file"] = file;
+  doc["now"] = support::formatUtc(now);
+  doc["fired"] = json::array();
+  for (const engine::FiredEvent& fired : pass.fired) {
+    json f = {{"trigger", fired.trigger}, {"event", fired.event}, {"reason", fired.reason}};
+    if (!fired.feature.empty()) f["feature"] = fired.feature;
+    if (fired.value) f["value"] = *fired.value;
+    doc["fired"].push_back(std::move(f));
+  }
+  doc["runs"] = json::array();
+  for (const engine::TriggerRun& run : pass.runs) {
+    json r = {{"triggers", run.triggers}, {"targets", run.targets}};
+    r["run"] = run.result.runId != 0 ? json(run.result.runId) : json(nullptr);
+    r["outcome"] = run.failed() ? "failed" : "ok";
+    r["up_to_date"] = run.result.upToDate;
+    if (!run.result.error.empty()) r["error"] = run.result.error;
+    doc["runs"].push_back(std::move(r));
+  }
+  doc["problems"] = json::array();
+  for (const engine::EventProblem& problem : pass.problems) {
+    doc["problems"].push_back({{"trigger", problem.trigger}, {"event", problem.event}, {"message", problem.message}});
+  }
+  doc["warnings"] = pass.warnings;
+  doc["outcome"] = pass.failed() ? "failed" : "ok";
+  return doc;
 }
 
 // A daemon's log and `--once`'s output: what fired, what ran, what could not be evaluated.
@@ -211,7 +255,8 @@ bool readMilliseconds(const CommandLine& line, const std::string& option, std::c
 
 int runWatch(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line = CommandLine::parse(
-      "watch", args, {{"--once"}, {"--port", true}, {"--host", true}, {"--settle", true}, {"--interval", true}, {"--jobs", true}}, streams);
+      "watch", args,
+      {{"--once"}, {"--port", true}, {"--host", true}, {"--settle", true}, {"--interval", true}, {"--jobs", true}, formatOption()}, streams);
   if (!line) return kExitUsage;
   if (line->positional().size() != 1 || line->positional()[0] == "-") return usageError("watch", "give exactly one program file", streams);
   engine::WatchOptions options;
@@ -238,6 +283,7 @@ int runWatch(const std::vector<std::string>& args, Streams streams) {
   }
   engine::Workspace workspace;
   RunLog runLog(streams);
+  if (wantsJson(*line) && !line->has("--once")) return usageError("watch", "--format json is for --once (the daemon writes a log)", streams);
 
   if (line->has("--once")) {
     if (options.port) return usageError("watch", "--port listens for webhooks, which --once does not wait for", streams);
@@ -250,7 +296,11 @@ int runWatch(const std::vector<std::string>& args, Streams streams) {
       streams.err << "weir watch: error: " << pass.error << "\n";
       return kExitUsage;
     }
-    printPass(pass, streams, false);
+    if (wantsJson(*line)) {
+      streams.out << passJson(pass, options.file, *now).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    } else {
+      printPass(pass, streams, false);
+    }
     return pass.failed() ? kExitFailed : kExitOk;
   }
 
