@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <ostream>
+#include <set>
 
 namespace weir::driver {
 
@@ -159,7 +160,14 @@ nlohmann::ordered_json passJson(const engine::TriggerPass& pass, const std::stri
 }
 
 // A daemon's log and `--once`'s output: what fired, what ran, what could not be evaluated.
-void printPass(const engine::TriggerPass& pass, Streams streams, bool quietWhenNothing) {
+// `said`: the problems and warnings of the last pass, which a daemon does not repeat (every pass
+// would, until the file is back).
+void printPass(const engine::TriggerPass& pass, Streams streams, bool quietWhenNothing, std::set<std::string>* said = nullptr) {
+  std::set<std::string> now;
+  auto say = [&](const std::string& line) {
+    now.insert(line);
+    if (said == nullptr || !said->count(line)) streams.err << line;
+  };
   for (const engine::TriggerSpec& trigger : pass.triggers) {
     std::vector<engine::FiredEvent> events;
     for (const engine::FiredEvent& fired : pass.fired) {
@@ -169,9 +177,10 @@ void printPass(const engine::TriggerPass& pass, Streams streams, bool quietWhenN
   }
   for (const engine::TriggerRun& run : pass.runs) streams.out << runLine(run) << "\n";
   for (const engine::EventProblem& problem : pass.problems) {
-    streams.err << fmt::format("weir watch: error: trigger `{}`: {}: {}\n", problem.trigger, problem.event, problem.message);
+    say(fmt::format("weir watch: error: trigger `{}`: {}: {}\n", problem.trigger, problem.event, problem.message));
   }
-  for (const std::string& warning : pass.warnings) streams.err << "weir watch: warning: " << warning << "\n";
+  for (const std::string& warning : pass.warnings) say("weir watch: warning: " + warning + "\n");
+  if (said != nullptr) said->swap(now);
   if (pass.fired.empty() && pass.problems.empty() && !quietWhenNothing) streams.err << "weir watch: no trigger fired\n";
   streams.out << std::flush;
 }
@@ -208,7 +217,7 @@ class DaemonLog : public engine::WatchListener {
     }
     compileFailed_ = false;
     if (!pass.error.empty()) streams_.err << "weir watch: error: " << pass.error << "\n";
-    printPass(pass, streams_, true);
+    printPass(pass, streams_, true, &said_);
     if (!started_) {
       started_ = true;
       streams_.err << fmt::format("weir watch: watching {} files of {} triggers\n", pass.watchedFiles.size(), pass.triggers.size()) << std::flush;
@@ -225,6 +234,7 @@ class DaemonLog : public engine::WatchListener {
   Streams streams_;
   bool started_ = false;
   bool compileFailed_ = false;
+  std::set<std::string> said_;
 };
 
 // SIGTERM/SIGINT: the first stops the daemon after the run in progress, the second cancels it.
