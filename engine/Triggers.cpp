@@ -110,6 +110,19 @@ std::string readText(const std::string& path, bool& ok) {
 
 std::string shortHash(const std::string& hash) { return hash.substr(0, 12); }
 
+// The drift values an event's state keeps.
+std::vector<DriftValue> driftValuesOf(const json& state) {
+  std::vector<DriftValue> values;
+  if (!state.contains("values") || !state["values"].is_array()) return values;
+  for (const json& v : state["values"]) {
+    if (!v.is_object()) continue;
+    DriftValue value{v.value("feature", std::string()), v.value("psi", 0.0), std::nullopt};
+    if (v.contains("ks") && v["ks"].is_number()) value.ks = v["ks"].get<double>();
+    values.push_back(value);
+  }
+  return values;
+}
+
 // One pass over a program's triggers: what the events need (the plan's scans, the database, the
 // file hashes) and what they found.
 class Evaluator {
@@ -288,9 +301,14 @@ class Evaluator {
     if (std::optional<sys_seconds> next = cron->next(now); next && (!pass_.nextDue || *next < *pass_.nextDue)) pass_.nextDue = next;
   }
 
-  // Each numeric feature column of the source's data (nulls and NaN left out), read whole with
-  // bad records skipped: int and float columns that are neither `@key` nor `@pii`.
-  std::optional<std::vector<std::pair<std::string, std::vector<double>>>> readFeatures(const TriggerSpec& trigger, const TriggerEvent& event) {
+  struct Feature {
+    std::string name;
+    bool categorical = false;  // a category (its levels' codes) or a bool (0, 1)
+    std::vector<double> values;
+  };
+  // Each feature column of the source's data (nulls and NaN left out), read whole with bad
+  // records skipped: int, float, category and bool columns that are neither `@key` nor `@pii`.
+  std::optional<std::vector<Feature>> readFeatures(const TriggerSpec& trigger, const TriggerEvent& event) {
     const plan::Node& scan = *scans_.at(event.argument);
     plan::Node node = scan;
     node.condition.reset();
@@ -305,20 +323,24 @@ class Evaluator {
       problem(trigger, event, error.what());
       return std::nullopt;
     }
-    std::vector<std::pair<std::string, std::vector<double>>> features;
+    std::vector<Feature> features;
     for (const sema::ColumnType& column : node.schema.columns) {
       if (column.key || column.pii) continue;
-      if (column.type.kind != sema::ScalarKind::Int && column.type.kind != sema::ScalarKind::Float) continue;
+      sema::ScalarKind kind = column.type.kind;
+      bool categorical = kind == sema::ScalarKind::Category || kind == sema::ScalarKind::Bool;
+      if (kind != sema::ScalarKind::Int && kind != sema::ScalarKind::Float && !categorical) continue;
       const runtime::Column* data = table.find(column.name);
       if (data == nullptr) continue;
-      std::vector<double> values;
-      values.reserve(data->size());
+      Feature feature{column.name, categorical, {}};
+      feature.values.reserve(data->size());
       for (std::size_t row = 0; row < data->size(); ++row) {
         if (data->isNull(row)) continue;
-        double v = data->kind() == runtime::ColumnKind::Float ? data->floatAt(row) : static_cast<double>(data->intAt(row));
-        if (!std::isnan(v)) values.push_back(v);
+        double v = data->kind() == runtime::ColumnKind::Float      ? data->floatAt(row)
+                   : data->kind() == runtime::ColumnKind::Category ? static_cast<double>(data->codeAt(row))
+                                                                   : static_cast<double>(data->intAt(row));
+        if (!std::isnan(v)) feature.values.push_back(v);
       }
-      features.emplace_back(column.name, std::move(values));
+      features.push_back(std::move(feature));
     }
     return features;
   }
@@ -328,7 +350,9 @@ class Evaluator {
     auto features = readFeatures(trigger, event);
     if (!features) return false;
     std::vector<runtime::DriftSample> samples;
-    for (auto& [name, values] : *features) samples.push_back({name, hash, values.size(), runtime::driftSample(values)});
+    for (const Feature& feature : *features) {
+      samples.push_back({feature.name, hash, feature.values.size(), runtime::driftSample(feature.values)});
+    }
     if (!db_.setDriftSamples(program_, event.argument, samples)) {
       pass_.warnings.push_back(fmt::format("the sample of `{}` that drift compares with is not kept in {}: {}", event.argument,
                                            project_.shown(project_.databaseFile()), db_.lastError()));
@@ -365,17 +389,24 @@ class Evaluator {
     if (key == reference) return;
     std::vector<DriftValue> values;
     if (s.value("measured", std::string()) == key && s.value("reference", std::string()) == reference && s.contains("values")) {
-      for (const json& v : s["values"]) values.push_back({v.value("feature", std::string()), v.value("psi", 0.0), v.value("ks", 0.0)});
+      values = driftValuesOf(s);
     } else {
       auto features = readFeatures(trigger, event);
       if (!features) return;
       json list = json::array();
-      for (auto& [name, current] : *features) {
-        if (auto more = served.find(name); more != served.end()) current.insert(current.end(), more->second.begin(), more->second.end());
-        auto it = std::find_if(samples.begin(), samples.end(), [&](const runtime::DriftSample& sample) { return sample.column == name; });
+      for (Feature& feature : *features) {
+        std::vector<double>& current = feature.values;
+        if (auto more = served.find(feature.name); more != served.end()) current.insert(current.end(), more->second.begin(), more->second.end());
+        auto it = std::find_if(samples.begin(), samples.end(), [&](const runtime::DriftSample& sample) { return sample.column == feature.name; });
         if (it == samples.end() || it->values.empty() || current.empty()) continue;
-        DriftValue value{name, runtime::populationStabilityIndex(it->values, current), runtime::ksStatistic(it->values, current)};
-        list.push_back({{"feature", name}, {"psi", value.psi}, {"ks", value.ks}});
+        DriftValue value{feature.name, 0, std::nullopt};
+        if (feature.categorical) {
+          value.psi = runtime::categoricalPsi(it->values, current);
+        } else {
+          value.psi = runtime::populationStabilityIndex(it->values, current);
+          value.ks = runtime::ksStatistic(it->values, current);
+        }
+        list.push_back({{"feature", value.feature}, {"psi", value.psi}, {"ks", value.ks ? json(*value.ks) : json(nullptr)}});
         values.push_back(value);
       }
       s["measured"] = key;
@@ -384,8 +415,9 @@ class Evaluator {
       s["values"] = list;
     }
     const DriftValue* worst = nullptr;
-    auto measure = [&](const DriftValue& v) { return event.measure == "ks" ? v.ks : v.psi; };
+    auto measure = [&](const DriftValue& v) { return event.measure == "ks" ? v.ks.value_or(0) : v.psi; };
     for (const DriftValue& v : values) {
+      if (event.measure == "ks" && !v.ks) continue;  // a categorical feature has no KS
       if (worst == nullptr || measure(v) > measure(*worst)) worst = &v;
     }
     bool crossed = worst != nullptr && (event.inclusive ? measure(*worst) >= event.threshold : measure(*worst) > event.threshold);
@@ -562,8 +594,8 @@ TriggerListing listTriggers(Workspace& workspace, const std::string& file, sys_s
         if (auto cron = support::CronSchedule::parse(event.argument, why)) e.nextDue = cron->next(now);
         e.lastEvaluated = s.value("evaluated", std::string());
       }
-      if (event.kind == TriggerEvent::Kind::Drift && s.contains("values") && s["values"].is_array()) {
-        for (const json& v : s["values"]) e.drift.push_back({v.value("feature", std::string()), v.value("psi", 0.0), v.value("ks", 0.0)});
+      if (event.kind == TriggerEvent::Kind::Drift) {
+        e.drift = driftValuesOf(s);
         e.driftMeasuredAt = s.value("measured_at", std::string());
       }
       status.events.push_back(std::move(e));

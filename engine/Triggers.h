@@ -8,7 +8,7 @@
 // An event fires on what the project's lineage database says about the program's last
 // successful run (outcome ok): `change(source)` when the source's file is not the one that run
 // read, `code_change` when a program file (the root, its imports) is not the one it compiled,
-// `drift(source, psi > x)` when a numeric column of the source's new data lies that far from the
+// `drift(source, psi > x)` when a feature column of the source's new data lies that far from the
 // same column in the data that run read (runtime/models/Drift.h), `schedule("cron")` when a slot
 // of the schedule fell since the last evaluation (many missed slots fire once), `webhook("name")`
 // when a POST arrived. Change, code and drift fire once per new content (a run that fails is not
@@ -57,7 +57,7 @@ std::optional<std::chrono::sys_seconds> triggerClock(std::string& error);
 struct DriftValue {
   std::string feature;
   double psi = 0;
-  double ks = 0;
+  std::optional<double> ks;  // none for a categorical feature (a category, a bool)
 };
 
 // An event that fired.

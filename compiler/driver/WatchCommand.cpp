@@ -32,7 +32,7 @@ cache, locks and lineage database. Each event:
                        the last evaluation; slots missed while weir watch was
                        not running fire once
   on drift(SOURCE, psi > X) / ks > X
-                       a numeric column of the source's data lies that far from
+                       a feature column of the source's data lies that far from
                        the same column in the data of the last successful run
                        (the feature and the value are printed and recorded)
   on webhook("NAME")   `POST /hooks/NAME` arrived on --port
@@ -390,7 +390,9 @@ int runTriggers(const std::vector<std::string>& args, Streams streams) {
           event["threshold"] = e.event.threshold;
           event["measured_at"] = e.driftMeasuredAt.empty() ? json(nullptr) : json(e.driftMeasuredAt);
           event["drift"] = json::array();
-          for (const engine::DriftValue& v : e.drift) event["drift"].push_back({{"feature", v.feature}, {"psi", v.psi}, {"ks", v.ks}});
+          for (const engine::DriftValue& v : e.drift) {
+            event["drift"].push_back({{"feature", v.feature}, {"psi", v.psi}, {"ks", v.ks ? json(*v.ks) : json(nullptr)}});
+          }
         }
         t["events"].push_back(std::move(event));
       }
@@ -421,7 +423,8 @@ int runTriggers(const std::vector<std::string>& args, Streams streams) {
       }
       streams.out << text << "\n";
       for (const engine::DriftValue& v : e.drift) {
-        streams.out << fmt::format("    {}: psi {:.4f}, ks {:.4f} (measured {})\n", v.feature, v.psi, v.ks, e.driftMeasuredAt);
+        streams.out << fmt::format("    {}: psi {:.4f}{} (measured {})\n", v.feature, v.psi, v.ks ? fmt::format(", ks {:.4f}", *v.ks) : std::string(),
+                                   e.driftMeasuredAt);
       }
     }
     for (const engine::PastFiring& f : trigger.firings) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace weir::runtime {
 
@@ -58,6 +59,20 @@ double populationStabilityIndex(const std::vector<double>& reference, const std:
   for (std::size_t i = 0; i < p.size(); ++i) {
     double a = std::max(p[i], kPsiEpsilon);
     double b = std::max(q[i], kPsiEpsilon);
+    psi += (b - a) * std::log(b / a);
+  }
+  return psi;
+}
+
+double categoricalPsi(const std::vector<double>& reference, const std::vector<double>& values) {
+  if (reference.empty() || values.empty()) return 0;
+  std::map<double, std::pair<double, double>> counts;  // value -> (reference, new)
+  for (double v : reference) counts[v].first += 1;
+  for (double v : values) counts[v].second += 1;
+  double psi = 0;
+  for (const auto& [value, count] : counts) {
+    double a = std::max(count.first / static_cast<double>(reference.size()), kPsiEpsilon);
+    double b = std::max(count.second / static_cast<double>(values.size()), kPsiEpsilon);
     psi += (b - a) * std::log(b / a);
   }
   return psi;

@@ -13,6 +13,10 @@
 //
 // KS: the two-sample Kolmogorov-Smirnov statistic, the largest distance between the two
 // empirical distribution functions (scipy.stats.ks_2samp's `statistic`).
+//
+// A categorical column (a category's levels, a bool's false and true, given as their codes) has
+// one PSI bin per value seen in either data, shares floored at kPsiEpsilon as above; it has no
+// KS statistic.
 
 #include <cstddef>
 #include <vector>
@@ -26,6 +30,7 @@ inline constexpr std::size_t kDriftSampleSize = 10000;
 // The reference's bin edges (its deciles, sorted, without duplicates). `sorted` is sorted.
 std::vector<double> psiEdges(const std::vector<double>& sorted);
 double populationStabilityIndex(const std::vector<double>& reference, const std::vector<double>& values);
+double categoricalPsi(const std::vector<double>& reference, const std::vector<double>& values);
 double ksStatistic(const std::vector<double>& reference, const std::vector<double>& values);
 // At most `limit` values: all of them when they are fewer, else those at positions
 // floor(i * n / limit) for i in [0, limit): the same sample for the same data. Sorted.

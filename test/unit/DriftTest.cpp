@@ -1,5 +1,5 @@
 // Drift statistics: PSI binned on the reference's deciles (right-closed bins, empty bins floored
-// at kPsiEpsilon) and the two-sample KS statistic, on inputs whose values are known by hand.
+// at kPsiEpsilon), PSI of a categorical column, and the two-sample KS statistic, on inputs whose values are known by hand.
 // (test/lit/triggers/drift.test checks them against numpy and scipy on random data.)
 #include "models/Drift.h"
 
@@ -44,6 +44,15 @@ TEST(DriftTest, PsiByHand) {
   // A value on an edge belongs to the bin below it (right-closed).
   std::vector<double> onEdge(10, 1.9);
   EXPECT_NEAR(populationStabilityIndex(ref, onEdge), expected, 1e-12);
+}
+
+TEST(DriftTest, CategoricalPsiHasABinPerValue) {
+  EXPECT_DOUBLE_EQ(categoricalPsi({0, 1, 1, 2}, {2, 1, 1, 0}), 0.0);
+  // Shares (1/2, 1/2) against (1/4, 3/4); a value only one side has is floored at 1e-4.
+  double expected = (0.25 - 0.5) * std::log(0.25 / 0.5) + (0.75 - 0.5) * std::log(0.75 / 0.5);
+  EXPECT_NEAR(categoricalPsi({0, 1}, {0, 1, 1, 1}), expected, 1e-12);
+  double unseen = (1e-4 - 1.0) * std::log(1e-4 / 1.0) + (1.0 - 1e-4) * std::log(1.0 / 1e-4);
+  EXPECT_NEAR(categoricalPsi({0, 0}, {1}), unseen, 1e-12);
 }
 
 TEST(DriftTest, KsByHand) {
