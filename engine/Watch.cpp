@@ -161,7 +161,7 @@ bool WatchDaemon::run(WatchListener& listener, const std::vector<RunListener*>& 
     listener.listening(options_.host, port);
   }
 
-  const steady::duration webhookQuiet = std::min<steady::duration>(options_.settle, std::chrono::milliseconds(500));
+  const steady::duration webhookQuiet = options_.settle;
   bool passDue = true;
   bool touched = false;
   bool pending = false;

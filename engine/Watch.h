@@ -29,7 +29,9 @@ namespace weir::engine {
 struct WatchOptions {
   std::string file;
   unsigned jobs = 0;
-  std::chrono::milliseconds settle{1000};     // how long a file must be left alone before it is read
+  // How long a file must be left alone before it is read, and webhooks must stop arriving before
+  // a pass takes them.
+  std::chrono::milliseconds settle{1000};
   std::chrono::milliseconds interval{10000};  // the content check without file events
   // Webhooks: listen on host:port (port 0: any free one) when set.
   std::optional<int> port;

@@ -56,7 +56,8 @@ once the run in progress has finished; a second cancels that run.
 Webhooks (--port): `POST /hooks/NAME` with `Authorization: Bearer TOKEN`, where
 TOKEN is the value of the environment variable WEIR_WEBHOOK_TOKEN (required
 with --port); a missing or wrong token is answered 401, a name no trigger has
-404, an accepted POST 202. Many POSTs before a pass are one run.
+404, an accepted POST 202. POSTs that arrive less than --settle apart are one
+run.
 
 Options:
   --once            evaluate once, run what fired, exit
@@ -65,8 +66,8 @@ Options:
   --json            the same as --format json
   --port N          listen for webhooks on N (0: any free port, printed)
   --host HOST       the address to listen on (default 127.0.0.1)
-  --settle MS       how long a file must be left alone before it is read
-                    (default 1000)
+  --settle MS       how long a file must be left alone before it is read, and
+                    webhooks must stop arriving before they fire (default 1000)
   --interval MS     the content check without file events (default 10000)
   --jobs N          use at most N threads per run (default: every core)
   -h, --help        show this help

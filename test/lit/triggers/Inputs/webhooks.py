@@ -16,7 +16,7 @@ import time
 weir, folder = sys.argv[1], sys.argv[2]
 env = dict(os.environ, WEIR_WEBHOOK_TOKEN="s3cret")
 err = open(os.path.join(folder, "webhooks.err"), "w+")
-daemon = subprocess.Popen([weir, "watch", "--port", "0", "--settle", "300", os.path.join(folder, "hooked.mlflow")],
+daemon = subprocess.Popen([weir, "watch", "--port", "0", "--settle", "1500", os.path.join(folder, "hooked.mlflow")],
                           stdout=subprocess.PIPE, stderr=err, env=env, text=True)
 port = None
 for _ in range(100):
@@ -63,7 +63,7 @@ for _ in range(100):
     if runs() >= 1:
         break
     time.sleep(0.1)
-time.sleep(2)  # no further run may start
+time.sleep(3)  # no further run may start
 print("runs after:", runs())
 daemon.send_signal(signal.SIGTERM)
 out, _ = daemon.communicate(timeout=20)
