@@ -44,7 +44,8 @@ is not retried until the content changes again. Every firing is recorded in
 
 With --once, every trigger is evaluated once, the targets of those that fired
 are run, and weir exits: one line per trigger that fired on stdout, naming the
-trigger and why. The form for cron jobs, CI and tests.
+trigger and why. The form for cron jobs, CI and tests. SIGTERM or SIGINT
+cancels its run, as it does `weir run`'s.
 
 Without --once, weir watch runs in the foreground until SIGTERM or SIGINT: it
 watches the files the triggers read (inotify, and a content check every
@@ -249,6 +250,14 @@ extern "C" void onWatchSignal(int) {
   else daemon->cancel();
 }
 
+// SIGTERM/SIGINT during `--once`: as for `weir run`, the run in progress is cancelled (its steps
+// stopped, the run recorded as failed) and no further run starts; a second signal ends weir.
+std::atomic<engine::Cancellation*> cancelledPass{nullptr};
+
+extern "C" void onOnceSignal(int) {
+  if (engine::Cancellation* cancel = cancelledPass.load()) cancel->cancel();
+}
+
 bool readMilliseconds(const CommandLine& line, const std::string& option, std::chrono::milliseconds& out, Streams streams) {
   std::optional<std::string> text = line.value(option);
   if (!text) return true;
@@ -301,7 +310,19 @@ int runWatch(const std::vector<std::string>& args, Streams streams) {
     engine::TriggerPassOptions passOptions;
     passOptions.now = *now;
     passOptions.jobs = options.jobs;
-    engine::TriggerPass pass = engine::runTriggerPass(workspace, options.file, passOptions, {&runLog});
+    engine::Cancellation cancel;
+    cancelledPass.store(&cancel);
+    struct sigaction action {};
+    action.sa_handler = onOnceSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND | SA_RESTART;
+    struct sigaction previousInt {}, previousTerm {};
+    ::sigaction(SIGINT, &action, &previousInt);
+    ::sigaction(SIGTERM, &action, &previousTerm);
+    engine::TriggerPass pass = engine::runTriggerPass(workspace, options.file, passOptions, {&runLog}, &cancel);
+    ::sigaction(SIGINT, &previousInt, nullptr);
+    ::sigaction(SIGTERM, &previousTerm, nullptr);
+    cancelledPass.store(nullptr);
     if (!pass.compilation->ok()) return reportCompileFailure(*pass.compilation, "watch", streams);
     if (!pass.error.empty()) {
       streams.err << "weir watch: error: " << pass.error << "\n";
