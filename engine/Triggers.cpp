@@ -1,4 +1,5 @@
 #include "engine/Triggers.h"
+#include "support/JsonText.h"
 
 #include "engine/PlanRun.h"
 #include "exec/DataFiles.h"
@@ -177,7 +178,7 @@ class Evaluator {
     return parsed.is_object() ? parsed : json::object();
   }
   void save(const TriggerSpec& trigger, const TriggerEvent& event, const json& value) {
-    if (!db_.setTriggerState(program_, trigger.name, event.text, value.dump())) {
+    if (!db_.setTriggerState(program_, trigger.name, event.text, support::jsonText(value))) {
       pass_.warnings.push_back(fmt::format("what `{}` of trigger `{}` saw is not kept in {}: {}", event.text, trigger.name,
                                            project_.shown(project_.databaseFile()), db_.lastError()));
     }

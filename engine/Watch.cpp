@@ -1,4 +1,5 @@
 #include "engine/Watch.h"
+#include "support/JsonText.h"
 
 #include "net/HttpServer.h"
 
@@ -146,7 +147,7 @@ bool WatchDaemon::run(WatchListener& listener, const std::vector<RunListener*>& 
       }
       lastWebhook.store(steady::now().time_since_epoch().count());
       response.status = 202;
-      response.body = nlohmann::json{{"accepted", name}}.dump();
+      response.body = support::jsonText(nlohmann::json{{"accepted", name}});
       return response;
     });
     // Told to the listener from the daemon's thread (listeners are called from one thread).

@@ -1,4 +1,5 @@
 #include "driver/Frontend.h"
+#include "support/JsonText.h"
 #include "engine/Triggers.h"
 #include "engine/Watch.h"
 #include "support/UtcTime.h"
@@ -329,7 +330,7 @@ int runWatch(const std::vector<std::string>& args, Streams streams) {
       return kExitUsage;
     }
     if (wantsJson(*line)) {
-      streams.out << passJson(pass, options.file, *now).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+      streams.out << support::jsonText(passJson(pass, options.file, *now), 2) << "\n";
     } else {
       printPass(pass, streams, false);
     }
@@ -429,7 +430,7 @@ int runTriggers(const std::vector<std::string>& args, Streams streams) {
       }
       doc["triggers"].push_back(std::move(t));
     }
-    streams.out << doc.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    streams.out << support::jsonText(doc, 2) << "\n";
     return kExitOk;
   }
   if (listing.triggers.empty()) streams.out << "no triggers\n";

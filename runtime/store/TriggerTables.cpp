@@ -2,6 +2,7 @@
 // and the samples drift compares with (schema version 8; docs/STORE.md, "Triggers").
 
 #include "store/LineageDb.h"
+#include "support/JsonText.h"
 #include "store/LineageDbInternal.h"
 
 #include <nlohmann/json.hpp>
@@ -56,7 +57,7 @@ std::int64_t LineageDb::recordFiring(const TriggerFiring& firing) {
                               {"event", firing.event},  {"reason", firing.reason},   {"fired_at", firing.firedAt}};
     if (!firing.feature.empty()) payload["feature"] = firing.feature;
     if (firing.value) payload["value"] = *firing.value;
-    ok = appendAuditLocked(auditKindName(AuditKind::TriggerFired), payload.dump()) != 0;
+    ok = appendAuditLocked(auditKindName(AuditKind::TriggerFired), support::jsonText(payload)) != 0;
   }
   return endWrite(own, ok) ? id : 0;
 }
