@@ -48,6 +48,8 @@ runtime::RecordedNode recordOf(const plan::Plan& plan, const NodeRun& run, bool 
   record.rowsIn = run.rowsIn;
   record.rowsOut = run.rowsOut;
   record.seconds = run.seconds;
+  record.startedMs = run.startedMs;
+  record.endedMs = run.endedMs;
   record.message = run.message;
   record.file = run.file;
   record.fileHash = run.fileHash;

@@ -60,6 +60,10 @@ bool keepsOutcomeInCache(const plan::Node& node) {
   }
 }
 
+std::int64_t wallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 const char* nodeStatusName(NodeStatus status) {
   switch (status) {
     case NodeStatus::Done: return "done";
@@ -643,6 +647,7 @@ class Execution {
     }
     report(run, false);
     auto start = std::chrono::steady_clock::now();
+    run.startedMs = wallClockMs();
     try {
       results_[id] = compute(id, run);
       if (run.status != NodeStatus::Failed && run.status != NodeStatus::Blocked && run.status != NodeStatus::Waiting) run.status = NodeStatus::Done;
@@ -657,6 +662,7 @@ class Execution {
       run.message = fmt::format("internal error: {}", e.what());
     }
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    run.endedMs = std::max(wallClockMs(), run.startedMs);  // the wall clock may be set back meanwhile
     if (results_[id].table) run.rowsOut = results_[id].table->rows();
     if (run.status == NodeStatus::Done) {
       storeCached(id);
@@ -935,6 +941,7 @@ class Execution {
     StreamingAggregate grouped(plan_.node(id), specs);
     std::size_t rows = 0;
     auto start = std::chrono::steady_clock::now();
+    scanRun.startedMs = wallClockMs();
     SourceRead read;
     try {
       read = readSource(scan, options_.files, [&](Table piece) {
@@ -944,6 +951,7 @@ class Execution {
     } catch (const OperatorError& e) {
       scanRun.status = NodeStatus::Failed;
       scanRun.message = e.what();
+      scanRun.endedMs = std::max(wallClockMs(), scanRun.startedMs);
       run.status = NodeStatus::Blocked;
       run.message = fmt::format("needs `{}`, which failed", scan.declaration);
       return Result{};
@@ -956,6 +964,7 @@ class Execution {
     scanRun.quarantineFile = read.quarantineFile;
     scanRun.notes = std::move(read.notes);
     scanRun.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    scanRun.endedMs = std::max(wallClockMs(), scanRun.startedMs);
     run.rowsIn = rows;
     return Result{std::make_shared<const Table>(grouped.finish()), nullptr};
   }

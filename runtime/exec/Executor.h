@@ -32,6 +32,9 @@ enum class NodeStatus {
 };
 const char* nodeStatusName(NodeStatus status);
 
+// The wall clock in milliseconds since the Unix epoch (NodeRun::startedMs).
+std::int64_t wallClockMs();
+
 // Whether a node's outcome is kept in the cache: the tables of declarations (not sources, which
 // are their files) and steps, the outcomes of sinks and expectations.
 bool keepsOutcomeInCache(const plan::Node& node);
@@ -42,6 +45,10 @@ struct NodeRun {
   std::size_t rowsIn = 0;
   std::size_t rowsOut = 0;
   double seconds = 0;
+  // When it began and ended computing, in milliseconds since the Unix epoch (wall clock); 0 when
+  // it did not compute (found cached, blocked, skipped, not run yet).
+  std::int64_t startedMs = 0;
+  std::int64_t endedMs = 0;
   std::string message;       // why it failed, was blocked or is not run
   std::vector<RuleOutcome> rules;  // an expect's
   std::size_t skippedRecords = 0;

@@ -250,6 +250,15 @@ CREATE TABLE drift_samples (
   PRIMARY KEY (program, source, column_name)
 );
 )sql",
+    // Version 9: when the run began and ended and when each node computed, to the millisecond
+    // (Unix time; NULL: a node that did not compute, or a row an older weir wrote), for
+    // OpenLineage's event times (`runs.started` and `ended` keep their text to the second).
+    R"sql(
+ALTER TABLE runs ADD COLUMN started_ms INTEGER;
+ALTER TABLE runs ADD COLUMN ended_ms INTEGER;
+ALTER TABLE node_runs ADD COLUMN started_ms INTEGER;
+ALTER TABLE node_runs ADD COLUMN ended_ms INTEGER;
+)sql",
 };
 
 }  // namespace
@@ -347,9 +356,10 @@ std::unique_ptr<LineageDb> LineageDb::open(const std::string& path, std::string&
 bool LineageDb::hasSchema(std::string& error) {
   // Every column a write names (the inserts name their columns: other columns may be there).
   static const std::pair<const char*, std::vector<const char*>> kTables[] = {
-      {"runs", {"id", "program", "program_hash", "started", "ended", "outcome", "user", "host", "seconds"}},
+      {"runs", {"id", "program", "program_hash", "started", "ended", "outcome", "user", "host", "seconds", "started_ms", "ended_ms"}},
       {"node_runs",
-       {"run_id", "declaration", "kind", "status", "cache_key", "fingerprint", "rows_in", "rows_out", "seconds", "message", "file", "file_hash"}},
+       {"run_id", "declaration", "kind", "status", "cache_key", "fingerprint", "rows_in", "rows_out", "seconds", "message", "file", "file_hash",
+        "started_ms", "ended_ms"}},
       {"expectation_results", {"run_id", "expectation", "rule", "severity", "passed", "violations"}},
       {"column_lineage", {"program", "program_hash", "declaration", "column_name", "origin"}},
       {"metrics", {"run_id", "declaration", "model", "model_version", "data", "data_key", "metric", "value", "reused"}},
@@ -393,8 +403,10 @@ bool LineageDb::hasSchema(std::string& error) {
 }
 
 std::int64_t LineageDb::beginRun(const std::string& program, const std::string& programHash) {
-  Statement insert(handle_->db, "INSERT INTO runs (program, program_hash, started, user, host) VALUES (?, ?, ?, ?, ?)");
-  insert.bind(1, program).bind(2, programHash).bind(3, now()).bind(4, currentUser()).bind(5, currentHost());
+  // One reading of the clock for both spellings of the start, so the text is that time's second.
+  std::int64_t started = lineage::nowMs();
+  Statement insert(handle_->db, "INSERT INTO runs (program, program_hash, started, started_ms, user, host) VALUES (?, ?, ?, ?, ?, ?)");
+  insert.bind(1, program).bind(2, programHash).bind(3, lineage::isoSeconds(started)).bind(4, started).bind(5, currentUser()).bind(6, currentHost());
   if (!insert.done() || sqlite3_changes(handle_->db) != 1) {
     error_ = whyNot(handle_->db);
     return 0;
@@ -444,7 +456,7 @@ bool LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
   if (insert == nullptr) {
     sqlite3_prepare_v2(handle_->db,
                        "INSERT INTO node_runs (run_id, declaration, kind, status, cache_key, fingerprint, rows_in, rows_out, "
-                       "seconds, message, file, file_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "seconds, message, file, file_hash, started_ms, ended_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        -1, &insert, nullptr);
   }
   if (insert == nullptr) return false;
@@ -464,6 +476,11 @@ bool LineageDb::insertNode(std::int64_t run, const RecordedNode& node, const std
     text(10, node.message);
     text(11, node.file);
     text(12, node.fileHash);
+    // A node that did not compute has no times (NULL, not 0: there is no such moment).
+    if (node.startedMs > 0) sqlite3_bind_int64(insert, 13, node.startedMs);
+    else sqlite3_bind_null(insert, 13);
+    if (node.endedMs > 0) sqlite3_bind_int64(insert, 14, node.endedMs);
+    else sqlite3_bind_null(insert, 14);
     if (sqlite3_step(insert) != SQLITE_DONE || sqlite3_changes(handle_->db) != 1) return false;
   }
   for (const auto& [metric, value] : node.metrics) {
@@ -585,14 +602,15 @@ std::string LineageDb::lastModelVersion(const std::string& program, const std::s
 bool LineageDb::endRun(std::int64_t run, const std::string& outcome, std::optional<double> seconds) {
   bool own = false;
   if (!beginWrite(own)) return false;
-  Statement update(handle_->db, "UPDATE runs SET ended = ?, outcome = ?, seconds = ? WHERE id = ?");
-  update.bind(1, now()).bind(2, outcome);
+  std::int64_t ended = lineage::nowMs();
+  Statement update(handle_->db, "UPDATE runs SET ended = ?, outcome = ?, seconds = ?, ended_ms = ? WHERE id = ?");
+  update.bind(1, lineage::isoSeconds(ended)).bind(2, outcome);
   auto start = handle_->runStarts.find(run);
   if (seconds) update.bind(3, *seconds);
   else if (start != handle_->runStarts.end()) update.bind(3, std::chrono::duration<double>(std::chrono::steady_clock::now() - start->second).count());
   else update.bindNull(3);
   if (start != handle_->runStarts.end()) handle_->runStarts.erase(start);
-  update.bind(4, run);
+  update.bind(4, ended).bind(5, run);
   bool ok = update.done() && sqlite3_changes(handle_->db) == 1;
   if (!ok) error_ = whyNot(handle_->db);
   Statement query(handle_->db, "SELECT program, program_hash FROM runs WHERE id = ?");
@@ -751,7 +769,8 @@ constexpr const char* kRunColumns =
     "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'done'), "
     "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'cached'), "
     "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'failed'), "
-    "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'blocked') FROM runs r ";
+    "(SELECT count(*) FROM node_runs n WHERE n.run_id = r.id AND n.status = 'blocked'), "
+    "coalesce(r.started_ms, 0), coalesce(r.ended_ms, 0) FROM runs r ";
 
 RunRecord runRecordOf(const Statement& row) {
   RunRecord run;
@@ -768,6 +787,8 @@ RunRecord runRecordOf(const Statement& row) {
   run.cached = static_cast<std::size_t>(row.integer(10));
   run.failed = static_cast<std::size_t>(row.integer(11));
   run.blocked = static_cast<std::size_t>(row.integer(12));
+  run.startedMs = row.integer(13);
+  run.endedMs = row.integer(14);
   return run;
 }
 
@@ -801,6 +822,50 @@ std::vector<RunMetric> LineageDb::runMetrics(std::int64_t run) {
     RunMetric metric{query.text(0), query.text(1), query.text(2), query.text(3), query.text(4),
                      query.isNull(5) ? std::numeric_limits<double>::quiet_NaN() : query.real(5), query.integer(6) != 0};
     out.push_back(std::move(metric));
+  }
+  return out;
+}
+
+std::vector<RecordedNode> LineageDb::runNodes(std::int64_t run) {
+  Statement query(handle_->db,
+                  "SELECT declaration, kind, status, cache_key, fingerprint, rows_in, rows_out, seconds, message, file, file_hash, "
+                  "coalesce(started_ms, 0), coalesce(ended_ms, 0) FROM node_runs WHERE run_id = ? ORDER BY rowid");
+  query.bind(1, run);
+  std::vector<RecordedNode> out;
+  while (query.step() == SQLITE_ROW) {
+    RecordedNode node;
+    node.declaration = query.text(0);
+    node.kind = query.text(1);
+    node.status = query.text(2);
+    node.key = query.text(3);
+    node.fingerprint = query.text(4);
+    node.rowsIn = static_cast<std::size_t>(query.integer(5));
+    node.rowsOut = static_cast<std::size_t>(query.integer(6));
+    node.seconds = query.real(7);
+    node.message = query.text(8);
+    node.file = query.text(9);
+    node.fileHash = query.text(10);
+    node.startedMs = query.integer(11);
+    node.endedMs = query.integer(12);
+    out.push_back(std::move(node));
+  }
+  return out;
+}
+
+std::vector<RecordedRule> LineageDb::runRules(std::int64_t run) {
+  Statement query(handle_->db,
+                  "SELECT expectation, rule, severity, passed, violations FROM expectation_results WHERE run_id = ? ORDER BY rowid");
+  query.bind(1, run);
+  std::vector<RecordedRule> out;
+  while (query.step() == SQLITE_ROW) {
+    RecordedRule rule;
+    rule.expectation = query.text(0);
+    rule.rule = query.text(1);
+    rule.warn = query.text(2) == "warn";
+    rule.passed = query.integer(3) != 0;
+    rule.rowRule = !query.isNull(4);
+    rule.violations = rule.rowRule ? static_cast<std::size_t>(query.integer(4)) : 0;
+    out.push_back(std::move(rule));
   }
   return out;
 }

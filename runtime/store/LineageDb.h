@@ -64,6 +64,10 @@ struct RecordedNode {
   std::size_t rowsIn = 0;
   std::size_t rowsOut = 0;
   double seconds = 0;
+  // When it began and ended computing: milliseconds since the Unix epoch; 0 when it did not
+  // compute (cached, blocked) or an older weir recorded it.
+  std::int64_t startedMs = 0;
+  std::int64_t endedMs = 0;
   std::string message;
   std::string file;      // a source read or a sink written
   std::string fileHash;  // its content's hash
@@ -130,6 +134,9 @@ struct RunRecord {
   std::string outcome;         // ok, failed, or empty (it did not finish)
   std::string user, host;
   double seconds = -1;         // how long it took (-1: unknown: unfinished, or recorded by an older weir)
+  // `started` and `ended` to the millisecond (since the Unix epoch; 0: unknown: unfinished, or
+  // recorded before schema version 8).
+  std::int64_t startedMs = 0, endedMs = 0;
   std::size_t done = 0, cached = 0, failed = 0, blocked = 0;  // its nodes by status
 };
 
@@ -291,6 +298,9 @@ class LineageDb {
   std::vector<RunRecord> runs(const std::string& program = {});
   std::optional<RunRecord> run(std::int64_t id);
   std::vector<RunMetric> runMetrics(std::int64_t run);
+  // A run's node records, in the order they were written, and its expectations' rule outcomes.
+  std::vector<RecordedNode> runNodes(std::int64_t run);
+  std::vector<RecordedRule> runRules(std::int64_t run);
   // The code files of a run, with their text (when it was stored).
   bool recordRunFiles(std::int64_t run, const std::vector<RunFile>& files);
   bool hasText(const std::string& hash);

@@ -26,6 +26,20 @@ inline std::string whyNot(sqlite3* db) {
 
 inline const std::string kGenesisHash(64, '0');
 
+// The wall clock in milliseconds since the Unix epoch, and such a time as ISO 8601 text to the
+// second (the second it falls in).
+inline std::int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+inline std::string isoSeconds(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
 inline std::string now() {
   std::time_t t = std::time(nullptr);
   std::tm utc{};
