@@ -32,6 +32,14 @@ void collectUpstream(const plan::Plan& plan, plan::NodeId id, std::set<std::stri
 
 }  // namespace
 
+std::set<std::string> declarationsRead(const plan::Plan& plan, plan::NodeId id) {
+  std::set<std::string> out;
+  std::set<plan::NodeId> seen;
+  collectUpstream(plan, id, out, seen);
+  out.erase(plan.node(id).declaration);
+  return out;
+}
+
 ProgramLineage programLineage(Workspace& workspace, const std::string& file) {
   ProgramLineage lineage;
   // Keep declarations apart: no fusion of their nodes, no merging of equal ones.
@@ -56,9 +64,7 @@ ProgramLineage programLineage(Workspace& workspace, const std::string& file) {
     d.kind = plan::nodeKindName(node.kind);
     d.where = plan.whereBrief(node.range);
     d.line = node.range.begin.line;
-    std::set<plan::NodeId> seen;
-    collectUpstream(plan, id, d.upstream, seen);
-    d.upstream.erase(d.name);
+    d.upstream = declarationsRead(plan, id);
     for (const sema::ColumnType& column : node.schema.columns) d.columns.emplace_back(column.name, column.origins);
     if (db) {
       for (const auto& production : db->productions(lineage.program, d.name, 20)) {

@@ -39,6 +39,10 @@ struct ProgramLineage {
 
 ProgramLineage programLineage(Workspace& workspace, const std::string& file);
 
+// The declarations that node `id` reads, through the nodes of its own declaration (a source
+// read through a pushed-down filter included).
+std::set<std::string> declarationsRead(const plan::Plan& plan, plan::NodeId id);
+
 // What to show of a program's lineage: everything, one declaration with everything upstream and
 // downstream of it, or one column (`NAME.COLUMN`) and the columns it flows into.
 struct LineageSelection {
