@@ -39,3 +39,4 @@ config.substitutions.append(("%xgboost_python", _system_python))
 config.substitutions.append(("%validate_json", _system_python + " " + os.path.join(config.test_source_root, "..", "schemas", "validate.py")))
 # The drift tests compute PSI and KS with numpy and scipy (python3-scipy).
 config.substitutions.append(("%scipy_python", _system_python))
+config.substitutions.append(("%check_openlineage", _system_python + " " + os.path.join(config.test_source_root, "..", "schemas", "check_openlineage.py")))
