@@ -118,7 +118,8 @@ class EventBuilder {
       if (!c.file.empty()) recordedFile_[name] = c.file;
     }
     if (untimed > 0) {
-      notes.push_back(fmt::format("run {} recorded {} node(s) without their times (an older weir): they are not sent", run_.id, untimed));
+      notes.push_back(fmt::format("run {} recorded {} node(s) without their times (before schema version 8): they are not sent",
+                                  run_.id, untimed));
     }
 
     std::vector<std::pair<std::int64_t, json>> events;

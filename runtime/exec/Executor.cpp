@@ -1014,17 +1014,20 @@ void reevaluateGates(const plan::Plan& plan, RunReport& report, const GateServic
       if (!modelReady) continue;
       run.status = NodeStatus::Done;
       run.message.clear();
+      run.startedMs = run.endedMs = wallClockMs();  // decided now (blocked below: it did not run)
       for (NodeId input : node.inputs) {
         const NodeRun& gate = runs[input];
         if (plan.node(input).kind != NodeKind::Gate || !gate.gate || gate.gate->status == GateStatus::Passed) continue;
         run.status = NodeStatus::Blocked;
         run.message = blockedByGate(plan.node(input).declaration, gate.gate->status);
+        run.startedMs = run.endedMs = 0;
         break;
       }
       continue;
     }
     if (run.status == NodeStatus::Blocked) continue;
     if (node.kind == NodeKind::Gate) {
+      run.startedMs = wallClockMs();
       GateOutcome outcome = evaluateGate(
           plan, id, [&](NodeId input) { return GateInput{runs[input].key, &runs[input].metrics, nullptr, runs[input].modelVersion}; },
           services);
@@ -1033,6 +1036,7 @@ void reevaluateGates(const plan::Plan& plan, RunReport& report, const GateServic
                                                           : NodeStatus::Waiting;
       run.message = gateMessage(plan, outcome);
       run.gate = std::move(outcome);
+      run.endedMs = std::max(wallClockMs(), run.startedMs);
     }
   }
   for (const NodeRun& run : runs) report.failed = report.failed || run.status == NodeStatus::Failed || run.status == NodeStatus::Waiting;

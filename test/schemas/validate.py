@@ -33,7 +33,7 @@ SCHEMA_FOLDERS = [HERE, os.path.join(ROOT, "docs", "schemas")]
 
 
 def local_schemas():
-    """Every stored schema with an `$id`, by that id."""
+    """Every stored schema with an id, by that id."""
     found = {}
     for folder in SCHEMA_FOLDERS:
         for dirpath, _, names in os.walk(folder):
@@ -45,8 +45,10 @@ def local_schemas():
                         schema = json.load(f)
                     except ValueError:
                         continue
-                if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
-                    found[schema["$id"]] = schema
+                # `$id`, or `id` in a draft-04 schema (SARIF's)
+                uri = schema.get("$id", schema.get("id")) if isinstance(schema, dict) else None
+                if isinstance(uri, str):
+                    found[uri.rstrip("#")] = schema
     return found
 
 
