@@ -4,6 +4,7 @@
 #include "engine/ModelFacts.h"
 #include "engine/Project.h"
 #include "net/HttpClient.h"
+#include "plan/ExprColumns.h"
 #include "store/LineageDb.h"
 #include "support/JsonText.h"
 
@@ -283,7 +284,7 @@ class EventBuilder {
     }
     for (const Dataset& d : read) {
       json input = datasetJson(d);
-      if (node.kind == plan::NodeKind::Expect) input["inputFacets"] = {{"dataQualityAssertions", assertions(name)}};
+      if (node.kind == plan::NodeKind::Expect) input["inputFacets"] = {{"dataQualityAssertions", assertions(node, d)}};
       inputs.push_back(std::move(input));
     }
     if (isSource(node)) return {inputs, outputs};
@@ -346,12 +347,34 @@ class EventBuilder {
     return facetJson;
   }
 
-  json assertions(const std::string& expectation) const {
+  // An expectation's rules as assertions on the dataset it checks: the kind of test (the rule's
+  // function, `not_null`; `expression` for a condition), the rule as written, the column it
+  // checks when it names one column of the dataset.
+  json assertions(const plan::Node& expect, const Dataset& checked) const {
     json facetJson = facet(kAssertionsFacet);
     facetJson["assertions"] = json::array();
     for (const runtime::RecordedRule& rule : rules_) {
-      if (rule.expectation != expectation) continue;
-      json a = {{"assertion", rule.rule}, {"success", rule.passed}, {"severity", rule.warn ? "warn" : "error"}};
+      if (rule.expectation != expect.declaration) continue;
+      std::string kind = "expression", column;
+      for (const plan::Node::Rule& declared : expect.rules) {
+        if (declared.text != rule.rule || !declared.condition) continue;
+        if (declared.condition->kind == ast::ExprKind::Call) {
+          const ast::Expr& callee = *declared.condition->as<ast::CallExpr>().callee;
+          if (callee.kind == ast::ExprKind::Name) kind = callee.as<ast::NameExpr>().name.text;
+          if (callee.kind == ast::ExprKind::Member) kind = callee.as<ast::MemberExpr>().member.text;
+        }
+        std::set<std::string> read, columns;
+        plan::columnsRead(*declared.condition, read);
+        for (const Field& f : checked.fields) {
+          if (read.count(f.name)) columns.insert(f.name);
+        }
+        if (columns.size() == 1) column = *columns.begin();
+        break;
+      }
+      json a = {{"assertion", kind}, {"success", rule.passed}, {"severity", rule.warn ? "warn" : "error"}, {"name", rule.rule}};
+      if (!column.empty()) a["column"] = column;
+      a["content"] = rule.rule;
+      a["contentType"] = "weir";
       if (rule.rowRule) a["params"] = {{"rowsNotSatisfying", rule.violations}};
       facetJson["assertions"].push_back(std::move(a));
     }

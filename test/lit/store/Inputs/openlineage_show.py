@@ -33,7 +33,9 @@ for event in sorted(events[1:-1], key=lambda e: e["job"]["name"]):
     for d in event["inputs"]:
         assertions = d.get("inputFacets", {}).get("dataQualityAssertions")
         if assertions:
-            line += ": assertions " + ", ".join(f"{a['assertion']}={a['success']}/{a['severity']}" for a in assertions["assertions"])
+            line += ": assertions " + "; ".join(
+                f"{a['name']} ({a['assertion']}, column {a.get('column', '-')}): {a['success']}/{a['severity']}"
+                for a in assertions["assertions"])
     for d in event["outputs"]:
         line += f" writes {name(d)}"
         kind = d["facets"]["datasetType"]["datasetType"]
