@@ -119,7 +119,7 @@ class EventBuilder {
       if (!c.file.empty()) recordedFile_[name] = c.file;
     }
     if (untimed > 0) {
-      notes.push_back(fmt::format("run {} recorded {} node(s) without their times (before schema version 8): they are not sent",
+      notes.push_back(fmt::format("run {} recorded {} node(s) without their times (before schema version 9): they are not sent",
                                   run_.id, untimed));
     }
 

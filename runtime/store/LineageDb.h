@@ -135,7 +135,7 @@ struct RunRecord {
   std::string user, host;
   double seconds = -1;         // how long it took (-1: unknown: unfinished, or recorded by an older weir)
   // `started` and `ended` to the millisecond (since the Unix epoch; 0: unknown: unfinished, or
-  // recorded before schema version 8).
+  // recorded before schema version 9).
   std::int64_t startedMs = 0, endedMs = 0;
   std::size_t done = 0, cached = 0, failed = 0, blocked = 0;  // its nodes by status
 };
