@@ -40,6 +40,7 @@ Commands:
            daemon; --once evaluates them once)
   triggers list the triggers: when each event last fired and why, when a
            schedule is next due, the last drift values
+  report   a recorded run as one self-contained HTML page
   help     show help for a command
 
 Options:
@@ -73,6 +74,7 @@ const Command kCommands[] = {
     {"export", runExport, exportHelp},
     {"watch", runWatch, watchHelp},
     {"triggers", runTriggers, triggersHelp},
+    {"report", runReport, reportHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -41,6 +41,7 @@ int runRegistry(const std::vector<std::string>& args, Streams streams);
 int runExport(const std::vector<std::string>& args, Streams streams);
 int runWatch(const std::vector<std::string>& args, Streams streams);
 int runTriggers(const std::vector<std::string>& args, Streams streams);
+int runReport(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -58,5 +59,6 @@ const char* registryHelp();
 const char* exportHelp();
 const char* watchHelp();
 const char* triggersHelp();
+const char* reportHelp();
 
 }  // namespace weir::driver

@@ -852,6 +852,47 @@ std::vector<RecordedNode> LineageDb::runNodes(std::int64_t run) {
   return out;
 }
 
+std::vector<std::pair<std::string, RecordedGate>> LineageDb::runGates(std::int64_t run) {
+  std::vector<std::pair<std::string, RecordedGate>> out;
+  std::vector<std::int64_t> ids;
+  {
+    Statement query(handle_->db, "SELECT id, gate, model, model_version, stage, status FROM gate_decisions WHERE run_id = ? ORDER BY id");
+    query.bind(1, run);
+    while (query.step() == SQLITE_ROW) {
+      ids.push_back(query.integer(0));
+      RecordedGate gate;
+      gate.model = query.text(2);
+      gate.modelVersion = query.text(3);
+      gate.stage = query.text(4);
+      gate.status = query.text(5);
+      out.emplace_back(query.text(1), std::move(gate));
+    }
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    Statement query(handle_->db,
+                    "SELECT condition, line, kind, metrics, metric, comparison, observed, threshold, baseline, team, status, detail "
+                    "FROM gate_conditions WHERE decision_id = ? ORDER BY position");
+    query.bind(1, ids[i]);
+    while (query.step() == SQLITE_ROW) {
+      RecordedCondition c;
+      c.text = query.text(0);
+      c.line = static_cast<std::uint32_t>(query.integer(1));
+      c.kind = query.text(2);
+      c.metrics = query.text(3);
+      c.metric = query.text(4);
+      c.comparison = query.text(5);
+      if (!query.isNull(6)) c.observed = query.real(6);
+      if (!query.isNull(7)) c.threshold = query.real(7);
+      if (!query.isNull(8)) c.baseline = query.real(8);
+      c.team = query.text(9);
+      c.status = query.text(10);
+      c.detail = query.text(11);
+      out[i].second.conditions.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
 std::vector<RecordedRule> LineageDb::runRules(std::int64_t run) {
   Statement query(handle_->db,
                   "SELECT expectation, rule, severity, passed, violations FROM expectation_results WHERE run_id = ? ORDER BY rowid");

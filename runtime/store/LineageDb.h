@@ -301,6 +301,8 @@ class LineageDb {
   // A run's node records, in the order they were written, and its expectations' rule outcomes.
   std::vector<RecordedNode> runNodes(std::int64_t run);
   std::vector<RecordedRule> runRules(std::int64_t run);
+  // A run's gate decisions (gate name, decision with its conditions), in the order they were made.
+  std::vector<std::pair<std::string, RecordedGate>> runGates(std::int64_t run);
   // The code files of a run, with their text (when it was stored).
   bool recordRunFiles(std::int64_t run, const std::vector<RunFile>& files);
   bool hasText(const std::string& hash);
