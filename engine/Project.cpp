@@ -41,13 +41,14 @@ std::string Project::registryFolder() const { return (fs::path(root_) / ".weir" 
 std::string Project::quarantineFolder() const { return (fs::path(root_) / ".weir" / "quarantine").string(); }
 std::string Project::logsFolder() const { return (fs::path(root_) / ".weir" / "logs").string(); }
 std::string Project::scratchFolder() const { return (fs::path(root_) / ".weir" / "scratch").string(); }
+std::string Project::serveFolder() const { return (fs::path(root_) / ".weir" / "serve").string(); }
 
 bool Project::checkStateFolder(std::string& error) const {
   error.clear();
   runtime::StateFolder state = runtime::StateFolder::open(root_, stateFolder(), false, error);
   if (!state.ok()) return error.empty();  // none yet is fine
   for (const std::string& folder : {cacheFolder(), locksFolder(), runManifestsFolder(), cardsFolder(), registryFolder(), quarantineFolder(), logsFolder(),
-                                    scratchFolder()}) {
+                                    scratchFolder(), serveFolder()}) {
     runtime::StateFolder part = runtime::StateFolder::open(root_, folder, false, error);
     if (!error.empty()) return false;
   }

@@ -33,6 +33,7 @@ class Project {
   std::string registryFolder() const;    // .weir/registry: registered models' artifacts (never collected)
   std::string quarantineFolder() const;  // .weir/quarantine: rejected records, per source
   std::string logsFolder() const;        // .weir/logs: each step's output streams (and an output that failed its schema)
+  std::string serveFolder() const;       // .weir/serve: per deploy, a sample of the rows `weir serve` served
   std::string scratchFolder() const;     // .weir/scratch: a fresh folder per run of a step, removed after it
 
   // Whether `.weir` and what Weir keeps in it are real folders and files, not symlinks (which

@@ -41,6 +41,8 @@ Commands:
   triggers list the triggers: when each event last fired and why, when a
            schedule is next due, the last drift values
   report   a recorded run as one self-contained HTML page
+  serve    serve the deployed models over HTTP
+  predict  score a CSV file's rows with a deployed model, as `serve` would
   help     show help for a command
 
 Options:
@@ -75,6 +77,8 @@ const Command kCommands[] = {
     {"watch", runWatch, watchHelp},
     {"triggers", runTriggers, triggersHelp},
     {"report", runReport, reportHelp},
+    {"serve", runServe, serveHelp},
+    {"predict", runPredict, predictHelp},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -42,6 +42,8 @@ int runExport(const std::vector<std::string>& args, Streams streams);
 int runWatch(const std::vector<std::string>& args, Streams streams);
 int runTriggers(const std::vector<std::string>& args, Streams streams);
 int runReport(const std::vector<std::string>& args, Streams streams);
+int runServe(const std::vector<std::string>& args, Streams streams);
+int runPredict(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -60,5 +62,7 @@ const char* exportHelp();
 const char* watchHelp();
 const char* triggersHelp();
 const char* reportHelp();
+const char* serveHelp();
+const char* predictHelp();
 
 }  // namespace weir::driver

@@ -323,12 +323,17 @@ TrainedModel trainModel(const plan::Node::Model& spec, const Table& data, unsign
 }
 
 Predictions predict(const TrainedModel& model, const Table& data, unsigned threads) {
+  return predictWith(model, data, [&](const FeatureMatrix& matrix) { return XGBoostModel::predict(model.xgboost, matrix, threads); });
+}
+
+Predictions predictWith(const TrainedModel& model, const Table& data,
+                        const std::function<std::vector<float>(const FeatureMatrix&)>& xgboost) {
   FeatureMatrix matrix = encodeFeatures(data, model.features);
   Predictions out;
   const std::size_t rows = matrix.rows;
   const catalog::AlgorithmId algorithm = algorithmOf(model.algorithm);
   if (algorithm == catalog::AlgorithmId::Xgboost) {
-    std::vector<float> raw = XGBoostModel::predict(model.xgboost, matrix, threads);
+    std::vector<float> raw = xgboost(matrix);
     if (raw.size() != rows * (model.task == "multiclass" ? model.classes.size() : 1)) {
       throw OperatorError("internal: XGBoost predicted another number of values than the model has classes");
     }
@@ -377,6 +382,16 @@ Predictions predict(const TrainedModel& model, const Table& data, unsigned threa
     }
   }
   return out;
+}
+
+LoadedModel::LoadedModel(TrainedModel model) : model_(std::move(model)) {
+  if (algorithmOf(model_.algorithm) == catalog::AlgorithmId::Xgboost) boosters_ = std::make_unique<XGBoostModel::Boosters>(model_.xgboost);
+}
+
+LoadedModel::~LoadedModel() = default;
+
+Predictions LoadedModel::predict(const Table& data) const {
+  return predictWith(model_, data, [&](const FeatureMatrix& matrix) { return boosters_->predict(matrix); });
 }
 
 std::string encodeModel(const TrainedModel& model) {

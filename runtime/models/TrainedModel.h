@@ -4,9 +4,13 @@
 // JSON format), linear regression and logistic regression (coefficients). Features are encoded
 // the same way for training and prediction (FeatureMatrix.h).
 
+#include "models/FeatureMatrix.h"
+#include "models/XGBoostModel.h"
 #include "plan/Plan.h"
 #include "table/Table.h"
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +41,29 @@ struct Predictions {
 // Throws OperatorError (a feature or target missing, a constant target, the algorithm failing).
 TrainedModel trainModel(const plan::Node::Model& spec, const Table& data, unsigned threads);
 Predictions predict(const TrainedModel& model, const Table& data, unsigned threads);
+// The same, XGBoost's raw predictions of the encoded rows coming from `xgboost`: batch and
+// served predictions share everything but how the booster is held.
+Predictions predictWith(const TrainedModel& model, const Table& data,
+                        const std::function<std::vector<float>(const FeatureMatrix&)>& xgboost);
+
+// A model held for many predictions from many threads (`weir serve`): XGBoost's JSON is parsed
+// once into boosters that are reused, where `predict` parses it at each call. Its predictions
+// are `predict`'s, value for value. The constructor throws OperatorError when XGBoost refuses
+// the model.
+class LoadedModel {
+ public:
+  explicit LoadedModel(TrainedModel model);
+  ~LoadedModel();
+  LoadedModel(const LoadedModel&) = delete;
+  LoadedModel& operator=(const LoadedModel&) = delete;
+  const TrainedModel& model() const { return model_; }
+  // Thread-safe. Throws OperatorError as `predict` does.
+  Predictions predict(const Table& data) const;
+
+ private:
+  TrainedModel model_;
+  std::unique_ptr<XGBoostModel::Boosters> boosters_;
+};
 
 // For the cache: the model as bytes and back.
 std::string encodeModel(const TrainedModel& model);

@@ -221,6 +221,45 @@ std::vector<float> XGBoostModel::predict(const std::string& model, const Feature
   return std::vector<float>(out, out + length);
 }
 
+XGBoostModel::Boosters::Boosters(std::string model) : model_(std::move(model)) { idle_.push_back(load()); }
+
+XGBoostModel::Boosters::~Boosters() {
+  for (void* handle : idle_) XGBoosterFree(handle);
+}
+
+void* XGBoostModel::Boosters::load() {
+  Booster booster;
+  check(XGBoosterCreate(nullptr, 0, &booster.handle), "create a booster");
+  check(XGBoosterLoadModelFromBuffer(booster.handle, model_.data(), model_.size()), "load the model");
+  // One row or a hundred: threads would cost more than they save, and requests run side by side.
+  check(XGBoosterSetParam(booster.handle, "nthread", "1"), "set nthread");
+  void* handle = booster.handle;
+  booster.handle = nullptr;
+  return handle;
+}
+
+std::vector<float> XGBoostModel::Boosters::predict(const FeatureMatrix& features) {
+  Booster booster;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      booster.handle = idle_.back();
+      idle_.pop_back();
+    }
+  }
+  if (booster.handle == nullptr) booster.handle = load();
+  Matrix matrix;
+  makeMatrix(features, 1, matrix);
+  bst_ulong length = 0;
+  const float* out = nullptr;
+  check(XGBoosterPredict(booster.handle, matrix.handle, 0, 0, 0, &length, &out), "predict");
+  std::vector<float> values(out, out + length);
+  std::lock_guard<std::mutex> lock(mutex_);
+  idle_.push_back(booster.handle);
+  booster.handle = nullptr;
+  return values;
+}
+
 std::string XGBoostModel::withFeatureInfo(const std::string& model, const std::vector<std::string>& names,
                                           const std::vector<std::string>& types) {
   Booster booster;

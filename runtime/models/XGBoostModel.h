@@ -6,6 +6,8 @@
 #include "models/FeatureMatrix.h"
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,25 @@ namespace weir::runtime {
 
 class XGBoostModel {
  public:
+  // One model's boosters, each loaded once and lent to one prediction at a time (a booster's
+  // prediction buffer is its own), so that predicting many times does not parse the model's
+  // JSON each time. Predictions are `predict`'s. Thread-safe; the constructor throws
+  // OperatorError when XGBoost refuses the model.
+  class Boosters {
+   public:
+    explicit Boosters(std::string model);
+    ~Boosters();
+    Boosters(const Boosters&) = delete;
+    Boosters& operator=(const Boosters&) = delete;
+    std::vector<float> predict(const FeatureMatrix& features);
+
+   private:
+    void* load();
+    std::string model_;
+    std::mutex mutex_;
+    std::vector<void*> idle_;
+  };
+
   // Trains `rounds` trees on the matrix and labels; returns the model in XGBoost's JSON format.
   // `objective`: binary:logistic, multi:softprob (with `classes`) or reg:squarederror. Throws
   // OperatorError with XGBoost's message when it fails.

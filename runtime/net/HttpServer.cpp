@@ -5,7 +5,15 @@
 #include <regex>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -42,6 +50,135 @@ const char* reasonOf(int status) {
   }
 }
 
+using Clock = std::chrono::steady_clock;
+
+// Waits until `socket` has `events` (or hangs up), for at most `timeout` and never past
+// `deadline`; false when the time ran out or poll failed.
+bool waitFor(int socket, short events, std::chrono::milliseconds timeout, Clock::time_point deadline) {
+  Clock::time_point until = std::min(Clock::now() + timeout, deadline);
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd entry{socket, events, 0};
+    int ready = ::poll(&entry, 1, static_cast<int>(std::min<long long>(left, 1000000)));
+    if (ready < 0 && errno == EINTR) continue;
+    return ready > 0;
+  }
+}
+
+void addressOf(int socket, bool peer, std::string& ip, int& port) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  int status = peer ? ::getpeername(socket, reinterpret_cast<sockaddr*>(&address), &length)
+                    : ::getsockname(socket, reinterpret_cast<sockaddr*>(&address), &length);
+  if (status != 0) return;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+    ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+    port = ntohs(v4->sin_port);
+  } else if (address.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+    port = ntohs(v6->sin6_port);
+  }
+  ip = text;
+}
+
+// A connection's bytes for the library's request parser, with every read and write bounded by
+// the read or write timeout and by the current request's deadline.
+class DeadlineStream final : public httplib::Stream {
+ public:
+  DeadlineStream(int socket, std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout)
+      : socket_(socket), readTimeout_(readTimeout), writeTimeout_(writeTimeout) {}
+
+  void startRequest(Clock::time_point deadline) { deadline_ = deadline; }
+  bool hasBuffered() const { return position_ < length_; }
+
+  bool is_readable() const override { return hasBuffered() || waitFor(socket_, POLLIN, readTimeout_, deadline_); }
+  bool is_writable() const override { return waitFor(socket_, POLLOUT, writeTimeout_, deadline_); }
+
+  ssize_t read(char* out, size_t size) override {
+    if (!hasBuffered()) {
+      if (!waitFor(socket_, POLLIN, readTimeout_, deadline_)) return -1;
+      ssize_t got;
+      do {
+        got = ::recv(socket_, buffer_, sizeof buffer_, 0);
+      } while (got < 0 && errno == EINTR);
+      if (got <= 0) return got;
+      position_ = 0;
+      length_ = static_cast<std::size_t>(got);
+    }
+    std::size_t n = std::min(size, length_ - position_);
+    std::memcpy(out, buffer_ + position_, n);
+    position_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* data, size_t size) override {
+    if (!waitFor(socket_, POLLOUT, writeTimeout_, deadline_)) return -1;
+    ssize_t sent;
+    do {
+      sent = ::send(socket_, data, size, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    return sent;
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { addressOf(socket_, true, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { addressOf(socket_, false, ip, port); }
+  socket_t socket() const override { return socket_; }
+
+ private:
+  int socket_;
+  std::chrono::milliseconds readTimeout_, writeTimeout_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  char buffer_[4096];
+  std::size_t position_ = 0, length_ = 0;
+};
+
+// cpp-httplib's read timeout bounds each read, not a request: a client that sends a byte a
+// second would hold a worker for as long as the header limit lets it (hours). This server
+// takes each accepted connection itself, and the library parses and answers its requests
+// (`process_request`) over a DeadlineStream: a request, from its first byte to its answer,
+// gets `requestTimeout`.
+class DeadlineServer final : public httplib::Server {
+ public:
+  explicit DeadlineServer(const HttpServerOptions& options) : options_(options) {}
+
+ private:
+  bool stopping() const { return svr_sock_ == INVALID_SOCKET; }
+
+  // Waits for the first byte of the next request, seeing a stop within a tenth of a second.
+  bool nextRequest(int socket) const {
+    Clock::time_point until = Clock::now() + options_.keepAliveTimeout;
+    while (!stopping()) {
+      Clock::time_point slice = std::min(until, Clock::now() + std::chrono::milliseconds(100));
+      if (waitFor(socket, POLLIN, std::chrono::milliseconds(100), slice)) return true;
+      if (Clock::now() >= until) return false;
+    }
+    return false;
+  }
+
+  bool process_and_close_socket(socket_t socket) override {
+    DeadlineStream stream(socket, options_.readTimeout, options_.writeTimeout);
+    std::size_t left = std::max<std::size_t>(options_.keepAliveMaxRequests, 1);
+    bool ok = true;
+    while (left > 0 && !stopping()) {
+      if (!stream.hasBuffered() && !nextRequest(socket)) break;
+      stream.startRequest(Clock::now() + options_.requestTimeout);
+      bool closed = false;
+      ok = process_request(stream, left == 1 || stopping(), closed, nullptr);
+      if (!ok || closed) break;
+      --left;
+    }
+    ::shutdown(socket, SHUT_RDWR);
+    ::close(socket);
+    return ok;
+  }
+
+  HttpServerOptions options_;
+};
+
 struct Route {
   std::string method;
   std::regex pattern;
@@ -61,8 +198,9 @@ std::string jsonErrorBody(const std::string& message) {
 }
 
 struct HttpServer::Impl {
+  explicit Impl(const HttpServerOptions& serverOptions) : options(serverOptions), server(serverOptions) {}
   HttpServerOptions options;
-  httplib::Server server;
+  DeadlineServer server;
   std::vector<Route> routes;
   HttpObserver observer;
   std::atomic<bool> stopRequested{false};
@@ -114,8 +252,7 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = options;
+HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>(options)) {
   httplib::Server& server = impl_->server;
   server.set_payload_max_length(options.maxBodyBytes);
   server.set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(options.readTimeout));

@@ -55,6 +55,12 @@ struct HttpServerOptions {
   std::chrono::milliseconds readTimeout{5000};
   std::chrono::milliseconds writeTimeout{5000};
   std::chrono::seconds keepAliveTimeout{5};
+  // The whole of one request, from its first byte to the last byte of its answer: a client
+  // that trickles its request (a byte a second never trips `readTimeout`, which bounds each
+  // read) loses its connection when this runs out.
+  std::chrono::milliseconds requestTimeout{10000};
+  // Requests answered on one connection before it is closed.
+  std::size_t keepAliveMaxRequests = 100;
   std::size_t workerThreads = 8;
 };
 
