@@ -270,10 +270,14 @@ struct ModelService::Impl {
   }
 
   ServeAnswer unknown(const std::string& name) const {
-    std::vector<std::string> names;
-    for (const auto& path : deploys) names.push_back(path->deploy);
+    std::vector<std::string> names, candidates;
+    for (const auto& path : deploys) {
+      names.push_back(path->deploy);
+      candidates.push_back(path->deploy);
+      candidates.push_back(path->model);
+    }
     std::string message = fmt::format("no model `{}` is served", name);
-    if (std::string suggestion = support::closestMatch(name, names); !suggestion.empty()) {
+    if (std::string suggestion = support::closestMatch(name, candidates); !suggestion.empty()) {
       message += fmt::format("; did you mean `{}`?", suggestion);
     } else {
       message += fmt::format(" (served: {})", fmt::join(names, ", "));
@@ -640,7 +644,7 @@ std::unique_ptr<ModelService> ModelService::open(std::shared_ptr<const Compilati
   for (const std::string& why : unservable) notes.push_back("not served: " + why);
   impl->db = openRecordedDatabase(*impl->project, error);
   if (!impl->db) {
-    error = fmt::format("nothing to serve: {} (a deploy whose gates pass registers its model when `weir run` runs it)", error);
+    error = fmt::format("nothing to serve: {}; a deploy whose gates pass registers its model when `weir run` runs it", error);
     return nullptr;
   }
   std::vector<runtime::RegisteredVersion> versions = impl->db->registeredVersions();
@@ -978,7 +982,7 @@ std::string ModelService::predictFile(const std::string& name, const std::string
                        e.column.empty() ? e.message : fmt::format("column `{}`: {}", e.column, e.message));
   }
   if (!read.ignoredColumns.empty()) {
-    return fmt::format("{}: `{}` is not a column of the input of `{}` (its columns: {})", input, read.ignoredColumns.front(),
+    return fmt::format("{}: {} is not a column of the input of `{}` (its columns: {})", input, read.ignoredColumns.front(),
                        path->deploy, fmt::join(names, ", "));
   }
   if (std::find(names.begin(), names.end(), "prediction") != names.end()) {
