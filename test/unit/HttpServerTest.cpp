@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -134,6 +135,96 @@ TEST_F(HttpServerTest, ObserverSeesEveryAnsweredRequest) {
   EXPECT_EQ(seen.load(), 2);
   EXPECT_EQ(notFound.load(), 2);
   EXPECT_TRUE(served_);
+}
+
+int connectTo(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// A client sending a byte at a time, each well within the read timeout, loses its connection
+// when the request's own time runs out (the library's read timeout alone bounds each read:
+// such a client held a worker for as long as the header limit allowed), and the worker serves
+// the next client.
+TEST_F(HttpServerTest, ATricklingClientLosesItsConnectionAtTheRequestTimeout) {
+  HttpServerOptions options;
+  options.readTimeout = std::chrono::milliseconds(2000);
+  options.requestTimeout = std::chrono::milliseconds(800);
+  options.workerThreads = 1;
+  start(options);
+  int fd = connectTo(port_);
+  ASSERT_GE(fd, 0);
+  std::string request = "POST /echo/abc HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(200, 'p') + "\r\n";
+  auto began = std::chrono::steady_clock::now();
+  bool cut = false;
+  for (char byte : request) {
+    if (::send(fd, &byte, 1, MSG_NOSIGNAL) != 1) {
+      cut = true;
+      break;
+    }
+    char answer[512];
+    // The server closing shows as the end of the stream (after its 4xx answer, if any).
+    ssize_t got = ::recv(fd, answer, sizeof answer, MSG_DONTWAIT);
+    if (got == 0) {
+      cut = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  ::close(fd);
+  EXPECT_TRUE(cut);
+  EXPECT_LT(seconds, 3.0);  // the whole request would take 10 seconds
+  std::string response = post(port_, "/echo/next", "ok");
+  EXPECT_NE(response.find("next:ok:"), std::string::npos) << response;
+}
+
+// Requests on one connection (keep-alive) are answered one after the other, each with its own
+// request timeout.
+TEST_F(HttpServerTest, KeepAliveAnswersSeveralRequestsOnOneConnection) {
+  HttpServerOptions options;
+  options.requestTimeout = std::chrono::milliseconds(500);
+  start(options);
+  std::string one = "POST /echo/a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1";
+  std::string last = "POST /echo/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 1\r\n\r\n2";
+  int fd = connectTo(port_);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::send(fd, one.data(), one.size(), MSG_NOSIGNAL), static_cast<ssize_t>(one.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // past one request's timeout: idle time is not counted
+  ASSERT_EQ(::send(fd, last.data(), last.size(), MSG_NOSIGNAL), static_cast<ssize_t>(last.size()));
+  std::string response;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) response.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  EXPECT_NE(response.find("a:1:"), std::string::npos) << response;
+  EXPECT_NE(response.find("b:2:"), std::string::npos) << response;
+}
+
+// stop() does not wait for idle keep-alive connections to time out.
+TEST_F(HttpServerTest, StopDoesNotWaitForIdleConnections) {
+  HttpServerOptions options;
+  options.keepAliveTimeout = std::chrono::seconds(30);
+  start(options);
+  int fd = connectTo(port_);
+  ASSERT_GE(fd, 0);
+  std::string one = "POST /echo/a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1";
+  ASSERT_EQ(::send(fd, one.data(), one.size(), MSG_NOSIGNAL), static_cast<ssize_t>(one.size()));
+  char buffer[4096];
+  ASSERT_GT(::recv(fd, buffer, sizeof buffer, 0), 0);
+  auto began = std::chrono::steady_clock::now();
+  server_->stop();
+  thread_.join();
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count(), 2.0);
+  ::close(fd);
 }
 
 TEST(HttpServerBind, APortInUseIsAnErrorNotACrash) {
