@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -160,6 +161,10 @@ class DeadlineServer final : public httplib::Server {
   }
 
   bool process_and_close_socket(socket_t socket) override {
+    // An answer is written in two parts (head, body): without TCP_NODELAY, Nagle's algorithm
+    // holds the body until the client's delayed acknowledgement of the head, 40 ms later.
+    int yes = 1;
+    ::setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     DeadlineStream stream(socket, options_.readTimeout, options_.writeTimeout);
     std::size_t left = std::max<std::size_t>(options_.keepAliveMaxRequests, 1);
     bool ok = true;
