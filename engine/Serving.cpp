@@ -350,7 +350,9 @@ struct ModelService::Impl {
     }
     try {
       std::vector<const plan::Node*> steps;
-      for (const plan::Node& step : path->steps) steps.push_back(&step);
+      for (const plan::Node& step : path->steps) {
+        for (const plan::Node* part : runtime::rowSteps(step)) steps.push_back(part);
+      }
       path->pipeline = std::make_unique<runtime::RowPipeline>(path->pipelineInput, steps, std::vector<ColumnSpec>{});
       Table empty;
       for (const ColumnSpec& spec : path->pipelineInput) empty.columns.emplace_back(spec);

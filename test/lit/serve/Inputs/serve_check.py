@@ -251,6 +251,39 @@ def features():
     print("stopped", server.stop())
 
 
+def shapes():
+    """Two deploys on one server: a regression whose path renames, filters and selects (source
+    rows), and a multiclass model whose path joins (its features)."""
+    server = Server()
+    for name in ("spend_api", "plan_api"):
+        described = json.loads(server.request("GET", "/v1/models/" + name)[1])
+        print(name, described["input"], described.get("reason", described.get("source")),
+              [c["name"] for c in described["columns"]], described["output"]["task"])
+    rows = source_rows()
+    ids = sorted(rows)
+    with open(os.path.join(FOLDER, "spend.csv")) as f:
+        expected = {int(r["id"]): float(r["p"]) for r in csv.DictReader(f)}
+    served = {}
+    for start in range(0, len(ids), 100):
+        chunk = ids[start:start + 100]
+        status, answer = server.predict([rows[i] for i in chunk], "spend")
+        assert status == 200, answer
+        served.update(zip(chunk, answer["predictions"]))
+    print("spend: served = batch to 1e-9:", max(abs(served[i] - expected[i]) for i in expected) <= 1e-9,
+          "others null:", all(served[i] is None for i in ids if i not in expected), len(expected))
+    with open(os.path.join(FOLDER, "plans_scored.csv")) as f:
+        records = list(csv.DictReader(f))
+    features = [{"age": int(r["age"]), "visits": int(r["visits"]) if r["visits"] else None, "cheap": r["cheap"] == "true"}
+                for r in records]
+    labels = []
+    for start in range(0, len(features), 100):
+        status, answer = server.predict(features[start:start + 100], "which_plan")
+        assert status == 200, answer
+        labels += answer["predictions"]
+    print("which_plan: served = batch:", labels == [r["p"] for r in records], len(labels), sorted(set(labels)))
+    print("stopped", server.stop())
+
+
 def token():
     env = dict(os.environ, WEIR_SERVE_TOKEN="s3cret")
     server = Server(env=env, extra=["--no-request-log", "--no-sample"])
@@ -263,4 +296,4 @@ def token():
     print("stopped", server.stop())
 
 
-{"batch": batch, "bad": bad, "reload": reload, "token": token, "features": features}[MODE]()
+{"batch": batch, "bad": bad, "reload": reload, "token": token, "features": features, "shapes": shapes}[MODE]()
