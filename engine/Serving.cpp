@@ -415,8 +415,19 @@ struct ModelService::Impl {
   // The rows of a request's body, read with the source readers' rules; or a refusal.
   std::optional<Table> readRows(const DeployPath& path, const ServedVersion& version, std::string_view body, ServeAnswer& refusal) const {
     Json document;
+    // A body is at most {"rows": [{column: value}]}: three levels. Deeper nesting is refused as
+    // it is read (a document nested a million levels deep would exhaust the stack of what
+    // walks it afterwards).
+    struct TooDeep {};
+    auto shallow = [](int depth, Json::parse_event_t, Json&) {
+      if (depth > 16) throw TooDeep{};
+      return true;
+    };
     try {
-      document = Json::parse(body);
+      document = Json::parse(body, shallow);
+    } catch (const TooDeep&) {
+      refusal = refused(400, "the body nests JSON deeper than a request does: it must be {\"rows\": [{\"column\": value, ...}, ...]}");
+      return std::nullopt;
     } catch (const Json::parse_error& e) {
       std::string what = e.what();
       if (std::size_t colon = what.find("] "); colon != std::string::npos) what = what.substr(colon + 2);
@@ -452,7 +463,13 @@ struct ModelService::Impl {
         return std::nullopt;
       }
       for (const auto& [key, value] : row.items()) {
-        if (std::find(names.begin(), names.end(), key) != names.end()) continue;
+        if (std::find(names.begin(), names.end(), key) != names.end()) {
+          if (value.is_structured()) {
+            refusal = refused(400, fmt::format("row {}: expected a value, found {}", i, value.is_array() ? "an array" : "an object"), i, key);
+            return std::nullopt;
+          }
+          continue;
+        }
         std::string message = fmt::format("`{}` is not a column of the input of `{}`", key, path.deploy);
         if (std::string suggestion = support::closestMatch(key, names); !suggestion.empty()) {
           message += fmt::format("; did you mean `{}`?", suggestion);
