@@ -23,8 +23,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <atomic>
 #include <ctime>
-#include <map>
+#include <filesystem>
+#include <mutex>
 #include <set>
 
 namespace weir::engine {

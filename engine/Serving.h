@@ -22,11 +22,9 @@
 #include "engine/Project.h"
 #include "table/Table.h"
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
