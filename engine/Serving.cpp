@@ -933,8 +933,8 @@ std::vector<std::string> ModelService::refresh() {
     std::shared_ptr<const ServedVersion> next = impl_->load(*path, *held, why);
     if (!next) {
       path->failedFingerprint = held->fingerprint;
-      events.push_back(fmt::format("`{}`: cannot serve version {} of `{}` ({}): {}", path->deploy, held->version, path->model,
-                                   path->stage, why));
+      events.push_back(current ? fmt::format("`{}`: still serving version {}: {}", path->deploy, current->registered.version, why)
+                               : fmt::format("`{}`: cannot serve {}: {}", path->deploy, path->stage, why));
       continue;
     }
     {

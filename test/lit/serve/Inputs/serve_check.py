@@ -287,6 +287,22 @@ def shapes():
     print("stopped", server.stop())
 
 
+def mismatch():
+    """A version that does not fit the program (it reads a feature the program no longer
+    computes) is not swapped in: the version served stays, and the log says why."""
+    server = Server()
+    _, before = server.predict([{"age": 30, "plan": "pro"}])
+    back = subprocess.run([WEIR, "registry", "rollback", "churn", "--stage", "production", FOLDER], capture_output=True, text=True)
+    print(back.stdout.strip())
+    time.sleep(3)
+    status, after = server.predict([{"age": 30, "plan": "pro"}])
+    print("still served", status, before["version"], after["version"])
+    print("healthz", server.request("GET", "/healthz")[0])
+    print("stopped", server.stop())
+    log = open(os.path.join(FOLDER, "serve-mismatch.log")).read()
+    print([l for l in log.splitlines() if l.startswith("weir serve: `")])
+
+
 def token():
     env = dict(os.environ, WEIR_SERVE_TOKEN="s3cret")
     server = Server(env=env, extra=["--no-request-log", "--no-sample"])
@@ -299,4 +315,4 @@ def token():
     print("stopped", server.stop())
 
 
-{"batch": batch, "bad": bad, "reload": reload, "token": token, "features": features, "shapes": shapes}[MODE]()
+{"batch": batch, "bad": bad, "reload": reload, "token": token, "features": features, "shapes": shapes, "mismatch": mismatch}[MODE]()
