@@ -543,6 +543,30 @@ struct ModelService::Impl {
     return out;
   }
 
+  // When scoring rows failed: the first row that fails alone, and why (a value the model cannot
+  // take, such as a float beyond a 32-bit float's range, is the row's problem, not ours).
+  struct Fault {
+    std::size_t row = 0;
+    std::string column, message;
+  };
+  std::optional<Fault> rowAtFault(const DeployPath& path, const ServedVersion& version, const Table& rows) const {
+    for (std::size_t i = 0; i < rows.rows(); ++i) {
+      Scored alone = score(path, version, rows.slice(i, i + 1));
+      if (alone.error.empty()) continue;
+      Fault fault;
+      fault.row = i;
+      fault.message = alone.error;
+      // The message counts rows of the one-row table ("in row 1"): the request's row is said apart.
+      if (std::size_t at = fault.message.find(" in row 1:"); at != std::string::npos) fault.message.erase(at, 9);
+      if (fault.message.rfind("feature `", 0) == 0) {
+        std::size_t end = fault.message.find('`', 9);
+        if (end != std::string::npos) fault.column = fault.message.substr(9, end - 9);
+      }
+      return fault;
+    }
+    return std::nullopt;
+  }
+
   Json predictionJson(const DeployPath& path, const ServedVersion& version, const Scored& scored, std::size_t row) const {
     if (!scored.present[row]) return nullptr;
     std::size_t at = scored.predictionOf[row];
@@ -743,6 +767,12 @@ ServeAnswer ModelService::predict(const std::string& name, std::string_view body
   if (!rows) return refusal;
   Impl::Scored scored = impl_->score(*path, *version, *rows);
   if (!scored.error.empty()) {
+    if (std::optional<Impl::Fault> fault = impl_->rowAtFault(*path, *version, *rows)) {
+      ServeAnswer answer = refused(400, fmt::format("row {}: {}", fault->row, fault->message), fault->row, fault->column);
+      answer.deploy = path->deploy;
+      answer.version = version->registered.version;
+      return answer;
+    }
     ServeAnswer answer = refused(500, "the rows could not be scored: " + scored.error);
     answer.deploy = path->deploy;
     answer.version = version->registered.version;
@@ -995,6 +1025,7 @@ std::string ModelService::predictFile(const std::string& name, const std::string
     names.push_back(column.spec.name);
   }
   runtime::CsvOptions options;
+  options.rowLines = true;
   runtime::ReadResult read = runtime::readCsv(file.text(), specs, options);
   status = PredictFileStatus::BadRows;
   if (read.error) {
@@ -1009,9 +1040,15 @@ std::string ModelService::predictFile(const std::string& name, const std::string
   if (std::find(names.begin(), names.end(), "prediction") != names.end()) {
     return fmt::format("the input of `{}` has a column `prediction`, which the output adds", path->deploy);
   }
-  status = PredictFileStatus::Failed;
   Impl::Scored scored = impl_->score(*path, *version, read.table);
-  if (!scored.error.empty()) return "the rows could not be scored: " + scored.error;
+  if (!scored.error.empty()) {
+    if (std::optional<Impl::Fault> fault = impl_->rowAtFault(*path, *version, read.table)) {
+      std::uint32_t line = fault->row < read.rowLines.size() ? read.rowLines[fault->row] : 0;
+      return fmt::format("{}:{}: {}", input, line, fault->message);
+    }
+    status = PredictFileStatus::Failed;
+    return "the rows could not be scored: " + scored.error;
+  }
   const runtime::TrainedModel& model = version->model->model();
   bool classes = model.task == "multiclass";
   ColumnSpec spec{"prediction", classes ? (path->intClasses ? ColumnKind::Int : ColumnKind::String) : ColumnKind::Float, true, {}};

@@ -141,6 +141,7 @@ def bad():
         ("misspelt column", '{"rows": [{"age": 30, "plann": "pro"}]}'),
         ("unknown level", '{"rows": [{"age": 30, "plan": "secret-value-3"}]}'),
         ("missing nullable", '{"rows": [{"age": 30, "plan": "pro"}]}'),
+        ("beyond a model's floats", '{"rows": [{"age": 30, "plan": "pro"}, {"age": 30, "plan": "pro", "income": 1e300}]}'),
         ("array value", '{"rows": [{"age": [30], "plan": "pro"}]}'),
         ("object value", '{"rows": [{"age": 30, "plan": {"level": "pro"}}]}'),
         ("deep nesting", '{"rows": [{"age": ' + "[" * 1000000 + "]" * 1000000 + ', "plan": "pro"}]}'),
