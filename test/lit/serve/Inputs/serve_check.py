@@ -12,6 +12,7 @@ import glob
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -167,6 +168,27 @@ def bad():
     buckets = [l for l in text.splitlines() if l.startswith('weir_serve_request_duration_seconds_bucket{endpoint="predict"')]
     counts = [int(l.rsplit(" ", 1)[1]) for l in buckets]
     print("histogram buckets", len(buckets), "cumulative", counts == sorted(counts))
+    # Random bodies (seeded): malformed bytes, JSON of every type, rows with any keys and values.
+    rng = random.Random(7)
+    values = [None, True, False, 0, -1, 2**63, -2**63 - 1, 10**30, 1.5, -0.0, 1e308, 1e-320, "", "pro", "x" * 1000,
+              "\u0000", "\u00e9", "NaN", "2024-01-01", [], {}, [1], {"a": None}]
+    keys = ["age", "income", "visits", "plan", "email", "", "AGE", "plan ", "\u202e"]
+    answers = {}
+    for _ in range(400):
+        kind = rng.random()
+        if kind < 0.1:
+            body = bytes(rng.randrange(256) for _ in range(rng.randrange(60)))
+        elif kind < 0.2:
+            body = json.dumps(rng.choice(values))
+        else:
+            rows = [{rng.choice(keys): rng.choice(values) for _ in range(rng.randrange(6))} for _ in range(rng.randrange(4))]
+            if rng.random() < 0.5:
+                rows = [dict({"age": rng.choice([30, 15, 70]), "plan": "pro"}, **r) for r in rows]
+            body = json.dumps({"rows": rows})
+        status, text = server.request("POST", "/v1/models/churn_api/predict", body)
+        json.loads(text)  # every answer is JSON
+        answers[status // 100] = answers.get(status // 100, 0) + 1
+    print("random bodies answered", sorted(answers))
     print("stopped", server.stop())
     log = open(os.path.join(FOLDER, "serve-bad.log")).read()
     print("request log lines", sum(1 for l in log.splitlines() if " /v1/" in l or " /healthz" in l or " /metrics" in l or " /nothing" in l))
