@@ -4,6 +4,7 @@
 #include "engine/RunSession.h"
 #include "engine/Serving.h"
 #include "engine/Workspace.h"
+#include "TestSupport.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -84,9 +85,7 @@ TEST_F(ServingTest, APiiColumnIsTakenAndDescribedButNeverSampled) {
   service_->flushSamples(true);
   std::vector<fs::path> files = sampleFiles();
   ASSERT_EQ(files.size(), 1u);
-  std::stringstream text;
-  text << std::ifstream(files[0]).rdbuf();
-  EXPECT_EQ(text.str(), "{\"x\":2.5}\n");
+  EXPECT_EQ(test::fileText(files[0]), "{\"x\":2.5}\n");
 }
 
 TEST_F(ServingTest, TheSampleIsBoundedAndRotated) {
@@ -108,9 +107,7 @@ TEST_F(ServingTest, TheSampleIsBoundedAndRotated) {
   ASSERT_EQ(files.size(), 2u);  // the oldest files were removed
   std::string rows;
   for (const fs::path& file : files) {
-    std::stringstream text;
-    text << std::ifstream(file).rdbuf();
-    std::string content = text.str();
+    std::string content = test::fileText(file);
     EXPECT_LE(std::count(content.begin(), content.end(), '\n'), 3);
     rows += content;
   }
