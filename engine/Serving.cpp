@@ -14,6 +14,7 @@
 #include "operators/Schema.h"
 #include "plan/ExprColumns.h"
 #include "store/LineageDb.h"
+#include "support/JsonText.h"
 #include "support/ProjectPath.h"
 #include "support/Suggest.h"
 
@@ -40,7 +41,7 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-std::string dumpJson(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string dumpJson(const Json& json) { return support::jsonText(json); }
 
 std::string errorBody(const std::string& message, std::optional<std::size_t> row = std::nullopt, const std::string& column = {}) {
   Json body = {{"error", message}};
@@ -71,7 +72,7 @@ std::string typeName(const ColumnSpec& spec) {
   std::string name = runtime::columnKindName(spec.kind);
   if (spec.kind == ColumnKind::Category) {
     std::vector<std::string> quoted;
-    for (const std::string& level : spec.levels) quoted.push_back(Json(level).dump());
+    for (const std::string& level : spec.levels) quoted.push_back(support::jsonText(Json(level)));
     name = fmt::format("category[{}]", fmt::join(quoted, ", "));
   }
   return spec.nullable ? name + "?" : name;
