@@ -1,11 +1,11 @@
-// The runtime benchmark's three workloads in DuckDB (npm @duckdb/node-api), for comparison.
-// Usage: node peers_duckdb.mjs ingest|filter|group DATA.csv OUT_DIR THREADS
+// The runtime benchmark's workloads in DuckDB (npm @duckdb/node-api), for comparison.
+// Usage: node peers_duckdb.mjs WORKLOAD DATA_DIR OUT_DIR THREADS
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const [work, data, out, threads] = process.argv.slice(2);
+const [work, dataDir, out, threads] = process.argv.slice(2);
 const instance = await DuckDBInstance.create(':memory:', { threads: String(threads ?? 2) });
 const db = await instance.connect();
-const read = `read_csv('${data}', header = true, columns = {'id': 'BIGINT', 'customer': 'VARCHAR',
+const read = `read_csv('${dataDir}/sales.csv', header = true, columns = {'id': 'BIGINT', 'customer': 'VARCHAR',
   'region': 'VARCHAR', 'amount': 'DOUBLE', 'quantity': 'BIGINT', 'returned': 'BOOLEAN', 'day': 'DATE'})`;
 if (work === 'ingest') {
   // Load every column, then the same checks as ingest.mlflow's expectations.
@@ -19,4 +19,17 @@ if (work === 'ingest') {
 } else if (work === 'group') {
   await db.run(`COPY (SELECT customer, count(*) AS orders, sum(amount) AS total, avg(quantity) AS mean_quantity
     FROM ${read} GROUP BY customer) TO '${out}/group.csv' (HEADER)`);
+} else if (work === 'join') {
+  await db.run(`COPY (SELECT segment, region, count(*) AS orders, sum(amount * (1 - discount)) AS net
+    FROM ${read} s JOIN read_csv('${dataDir}/customers.csv', header = true, columns = {'customer': 'VARCHAR',
+      'segment': 'VARCHAR', 'discount': 'DOUBLE', 'since': 'DATE'}) c USING (customer)
+    GROUP BY segment, region) TO '${out}/join.csv' (HEADER)`);
+} else if (work === 'sort') {
+  await db.run(`COPY (SELECT id, customer, amount FROM ${read} ORDER BY customer, id) TO '${out}/sort.csv' (HEADER)`);
+} else if (work === 'sink') {
+  const columns = Array.from({ length: 11 }, (_, i) => `'x${i}': 'DOUBLE'`).join(', ');
+  await db.run(`COPY (SELECT * FROM read_csv('${dataDir}/floats.csv', header = true, columns = {${columns}}))
+    TO '${out}/sink.csv' (HEADER)`);
+} else {
+  throw new Error(`unknown workload ${work}`);
 }
