@@ -392,16 +392,24 @@ std::string writeSink(const plan::Node& sink, const Table& table, const DataFile
     throw OperatorError(fmt::format("`{}` resolves to {}, inside {} where Weir keeps its state: sinks may not write there", io.path,
                                     path, support::stateFolderOf(options.projectRoot)));
   }
-  std::string content;
-  if (io.format == "csv") content = writeCsv(table, delimiterOf(io), flagOf(io, "header", true));
-  else if (io.format == "jsonl") content = writeJsonLines(table);
-  else throw OperatorError(fmt::format("writing `{}` sinks is not supported", io.format));
-  if (hash != nullptr) *hash = SourceHashes::hashBytes(content);
-  if (!write) return path;
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (io.format != "csv" && io.format != "jsonl") throw OperatorError(fmt::format("writing `{}` sinks is not supported", io.format));
   std::string error;
-  if (!writeFileAtomically(path, content, error)) throw OperatorError(error);
+  AtomicFileWriter file;
+  if (write) {
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    if (!file.open(path, error)) throw OperatorError(error);
+  }
+  ContentHasher hasher;
+  // Each piece is hashed and written as it comes (a CSV's morsels, formatted in parallel).
+  auto consume = [&](std::string_view piece) {
+    if (hash != nullptr) hasher.update(piece);
+    if (write && !file.write(piece, error)) throw OperatorError(error);
+  };
+  if (io.format == "csv") writeCsvPieces(table, delimiterOf(io), flagOf(io, "header", true), consume);
+  else consume(writeJsonLines(table));
+  if (hash != nullptr) *hash = hasher.hex();
+  if (write && !file.commit(error)) throw OperatorError(error);
   return path;
 }
 

@@ -37,43 +37,24 @@ std::string randomSuffix() {
 
 }  // namespace
 
-bool writeFileAtomicallyAt(int folder, const std::string& name, std::string_view content, std::string& error) {
-  std::string temp;
-  int fd = -1;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    temp = "." + name + ".weir-" + randomSuffix();
+bool AtomicFileWriter::openAt(int folder, bool ownFolder, const std::string& name, std::string& error) {
+  folder_ = folder;
+  ownFolder_ = ownFolder;
+  name_ = name;
+  for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
+    temp_ = "." + name + ".weir-" + randomSuffix();
     // Mode 0666: the umask decides, as for any file a program creates (mkstemp's 0600 did not).
-    fd = ::openat(folder, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST) break;
+    fd_ = ::openat(folder, temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd_ < 0 && errno != EEXIST) break;
   }
-  if (fd < 0) {
+  if (fd_ < 0) {
     error = std::string("cannot create a temporary file next to it: ") + std::strerror(errno);
     return false;
   }
-  // A file that is replaced keeps its permissions (a symlink there is replaced like any entry).
-  struct stat existing {};
-  bool keepMode = ::fstatat(folder, name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(existing.st_mode);
-  bool ok = writeAll(fd, content) && (!keepMode || ::fchmod(fd, existing.st_mode & 0777) == 0) && ::fsync(fd) == 0;
-  int savedErrno = errno;
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    savedErrno = errno;
-  }
-  if (ok && ::renameat(folder, temp.c_str(), folder, name.c_str()) != 0) {
-    ok = false;
-    savedErrno = errno;
-  }
-  if (!ok) {
-    error = std::strerror(savedErrno);
-    ::unlinkat(folder, temp.c_str(), 0);
-    return false;
-  }
-  // The rename itself is durable once the folder is flushed.
-  ::fsync(folder);
   return true;
 }
 
-bool writeFileAtomically(const std::string& path, std::string_view content, std::string& error) {
+bool AtomicFileWriter::open(const std::string& path, std::string& error) {
   namespace fs = std::filesystem;
   fs::path target(path);
   fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
@@ -82,9 +63,74 @@ bool writeFileAtomically(const std::string& path, std::string_view content, std:
     error = std::string("cannot create a temporary file next to it: ") + std::strerror(errno);
     return false;
   }
-  bool ok = writeFileAtomicallyAt(dir, target.filename().string(), content, error);
-  ::close(dir);
-  return ok;
+  return openAt(dir, true, target.filename().string(), error);
+}
+
+bool AtomicFileWriter::write(std::string_view piece, std::string& error) {
+  if (!writeAll(fd_, piece)) {
+    error = std::strerror(errno);
+    discard();
+    return false;
+  }
+  written_ += piece.size();
+#ifdef __linux__
+  // Start writing back what is written so far (without waiting): the disk works while the next
+  // pieces are formatted, and commit()'s fsync has little left to do.
+  constexpr std::uint64_t kHandOver = std::uint64_t{8} << 20;
+  if (written_ - handedToDisk_ >= kHandOver) {
+    ::sync_file_range(fd_, static_cast<off64_t>(handedToDisk_), static_cast<off64_t>(written_ - handedToDisk_), SYNC_FILE_RANGE_WRITE);
+    handedToDisk_ = written_;
+  }
+#endif
+  return true;
+}
+
+bool AtomicFileWriter::commit(std::string& error) {
+  // A file that is replaced keeps its permissions (a symlink there is replaced like any entry).
+  struct stat existing {};
+  bool keepMode = ::fstatat(folder_, name_.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(existing.st_mode);
+  bool ok = (!keepMode || ::fchmod(fd_, existing.st_mode & 0777) == 0) && ::fsync(fd_) == 0;
+  int savedErrno = errno;
+  if (::close(fd_) != 0 && ok) {
+    ok = false;
+    savedErrno = errno;
+  }
+  fd_ = -1;
+  if (ok && ::renameat(folder_, temp_.c_str(), folder_, name_.c_str()) != 0) {
+    ok = false;
+    savedErrno = errno;
+  }
+  if (!ok) {
+    error = std::strerror(savedErrno);
+    discard();
+    return false;
+  }
+  // The rename itself is durable once the folder is flushed.
+  ::fsync(folder_);
+  temp_.clear();
+  discard();
+  return true;
+}
+
+void AtomicFileWriter::discard() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (!temp_.empty() && folder_ >= 0) ::unlinkat(folder_, temp_.c_str(), 0);
+  temp_.clear();
+  if (ownFolder_ && folder_ >= 0) ::close(folder_);
+  folder_ = -1;
+}
+
+AtomicFileWriter::~AtomicFileWriter() { discard(); }
+
+bool writeFileAtomicallyAt(int folder, const std::string& name, std::string_view content, std::string& error) {
+  AtomicFileWriter writer;
+  return writer.openAt(folder, false, name, error) && writer.write(content, error) && writer.commit(error);
+}
+
+bool writeFileAtomically(const std::string& path, std::string_view content, std::string& error) {
+  AtomicFileWriter writer;
+  return writer.open(path, error) && writer.write(content, error) && writer.commit(error);
 }
 
 }  // namespace weir::runtime

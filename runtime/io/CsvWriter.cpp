@@ -2,7 +2,10 @@
 
 #include "table/Morsels.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cmath>
@@ -55,14 +58,22 @@ void appendQuoted(std::string& out, std::string_view text, char delimiter, bool 
   out += '"';
 }
 
+// `{}` of a number, compiled (no format string parsed per value) into a buffer on the stack.
+template <typename T>
+void appendNumber(std::string& out, T value) {
+  char buffer[64];
+  char* end = fmt::format_to(buffer, FMT_COMPILE("{}"), value);
+  out.append(buffer, end);
+}
+
 void appendValue(std::string& out, const Column& column, std::size_t row, char delimiter) {
   switch (column.kind()) {
-    case ColumnKind::Int: fmt::format_to(std::back_inserter(out), "{}", column.intAt(row)); break;
+    case ColumnKind::Int: appendNumber(out, column.intAt(row)); break;
     case ColumnKind::Float: {
       // Shortest exact form. A non-finite float (an overflow, `inf - inf`) is written as null, as
       // in JSON: `inf` and `nan` are no numbers a reader accepts.
       double x = column.floatAt(row);
-      if (std::isfinite(x)) fmt::format_to(std::back_inserter(out), "{}", x);
+      if (std::isfinite(x)) appendNumber(out, x);
       break;
     }
     case ColumnKind::Bool: out += column.intAt(row) != 0 ? "true" : "false"; break;
@@ -73,38 +84,59 @@ void appendValue(std::string& out, const Column& column, std::size_t row, char d
   }
 }
 
+// Rows [begin, end) as CSV records.
+std::string formatRows(const Table& table, char delimiter, std::size_t begin, std::size_t end) {
+  std::string out;
+  out.reserve((end - begin) * 16 * std::max<std::size_t>(1, table.columns.size()));
+  for (std::size_t row = begin; row < end; ++row) {
+    for (std::size_t c = 0; c < table.columns.size(); ++c) {
+      if (c > 0) out += delimiter;
+      const Column& column = table.columns[c];
+      if (!column.isNull(row)) appendValue(out, column, row, delimiter);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 }  // namespace
 
-std::string writeCsv(const Table& table, char delimiter, bool withHeader) {
+void writeCsvPieces(const Table& table, char delimiter, bool withHeader, const std::function<void(std::string_view)>& consume) {
   std::string header;
   for (std::size_t c = 0; withHeader && c < table.columns.size(); ++c) {
     if (c > 0) header += delimiter;
     appendQuoted(header, table.columns[c].spec().name, delimiter, true);
   }
   if (withHeader) header += '\n';
-  // Rows are written a morsel at a time in parallel, then joined in order.
-  std::vector<std::string> parts(morselCount(table.rows()));
-  forEachMorsel(table.rows(), [&](std::size_t m, std::size_t begin, std::size_t end) {
-    std::string& out = parts[m];
-    out.reserve((end - begin) * 16 * std::max<std::size_t>(1, table.columns.size()));
-    for (std::size_t row = begin; row < end; ++row) {
-      for (std::size_t c = 0; c < table.columns.size(); ++c) {
-        if (c > 0) out += delimiter;
-        const Column& column = table.columns[c];
-        if (!column.isNull(row)) appendValue(out, column, row, delimiter);
-      }
-      out += '\n';
-    }
-  });
-  std::size_t size = header.size();
-  for (const std::string& part : parts) size += part.size();
+  if (!header.empty()) consume(header);
+  // Morsels are taken in order, formatted in parallel and consumed in order; a few in flight per
+  // thread bound the memory to a few morsels' text.
+  const std::size_t count = morselCount(table.rows());
+  if (count == 0) return;
+  const std::size_t rows = table.rows();
+  const auto tokens = static_cast<std::size_t>(2 * std::max(1, tbb::this_task_arena::max_concurrency()));
+  std::size_t next = 0;
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
+                                          [&](tbb::flow_control& control) -> std::size_t {
+                                            if (next == count) {
+                                              control.stop();
+                                              return 0;
+                                            }
+                                            return next++;
+                                          }) &
+          tbb::make_filter<std::size_t, std::string>(tbb::filter_mode::parallel,
+                                                     [&](std::size_t m) {
+                                                       const std::size_t begin = m * kMorselRows;
+                                                       return formatRows(table, delimiter, begin, std::min(rows, begin + kMorselRows));
+                                                     }) &
+          tbb::make_filter<std::string, void>(tbb::filter_mode::serial_in_order, [&](const std::string& piece) { consume(piece); }));
+}
+
+std::string writeCsv(const Table& table, char delimiter, bool withHeader) {
   std::string out;
-  out.reserve(size);
-  out += header;
-  for (std::string& part : parts) {
-    out += part;
-    std::string().swap(part);
-  }
+  writeCsvPieces(table, delimiter, withHeader, [&out](std::string_view piece) { out += piece; });
   return out;
 }
 

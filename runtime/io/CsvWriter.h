@@ -2,7 +2,9 @@
 
 #include "table/Table.h"
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace weir::runtime {
 
@@ -12,6 +14,13 @@ namespace weir::runtime {
 // quoted when it holds the delimiter, a quote or a line break (quotes doubled), and an empty
 // string is written `""` (an unquoted empty field is null).
 std::string writeCsv(const Table& table, char delimiter = ',', bool header = true);
+
+// The same text handed to `consume` a piece at a time, in order: the header, then the rows a
+// morsel (table/Morsels.h) at a time. Morsels are formatted in parallel on the current arena's
+// threads, at most a few ahead of the one being consumed, so the text is never all in memory;
+// the pieces are the same, byte for byte, for any number of threads. `consume` is called from
+// one thread at a time; an exception it throws ends the writing and is rethrown.
+void writeCsvPieces(const Table& table, char delimiter, bool header, const std::function<void(std::string_view)>& consume);
 
 // Inverse of daysFromCivil: the `YYYY-MM-DD` of a day count.
 std::string formatDate(std::int64_t days);

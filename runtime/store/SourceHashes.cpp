@@ -39,6 +39,22 @@ SourceHashes::SourceHashes(std::string base, std::string memoPath) : base_(std::
   }
 }
 
+struct ContentHasher::State {
+  XXH3_state_t* xxh = XXH3_createState();
+  ~State() { XXH3_freeState(xxh); }
+};
+
+ContentHasher::ContentHasher() : state_(std::make_unique<State>()) { XXH3_128bits_reset(state_->xxh); }
+
+ContentHasher::~ContentHasher() = default;
+
+void ContentHasher::update(std::string_view piece) { XXH3_128bits_update(state_->xxh, piece.data(), piece.size()); }
+
+std::string ContentHasher::hex() const {
+  XXH128_hash_t hash = XXH3_128bits_digest(state_->xxh);
+  return fmt::format("{:016x}{:016x}", hash.high64, hash.low64);
+}
+
 std::string SourceHashes::hashBytes(std::string_view bytes) {
   XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
   return fmt::format("{:016x}{:016x}", hash.high64, hash.low64);

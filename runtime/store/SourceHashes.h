@@ -4,11 +4,28 @@
 // time, inode) in `.weir/source-hashes.json`, so an unchanged file is not read again.
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
 namespace weir::runtime {
+
+// SourceHashes::hashBytes of content given a piece at a time: the same hash as of the pieces
+// joined.
+class ContentHasher {
+ public:
+  ContentHasher();
+  ~ContentHasher();
+  ContentHasher(const ContentHasher&) = delete;
+  ContentHasher& operator=(const ContentHasher&) = delete;
+  void update(std::string_view piece);
+  std::string hex() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 class SourceHashes {
  public:
