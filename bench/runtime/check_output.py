@@ -4,8 +4,7 @@ means the same work was done. Usage: check_output.py WORKLOAD FILE.csv
 
 Row counts and exact integer sums always; float sums to 6 significant digits where tools add in
 different orders (filter, group, join); the sort's id sequence hashed in order; the sink's every
-column summed in file order, to 12 significant digits (pandas' default float parser is not
-always exact to the last bit)."""
+column summed exactly in file order (so every value must read back to the same double)."""
 import csv
 import hashlib
 import sys
@@ -61,7 +60,7 @@ def main():
                 n += 1
                 values = [float(v) for v in row.values()]
                 sums = values if sums is None else [s + v for s, v in zip(sums, values)]
-            print(f"rows={n} sums={','.join(f'{s:.12e}' for s in sums or [])}")
+            print(f"rows={n} sums={','.join(repr(s) for s in sums or [])}")
         else:
             raise SystemExit(f"no output to check for {work}")
 

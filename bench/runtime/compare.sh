@@ -83,7 +83,7 @@ echo "ROWS=$ROWS (sink: $SINK_ROWS rows of 11 floats), THREADS=$THREADS, RUNS=$R
 printf "%-8s %-8s %9s %9s %12s %12s\n" workload tool seconds "peak MB" "time/weir" "memory/weir"
 disagree=0
 for work in $WORKLOADS; do
-  ws="" wk="" wsum=""
+  ws="" wk="" wsum="" agree=1
   for tool in $TOOLS; do
     result="$(measure "$tool" "$work")" || exit 1
     read -r s k <<< "$result"
@@ -96,12 +96,12 @@ for work in $WORKLOADS; do
       [ -z "$wsum" ] && wsum=$sum
       if [ "$sum" != "$wsum" ]; then
         echo "  DISAGREE: $tool: $sum; ${TOOLS%% *}: $wsum" >&2
-        disagree=1
+        disagree=1 agree=0
       fi
     fi
     rm -rf "out/$tool"
   done
-  [ "$work" != ingest ] && echo "  outputs agree: $wsum" | cut -c1-160
+  if [ "$work" != ingest ] && [ "$agree" = 1 ]; then echo "  outputs agree: $wsum" | cut -c1-120; fi
 done
 echo "load after:$(uptime | sed 's/.*load average://')"
 exit "$disagree"

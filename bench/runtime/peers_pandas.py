@@ -16,7 +16,10 @@ def load(data):
 def main():
     work, data, out = sys.argv[1], sys.argv[2], sys.argv[3]
     if work == "sink":
-        pd.read_csv(f"{data}/floats.csv", dtype="float64").to_csv(f"{out}/sink.csv", index=False)
+        # round_trip: read each number as the double it denotes (the default parser may be a bit
+        # off, and the copy would not be the same numbers).
+        pd.read_csv(f"{data}/floats.csv", dtype="float64", float_precision="round_trip").to_csv(
+            f"{out}/sink.csv", index=False)
         return
     sales = load(data)
     if work == "ingest":
