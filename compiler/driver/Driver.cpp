@@ -43,6 +43,7 @@ Commands:
   report   a recorded run as one self-contained HTML page
   serve    serve the deployed models over HTTP
   predict  score a CSV file's rows with a deployed model, as `serve` would
+  lsp      the language server for editors (LSP over standard input/output)
   help     show help for a command
 
 Options:
@@ -79,6 +80,7 @@ const Command kCommands[] = {
     {"report", runReport, reportHelp},
     {"serve", runServe, serveHelp},
     {"predict", runPredict, predictHelp},
+    {"lsp", runLsp, lspHelp},
 };
 
 const Command* findCommand(const std::string& name) {

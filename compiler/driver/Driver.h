@@ -44,6 +44,7 @@ int runTriggers(const std::vector<std::string>& args, Streams streams);
 int runReport(const std::vector<std::string>& args, Streams streams);
 int runServe(const std::vector<std::string>& args, Streams streams);
 int runPredict(const std::vector<std::string>& args, Streams streams);
+int runLsp(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -64,5 +65,6 @@ const char* triggersHelp();
 const char* reportHelp();
 const char* serveHelp();
 const char* predictHelp();
+const char* lspHelp();
 
 }  // namespace weir::driver

@@ -79,6 +79,9 @@ struct ColumnType {
   bool pii = false;        // tagged @pii in its schema
   bool sensitive = false;  // tagged @sensitive in its schema
   source::SourceRange declared;  // the column's definition in its schema
+  // Where the column got its name: its schema's definition, or the `derive`, `group`, `rename`
+  // or `predict` that made it (the language server's "go to definition" of a column).
+  source::SourceRange introduced;
   // Column-level lineage: every source column this one is computed from (`source.column`),
   // sorted; a declared source column is its own origin.
   std::vector<std::string> origins;

@@ -128,6 +128,7 @@ class Checker {
     for (const ColumnDef& column : schema.columns) {
       ColumnType c{column.name.text, typeOf(column.type)};
       c.declared = column.name.range;
+      c.introduced = column.name.range;
       for (const Tag& tag : column.tags) {
         c.key = c.key || tag.name.text == "key";
         c.pii = c.pii || tag.name.text == "pii";
@@ -344,6 +345,7 @@ class Checker {
       case ExprKind::Pipeline: {
         const auto& pipeline = expr.as<PipelineExpr>();
         TableType table = typeTable(*pipeline.input, module, bindings);
+        if (stack_.empty() && !pipeline.ops.empty()) typed_.pipelineInputs[&pipeline] = table;
         for (const PipeOpPtr& op : pipeline.ops) {
           table = applyOp(*op, std::move(table), module, bindings);
           if (stack_.empty()) typed_.opOutputs[op.get()] = table;
@@ -483,6 +485,7 @@ class Checker {
             continue;
           }
           ColumnType computed{name, t};
+          computed.introduced = a.target.range;
           deriveLineage(computed, *a.value, table, bindings, a.range, fmt::format("`{}` is computed from it", name));
           if (ColumnType* existing = table.find(name)) {
             *existing = std::move(computed);
@@ -560,6 +563,7 @@ class Checker {
             continue;
           }
           column->name = to;
+          column->introduced = pair.newName.range;
           addHop(*column, pair.range, fmt::format("renamed to `{}`", to));
         }
         return table;
@@ -591,6 +595,7 @@ class Checker {
             t = t.withNullable(true);
           }
           ColumnType aggregate{name, t};
+          aggregate.introduced = a.target.range;
           deriveLineage(aggregate, *a.value, table, bindings, a.range, fmt::format("aggregated into `{}`", name));
           out.columns.push_back(std::move(aggregate));
         }
@@ -667,6 +672,7 @@ class Checker {
         }
         ColumnType prediction{name, typePredict(predict, table, module)};
         prediction.origins = {"model " + predict.model.text()};
+        prediction.introduced = predict.column.range;
         table.columns.push_back(std::move(prediction));
         return table;
       }

@@ -25,6 +25,8 @@ struct TypedProgram {
   // The schema after each table operator written in a declaration (not inside a transform's
   // body, whose schemas depend on the call).
   std::map<const ast::PipeOp*, TableType> opOutputs;
+  // The schema a pipeline written in a declaration starts from (what its first operator reads).
+  std::map<const ast::PipelineExpr*, TableType> pipelineInputs;
 
   // The schema after each operator of a transform's body, for one call of the transform: keyed
   // by the chain of call sites (the `| t(...)` operator or call expression written in a
