@@ -205,7 +205,8 @@ json hover(const View& view, Position position) {
     }
   } else if (std::optional<catalog::BuiltinId> id = catalog::findBuiltin(symbol->name)) {
     const catalog::BuiltinInfo& info = catalog::builtin(*id);
-    text = fmt::format("```weir\n{}\n```\n\nBuilt-in; {}.", builtinSignature(info), nullsText(info.nulls));
+    text = fmt::format("```weir\n{}\n```\n\nBuilt-in", builtinSignature(info));
+    text += info.rowValue() ? fmt::format("; {}.", nullsText(info.nulls)) : ".";
   }
   if (text.empty()) return nullptr;
   return json{{"contents", {{"kind", "markdown"}, {"value", text}}}, {"range", toJson(rangeIn(*view.root, symbol->range))}};
@@ -476,6 +477,14 @@ json codeActions(const View& view, const Range& range) {
       std::size_t begin = lines.offsetOf(at.start);
       std::size_t end = lines.offsetOf(at.end);
       std::string written = root.text().substr(begin, end - begin);
+      // A member of a module is suggested qualified (`lib.with_bands`) for a range that holds
+      // the member alone: the qualifier written before it stays.
+      if (std::size_t dot = suggestion.rfind('.'); dot != std::string::npos && written.find('.') == std::string::npos) {
+        std::string qualifier = suggestion.substr(0, dot + 1);
+        if (begin >= qualifier.size() && root.text().compare(begin - qualifier.size(), qualifier.size(), qualifier) == 0) {
+          suggestion = suggestion.substr(dot + 1);
+        }
+      }
       // The suggestion replaces what the range holds only when it is the same kind of name (a
       // qualified one for a qualified one); otherwise the help is for a person to read.
       bool sameShape = !written.empty() && written.find_first_of(" \t\n\"") == std::string::npos &&
