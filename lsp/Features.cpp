@@ -58,7 +58,8 @@ std::string schemaText(const sema::TableType& table) {
     std::string tags = tagsText(column);
     if (column.piiTaint && !column.pii) tags += " (pii via " + column.piiTaint->origin + ")";
     if (column.sensitiveTaint && !column.sensitive) tags += " (sensitive via " + column.sensitiveTaint->origin + ")";
-    text += fmt::format("  {:<{}}  {}{}\n", column.name + ":", width + 1, column.type.str(), tags);
+    std::string type = column.type.isError() ? "unknown (see the errors above)" : column.type.str();
+    text += fmt::format("  {:<{}}  {}{}\n", column.name + ":", width + 1, type, tags);
   }
   return text;
 }

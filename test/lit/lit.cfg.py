@@ -40,3 +40,8 @@ config.substitutions.append(("%validate_json", _system_python + " " + os.path.jo
 # The drift tests compute PSI and KS with numpy and scipy (python3-scipy).
 config.substitutions.append(("%scipy_python", _system_python))
 config.substitutions.append(("%check_openlineage", _system_python + " " + os.path.join(config.test_source_root, "..", "schemas", "check_openlineage.py")))
+
+# The language server's test with a real client needs Neovim (Debian's 0.7.2: `nvim`).
+import shutil
+if shutil.which("nvim"):
+    config.available_features.add("nvim")
