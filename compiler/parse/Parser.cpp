@@ -351,6 +351,30 @@ void parseEachDeclaration(const std::vector<Token*>& all, AstBuilder& builder, s
 
     antlr4::ListTokenSource chunkSource(std::move(copies));
     antlr4::CommonTokenStream chunkStream(&chunkSource);
+    chunkStream.fill();
+    // Most declarations of a file with a mistake have none: each is tried in SLL mode first, as
+    // the fast path does, and only one that fails there is parsed again in LL mode for its
+    // error (an editor's keystroke re-checks the whole file with a mistake in it).
+    if (!quiet) {
+      WeirParser fast(&chunkStream);
+      fast.removeErrorListeners();
+      fast.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+      fast.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+      NestingGuard fastGuard;
+      fast.addParseListener(&fastGuard);
+      WeirParser::DeclarationOnlyContext* parsed = nullptr;
+      try {
+        parsed = fast.declarationOnly();
+      } catch (const antlr4::ParseCancellationException&) {
+      } catch (const NestingTooDeep&) {
+      }
+      if (parsed != nullptr) {
+        if (ast::DeclPtr decl = builder.transformDeclaration(parsed->declaration())) module.decls.push_back(std::move(decl));
+        begin = end;
+        continue;
+      }
+      chunkStream.seek(0);
+    }
     WeirParser parser(&chunkStream);
     parser.removeErrorListeners();
     FirstErrorListener listener(file, diags, quiet);

@@ -479,7 +479,17 @@ const TableType* PositionIndex::tableAt(source::FileId file, source::SourceLocat
     if (innermost == nullptr || innermost->range.begin <= scope.range.begin) innermost = &scope;
   }
   if (innermost != nullptr) return innermost->input;
+  // The declaration around the location, else the last one that begins before it (a line
+  // being added after its last operator is not in its range yet).
   const ast::Decl* decl = declarationAt(file, location);
+  if (decl == nullptr) {
+    for (const ast::Decl* candidate : decls_) {
+      if (candidate->range.file == file && candidate->range.begin <= location &&
+          (decl == nullptr || decl->range.begin <= candidate->range.begin)) {
+        decl = candidate;
+      }
+    }
+  }
   const TableScope* before = nullptr;
   for (const TableScope& scope : scopes_) {
     if (scope.owner != decl || decl == nullptr || scope.range.file != file || scope.output == nullptr) continue;

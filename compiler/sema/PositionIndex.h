@@ -59,8 +59,9 @@ class PositionIndex {
   // The declaration written around a location in a file.
   const ast::Decl* declarationAt(source::FileId file, source::SourceLocation location) const;
   // The schema row expressions see at a location: the innermost operator around it, else the
-  // output of the last operator of the same declaration that ends before it (typing after
-  // `|`), else nullptr.
+  // output of the last operator that ends before it in the declaration around it (or, outside
+  // any, the last declaration that begins before it: a line being typed after `|`), else
+  // nullptr.
   const TableType* tableAt(source::FileId file, source::SourceLocation location) const;
 
   const std::vector<Symbol>& symbols() const { return symbols_; }
