@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Drives `weir lsp` over a generated 5,000-line program and reports its latencies.
 
-Usage: bench_lsp.py [WEIR] [--lines N] [--edits N] [--out DIR]
+Usage: bench_lsp.py [WEIR] [--lines N] [--edits N] [--valid] [--out DIR]
 
 Generates a program with bench/gen_program.py (about N lines, default 5,000) in a scratch
 project, opens it, then makes EDITS keystrokes one at a time in the middle of the file: each
-types or deletes one character of a number in a `where` (so the program stays valid every
-other keystroke and has an error in between). For each it measures the time from sending
+types or deletes one character after a number in a `where` (`> 0x`: a syntax error every other
+keystroke; with --valid, the number changes and the program stays valid). For each it measures the time from sending
 `didChange` to receiving `publishDiagnostics` for that version; after every keystroke it asks
 for a hover (on a column) and a completion (after `| where `) and times the answers. Then a
 burst: 20 keystrokes sent together, timed to the diagnostics of the last (the server compiles
@@ -102,6 +102,8 @@ def main():
         os.path.join(HERE, "..", "..", "build", "bin", "weir")
     lines = int(args[args.index("--lines") + 1]) if "--lines" in args else 5000
     edits = int(args[args.index("--edits") + 1]) if "--edits" in args else 300
+    # --valid: the keystrokes change the `0` to `1` and back (the program stays valid).
+    valid = "--valid" in args
     folder = args[args.index("--out") + 1] if "--out" in args else tempfile.mkdtemp(prefix="weir-bench-lsp-")
     os.makedirs(os.path.join(folder, ".weir"), exist_ok=True)
     path = os.path.join(folder, "main.mlflow")
@@ -135,7 +137,10 @@ def main():
         nonlocal version
         for k in range(count):
             version += 1
-            if k % 2 == 0:  # type `x` after the 0: `> 0x`, a syntax error
+            if valid:
+                change = {"range": {"start": {"line": target, "character": column},
+                                    "end": {"line": target, "character": column + 1}}, "text": "1" if k % 2 == 0 else "0"}
+            elif k % 2 == 0:  # type `x` after the 0: `> 0x`, a syntax error
                 change = {"range": {"start": {"line": target, "character": column + 1},
                                     "end": {"line": target, "character": column + 1}}, "text": "x"}
             else:           # delete it again
