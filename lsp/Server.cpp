@@ -1,6 +1,7 @@
 #include "lsp/Server.h"
 
 #include "ast/Ast.h"
+#include "support/JsonText.h"
 #include "support/ProjectPath.h"
 
 #include <fmt/format.h>
@@ -417,7 +418,7 @@ json Server::references(const json& params, bool includeDeclaration) {
     for (const Location& location : referencesIn(viewOf(*other, *otherAnalysis, nullptr), *key)) {
       if (location.definition && !includeDeclaration) continue;
       json entry = toJson(location);
-      if (seen.insert(entry.dump()).second) result.push_back(std::move(entry));
+      if (seen.insert(support::jsonText(entry)).second) result.push_back(std::move(entry));
     }
   }
   return result;
@@ -479,7 +480,7 @@ json Server::rename(const json& params) {
     for (const Location& location : referencesIn(viewOf(*other, *otherAnalysis, nullptr), *key)) {
       if (location.stdlib) return failure(error::kRequestFailed, fmt::format("`{}` is named in a standard module", key->name));
       json range = toJson(location.range);
-      if (!seen.insert(location.uri + range.dump()).second) continue;
+      if (!seen.insert(location.uri + support::jsonText(range)).second) continue;
       changes[location.uri].push_back({{"range", range}, {"newText", newName}});
     }
   }

@@ -1,5 +1,7 @@
 #include "lsp/Transport.h"
 
+#include "support/JsonText.h"
+
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -105,8 +107,9 @@ std::optional<Frame> FrameReader::next() {
 }
 
 std::string encodeFrame(const nlohmann::json& message) {
-  // Text that is not UTF-8 (a document's bytes quoted in a message) is replaced, not thrown on.
-  std::string body = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Text that is not UTF-8 (a path or a document's bytes quoted in a message) is replaced, not
+  // thrown on.
+  std::string body = support::jsonText(message);
   return "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
