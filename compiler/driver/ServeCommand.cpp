@@ -2,14 +2,15 @@
 #include "engine/Serving.h"
 #include "engine/Workspace.h"
 #include "net/HttpServer.h"
+#include "support/UtcTime.h"
 
 #include <fmt/format.h>
 
 #include <atomic>
+#include <chrono>
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
-#include <ctime>
 #include <mutex>
 #include <ostream>
 #include <thread>
@@ -118,14 +119,7 @@ runtime::net::HttpResponse toResponse(const engine::ServeAnswer& answer) {
   return response;
 }
 
-std::string utcNow() {
-  std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
+std::string utcNow() { return support::formatUtc(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())); }
 
 }  // namespace
 
