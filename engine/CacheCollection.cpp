@@ -15,14 +15,14 @@ namespace {
 // writes older than `before`. Entries are listed and removed relative to the folder, never
 // through a symlink: a planted one is removed itself (it is no entry of ours), not followed.
 void collectFolder(const runtime::StateFolder& folder, const std::string& base, const std::set<std::string>& used,
-                   std::int64_t before, int depth, CacheCollection& result) {
+                   std::int64_t before, int depth, CacheCollection& result, bool dryRun = false) {
   using Kind = runtime::StateFolder::Entry::Kind;
   std::string error;
   for (const runtime::StateFolder::Entry& entry : folder.entries()) {
     if (entry.kind == Kind::Folder) {
       if (depth >= 8) continue;  // entries are `xx/KEY`: nothing of ours is this deep
       runtime::StateFolder below = runtime::StateFolder::open(base, folder.pathOf(entry.name), false, error);
-      if (below.ok()) collectFolder(below, base, used, before, depth + 1, result);
+      if (below.ok()) collectFolder(below, base, used, before, depth + 1, result, dryRun);
       continue;
     }
     const std::string& name = entry.name;
@@ -32,7 +32,7 @@ void collectFolder(const runtime::StateFolder& folder, const std::string& base, 
       ++result.kept;
       continue;
     }
-    if (folder.removeFile(name, error)) {
+    if (dryRun || folder.removeFile(name, error)) {
       if (entry.kind == Kind::File) result.bytesFreed += entry.size;
       if (temporary) ++result.interruptedWrites;
       else ++result.removed;
@@ -60,6 +60,51 @@ CacheCollection collectCache(const Project& project, std::size_t keepRuns) {
   std::int64_t hourAgo = static_cast<std::int64_t>(std::time(nullptr)) - 3600;
   runtime::StateFolder cache = runtime::StateFolder::open(project.root(), project.cacheFolder(), false, result.error);
   if (cache.ok()) collectFolder(cache, project.root(), used, hourAgo, 0, result);
+  return result;
+}
+
+Collection collect(const Project& project, const CollectRequest& request) {
+  Collection result;
+  if (!project.checkStateFolder(result.error)) return result;
+  if (!project.hasDatabase()) {
+    result.error = "no run was recorded in " + project.root() + ": nothing is known to be needed, nothing is removed";
+    return result;
+  }
+  std::unique_ptr<runtime::LineageDb> db = runtime::LineageDb::open(project.databaseFile(), result.error);
+  if (!db) return result;
+  // The runs kept: the last N, the pinned ones, and those that registered a model version.
+  std::vector<runtime::RunRecord> runs = db->runs();
+  // No run read (none recorded, or the database could not be read): nothing is known to be
+  // needed, so nothing is removed rather than everything.
+  if (runs.empty()) {
+    result.error = "no run is recorded in " + project.shown(project.databaseFile()) + ": nothing is removed";
+    return result;
+  }
+  std::set<std::int64_t> kept;
+  for (std::size_t i = runs.size() > request.keepRuns ? runs.size() - request.keepRuns : 0; i < runs.size(); ++i) kept.insert(runs[i].id);
+  for (std::int64_t run : db->pinnedRuns()) {
+    kept.insert(run);
+    result.pinned.push_back(run);
+  }
+  for (const runtime::RegisteredVersion& version : db->registeredVersions()) {
+    if (version.run != 0) kept.insert(version.run);
+  }
+  std::set<std::string> keys, hashes;
+  for (std::int64_t run : kept) {
+    for (const runtime::RecordedNode& node : db->runNodes(run)) {
+      if (!node.key.empty()) keys.insert(node.key);
+    }
+    for (const runtime::RunSnapshot& snapshot : db->runSnapshots(run)) {
+      if (snapshot.stored) hashes.insert(snapshot.hash);
+    }
+  }
+  result.keptRuns.assign(kept.begin(), kept.end());
+  std::int64_t hourAgo = static_cast<std::int64_t>(std::time(nullptr)) - 3600;
+  std::string error;
+  runtime::StateFolder cache = runtime::StateFolder::open(project.root(), project.cacheFolder(), false, error);
+  if (cache.ok()) collectFolder(cache, project.root(), keys, hourAgo, 0, result.cache, request.dryRun);
+  runtime::StateFolder snapshots = runtime::StateFolder::open(project.root(), project.snapshotsFolder(), false, error);
+  if (snapshots.ok()) collectFolder(snapshots, project.root(), hashes, hourAgo, 0, result.snapshots, request.dryRun);
   return result;
 }
 

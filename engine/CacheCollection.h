@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace weir::engine {
 
@@ -18,5 +19,21 @@ struct CacheCollection {
 };
 
 CacheCollection collectCache(const Project& project, std::size_t keepRuns);
+
+// `weir gc` (docs/VERSIONS.md): removes the cache entries and snapshots that none of the runs it
+// keeps needs: the last `keepRuns` runs, the pinned runs (`weir runs pin`), and the runs that
+// registered a model version. Registered models' artifacts are never removed.
+struct CollectRequest {
+  std::size_t keepRuns = 5;
+  bool dryRun = false;  // say what would be removed, remove nothing
+};
+
+struct Collection {
+  std::string error;  // nothing was removed
+  std::vector<std::int64_t> keptRuns, pinned;
+  CacheCollection cache, snapshots;  // removed (or would be), kept, bytes freed
+};
+
+Collection collect(const Project& project, const CollectRequest& request);
 
 }  // namespace weir::engine

@@ -42,13 +42,15 @@ std::string Project::quarantineFolder() const { return (fs::path(root_) / ".weir
 std::string Project::logsFolder() const { return (fs::path(root_) / ".weir" / "logs").string(); }
 std::string Project::scratchFolder() const { return (fs::path(root_) / ".weir" / "scratch").string(); }
 std::string Project::serveFolder() const { return (fs::path(root_) / ".weir" / "serve").string(); }
+std::string Project::snapshotsFolder() const { return (fs::path(root_) / ".weir" / "snapshots").string(); }
+std::string Project::reproduceFolder() const { return (fs::path(root_) / ".weir" / "reproduce").string(); }
 
 bool Project::checkStateFolder(std::string& error) const {
   error.clear();
   runtime::StateFolder state = runtime::StateFolder::open(root_, stateFolder(), false, error);
   if (!state.ok()) return error.empty();  // none yet is fine
   for (const std::string& folder : {cacheFolder(), locksFolder(), runManifestsFolder(), cardsFolder(), registryFolder(), quarantineFolder(), logsFolder(),
-                                    scratchFolder(), serveFolder()}) {
+                                    scratchFolder(), serveFolder(), snapshotsFolder(), reproduceFolder()}) {
     runtime::StateFolder part = runtime::StateFolder::open(root_, folder, false, error);
     if (!error.empty()) return false;
   }

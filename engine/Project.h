@@ -35,6 +35,8 @@ class Project {
   std::string logsFolder() const;        // .weir/logs: each step's output streams (and an output that failed its schema)
   std::string serveFolder() const;       // .weir/serve: per deploy, a sample of the rows `weir serve` served
   std::string scratchFolder() const;     // .weir/scratch: a fresh folder per run of a step, removed after it
+  std::string snapshotsFolder() const;   // .weir/snapshots: the content of runs' files (docs/VERSIONS.md)
+  std::string reproduceFolder() const;   // .weir/reproduce: where `weir reproduce` restores and re-runs a run
 
   // Whether `.weir` and what Weir keeps in it are real folders and files, not symlinks (which
   // would have Weir write or delete elsewhere); `error` says which is not. Commands that write

@@ -5,6 +5,7 @@
 #include "engine/ModelRegistry.h"
 #include "engine/PlanRun.h"
 #include "engine/RunManifest.h"
+#include "engine/Snapshots.h"
 #include "io/StateFolder.h"
 #include "models/ModelCard.h"
 #include "store/LineageDb.h"
@@ -21,6 +22,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -228,6 +230,23 @@ class DatabaseRecorder : public RunListener {
       if (run.status != NodeStatus::Cached || it == rows.end()) continue;
       if (run.rowsIn == 0) run.rowsIn = it->second.first;
       if (run.rowsOut == 0) run.rowsOut = it->second.second;
+    }
+  }
+
+  // The snapshots of the run's files and its git commit (docs/VERSIONS.md). `addNew`: false for
+  // a run answered from the manifest, whose files are those of the run before.
+  void recordSnapshots(const plan::Plan& plan, const RunReport& report, std::vector<SnapshotRequest> programFiles, const Project& project,
+                       const runtime::ResultCache* cache, bool addNew, const std::function<void(const std::string&)>& warn) {
+    if (!recording()) return;
+    std::vector<std::string> warnings;
+    std::vector<runtime::RunSnapshot> snapshots =
+        takeSnapshots(project, snapshotRequests(plan, report, std::move(programFiles), project, cache), addNew, warnings);
+    for (const std::string& warning : warnings) warn(warning);
+    if (!db_->recordSnapshots(runId_, snapshots)) {
+      problems_.push_back(fmt::format("the snapshots of the run are not recorded in {}: {}", path_, db_->lastError()));
+    }
+    if (std::optional<runtime::RunCommit> commit = gitCommit(project.root()); commit && !db_->recordCommit(runId_, *commit)) {
+      problems_.push_back(fmt::format("the git commit of the run is not recorded in {}: {}", path_, db_->lastError()));
     }
   }
 
@@ -460,6 +479,9 @@ RunResult RunSession::run(const Cancellation* cancel) {
           result.runId = recorder->runId();
           recorder->recordProgram(same->modules);
           recorder->recordStepFiles(same->plan, same->report);
+          std::vector<SnapshotRequest> programFiles;
+          for (const auto& [path, hash] : same->modules) programFiles.push_back({"program", path, hash, std::nullopt, true, {}});
+          if (request_.snapshots) recorder->recordSnapshots(same->plan, same->report, std::move(programFiles), project, &cache, false, warn);
           recorder->end(same->plan, same->report, elapsed());
           closeRecorder(*recorder);
         }
@@ -522,6 +544,12 @@ RunResult RunSession::run(const Cancellation* cancel) {
   if (recorder) {
     result.runId = recorder->runId();
     recorder->recordStepFiles(plan, result.report);
+    std::vector<SnapshotRequest> programFiles;
+    for (const auto& module : result.compilation->checked->program.modules) {
+      const source::SourceFile* file = module->ast ? result.compilation->sources.file(module->ast->file) : nullptr;
+      if (file != nullptr) programFiles.push_back({"program", module->canonicalPath, {}, std::string(file->text()), true, {}});
+    }
+    if (request_.snapshots) recorder->recordSnapshots(plan, result.report, std::move(programFiles), project, useCache ? &cache : nullptr, true, warn);
     recorder->end(plan, result.report, elapsed());
     listeners.erase(listeners.begin());
     closeRecorder(*recorder);

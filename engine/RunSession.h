@@ -31,6 +31,7 @@ struct RunRequest {
   unsigned jobs = 0;                 // threads (0: every core)
   std::vector<std::string> disabledPasses;  // optimizer passes to skip (the results must not change)
   bool useCache = true;              // false: run everything, read and write no cache (the run is still recorded)
+  bool snapshots = true;             // false: keep no snapshots of its files (`weir reproduce`'s re-run)
   // How long the run may wait, in all, for another process holding the lineage database.
   std::chrono::milliseconds databaseWait{10000};
 };

@@ -32,6 +32,13 @@ Commands:
   cache    `weir cache gc`: remove cache entries no recent run used
   lineage  where a table, model or column comes from and goes to
   runs     list the recorded runs; `weir runs compare A B` puts two side by side
+  reproduce  re-run a past run on its snapshots and compare its outputs
+  checkout restore a past run's sources (and outputs) in place
+  push     copy runs, cache entries, snapshots and models to a remote folder
+  pull     copy them from a remote folder, each checked before it is kept
+  gc       remove cache entries and snapshots no kept or pinned run needs
+  diff     what differs between two runs: sources, declarations, parameters,
+           metrics, outputs
   audit    list the hash-chained audit log; `weir audit verify` checks it
   approve  record a team's approval of the model version a gate waits for
   registry list registered model versions; promote or roll back a stage
@@ -71,6 +78,12 @@ const Command kCommands[] = {
     {"cache", runCache, cacheHelp},
     {"lineage", runLineage, lineageHelp},
     {"runs", runRuns, runsHelp},
+    {"reproduce", runReproduce, reproduceHelp},
+    {"checkout", runCheckout, checkoutHelp},
+    {"push", runPush, pushHelp},
+    {"pull", runPull, pullHelp},
+    {"gc", runGc, gcHelp},
+    {"diff", runDiff, diffHelp},
     {"audit", runAudit, auditHelp},
     {"approve", runApprove, approveHelp},
     {"registry", runRegistry, registryHelp},

@@ -45,6 +45,14 @@ int runReport(const std::vector<std::string>& args, Streams streams);
 int runServe(const std::vector<std::string>& args, Streams streams);
 int runPredict(const std::vector<std::string>& args, Streams streams);
 int runLsp(const std::vector<std::string>& args, Streams streams);
+int runReproduce(const std::vector<std::string>& args, Streams streams);
+int runCheckout(const std::vector<std::string>& args, Streams streams);
+int runPush(const std::vector<std::string>& args, Streams streams);
+int runPull(const std::vector<std::string>& args, Streams streams);
+int runGc(const std::vector<std::string>& args, Streams streams);
+int runDiff(const std::vector<std::string>& args, Streams streams);
+// `weir runs pin RUN` and `weir runs unpin RUN`.
+int runPin(const std::vector<std::string>& args, bool pin, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -66,5 +74,11 @@ const char* reportHelp();
 const char* serveHelp();
 const char* predictHelp();
 const char* lspHelp();
+const char* reproduceHelp();
+const char* checkoutHelp();
+const char* pushHelp();
+const char* pullHelp();
+const char* gcHelp();
+const char* diffHelp();
 
 }  // namespace weir::driver

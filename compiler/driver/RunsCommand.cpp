@@ -19,6 +19,7 @@ using json = nlohmann::ordered_json;
 const char* runsHelp() {
   return R"(Usage: weir runs [options] [PATH]
        weir runs compare [options] A B [PATH]
+       weir runs pin RUN [PATH] | weir runs unpin RUN [PATH]
 
 Lists the runs recorded in the project's lineage database (.weir/weir.db),
 numbered 1, 2, ... per project, oldest first: when each started, its outcome
@@ -36,6 +37,9 @@ project (every run); default: the current folder.
   data         the content hash of every file the runs' sources read
   code         the content hash of every program file (imports and standard
                modules included) and a unified diff of those that differ
+
+`weir runs pin RUN` pins a run: `weir gc` keeps the cache entries and snapshots
+it needs whatever its age (docs/VERSIONS.md); `unpin` undoes it.
 
 Options:
   --format text|json   text for people (default), or a JSON document (version 1)
@@ -223,9 +227,10 @@ int runCompare(const std::vector<std::string>& args, Streams streams) {
 
 int runRuns(const std::vector<std::string>& args, Streams streams) {
   if (!args.empty() && args[0] == "compare") return runCompare({args.begin() + 1, args.end()}, streams);
+  if (!args.empty() && (args[0] == "pin" || args[0] == "unpin")) return runPin({args.begin() + 1, args.end()}, args[0] == "pin", streams);
   std::optional<CommandLine> line = CommandLine::parse("runs", args, {{"--format", true, {"text", "json"}, "format"}}, streams);
   if (!line) return kExitUsage;
-  std::optional<std::string> path = projectPath("runs", *line, {"compare"}, streams);
+  std::optional<std::string> path = projectPath("runs", *line, {"compare", "pin", "unpin"}, streams);
   if (!path) return kExitUsage;
   engine::RunHistory history = engine::listRuns(*path);
   if (!history.error.empty()) {

@@ -75,6 +75,11 @@ Node::Io ioOf(const Expr& call, const SettingsBlock* settings, const sema::Loade
     // `allow` (which tainted columns a sink may write) is the checker's; the writer never reads it.
     for (const Setting& setting : settings->entries) {
       if (!setting.value || setting.name.text == "allow") continue;
+      // `snapshot` says what a run keeps of the file (the engine's), not how to read it.
+      if (setting.name.text == "snapshot") {
+        if (setting.value->kind == ExprKind::Bool) io.snapshot = setting.value->as<BoolLiteral>().value;
+        continue;
+      }
       addOption(io, setting);
     }
   }

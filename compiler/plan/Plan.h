@@ -83,6 +83,9 @@ struct Node {
     std::string baseDirectory;  // of the file that declares it: paths are relative to it
     std::map<std::string, std::string> options;  // settings, as values (`quarantine`, `;`, `true`)
     sema::TableType declared;  // a source's schema as declared (a scan's may be pruned)
+    // A source's `snapshot` setting: false keeps its file by hash only (docs/VERSIONS.md). Not
+    // in the fingerprint: it changes what is kept, not what is computed.
+    bool snapshot = true;
   };
   std::optional<Io> io;
   std::vector<std::string> keys;  // group keys; distinct columns (none: whole rows)

@@ -411,7 +411,8 @@ class DeclarationChecker {
                                       {"strict", ValueKind::Bool},
                                       {"null", ValueKind::Strings},
                                       {"max_bad_fraction", ValueKind::Float, {}, 0, 1},
-                                      {"outside_project", ValueKind::Bool}};
+                                      {"outside_project", ValueKind::Bool},
+                                      {"snapshot", ValueKind::Bool}};
     if (format == "csv") {
       specs.push_back({"delimiter", ValueKind::String});
       specs.push_back({"header", ValueKind::Bool});
@@ -525,6 +526,8 @@ class DeclarationChecker {
     std::string outputFormat = output != nullptr && output->value ? calleeName(*output->value) : "";
     // The output is read as a source of its format is, with the same settings.
     std::vector<SettingSpec> specs = sourceSettings(outputFormat == "jsonl" ? "jsonl" : "csv");
+    // A step's output is the step's table, not a file of the project: nothing to snapshot.
+    std::erase_if(specs, [](const SettingSpec& spec) { return std::string_view(spec.name) == "snapshot"; });
     for (SettingSpec spec : std::vector<SettingSpec>{{"inputs", ValueKind::Any},
                                                      {"output", ValueKind::Call, {"csv", "jsonl"}},
                                                      {"format", ValueKind::Enum, {"csv", "jsonl"}},

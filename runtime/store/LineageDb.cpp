@@ -259,6 +259,39 @@ ALTER TABLE runs ADD COLUMN ended_ms INTEGER;
 ALTER TABLE node_runs ADD COLUMN started_ms INTEGER;
 ALTER TABLE node_runs ADD COLUMN ended_ms INTEGER;
 )sql",
+    // Version 10: versions of data and models (docs/VERSIONS.md): which snapshot each file of a
+    // run is (its content in `.weir/snapshots/`, or by hash only and why), the hash of each model
+    // it trained, the git commit of its project, and the runs pinned against `weir gc`.
+    R"sql(
+CREATE TABLE run_snapshots (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  role TEXT NOT NULL,
+  path TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  stored INTEGER NOT NULL,
+  note TEXT NOT NULL,
+  PRIMARY KEY (run_id, role, path)
+);
+CREATE INDEX run_snapshots_by_hash ON run_snapshots(hash);
+CREATE TABLE run_commits (
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+  commit_hash TEXT NOT NULL,
+  ref TEXT NOT NULL
+);
+CREATE TABLE pinned_runs (
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+  pinned_at TEXT NOT NULL,
+  who TEXT NOT NULL
+);
+CREATE TABLE run_records (
+  record TEXT PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  remote TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+)sql",
 };
 
 }  // namespace
@@ -380,6 +413,10 @@ bool LineageDb::hasSchema(std::string& error) {
       {"trigger_firings", {"id", "program", "trigger_name", "event", "reason", "fired_at", "feature", "value", "run_id", "outcome"}},
       {"trigger_state", {"program", "trigger_name", "event", "state", "updated_at"}},
       {"drift_samples", {"program", "source", "column_name", "file_hash", "rows", "sample", "taken_at"}},
+      {"run_snapshots", {"run_id", "role", "path", "hash", "size", "stored", "note"}},
+      {"run_commits", {"run_id", "commit_hash", "ref"}},
+      {"pinned_runs", {"run_id", "pinned_at", "who"}},
+      {"run_records", {"record", "run_id", "remote", "direction", "at"}},
   };
   for (const auto& [table, columns] : kTables) {
     Statement isTable(handle_->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");

@@ -231,6 +231,37 @@ struct DriftSample {
   std::vector<double> values;
 };
 
+// ---- Versions of data and models (docs/VERSIONS.md) ----
+// A file (or model) of a run as its snapshot: `role` is source (a file a source read), program
+// (a program file: the root file, an import), step (a file a step's command names), output (a
+// file a sink wrote) or model (a trained model: `path` is its declaration, `hash` the XXH3-128 of
+// its encoding). `stored`: its content is in `.weir/snapshots/` under `hash` (a model's never
+// is: its bytes are in the cache and the registry); else `note` says why not.
+struct RunSnapshot {
+  std::string role;
+  std::string path;  // canonical (a model's: its declaration)
+  std::string hash;
+  std::uint64_t size = 0;
+  bool stored = false;
+  std::string note;
+};
+
+// The git commit a run's project was at (read from `.git`, when there is one).
+struct RunCommit {
+  std::string commit;  // 40 hex digits
+  std::string ref;     // `refs/heads/main`; empty for a detached HEAD
+};
+
+// A run as a remote keeps it (`weir push`, `weir pull`): its record, nodes (with an
+// evaluation's metrics), program files (with their text), snapshots and commit.
+struct ImportedRun {
+  RunRecord run;
+  std::vector<RecordedNode> nodes;
+  std::vector<RunFile> files;
+  std::vector<RunSnapshot> snapshots;
+  std::optional<RunCommit> commit;
+};
+
 class LineageDb {
  public:
   // Opens (creating or migrating) the database; nullptr with `error` set when it cannot. `wait`:
@@ -375,6 +406,28 @@ class LineageDb {
   // samples removes the columns not given).
   std::vector<DriftSample> driftSamples(const std::string& program, const std::string& source);
   bool setDriftSamples(const std::string& program, const std::string& source, const std::vector<DriftSample>& samples);
+
+  // ---- Versions of data and models ----
+  // A run's snapshots (all or none), and its commit.
+  bool recordSnapshots(std::int64_t run, const std::vector<RunSnapshot>& snapshots);
+  std::vector<RunSnapshot> runSnapshots(std::int64_t run);
+  // The hash the last run that recorded `path` in `role` recorded for it.
+  std::optional<std::string> lastSnapshotHash(const std::string& role, const std::string& path);
+  bool recordCommit(std::int64_t run, const RunCommit& commit);
+  std::optional<RunCommit> runCommit(std::int64_t run);
+  // The snapshots every run recorded (for `weir gc`): run id, hash, stored.
+  std::vector<std::pair<std::int64_t, std::string>> storedSnapshotsOfRuns();
+  // The run a remote's record (its name: the SHA-256 of its text) is here, when this project
+  // pushed it or pulled it.
+  std::optional<std::int64_t> runOfRecord(const std::string& record);
+  bool noteRecord(const std::string& record, std::int64_t run, const std::string& remote, const std::string& direction);
+  // Adds a pulled run (numbered as the next run here), its nodes, metrics, files, snapshots and
+  // commit, the record it came from and its `run` audit entry, in one transaction; its id, or 0
+  // with lastError().
+  std::int64_t importRun(const ImportedRun& run, const std::string& record, const std::string& remote);
+  // Pinned runs are kept by `weir gc` whatever their age (`weir runs pin`).
+  bool pinRun(std::int64_t run, bool pin);
+  std::vector<std::int64_t> pinnedRuns();
 
   std::string lastError() const { return error_; }
 

@@ -155,4 +155,60 @@ bool ResultCache::store(const std::string& key, std::string_view payload, std::s
   return folder.writeFile(fs::path(path).filename().string(), entry, error);
 }
 
+bool ResultCache::checkEntry(std::string_view bytes, std::string& problem) {
+  if (bytes.size() < kHeader + kChecksum || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
+    problem = "it is truncated or not a cache entry";
+    return false;
+  }
+  unsigned char expected[kChecksum];
+  checksum(bytes.substr(0, bytes.size() - kChecksum), expected);
+  if (std::memcmp(expected, bytes.data() + bytes.size() - kChecksum, kChecksum) != 0) {
+    problem = "it does not match its checksum (damaged)";
+    return false;
+  }
+  std::uint64_t size = 0;
+  std::memcpy(&size, bytes.data() + sizeof kMagic, sizeof size);
+  std::string_view frame = bytes.substr(kHeader, bytes.size() - kHeader - kChecksum);
+  if (ZSTD_getFrameContentSize(frame.data(), frame.size()) != size) {
+    problem = "it has an inconsistent size";
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+bool isKey(const std::string& key) {
+  if (key.size() != 32) return false;
+  for (char c : key) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> ResultCache::rawEntry(const std::string& key, std::string& problem) const {
+  MappedFile file;
+  if (!isKey(key)) {
+    problem = "`" + key + "` is not a cache key";
+    return std::nullopt;
+  }
+  if (!openVerified(pathOf(key), file, problem)) {
+    if (problem.empty()) problem = "there is no cache entry " + key;
+    return std::nullopt;
+  }
+  return std::string(file.text());
+}
+
+bool ResultCache::installEntry(const std::string& key, std::string_view entry, std::string& problem) const {
+  if (!isKey(key)) {
+    problem = "`" + key + "` is not a cache key";
+    return false;
+  }
+  if (!checkEntry(entry, problem)) return false;
+  StateFolder folder = StateFolder::open(base_, fs::path(pathOf(key)).parent_path().string(), true, problem);
+  return folder.ok() && folder.writeFile(key, entry, problem);
+}
+
 }  // namespace weir::runtime

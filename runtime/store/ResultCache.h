@@ -27,6 +27,13 @@ class ResultCache {
   bool store(const std::string& key, std::string_view payload, std::string& error) const;
   std::string pathOf(const std::string& key) const;
 
+  // An entry's bytes as stored (for a remote), and installing bytes received from one: checked
+  // (magic, checksum, a frame of the size it says) before anything is written; false with
+  // `problem` when they are not an entry. A key is 32 lowercase hex digits.
+  std::optional<std::string> rawEntry(const std::string& key, std::string& problem) const;
+  bool installEntry(const std::string& key, std::string_view entry, std::string& problem) const;
+  static bool checkEntry(std::string_view entry, std::string& problem);
+
   // Holds the lock on computing `key` across processes while it lives: `.weir/locks/KEY`, an
   // flock the system releases if the process dies (no stale locks), holding an owner token for
   // people. `contended` says whether another run held it (then its result may now be cached).

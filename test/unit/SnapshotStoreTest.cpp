@@ -1,0 +1,145 @@
+// The snapshot store (docs/VERSIONS.md): content is kept once per hash, read back only when its
+// checksum holds and it hashes to its name (a damaged, renamed or planted entry is refused), and
+// bytes from a remote are checked before anything is written. The git commit of a project is
+// read from `.git` files, and a HEAD that names a ref outside `refs/` reads nothing.
+#include "engine/Snapshots.h"
+#include "store/SnapshotStore.h"
+#include "store/SourceHashes.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace weir::runtime;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Folder {
+  explicit Folder(const std::string& name) : path(fs::canonical(fs::temp_directory_path()) / name) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~Folder() { fs::remove_all(path); }
+  std::string operator/(const std::string& part) const { return (path / part).string(); }
+  fs::path path;
+};
+
+std::string readAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void writeAll(const std::string& path, const std::string& content) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+}
+
+}  // namespace
+
+TEST(SnapshotStore, KeepsContentOncePerHash) {
+  Folder root("weir-snapshot-test");
+  SnapshotStore store(root.path.string(), root / ".weir/snapshots");
+  std::string content = "id,x\n1,2.5\n2,3.5\n", error;
+  writeAll(root / "a.csv", content);
+  writeAll(root / "b.csv", content);
+  std::string hash = SourceHashes::hashBytes(content);
+
+  std::optional<SnapshotStore::Stored> first = store.storeFile(root / "a.csv", hash, error);
+  ASSERT_TRUE(first) << error;
+  EXPECT_TRUE(first->added);
+  EXPECT_EQ(first->hash, hash);
+  EXPECT_EQ(first->size, content.size());
+  // Another file of the same content, the same file again: nothing new.
+  std::optional<SnapshotStore::Stored> second = store.storeFile(root / "b.csv", "", error);
+  ASSERT_TRUE(second) << error;
+  EXPECT_FALSE(second->added);
+  EXPECT_EQ(store.hashes(), std::vector<std::string>{hash});
+
+  std::string problem;
+  EXPECT_EQ(store.load(hash, problem), content) << problem;
+  EXPECT_EQ(store.pathOf(hash), root / (".weir/snapshots/" + hash.substr(0, 2) + "/" + hash));
+
+  // A file that changed since it was hashed is not kept as that hash.
+  writeAll(root / "c.csv", "other");
+  EXPECT_FALSE(store.storeFile(root / "c.csv", SourceHashes::hashBytes("before"), error));
+  EXPECT_NE(error.find("changed since the run read it"), std::string::npos) << error;
+
+  EXPECT_TRUE(store.remove(hash, error)) << error;
+  EXPECT_FALSE(store.has(hash));
+  EXPECT_FALSE(store.load(hash, problem));
+}
+
+TEST(SnapshotStore, RefusesDamagedRenamedAndForeignEntries) {
+  Folder root("weir-snapshot-damage-test");
+  SnapshotStore store(root.path.string(), root / ".weir/snapshots");
+  std::string error, problem;
+  std::optional<SnapshotStore::Stored> a = store.storeBytes(std::string(5000, 'a') + "tail", error);
+  std::optional<SnapshotStore::Stored> b = store.storeBytes("another content", error);
+  ASSERT_TRUE(a && b) << error;
+  std::string original = readAll(store.pathOf(a->hash));
+
+  // Every flipped byte is refused.
+  for (std::size_t at = 0; at < original.size(); at += 3) {
+    std::string damaged = original;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x01);
+    writeAll(store.pathOf(a->hash), damaged);
+    problem.clear();
+    EXPECT_FALSE(store.load(a->hash, problem)) << at;
+    EXPECT_FALSE(problem.empty());
+  }
+  // A truncated entry, and one that is not an entry.
+  writeAll(store.pathOf(a->hash), original.substr(0, original.size() / 2));
+  EXPECT_FALSE(store.load(a->hash, problem));
+  writeAll(store.pathOf(a->hash), "id,x\n1,2\n");
+  EXPECT_FALSE(store.load(a->hash, problem));
+  EXPECT_NE(problem.find("not a snapshot"), std::string::npos) << problem;
+
+  // A valid entry under another content's name: its checksum holds, its content does not.
+  writeAll(store.pathOf(a->hash), readAll(store.pathOf(b->hash)));
+  EXPECT_FALSE(store.load(a->hash, problem));
+  EXPECT_NE(problem.find("holds content of another hash"), std::string::npos) << problem;
+
+  // Installing bytes from a remote checks them first: nothing is written when they fail.
+  std::string entryB = readAll(store.pathOf(b->hash));
+  ASSERT_TRUE(store.remove(a->hash, error));
+  EXPECT_FALSE(store.installEntry(a->hash, entryB, problem));
+  EXPECT_FALSE(store.has(a->hash));
+  EXPECT_FALSE(store.installEntry("../../x", entryB, problem));
+  EXPECT_TRUE(store.installEntry(a->hash, original, problem)) << problem;
+  EXPECT_EQ(store.load(a->hash, problem), std::string(5000, 'a') + "tail");
+
+  EXPECT_TRUE(SnapshotStore::isHash(a->hash));
+  EXPECT_FALSE(SnapshotStore::isHash("ABCDEF0123456789ABCDEF0123456789"));
+  EXPECT_FALSE(SnapshotStore::isHash("../0123456789abcdef0123456789abc"));
+}
+
+TEST(SnapshotStore, ReadsTheGitCommitWithoutAShell) {
+  Folder root("weir-git-commit-test");
+  const std::string commit(40, 'a'), other(40, 'b');
+  EXPECT_FALSE(weir::engine::gitCommit(root.path.string()));  // no .git
+  writeAll(root / ".git/HEAD", "ref: refs/heads/main\n");
+  EXPECT_FALSE(weir::engine::gitCommit(root.path.string()));  // a branch without a commit
+  writeAll(root / ".git/packed-refs", "# pack-refs with: peeled\n" + other + " refs/heads/main\n");
+  ASSERT_TRUE(weir::engine::gitCommit(root.path.string()));
+  EXPECT_EQ(weir::engine::gitCommit(root.path.string())->commit, other);
+  writeAll(root / ".git/refs/heads/main", commit + "\n");  // a loose ref wins
+  std::optional<RunCommit> head = weir::engine::gitCommit(root.path.string());
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->commit, commit);
+  EXPECT_EQ(head->ref, "refs/heads/main");
+  writeAll(root / ".git/HEAD", other + "\n");  // detached
+  EXPECT_EQ(weir::engine::gitCommit(root.path.string())->ref, "");
+  // HEAD is data: a ref outside refs/ is not read.
+  writeAll(root / "secret", commit + "\n");
+  writeAll(root / ".git/HEAD", "ref: refs/../../secret\n");
+  EXPECT_FALSE(weir::engine::gitCommit(root.path.string()));
+  // A worktree: `.git` is a file naming its folder.
+  fs::remove_all(root / ".git");
+  writeAll(root / "real/HEAD", "ref: refs/heads/topic\n");
+  writeAll(root / "real/refs/heads/topic", commit + "\n");
+  writeAll(root / ".git", "gitdir: real\n");
+  ASSERT_TRUE(weir::engine::gitCommit(root.path.string()));
+  EXPECT_EQ(weir::engine::gitCommit(root.path.string())->ref, "refs/heads/topic");
+}
