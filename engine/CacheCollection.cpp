@@ -108,4 +108,14 @@ Collection collect(const Project& project, const CollectRequest& request) {
   return result;
 }
 
+std::string pinRun(const std::string& path, std::int64_t run, bool pin) {
+  std::string error;
+  std::optional<Project> project = Project::ofExistingPath(path, error);
+  std::unique_ptr<runtime::LineageDb> db = project ? openRecordedDatabase(*project, error) : nullptr;
+  if (!db) return error;
+  if (!db->run(run)) return "there is no run " + std::to_string(run) + " in " + project->shown(project->databaseFile());
+  if (!db->pinRun(run, pin)) return db->lastError();
+  return {};
+}
+
 }  // namespace weir::engine

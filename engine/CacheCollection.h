@@ -36,4 +36,7 @@ struct Collection {
 
 Collection collect(const Project& project, const CollectRequest& request);
 
+// `weir runs pin RUN` (`pin`) and `unpin`: an empty string, or why not (no such run, the database).
+std::string pinRun(const std::string& path, std::int64_t run, bool pin);
+
 }  // namespace weir::engine

@@ -206,7 +206,7 @@ int Checkout::exitCode() const {
   int code = 0;
   for (const CheckedOutFile& file : files) {
     if (file.status == "unrestorable") return 2;
-    if (file.status == "refused") code = 1;
+    if (file.status == "refused" || file.status == "blocked") code = 1;
   }
   return code;
 }
@@ -225,6 +225,10 @@ Checkout checkoutRun(const CheckoutRequest& request) {
     return out;
   }
   runtime::SnapshotStore store(project->root(), project->snapshotsFolder());
+  // First what each file needs, then (when no local change stands in the way) the writes: a
+  // checkout refused for one file changes none.
+  std::vector<std::pair<std::string, const runtime::RunSnapshot*>> writes;  // target, snapshot
+  bool refused = false;
   for (const runtime::RunSnapshot& snapshot : snapshots) {
     if (!restorable(snapshot, request.outputs)) continue;
     CheckedOutFile file{snapshot.role, project->shown(snapshot.path), {}, {}};
@@ -249,12 +253,25 @@ Checkout checkoutRun(const CheckoutRequest& request) {
     if (exists && !request.force && (!current || !last || *current != *last)) {
       file.status = "refused";
       file.why = !current ? "it is not a regular file" : last ? "it was changed since the last run" : "no run recorded it";
+      refused = true;
       out.files.push_back(std::move(file));
       continue;
     }
+    writes.emplace_back(target, &snapshot);
+    out.files.push_back(std::move(file));
+  }
+  std::size_t next = 0;
+  for (CheckedOutFile& file : out.files) {
+    if (!file.status.empty()) continue;
+    const auto& [target, snapshot] = writes[next++];
+    if (refused) {
+      file.status = "blocked";
+      file.why = "not restored: another file has local changes";
+      continue;
+    }
     std::string problem;
-    std::optional<std::string> content = snapshot.stored ? store.load(snapshot.hash, problem) : std::nullopt;
-    if (!snapshot.stored) problem = snapshot.note.empty() ? "kept by hash only" : snapshot.note;
+    std::optional<std::string> content = snapshot->stored ? store.load(snapshot->hash, problem) : std::nullopt;
+    if (!snapshot->stored) problem = snapshot->note.empty() ? "kept by hash only" : snapshot->note;
     // Written through a StateFolder from the root: never through a symlinked folder.
     if (!content || !runtime::writeStateFile(project->root(), target, *content, problem)) {
       file.status = "unrestorable";
@@ -262,7 +279,6 @@ Checkout checkoutRun(const CheckoutRequest& request) {
     } else {
       file.status = "restored";
     }
-    out.files.push_back(std::move(file));
   }
   return out;
 }

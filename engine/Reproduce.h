@@ -72,8 +72,10 @@ struct CheckoutRequest {
 struct CheckedOutFile {
   std::string role;
   std::string path;  // as people should see it
-  std::string status;  // restored, unchanged (already the run's content), refused, unrestorable
-  std::string why;     // refused or unrestorable: why
+  // restored, unchanged (already the run's content), refused (a local change), blocked (not
+  // restored because another file was refused: a checkout is all or nothing), unrestorable
+  std::string status;
+  std::string why;  // refused, blocked or unrestorable: why
 };
 
 struct Checkout {
@@ -81,8 +83,8 @@ struct Checkout {
   std::string error;
   std::int64_t run = 0;
   std::vector<CheckedOutFile> files;
-  // 0 every file is the run's now, 1 some were refused (local changes, without --force), 2 some
-  // could not be restored or written (or `error`).
+  // 0 every file is the run's now, 1 some were refused (local changes, without --force: then
+  // nothing was written), 2 some could not be restored or written (or `error`).
   int exitCode() const;
 };
 

@@ -50,7 +50,7 @@ Restores run RUN's files in place, from their snapshots (.weir/snapshots): its
 program files, the files its sources read, the files its steps' commands name,
 and with --outputs the files its sinks wrote. A file whose content is neither
 run RUN's nor what the project's last run recorded for it (a local change) is
-refused unless --force. Only files inside the project are written, never
+refused unless --force, and then no file is written. Only files inside the project are written, never
 .weir/ or .git/, never through a symbolic link. PATH is a folder or file of the
 project (default: the current folder).
 
@@ -60,7 +60,7 @@ Options:
   --format text|json   text for people (default), or a JSON document (version 1)
   -h, --help           show this help
 
-Exit codes: 0 every file is the run's; 1 some were refused (local changes);
+Exit codes: 0 every file is the run's; 1 refused (local changes): nothing written;
 2 some could not be restored (kept by hash only, missing or damaged snapshot),
 no such run, or usage error.
 )";
@@ -282,7 +282,7 @@ int runCheckout(const std::vector<std::string>& args, Streams streams) {
     streams.out << fmt::format("  {:<12} {} {}{}\n", file.status, file.role, file.path, file.why.empty() ? "" : ": " + file.why);
   }
   streams.out << fmt::format("run {}: {} file(s) restored", result.run, restored);
-  if (result.exitCode() == 1) streams.out << "; files changed since the last run were left alone (--force overwrites them)";
+  if (result.exitCode() == 1) streams.out << "; nothing was written: files changed since the last run (--force overwrites them)";
   streams.out << "\n";
   return result.exitCode();
 }
@@ -370,16 +370,9 @@ int runPin(const std::vector<std::string>& args, bool pin, Streams streams) {
   if (!line) return kExitUsage;
   std::optional<std::pair<std::int64_t, std::string>> target = runAndPath(command, *line, streams);
   if (!target) return kExitUsage;
-  std::string error;
-  std::optional<engine::Project> project = engine::Project::ofExistingPath(target->second, error);
-  std::unique_ptr<runtime::LineageDb> db = project ? engine::openRecordedDatabase(*project, error) : nullptr;
-  if (db && !db->run(target->first)) error = fmt::format("there is no run {} in {}", target->first, project->shown(project->databaseFile()));
-  if (!error.empty() || !db) {
+  std::string error = engine::pinRun(target->second, target->first, pin);
+  if (!error.empty()) {
     streams.err << fmt::format("weir {}: error: {}\n", command, error);
-    return kExitUsage;
-  }
-  if (!db->pinRun(target->first, pin)) {
-    streams.err << fmt::format("weir {}: error: {}\n", command, db->lastError());
     return kExitUsage;
   }
   streams.out << fmt::format("run {} is {}\n", target->first, pin ? "pinned: `weir gc` keeps what it needs" : "no longer pinned");
