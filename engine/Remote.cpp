@@ -314,7 +314,15 @@ std::unique_ptr<RemoteStore> openFolderRemote(const std::string& dir, bool creat
     return nullptr;
   }
   if (!fs::exists(fs::path(root) / kMarker, ec)) {
-    bool empty = fs::is_empty(root, ec);
+    // A new remote: an empty folder, or one another push is making at this moment (its folders,
+    // its temporary files); never a folder of something else.
+    bool empty = true;
+    for (const fs::directory_entry& entry : fs::directory_iterator(root, ec)) {
+      std::string name = entry.path().filename().string();
+      bool ours = name == "cache" || name == "snapshots" || name == "registry" || name == "runs" || name.rfind(".weir-remote", 0) == 0 ||
+                  (name.size() > 1 && name[0] == '.' && name.find(".weir-") != std::string::npos);
+      if (!ours) empty = false;
+    }
     if (!create || !empty) {
       error = fmt::format("{} is not a weir remote (it has no `{}`{})", dir, kMarker, create ? " and is not empty" : "");
       return nullptr;
