@@ -58,12 +58,23 @@ class WorkspaceModules : public sema::ModuleSource {
         return it->second.tree;
       }
     }
+    std::shared_ptr<parse::IncrementalParser> incremental;
+    {
+      std::lock_guard<std::mutex> lock(workspace_.mutex_);
+      auto it = workspace_.incremental_.find(canonical);
+      if (it != workspace_.incremental_.end()) incremental = it->second;
+    }
     diag::DiagnosticEngine own;
-    std::shared_ptr<const ast::Module> tree = parse::parseModule(file, own);
+    parse::IncrementalParser::Stats last;
+    std::shared_ptr<const ast::Module> tree = incremental ? incremental->parse(file, own, &last) : parse::parseModule(file, own);
     for (const diag::Diagnostic& diagnostic : own.diagnostics()) diags.record(diagnostic);
     std::shared_ptr<const source::SourceFile> shared = sources_.shared(file.id());
     std::lock_guard<std::mutex> lock(workspace_.mutex_);
     ++workspace_.stats_.parsed;
+    if (incremental) {
+      workspace_.stats_.declarationsParsed += last.parsed;
+      workspace_.stats_.declarationsReused += last.reused;
+    }
     // A root given as text (standard input) has no file to come back to: not kept.
     if (shared && file.id() != uncached_) workspace_.parsed_[canonical] = {shared, tree, own.diagnostics()};
     return tree;
@@ -95,12 +106,14 @@ void Workspace::setOverlay(const std::string& path, std::string text, std::int64
   std::string canonical = support::canonicalPath(path);
   std::lock_guard<std::mutex> lock(mutex_);
   overlays_[canonical] = Overlay{std::move(text), version};
+  if (!incremental_.contains(canonical)) incremental_[canonical] = std::make_shared<parse::IncrementalParser>();
 }
 
 void Workspace::removeOverlay(const std::string& path) {
   std::string canonical = support::canonicalPath(path);
   std::lock_guard<std::mutex> lock(mutex_);
   overlays_.erase(canonical);
+  incremental_.erase(canonical);
 }
 
 std::optional<std::int64_t> Workspace::overlayVersion(const std::string& path) const {

@@ -19,6 +19,10 @@
 #include <optional>
 #include <string>
 
+namespace weir::parse {
+class IncrementalParser;
+}
+
 namespace weir::engine {
 
 struct CompileOptions {
@@ -39,7 +43,9 @@ class Workspace {
   static std::string defaultStdlibDir();
   const std::string& stdlibDir() const { return stdlibDir_; }
 
-  // Unsaved buffers: compilations read `text` for `path` instead of the file on disk.
+  // Unsaved buffers: compilations read `text` for `path` instead of the file on disk. A file
+  // with an overlay is parsed incrementally (parse::IncrementalParser): an edit re-parses only
+  // the declarations it touched.
   void setOverlay(const std::string& path, std::string text, std::int64_t version);
   void removeOverlay(const std::string& path);
   std::optional<std::int64_t> overlayVersion(const std::string& path) const;
@@ -52,10 +58,13 @@ class Workspace {
   std::shared_ptr<const Compilation> compileText(const std::string& path, std::string text,
                                                  const CompileOptions& options = {}, const Cancellation* cancel = nullptr);
 
-  // How many files were parsed, and how many syntax trees were reused instead.
+  // How many files were parsed, and how many syntax trees were reused instead; of the files
+  // parsed incrementally, how many declarations were parsed and how many reused.
   struct Stats {
     std::size_t parsed = 0;
     std::size_t reused = 0;
+    std::size_t declarationsParsed = 0;
+    std::size_t declarationsReused = 0;
   };
   Stats stats() const;
 
@@ -79,6 +88,7 @@ class Workspace {
   mutable std::mutex mutex_;  // guards what follows
   std::map<std::string, Overlay> overlays_;  // by canonical path
   std::map<std::string, ParsedFile> parsed_;  // by canonical path: the last text parsed
+  std::map<std::string, std::shared_ptr<parse::IncrementalParser>> incremental_;  // of the overlays
   Stats stats_;
 };
 

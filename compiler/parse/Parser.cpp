@@ -1,6 +1,7 @@
 #include "parse/Parser.h"
 
 #include "ast/Limits.h"
+#include "ast/Relocate.h"
 #include "parse/AstBuilder.h"
 #include "parse/TokenFilter.h"
 #include "support/Suggest.h"
@@ -12,7 +13,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
+#include <mutex>
+#include <unordered_map>
 
 namespace weir::parse {
 
@@ -319,11 +323,15 @@ bool parseWholeFile(antlr4::CommonTokenStream& stream, AstBuilder& builder, ast:
   return true;
 }
 
-// Slow path, for a file with a syntax error: parse declaration by declaration in full LL mode,
-// so an error in one cannot hide the errors in the others. Top-level newlines left by the token
-// filter separate declarations.
-void parseEachDeclaration(const std::vector<Token*>& all, AstBuilder& builder, source::FileId file,
-                          diag::DiagnosticEngine& diags, ast::Module& module) {
+// The declarations of a file, as the slow path parses them: the token runs between top-level
+// newlines (newlines inside braces separate entries, not declarations), each [begin, end) in
+// the file's tokens.
+struct Chunk {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+std::vector<Chunk> splitDeclarations(const std::vector<Token*>& all) {
+  std::vector<Chunk> chunks;
   std::size_t begin = 0;
   while (begin < all.size()) {
     while (begin < all.size() && all[begin]->getType() == WeirLexer::NL) ++begin;
@@ -336,72 +344,87 @@ void parseEachDeclaration(const std::vector<Token*>& all, AstBuilder& builder, s
       if (type == WeirLexer::LBRACE) ++depth;
       if (type == WeirLexer::RBRACE) --depth;
     }
-    std::vector<Token*> chunk(all.begin() + static_cast<std::ptrdiff_t>(begin),
-                              all.begin() + static_cast<std::ptrdiff_t>(end));
-    std::vector<std::unique_ptr<Token>> copies;
-    for (Token* token : chunk) copies.push_back(copyToken(*token));
-    // The end of a declaration is reported where its last token ends.
-    source::SourceRange last = tokenRange(*chunk.back(), file);
-    auto eof = syntheticToken(*chunk.back(), Token::EOF, "<EOF>");
-    eof->setLine(last.end.line);
-    eof->setCharPositionInLine(last.end.column - 1);
-    copies.push_back(std::move(eof));
-    bool quiet = hasErrorWithin(diags, file, tokenRange(*chunk.front(), file).begin,
-                                tokenRange(*all[std::min(end, all.size() - 1)], file).begin);
+    chunks.push_back(Chunk{begin, end});
+    begin = end;
+  }
+  return chunks;
+}
 
-    antlr4::ListTokenSource chunkSource(std::move(copies));
-    antlr4::CommonTokenStream chunkStream(&chunkSource);
-    chunkStream.fill();
-    // Most declarations of a file with a mistake have none: each is tried in SLL mode first, as
-    // the fast path does, and only one that fails there is parsed again in LL mode for its
-    // error (an editor's keystroke re-checks the whole file with a mistake in it).
-    if (!quiet) {
-      WeirParser fast(&chunkStream);
-      fast.removeErrorListeners();
-      fast.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-      fast.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
-      NestingGuard fastGuard;
-      fast.addParseListener(&fastGuard);
-      WeirParser::DeclarationOnlyContext* parsed = nullptr;
-      try {
-        parsed = fast.declarationOnly();
-      } catch (const antlr4::ParseCancellationException&) {
-      } catch (const NestingTooDeep&) {
-      }
-      if (parsed != nullptr) {
-        if (ast::DeclPtr decl = builder.transformDeclaration(parsed->declaration())) module.decls.push_back(std::move(decl));
-        begin = end;
-        continue;
-      }
-      chunkStream.seek(0);
-    }
-    WeirParser parser(&chunkStream);
-    parser.removeErrorListeners();
-    FirstErrorListener listener(file, diags, quiet);
-    parser.addErrorListener(&listener);
-    NestingGuard guard;
-    parser.addParseListener(&guard);
-    WeirParser::DeclarationOnlyContext* tree = nullptr;
+// Whether the declaration's first error should not be reported: one was already reported in
+// it (a lexical error), which the parser's would only echo.
+bool chunkIsQuiet(const std::vector<Token*>& all, const Chunk& chunk, source::FileId file,
+                  const diag::DiagnosticEngine& diags) {
+  return hasErrorWithin(diags, file, tokenRange(*all[chunk.begin], file).begin,
+                        tokenRange(*all[std::min(chunk.end, all.size() - 1)], file).begin);
+}
+
+// Parses one declaration on its own. Null when the builder rejected it (already reported).
+ast::DeclPtr parseDeclaration(const std::vector<Token*>& all, const Chunk& span, bool quiet, AstBuilder& builder,
+                              source::FileId file, diag::DiagnosticEngine& diags) {
+  std::vector<Token*> chunk(all.begin() + static_cast<std::ptrdiff_t>(span.begin),
+                            all.begin() + static_cast<std::ptrdiff_t>(span.end));
+  std::vector<std::unique_ptr<Token>> copies;
+  for (Token* token : chunk) copies.push_back(copyToken(*token));
+  // The end of a declaration is reported where its last token ends.
+  source::SourceRange last = tokenRange(*chunk.back(), file);
+  auto eof = syntheticToken(*chunk.back(), Token::EOF, "<EOF>");
+  eof->setLine(last.end.line);
+  eof->setCharPositionInLine(last.end.column - 1);
+  copies.push_back(std::move(eof));
+
+  antlr4::ListTokenSource chunkSource(std::move(copies));
+  antlr4::CommonTokenStream chunkStream(&chunkSource);
+  chunkStream.fill();
+  // Most declarations of a file with a mistake have none: each is tried in SLL mode first, as
+  // the fast path does, and only one that fails there is parsed again in LL mode for its
+  // error (an editor's keystroke re-checks the whole file with a mistake in it).
+  if (!quiet) {
+    WeirParser fast(&chunkStream);
+    fast.removeErrorListeners();
+    fast.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    fast.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    NestingGuard fastGuard;
+    fast.addParseListener(&fastGuard);
+    WeirParser::DeclarationOnlyContext* parsed = nullptr;
     try {
-      tree = parser.declarationOnly();
-    } catch (const NestingTooDeep& tooDeep) {
-      if (!quiet && !listener.sawError()) {
-        diags.report(diag::Kind::NestingTooDeep, tokenRange(*tooDeep.at, file), ast::kMaxNestingDepth)
-            .note("brackets, call arguments, list items, `if` and `case` branches and settings blocks each nest one level")
-            .help("compute inner parts in separate columns (`derive`) or functions (`fn`)");
-      }
-      if (ast::DeclPtr decl = incompleteDeclaration(chunk, file)) module.decls.push_back(std::move(decl));
-      begin = end;
-      continue;
+      parsed = fast.declarationOnly();
+    } catch (const antlr4::ParseCancellationException&) {
+    } catch (const NestingTooDeep&) {
     }
-    if (!listener.sawError()) {
-      if (ast::DeclPtr decl = builder.transformDeclaration(tree->declaration())) {
-        module.decls.push_back(std::move(decl));
-      }
-    } else if (ast::DeclPtr decl = incompleteDeclaration(chunk, file)) {
+    if (parsed != nullptr) return builder.transformDeclaration(parsed->declaration());
+    chunkStream.seek(0);
+  }
+  WeirParser parser(&chunkStream);
+  parser.removeErrorListeners();
+  FirstErrorListener listener(file, diags, quiet);
+  parser.addErrorListener(&listener);
+  NestingGuard guard;
+  parser.addParseListener(&guard);
+  WeirParser::DeclarationOnlyContext* tree = nullptr;
+  try {
+    tree = parser.declarationOnly();
+  } catch (const NestingTooDeep& tooDeep) {
+    if (!quiet && !listener.sawError()) {
+      diags.report(diag::Kind::NestingTooDeep, tokenRange(*tooDeep.at, file), ast::kMaxNestingDepth)
+          .note("brackets, call arguments, list items, `if` and `case` branches and settings blocks each nest one level")
+          .help("compute inner parts in separate columns (`derive`) or functions (`fn`)");
+    }
+    return incompleteDeclaration(chunk, file);
+  }
+  if (!listener.sawError()) return builder.transformDeclaration(tree->declaration());
+  return incompleteDeclaration(chunk, file);
+}
+
+// Slow path, for a file with a syntax error: parse declaration by declaration in full LL mode,
+// so an error in one cannot hide the errors in the others. Top-level newlines left by the token
+// filter separate declarations.
+void parseEachDeclaration(const std::vector<Token*>& all, AstBuilder& builder, source::FileId file,
+                          diag::DiagnosticEngine& diags, ast::Module& module) {
+  for (const Chunk& chunk : splitDeclarations(all)) {
+    bool quiet = chunkIsQuiet(all, chunk, file, diags);
+    if (ast::DeclPtr decl = parseDeclaration(all, chunk, quiet, builder, file, diags)) {
       module.decls.push_back(std::move(decl));
     }
-    begin = end;
   }
 }
 
@@ -498,6 +521,115 @@ std::vector<std::string> describeTokens(const source::SourceFile& file, diag::Di
     out.push_back(name);
   }
   return out;
+}
+
+}  // namespace weir::parse
+
+namespace weir::parse {
+
+// One declaration parsed before, in the coordinates of the file it was parsed in.
+struct IncrementalParser::Declaration {
+  source::FileId file = source::kNoFile;
+  std::uint32_t firstLine = 0;
+  ast::DeclPtr decl;  // null: the builder rejected it
+  std::vector<diag::Diagnostic> diagnostics;  // the parser's and the builder's, for it alone
+};
+
+struct IncrementalParser::State {
+  std::mutex mutex;
+  // By what the declaration was parsed from (see signature()). Only the last parse's
+  // declarations are kept, so memory follows the file's size, not the number of edits.
+  std::unordered_multimap<std::string, Declaration> declarations;
+};
+
+namespace {
+
+void appendNumber(std::string& out, std::uint32_t value) {
+  char bytes[sizeof value];
+  std::memcpy(bytes, &value, sizeof value);
+  out.append(bytes, sizeof value);
+}
+
+// Everything parsing a declaration on its own depends on: whether its first error is quiet, and
+// its tokens after the newline rules (type, text, line counted from its first one, column). Two
+// declarations with one signature parse to one tree, up to where their first line is.
+std::string signature(const std::vector<Token*>& all, const Chunk& chunk, bool quiet) {
+  std::string out(1, quiet ? 'q' : 'p');
+  const std::size_t firstLine = all[chunk.begin]->getLine();
+  for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+    const Token& token = *all[i];
+    appendNumber(out, static_cast<std::uint32_t>(token.getType()));
+    appendNumber(out, static_cast<std::uint32_t>(token.getLine() - firstLine));
+    appendNumber(out, static_cast<std::uint32_t>(token.getCharPositionInLine()));
+    std::string text = token.getText();
+    appendNumber(out, static_cast<std::uint32_t>(text.size()));
+    out += text;
+  }
+  return out;
+}
+
+diag::Diagnostic relocateDiagnostic(diag::Diagnostic d, const ast::Relocation& by) {
+  d.range = by.apply(d.range);
+  for (diag::Label& label : d.labels) label.range = by.apply(label.range);
+  return d;
+}
+
+}  // namespace
+
+IncrementalParser::IncrementalParser() : state_(std::make_unique<State>()) {}
+
+IncrementalParser::~IncrementalParser() = default;
+
+std::unique_ptr<ast::Module> IncrementalParser::parse(const source::SourceFile& file, diag::DiagnosticEngine& diags,
+                                                      Stats* stats) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  Stats counted;
+  auto module = std::make_unique<ast::Module>();
+  module->file = file.id();
+  module->path = file.path();
+  if (!checkText(file, diags)) return module;
+
+  antlr4::ANTLRInputStream input(file.text());
+  WeirLexer lexer(&input);
+  lexer.removeErrorListeners();
+  FilteredTokens filtered = lexAndFilter(lexer, file.id(), diags);
+  module->comments = std::move(filtered.comments);
+  antlr4::ListTokenSource tokenSource(std::move(filtered.tokens));
+  antlr4::CommonTokenStream stream(&tokenSource);
+  stream.fill();
+  const std::vector<Token*>& all = stream.getTokens();
+
+  std::unordered_multimap<std::string, Declaration> kept;
+  for (const Chunk& chunk : splitDeclarations(all)) {
+    bool quiet = chunkIsQuiet(all, chunk, file.id(), diags);
+    std::string key = signature(all, chunk, quiet);
+    const auto firstLine = static_cast<std::uint32_t>(all[chunk.begin]->getLine());
+    auto found = state_->declarations.find(key);
+    if (found == state_->declarations.end()) {
+      // Not seen before: parsed, into a copy kept in the coordinates of this file.
+      Declaration parsed;
+      parsed.file = file.id();
+      parsed.firstLine = firstLine;
+      diag::DiagnosticEngine own;
+      AstBuilder builder(file.id(), own);
+      parsed.decl = parseDeclaration(all, chunk, quiet, builder, file.id(), own);
+      parsed.diagnostics = own.diagnostics();
+      found = state_->declarations.emplace(std::move(key), std::move(parsed));
+      ++counted.parsed;
+    } else {
+      ++counted.reused;
+    }
+    const Declaration& known = found->second;
+    ast::Relocation by{known.file, file.id(), static_cast<std::int64_t>(firstLine) - static_cast<std::int64_t>(known.firstLine)};
+    for (const diag::Diagnostic& d : known.diagnostics) diags.record(relocateDiagnostic(d, by));
+    if (known.decl) module->decls.push_back(ast::relocate(*known.decl, by));
+    kept.insert(state_->declarations.extract(found));
+  }
+  state_->declarations = std::move(kept);
+  if (stats != nullptr) *stats = counted;
+  attachDocComments(*module);
+  checkSinglePipelineHeader(*module, diags);
+  return module;
 }
 
 }  // namespace weir::parse

@@ -18,6 +18,33 @@ namespace weir::parse {
 std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file,
                                          diag::DiagnosticEngine& diags);
 
+// Parses one file again and again as it is edited (a language server's open document): the
+// result is the one parseModule gives for the same text, but a declaration whose tokens did not
+// change since the last parse (only moved by whole lines) is not parsed again: its syntax tree
+// and diagnostics are copied with their ranges moved. The whole file is still lexed (the newline
+// rules and bracket checks look across declarations). Keeps the last parse's declarations only.
+// Every member may be called from any thread (parses of one file run one at a time).
+class IncrementalParser {
+ public:
+  IncrementalParser();
+  ~IncrementalParser();
+  IncrementalParser(const IncrementalParser&) = delete;
+  IncrementalParser& operator=(const IncrementalParser&) = delete;
+
+  // Declarations of a parse that were parsed, and those reused.
+  struct Stats {
+    std::size_t parsed = 0;
+    std::size_t reused = 0;
+  };
+  std::unique_ptr<ast::Module> parse(const source::SourceFile& file, diag::DiagnosticEngine& diags,
+                                     Stats* stats = nullptr);
+
+ private:
+  struct Declaration;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 }  // namespace weir::parse
 
 namespace weir::parse {

@@ -126,6 +126,36 @@ TEST_F(WorkspaceTest, OverlayOfTheRootAndPlanRangesNameTheirFiles) {
   EXPECT_TRUE(sawRootRange);
 }
 
+// An open document is parsed incrementally: after an edit of one declaration, the others are
+// reused with their ranges moved, and the diagnostics are where the text now has them.
+TEST_F(WorkspaceTest, AnOverlayIsParsedOneDeclarationAtATime) {
+  Workspace workspace;
+  const std::string head = "import \"lib/helpers.mlflow\" as help\nschema S { a: float, b: float }\n";
+  const std::string tail = "source s: S = csv(\"s.csv\")\nlet kept = s | help.keep_positive(a)\nsink out = kept to csv(\"out.csv\")\n";
+  workspace.setOverlay(path("main.mlflow"), head + tail, 1);
+  ASSERT_TRUE(workspace.compile(path("main.mlflow"))->ok());
+  EXPECT_EQ(workspace.stats().declarationsParsed, 5u);
+  // Two lines typed above the source, the second a mistake, and a column that does not exist.
+  workspace.setOverlay(path("main.mlflow"), head + "\nlet x = s |\n" + tail + "let y = kept | where c > 0\n", 2);
+  std::shared_ptr<const Compilation> edited = workspace.compile(path("main.mlflow"));
+  EXPECT_EQ(workspace.stats().declarationsParsed, 7u);  // `let x` and `let y`
+  EXPECT_EQ(workspace.stats().declarationsReused, 5u);
+  std::vector<std::string> diagnostics = located(*edited);
+  EXPECT_NE(std::find(diagnostics.begin(), diagnostics.end(), "main.mlflow:4: E0001"), diagnostics.end())
+      << ::testing::PrintToString(diagnostics);
+  // The sink moved two lines down: the plan says where it is now.
+  workspace.setOverlay(path("main.mlflow"), head + "\n\n" + tail, 3);
+  std::shared_ptr<const Compilation> moved = workspace.compile(path("main.mlflow"));
+  ASSERT_TRUE(moved->ok()) << ::testing::PrintToString(located(*moved));
+  EXPECT_EQ(workspace.stats().declarationsParsed, 7u);
+  for (plan::NodeId id = 0; id < moved->plan->size(); ++id) {
+    const plan::Node& node = moved->plan->node(id);
+    if (node.declaration == "out") {
+      EXPECT_NE(moved->plan->where(node.range).find("main.mlflow:7"), std::string::npos);
+    }
+  }
+}
+
 TEST_F(WorkspaceTest, UnreadableRootAndUnknownTargetAreSaid) {
   Workspace workspace;
   std::shared_ptr<const Compilation> missing = workspace.compile(path("nope.mlflow"));

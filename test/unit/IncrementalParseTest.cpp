@@ -1,0 +1,180 @@
+// parse::IncrementalParser must give what a whole parse gives, after any edit: random edit
+// sequences over the examples and the parse tests' programs (valid and not), compared after
+// each edit with parseModule on the same text (the syntax tree with its ranges, the diagnostics).
+
+#include "TestSupport.h"
+
+#include "source/SourceRange.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+
+namespace weir {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> programs() {
+  std::vector<fs::path> out;
+  for (const char* folder : {"examples", "test/lit/parse", "test/lit/lsp/Inputs", "stdlib"}) {
+    fs::path root = fs::path(WEIR_SOURCE_DIR) / folder;
+    if (!fs::exists(root)) continue;
+    for (const auto& entry : fs::recursive_directory_iterator(root)) {
+      if (entry.path().extension() == ".mlflow") out.push_back(entry.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string describe(const diag::DiagnosticEngine& diags) {
+  std::string out;
+  for (const diag::Diagnostic& d : diags.diagnostics()) {
+    out += d.code + " " + source::formatRange(d.range) + " " + d.message;
+    for (const diag::Label& label : d.labels) out += " [" + source::formatRange(label.range) + " " + label.message + "]";
+    for (const std::string& note : d.notes) out += " note: " + note;
+    if (!d.help.empty()) out += " help: " + d.help;
+    out += "\n";
+  }
+  return out;
+}
+
+// Every range a declaration's header carries is in the file parsed, not the one it was reused from.
+void expectInFile(const ast::Module& module, source::FileId file) {
+  for (const ast::DeclPtr& decl : module.decls) {
+    EXPECT_EQ(decl->range.file, file);
+    if (decl->name.range.valid()) {
+      EXPECT_EQ(decl->name.range.file, file);
+    }
+  }
+}
+
+class Editor {
+ public:
+  explicit Editor(std::uint32_t seed) : random_(seed) {}
+
+  // One random edit of `text`: characters typed or deleted, lines deleted, duplicated or broken,
+  // declarations deleted or moved, brackets and quotes that do not balance.
+  std::string edit(std::string text) {
+    static const std::vector<std::string> typed = {
+        "a", "x", " ", "\n", "{", "}", "(", ")", "[", "]", "\"", "|", "=", ",", "1", "0x", "#", "//", "/// doc\n",
+        "@pii", "é", "\n\n", "let ", "| where x > 1", "\nschema s {\n", "}\n", "`", "and", "\t", "/*", "*/"};
+    std::size_t at = pick(text.size() + 1);
+    switch (pick(8)) {
+      case 0: case 1:
+        return text.insert(at, typed[pick(typed.size())]);
+      case 2:
+        return text.erase(at, 1 + pick(4));
+      case 3: {  // delete a line
+        auto [begin, end] = lineAround(text, at);
+        return text.erase(begin, end - begin);
+      }
+      case 4: {  // duplicate a line somewhere else
+        auto [begin, end] = lineAround(text, at);
+        std::string line = text.substr(begin, end - begin);
+        return text.insert(lineAround(text, pick(text.size() + 1)).first, line);
+      }
+      case 5: {  // delete a declaration (from a line starting in column 1 to the next)
+        auto [begin, end] = declarationAround(text, at);
+        return text.erase(begin, end - begin);
+      }
+      case 6: {  // move a declaration
+        auto [begin, end] = declarationAround(text, at);
+        std::string decl = text.substr(begin, end - begin);
+        text.erase(begin, end - begin);
+        return text.insert(lineAround(text, pick(text.size() + 1)).first, decl);
+      }
+      default: {  // replace a character
+        if (text.empty()) return text;
+        text[std::min(at, text.size() - 1)] = "{}()\" |=a\n"[pick(10)];
+        return text;
+      }
+    }
+  }
+
+ private:
+  std::size_t pick(std::size_t bound) { return std::uniform_int_distribution<std::size_t>(0, bound - 1)(random_); }
+
+  static std::pair<std::size_t, std::size_t> lineAround(const std::string& text, std::size_t at) {
+    at = std::min(at, text.size());
+    std::size_t begin = at == 0 ? 0 : text.rfind('\n', at - 1);
+    begin = begin == std::string::npos || at == 0 ? 0 : begin + 1;
+    std::size_t end = text.find('\n', at);
+    end = end == std::string::npos ? text.size() : end + 1;
+    return {begin, end};
+  }
+
+  static std::pair<std::size_t, std::size_t> declarationAround(const std::string& text, std::size_t at) {
+    auto startsDeclaration = [&](std::size_t lineStart) {
+      return lineStart < text.size() && std::isalpha(static_cast<unsigned char>(text[lineStart]));
+    };
+    std::size_t begin = lineAround(text, at).first;
+    while (begin > 0 && !startsDeclaration(begin)) begin = lineAround(text, begin - 1).first;
+    std::size_t end = lineAround(text, begin).second;
+    while (end < text.size() && !startsDeclaration(end)) end = lineAround(text, end).second;
+    return {begin, end};
+  }
+
+  std::mt19937 random_;
+};
+
+TEST(IncrementalParse, RandomEditsGiveWhatAWholeParseGives) {
+  std::vector<fs::path> files = programs();
+  ASSERT_GE(files.size(), 20u);
+  std::size_t reused = 0;
+  std::size_t edits = 0;
+  for (std::size_t f = 0; f < files.size(); ++f) {
+    const std::string original = test::fileText(files[f]);
+    Editor editor(static_cast<std::uint32_t>(1000 + f));
+    source::SourceManager sources;
+    parse::IncrementalParser incremental;
+    std::string text = original;
+    for (int step = 0; step < 120; ++step) {
+      if (step > 0) text = step % 40 == 0 ? original : editor.edit(text);
+      diag::DiagnosticEngine wholeDiags;
+      auto whole = parse::parseModule(sources.addFile("edited.mlflow", text), wholeDiags);
+      diag::DiagnosticEngine partDiags;
+      const source::SourceFile& file = sources.addFile("edited.mlflow", text);
+      parse::IncrementalParser::Stats stats;
+      auto part = incremental.parse(file, partDiags, &stats);
+      SCOPED_TRACE(files[f].string() + ", edit " + std::to_string(step) + ":\n" + text);
+      ASSERT_EQ(ast::printModule(*part), ast::printModule(*whole));
+      ASSERT_EQ(describe(partDiags), describe(wholeDiags));
+      ASSERT_EQ(part->comments.size(), whole->comments.size());
+      expectInFile(*part, file.id());
+      reused += stats.reused;
+      ++edits;
+    }
+  }
+  // Most declarations are not touched by an edit: they are reused, not parsed again.
+  EXPECT_GT(reused, edits);
+}
+
+TEST(IncrementalParse, AnEditReparsesOnlyTheDeclarationsItTouches) {
+  std::string text = "schema s {\n  a: int\n}\n\nsource t: s = csv(\"t.csv\")\n\nlet u = t | where a > 1\n\nlet v = u | select a\n";
+  source::SourceManager sources;
+  parse::IncrementalParser incremental;
+  parse::IncrementalParser::Stats stats;
+  diag::DiagnosticEngine first;
+  incremental.parse(sources.addFile("p.mlflow", text), first, &stats);
+  EXPECT_EQ(stats.parsed, 4u);
+  // A new line above shifts every declaration: none is parsed again.
+  text.insert(0, "\n");
+  diag::DiagnosticEngine second;
+  auto moved = incremental.parse(sources.addFile("p.mlflow", text), second, &stats);
+  EXPECT_EQ(stats.parsed, 0u);
+  EXPECT_EQ(stats.reused, 4u);
+  EXPECT_EQ(moved->decls[3]->range.begin.line, 10u);
+  // A keystroke in one declaration parses that one.
+  text.replace(text.find("a > 1"), 5, "a > 12");
+  diag::DiagnosticEngine third;
+  incremental.parse(sources.addFile("p.mlflow", text), third, &stats);
+  EXPECT_EQ(stats.parsed, 1u);
+  EXPECT_EQ(stats.reused, 3u);
+}
+
+}  // namespace
+}  // namespace weir
