@@ -3,6 +3,7 @@
 #include "ast/Limits.h"
 #include "ast/Relocate.h"
 #include "parse/AstBuilder.h"
+#include "parse/LineLexer.h"
 #include "parse/TokenFilter.h"
 #include "support/Suggest.h"
 #include "support/Utf8.h"
@@ -540,6 +541,7 @@ struct IncrementalParser::State {
   // By what the declaration was parsed from (see signature()). Only the last parse's
   // declarations are kept, so memory follows the file's size, not the number of edits.
   std::unordered_multimap<std::string, Declaration> declarations;
+  LineLexer lexer;  // the raw tokens of the last text's lines
 };
 
 namespace {
@@ -590,9 +592,10 @@ std::unique_ptr<ast::Module> IncrementalParser::parse(const source::SourceFile& 
   if (!checkText(file, diags)) return module;
 
   antlr4::ANTLRInputStream input(file.text());
-  WeirLexer lexer(&input);
+  WeirLexer lexer(&input);  // not run: the tokens' source, as a whole lex would have it
   lexer.removeErrorListeners();
-  FilteredTokens filtered = lexAndFilter(lexer, file.id(), diags);
+  antlr4::ListTokenSource rawSource(state_->lexer.lex(file.text(), input, lexer));
+  FilteredTokens filtered = filterTokens(rawSource, input, file.id(), diags);
   module->comments = std::move(filtered.comments);
   antlr4::ListTokenSource tokenSource(std::move(filtered.tokens));
   antlr4::CommonTokenStream stream(&tokenSource);

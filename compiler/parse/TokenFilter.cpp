@@ -118,12 +118,12 @@ namespace {
 
 class Filter {
  public:
-  Filter(antlr4::Lexer& lexer, source::FileId file, diag::DiagnosticEngine& diags)
-      : lexer_(lexer), file_(file), diags_(diags) {}
+  Filter(antlr4::TokenSource& tokens, antlr4::CharStream& input, source::FileId file, diag::DiagnosticEngine& diags)
+      : tokens_(tokens), input_(input), file_(file), diags_(diags) {}
 
   FilteredTokens run() {
     for (;;) {
-      std::unique_ptr<Token> token = lexer_.nextToken();
+      std::unique_ptr<Token> token = tokens_.nextToken();
       std::size_t type = token->getType();
       if (token->getChannel() == Token::HIDDEN_CHANNEL) {
         keepComment(*token);
@@ -198,9 +198,10 @@ class Filter {
   // the characters after the keyword, which keeps the filter single-pass: a declaration goes on
   // with a name (or `{` for `policy {`), a setting with ` =` or ` {`.
   bool looksLikeDeclarationStart(const Token& keyword) {
-    std::size_t next = lexer_.getInputStream()->LA(1);
+    input_.seek(keyword.getStopIndex() + 1);  // where a lexer is after the keyword
+    std::size_t next = input_.LA(1);
     std::size_t offset = 1;
-    while (next == ' ' || next == '\t') next = lexer_.getInputStream()->LA(static_cast<ssize_t>(++offset));
+    while (next == ' ' || next == '\t') next = input_.LA(static_cast<ssize_t>(++offset));
     if (keyword.getType() == WeirLexer::POLICY) return next == '{';
     if (keyword.getType() == WeirLexer::IMPORT) return next == '"' || std::isalpha(static_cast<int>(next));
     return next == '_' || next == '`' || (next < 128 && std::isalpha(static_cast<int>(next)));
@@ -270,7 +271,8 @@ class Filter {
     out_.tokens.push_back(std::move(newline));
   }
 
-  antlr4::Lexer& lexer_;
+  antlr4::TokenSource& tokens_;
+  antlr4::CharStream& input_;
   source::FileId file_;
   diag::DiagnosticEngine& diags_;
   FilteredTokens out_;
@@ -283,7 +285,12 @@ class Filter {
 }  // namespace
 
 FilteredTokens lexAndFilter(antlr4::Lexer& lexer, source::FileId file, diag::DiagnosticEngine& diags) {
-  return Filter(lexer, file, diags).run();
+  return Filter(lexer, *lexer.getInputStream(), file, diags).run();
+}
+
+FilteredTokens filterTokens(antlr4::TokenSource& tokens, antlr4::CharStream& input, source::FileId file,
+                            diag::DiagnosticEngine& diags) {
+  return Filter(tokens, input, file, diags).run();
 }
 
 }  // namespace weir::parse

@@ -26,6 +26,9 @@ struct FilteredTokens {
 // and closes blocks left open: at the end of the file, or where a new declaration starts in
 // column 1 inside a block, it reports the unclosed `{` and inserts the missing `}`.
 FilteredTokens lexAndFilter(antlr4::Lexer& lexer, source::FileId file, diag::DiagnosticEngine& diags);
+// The same for tokens lexed already (LineLexer's): `input` is the whole file they were lexed from.
+FilteredTokens filterTokens(antlr4::TokenSource& tokens, antlr4::CharStream& input, source::FileId file,
+                            diag::DiagnosticEngine& diags);
 
 // A token of `type` made by the filter, at the position of `at` (whose source it shares).
 std::unique_ptr<antlr4::CommonToken> syntheticToken(const antlr4::Token& at, std::size_t type,
