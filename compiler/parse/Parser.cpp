@@ -552,21 +552,33 @@ void appendNumber(std::string& out, std::uint32_t value) {
   out.append(bytes, sizeof value);
 }
 
-// Everything parsing a declaration on its own depends on: whether its first error is quiet, and
-// its tokens after the newline rules (type, text, line counted from its first one, column). Two
-// declarations with one signature parse to one tree, up to where their first line is.
-std::string signature(const std::vector<Token*>& all, const Chunk& chunk, bool quiet) {
+// Everything parsing a declaration on its own depends on: whether its first error is quiet, its
+// tokens after the newline rules (type, line counted from its first one, column, where it starts
+// and ends), and the text they come from (tokens the filter made have no text of their own: their
+// type says it). Two declarations with one signature parse to one tree, up to where their first
+// line is.
+std::string signature(const std::vector<Token*>& all, const Chunk& chunk, bool quiet, antlr4::CharStream& input) {
   std::string out(1, quiet ? 'q' : 'p');
   const std::size_t firstLine = all[chunk.begin]->getLine();
+  std::size_t first = INVALID_INDEX;
+  std::size_t last = 0;
+  for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+    const Token& token = *all[i];
+    if (token.getStartIndex() != INVALID_INDEX) {
+      first = std::min(first, token.getStartIndex());
+      last = std::max(last, token.getStopIndex());
+    }
+  }
   for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
     const Token& token = *all[i];
     appendNumber(out, static_cast<std::uint32_t>(token.getType()));
     appendNumber(out, static_cast<std::uint32_t>(token.getLine() - firstLine));
     appendNumber(out, static_cast<std::uint32_t>(token.getCharPositionInLine()));
-    std::string text = token.getText();
-    appendNumber(out, static_cast<std::uint32_t>(text.size()));
-    out += text;
+    const bool own = token.getStartIndex() != INVALID_INDEX;
+    appendNumber(out, static_cast<std::uint32_t>(own ? token.getStartIndex() - first : INVALID_INDEX));
+    appendNumber(out, static_cast<std::uint32_t>(own ? token.getStopIndex() - first : INVALID_INDEX));
   }
+  if (first != INVALID_INDEX && last >= first) out += input.getText(antlr4::misc::Interval(first, last));
   return out;
 }
 
@@ -605,7 +617,7 @@ std::unique_ptr<ast::Module> IncrementalParser::parse(const source::SourceFile& 
   std::unordered_multimap<std::string, Declaration> kept;
   for (const Chunk& chunk : splitDeclarations(all)) {
     bool quiet = chunkIsQuiet(all, chunk, file.id(), diags);
-    std::string key = signature(all, chunk, quiet);
+    std::string key = signature(all, chunk, quiet, input);
     const auto firstLine = static_cast<std::uint32_t>(all[chunk.begin]->getLine());
     auto found = state_->declarations.find(key);
     if (found == state_->declarations.end()) {
