@@ -44,13 +44,14 @@ std::string Project::scratchFolder() const { return (fs::path(root_) / ".weir" /
 std::string Project::serveFolder() const { return (fs::path(root_) / ".weir" / "serve").string(); }
 std::string Project::snapshotsFolder() const { return (fs::path(root_) / ".weir" / "snapshots").string(); }
 std::string Project::reproduceFolder() const { return (fs::path(root_) / ".weir" / "reproduce").string(); }
+std::string Project::clusterFolder() const { return (fs::path(root_) / ".weir" / "cluster").string(); }
 
 bool Project::checkStateFolder(std::string& error) const {
   error.clear();
   runtime::StateFolder state = runtime::StateFolder::open(root_, stateFolder(), false, error);
   if (!state.ok()) return error.empty();  // none yet is fine
   for (const std::string& folder : {cacheFolder(), locksFolder(), runManifestsFolder(), cardsFolder(), registryFolder(), quarantineFolder(), logsFolder(),
-                                    scratchFolder(), serveFolder(), snapshotsFolder(), reproduceFolder()}) {
+                                    scratchFolder(), serveFolder(), snapshotsFolder(), reproduceFolder(), clusterFolder()}) {
     runtime::StateFolder part = runtime::StateFolder::open(root_, folder, false, error);
     if (!error.empty()) return false;
   }

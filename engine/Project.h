@@ -34,6 +34,7 @@ class Project {
   std::string quarantineFolder() const;  // .weir/quarantine: rejected records, per source
   std::string logsFolder() const;        // .weir/logs: each step's output streams (and an output that failed its schema)
   std::string serveFolder() const;       // .weir/serve: per deploy, a sample of the rows `weir serve` served
+  std::string clusterFolder() const;     // .weir/cluster: per cluster run, its jobs' scripts, logs and results
   std::string scratchFolder() const;     // .weir/scratch: a fresh folder per run of a step, removed after it
   std::string snapshotsFolder() const;   // .weir/snapshots: the content of runs' files (docs/VERSIONS.md)
   std::string reproduceFolder() const;   // .weir/reproduce: where `weir reproduce` restores and re-runs a run

@@ -372,6 +372,59 @@ std::vector<std::string> writeModelCards(const plan::Plan& plan, const RunReport
   return written;
 }
 
+// Tells the display listeners what a remote executor does, and remembers which nodes they were
+// told about (the run from the cache afterwards does not tell them again).
+class RemoteDisplay : public RunListener {
+ public:
+  RemoteDisplay(const std::vector<RunListener*>& listeners, std::size_t nodes) : listeners_(listeners), shown_(nodes, false) {}
+  void nodeStarted(const plan::Plan& plan, const NodeRun& run) override {
+    for (RunListener* listener : listeners_) listener->nodeStarted(plan, run);
+  }
+  void nodeFinished(const plan::Plan& plan, const NodeRun& run) override {
+    if (run.id < shown_.size()) shown_[run.id] = true;
+    for (RunListener* listener : listeners_) listener->nodeFinished(plan, run);
+  }
+  void warning(const std::string& message) override {
+    for (RunListener* listener : listeners_) listener->warning(message);
+  }
+  bool shown(plan::NodeId id) const { return id < shown_.size() && shown_[id]; }
+
+ private:
+  const std::vector<RunListener*>& listeners_;
+  std::vector<bool> shown_;
+};
+
+// The run when the remote executor did not finish: what it did, what was cached, and every node
+// that was to run here blocked by what it needed (nothing is computed here: the cluster's
+// failure is the run's outcome).
+RunReport reportAfterRemoteFailure(const plan::Plan& plan, const std::vector<NodeRun>& planned,
+                                   const std::map<plan::NodeId, NodeRun>& remote, bool cancelled) {
+  RunReport report;
+  report.nodes = planned;
+  for (plan::NodeId id : plan.topologicalOrder()) {
+    NodeRun& run = report.nodes[id];
+    run.id = id;
+    if (auto it = remote.find(id); it != remote.end()) {
+      run = it->second;
+      continue;
+    }
+    if (run.status != NodeStatus::Done) continue;  // cached, skipped or not run yet, as planned
+    run.status = NodeStatus::Blocked;
+    run.message = cancelled ? "the run was cancelled" : "not run: the cluster's jobs did not all succeed";
+    for (plan::NodeId input : plan.node(id).inputs) {
+      const NodeRun& in = report.nodes[input];
+      if (in.status != NodeStatus::Failed && in.status != NodeStatus::Blocked) continue;
+      const plan::Node& need = plan.node(input);
+      std::string what = need.declaration.empty() ? plan::nodeKindName(need.kind) : "`" + need.declaration + "`";
+      run.message = fmt::format("needs {}, which {}", what, in.status == NodeStatus::Failed ? "failed" : "did not run");
+      break;
+    }
+  }
+  report.failed = true;
+  report.cancelled = cancelled;
+  return report;
+}
+
 }  // namespace
 
 RunSession::RunSession(Workspace& workspace, RunRequest request) : workspace_(workspace), request_(std::move(request)) {}
@@ -527,13 +580,62 @@ RunResult RunSession::run(const Cancellation* cancel) {
     listeners.insert(listeners.begin(), &*recorder);
   }
   for (RunListener* listener : listeners) listener->started(plan);
+  // Computed elsewhere first (a cluster's jobs): then this run finds their outcomes cached, and
+  // records them as done where they were done.
+  std::map<plan::NodeId, NodeRun> remote;
+  RemoteDisplay remoteDisplay(listeners_, plan.size());
+  RunListener* recording = recorder ? &*recorder : nullptr;
+  bool remoteFailed = false;
+  if (request_.remote != nullptr) {
+    RemoteRunContext context{&project, request_.file, request_.targets, request_.disabledPasses, request_.jobs};
+    std::vector<NodeRun> planned = runtime::planOnly(plan, options);
+    RemoteOutcome outcome = request_.remote->execute(plan, planned, context, remoteDisplay, cancel);
+    for (const std::string& warning : outcome.warnings) warn(warning);
+    remote = std::move(outcome.nodes);
+    if (!outcome.complete) {
+      remoteFailed = true;
+      result.report = reportAfterRemoteFailure(plan, planned, remote, cancel != nullptr && cancel->cancelled());
+      for (const NodeRun& run : result.report.nodes) {
+        if (run.status == NodeStatus::Skipped) continue;
+        for (RunListener* listener : listeners) {
+          if (listener == recording || !remoteDisplay.shown(run.id)) listener->nodeFinished(plan, run);
+        }
+      }
+    }
+    // A node the executor was given is never computed here: when its outcome is not in the
+    // cache after all (removed, damaged), it fails.
+    options.computedElsewhere = [&](plan::NodeId id) -> std::string {
+      auto it = remote.find(id);
+      if (it == remote.end()) return {};
+      return fmt::format("its outcome ({}) is not in the cache: run again", it->second.message);
+    };
+  }
+  // A node found cached that the executor computed for this run is recorded as done there.
+  auto asDoneRemotely = [&](NodeRun& run) {
+    auto it = remote.find(run.id);
+    if (it == remote.end() || run.status != NodeStatus::Cached || it->second.status != NodeStatus::Done) return;
+    run.status = NodeStatus::Done;
+    run.message = it->second.message;
+    run.seconds = it->second.seconds;
+    run.startedMs = it->second.startedMs;
+    run.endedMs = it->second.endedMs;
+    if (it->second.rowsIn != 0) run.rowsIn = it->second.rowsIn;
+    if (it->second.rowsOut != 0) run.rowsOut = it->second.rowsOut;
+  };
   options.progress = [&](const NodeRun& run, bool ended) {
+    NodeRun shown = run;
+    asDoneRemotely(shown);
     for (RunListener* listener : listeners) {
-      if (ended) listener->nodeFinished(plan, run);
-      else listener->nodeStarted(plan, run);
+      bool told = remoteDisplay.shown(run.id) && listener != recording;
+      if (told) continue;
+      if (ended) listener->nodeFinished(plan, shown);
+      else listener->nodeStarted(plan, shown);
     }
   };
-  result.report = runtime::runPlan(plan, options);
+  if (!remoteFailed) {
+    result.report = runtime::runPlan(plan, options);
+    for (NodeRun& run : result.report.nodes) asDoneRemotely(run);
+  }
   if (recorder) recorder->fillCachedRows(result.report);
   registerDeploys(plan, result.report, project, program, recorder ? &recorder->db() : nullptr, recorder ? recorder->runId() : 0,
                   useCache ? &cache : nullptr, unrecordedWhy(), registered);

@@ -10,6 +10,7 @@
 
 #include "engine/Cancellation.h"
 #include "engine/Project.h"
+#include "engine/RemoteExecution.h"
 #include "engine/Workspace.h"
 #include "exec/Executor.h"
 
@@ -34,6 +35,9 @@ struct RunRequest {
   bool snapshots = true;             // false: keep no snapshots of its files (`weir reproduce`'s re-run)
   // How long the run may wait, in all, for another process holding the lineage database.
   std::chrono::milliseconds databaseWait{10000};
+  // Where the nodes that keep their outcome in the cache are computed (a cluster's jobs); none:
+  // here. The rest of the run (gates, deploys, the record) happens here either way.
+  RemoteExecutor* remote = nullptr;
 };
 
 // Told what a run does. Calls come one at a time (never two at once), from any thread.

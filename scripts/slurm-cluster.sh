@@ -68,12 +68,17 @@ case "$action" in
     node="$(hostname -s)"
     cpus="$(nproc)"
     memory_mb="$(awk '/MemTotal/ { print int($2 / 1024 * 0.9) }' /proc/meminfo)"
+    # Two free ports (another cluster, a test's or the system's, may hold Slurm's own).
+    read -r ctld_port d_port < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
     cat >"$dir/slurm.conf" <<EOF
 ClusterName=weirtest
 SlurmctldHost=$node
 SlurmUser=root
-SlurmctldPort=${WEIR_SLURMCTLD_PORT:-16817}
-SlurmdPort=${WEIR_SLURMD_PORT:-16818}
+SlurmctldPort=${WEIR_SLURMCTLD_PORT:-$ctld_port}
+SlurmdPort=${WEIR_SLURMD_PORT:-$d_port}
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$dir/munge/munged.socket

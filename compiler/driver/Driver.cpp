@@ -51,6 +51,8 @@ Commands:
   serve    serve the deployed models over HTTP
   predict  score a CSV file's rows with a deployed model, as `serve` would
   lsp      the language server for editors (LSP over standard input/output)
+  cluster-job
+           one job of a run on a cluster (what Slurm or Argo starts)
   help     show help for a command
 
 Options:
@@ -94,6 +96,7 @@ const Command kCommands[] = {
     {"serve", runServe, serveHelp},
     {"predict", runPredict, predictHelp},
     {"lsp", runLsp, lspHelp},
+    {"cluster-job", runClusterJob, clusterJobHelp},
 };
 
 const Command* findCommand(const std::string& name) {

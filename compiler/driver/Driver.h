@@ -53,6 +53,7 @@ int runGc(const std::vector<std::string>& args, Streams streams);
 int runDiff(const std::vector<std::string>& args, Streams streams);
 // `weir runs pin RUN` and `weir runs unpin RUN`.
 int runPin(const std::vector<std::string>& args, bool pin, Streams streams);
+int runClusterJob(const std::vector<std::string>& args, Streams streams);
 
 // Help texts.
 const char* checkHelp();
@@ -80,5 +81,6 @@ const char* pushHelp();
 const char* pullHelp();
 const char* gcHelp();
 const char* diffHelp();
+const char* clusterJobHelp();
 
 }  // namespace weir::driver

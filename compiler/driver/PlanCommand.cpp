@@ -1,6 +1,8 @@
 #include "driver/Frontend.h"
 #include "support/JsonText.h"
+#include "engine/ArgoWorkflow.h"
 #include "engine/PlanDiff.h"
+#include "engine/Project.h"
 #include "engine/Workspace.h"
 #include "plan/PassManager.h"
 #include "plan/PlanPrinter.h"
@@ -14,6 +16,8 @@
 #include <ostream>
 
 namespace weir::driver {
+
+namespace fs = std::filesystem;
 
 const char* planHelp() {
   return R"(Usage: weir plan [options] FILE
@@ -32,8 +36,14 @@ a pull request's review needs; data that changed is `weir status`'s business.
 Options:
   --target NAME           plan only what NAME needs (repeatable; default: every
                           sink, deploy, gate, expect, metrics, model and step)
-  --format text|json|dot  text for people (default), JSON (complete, versioned),
-                          or Graphviz DOT (`weir plan --format dot F | dot -Tpng`)
+  --format FORMAT         text for people (default), json (complete, versioned),
+                          dot (Graphviz: `weir plan --format dot F | dot -Tpng`),
+                          or argo: an Argo Workflow running the plan's jobs on
+                          Kubernetes (JSON, which `argo submit` reads; docs/CLUSTER.md)
+  --image IMAGE           argo: the container image with weir (default weir:latest)
+  --volume-claim NAME     argo: the PersistentVolumeClaim holding the project folder,
+                          shared by every task (default weir-project)
+  --mount PATH            argo: where tasks mount it (default /project)
   --print-before PASS     print the plan before PASS (repeatable; `all` for every pass)
   --print-after PASS      print the plan after PASS (repeatable; `all` for every pass)
   --disable-pass PASS     skip PASS (repeatable)
@@ -95,7 +105,10 @@ int runPlan(const std::vector<std::string>& args, Streams streams) {
   const std::vector<std::string> passes = plan::passNames();
   std::optional<CommandLine> line = CommandLine::parse("plan", args,
                                                        {{"--target", true, {}, {}, true},
-                                                        {"--format", true, {"text", "json", "dot"}, "format"},
+                                                        {"--format", true, {"text", "json", "dot", "argo"}, "format"},
+                                                        {"--image", true},
+                                                        {"--volume-claim", true},
+                                                        {"--mount", true},
                                                         {"--print-before", true, passChoices(), "pass", true},
                                                         {"--print-after", true, passChoices(), "pass", true},
                                                         {"--disable-pass", true, passes, "pass", true},
@@ -106,12 +119,23 @@ int runPlan(const std::vector<std::string>& args, Streams streams) {
   if (line->positional().size() != 1) return usageError("plan", "give exactly one file", streams);
   const std::string& file = line->positional()[0];
   if (std::optional<std::string> oldFile = line->value("--diff")) {
-    if (line->value("--format") == "dot") return usageError("plan", "`--diff` prints text or JSON, not DOT", streams);
+    if (line->value("--format") == "dot" || line->value("--format") == "argo") {
+      return usageError("plan", fmt::format("`--diff` prints text or JSON, not {}", *line->value("--format")), streams);
+    }
     for (const char* option : {"--print-before", "--print-after", "--disable-pass", "--time-passes"}) {
       if (line->has(option)) return usageError("plan", fmt::format("`--diff` compares whole plans: `{}` does not go with it", option), streams);
     }
     return printPlanDiff(*oldFile, file, line->values("--target"), line->value("--format") == "json", streams);
   }
+  std::string format = line->value("--format").value_or("text");
+  for (const char* option : {"--image", "--volume-claim", "--mount"}) {
+    if (line->has(option) && format != "argo") return usageError("plan", fmt::format("`{}` goes with `--format argo`", option), streams);
+  }
+  std::string mount = line->value("--mount").value_or("/project");
+  if (mount.empty() || mount.front() != '/' || mount.find("..") != std::string::npos) {
+    return usageError("plan", fmt::format("`--mount {}`: give an absolute path", mount), streams);
+  }
+  while (mount.size() > 1 && mount.back() == '/') mount.pop_back();
   engine::CompileOptions options;
   options.passes.targets = line->values("--target");
   options.passes.printBefore = line->values("--print-before");
@@ -123,10 +147,30 @@ int runPlan(const std::vector<std::string>& args, Streams streams) {
   engine::Workspace workspace;
   std::shared_ptr<const engine::Compilation> compilation = workspace.compile(file, options);
   if (!compilation->ok()) return reportCompileFailure(*compilation, "plan", streams);
-  std::string format = line->value("--format").value_or("text");
-  if (format == "json") streams.out << plan::printPlanJson(*compilation->plan, file);
-  else if (format == "dot") streams.out << plan::printPlanDot(*compilation->plan);
-  else streams.out << plan::printPlanText(*compilation->plan);
+  if (format == "json") {
+    streams.out << plan::printPlanJson(*compilation->plan, file);
+  } else if (format == "argo") {
+    engine::Project project = engine::Project::ofFile(file);
+    std::error_code error;
+    std::string program = fs::relative(fs::weakly_canonical(file, error), project.root(), error).generic_string();
+    if (error || program.empty() || program.rfind("..", 0) == 0) {
+      streams.err << "weir plan: error: " << file << " is not inside its project folder " << project.root() << "\n";
+      return kExitUsage;
+    }
+    engine::ArgoOptions argo;
+    argo.program = program;
+    argo.pipeline = compilation->plan->name;
+    argo.image = line->value("--image").value_or(argo.image);
+    argo.volumeClaim = line->value("--volume-claim").value_or(argo.volumeClaim);
+    argo.mountPath = mount;
+    argo.compileTargets = line->values("--target");
+    argo.disabledPasses = line->values("--disable-pass");
+    streams.out << engine::argoWorkflowJson(*compilation->plan, argo);
+  } else if (format == "dot") {
+    streams.out << plan::printPlanDot(*compilation->plan);
+  } else {
+    streams.out << plan::printPlanText(*compilation->plan);
+  }
   return kExitOk;
 }
 

@@ -2,6 +2,7 @@
 #include "support/JsonText.h"
 #include "engine/Cancellation.h"
 #include "engine/RunSession.h"
+#include "engine/SlurmExecutor.h"
 #include "plan/PassManager.h"
 #include "support/TerminalText.h"
 
@@ -72,6 +73,14 @@ Options:
   --allow-unrecorded
                   exit as the run went even when .weir/weir.db could not record
                   it (it is still said on the error stream and in --json)
+  --executor local|slurm
+                  where nodes are computed: here (default), or as jobs on a
+                  Slurm cluster (`sbatch`), each running this same weir in the
+                  project folder, which every node must share (docs/CLUSTER.md);
+                  gates, deploys and the run's record stay here
+  --sbatch-arg ARG
+                  give ARG to every `sbatch` (repeatable: `--sbatch-arg
+                  --partition=gpu`)
   -h, --help      show this help
 
 Results are cached in .weir/cache under the project root, keyed by each node's
@@ -452,7 +461,8 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line =
       CommandLine::parse("run", args,
                          {{"--target", true, {}, {}, true}, {"--jobs", true}, formatOption(), {"--no-cache"},
-                          {"--disable-pass", true, passChoices(), "pass", true}, {"--allow-unrecorded"}},
+                          {"--disable-pass", true, passChoices(), "pass", true}, {"--allow-unrecorded"},
+                          {"--executor", true, {"local", "slurm"}, "executor"}, {"--sbatch-arg", true, {}, {}, true}},
                          streams);
   if (!line) return kExitUsage;
   engine::RunRequest request;
@@ -473,6 +483,22 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   request.file = line->positional()[0];
   bool json = wantsJson(*line);
 
+  std::optional<engine::SlurmExecutor> slurm;
+  if (line->value("--executor").value_or("local") == "slurm") {
+    if (!request.useCache) return usageError("run", "--executor slurm needs the cache (its jobs hand their outcomes over in it)", streams);
+    std::error_code error;
+    engine::SlurmOptions options;
+    options.weirBinary = fs::read_symlink("/proc/self/exe", error).string();
+    if (error || options.weirBinary.empty()) {
+      streams.err << "weir run: error: cannot tell where this weir is (/proc/self/exe): " << error.message() << "\n";
+      return kExitUsage;
+    }
+    options.sbatchArguments = line->values("--sbatch-arg");
+    slurm.emplace(std::move(options));
+    request.remote = &*slurm;
+  } else if (line->has("--sbatch-arg")) {
+    return usageError("run", "--sbatch-arg goes with --executor slurm", streams);
+  }
   engine::Workspace workspace;
   engine::RunSession session(workspace, request);
   ProgressDisplay display(streams, json);

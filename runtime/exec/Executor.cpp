@@ -201,8 +201,11 @@ class Execution {
 
  private:
   std::vector<bool> neededNodes() const {
-    if (options_.targets.empty()) return std::vector<bool>(plan_.size(), true);
+    if (options_.targets.empty() && options_.targetNodes.empty()) return std::vector<bool>(plan_.size(), true);
     std::vector<NodeId> roots;
+    for (NodeId id : options_.targetNodes) {
+      if (id < plan_.size()) roots.push_back(id);
+    }
     for (const std::string& target : options_.targets) {
       if (const NodeId* id = plan_.find(target)) roots.push_back(*id);
     }
@@ -528,7 +531,6 @@ class Execution {
       if (!cachedOutcome(id)) return false;
       runs_[id].status = NodeStatus::Cached;
       runs_[id].message = "computed by another run";
-      report(runs_[id], true);
       return true;
     }
     std::optional<Result> cached = readCached(id, problem);
@@ -543,7 +545,7 @@ class Execution {
   }
 
   // A cached table or model, read when the run was planned (or, when another run stored it
-  // since, just now): the node's outcome.
+  // since, just now): the node's outcome (finish() reports it).
   void useLoaded(NodeId id) {
     NodeRun& run = runs_[id];
     if (results_[id].model) {
@@ -557,7 +559,6 @@ class Execution {
       run.status = NodeStatus::Failed;  // not read when planned: never happens
       run.message = "internal: the cached result was not read (run again to recompute it)";
     }
-    report(run, true);
   }
 
   void storeCached(NodeId id) {
@@ -641,6 +642,15 @@ class Execution {
     if (options_.cache != nullptr && !keys_[id].empty() && cacheable(id)) {
       computing.emplace(options_.cache->lock(keys_[id]));
       if (takeOtherRunsOutcome(id)) {
+        finish(id);
+        return;
+      }
+    }
+    if (options_.computedElsewhere) {
+      std::string elsewhere = options_.computedElsewhere(id);
+      if (!elsewhere.empty()) {
+        run.status = NodeStatus::Failed;
+        run.message = std::move(elsewhere);
         finish(id);
         return;
       }

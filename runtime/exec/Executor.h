@@ -78,6 +78,9 @@ class SourceHashes;
 
 struct RunOptions {
   std::vector<std::string> targets;  // declarations to bring up to date (empty: all)
+  // Nodes to bring up to date besides `targets` (a cluster job's, named by id in the plan every
+  // process compiles alike); with both empty, all.
+  std::vector<plan::NodeId> targetNodes;
   unsigned jobs = 0;                 // threads (0: every core)
   DataFileOptions files;
   // The result cache (none: every node runs) and the memo of file hashes it keys sources by.
@@ -95,6 +98,9 @@ struct RunOptions {
   const std::atomic<bool>* cancelled = nullptr;
   // Approvals and baselines for gates (none: gates are not evaluated, but listed as not run).
   const GateServices* gates = nullptr;
+  // Why a node must not be computed by this process (its outcome is another's to compute: a
+  // cluster job's), or empty. Such a node that has to run fails with that message.
+  std::function<std::string(plan::NodeId)> computedElsewhere;
 };
 
 struct RunReport {

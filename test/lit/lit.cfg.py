@@ -45,3 +45,8 @@ config.substitutions.append(("%check_openlineage", _system_python + " " + os.pat
 import shutil
 if shutil.which("nvim"):
     config.available_features.add("nvim")
+
+# The Slurm executor's end-to-end test starts a one-host cluster (scripts/slurm-cluster.sh) from
+# Debian's slurm-wlm and munge, as root (slurmd launches the jobs).
+if all(shutil.which(tool) for tool in ("sbatch", "squeue", "slurmctld", "slurmd", "munged")) and os.geteuid() == 0:
+    config.available_features.add("slurm")

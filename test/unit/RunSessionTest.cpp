@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -87,6 +88,22 @@ TEST_F(RunSessionTest, ListenersSeeEveryNodeAndTheNextRunAnswersFromTheManifest)
   EXPECT_FALSE(same.compilation);  // nothing was compiled
   EXPECT_EQ(second.starts, 0u);
   EXPECT_EQ(same.report.nodes.size(), first.report.nodes.size());
+}
+
+TEST_F(RunSessionTest, ACachedOutcomeLoadedForANodeThatRunsIsReportedOnce) {
+  Workspace workspace;
+  ASSERT_FALSE(RunSession(workspace, request()).run().report.failed);
+  // The sink's file is gone: the sink runs again, reading `big` from the cache.
+  fs::remove(root_ / "out" / "big.csv");
+  CountingListener listener;
+  RunSession session(workspace, request());
+  session.addListener(listener);
+  RunResult again = session.run();
+  ASSERT_TRUE(again.ran());
+  std::map<plan::NodeId, int> times;
+  for (plan::NodeId id : listener.finished) ++times[id];
+  for (const auto& [id, count] : times) EXPECT_EQ(count, 1) << "node " << id << " (" << again.plan().node(id).declaration << ")";
+  EXPECT_TRUE(fs::exists(root_ / "out" / "big.csv"));
 }
 
 TEST_F(RunSessionTest, ACancelledRunStartsNothing) {

@@ -1,0 +1,47 @@
+#pragma once
+
+// A run whose nodes are computed elsewhere (a cluster's jobs): the run session plans as usual,
+// hands the executor the nodes that have to run, and, once it is done, runs the plan here from
+// the cache: gates, deploys, the lineage record and the model cards are the same as for a local
+// run. Nothing is computed twice: a node the executor was given is never computed here.
+
+#include "engine/Cancellation.h"
+#include "engine/Project.h"
+#include "exec/Executor.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace weir::engine {
+
+class RunListener;
+
+struct RemoteRunContext {
+  const Project* project = nullptr;
+  std::string program;  // the root file, as the run was given it
+  std::vector<std::string> compileTargets;
+  std::vector<std::string> disabledPasses;
+  unsigned threads = 0;  // per job (0: what the scheduler gives it)
+};
+
+struct RemoteOutcome {
+  // What happened to each node given to the executor, by id: done (its outcome is in the cache;
+  // `message` says where it was computed), failed (why), blocked (what it needed), and the
+  // nodes a job recomputed on its way (a failed scan).
+  std::map<plan::NodeId, runtime::NodeRun> nodes;
+  bool complete = false;  // every node given is done
+  std::vector<std::string> warnings;
+};
+
+class RemoteExecutor {
+ public:
+  virtual ~RemoteExecutor() = default;
+  // Computes the nodes `planned` says have to run (and that keep their outcome in the cache), in
+  // the cache of the context's project. Progress goes to `display` (nodeStarted/nodeFinished);
+  // `cancel` stops it: what was submitted is cancelled.
+  virtual RemoteOutcome execute(const plan::Plan& plan, const std::vector<runtime::NodeRun>& planned, const RemoteRunContext& context,
+                                RunListener& display, const Cancellation* cancel) = 0;
+};
+
+}  // namespace weir::engine
