@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cmath>
 #include <set>
 
 namespace weir::engine {
@@ -73,7 +74,14 @@ std::string argoWorkflowJson(const plan::Plan& plan, const ArgoOptions& options)
     tasks.push_back(task);
     nlohmann::ordered_json tmpl;
     tmpl["name"] = "job-" + name;
+    plan::Node::Resources resources = jobResources(plan, job);
+    if (resources.timeSeconds > 0) tmpl["activeDeadlineSeconds"] = std::to_string(static_cast<long long>(std::ceil(resources.timeSeconds)));
     tmpl["container"] = container(command);
+    nlohmann::ordered_json requests = nlohmann::ordered_json::object();
+    if (resources.cpus > 0) requests["cpu"] = std::to_string(resources.cpus);
+    // Kubernetes' binary units (Gi) are what `16G` means to Slurm and to Weir.
+    if (!resources.memory.empty()) requests["memory"] = resources.memory + "i";
+    if (!requests.empty()) tmpl["container"]["resources"] = {{"requests", requests}};
     templates.push_back(tmpl);
   }
   // The run itself, from the cache: gates, deploys, the record.

@@ -161,6 +161,34 @@ std::vector<ClusterJob> cutIntoJobs(const plan::Plan& plan, const std::vector<bo
   return jobs;
 }
 
+std::uint64_t memoryBytes(const std::string& text) {
+  if (text.size() < 2) return 0;
+  std::uint64_t amount = 0;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9' || amount > (std::uint64_t(1) << 40)) return 0;
+    amount = amount * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  switch (text.back()) {
+    case 'K': return amount << 10;
+    case 'M': return amount << 20;
+    case 'G': return amount << 30;
+    case 'T': return amount << 40;
+    default: return 0;
+  }
+}
+
+plan::Node::Resources jobResources(const plan::Plan& plan, const ClusterJob& job) {
+  plan::Node::Resources total;
+  for (NodeId id : job.nodes) {
+    const std::optional<plan::Node::Resources>& own = plan.node(id).resources;
+    if (!own) continue;
+    total.cpus = std::max(total.cpus, own->cpus);
+    if (memoryBytes(own->memory) > memoryBytes(total.memory)) total.memory = own->memory;
+    total.timeSeconds += own->timeSeconds;
+  }
+  return total;
+}
+
 std::vector<std::string> ClusterJobSpec::arguments() const {
   std::vector<std::string> args;
   for (const auto& [id, fingerprint] : nodes) args.insert(args.end(), {"--node", fmt::format("{}:{}", id, fingerprint)});

@@ -19,6 +19,7 @@
 #include "plan/Plan.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,13 @@ struct ClusterJob {
 // `runs[id]`: whether node `id` has to run (planned as done); every node when planned without a
 // cache. Jobs come in an order where each follows those it waits for.
 std::vector<ClusterJob> cutIntoJobs(const plan::Plan& plan, const std::vector<bool>& runs);
+
+// What a job asks the scheduler for: the most cpus and memory any of its nodes' `resources`
+// says, and the sum of their times (its nodes run one after the other); zero or empty when none
+// says.
+plan::Node::Resources jobResources(const plan::Plan& plan, const ClusterJob& job);
+// Bytes of a `memory` setting ("16G": 16 GiB, as Slurm reads it); 0 when it is not one.
+std::uint64_t memoryBytes(const std::string& text);
 
 // What a job is asked to do: the program and how it was compiled (so that the job's plan is the
 // submitter's, node for node), and its nodes by id with their fingerprints (checked: a program

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -135,9 +136,11 @@ ToolRun runTool(const std::vector<std::string>& argv, std::chrono::milliseconds 
   return run;
 }
 
-std::string slurmBatchScript(const std::string& weirBinary, const std::string& jobName, const std::vector<std::string>& arguments) {
+std::string slurmBatchScript(const std::string& weirBinary, const std::string& jobName, const std::vector<std::string>& directives,
+                             const std::vector<std::string>& arguments) {
   std::string script = "#!" + weirBinary + " cluster-job\n";
   script += "#SBATCH --job-name=weir-" + jobName + "\n";
+  for (const std::string& directive : directives) script += "#SBATCH " + directive + "\n";
   script += "# One job of a Weir run, for Slurm: the kernel runs the weir on the first line with this\n";
   script += "# file's path, and `weir cluster-job` reads its arguments from the line below (no shell).\n";
   script += std::string(kArgumentsLine) + support::jsonText(nlohmann::json(arguments)) + "\n";
@@ -207,12 +210,18 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
     Submitted& s = submitted[i];
     s.job = &job;
     ClusterJobSpec spec = jobSpec(plan, job, program, context.compileTargets, context.disabledPasses);
-    spec.threads = context.threads;
+    plan::Node::Resources resources = jobResources(plan, job);
+    spec.threads = resources.cpus > 0 ? static_cast<unsigned>(resources.cpus) : context.threads;
     spec.resultFile = folder.pathOf(job.name + ".result.json");
     s.resultFile = spec.resultFile;
     s.logFile = folder.pathOf(job.name + ".log");
+    // What the job's nodes ask for, as directives in its script (where people look for them).
+    std::vector<std::string> directives;
+    if (spec.threads != 0) directives.push_back(fmt::format("--cpus-per-task={}", spec.threads));
+    if (!resources.memory.empty()) directives.push_back("--mem=" + resources.memory);
+    if (resources.timeSeconds > 0) directives.push_back(fmt::format("--time={}", static_cast<long long>(std::ceil(resources.timeSeconds / 60))));
     std::string scriptName = job.name + ".sbatch";
-    if (!folder.writeFile(scriptName, slurmBatchScript(options_.weirBinary, job.name, spec.arguments()), error)) {
+    if (!folder.writeFile(scriptName, slurmBatchScript(options_.weirBinary, job.name, directives, spec.arguments()), error)) {
       cancelSubmitted();
       return failAll(fmt::format("cannot write {}: {}", project.shown(folder.pathOf(scriptName)), error));
     }
@@ -224,7 +233,6 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
       argv.push_back(after);
       argv.push_back("--kill-on-invalid-dep=yes");
     }
-    if (context.threads != 0) argv.push_back(fmt::format("--cpus-per-task={}", context.threads));
     argv.insert(argv.end(), options_.sbatchArguments.begin(), options_.sbatchArguments.end());
     argv.push_back(folder.pathOf(scriptName));
     ToolRun sbatch = runTool(argv);

@@ -42,9 +42,11 @@ struct ToolRun {
 };
 ToolRun runTool(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
-// The batch script of a job: `weir cluster-job` is its interpreter (its first line), the job's
-// arguments are on a line of their own that `weir cluster-job SCRIPT` reads back.
-std::string slurmBatchScript(const std::string& weirBinary, const std::string& jobName, const std::vector<std::string>& arguments);
+// The batch script of a job: `weir cluster-job` is its interpreter (its first line), then its
+// `#SBATCH` directives (`--mem=16G`: what its nodes' `resources` ask for), and the job's
+// arguments on a line of their own that `weir cluster-job SCRIPT` reads back.
+std::string slurmBatchScript(const std::string& weirBinary, const std::string& jobName, const std::vector<std::string>& directives,
+                             const std::vector<std::string>& arguments);
 // The arguments a batch script holds (nullopt when it is not one of Weir's).
 std::optional<std::vector<std::string>> argumentsOfBatchScript(const std::string& text);
 

@@ -17,6 +17,7 @@ PACKAGES=(
   python3-jsonschema python3-rfc3987   # tests validate SARIF and OpenLineage against their schemas
   neovim                               # a real LSP client for the language server's tests
   libcpp-httplib-dev                   # HTTP for `serve` and the webhooks of `watch`
+  slurm-wlm munge                      # a one-host Slurm cluster for the executor's test (scripts/slurm-cluster.sh)
   libgtest-dev libgmock-dev            # unit tests
   llvm-19-tools                        # lit, FileCheck and not, for the compiler tests
 )

@@ -207,7 +207,26 @@ class Lowerer {
         if (setting.value && sema::stepReaderSettings().count(setting.name.text)) addOption(*node.io, setting);
       }
     }
+    node.resources = resourcesOf(step.settings.get());
     return finish(id, step.name.text, step.range);
+  }
+
+  // `resources { ... }` of a model or a step, as checked (sema/DeclarationChecker.cpp).
+  static std::optional<Node::Resources> resourcesOf(const SettingsBlock* settings) {
+    const Setting* block = settings != nullptr ? settings->find("resources") : nullptr;
+    if (block == nullptr || !block->block) return std::nullopt;
+    Node::Resources resources;
+    for (const Setting& entry : block->block->entries) {
+      if (!entry.value) continue;
+      if (entry.name.text == "cpus" && entry.value->kind == ExprKind::Int) {
+        resources.cpus = static_cast<int>(entry.value->as<IntLiteral>().value);
+      } else if (entry.name.text == "memory" && entry.value->kind == ExprKind::String) {
+        resources.memory = entry.value->as<StringLiteral>().value;
+      } else if (entry.name.text == "time" && entry.value->kind == ExprKind::Duration) {
+        resources.timeSeconds = sema::durationSeconds(entry.value->as<DurationLiteral>());
+      }
+    }
+    return resources;
   }
 
   // The command, the environment and the limits (the inputs' names come with the inputs).
@@ -313,6 +332,7 @@ class Lowerer {
       }
       payload.doc = model.doc;
       plan_.node(train).model = std::move(payload);
+      plan_.node(train).resources = resourcesOf(model.settings.get());
       plan_.node(train).reads = info->second.features;
       plan_.node(train).reads.push_back(info->second.target);
     } else {

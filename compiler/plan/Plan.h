@@ -168,6 +168,16 @@ struct Node {
   };
   std::optional<Exec> exec;
 
+  // A model's or step's `resources { cpus = 8, memory = "16G", time = "2h" }`: what a cluster's
+  // scheduler is asked for (docs/CLUSTER.md). Not part of the fingerprint: it does not change
+  // the outcome.
+  struct Resources {
+    int cpus = 0;             // 0: not said
+    std::string memory;       // "16G", as written (K, M, G or T)
+    double timeSeconds = 0;   // 0: not said
+  };
+  std::optional<Resources> resources;
+
   // ---- What the runtime does not run yet (deploys, transform calls) ----
   // Settings as written, nested blocks included: a deploy's (but `model` and `requires`).
   struct Setting {

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string_view>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -518,6 +519,28 @@ class DeclarationChecker {
     }
   }
 
+  // `resources { cpus = 8, memory = "16G", time = "2h" }` on a model or a step: what a cluster's
+  // scheduler is asked for (docs/CLUSTER.md).
+  void checkResources(const SettingsBlock* settings) {
+    const Setting* resources = settings != nullptr ? settings->find("resources") : nullptr;
+    if (resources == nullptr || !resources->block) return;
+    checkSettings(resources->block.get(),
+                  {{"cpus", ValueKind::Int, {}, 1, 4096}, {"memory", ValueKind::String}, {"time", ValueKind::Duration}},
+                  "`resources`", nullptr);
+    if (const Setting* memory = resources->block->find("memory"); memory != nullptr && memory->value && memory->value->kind == ExprKind::String) {
+      const std::string& text = memory->value->as<StringLiteral>().value;
+      bool digits = text.size() >= 2 && std::all_of(text.begin(), text.end() - 1, [](char c) { return c >= '0' && c <= '9'; });
+      bool unit = !text.empty() && std::string_view("KMGT").find(text.back()) != std::string_view::npos;
+      if (!digits || !unit || text.find_first_not_of('0') == text.size() - 1) {
+        diags_.report(diag::Kind::SettingType, memory->value->range, "memory", "an amount with its unit: `\"512M\"`, `\"16G\"` (K, M, G or T)");
+      }
+    }
+    if (const Setting* time = resources->block->find("time");
+        time != nullptr && time->value && time->value->kind == ExprKind::Duration && time->value->as<DurationLiteral>().amount <= 0) {
+      diags_.report(diag::Kind::OutOfRange, time->value->range, "time", "it must be longer than nothing, such as `30m` or `2h`");
+    }
+  }
+
   // ---- Steps (sema/StepCommand.h, docs/RUNTIME.md "Steps") ----
 
   void checkStep(const StepDecl& step) {
@@ -532,7 +555,8 @@ class DeclarationChecker {
                                                      {"output", ValueKind::Call, {"csv", "jsonl"}},
                                                      {"format", ValueKind::Enum, {"csv", "jsonl"}},
                                                      {"timeout", ValueKind::Duration},
-                                                     {"env", ValueKind::Block}}) {
+                                                     {"env", ValueKind::Block},
+                                                     {"resources", ValueKind::Block}}) {
       specs.push_back(std::move(spec));
     }
     checkSettings(settings, specs, outputFormat == "jsonl" ? "a step with a `jsonl` output" : "a step", nullptr);
@@ -543,6 +567,7 @@ class DeclarationChecker {
       outsideAllowed = outside != nullptr && outside->value && outside->value->kind == ExprKind::Bool && outside->value->as<BoolLiteral>().value;
     }
     checkStepCommand(*step.command, outsideAllowed);
+    checkResources(settings);
 
     // Each input goes by a name of its own (its file in the scratch folder, `WEIR_INPUT_<name>`).
     std::map<std::string, const Expr*> inputs;
@@ -687,8 +712,10 @@ class DeclarationChecker {
                    {"params", ValueKind::Block},
                    {"seed", ValueKind::Int, {}, 0, 2147483647},
                    {"card", ValueKind::Block},
-                   {"allow", ValueKind::Block}},
+                   {"allow", ValueKind::Block},
+                   {"resources", ValueKind::Block}},
                   "a model", table);
+    checkResources(model.settings.get());
 
     const Setting* target = model.settings ? model.settings->find("target") : nullptr;
     if (target == nullptr || !target->value || target->value->kind != ExprKind::Name) {

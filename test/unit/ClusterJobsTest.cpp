@@ -198,8 +198,9 @@ TEST_F(ClusterJobsTest, AFailedJobBlocksWhatWaitsForItAndNothingIsComputedHere) 
 
 TEST(SlurmBatchScript, HoldsItsArgumentsOnALineOfTheirOwnAndReadsThemBack) {
   std::vector<std::string> arguments{"--node", "3:abc", "--result", "/p/.weir/cluster/run.x/a b.json", "/p/it's.mlflow"};
-  std::string script = slurmBatchScript("/opt/weir/bin/weir", "features", arguments);
-  EXPECT_EQ(script.rfind("#!/opt/weir/bin/weir cluster-job\n#SBATCH --job-name=weir-features\n", 0), 0u) << script;
+  std::string script = slurmBatchScript("/opt/weir/bin/weir", "features", {"--mem=16G", "--time=120"}, arguments);
+  EXPECT_EQ(script.rfind("#!/opt/weir/bin/weir cluster-job\n#SBATCH --job-name=weir-features\n#SBATCH --mem=16G\n#SBATCH --time=120\n", 0), 0u)
+      << script;
   EXPECT_EQ(argumentsOfBatchScript(script), arguments);
   EXPECT_FALSE(argumentsOfBatchScript("#!/bin/sh\necho hi\n"));
   EXPECT_FALSE(argumentsOfBatchScript("# weir-job {\"not\": \"a list\"}\n"));

@@ -23,6 +23,7 @@ for n in doc["nodes"]:
     if n["kind"] in ("gate", "deploy"):
         print(n["kind"], n["declaration"], n["status"], n.get("message", ""))
 PY
+echo "model job: $(grep '^#SBATCH --\(cpus\|mem\|time\)' .weir/cluster/run.*/churn_model.sbatch | tr '\n' ' ' | sed 's/ $//')"
 ls .weir/cluster/run.*/ | sed -n 's/.*\.\(sbatch\|result\.json\)$/file: \1/p' | sort -u
 
 "$weir" run --executor slurm churn.mlflow > "$folder/again.txt" 2> "$folder/again.err"
