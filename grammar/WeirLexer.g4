@@ -36,6 +36,7 @@ FILL     : 'fill';
 SAMPLE   : 'sample';
 UNION    : 'union';
 PREDICT  : 'predict';
+WINDOW   : 'window';
 
 // Other keywords. Most are soft: the parser accepts them as names too.
 AS       : 'as';
@@ -59,6 +60,14 @@ THEN     : 'then';
 ELSE     : 'else';
 CASE     : 'case';
 WHEN     : 'when';
+// Windows and as-of joins (soft).
+OVER     : 'over';
+ROWS     : 'rows';
+ORDER    : 'order';
+BY       : 'by';
+ASOF     : 'asof';
+AT_KW    : 'at';
+WITHIN   : 'within';
 TRUE_KW  : 'true';
 FALSE_KW : 'false';
 NULL_KW  : 'null';

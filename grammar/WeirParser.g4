@@ -87,9 +87,12 @@ pipeOp
   | SELECT columnList                                   # selectOp
   | DROP columnList                                     # dropOp
   | RENAME assignment (COMMA assignment)*               # renameOp
+  | JOIN ASOF expr (ON joinKey (COMMA joinKey)*)? AT_KW at=joinKey (WITHIN within=expr)?  # asofJoinOp
   | JOIN kind=(INNER | LEFT)? expr ON joinKey (COMMA joinKey)*   # joinOp
   | GROUP columnList? LBRACE (assignment (sep assignment)* sep?)? RBRACE  # groupOp
   | SORT sortKey (COMMA sortKey)*                       # sortOp
+  | WINDOW (BY columnList)? ORDER sortKey (COMMA sortKey)*
+      LBRACE (windowColumn (sep windowColumn)* sep?)? RBRACE  # windowOp
   | TAKE expr                                           # takeOp
   | DISTINCT columnList?                                # distinctOp
   | FILL assignment (COMMA assignment)*                 # fillOp
@@ -104,6 +107,8 @@ namedArg   : name ASSIGN expr;
 columnList : name (COMMA name)*;
 joinKey    : left=name (ASSIGN right=name)?;
 sortKey    : name dir=(DESC | ASC)?;
+// `c = lag(x)`, `c = mean(x) over 3 rows`, `c = sum(x) over 7d`.
+windowColumn : name ASSIGN expr (OVER (rows=INT ROWS | span=DURATION))?;
 
 // ---- Expressions, lowest precedence first ----
 expr     : orExpr;
@@ -159,6 +164,7 @@ name
   | SELECT | DROP | RENAME | GROUP | SORT | TAKE | DISTINCT | FILL | SAMPLE | UNION | PREDICT
   | DERIVE | JOIN
   | INNER | LEFT | DESC | ASC | SEVERITY | RUN | TO
+  | WINDOW | OVER | ROWS | ORDER | BY | ASOF | AT_KW | WITHIN
   ;
 
 // Setting names, members after a dot and the names of functions, rules and transforms may be

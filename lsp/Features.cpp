@@ -322,7 +322,7 @@ json formatting(const std::string& path, const std::string& text) {
 namespace {
 
 constexpr const char* kOperators[] = {"where", "derive", "select", "drop",   "rename", "join",    "group",
-                                      "sort",  "take",   "distinct", "fill", "sample", "union",   "predict"};
+                                      "sort",  "take",   "distinct", "fill", "sample", "union",   "predict", "window"};
 constexpr const char* kDeclarationKeywords[] = {"pipeline", "import", "schema", "source", "let",     "model",  "metrics", "expect",
                                                 "gate",     "sink",   "step",   "deploy", "trigger", "policy", "fn",      "transform",
                                                 "rule"};

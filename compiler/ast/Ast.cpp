@@ -81,6 +81,7 @@ const char* opKeyword(OpKind kind) {
     case OpKind::Union: return "union";
     case OpKind::Predict: return "predict";
     case OpKind::TransformCall: return "call";
+    case OpKind::Window: return "window";
   }
   return "?";
 }

@@ -181,7 +181,7 @@ std::vector<const Expr*> listItems(const Expr& expr);
 
 enum class OpKind {
   Where, Derive, Select, Drop, Rename, Join, Group, Sort, Take, Distinct, Fill, Sample, Union,
-  Predict, TransformCall,
+  Predict, TransformCall, Window,
 };
 const char* opKeyword(OpKind kind);
 
@@ -227,7 +227,7 @@ struct RenameOp : PipeOp {
   RenameOp() : PipeOp(OpKind::Rename) {}
   std::vector<RenamePair> pairs;
 };
-enum class JoinKind { Inner, Left };
+enum class JoinKind { Inner, Left, AsOf };
 struct JoinKey {
   Identifier left;
   std::optional<Identifier> right;  // `on a = b`
@@ -238,6 +238,10 @@ struct JoinOp : PipeOp {
   JoinKind joinKind = JoinKind::Inner;
   ExprPtr table;
   std::vector<JoinKey> keys;
+  // `join asof t on k at c [= c2] [within d]`: the time columns (left, right) and the oldest
+  // match allowed (a duration literal; may be null).
+  std::optional<JoinKey> at;
+  ExprPtr within;
 };
 struct GroupOp : PipeOp {
   GroupOp() : PipeOp(OpKind::Group) {}
@@ -252,6 +256,23 @@ struct SortKey {
 struct SortOp : PipeOp {
   SortOp() : PipeOp(OpKind::Sort) {}
   std::vector<SortKey> keys;
+};
+// `window by k, ... order t [desc], ... { c = f, ... }`: per partition, in order, a value per row.
+// A column's function is `lag(x[, n])`, `lead(x[, n])`, `row_number()`, `rank()` or an
+// aggregate over a frame: `over N rows` (this row and the N - 1 before it) or `over 7d`.
+enum class WindowFrame { None, Rows, Time };
+struct WindowColumn {
+  Identifier target;
+  ExprPtr value;  // the call
+  WindowFrame frame = WindowFrame::None;
+  ExprPtr frameSize;  // an IntLiteral (rows) or a DurationLiteral (time), as written
+  SourceRange range;
+};
+struct WindowOp : PipeOp {
+  WindowOp() : PipeOp(OpKind::Window) {}
+  std::vector<Identifier> partition;  // `by`; none: one partition
+  std::vector<SortKey> order;
+  std::vector<WindowColumn> columns;
 };
 struct TakeOp : PipeOp {
   TakeOp() : PipeOp(OpKind::Take) {}

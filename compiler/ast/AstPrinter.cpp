@@ -89,12 +89,17 @@ std::string printOp(const PipeOp& op) {
     }
     case OpKind::Join: {
       const auto& join = op.as<JoinOp>();
-      std::string out = join.joinKind == JoinKind::Left ? "(join-left " : "(join ";
+      std::string out = join.joinKind == JoinKind::Left ? "(join-left " : join.joinKind == JoinKind::AsOf ? "(join-asof " : "(join ";
       out += printExpr(*join.table) + " on";
       for (const JoinKey& key : join.keys) {
         out += " " + ident(key.left);
         if (key.right) out += "=" + ident(*key.right);
       }
+      if (join.at) {
+        out += " at " + ident(join.at->left);
+        if (join.at->right) out += "=" + ident(*join.at->right);
+      }
+      if (join.within) out += " within " + printExpr(*join.within);
       return out + ")";
     }
     case OpKind::Group: {
@@ -106,6 +111,21 @@ std::string printOp(const PipeOp& op) {
       std::string out = "(sort";
       for (const SortKey& key : op.as<SortOp>().keys) {
         out += " " + ident(key.column) + (key.descending ? " desc" : "");
+      }
+      return out + ")";
+    }
+    case OpKind::Window: {
+      const auto& window = op.as<WindowOp>();
+      std::string out = "(window (" + printIdentifiers(window.partition).substr(window.partition.empty() ? 0 : 1) + ") (";
+      for (std::size_t i = 0; i < window.order.size(); ++i) {
+        out += (i > 0 ? " " : "") + ident(window.order[i].column) + (window.order[i].descending ? " desc" : "");
+      }
+      out += ")";
+      for (const WindowColumn& column : window.columns) {
+        out += " " + ident(column.target) + "=" + printExpr(*column.value);
+        if (column.frame != WindowFrame::None) {
+          out += " over " + printExpr(*column.frameSize) + (column.frame == WindowFrame::Rows ? " rows" : "");
+        }
       }
       return out + ")";
     }

@@ -86,7 +86,13 @@ void eachSlotOrPipeline(Expr& e, Slot&& slot) {
     switch (op->kind) {
       case OpKind::Where: slot(static_cast<WhereOp&>(*op).condition); break;
       case OpKind::Derive: case OpKind::Fill: assignments(static_cast<AssignOp&>(*op).assignments); break;
-      case OpKind::Join: slot(static_cast<JoinOp&>(*op).table); break;
+      case OpKind::Join:
+        slot(static_cast<JoinOp&>(*op).table);
+        if (static_cast<JoinOp&>(*op).within) slot(static_cast<JoinOp&>(*op).within);
+        break;
+      case OpKind::Window:
+        for (WindowColumn& column : static_cast<WindowOp&>(*op).columns) slot(column.value);
+        break;
       case OpKind::Group: assignments(static_cast<GroupOp&>(*op).aggregates); break;
       case OpKind::Take: slot(static_cast<TakeOp&>(*op).count); break;
       case OpKind::Sample:

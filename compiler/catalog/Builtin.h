@@ -19,7 +19,7 @@ enum class BuiltinId {
 #include "catalog/Builtins.def"
 };
 
-enum class BuiltinKind { Scalar, Extremum, Aggregate, Conversion, Gate, Table, Evaluation, Format, Reader, Program, Server, TriggerEvent };
+enum class BuiltinKind { Scalar, Extremum, Aggregate, Conversion, Window, Gate, Table, Evaluation, Format, Reader, Program, Server, TriggerEvent };
 
 // What an argument must be.
 enum class ArgRule { Any, Number, Text, Temporal, Bool, Edges };

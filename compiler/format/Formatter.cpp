@@ -326,13 +326,15 @@ class ModuleFormatter {
       }
       case OpKind::Join: {
         const auto& join = o.as<JoinOp>();
-        std::string out = join.joinKind == JoinKind::Left ? "join left " : "join ";
-        out += expr(*join.table, kPostfix) + " on ";
+        std::string out = join.joinKind == JoinKind::Left ? "join left " : join.joinKind == JoinKind::AsOf ? "join asof " : "join ";
+        out += expr(*join.table, kPostfix) + (join.keys.empty() ? "" : " on ");
         bool first = true;
         for (const JoinKey& key : join.keys) {
           out += (first ? "" : ", ") + name(key.left) + (key.right ? " = " + name(*key.right) : "");
           first = false;
         }
+        if (join.at) out += " at " + name(join.at->left) + (join.at->right ? " = " + name(*join.at->right) : "");
+        if (join.within) out += " within " + expr(*join.within, kTop);
         return out;
       }
       case OpKind::Group: {
@@ -358,6 +360,35 @@ class ModuleFormatter {
           first = false;
         }
         return out;
+      }
+      case OpKind::Window: {
+        const auto& window = o.as<WindowOp>();
+        std::string head = "window";
+        if (!window.partition.empty()) head += " by " + columns(window.partition);
+        head += " order ";
+        bool first = true;
+        for (const SortKey& key : window.order) {
+          head += (first ? "" : ", ") + name(key.column) + (key.descending ? " desc" : "");
+          first = false;
+        }
+        auto value = [&](const WindowColumn& c) {
+          std::string text = expr(*c.value, kTop);
+          if (c.frame != WindowFrame::None) text += " over " + expr(*c.frameSize, kTop) + (c.frame == WindowFrame::Rows ? " rows" : "");
+          return text;
+        };
+        if (window.columns.empty()) return head + " {}";
+        std::string inlined = head + " { ";
+        for (std::size_t i = 0; i < window.columns.size(); ++i) {
+          inlined += (i > 0 ? ", " : "") + name(window.columns[i].target) + " = " + value(window.columns[i]);
+        }
+        inlined += " }";
+        if (!allowMultiline || width(inlined) <= kInlineBlockWidth) return inlined;
+        std::string indent(column + 2, ' ');
+        std::size_t targetWidth = 0;
+        for (const WindowColumn& c : window.columns) targetWidth = std::max(targetWidth, width(name(c.target)));
+        std::string out = head + " {\n";
+        for (const WindowColumn& c : window.columns) out += indent + pad(name(c.target), targetWidth) + " = " + value(c) + "\n";
+        return out + std::string(column, ' ') + "}";
       }
       case OpKind::Take: return "take " + expr(*o.as<TakeOp>().count, kTop);
       case OpKind::Sample: {

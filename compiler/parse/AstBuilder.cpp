@@ -58,7 +58,7 @@ const std::vector<std::string>& declarationKeywords() {
 const std::vector<std::string>& operatorKeywords() {
   static const std::vector<std::string> keywords = {
       "where", "derive", "select", "drop",   "rename", "join",   "group",  "sort",
-      "take",  "distinct", "fill", "sample", "union",  "predict"};
+      "take",  "distinct", "fill", "sample", "union",  "predict", "window"};
   return keywords;
 }
 
@@ -457,6 +457,26 @@ PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
     op->args = transformArgs(c->args());
     return op;
   }
+  if (typeid(*ctx) == typeid(P::AsofJoinOpContext)) {
+    auto* c = static_cast<P::AsofJoinOpContext*>(ctx);
+    auto op = std::make_unique<JoinOp>();
+    op->range = r;
+    op->joinKind = JoinKind::AsOf;
+    op->table = transformExpr(c->expr(0));
+    auto key = [&](P::JoinKeyContext* k) {
+      JoinKey out;
+      out.range = range(k);
+      out.left = transformName(k->left);
+      if (k->right != nullptr) out.right = transformName(k->right);
+      return out;
+    };
+    for (P::JoinKeyContext* k : c->joinKey()) {
+      if (k != c->at) op->keys.push_back(key(k));
+    }
+    op->at = key(c->at);
+    if (c->within != nullptr) op->within = transformExpr(c->within);
+    return op;
+  }
   // The other labelled alternatives start with their own keyword, which is cheaper to test than
   // the context's dynamic type (this runs for every operator of every pipeline).
   const std::size_t first = ctx->getStart()->getType();
@@ -554,6 +574,30 @@ PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
     }
     return op;
   }
+  if (first == P::WINDOW) {
+    auto* c = static_cast<P::WindowOpContext*>(ctx);
+    auto op = std::make_unique<WindowOp>();
+    op->range = r;
+    if (c->columnList() != nullptr) op->partition = transformColumnList(c->columnList());
+    for (P::SortKeyContext* key : c->sortKey()) {
+      op->order.push_back(SortKey{transformName(key->name()), key->dir != nullptr && key->dir->getType() == P::DESC, range(key)});
+    }
+    for (P::WindowColumnContext* column : c->windowColumn()) {
+      WindowColumn out;
+      out.range = range(column);
+      out.target = transformName(column->name());
+      out.value = transformExpr(column->expr());
+      if (column->rows != nullptr) {
+        out.frame = WindowFrame::Rows;
+        out.frameSize = literalOf(column->rows);
+      } else if (column->span != nullptr) {
+        out.frame = WindowFrame::Time;
+        out.frameSize = literalOf(column->span);
+      }
+      op->columns.push_back(std::move(out));
+    }
+    return op;
+  }
   if (first == P::TAKE) {
     auto* c = static_cast<P::TakeOpContext*>(ctx);
     auto op = std::make_unique<TakeOp>();
@@ -595,7 +639,7 @@ PipeOpPtr AstBuilder::transformPipeOp(P::PipeOpContext* ctx) {
   } else {
     builder.note(
         "table operators are `where`, `derive`, `select`, `drop`, `rename`, `join`, `group`, "
-        "`sort`, `take`, `distinct`, `fill`, `sample`, `union` and `predict`; a transform is "
+        "`sort`, `take`, `distinct`, `fill`, `sample`, `union`, `predict` and `window`; a transform is "
         "called with parentheses: `name(args)`");
   }
   return nullptr;
@@ -798,6 +842,23 @@ ExprPtr AstBuilder::decodeString(antlr4::Token* token) {
             .note("the escapes are \\n \\r \\t \\0 \\\" \\\\ \\/ and \\uXXXX");
     }
   }
+  return node;
+}
+
+ExprPtr AstBuilder::literalOf(antlr4::Token* token) {
+  source::SourceRange r = range(token);
+  std::string text = withoutUnderscores(token->getText());
+  if (token->getType() == P::DURATION) {
+    auto node = make<DurationLiteral>(r);
+    node->unit = text.back();
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, node->amount);
+    if (ec != std::errc()) diags_.report(diag::Kind::IntegerTooLarge, r, token->getText());
+    return node;
+  }
+  auto node = make<IntLiteral>(r);
+  node->spelling = token->getText();
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), node->value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) diags_.report(diag::Kind::IntegerTooLarge, r, token->getText());
   return node;
 }
 

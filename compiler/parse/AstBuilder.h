@@ -72,6 +72,8 @@ class AstBuilder {
   ast::ExprPtr transformUnary(P::UnaryExprContext* ctx);
   ast::ExprPtr transformPostfix(P::PostfixExprContext* ctx);
   ast::ExprPtr transformPrimary(P::PrimaryContext* ctx);
+  // An INT or DURATION token as a literal (a window's frame size).
+  ast::ExprPtr literalOf(antlr4::Token* token);
   std::vector<ast::Argument> transformArgs(P::ArgsContext* ctx);
   std::vector<ast::ExprPtr> transformExprList(P::ExprListContext* ctx);
 

@@ -156,6 +156,27 @@ std::string canonicalDefinition(const Node& node) {
       for (const Node::SortColumn& key : node.sortKeys) out += " " + ident(key.column) + (key.descending ? " desc" : "");
       return out + ")";
     }
+    case NodeKind::Window: {
+      std::string out = "(window (";
+      for (std::size_t i = 0; i < node.keys.size(); ++i) out += (i == 0 ? "" : " ") + ident(node.keys[i]);
+      out += ") (order";
+      for (const Node::SortColumn& key : node.sortKeys) out += " " + ident(key.column) + (key.descending ? " desc" : "");
+      out += ")";
+      for (const Node::WindowColumn& c : node.windowColumns) {
+        out += " (" + ident(c.column) + " " + (c.call ? ast::printExpr(*c.call) : "?");
+        if (c.frame == ast::WindowFrame::Rows) out += fmt::format(" (rows {})", c.frameSize);
+        if (c.frame == ast::WindowFrame::Time) out += fmt::format(" (micros {})", c.frameSize);
+        out += ")";
+      }
+      return out + functions(node) + ")";
+    }
+    case NodeKind::AsofJoin: {
+      std::string out = "(join asof";
+      for (const auto& [left, right] : node.joinKeys) out += " " + ident(left) + "=" + ident(right);
+      out += " (at " + ident(node.asofAt.first) + "=" + ident(node.asofAt.second) + ")";
+      if (node.withinMicros > 0) out += fmt::format(" (within {})", node.withinMicros);
+      return out + ")";
+    }
     case NodeKind::Take: return "(take" + arguments(node) + ")";
     case NodeKind::Distinct: return names("distinct", node.keys);
     case NodeKind::Sample: return "(sample" + arguments(node) + ")";
@@ -289,6 +310,16 @@ std::vector<std::string> payloadProblems(const Node& node) {
       break;
     case NodeKind::Aggregate:
       if (!allSet(node.aggregates)) problem("has an aggregate without its expression");
+      break;
+    case NodeKind::Window:
+      if (node.sortKeys.empty()) problem("has no order");
+      for (const Node::WindowColumn& c : node.windowColumns) {
+        if (!c.call) problem("has a column without its function");
+      }
+      break;
+    case NodeKind::AsofJoin:
+      if (node.asofAt.first.empty() || node.asofAt.second.empty()) problem("has no time columns");
+      if (node.inputs.size() != 2) problem("does not read two tables");
       break;
     case NodeKind::Sort:
       if (node.sortKeys.empty()) problem("has no sort keys");

@@ -641,10 +641,17 @@ class Lowerer {
       case OpKind::Distinct: kind = NodeKind::Distinct; break;
       case OpKind::Fill: kind = NodeKind::Fill; break;
       case OpKind::Sample: kind = NodeKind::Sample; break;
+      case OpKind::Window: kind = NodeKind::Window; break;
       case OpKind::Join: {
         const auto& join = op.as<JoinOp>();
         if (auto right = lowerTable(*join.table, module)) inputs.push_back(*right);
-        NodeId id = addNode(NodeKind::Join, inputs, op.range, schema);
+        NodeId id = addNode(join.joinKind == JoinKind::AsOf ? NodeKind::AsofJoin : NodeKind::Join, inputs, op.range, schema);
+        if (join.at) {
+          plan_.node(id).asofAt = {substitute(join.at->left.text), substitute(join.at->right ? join.at->right->text : join.at->left.text)};
+          if (join.within && join.within->kind == ExprKind::Duration) {
+            plan_.node(id).withinMicros = static_cast<std::int64_t>(sema::durationSeconds(join.within->as<DurationLiteral>()) * 1e6);
+          }
+        }
         plan_.node(id).leftJoin = join.joinKind == JoinKind::Left;
         for (const JoinKey& key : join.keys) {
           plan_.node(id).joinKeys.emplace_back(substitute(key.left.text), substitute(key.right ? key.right->text : key.left.text));
@@ -727,6 +734,20 @@ class Lowerer {
       case OpKind::Sort:
         for (const SortKey& key : op.as<SortOp>().keys) node.sortKeys.push_back({substitute(key.column.text), key.descending});
         break;
+      case OpKind::Window: {
+        const auto& window = op.as<WindowOp>();
+        for (const Identifier& key : window.partition) node.keys.push_back(substitute(key.text));
+        for (const SortKey& key : window.order) node.sortKeys.push_back({substitute(key.column.text), key.descending});
+        for (const WindowColumn& c : window.columns) {
+          Node::WindowColumn column{substitute(c.target.text), expr(*c.value), c.frame, 0};
+          if (c.frame == WindowFrame::Rows) column.frameSize = c.frameSize->as<IntLiteral>().value;
+          if (c.frame == WindowFrame::Time) {
+            column.frameSize = static_cast<std::int64_t>(sema::durationSeconds(c.frameSize->as<DurationLiteral>()) * 1e6);
+          }
+          node.windowColumns.push_back(std::move(column));
+        }
+        break;
+      }
       case OpKind::Rename:
         for (const RenamePair& pair : op.as<RenameOp>().pairs) {
           node.renames.emplace_back(substitute(pair.newName.text), substitute(pair.oldName.text));
@@ -757,6 +778,11 @@ class Lowerer {
     switch (op.kind) {
       case OpKind::Sort:
         for (const SortKey& key : op.as<SortOp>().keys) node.reads.push_back(key.column.text);
+        break;
+      case OpKind::Window:
+        for (const Identifier& key : op.as<WindowOp>().partition) node.reads.push_back(key.text);
+        for (const SortKey& key : op.as<WindowOp>().order) node.reads.push_back(key.column.text);
+        for (const WindowColumn& c : op.as<WindowOp>().columns) readsOf(*c.value, node.reads);
         break;
       case OpKind::Group:
         for (const Identifier& key : op.as<GroupOp>().keys) node.reads.push_back(key.text);
@@ -800,6 +826,9 @@ class Lowerer {
         break;
       case OpKind::Group:
         for (const Assignment& a : op.as<GroupOp>().aggregates) out.push_back(a.value.get());
+        break;
+      case OpKind::Window:
+        for (const WindowColumn& c : op.as<WindowOp>().columns) out.push_back(c.value.get());
         break;
       default: break;
     }

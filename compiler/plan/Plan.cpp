@@ -44,6 +44,8 @@ const char* nodeKindName(NodeKind kind) {
     case NodeKind::Sink: return "sink";
     case NodeKind::Deploy: return "deploy";
     case NodeKind::Kernel: return "kernel";
+    case NodeKind::Window: return "window";
+    case NodeKind::AsofJoin: return "asof-join";
   }
   return "?";
 }

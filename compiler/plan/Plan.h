@@ -29,6 +29,8 @@ enum class NodeKind {
   Step,       // an external program
   Train, Predict, Evaluate, Expect, Gate, Sink, Deploy,
   Kernel,     // consecutive row operators fused into one pass over the rows (its `steps`)
+  Window,     // `window by k order t { c = f }`: partition `keys`, order `sortKeys`, `windowColumns`
+  AsofJoin,   // `join asof t on k at c = c2 within d`: `joinKeys`, `asofAt`, `withinMicros`
 };
 
 const char* nodeKindName(NodeKind kind);
@@ -99,6 +101,18 @@ struct Node {
   std::vector<SortColumn> sortKeys;
   std::vector<std::pair<std::string, std::string>> renames;  // new name, old name
   bool leftJoin = false;
+  // A window's columns: the call (`lag(x, 2)`, `mean(x)`), whose arguments the runtime evaluates,
+  // and its frame: `over N rows` (frameSize rows) or `over 7d` (frameSize microseconds).
+  struct WindowColumn {
+    std::string column;
+    std::shared_ptr<const ast::Expr> call;
+    ast::WindowFrame frame = ast::WindowFrame::None;
+    std::int64_t frameSize = 0;
+  };
+  std::vector<WindowColumn> windowColumns;
+  // An as-of join's time columns (left, right) and the oldest match it allows (0: any).
+  std::pair<std::string, std::string> asofAt;
+  std::int64_t withinMicros = 0;
   // Positional arguments (take's count, sample's fraction, split's fractions) and named ones
   // (`seed`, `stratify`), as expressions the runtime evaluates once.
   std::vector<std::shared_ptr<const ast::Expr>> arguments;

@@ -508,7 +508,8 @@ class DeclarationChecker {
       case DeclKind::Trigger: checkTrigger(decl.as<TriggerDecl>()); break;
       case DeclKind::Policy: {
         std::vector<SettingSpec> rules;
-        for (const char* rule : {"pii_in_features", "sensitive_in_features", "ungated_deploy", "missing_fairness_gate"}) {
+        for (const char* rule : {"pii_in_features", "sensitive_in_features", "ungated_deploy", "missing_fairness_gate",
+                                 "feature_leakage"}) {
           rules.push_back({rule, ValueKind::Enum, {"error", "warn", "off"}});
         }
         checkSettings(decl.as<PolicyDecl>().settings.get(), rules, "a policy", nullptr);

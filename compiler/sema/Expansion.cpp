@@ -178,6 +178,9 @@ class ExpansionChecker {
         case OpKind::Group:
           for (const Assignment& a : op->as<GroupOp>().aggregates) checkRow(*a.value, module);
           break;
+        case OpKind::Window:
+          for (const WindowColumn& c : op->as<WindowOp>().columns) checkRow(*c.value, module);
+          break;
         case OpKind::Take: checkRow(*op->as<TakeOp>().count, module); break;
         case OpKind::Sample:
           checkRow(*op->as<SampleOp>().fraction, module);

@@ -19,6 +19,7 @@ struct Policy {
   RuleLevel sensitiveInFeatures = RuleLevel::Error;
   RuleLevel ungatedDeploy = RuleLevel::Error;
   RuleLevel missingFairnessGate = RuleLevel::Warn;
+  RuleLevel featureLeakage = RuleLevel::Error;
 };
 
 Policy readPolicy(const Module& root) {
@@ -33,6 +34,7 @@ Policy readPolicy(const Module& root) {
       if (setting.name.text == "sensitive_in_features") policy.sensitiveInFeatures = level;
       if (setting.name.text == "ungated_deploy") policy.ungatedDeploy = level;
       if (setting.name.text == "missing_fairness_gate") policy.missingFairnessGate = level;
+      if (setting.name.text == "feature_leakage") policy.featureLeakage = level;
     }
   }
   return policy;
@@ -102,6 +104,28 @@ class GovernanceChecker {
         explain(builder, *column->sensitiveTaint, "@sensitive");
         builder.help("leave it out of `features`, or justify it: `allow { sensitive = \"why\" }` in the model");
       }
+    }
+    checkLeakage(model, info->second.features, info->second.target, input->second);
+  }
+
+  // The target's rows are the left side's of the joins that tainted a feature (its own lineage
+  // has no such join); one report per model, at the first leaking feature.
+  void checkLeakage(const ModelDecl& model, const std::vector<std::string>& features, const std::string& target,
+                    const TableType& input) {
+    if (policy_.featureLeakage == RuleLevel::Off) return;
+    const ColumnType* label = input.find(target);
+    if (label == nullptr || label->futureTaint) return;
+    for (const std::string& feature : features) {
+      const ColumnType* column = input.find(feature);
+      if (column == nullptr || !column->futureTaint) continue;
+      const Taint& taint = *column->futureTaint;
+      auto builder = diags_.report(diag::Kind::FeatureLeakage, featureRange(model, feature), model.name.text,
+                                   fmt::format("`{}` comes from a plain `join` of rows with event time `{}`", feature, taint.origin));
+      builder.severity(severityOf(policy_.featureLeakage));
+      builder.label(taint.originRange, fmt::format("`{}` is tagged @event_time here", taint.origin));
+      for (const LineageHop& hop : taint.path) builder.label(hop.range, hop.what);
+      builder.help("join it with `join asof t on k at label_time = event_time`, which takes the latest row at or before the label's time");
+      return;
     }
   }
 

@@ -15,7 +15,12 @@ namespace weir::sema {
 //                                  `allow { sensitive = "justification" }` on the model;
 //  ungated_deploy [error]         a deploy requires no gate;
 //  missing_fairness_gate [warn]   a model trained on data with a @sensitive column is deployed
-//                                  with no fairness condition in its gates.
+//                                  with no fairness condition in its gates;
+//  feature_leakage [error]        a model's feature comes (by lineage) from a column that a plain
+//                                  `join` brought from a table with an @event_time column into
+//                                  one with an @event_time column, while its target does not: the
+//                                  feature may be from rows later than the target's event time
+//                                  (`join asof` is the point-in-time correct join).
 // A `policy` block of the root module sets each rule to `error`, `warn` or `off`. A taint
 // diagnostic shows the path: the source column, each declaration and operator on the way, and
 // where it ends.

@@ -309,7 +309,13 @@ class Resolver {
       case OpKind::Group:
         for (const Assignment& a : op.as<GroupOp>().aggregates) resolveRow(*a.value);
         return;
-      case OpKind::Join: resolveTable(*op.as<JoinOp>().table); return;
+      case OpKind::Join:
+        resolveTable(*op.as<JoinOp>().table);
+        if (op.as<JoinOp>().within) resolveRow(*op.as<JoinOp>().within);
+        return;
+      case OpKind::Window:
+        for (const WindowColumn& c : op.as<WindowOp>().columns) resolveRow(*c.value);
+        return;
       case OpKind::Union: resolveTable(*op.as<UnionOp>().table); return;
       case OpKind::Take: resolveRow(*op.as<TakeOp>().count); return;
       case OpKind::Sample: {

@@ -361,6 +361,20 @@ class Builder {
             columnRef(key.left, find(in, key.left.text), false);
             if (key.right) columnRef(*key.right, find(tableOfExpr(join.table.get()), key.right->text), false);
           }
+          if (join.at) {
+            columnRef(join.at->left, find(in, join.at->left.text), false);
+            if (join.at->right) columnRef(*join.at->right, find(tableOfExpr(join.table.get()), join.at->right->text), false);
+          }
+          break;
+        }
+        case OpKind::Window: {
+          const auto& window = op.as<WindowOp>();
+          for (const Identifier& key : window.partition) columnRef(key, find(in, key.text), false);
+          for (const SortKey& key : window.order) columnRef(key.column, find(in, key.column.text), false);
+          for (const WindowColumn& c : window.columns) {
+            expr(c.value.get(), columns);
+            columnRef(c.target, find(out, c.target.text), true);
+          }
           break;
         }
         case OpKind::Group: {

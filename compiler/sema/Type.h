@@ -87,6 +87,12 @@ struct ColumnType {
   std::vector<std::string> origins;
   std::optional<Taint> piiTaint;        // holds or derives from @pii data
   std::optional<Taint> sensitiveTaint;  // holds or derives from @sensitive data
+  // Tagged @event_time: when its row became known. Kept by operators that pass the column on.
+  bool eventTime = false;
+  // Holds or derives from a column that a plain `join` brought from a table with an @event_time
+  // column into a table with one too: it may come from a row later than this row's event time
+  // (the `feature_leakage` rule). The origin is the joined table's event time column.
+  std::optional<Taint> futureTaint;
 };
 
 // The type of a table: ordered columns with types and tags.

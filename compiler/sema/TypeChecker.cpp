@@ -133,6 +133,7 @@ class Checker {
         c.key = c.key || tag.name.text == "key";
         c.pii = c.pii || tag.name.text == "pii";
         c.sensitive = c.sensitive || tag.name.text == "sensitive";
+        c.eventTime = c.eventTime || tag.name.text == "event_time";
       }
       if (!seen.insert(c.name).second) {
         report(diag::Kind::DuplicateColumn, column.name.range, c.name);
@@ -569,6 +570,7 @@ class Checker {
         return table;
       }
       case OpKind::Join: return applyJoin(op.as<JoinOp>(), std::move(table), module, bindings);
+      case OpKind::Window: return applyWindow(op.as<WindowOp>(), std::move(table), module, bindings);
       case OpKind::Group: {
         const auto& group = op.as<GroupOp>();
         TableType out;
@@ -686,6 +688,158 @@ class Checker {
     return table;
   }
 
+  // `window by k order t { c = f }` (LANGUAGE.md section 6): the input's columns, then one per
+  // window column. A column's lineage is its arguments' and the order columns' (which rows it
+  // sees depends on them); partition columns, like group keys, are not origins.
+  TableType applyWindow(const WindowOp& window, TableType table, const LoadedModule& module, const Bindings* bindings) {
+    const ColumnType* firstOrder = nullptr;
+    std::vector<std::string> orderColumns;
+    for (const Identifier& key : window.partition) requireColumn(key, table, bindings);
+    for (const SortKey& key : window.order) {
+      std::string name = requireColumn(key.column, table, bindings);
+      if (name.empty()) continue;
+      orderColumns.push_back(name);
+      if (&key == &window.order.front()) firstOrder = table.find(name);
+    }
+    TableType out = table;
+    std::map<std::string, SourceRange> assigned;
+    for (const WindowColumn& c : window.columns) {
+      RowContext ctx{&table, bindings, &module};
+      Type t = typeWindowColumn(c, window, ctx, firstOrder);
+      std::string name = targetName(c.target, bindings);
+      if (auto [it, inserted] = assigned.emplace(name, c.target.range); !inserted || table.find(name) != nullptr) {
+        auto builder = report(diag::Kind::DuplicateColumn, c.target.range, name);
+        if (!inserted) builder.label(it->second, "first assigned here");
+        continue;
+      }
+      ColumnType computed{name, t};
+      computed.introduced = c.target.range;
+      std::string what = fmt::format("`{}` is computed from it by a window", name);
+      deriveLineage(computed, *c.value, table, bindings, c.range, what);
+      for (const std::string& order : orderColumns) {
+        if (const ColumnType* column = table.find(order)) mergeLineage(computed, *column);
+      }
+      out.columns.push_back(std::move(computed));
+    }
+    return out;
+  }
+
+  Type typeWindowColumn(const WindowColumn& c, const WindowOp& window, const RowContext& ctx, const ColumnType* firstOrder) {
+    const Expr& value = *c.value;
+    std::string callee = calleeName(value);
+    std::optional<catalog::BuiltinId> id = callee.empty() ? std::nullopt : catalog::findBuiltin(callee);
+    std::size_t arity = value.kind == ExprKind::Call ? value.as<CallExpr>().args.size() : 0;
+    bool windowFunction = id && catalog::builtin(*id).kind == catalog::BuiltinKind::Window;
+    if (!windowFunction && !(id && catalog::isAggregateCall(*id, arity))) {
+      if (value.kind == ExprKind::Error) return Type::error();
+      // An unknown function was reported by the name resolver.
+      if (value.kind == ExprKind::Call && !id &&
+          (ctx.module == nullptr || findDecl(*ctx.module, *value.as<CallExpr>().callee) == nullptr)) {
+        return Type::error();
+      }
+      report(diag::Kind::NotAWindowFunction, value.range, c.target.text)
+          .help("a `window` column is `lag(x)`, `lead(x)`, `row_number()`, `rank()` or an aggregate with a frame, "
+                "`mean(x) over 3 rows`; compute other values in a `derive` after the window");
+      return Type::error();
+    }
+    const auto& call = value.as<CallExpr>();
+    if (windowFunction) {
+      const catalog::BuiltinInfo& info = catalog::builtin(*id);
+      if (c.frame != WindowFrame::None) {
+        report(diag::Kind::WindowFrame, c.frameSize->range, fmt::format("`{}` takes no frame", callee))
+            .help("frames (`over 3 rows`, `over 7d`) are for aggregates");
+      }
+      if (arity < info.minArgs || arity > info.maxArgs) {
+        std::string takes = info.minArgs == info.maxArgs ? plural(info.minArgs, "argument", "arguments")
+                                                         : fmt::format("{} to {} arguments", info.minArgs, info.maxArgs);
+        report(diag::Kind::WrongArity, value.range, callee, takes, plural(arity, "was", "were"));
+        return Type::error();
+      }
+      if (*id == catalog::BuiltinId::RowNumber || *id == catalog::BuiltinId::Rank) return Type::of(ScalarKind::Int);
+      Type t = typeExpr(*call.args[0].value, ctx);
+      if (arity == 2) {
+        const Expr& offset = *call.args[1].value;
+        if (offset.kind != ExprKind::Int || offset.as<IntLiteral>().value < 1) {
+          report(diag::Kind::WindowFrame, offset.range, fmt::format("the offset of `{}` must be an integer literal of at least 1", callee));
+        }
+      }
+      return t.isError() ? t : t.withNullable(true);
+    }
+    Type t = typeExpr(value, ctx);
+    switch (c.frame) {
+      case WindowFrame::None:
+        report(diag::Kind::WindowFrame, value.range, fmt::format("`{}` in a `window` needs a frame", callee))
+            .help(fmt::format("write `{0}(...) over 3 rows` (this row and the 2 before it) or `{0}(...) over 7d` (the 7 days ending at this row)",
+                              callee));
+        return Type::error();
+      case WindowFrame::Rows:
+        if (c.frameSize->as<IntLiteral>().value < 1) {
+          report(diag::Kind::WindowFrame, c.frameSize->range, "a frame of 0 rows holds no row: it must be at least 1");
+          return Type::error();
+        }
+        break;
+      case WindowFrame::Time: {
+        if (c.frameSize->as<DurationLiteral>().amount < 1) {
+          report(diag::Kind::WindowFrame, c.frameSize->range, "a time frame must be longer than nothing");
+          return Type::error();
+        }
+        if (firstOrder == nullptr) return Type::error();  // reported
+        const SortKey& key = window.order.front();
+        if (firstOrder->type.kind != ScalarKind::Date && firstOrder->type.kind != ScalarKind::Timestamp) {
+          if (!firstOrder->type.isError()) {
+            report(diag::Kind::WindowFrame, c.frameSize->range,
+                   fmt::format("a time frame needs a `date` or `timestamp` order column, but `{}` is `{}`", firstOrder->name,
+                               firstOrder->type.str()))
+                .label(key.range, "the first order column");
+          }
+          return Type::error();
+        }
+        if (key.descending) {
+          report(diag::Kind::WindowFrame, c.frameSize->range, fmt::format("a time frame needs `{}` in ascending order", firstOrder->name))
+              .label(key.range, "ordered descending here");
+          return Type::error();
+        }
+        break;
+      }
+    }
+    if (t.isError()) return t;
+    // The frame always holds this row, so a count or a sum has a value; any other aggregate may
+    // have none (only nulls in the frame, `std` of one value).
+    if (*id == catalog::BuiltinId::Count || *id == catalog::BuiltinId::CountDistinct || *id == catalog::BuiltinId::Sum) return t;
+    return t.withNullable(true);
+  }
+
+  // `join asof t ... at c [= c2] [within d]`: `c` and `c2` compare (both temporal, or both
+  // numbers); `within` is a positive duration over temporal columns. A right `at` column of the
+  // left one's name appears once, as a key does.
+  void checkAsofTime(const JoinOp& join, const TableType& left, const TableType& right, const Bindings* bindings,
+                     std::set<std::string>& rightKeys) {
+    const JoinKey& at = *join.at;
+    std::string l = requireColumn(at.left, left, bindings);
+    std::string r = requireColumn(at.right ? *at.right : at.left, right, bindings);
+    const ColumnType* lc = left.find(l);
+    const ColumnType* rc = right.find(r);
+    if (l == r && rc != nullptr) rightKeys.insert(r);
+    if (lc == nullptr || rc == nullptr || lc->type.isError() || rc->type.isError()) return;
+    auto temporal = [](const Type& t) { return t.kind == ScalarKind::Date || t.kind == ScalarKind::Timestamp; };
+    bool fits = (temporal(lc->type) && temporal(rc->type)) || (lc->type.isNumeric() && rc->type.isNumeric());
+    if (!fits) {
+      report(diag::Kind::AsofTime, at.range,
+             fmt::format("`at {}` compares `{}` with `{}`, a `{}` with a `{}`", l + (at.right ? " = " + r : ""), l, r, lc->type.str(),
+                         rc->type.str()))
+          .note("an as-of join's times are both `date` or `timestamp`, or both numbers");
+      return;
+    }
+    if (join.within) {
+      const Expr& within = *join.within;
+      if (within.kind != ExprKind::Duration || within.as<DurationLiteral>().amount < 1) {
+        report(diag::Kind::AsofTime, within.range, "`within` takes a duration longer than nothing, such as `30d`");
+      } else if (!temporal(lc->type)) {
+        report(diag::Kind::AsofTime, within.range, fmt::format("`within` takes a duration, but `{}` is `{}`", l, lc->type.str()));
+      }
+    }
+  }
+
   TableType applyJoin(const JoinOp& join, TableType left, const LoadedModule& module, const Bindings* bindings) {
     TableType right = typeTable(*join.table, module, bindings);
     if (left.error || right.error) {
@@ -704,6 +858,15 @@ class Checker {
       }
       if (l == r) rightKeys.insert(r);
     }
+    if (join.at) checkAsofTime(join, left, right, bindings, rightKeys);
+    // A plain join of a table with an @event_time column into one with one too may match rows
+    // later than the left row's event time; an as-of join matches none.
+    auto eventTimeOf = [](const TableType& t) -> const ColumnType* {
+      auto it = std::find_if(t.columns.begin(), t.columns.end(), [](const ColumnType& c) { return c.eventTime; });
+      return it == t.columns.end() ? nullptr : &*it;
+    };
+    const ColumnType* rightTime = join.joinKind == JoinKind::AsOf ? nullptr : eventTimeOf(right);
+    const ColumnType* leftTime = eventTimeOf(left);
     for (const ColumnType& column : right.columns) {
       if (rightKeys.count(column.name)) continue;  // the key appears once, from the left
       if (left.find(column.name) != nullptr) {
@@ -712,7 +875,11 @@ class Checker {
         continue;
       }
       ColumnType added = column;
-      if (join.joinKind == JoinKind::Left) added.type = added.type.withNullable(true);
+      if (join.joinKind != JoinKind::Inner) added.type = added.type.withNullable(true);
+      if (rightTime != nullptr && leftTime != nullptr && !added.futureTaint) {
+        std::string origin = rightTime->origins.empty() ? rightTime->name : rightTime->origins.front();
+        added.futureTaint = Taint{origin, rightTime->declared, {}};
+      }
       addHop(added, join.range, fmt::format("`{}` is joined in{}", column.name, currentDecl_.empty() ? "" : " by `" + currentDecl_ + "`"));
       left.columns.push_back(std::move(added));
     }
@@ -785,6 +952,7 @@ class Checker {
     column.origins.clear();
     column.piiTaint.reset();
     column.sensitiveTaint.reset();
+    column.futureTaint.reset();
     for (const ColumnType* input : inputs) mergeLineage(column, *input);
     std::string where = currentDecl_.empty() ? what : what + " in `" + currentDecl_ + "`";
     addHop(column, at, where);
@@ -796,11 +964,12 @@ class Checker {
       if (it == into.origins.end() || *it != origin) into.origins.insert(it, origin);
     }
     if (!into.piiTaint && from.piiTaint) into.piiTaint = from.piiTaint;
+    if (!into.futureTaint && from.futureTaint) into.futureTaint = from.futureTaint;
     if (!into.sensitiveTaint && from.sensitiveTaint) into.sensitiveTaint = from.sensitiveTaint;
   }
 
   static void addHop(ColumnType& column, SourceRange at, const std::string& what) {
-    for (std::optional<Taint>* taint : {&column.piiTaint, &column.sensitiveTaint}) {
+    for (std::optional<Taint>* taint : {&column.piiTaint, &column.sensitiveTaint, &column.futureTaint}) {
       if (*taint && (*taint)->path.size() < 32) (*taint)->path.push_back({at, what});
     }
   }
@@ -1101,6 +1270,11 @@ class Checker {
   // their catalog entries (catalog/Builtins.def); what a rule cannot say is below by id.
   Type typeBuiltin(const std::string& name, const CallExpr& call, const std::vector<Type>& args, SourceRange at) {
     std::optional<catalog::BuiltinId> id = catalog::findBuiltin(name);
+    if (id && catalog::builtin(*id).kind == catalog::BuiltinKind::Window) {
+      report(diag::Kind::WindowFunctionOutside, at, name)
+          .help(fmt::format("compute it in `window by k order t {{ c = {}(...) }}` and use the column `c`", name));
+      return Type::error();
+    }
     // Readers, writers, algorithms, events: checked with their declarations.
     if (!id || !catalog::builtin(*id).rowValue()) return Type::error();
     const catalog::BuiltinInfo& info = catalog::builtin(*id);

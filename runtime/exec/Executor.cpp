@@ -772,6 +772,8 @@ class Execution {
         return table(aggregate(node, input(id, 0)));
       case NodeKind::Join: return table(join(node, input(id, 0), input(id, 1)));
       case NodeKind::Sort: return table(sort(node, input(id, 0)));
+      case NodeKind::Window: return table(window(node, input(id, 0)));
+      case NodeKind::AsofJoin: return table(asofJoin(node, input(id, 0), input(id, 1)));
       case NodeKind::Take: return table(take(node, input(id, 0)));
       case NodeKind::Distinct: return table(distinct(node, input(id, 0)));
       case NodeKind::Sample: return table(sample(node, input(id, 0)));

@@ -41,6 +41,22 @@ Table join(const plan::Node& node, const Table& left, const Table& right);
 // `sort c [desc], ...`: stable; nulls last in either direction; strings by bytes, categories
 // in level order.
 Table sort(const plan::Node& node, const Table& input);
+// The rows of `input` in the order of `keys`, as `sort` orders them (ties in row order).
+std::vector<std::uint32_t> sortedOrder(const std::vector<plan::Node::SortColumn>& keys, const Table& input);
+
+// `window by k order t { c = f }`: the input's rows in their order, with a column per window
+// function. Rows are ordered by the partition keys, then the order keys, ties in row order (so
+// the result is the same for every thread count); each output row's value is computed from its
+// partition's rows alone: `lag`/`lead` the value n rows before/after, `row_number` the position
+// (from 1), `rank` one plus the rows before it with a different order key, an aggregate its
+// frame's rows (`over N rows`: this row and the N - 1 before it; `over d`: the rows whose first
+// order value is within d before this row's, up to this row; a row whose time is null: itself).
+Table window(const plan::Node& node, const Table& input);
+
+// `join asof t on k at c = c2 [within d]`: each left row, in order, with the right row of the
+// same keys whose `c2` is the latest at or before its `c` (the last such row in right order on a
+// tie), not older than d; without one, or when a key or `c` is null, the right columns are null.
+Table asofJoin(const plan::Node& node, const Table& left, const Table& right);
 
 // `take n`: the first n rows.
 Table take(const plan::Node& node, const Table& input);

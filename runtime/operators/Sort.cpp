@@ -49,9 +49,11 @@ int compareRows(const std::vector<SortColumn>& keys, std::uint32_t a, std::uint3
 
 }  // namespace
 
-Table sort(const plan::Node& node, const Table& input) {
+Table sort(const plan::Node& node, const Table& input) { return input.gather(sortedOrder(node.sortKeys, input)); }
+
+std::vector<std::uint32_t> sortedOrder(const std::vector<plan::Node::SortColumn>& sortKeys, const Table& input) {
   std::vector<SortColumn> keys;
-  for (const plan::Node::SortColumn& key : node.sortKeys) {
+  for (const plan::Node::SortColumn& key : sortKeys) {
     const Column* column = input.find(key.column);
     if (column == nullptr) throw OperatorError("internal: no sort key `" + key.column + "` in the input");
     SortColumn sortColumn{column, key.descending, {}};
@@ -87,7 +89,7 @@ Table sort(const plan::Node& node, const Table& input) {
       }
     });
   }
-  return input.gather(order);
+  return order;
 }
 
 }  // namespace weir::runtime

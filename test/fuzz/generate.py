@@ -22,6 +22,8 @@ import sys
 # rest of what a run would find).
 FEATURES = {
     "keyless_group": "whole-table `group { ... }` (no keys)",
+    "window": "window operators (lag, lead, row_number, rank, framed aggregates)",
+    "asof": "as-of joins",
     "std_var": "std and var (null of one value; typed nullable since the catalog's Domain rule)",
     "rederive": "(no effect: a column assigned twice in one `derive` is error E0225, never generated)",
     "agg_after_derive": "whole-table aggregates in a `derive` after its first assignment",
@@ -993,7 +995,78 @@ class Gen:
             return f"{tr.ref}({ident(cn)}, {kv})", s2, False
         if k == 18 and allow_model and self.models and self.on("predict"):
             return self.predict_op(s)
+        if k == 19 and self.on("window"):
+            return self.window_op(s)
+        if k == 20 and self.on("join") and self.on("asof"):
+            return self.asof_op(s)
         return None
+
+    def window_op(self, s):
+        """`window [by k...] order t... { c = f }`: lag/lead/row_number/rank and framed aggregates."""
+        r = self.r
+        keyable = s.of(lambda t: t.base in ("int", "bool", "string", "date", "category", "timestamp"))
+        orderable = s.of(lambda t: t.base in ("int", "float", "bool", "string", "date", "timestamp", "category"))
+        if not orderable:
+            return None
+        part = [n for n, _ in r.sample(keyable, r.randint(0, min(2, len(keyable))))] if keyable else []
+        order = r.sample(orderable, r.randint(1, min(2, len(orderable))))
+        desc = [r.random() < 0.3 for _ in order]
+        timed = order[0][1].base in ("date", "timestamp") and not desc[0]
+        out = s.copy()
+        items = []
+        ctx = {"cols": s.cols, "agg": True, "fns": True}
+        for _ in range(r.randint(1, 4)):
+            name = self.fresh("w")
+            kind = r.randrange(5)
+            if kind == 0:
+                e, t = "row_number()", T("int")
+            elif kind == 1:
+                e, t = "rank()", T("int")
+            elif kind == 2:
+                cn, ct = r.choice(s.cols)
+                e = f"{r.choice(['lag', 'lead'])}({ident(cn)}{r.choice(['', ', 1', ', 2', ', 3'])})"
+                t = T(ct.base, True, ct.levels)
+            else:
+                e, t = self.aggregate(ctx, r.choice(["int", "num", "num"]), group=True)
+                if timed and r.random() < 0.6:
+                    e += f" over {r.randint(1, 40)}{r.choice('dhw')}"
+                else:
+                    e += f" over {r.randint(1, 6)} rows"
+                if not re.match(r"(count|count_distinct|sum)\(", e):
+                    t = T(t.base, True, t.levels)  # a frame of nulls has no value
+            out.set(name, t)
+            self.origins[name] = e
+            items.append(f"{name} = {e}")
+        by = (" by " + ", ".join(ident(n) for n in part)) if part else ""
+        ordertext = ", ".join(ident(n) + (" desc" if d else r.choice(["", " asc"])) for (n, _), d in zip(order, desc))
+        sep = r.choice([", ", "\n      "])
+        return f"window{by} order {ordertext} {{ {sep.join(items)} }}", out, False
+
+    def asof_op(self, s):
+        """`join asof t [on k] at c = c2 [within d]`: a table whose other columns do not clash."""
+        r = self.r
+        temporal = lambda t: t.base in ("date", "timestamp")
+        cands = []
+        for name, sch in self.tables.items():
+            clash = set(sch.names()) & set(s.names())
+            for ln, lt in s.cols:
+                if not (temporal(lt) or lt.base == "int"):
+                    continue
+                for rn, rt in sch.cols:
+                    fits = (temporal(lt) and temporal(rt)) or (lt.base == "int" and rt.base in ("int", "float"))
+                    if fits and clash <= ({rn} if rn == ln else set()):
+                        cands.append((name, sch, ln, lt, rn))
+        if not cands:
+            return None
+        name, sch, ln, lt, rn = r.choice(cands)
+        self.used.add(name)
+        at = ident(ln) if rn == ln else f"{ident(ln)} = {ident(rn)}"
+        within = f" within {r.randint(1, 90)}{r.choice('dhw')}" if temporal(lt) and r.random() < 0.5 else ""
+        out = s.copy()
+        for n, t in sch.cols:
+            if n != ln or rn != ln:
+                out.set(n, t.nullable())
+        return f"join asof {name} at {at}{within}", out, False
 
     def group_op(self, s):
         r = self.r

@@ -27,7 +27,8 @@ config.environment.pop("WEIR_STDLIB", None)
 # under the system Python.
 import subprocess
 _system_python = "/usr/bin/python3"
-for _module, _feature in (("sklearn", "sklearn"), ("xgboost", "xgboost"), ("jsonschema", "jsonschema"), ("scipy", "scipy")):
+for _module, _feature in (("sklearn", "sklearn"), ("xgboost", "xgboost"), ("jsonschema", "jsonschema"), ("scipy", "scipy"),
+                         ("pandas", "pandas")):
     try:
         if subprocess.run([_system_python, "-c", "import " + _module], capture_output=True).returncode == 0:
             config.available_features.add(_feature)
@@ -39,6 +40,8 @@ config.substitutions.append(("%xgboost_python", _system_python))
 config.substitutions.append(("%validate_json", _system_python + " " + os.path.join(config.test_source_root, "..", "schemas", "validate.py")))
 # The drift tests compute PSI and KS with numpy and scipy (python3-scipy).
 config.substitutions.append(("%scipy_python", _system_python))
+# Windows and as-of joins are compared with pandas (python3-pandas).
+config.substitutions.append(("%pandas_python", _system_python))
 config.substitutions.append(("%check_openlineage", _system_python + " " + os.path.join(config.test_source_root, "..", "schemas", "check_openlineage.py")))
 
 # The language server's test with a real client needs Neovim (Debian's 0.7.2: `nvim`).

@@ -155,7 +155,8 @@ class Pruner {
         if (node.readsAll) all();
         else require(node.inputs.front(), std::set<std::string>(node.reads.begin(), node.reads.end()));
         return;
-      case NodeKind::Join: {
+      case NodeKind::Join:
+      case NodeKind::AsofJoin: {
         if (!need || node.inputs.size() != 2) {
           all();
           return;
@@ -170,6 +171,10 @@ class Pruner {
         for (const auto& [l, r] : node.joinKeys) {
           left.insert(l);
           right.insert(r);
+        }
+        if (node.kind == NodeKind::AsofJoin) {
+          left.insert(node.asofAt.first);
+          right.insert(node.asofAt.second);
         }
         require(node.inputs[0], left);
         require(node.inputs[1], right);
