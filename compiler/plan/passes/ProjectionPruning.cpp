@@ -180,6 +180,22 @@ class Pruner {
         require(node.inputs[1], right);
         return;
       }
+      case NodeKind::Window: {
+        if (!need) {
+          require(node.inputs.front(), std::nullopt);
+          return;
+        }
+        // What passes through, the partition and order, and the arguments of the columns needed.
+        std::set<std::string> input = *need;
+        for (const Node::WindowColumn& c : node.windowColumns) input.erase(c.column);
+        input.insert(node.keys.begin(), node.keys.end());
+        for (const Node::SortColumn& key : node.sortKeys) input.insert(key.column);
+        for (const Node::WindowColumn& c : node.windowColumns) {
+          if (need->count(c.column) && c.call) columnsRead(*c.call, input);
+        }
+        require(node.inputs.front(), input);
+        return;
+      }
       case NodeKind::Union:
         for (NodeId input : node.inputs) require(input, need);
         return;
@@ -243,6 +259,23 @@ class Pruner {
       if (listed.size() != node.listed.size()) {
         node.listed = std::move(listed);  // none left: removePassThroughs() removes it
         changed = true;
+      }
+    }
+    if (node.kind == NodeKind::Window) {
+      // A window column nothing reads is not computed; none left: the window passes its input through.
+      std::size_t count = node.windowColumns.size();
+      auto& list = node.windowColumns;
+      list.erase(std::remove_if(list.begin(), list.end(), [&](const Node::WindowColumn& c) { return !need->count(c.column); }),
+                 list.end());
+      if (list.size() != count) {
+        changed = true;
+        std::set<std::string> reads(node.keys.begin(), node.keys.end());
+        for (const Node::SortColumn& key : node.sortKeys) reads.insert(key.column);
+        for (const Node::WindowColumn& c : list) {
+          if (c.call) columnsRead(*c.call, reads);
+        }
+        node.reads.assign(reads.begin(), reads.end());
+        if (list.empty()) passThrough_.insert(id);
       }
     }
     if (node.kind == NodeKind::Derive && !node.assignments.empty()) {
