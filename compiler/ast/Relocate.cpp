@@ -258,6 +258,19 @@ PipeOpPtr Relocator::op(const PipeOp& o) const {
       n->joinKind = j.joinKind;
       n->table = expr(j.table);
       for (const JoinKey& k : j.keys) n->keys.push_back(JoinKey{id(k.left), id(k.right), range(k.range)});
+      if (j.at) n->at = JoinKey{id(j.at->left), id(j.at->right), range(j.at->range)};
+      n->within = expr(j.within);
+      out = std::move(n);
+      break;
+    }
+    case OpKind::Window: {
+      const auto& w = o.as<WindowOp>();
+      auto n = std::make_unique<WindowOp>();
+      n->partition = ids(w.partition);
+      for (const SortKey& k : w.order) n->order.push_back(SortKey{id(k.column), k.descending, range(k.range)});
+      for (const WindowColumn& c : w.columns) {
+        n->columns.push_back(WindowColumn{id(c.target), expr(c.value), c.frame, expr(c.frameSize), range(c.range)});
+      }
       out = std::move(n);
       break;
     }
