@@ -14,6 +14,7 @@ PACKAGES=(
   python3-sklearn                      # tests compare metrics with scikit-learn
   python3-xgboost                      # tests load exported models with XGBoost's Python package
   python3-scipy                        # tests compare drift statistics (PSI, KS) with SciPy
+  python3-pandas                       # tests compare windows and as-of joins with pandas
   python3-jsonschema python3-rfc3987   # tests validate SARIF and OpenLineage against their schemas
   neovim                               # a real LSP client for the language server's tests
   libcpp-httplib-dev                   # HTTP for `serve` and the webhooks of `watch`
