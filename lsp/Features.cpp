@@ -101,6 +101,8 @@ const char* resultText(catalog::ResultRule rule) {
   switch (rule) {
     case catalog::ResultRule::None: return "not a value";
     case catalog::ResultRule::First: return "the first argument's type";
+    case catalog::ResultRule::Second: return "the second argument's type";
+    case catalog::ResultRule::Levels: return "a category of the levels listed";
     case catalog::ResultRule::Common: return "the arguments' common type";
     case catalog::ResultRule::Int: return "int";
     case catalog::ResultRule::Float: return "float";

@@ -57,12 +57,35 @@ std::string_view describe(ArgRule rule) {
   switch (rule) {
     case ArgRule::Any: return "a value";
     case ArgRule::Number: return "a number";
+    case ArgRule::Integer: return "an `int`";
     case ArgRule::Text: return "a `string`";
     case ArgRule::Temporal: return "a `date` or `timestamp`";
     case ArgRule::Bool: return "a `bool`";
+    case ArgRule::NumberOrBool: return "a number or a `bool`";
     case ArgRule::Edges: return "a list of edges such as `[10, 20, 30]`";
+    case ArgRule::Levels: return "a list of levels such as `[\"low\", \"high\"]`";
+    case ArgRule::Unit: return "a unit such as `\"month\"`";
   }
   return "a value";
+}
+
+namespace {
+constexpr std::array<std::string_view, 7> kTimeUnits = {"year", "quarter", "month", "week", "day", "hour", "minute"};
+}  // namespace
+
+std::optional<TimeUnit> findTimeUnit(std::string_view name) {
+  for (std::size_t i = 0; i < kTimeUnits.size(); ++i) {
+    if (kTimeUnits[i] == name) return static_cast<TimeUnit>(i);
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> timeUnitNames(bool timestamp) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < kTimeUnits.size(); ++i) {
+    if (timestamp || static_cast<TimeUnit>(i) < TimeUnit::Hour) names.emplace_back(kTimeUnits[i]);
+  }
+  return names;
 }
 
 std::vector<std::string> builtinNames(std::initializer_list<BuiltinKind> kinds) {

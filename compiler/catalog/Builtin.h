@@ -22,10 +22,10 @@ enum class BuiltinId {
 enum class BuiltinKind { Scalar, Extremum, Aggregate, Conversion, Window, Gate, Table, Evaluation, Format, Reader, Program, Server, TriggerEvent };
 
 // What an argument must be.
-enum class ArgRule { Any, Number, Text, Temporal, Bool, Edges };
+enum class ArgRule { Any, Number, Integer, Text, Temporal, Bool, NumberOrBool, Edges, Levels, Unit };
 
 // How the result's type follows from the arguments' types.
-enum class ResultRule { None, First, Common, Int, Float, Bool, String, Date, Timestamp };
+enum class ResultRule { None, First, Second, Common, Int, Float, Bool, String, Date, Timestamp, Levels };
 
 // When the result is null.
 enum class NullRule { Any, First, All, Never, Unparsable, Domain };
@@ -72,6 +72,12 @@ bool isAggregateCall(std::string_view name, std::size_t arguments);
 
 // What an argument rule asks for, as diagnostics say it ("a number").
 std::string_view describe(ArgRule rule);
+
+// The units `date_trunc` truncates to, in the order "did you mean" considers them; the last
+// two only truncate a `timestamp`.
+enum class TimeUnit { Year, Quarter, Month, Week, Day, Hour, Minute };
+std::optional<TimeUnit> findTimeUnit(std::string_view name);
+std::vector<std::string> timeUnitNames(bool timestamp);
 
 // The names of the built-ins of some kinds, in the order of Builtins.def.
 std::vector<std::string> builtinNames(std::initializer_list<BuiltinKind> kinds);

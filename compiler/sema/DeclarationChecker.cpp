@@ -891,12 +891,13 @@ class DeclarationChecker {
             .help("name the protected attribute: `fairness(model, table, by = gender)`");
       } else if (table != nullptr && !table->error) {
         const ColumnType* column = by->value->kind == ExprKind::Name ? table->find(by->value->as<NameExpr>().name.text) : nullptr;
-        bool ok = column != nullptr && column->sensitive &&
+        // A column computed from a @sensitive one (a band: `category(if age < 30 ...)`) is one too.
+        bool ok = column != nullptr && (column->sensitive || column->sensitiveTaint) &&
                   (column->type.kind == ScalarKind::Category || column->type.kind == ScalarKind::Bool);
         if (!ok) {
           std::string shown = by->value->kind == ExprKind::Name ? by->value->as<NameExpr>().name.text : "...";
           auto builder = diags_.report(diag::Kind::FairnessColumn, by->value->range, shown);
-          if (column != nullptr && !column->sensitive) builder.help(fmt::format("tag the column `@sensitive` in its schema"));
+          if (column != nullptr && !column->sensitive && !column->sensitiveTaint) builder.help(fmt::format("tag the column `@sensitive` in its schema"));
         }
       }
     }

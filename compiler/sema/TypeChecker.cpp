@@ -470,7 +470,7 @@ class Checker {
         const Expr& condition = *op.as<WhereOp>().condition;
         Type t = typeExpr(condition, ctx);
         requireBool(t, "a `where` condition", condition.range);
-        narrowNonNull(condition, table, bindings);
+        narrowNonNull(condition, table, bindings, module);
         return table;
       }
       case OpKind::Derive: {
@@ -887,38 +887,95 @@ class Checker {
   }
 
   // A row whose condition is null is dropped, so after `where` a column is no longer nullable
-  // when a conjunct is null for a null value of it: `c is not null`, or a comparison with `c`
-  // itself as an operand (`c > 0`, `c between 1 and 9`, `c in [...]`).
-  void narrowNonNull(const Expr& condition, TableType& table, const Bindings* bindings) {
-    auto narrow = [&](const Expr& operand) {
-      if (operand.kind != ExprKind::Name) return;
-      std::string name = targetName(operand.as<NameExpr>().name, bindings);
+  // when the condition can only be true where the column is not null: a fact of the condition.
+  void narrowNonNull(const Expr& condition, TableType& table, const Bindings* bindings, const LoadedModule& module) {
+    std::set<std::string> columns;
+    nonNullWhen(condition, true, bindings, module, columns);
+    for (const std::string& name : columns) {
       if (ColumnType* column = table.find(name)) column->type = column->type.withNullable(false);
-    };
-    switch (condition.kind) {
-      case ExprKind::Binary: {
-        const auto& b = condition.as<BinaryExpr>();
-        if (b.op == BinaryOp::And) {
-          narrowNonNull(*b.lhs, table, bindings);
-          narrowNonNull(*b.rhs, table, bindings);
-        } else if (b.op != BinaryOp::Or && precedenceIsComparison(b.op)) {
-          narrow(*b.lhs);
-          narrow(*b.rhs);
-        }
-        return;
-      }
-      case ExprKind::IsNull:
-        if (condition.as<IsNullExpr>().negated) narrow(*condition.as<IsNullExpr>().value);
-        return;
-      case ExprKind::Between: narrow(*condition.as<BetweenExpr>().value); return;
-      case ExprKind::In: narrow(*condition.as<InExpr>().value); return;
-      default: return;
     }
   }
 
-  static bool precedenceIsComparison(BinaryOp op) {
-    return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le ||
-           op == BinaryOp::Gt || op == BinaryOp::Ge;
+  // The columns that are not null in every row where `condition` is `truth` (not null): those
+  // that make the condition null when they are (`strictColumns`), and through `and`, `or` and
+  // `not`: `a and b` true needs both true, `a or b` true only one (so only what both sides
+  // establish holds), `not a` true needs `a` false; `c is null` false and `c is not null` true
+  // need `c` not null.
+  void nonNullWhen(const Expr& condition, bool truth, const Bindings* bindings, const LoadedModule& module,
+                   std::set<std::string>& out) {
+    if (condition.kind == ExprKind::Binary) {
+      const auto& b = condition.as<BinaryExpr>();
+      if (b.op == BinaryOp::And || b.op == BinaryOp::Or) {
+        if ((b.op == BinaryOp::And) == truth) {
+          nonNullWhen(*b.lhs, truth, bindings, module, out);
+          nonNullWhen(*b.rhs, truth, bindings, module, out);
+        } else {
+          std::set<std::string> left, right;
+          nonNullWhen(*b.lhs, truth, bindings, module, left);
+          nonNullWhen(*b.rhs, truth, bindings, module, right);
+          for (const std::string& name : left) {
+            if (right.count(name)) out.insert(name);
+          }
+        }
+        return;
+      }
+    }
+    if (condition.kind == ExprKind::Unary && condition.as<UnaryExpr>().op == UnaryOp::Not) {
+      nonNullWhen(*condition.as<UnaryExpr>().operand, !truth, bindings, module, out);
+      return;
+    }
+    if (condition.kind == ExprKind::IsNull) {
+      const auto& n = condition.as<IsNullExpr>();
+      if (n.negated == truth) strictColumns(*n.value, bindings, module, out);
+      return;
+    }
+    strictColumns(condition, bindings, module, out);
+  }
+
+  // The columns whose null makes `e` null, row by row: a column itself, operands of arithmetic
+  // and comparisons, the value compared by `between` and `in`, and the arguments of a built-in
+  // that is null when they are (its catalog entry's null rule; not an aggregate, which ranges
+  // over the table). `and`/`or` are three-valued and `if`, `case`, `is null` and user functions
+  // are not followed: they may give a value for a null.
+  void strictColumns(const Expr& e, const Bindings* bindings, const LoadedModule& module, std::set<std::string>& out) {
+    switch (e.kind) {
+      case ExprKind::Name: {
+        const std::string& name = e.as<NameExpr>().name.text;
+        if (bindings != nullptr && bindings->values.count(name)) return;  // a value parameter, not a column
+        out.insert(targetName(e.as<NameExpr>().name, bindings));
+        return;
+      }
+      case ExprKind::Unary: strictColumns(*e.as<UnaryExpr>().operand, bindings, module, out); return;
+      case ExprKind::Binary: {
+        const auto& b = e.as<BinaryExpr>();
+        if (b.op == BinaryOp::And || b.op == BinaryOp::Or) return;
+        strictColumns(*b.lhs, bindings, module, out);
+        strictColumns(*b.rhs, bindings, module, out);
+        return;
+      }
+      case ExprKind::Between: strictColumns(*e.as<BetweenExpr>().value, bindings, module, out); return;
+      case ExprKind::In: strictColumns(*e.as<InExpr>().value, bindings, module, out); return;
+      case ExprKind::Call: {
+        const auto& call = e.as<CallExpr>();
+        if (call.callee->kind != ExprKind::Name || findDecl(module, *call.callee) != nullptr) return;
+        std::optional<catalog::BuiltinId> id = catalog::findBuiltin(call.callee->as<NameExpr>().name.text);
+        if (!id || !catalog::builtin(*id).rowValue() || catalog::isAggregateCall(*id, call.args.size())) return;
+        std::size_t strict = 0;
+        switch (catalog::builtin(*id).nulls) {
+          case catalog::NullRule::Any:
+          case catalog::NullRule::Domain: strict = call.args.size(); break;
+          case catalog::NullRule::First:
+          case catalog::NullRule::Unparsable: strict = 1; break;
+          case catalog::NullRule::All:
+          case catalog::NullRule::Never: strict = 0; break;
+        }
+        for (std::size_t i = 0; i < strict && i < call.args.size(); ++i) {
+          if (!call.args[i].name) strictColumns(*call.args[i].value, bindings, module, out);
+        }
+        return;
+      }
+      default: return;
+    }
   }
 
   // ---- Column-level lineage ----
@@ -1291,10 +1348,16 @@ class Checker {
     }
     if (std::any_of(args.begin(), args.end(), [](const Type& t) { return t.isError(); })) return Type::error();
 
+    std::vector<std::string> levels;
+    if (*id == catalog::BuiltinId::DateTrunc && !timeUnitOf(call, args[1])) return Type::error();
+    if (*id == catalog::BuiltinId::Category && !levelsOf(*call.args[1].value, levels)) return Type::error();
+
     Type result = Type::error();
     switch (info.result) {
       case catalog::ResultRule::None: return Type::error();
       case catalog::ResultRule::First: result = args[0]; break;
+      case catalog::ResultRule::Second: result = args[1]; break;
+      case catalog::ResultRule::Levels: result = Type::category(std::move(levels)); break;
       case catalog::ResultRule::Common: {
         result = commonOf(*id, call, args, at);
         if (result.isError()) return result;
@@ -1342,12 +1405,63 @@ class Checker {
     switch (rule) {
       case catalog::ArgRule::Any: return true;
       case catalog::ArgRule::Number: return t.isNumeric() || t.kind == ScalarKind::Null;
+      case catalog::ArgRule::Integer: return t.kind == ScalarKind::Int || t.kind == ScalarKind::Null;
       case catalog::ArgRule::Text: return t.kind == ScalarKind::String;
       case catalog::ArgRule::Temporal: return t.kind == ScalarKind::Date || t.kind == ScalarKind::Timestamp;
       case catalog::ArgRule::Bool: return t.kind == ScalarKind::Bool;
-      case catalog::ArgRule::Edges: return t.kind == ScalarKind::List;
+      case catalog::ArgRule::NumberOrBool: return t.isNumeric() || t.kind == ScalarKind::Bool || t.kind == ScalarKind::Null;
+      case catalog::ArgRule::Edges:
+      case catalog::ArgRule::Levels: return t.kind == ScalarKind::List;
+      case catalog::ArgRule::Unit: return t.kind == ScalarKind::String;
     }
     return false;
+  }
+
+  // `date_trunc(unit, d)`: the unit is a literal the compiler knows, and one that applies to
+  // `d` (hours and minutes only to a timestamp).
+  bool timeUnitOf(const CallExpr& call, const Type& value) {
+    const Expr& unit = *call.args[0].value;
+    if (unit.kind != ExprKind::String) {
+      report(diag::Kind::ArgumentType, unit.range, 1, "date_trunc", catalog::describe(catalog::ArgRule::Unit), "string")
+          .note("the unit is written as a literal, so the compiler knows it");
+      return false;
+    }
+    const std::string& name = unit.as<StringLiteral>().value;
+    bool timestamp = value.kind == ScalarKind::Timestamp;
+    std::vector<std::string> known = catalog::timeUnitNames(timestamp);
+    if (std::find(known.begin(), known.end(), name) != known.end()) return true;
+    auto builder = report(diag::Kind::UnknownTimeUnit, unit.range, name, value.withNullable(false).str());
+    std::string suggestion = support::closestMatch(name, known);
+    if (!suggestion.empty()) builder.help(fmt::format("did you mean \"{}\"?", suggestion));
+    if (catalog::findTimeUnit(name)) builder.note("a `date` has no hours or minutes: truncate a `timestamp`");
+    else {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      builder.note(fmt::format("the units are {}", list));
+    }
+    return false;
+  }
+
+  // `category(x, [levels])`: the levels are distinct string literals, as in a `category[...]` type.
+  bool levelsOf(const Expr& list, std::vector<std::string>& levels) {
+    const auto& items = list.as<ListExpr>().items;
+    for (const ExprPtr& item : items) {
+      if (item->kind != ExprKind::String) {
+        report(diag::Kind::InvalidLiteral, item->range, "this", "category level (levels are strings: `[\"a\", \"b\"]`)");
+        return false;
+      }
+      const std::string& level = item->as<StringLiteral>().value;
+      if (std::find(levels.begin(), levels.end(), level) != levels.end()) {
+        report(diag::Kind::InvalidLiteral, item->range, fmt::format("\"{}\"", level), "category level here (it is listed twice)");
+        return false;
+      }
+      levels.push_back(level);
+    }
+    if (levels.empty()) {
+      report(diag::Kind::InvalidLiteral, list.range, "[]", "list of levels (a category has at least one)");
+      return false;
+    }
+    return true;
   }
 
   // The common type of the arguments (its nullability is the catalog's null rule's), and how a

@@ -447,6 +447,30 @@ class Compiler {
         return bucket(v[0], edges, rows);
       });
     }
+    // `date_trunc("month", d)`: the unit is a literal.
+    if (*id == catalog::BuiltinId::DateTrunc && c.args.size() == 2) {
+      std::optional<catalog::TimeUnit> unit;
+      if (c.args[0].value->kind == ExprKind::String) unit = catalog::findTimeUnit(c.args[0].value->as<StringLiteral>().value);
+      if (!unit) return fail("the unit of `date_trunc` must be a literal such as \"month\"");
+      operands.push_back(compile(*c.args[1].value, insideAggregate));
+      if (!error_.empty()) return nullptr;
+      std::optional<ScalarFunction> truncate = truncateFunction(*unit, operands[0]->spec.kind);
+      if (operands[0]->nullType) truncate = truncateFunction(*unit, ColumnKind::Timestamp);
+      if (!truncate) return fail("`date_trunc` of `" + printExpr(*c.args[1].value) + "` to this unit is not known to the runtime");
+      return function(truncate->result.kind, {}, std::move(operands), truncate->apply);
+    }
+    // `category(x, ["a", "b"])`: the levels are a list of string literals.
+    if (*id == catalog::BuiltinId::Category && c.args.size() == 2 && c.args[1].value->kind == ExprKind::List) {
+      std::vector<std::string> levels;
+      for (const ExprPtr& item : c.args[1].value->as<ListExpr>().items) {
+        if (item->kind != ExprKind::String) return fail("the levels of `category` must be string literals");
+        levels.push_back(item->as<StringLiteral>().value);
+      }
+      operands.push_back(compile(*c.args[0].value, insideAggregate));
+      if (!error_.empty()) return nullptr;
+      ScalarFunction category = categoryFunction(levels);
+      return function(ColumnKind::Category, std::move(levels), std::move(operands), category.apply);
+    }
     for (const Argument& arg : c.args) operands.push_back(compile(*arg.value, insideAggregate));
     if (!error_.empty()) return nullptr;
     std::vector<ColumnSpec> specs;

@@ -81,6 +81,30 @@ std::size_t codePoints(std::string_view text) {
   return n;
 }
 
+// Days since the epoch of a civil date, after Howard Hinnant's days_from_civil.
+std::int64_t daysFromCivil(std::int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const auto yearOfEra = static_cast<unsigned>(year - era * 400);
+  const unsigned dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const unsigned dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+  return era * 146097 + static_cast<std::int64_t>(dayOfEra) - 719468;
+}
+
+std::int64_t floorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
+
+// The byte offset of code point `n` (0-based) of `text`, or its size when it has fewer.
+std::size_t codePointOffset(std::string_view text, std::int64_t n) {
+  std::size_t i = 0;
+  for (; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (n-- == 0) return i;
+  }
+  return text.size();
+}
+
+bool asciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
 bool numeric(const ColumnSpec& spec) { return spec.kind == ColumnKind::Int || spec.kind == ColumnKind::Float; }
 
 ColumnSpec common(const std::vector<ColumnSpec>& args, const std::vector<bool>& nullTypes) {
@@ -287,6 +311,70 @@ std::optional<ScalarFunction> scalarFunction(catalog::BuiltinId id, const std::v
         return out;
       }};
     }
+    case BuiltinId::Concat: {
+      if (n < 1) return std::nullopt;
+      // Each value as `string(x)` writes it; null when any is (SQL's `||`).
+      return ScalarFunction{specOf(ColumnKind::String), [](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::String, [&](Vector& out, std::size_t i) {
+          std::string text;
+          for (const Vector& x : v) text += textOf(x, i);
+          out.strings[i] = storeString(out, std::move(text));
+        });
+      }};
+    }
+    case BuiltinId::Substring: {
+      if (n != 3) return std::nullopt;
+      // SQL's: `length` code points from the 1-based position `start`, of those that exist (a
+      // start before 1 counts the positions before the text); a negative length takes none.
+      return ScalarFunction{specOf(ColumnKind::String), [](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::String, [&](Vector& out, std::size_t i) {
+          std::string_view text = textAt(v[0], i);
+          std::int64_t start = intOrFloatToInt(v[1], i), length = intOrFloatToInt(v[2], i);
+          std::int64_t end = length <= 0 ? start : start > INT64_MAX - length ? INT64_MAX : start + length;  // exclusive
+          std::int64_t begin = std::max<std::int64_t>(start, 1);
+          if (end <= begin) {
+            out.strings[i] = std::string_view();
+            return;
+          }
+          std::size_t from = codePointOffset(text, begin - 1);
+          std::size_t to = codePointOffset(text, end - 1);
+          out.strings[i] = storeString(out, std::string(text.substr(from, to - from)));
+        });
+      }};
+    }
+    case BuiltinId::Replace: {
+      if (n != 3) return std::nullopt;
+      // Every occurrence of `old`, left to right, without overlaps; an empty `old` replaces nothing.
+      return ScalarFunction{specOf(ColumnKind::String), [](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::String, [&](Vector& out, std::size_t i) {
+          std::string_view text = textAt(v[0], i), from = textAt(v[1], i), to = textAt(v[2], i);
+          if (from.empty()) {
+            out.strings[i] = storeString(out, std::string(text));
+            return;
+          }
+          std::string result;
+          std::size_t at = 0;
+          for (std::size_t found; (found = text.find(from, at)) != std::string_view::npos; at = found + from.size()) {
+            result.append(text.substr(at, found - at));
+            result.append(to);
+          }
+          result.append(text.substr(at));
+          out.strings[i] = storeString(out, std::move(result));
+        });
+      }};
+    }
+    case BuiltinId::Trim: {
+      if (n != 1) return std::nullopt;
+      // ASCII white space at both ends (space, tab, line feed, carriage return, vertical tab, form feed).
+      return ScalarFunction{specOf(ColumnKind::String), [](std::vector<Vector>& v, std::size_t rows) {
+        return rowwise(v, rows, ColumnKind::String, [&](Vector& out, std::size_t i) {
+          std::string_view text = textAt(v[0], i);
+          while (!text.empty() && asciiSpace(text.front())) text.remove_prefix(1);
+          while (!text.empty() && asciiSpace(text.back())) text.remove_suffix(1);
+          out.strings[i] = storeString(out, std::string(text));
+        });
+      }};
+    }
     case BuiltinId::ToFloat: {
       if (n != 1) return std::nullopt;
       ColumnKind from = kindOf(0);
@@ -347,9 +435,56 @@ std::optional<ScalarFunction> scalarFunction(catalog::BuiltinId id, const std::v
       }};
     }
     default:
-      // Aggregates, `bucket` (the interpreter compiles its edges) and what is not a row value.
+      // Aggregates, `bucket`, `date_trunc` and `category` (the interpreter compiles their
+      // literals) and what is not a row value.
       return std::nullopt;
   }
+}
+
+std::optional<ScalarFunction> truncateFunction(catalog::TimeUnit unit, ColumnKind value) {
+  using catalog::TimeUnit;
+  bool timestamp = value == ColumnKind::Timestamp;
+  if (!timestamp && value != ColumnKind::Date) return std::nullopt;
+  if (!timestamp && unit > TimeUnit::Day) return std::nullopt;
+  return ScalarFunction{specOf(value), [unit, timestamp, value](std::vector<Vector>& v, std::size_t rows) {
+    return rowwise(v, rows, value, [&](Vector& out, std::size_t i) {
+      constexpr std::int64_t kDay = 86400000000LL, kHour = 3600000000LL, kMinute = 60000000LL;
+      std::int64_t x = v[0].ints[v[0].at(i)];
+      if (unit == TimeUnit::Hour || unit == TimeUnit::Minute) {
+        std::int64_t step = unit == TimeUnit::Hour ? kHour : kMinute;
+        out.ints[i] = floorDiv(x, step) * step;
+        return;
+      }
+      std::int64_t days = timestamp ? floorDiv(x, kDay) : x;
+      std::int64_t year;
+      unsigned month, day;
+      civil(days, year, month, day);
+      switch (unit) {
+        case TimeUnit::Year: days = daysFromCivil(year, 1, 1); break;
+        case TimeUnit::Quarter: days = daysFromCivil(year, (month - 1) / 3 * 3 + 1, 1); break;
+        case TimeUnit::Month: days = daysFromCivil(year, month, 1); break;
+        case TimeUnit::Week: days -= ((days + 3) % 7 + 7) % 7; break;  // 1970-01-01 was a Thursday
+        default: break;
+      }
+      out.ints[i] = timestamp ? days * kDay : days;
+    });
+  }};
+}
+
+ScalarFunction categoryFunction(std::vector<std::string> levels) {
+  ColumnSpec spec = specOf(ColumnKind::Category);
+  spec.levels = levels;
+  auto shared = std::make_shared<const std::vector<std::string>>(std::move(levels));
+  return ScalarFunction{spec, [shared](std::vector<Vector>& v, std::size_t rows) {
+    Vector out = rowwise(v, rows, ColumnKind::Category, [&](Vector& o, std::size_t i) {
+      std::string text = textOf(v[0], i);
+      auto it = std::find(shared->begin(), shared->end(), text);
+      if (it == shared->end()) return setNull(o, i);
+      o.ints[i] = it - shared->begin();
+    });
+    out.levels = shared;
+    return out;
+  }};
 }
 
 Column toColumn(const Vector& values, const ColumnSpec& spec, std::size_t rows) {

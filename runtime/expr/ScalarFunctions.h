@@ -17,9 +17,18 @@ struct ScalarFunction {
 };
 
 // The built-in `id` for arguments of these kinds (`nullTypes`: the literal `null`), or none
-// when it is not a row function of that many arguments. `bucket` takes its edges as a literal
-// and is compiled by the interpreter.
+// when it is not a row function of that many arguments. `bucket`, `date_trunc` and `category`
+// take a literal (edges, a unit, levels) and are compiled by the interpreter with the functions
+// below.
 std::optional<ScalarFunction> scalarFunction(catalog::BuiltinId id, const std::vector<ColumnSpec>& args,
                                              const std::vector<bool>& nullTypes);
+
+// `date_trunc(unit, d)` of one argument, `d`, of kind `value` (a date or a timestamp): the start
+// of the unit holding `d`, of `d`'s kind; weeks start on Monday (ISO 8601).
+std::optional<ScalarFunction> truncateFunction(catalog::TimeUnit unit, ColumnKind value);
+
+// `category(x, [levels])` of one argument, `x`: the level whose text is `x`'s (as `string(x)`
+// writes it), null when there is none.
+ScalarFunction categoryFunction(std::vector<std::string> levels);
 
 }  // namespace weir::runtime

@@ -345,6 +345,19 @@ class Gen:
             c = self.col(ctx, lambda x: x.base == "string")
             if c:
                 return f"{t.base}({c[0]})", T(t.base, True)
+        if t.base in ("date", "timestamp") and r.random() < 0.3:
+            c = self.col(ctx, lambda x: x.base == t.base)
+            if c:
+                units = ["year", "quarter", "month", "week", "day"] + (["hour", "minute"] if t.base == "timestamp" else [])
+                return f"date_trunc({json.dumps(r.choice(units))}, {c[0]})", c[1]
+        if t.base == "category" and r.random() < 0.3:
+            # A value outside the levels is null: text built from a level or not.
+            a, ta = self.expr(ctx, "string", d - 1)
+            if r.random() < 0.5:
+                c = self.col(ctx, lambda x: x.base == "category")
+                if c and "casts" not in self.avoid:
+                    a = f"string({c[0]})"
+            return f"category({a}, [{', '.join(json.dumps(l) for l in t.levels)}])", T("category", True, t.levels)
         if t.base == "date" and ctx.get("agg") and self.on("agg_in_row", 0.5):
             c = self.col(ctx, lambda x: x.base == "date")
             if c:
@@ -489,6 +502,10 @@ class Gen:
         if k == 4 and group:
             c, _ = self.expr(inner, "bool", 1)
             return f"fraction({c})", T("float")
+        if k == 5:
+            # `mean` of a bool: the fraction of true values.
+            c, tc = self.expr(inner, "bool", 1)
+            return f"mean({c})", T("float", tc.null)
         a, ta = self.expr(inner, "num", 1)
         f = r.choice(["mean", "std", "var", "median"])
         if "std_var" in self.avoid:
@@ -562,7 +579,7 @@ class Gen:
 
     def string_expr(self, ctx, d):
         r = self.r
-        k = r.randrange(6)
+        k = r.randrange(9)
         if k == 0:
             a, ta = self.expr(ctx, "string", d - 1)
             return f"{r.choice(['lower', 'upper'])}({a})", ta
@@ -578,6 +595,18 @@ class Gen:
             return self.fn_call(ctx, lambda t: t.base == "string", d)
         if k == 4:
             return self.generic_expr(ctx, T("string"), d)
+        if k == 5:
+            parts = [self.expr(ctx, r.choice(["num", "string", "bool", "date"]), d - 1) for _ in range(r.randint(2, 3))]
+            return f"concat({', '.join(e for e, _ in parts)})", T("string", any(t.null for _, t in parts))
+        if k == 6:
+            a, ta = self.expr(ctx, "string", d - 1)
+            return f"substring({a}, {r.randint(-2, 6)}, {r.randint(-1, 5)})", T("string", ta.null)
+        if k == 7:
+            a, ta = self.expr(ctx, "string", d - 1)
+            if r.random() < 0.5:
+                return f"trim({a})", ta
+            old, new = self.lit(T("string")), self.lit(T("string"))
+            return f"replace({a}, {old}, {new})", ta
         return self.leaf(ctx, "string")
 
     def nonnull(self, ctx, want, d):
@@ -892,6 +921,13 @@ class Gen:
                 if "agg_after_derive" in self.avoid and mine:
                     ctx = dict(ctx, agg=False)  # no aggregate that could read a column derived just before
                 e, t = self.expr(ctx, r.choice(["num", "num", "bool", "string", "int", "date", "timestamp"]), 3)
+                if r.random() < 0.1:
+                    # A band: `category(x, [levels])`, null outside the levels.
+                    levels = r.choice(LEVEL_SETS)
+                    a, _ = self.expr(ctx, "string", 2)
+                    if r.random() < 0.5:
+                        a = f"(if {self.expr(ctx, 'bool', 1)[0]} then {json.dumps(levels[0])} else {json.dumps(r.choice(levels + ['none']))})"
+                    e, t = f"category({a}, [{', '.join(json.dumps(l) for l in levels)}])", T("category", True, levels)
                 # A column is assigned once per `derive` (E0225): never one this derive created.
                 names = [n for n in s.names()[1:] if n not in mine]
                 if r.random() < 0.2 and names:

@@ -36,11 +36,15 @@ std::string callText(const catalog::BuiltinInfo& info, std::size_t count) {
     if (i > 0) text += ", ";
     switch (info.arg(i)) {
       case catalog::ArgRule::Any:
-      case catalog::ArgRule::Number: text += "x"; break;
+      case catalog::ArgRule::Number:
+      case catalog::ArgRule::Integer:
+      case catalog::ArgRule::NumberOrBool: text += "x"; break;
       case catalog::ArgRule::Text: text += "s"; break;
       case catalog::ArgRule::Temporal: text += "d"; break;
       case catalog::ArgRule::Bool: text += "b"; break;
       case catalog::ArgRule::Edges: text += "[1, 2]"; break;
+      case catalog::ArgRule::Levels: text += "[\"2.5\", \"4.5\"]"; break;
+      case catalog::ArgRule::Unit: text += "\"month\""; break;
     }
   }
   return text + ")";
@@ -151,6 +155,12 @@ TEST(Catalog, EveryScalarIsEvaluatedAsItsEntrySays) {
     }
     if (info.result == catalog::ResultRule::First || info.result == catalog::ResultRule::Common) {
       EXPECT_EQ(result.spec.kind, ColumnKind::Float) << text << " of floats";
+    }
+    if (info.result == catalog::ResultRule::Second) {
+      EXPECT_EQ(result.spec.kind, ColumnKind::Date) << text << " of a date";
+    }
+    if (info.result == catalog::ResultRule::Levels) {
+      EXPECT_EQ(result.spec.kind, ColumnKind::Category) << text;
     }
     // Row 1 has every argument null.
     bool nullOut = info.nulls != catalog::NullRule::Never;
