@@ -2,6 +2,7 @@
 
 #include "io/StateFolder.h"
 #include "store/LineageDb.h"
+#include "store/ResultCache.h"
 
 #include <ctime>
 #include <optional>
@@ -57,6 +58,8 @@ CacheCollection collectCache(const Project& project, std::size_t keepRuns) {
     return result;
   }
   std::set<std::string> used(recent->begin(), recent->end());
+  // An outcome's content record (early cutoff) goes with it.
+  for (const std::string& key : *recent) used.insert(runtime::ResultCache::contentRecordKey(key));
   std::int64_t hourAgo = static_cast<std::int64_t>(std::time(nullptr)) - 3600;
   runtime::StateFolder cache = runtime::StateFolder::open(project.root(), project.cacheFolder(), false, result.error);
   if (cache.ok()) collectFolder(cache, project.root(), used, hourAgo, 0, result);

@@ -43,6 +43,7 @@ Verification verifyProgram(Workspace& workspace, const VerifyRequest& request, c
   options.files.scratchFolder = scratch.empty() ? "" : (fs::path(scratch) / "steps").string();
   options.files.logsFolder = scratch.empty() ? "" : (fs::path(scratch) / "logs").string();
   options.hashes = &hashes;
+  options.contentRecords = &cache;
   options.writeSinks = false;
   options.cancelled = cancel != nullptr ? cancel->flag() : nullptr;
 

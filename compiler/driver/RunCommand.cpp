@@ -210,6 +210,7 @@ void printText(const plan::Plan& plan, const runtime::RunReport& report, const s
     if (node.kind == plan::NodeKind::Sink && run.status == NodeStatus::Done) {
       out << fmt::format("{}: wrote {} rows to {}\n", name, run.rowsOut, shownPath(run.file, root));
     }
+    if (run.cutOff) out << fmt::format("{}: not recomputed: {}\n", name, run.message);
     for (const runtime::RuleOutcome& rule : run.rules) {
       if (rule.passed) continue;
       std::string what = rule.rowRule ? fmt::format("{} of {} rows do not satisfy it", rule.violations, run.rowsIn) : rule.detail;

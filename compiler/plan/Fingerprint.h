@@ -18,7 +18,11 @@ inline constexpr const char* kEngineVersion = "weir-0.1.0/plan-5";
 // formatting, comments and declaration order never reach it.
 std::string fingerprintOf(const Plan& plan, NodeId id);
 
-// Sets every node's fingerprint, inputs first.
+// A node's fingerprint without its inputs': the engine version, its kind, its canonical
+// definition and output columns.
+std::string ownFingerprintOf(const Node& node);
+
+// Sets every node's fingerprint (and its own), inputs first.
 void computeFingerprints(Plan& plan);
 
 }  // namespace weir::plan

@@ -46,6 +46,9 @@ struct Node {
   // Hex, set by computeFingerprints() from the structured fields below (never by hand): what the
   // node does is rendered by canonicalDefinition() (CanonicalForm.h), which passes never see.
   std::string fingerprint;
+  // The same without the inputs' fingerprints (set with it): what a cache key is made of besides
+  // the node's inputs, which it takes by their outcomes' content when known (early cutoff).
+  std::string ownFingerprint;
 
   // Expressions are copies of the syntax tree's (shared between copies of the node, never
   // modified: a pass replaces them). A filter's condition, a scan's pushed-down predicate.

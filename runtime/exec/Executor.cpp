@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -218,47 +219,92 @@ class Execution {
   // reads it from the cache under its key.
   bool cacheable(NodeId id) const { return keepsOutcomeInCache(plan_.node(id)) || measuredByBaseline_.count(id) != 0; }
 
-  // The key of a node's result: its fingerprint, the content of the file it scans, and its
-  // inputs' keys. Empty when one cannot be made (an unreadable source).
+  // The key of a node's result: its fingerprint, the content of the file it scans, and for each
+  // input the content hash of its outcome when that is known (a table or model computed in this
+  // run, or recorded with its cache entry), else the input's key. Keyed by content, a node whose
+  // inputs were recomputed to the same content is found in the cache (early cutoff). Empty when
+  // a key cannot be made (an unreadable source).
   std::string keyOf(NodeId id) {
+    std::optional<std::string> own = ownMaterial(id);
+    materials_[id] = own;
+    return own ? keyFromInputs(id) : std::string();
+  }
+
+  std::string keyFromInputs(NodeId id) const {
+    if (!materials_[id]) return {};
+    std::string material = *materials_[id];
+    for (NodeId input : plan_.node(id).inputs) {
+      if (!contents_[input].empty()) {
+        material += "|content " + contents_[input];
+        continue;
+      }
+      if (keys_[input].empty()) return {};
+      material += "|" + keys_[input];
+    }
+    return SourceHashes::hashBytes(material);
+  }
+
+  // What a node's key is made of besides its inputs; nullopt when it cannot be made.
+  std::optional<std::string> ownMaterial(NodeId id) {
     const plan::Node& node = plan_.node(id);
-    std::string material = node.fingerprint;
+    // Its own definition: what its inputs are comes from their keys or content below.
+    std::string material = node.ownFingerprint.empty() ? node.fingerprint : node.ownFingerprint;
     if (node.kind == NodeKind::Scan) {
-      if (!node.io || options_.hashes == nullptr) return {};
+      if (!node.io || options_.hashes == nullptr) return std::nullopt;
       std::string path;
       try {
         path = resolveDataPath(*node.io, options_.files);
       } catch (const OperatorError&) {
-        return {};
+        return std::nullopt;
       }
       std::optional<std::string> content = options_.hashes->hashOf(path);
-      if (!content) return {};
+      if (!content) return std::nullopt;
       material += "|file " + *content;
       runs_[id].file = path;
       runs_[id].fileHash = *content;
     }
     if (node.kind == NodeKind::Step) {
       // The content of every project file its command names (a changed script runs it again).
-      if (options_.hashes == nullptr) return {};
+      if (options_.hashes == nullptr) return std::nullopt;
       ResolvedCommand command;
       try {
         command = resolveStepCommand(node, options_.files);
       } catch (const OperatorError&) {
-        return {};  // the run says why
+        return std::nullopt;  // the run says why
       }
       runs_[id].commandFiles.clear();
       for (const std::string& file : command.projectFiles) {
         std::optional<std::string> content = options_.hashes->hashOf(file);
-        if (!content) return {};
+        if (!content) return std::nullopt;
         material += "|command-file " + *content;
         runs_[id].commandFiles.emplace_back(file, *content);
       }
     }
-    for (NodeId input : node.inputs) {
-      if (keys_[input].empty()) return {};
-      material += "|" + keys_[input];
+    return material;
+  }
+
+  // Whether a node's outcome is data its consumers read (a table or a model) whose content hash
+  // keys them: a cached one, or a scan's (which may be a declaration's table, with its filter
+  // pushed into the scan), whose content is recorded though its table is not kept.
+  bool keysByContent(NodeId id) const {
+    NodeKind kind = plan_.node(id).kind;
+    return (cacheable(id) && kind != NodeKind::Sink && kind != NodeKind::Expect) || kind == NodeKind::Scan;
+  }
+
+  // The content hash recorded with a cached outcome (a scan's: with its key), or empty. A
+  // damaged record is a cache problem of its node: its consumers are keyed by its key.
+  std::string recordedContent(NodeId id) {
+    const ResultCache* records = options_.cache != nullptr ? options_.cache : options_.contentRecords;
+    if (records == nullptr || keys_[id].empty() || !keysByContent(id)) return {};
+    std::string problem;
+    std::optional<std::string> record = records->load(ResultCache::contentRecordKey(keys_[id]), problem);
+    if (options_.cache != nullptr) noteCacheProblem(id, problem);
+    // A record is data like any entry: anything but a hash is no record.
+    if (!record || record->size() != keys_[id].size() ||
+        !std::all_of(record->begin(), record->end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
+      return {};
     }
-    return SourceHashes::hashBytes(material);
+    return *record;
   }
 
   // Whether the cache holds the node's outcome, still valid (a sink's file unchanged since it
@@ -397,6 +443,8 @@ class Execution {
     execute_ = needed;
     load_.assign(plan_.size(), false);
     keys_.assign(plan_.size(), std::string());
+    materials_.assign(plan_.size(), std::nullopt);
+    contents_.assign(plan_.size(), std::string());
     sinkHashes_.assign(plan_.size(), std::string());
     if (options_.cache != nullptr) planWithCache(needed);
     else if (options_.hashes != nullptr) computeKeys(needed);
@@ -408,6 +456,7 @@ class Execution {
       if (!needed[id]) continue;
       keys_[id] = keyOf(id);
       runs_[id].key = keys_[id];
+      contents_[id] = recordedContent(id);  // consumers keyed as the run that recorded it keyed them
     }
     setModelVersions(needed);
   }
@@ -458,6 +507,7 @@ class Execution {
       keys_[id] = keyOf(id);
       runs_[id].key = keys_[id];
       if (!keys_[id].empty() && cacheable(id)) hit[id] = cachedOutcome(id);
+      if (hit[id] || (!cacheable(id) && keysByContent(id))) contents_[id] = recordedContent(id);
     }
     setModelVersions(needed);
     // A cached table or model is read only when a node that runs needs it, and is read, decoded
@@ -539,6 +589,7 @@ class Execution {
       return false;
     }
     results_[id] = std::move(*cached);
+    contents_[id] = recordedContent(id);
     useLoaded(id);
     runs_[id].message = "computed by another run";
     return true;
@@ -561,8 +612,8 @@ class Execution {
     }
   }
 
-  void storeCached(NodeId id) {
-    if (options_.cache == nullptr || keys_[id].empty() || !cacheable(id)) return;
+  // The encoding of a node's outcome, as the cache stores it; empty when there is none.
+  std::string payloadOf(NodeId id) const {
     const plan::Node& node = plan_.node(id);
     const NodeRun& run = runs_[id];
     std::string payload;
@@ -575,13 +626,74 @@ class Execution {
       payload = encodeModel(*results_[id].model);
     } else if (results_[id].table) {
       payload = encodeTable(*results_[id].table);
-    } else {
+    }
+    return payload;
+  }
+
+  // Stores a computed outcome and, for a table or model, the content hash its consumers are
+  // keyed by (set in `contents_` whether or not there is a cache: `weir verify` keys as a run).
+  void storeCached(NodeId id) {
+    bool keep = options_.cache != nullptr && cacheable(id);
+    bool content = keysByContent(id);
+    if (keys_[id].empty() || (!keep && !content)) return;
+    std::string payload = payloadOf(id);
+    if (payload.empty()) return;
+    // A recorded content stays what consumers are keyed by (`weir verify` compares them with
+    // what the recording run stored; a run recomputes the same content).
+    if (content && contents_[id].empty()) contents_[id] = SourceHashes::hashBytes(payload);
+    if (options_.cache == nullptr) return;
+    std::string error;
+    if (keep && !options_.cache->store(keys_[id], payload, error)) {
+      warn("could not store a result in the cache: " + error);
       return;
     }
-    std::string error;
-    if (!options_.cache->store(keys_[id], payload, error)) {
+    if (!contents_[id].empty() && !options_.cache->store(ResultCache::contentRecordKey(keys_[id]), contents_[id], error)) {
       warn("could not store a result in the cache: " + error);
     }
+  }
+
+  // Early cutoff: a node planned to run whose inputs were recomputed (their content, now known,
+  // keys it) may find its outcome in the cache under that key: it is then cached, not run, and
+  // its consumers are keyed by its recorded content in turn. Called before it would compute.
+  bool cutOff(NodeId id) {
+    if (keys_[id].empty()) return false;
+    std::string fresh = keyFromInputs(id);
+    if (fresh.empty() || fresh == keys_[id]) return false;
+    keys_[id] = fresh;
+    runs_[id].key = fresh;
+    if (options_.cache == nullptr || !cacheable(id)) return false;
+    const plan::Node& node = plan_.node(id);
+    const char* why = "its inputs were recomputed with the same content";
+    if (node.kind == NodeKind::Sink || node.kind == NodeKind::Expect || node.kind == NodeKind::Evaluate) {
+      if (!cachedOutcome(id)) return false;
+      if (node.kind == NodeKind::Evaluate) {
+        // Its consumers read its metrics table (a gate reads the metrics from its run).
+        std::string problem;
+        std::optional<Result> cached = readCached(id, problem);
+        if (!cached) return false;
+        results_[id] = std::move(*cached);
+      }
+      contents_[id] = recordedContent(id);
+      runs_[id].status = NodeStatus::Cached;
+      runs_[id].cutOff = true;
+      runs_[id].message = why;
+      if (results_[id].table) runs_[id].rowsOut = results_[id].table->rows();
+      report(runs_[id], true);
+      return true;
+    }
+    if (!std::filesystem::exists(options_.cache->pathOf(fresh))) return false;
+    std::string problem;
+    std::optional<Result> cached = readCached(id, problem);
+    if (!cached) {
+      noteCacheProblem(id, problem);
+      return false;
+    }
+    results_[id] = std::move(*cached);
+    contents_[id] = recordedContent(id);
+    runs_[id].cutOff = true;
+    runs_[id].message = why;
+    useLoaded(id);
+    return true;
   }
 
   const plan::Node::Io* scannedSource(NodeId id) const {
@@ -633,6 +745,10 @@ class Execution {
     }
     if (load_[id]) {
       useLoaded(id);
+      finish(id);
+      return;
+    }
+    if (cutOff(id)) {
       finish(id);
       return;
     }
@@ -986,6 +1102,8 @@ class Execution {
   std::vector<bool> execute_;  // nodes that run
   std::vector<bool> load_;     // cached results that a node that runs reads
   std::vector<std::string> keys_;
+  std::vector<std::optional<std::string>> materials_;  // what keys are made of besides inputs
+  std::vector<std::string> contents_;  // the content hash of a table's or model's outcome, when known
   std::vector<std::string> sinkHashes_;  // per sink: the content it wrote
   std::vector<std::string> warnings_;
   std::map<NodeId, NodeId> streamInto_;  // scan -> the aggregation it streams into

@@ -49,7 +49,10 @@ struct NodeRun {
   // it did not compute (found cached, blocked, skipped, not run yet).
   std::int64_t startedMs = 0;
   std::int64_t endedMs = 0;
-  std::string message;       // why it failed, was blocked or is not run
+  std::string message;       // why it failed, was blocked or is not run; why it is cached when it was cut off
+  // Planned to run, it was found cached once its recomputed inputs keyed it by their content,
+  // unchanged (early cutoff).
+  bool cutOff = false;
   std::vector<RuleOutcome> rules;  // an expect's
   std::size_t skippedRecords = 0;
   std::size_t quarantinedRecords = 0;
@@ -86,6 +89,9 @@ struct RunOptions {
   // The result cache (none: every node runs) and the memo of file hashes it keys sources by.
   ResultCache* cache = nullptr;
   SourceHashes* hashes = nullptr;
+  // Without a cache: where to read the content hashes consumers are keyed by (early cutoff), so
+  // that `weir verify` keys every node as the run that stored the cache did.
+  const ResultCache* contentRecords = nullptr;
   // Sinks write their files (`weir verify` only computes what they would write).
   bool writeSinks = true;
   // Called (one call at a time) with each outcome a cacheable node computed: its table, or for

@@ -2,6 +2,7 @@
 
 #include "io/MappedFile.h"
 #include "io/StateFolder.h"
+#include "store/SourceHashes.h"
 
 #include <xxhash.h>
 #include <zstd.h>
@@ -69,6 +70,8 @@ ResultCache::KeyLock ResultCache::lock(const std::string& key) const {
   }
   return held;
 }
+
+std::string ResultCache::contentRecordKey(const std::string& key) { return SourceHashes::hashBytes("content of " + key); }
 
 std::string ResultCache::pathOf(const std::string& key) const {
   return (fs::path(folder_) / key.substr(0, 2) / key).string();

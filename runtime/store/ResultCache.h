@@ -26,6 +26,9 @@ class ResultCache {
   // Stores `payload` under `key`; false with `error` set when it cannot.
   bool store(const std::string& key, std::string_view payload, std::string& error) const;
   std::string pathOf(const std::string& key) const;
+  // Where the content hash of the table or model stored under `key` is recorded, beside it: its
+  // consumers' keys are made of it (early cutoff, docs/STORE.md).
+  static std::string contentRecordKey(const std::string& key);
 
   // An entry's bytes as stored (for a remote), and installing bytes received from one: checked
   // (magic, checksum, a frame of the size it says) before anything is written; false with
