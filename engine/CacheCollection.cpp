@@ -95,7 +95,9 @@ Collection collect(const Project& project, const CollectRequest& request) {
   std::set<std::string> keys, hashes;
   for (std::int64_t run : kept) {
     for (const runtime::RecordedNode& node : db->runNodes(run)) {
-      if (!node.key.empty()) keys.insert(node.key);
+      if (node.key.empty()) continue;
+      keys.insert(node.key);
+      keys.insert(runtime::ResultCache::contentRecordKey(node.key));  // its content record (early cutoff)
     }
     for (const runtime::RunSnapshot& snapshot : db->runSnapshots(run)) {
       if (snapshot.stored) hashes.insert(snapshot.hash);
