@@ -366,7 +366,10 @@ Transfer pushTo(const TransferRequest& request) {
     if (run.outcome.empty()) continue;  // unfinished
     std::set<std::string> keys;
     for (const runtime::RecordedNode& node : local.db->runNodes(run.id)) {
-      if (!node.key.empty() && (node.status == "done" || node.status == "cached")) keys.insert(node.key);
+      if (!node.key.empty() && (node.status == "done" || node.status == "cached")) {
+        keys.insert(node.key);
+        keys.insert(runtime::ResultCache::contentRecordKey(node.key));  // its content record, when kept (early cutoff)
+      }
     }
     // What the record references first: a reader that sees the record finds its objects.
     for (const std::string& key : keys) {
@@ -447,7 +450,9 @@ Transfer pullFrom(const TransferRequest& request) {
     bool ok = true;
     std::set<std::string> keys;
     for (const runtime::RecordedNode& node : run.nodes) {
-      if (!node.key.empty()) keys.insert(node.key);
+      if (node.key.empty()) continue;
+      keys.insert(node.key);
+      keys.insert(runtime::ResultCache::contentRecordKey(node.key));  // its content record, when kept (early cutoff)
     }
     for (const std::string& key : keys) {
       std::string ignored;
