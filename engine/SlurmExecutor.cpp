@@ -3,6 +3,7 @@
 #include "engine/ClusterJobs.h"
 #include "engine/RunSession.h"
 #include "io/StateFolder.h"
+#include "source/SourceManager.h"
 #include "support/JsonText.h"
 
 #include <fmt/format.h>
@@ -14,7 +15,6 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -36,13 +36,6 @@ using plan::NodeId;
 namespace {
 
 constexpr std::string_view kArgumentsLine = "# weir-job ";
-
-std::string readWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return in ? text.str() : std::string();
-}
 
 // Slurm's job states (squeue's %T) that are over.
 bool finalState(const std::string& state) {
@@ -251,7 +244,8 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
   auto endJob = [&](Submitted& s, bool fromResult, const std::string& why) {
     s.ended = true;
     std::optional<ClusterJobOutcome> result;
-    if (fromResult) result = parseClusterJobOutcome(readWhole(s.resultFile));
+    std::string unreadable;
+    if (fromResult) result = parseClusterJobOutcome(source::readWholeFile(s.resultFile, unreadable).value_or(""));
     std::set<NodeId> own(s.job->nodes.begin(), s.job->nodes.end());
     s.ok = result && result->ok;
     s.failedItself = !s.ok;

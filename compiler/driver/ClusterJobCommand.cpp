@@ -2,12 +2,11 @@
 #include "engine/Cancellation.h"
 #include "engine/ClusterJobs.h"
 #include "engine/SlurmExecutor.h"
+#include "source/SourceManager.h"
 
 #include <fmt/format.h>
 
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 namespace weir::driver {
 
@@ -83,12 +82,10 @@ int runJob(const std::vector<std::string>& args, Streams streams) {
 int runClusterJob(const std::vector<std::string>& args, Streams streams) {
   // `weir cluster-job SCRIPT`: the interpreter of a batch script Weir wrote.
   if (args.size() == 1 && args[0].rfind("-", 0) != 0) {
-    std::ifstream in(args[0], std::ios::binary);
-    std::string head(2, '\0');
-    if (in.read(head.data(), 2) && head == "#!") {
-      std::stringstream text;
-      text << "#!" << in.rdbuf();
-      std::optional<std::vector<std::string>> arguments = engine::argumentsOfBatchScript(text.str());
+    std::string unreadable;
+    std::optional<std::string> text = source::readWholeFile(args[0], unreadable);
+    if (text && text->rfind("#!", 0) == 0) {
+      std::optional<std::vector<std::string>> arguments = engine::argumentsOfBatchScript(*text);
       if (!arguments) return usageError("cluster-job", fmt::format("{} is not a batch script of Weir's (no `# weir-job` line)", args[0]), streams);
       return runJob(*arguments, streams);
     }
