@@ -10,6 +10,7 @@
 #include "exec/Executor.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,25 @@ struct RemoteRunContext {
   std::vector<std::string> compileTargets;
   std::vector<std::string> disabledPasses;
   unsigned threads = 0;  // per job (0: what the scheduler gives it)
+  // Return once the jobs are submitted (`weir run --detach`): a later run of the program follows
+  // them, and `weir status` says how they go.
+  bool detach = false;
+};
+
+// A job submitted to a scheduler and not yet followed to its end by a run.
+struct SubmittedJob {
+  std::string name;
+  std::string id;                         // the scheduler's
+  std::vector<std::string> declarations;  // what it computes
+  std::string state;                      // as the scheduler says now (empty: not asked)
+  std::string reason;                     // why it waits or how it ended, when the scheduler says
+};
+
+// The jobs one run submitted (`weir run --detach`, or a run that ended before they did).
+struct SubmittedRun {
+  std::string folder;     // its scripts, logs and results
+  std::string submitted;  // when, UTC (ISO 8601)
+  std::vector<SubmittedJob> jobs;
 };
 
 struct RemoteOutcome {
@@ -32,6 +52,8 @@ struct RemoteOutcome {
   std::map<plan::NodeId, runtime::NodeRun> nodes;
   bool complete = false;  // every node given is done
   std::vector<std::string> warnings;
+  // Set when the run was to return once its jobs were submitted: what was submitted.
+  std::optional<SubmittedRun> detached;
 };
 
 class RemoteExecutor {

@@ -258,6 +258,15 @@ class DatabaseRecorder : public RunListener {
     runId_ = 0;
   }
 
+  // Its jobs were handed to a cluster and not followed (`--detach`): the run that follows them is
+  // recorded on its own.
+  void endSubmitted() {
+    if (recording() && !db_->endRun(runId_, "submitted")) {
+      problems_.push_back(fmt::format("the end of the run is not recorded in {}: {}", path_, db_->lastError()));
+    }
+    runId_ = 0;
+  }
+
   // `seconds`: the whole run, from the session's start (its lock, the no-op check, compiling).
   void end(const plan::Plan& plan, const RunReport& report, double seconds) {
     if (!recording()) return;
@@ -432,7 +441,7 @@ RunSession::RunSession(Workspace& workspace, RunRequest request) : workspace_(wo
 RunResult RunSession::run(const Cancellation* cancel) {
   const auto sessionStart = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - sessionStart).count(); };
-  RunResult result{Project::ofFile(request_.file), programIdentity(request_.file), nullptr, false, {}, {}, {}, std::nullopt, {}};
+  RunResult result{Project::ofFile(request_.file), programIdentity(request_.file), nullptr, false, {}, {}, {}, std::nullopt, {}, 0, std::nullopt};
   const Project& project = result.project;
   const std::string& program = result.program;
   std::vector<RunListener*> listeners = listeners_;
@@ -587,10 +596,19 @@ RunResult RunSession::run(const Cancellation* cancel) {
   RunListener* recording = recorder ? &*recorder : nullptr;
   bool remoteFailed = false;
   if (request_.remote != nullptr) {
-    RemoteRunContext context{&project, request_.file, request_.targets, request_.disabledPasses, request_.jobs};
+    RemoteRunContext context{&project, request_.file, request_.targets, request_.disabledPasses, request_.jobs, request_.detach};
     std::vector<NodeRun> planned = runtime::planOnly(plan, options);
     RemoteOutcome outcome = request_.remote->execute(plan, planned, context, remoteDisplay, cancel);
     for (const std::string& warning : outcome.warnings) warn(warning);
+    if (outcome.detached) {
+      // Submitted, not followed: the run that follows the jobs records it.
+      if (recorder) {
+        recorder->endSubmitted();
+        closeRecorder(*recorder);
+      }
+      result.detached = std::move(outcome.detached);
+      return result;
+    }
     remote = std::move(outcome.nodes);
     if (!outcome.complete) {
       remoteFailed = true;

@@ -38,6 +38,7 @@ struct RunRequest {
   // Where the nodes that keep their outcome in the cache are computed (a cluster's jobs); none:
   // here. The rest of the run (gates, deploys, the record) happens here either way.
   RemoteExecutor* remote = nullptr;
+  bool detach = false;  // with `remote`: return once its jobs are submitted
 };
 
 // Told what a run does. Calls come one at a time (never two at once), from any thread.
@@ -77,6 +78,9 @@ struct RunResult {
   std::vector<std::string> unrecorded;
   bool recorded() const { return unrecorded.empty(); }
   std::int64_t runId = 0;  // its number in the lineage database (0: not recorded)
+  // Set when the run returned once its jobs were submitted (RemoteRunContext::detach): nothing
+  // else ran and nothing is recorded; a later run follows the jobs and records the run.
+  std::optional<SubmittedRun> detached;
 };
 
 class RunSession {

@@ -14,6 +14,8 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <ctime>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -53,6 +55,8 @@ struct Submitted {
   bool failedItself = false;  // it ran and failed (not cancelled for a job it waited for)
   std::string resultFile, logFile;
   int resultWaits = 0;  // polls since it completed without a result file to read (a shared file system's delay)
+  // A job submitted by an earlier run: its plan's node ids to this plan's (where the same node).
+  std::optional<std::map<NodeId, NodeId>> toCurrent;
 };
 
 }  // namespace
@@ -157,6 +161,330 @@ std::optional<std::vector<std::string>> argumentsOfBatchScript(const std::string
   return std::nullopt;
 }
 
+namespace {
+
+constexpr const char* kSubmissionFile = "submission.json";
+constexpr const char* kFollowedFile = "submission.followed.json";
+
+std::string utcText(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// A job as its run's submission file keeps it: enough to follow it from another process.
+struct RecordedJob {
+  std::string name, id;
+  std::vector<std::string> declarations;
+  std::vector<std::pair<NodeId, std::string>> nodes;  // id in the submitter's plan, fingerprint
+  std::vector<std::size_t> after;                     // indices of earlier jobs
+};
+
+struct RecordedRun {
+  std::string folderName;  // in .weir/cluster
+  std::string program;     // absolute
+  std::string submitted;
+  std::vector<RecordedJob> jobs;
+};
+
+// The submission file: written when every job is submitted, renamed once a run has followed
+// them all to their end. Its content is untrusted when read back (a file in the project).
+std::string submissionJson(const RecordedRun& run) {
+  nlohmann::ordered_json jobs = nlohmann::ordered_json::array();
+  for (const RecordedJob& job : run.jobs) {
+    nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
+    for (const auto& [id, fingerprint] : job.nodes) nodes.push_back({{"id", id}, {"fingerprint", fingerprint}});
+    jobs.push_back({{"name", job.name}, {"slurm_job", job.id}, {"declarations", job.declarations}, {"nodes", std::move(nodes)},
+                    {"after", job.after}});
+  }
+  nlohmann::ordered_json document = {{"format", "weir-cluster-submission"}, {"version", 1}, {"program", run.program},
+                                     {"submitted", run.submitted}, {"jobs", std::move(jobs)}};
+  return support::jsonText(document, 2) + "\n";
+}
+
+bool plainJobName(const std::string& name) {
+  return !name.empty() && name.size() <= 200 && name.front() != '.' &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == std::string::npos;
+}
+
+std::optional<RecordedRun> parseSubmission(const std::string& text) {
+  nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
+  if (!document.is_object() || document.value("format", "") != "weir-cluster-submission" || document.value("version", 0) != 1) return std::nullopt;
+  if (!document["program"].is_string() || !document["submitted"].is_string() || !document["jobs"].is_array()) return std::nullopt;
+  RecordedRun run;
+  run.program = document["program"].get<std::string>();
+  run.submitted = document["submitted"].get<std::string>();
+  for (const nlohmann::json& entry : document["jobs"]) {
+    if (!entry.is_object() || !entry["name"].is_string() || !entry["slurm_job"].is_string() || !entry["nodes"].is_array() ||
+        !entry["after"].is_array() || !entry["declarations"].is_array()) {
+      return std::nullopt;
+    }
+    RecordedJob job;
+    job.name = entry["name"].get<std::string>();
+    job.id = entry["slurm_job"].get<std::string>();
+    // Both reach file names and scheduler commands: nothing but what Weir writes is accepted.
+    if (!plainJobName(job.name) || job.id.empty() || job.id.size() > 20 || job.id.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    for (const nlohmann::json& name : entry["declarations"]) {
+      if (!name.is_string()) return std::nullopt;
+      job.declarations.push_back(name.get<std::string>());
+    }
+    for (const nlohmann::json& node : entry["nodes"]) {
+      if (!node.is_object() || !node["id"].is_number_unsigned() || !node["fingerprint"].is_string()) return std::nullopt;
+      job.nodes.emplace_back(node["id"].get<NodeId>(), node["fingerprint"].get<std::string>());
+    }
+    for (const nlohmann::json& up : entry["after"]) {
+      if (!up.is_number_unsigned() || up.get<std::size_t>() >= run.jobs.size()) return std::nullopt;  // earlier jobs only
+      job.after.push_back(up.get<std::size_t>());
+    }
+    run.jobs.push_back(std::move(job));
+  }
+  return run;
+}
+
+// The runs of `program` whose jobs no run has followed to their end, oldest first.
+std::vector<RecordedRun> unfollowedRuns(const Project& project, const std::string& program) {
+  std::vector<RecordedRun> runs;
+  std::string error;
+  runtime::StateFolder cluster = runtime::StateFolder::open(project.root(), project.clusterFolder(), false, error);
+  if (!cluster.ok()) return runs;
+  std::vector<std::pair<std::int64_t, RecordedRun>> found;
+  for (const runtime::StateFolder::Entry& entry : cluster.entries()) {
+    if (entry.kind != runtime::StateFolder::Entry::Kind::Folder || entry.name.rfind("run.", 0) != 0) continue;
+    runtime::StateFolder folder = runtime::StateFolder::open(project.root(), cluster.pathOf(entry.name), false, error);
+    if (!folder.ok()) continue;
+    std::string unreadable;
+    std::optional<std::string> text = source::readWholeFile(folder.pathOf(kSubmissionFile), unreadable);
+    if (!text) continue;
+    std::optional<RecordedRun> run = parseSubmission(*text);
+    if (!run || run->program != program) continue;
+    run->folderName = entry.name;
+    found.emplace_back(entry.modified, std::move(*run));
+  }
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [modified, run] : found) runs.push_back(std::move(run));
+  return runs;
+}
+
+void markFollowed(const Project& project, const std::string& folderName) {
+  std::string error;
+  runtime::StateFolder folder = runtime::StateFolder::open(project.root(), (fs::path(project.clusterFolder()) / folderName).string(), false, error);
+  if (folder.ok()) folder.moveFile(kSubmissionFile, folder, kFollowedFile, error);
+}
+
+// Each job's state as squeue tells it (id -> state, reason); empty when squeue failed (`error`).
+std::map<std::string, std::pair<std::string, std::string>> jobStates(const std::string& ids, std::string& error) {
+  std::map<std::string, std::pair<std::string, std::string>> seen;
+  if (ids.empty()) return seen;
+  ToolRun squeue = runTool({"squeue", "--noheader", "--states=all", "--format=%i|%T|%r", "--jobs=" + ids});
+  if (!squeue.error.empty()) {
+    error = squeue.error;
+    return seen;
+  }
+  std::istringstream lines(squeue.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::size_t bar1 = line.find('|'), bar2 = line.find('|', bar1 == std::string::npos ? 0 : bar1 + 1);
+    if (bar1 == std::string::npos || bar2 == std::string::npos) continue;
+    seen[line.substr(0, bar1)] = {line.substr(bar1 + 1, bar2 - bar1 - 1), line.substr(bar2 + 1)};
+  }
+  return seen;
+}
+
+// Follows submitted jobs until every one has ended, telling `display` and `outcome` about their
+// nodes. `cancelOnInterrupt`: a cancelled run cancels the jobs not ended (those it submitted
+// itself); otherwise it stops following and leaves them to the scheduler.
+class JobFollower {
+ public:
+  JobFollower(const plan::Plan& plan, const Project& project, std::vector<Submitted>& jobs, RemoteOutcome& outcome, RunListener& display)
+      : plan_(plan), project_(project), jobs_(jobs), outcome_(outcome), display_(display) {}
+
+  // False when it stopped because the run was cancelled.
+  bool follow(const Cancellation* cancel, bool cancelOnInterrupt, std::chrono::milliseconds poll) {
+    while (true) {
+      if (cancel != nullptr && cancel->cancelled()) {
+        if (cancelOnInterrupt) cancelUnended();
+        for (Submitted& s : jobs_) {
+          if (!s.ended) block(s, cancelOnInterrupt ? "the run was cancelled (its slurm job too)" : fmt::format("the run was cancelled ({} goes on)", label(s)));
+        }
+        return false;
+      }
+      std::string ids;
+      for (const Submitted& s : jobs_) {
+        if (!s.ended) ids += (ids.empty() ? "" : ",") + s.id;
+      }
+      if (ids.empty()) return true;
+      std::string problem;
+      std::map<std::string, std::pair<std::string, std::string>> seen = jobStates(ids, problem);
+      if (!problem.empty()) outcome_.warnings.push_back("squeue: " + problem);
+      for (Submitted& s : jobs_) {
+        if (!s.ended) look(s, seen);
+      }
+      if (std::all_of(jobs_.begin(), jobs_.end(), [](const Submitted& s) { return s.ended; })) return true;
+      std::this_thread::sleep_for(poll);
+    }
+  }
+
+  void cancelUnended() {
+    std::vector<std::string> argv{"scancel"};
+    for (const Submitted& s : jobs_) {
+      if (!s.id.empty() && !s.ended) argv.push_back(s.id);
+    }
+    if (argv.size() > 1) runTool(argv);
+  }
+
+  void block(Submitted& s, const std::string& why) {
+    s.ended = true;
+    for (NodeId id : s.job->nodes) {
+      runtime::NodeRun run;
+      run.id = id;
+      run.status = NodeStatus::Blocked;
+      run.message = why;
+      outcome_.nodes[id] = run;
+      display_.nodeFinished(plan_, run);
+    }
+  }
+
+ private:
+  static std::string label(const Submitted& s) { return fmt::format("slurm job {}", s.id); }
+
+  void look(Submitted& s, const std::map<std::string, std::pair<std::string, std::string>>& seen) {
+    auto it = seen.find(s.id);
+    if (it == seen.end()) {
+      // Gone from the controller's memory (or squeue failed): its result says how it went.
+      if (fs::exists(s.resultFile)) end(s, true, "ended");
+      else if (++s.resultWaits > 30) end(s, false, "is no longer known to Slurm and left no result");
+      return;
+    }
+    s.state = it->second.first;
+    s.reason = it->second.second;
+    if ((s.state == "RUNNING" || s.state == "COMPLETING") && !s.started) {
+      s.started = true;
+      for (NodeId id : s.job->nodes) {
+        runtime::NodeRun run;
+        run.id = id;
+        display_.nodeStarted(plan_, run);
+      }
+    }
+    if (s.state == "PENDING" && s.reason == "DependencyNeverSatisfied") {
+      runTool({"scancel", s.id});
+      s.state = "CANCELLED";
+    }
+    if (!finalState(s.state)) return;
+    if (const Submitted* up = failedBefore(s)) {
+      std::string what = up->job->nodes.empty() ? up->job->name : plan_.node(up->job->nodes.back()).declaration;
+      block(s, fmt::format("needs `{}` ({}), which {}", what, label(*up), up->failedItself ? "failed" : "did not run"));
+      return;
+    }
+    if (s.state == "COMPLETED") {
+      // A shared file system may show the result a moment after the job ended.
+      if (!fs::exists(s.resultFile) && ++s.resultWaits <= 30) return;
+      end(s, true, "completed without writing its result");
+      return;
+    }
+    std::string why = fmt::format("ended {}", s.state);
+    if (!s.reason.empty() && s.reason != "None") why += fmt::format(" ({})", s.reason);
+    end(s, fs::exists(s.resultFile), why);
+  }
+
+  // The job another waits for that failed, if one did.
+  const Submitted* failedBefore(const Submitted& s) const {
+    for (std::size_t up : s.job->after) {
+      if (jobs_[up].ended && !jobs_[up].ok) return &jobs_[up];
+    }
+    return nullptr;
+  }
+
+  void end(Submitted& s, bool fromResult, const std::string& why) {
+    s.ended = true;
+    std::optional<ClusterJobOutcome> result;
+    std::string unreadable;
+    if (fromResult) result = parseClusterJobOutcome(source::readWholeFile(s.resultFile, unreadable).value_or(""));
+    std::set<NodeId> own(s.job->nodes.begin(), s.job->nodes.end());
+    s.ok = result && result->ok;
+    s.failedItself = !s.ok;
+    if (result) {
+      for (runtime::NodeRun run : result->nodes) {
+        // A job submitted by an earlier run names the nodes of its plan: this plan's where they
+        // are the same, others are none of this run's business.
+        if (s.toCurrent) {
+          auto current = s.toCurrent->find(run.id);
+          if (current == s.toCurrent->end()) continue;
+          run.id = current->second;
+        }
+        bool mine = own.count(run.id) != 0;
+        if (mine && (run.status == NodeStatus::Done || run.status == NodeStatus::Cached)) {
+          run.status = NodeStatus::Done;
+          run.message = fmt::format("computed by {}", label(s));
+        } else if (mine && !result->error.empty()) {
+          run.status = NodeStatus::Failed;
+          run.message = fmt::format("{}: {}", label(s), result->error);
+        }
+        if (!mine && run.status != NodeStatus::Failed) continue;  // recomputed on its way: the job's own business
+        auto known = outcome_.nodes.find(run.id);
+        if (known != outcome_.nodes.end() && known->second.status == NodeStatus::Failed) continue;
+        outcome_.nodes[run.id] = run;
+        if (mine) display_.nodeFinished(plan_, run);
+      }
+    }
+    for (NodeId id : s.job->nodes) {
+      if (outcome_.nodes.count(id) != 0) continue;
+      runtime::NodeRun run;
+      run.id = id;
+      run.status = NodeStatus::Failed;
+      run.message = result && !result->error.empty() ? fmt::format("{}: {}", label(s), result->error)
+                                                      : fmt::format("{} {}; its log: {}", label(s), why, project_.shown(s.logFile));
+      outcome_.nodes[id] = run;
+      display_.nodeFinished(plan_, run);
+    }
+  }
+
+  const plan::Plan& plan_;
+  const Project& project_;
+  std::vector<Submitted>& jobs_;
+  RemoteOutcome& outcome_;
+  RunListener& display_;
+};
+
+}  // namespace
+
+std::vector<SubmittedRun> unfollowedSlurmRuns(const Project& project, const std::string& program, std::vector<std::string>& warnings) {
+  std::vector<SubmittedRun> runs;
+  std::string absolute = fs::absolute(program).lexically_normal().string();
+  std::vector<RecordedRun> recorded = unfollowedRuns(project, absolute);
+  std::string ids;
+  for (const RecordedRun& run : recorded) {
+    for (const RecordedJob& job : run.jobs) ids += (ids.empty() ? "" : ",") + job.id;
+  }
+  std::string problem;
+  std::map<std::string, std::pair<std::string, std::string>> seen = jobStates(ids, problem);
+  if (!problem.empty()) warnings.push_back("squeue: " + problem);
+  for (const RecordedRun& run : recorded) {
+    SubmittedRun shown;
+    shown.folder = project.shown((fs::path(project.clusterFolder()) / run.folderName).string());
+    shown.submitted = run.submitted;
+    for (const RecordedJob& job : run.jobs) {
+      SubmittedJob entry{job.name, job.id, job.declarations, {}, {}};
+      if (auto it = seen.find(job.id); it != seen.end()) {
+        entry.state = it->second.first;
+        if (it->second.second != "None") entry.reason = it->second.second;
+      } else {
+        // Forgotten by the controller: its result file says how it ended.
+        std::string unreadable;
+        std::string resultFile = (fs::path(project.clusterFolder()) / run.folderName / (job.name + ".result.json")).string();
+        std::optional<ClusterJobOutcome> result = parseClusterJobOutcome(source::readWholeFile(resultFile, unreadable).value_or(""));
+        entry.state = !result ? "UNKNOWN" : result->ok ? "COMPLETED" : "FAILED";
+        if (result && !result->error.empty()) entry.reason = result->error;
+      }
+      shown.jobs.push_back(std::move(entry));
+    }
+    runs.push_back(std::move(shown));
+  }
+  return runs;
+}
+
 RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<runtime::NodeRun>& planned, const RemoteRunContext& context,
                                      RunListener& display, const Cancellation* cancel) {
   RemoteOutcome outcome;
@@ -164,12 +492,75 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
   for (const runtime::NodeRun& run : planned) {
     if (run.id < runs.size()) runs[run.id] = run.status == NodeStatus::Done;
   }
+  const Project& project = *context.project;
+  std::string program = fs::absolute(context.program).lexically_normal().string();
+
+  // Jobs an earlier run submitted and did not follow to their end (`--detach`, or a submitter
+  // that was stopped) are followed first: a node one of them computes, the same node by its
+  // fingerprint, is not submitted again.
+  std::vector<RecordedRun> earlier = unfollowedRuns(project, program);
+  if (!earlier.empty()) {
+    std::map<std::string, std::vector<NodeId>> byFingerprint;
+    for (NodeId id = 0; id < plan.size(); ++id) byFingerprint[plan.node(id).fingerprint].push_back(id);
+    std::deque<ClusterJob> earlierJobs;
+    std::vector<Submitted> attached;
+    for (const RecordedRun& run : earlier) {
+      std::size_t offset = attached.size();
+      fs::path folder = fs::path(project.clusterFolder()) / run.folderName;
+      for (const RecordedJob& recorded : run.jobs) {
+        ClusterJob& job = earlierJobs.emplace_back();
+        job.name = recorded.name;
+        for (std::size_t up : recorded.after) job.after.push_back(offset + up);
+        Submitted s;
+        s.toCurrent.emplace();
+        for (const auto& [oldId, fingerprint] : recorded.nodes) {
+          auto same = byFingerprint.find(fingerprint);
+          if (same == byFingerprint.end() || same->second.size() != 1) continue;
+          NodeId current = same->second.front();
+          (*s.toCurrent)[oldId] = current;
+          if (!runs[current]) continue;  // found cached here already: nothing to hand over
+          runs[current] = false;
+          job.nodes.push_back(current);
+        }
+        s.id = recorded.id;
+        s.resultFile = (folder / (recorded.name + ".result.json")).string();
+        s.logFile = (folder / (recorded.name + ".log")).string();
+        attached.push_back(std::move(s));
+      }
+    }
+    for (std::size_t i = 0; i < attached.size(); ++i) attached[i].job = &earlierJobs[i];
+    JobFollower follower(plan, project, attached, outcome, display);
+    bool followed = follower.follow(cancel, false, options_.poll);
+    if (followed) {
+      for (const RecordedRun& run : earlier) markFollowed(project, run.folderName);
+    }
+    const Submitted* failed = nullptr;
+    for (const Submitted& s : attached) {
+      if (!s.ok && !s.job->nodes.empty() && failed == nullptr) failed = &s;
+    }
+    // What is left is submitted only when what the earlier jobs computed is there: else it
+    // would read what is missing, and this run reports how they ended.
+    if (!followed || failed != nullptr) {
+      std::string why = !followed ? "the run was cancelled before it was submitted"
+                                  : fmt::format("not submitted: slurm job {} (submitted earlier) did not complete; run again", failed->id);
+      for (NodeId id = 0; id < plan.size(); ++id) {
+        if (!runs[id]) continue;
+        runtime::NodeRun run;
+        run.id = id;
+        run.status = NodeStatus::Blocked;
+        run.message = why;
+        outcome.nodes[id] = run;
+      }
+      outcome.complete = false;
+      return outcome;
+    }
+  }
+
   std::vector<ClusterJob> jobs = cutIntoJobs(plan, runs);
   if (jobs.empty()) {
-    outcome.complete = true;
+    outcome.complete = std::all_of(outcome.nodes.begin(), outcome.nodes.end(), [](const auto& entry) { return entry.second.status == NodeStatus::Done; });
     return outcome;
   }
-  const Project& project = *context.project;
   auto failAll = [&](const std::string& why) {
     for (const ClusterJob& job : jobs) {
       for (NodeId id : job.nodes) {
@@ -180,6 +571,7 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
         outcome.nodes[id] = run;
       }
     }
+    outcome.complete = false;
     return outcome;
   };
   // The run's folder: each job's batch script, log and result.
@@ -188,16 +580,9 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
   if (!clusterFolder.ok()) return failAll(fmt::format("cannot create {}: {}", project.shown(project.clusterFolder()), error));
   runtime::StateFolder folder = clusterFolder.createFreshFolder("run", error);
   if (!folder.ok()) return failAll(fmt::format("cannot create a folder in {}: {}", project.shown(project.clusterFolder()), error));
-  std::string program = fs::absolute(context.program).lexically_normal().string();
 
   std::vector<Submitted> submitted(jobs.size());
-  auto cancelSubmitted = [&] {
-    std::vector<std::string> argv{"scancel"};
-    for (const Submitted& s : submitted) {
-      if (!s.id.empty() && !s.ended) argv.push_back(s.id);
-    }
-    if (argv.size() > 1) runTool(argv);
-  };
+  JobFollower follower(plan, project, submitted, outcome, display);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const ClusterJob& job = jobs[i];
     Submitted& s = submitted[i];
@@ -215,7 +600,7 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
     if (resources.timeSeconds > 0) directives.push_back(fmt::format("--time={}", static_cast<long long>(std::ceil(resources.timeSeconds / 60))));
     std::string scriptName = job.name + ".sbatch";
     if (!folder.writeFile(scriptName, slurmBatchScript(options_.weirBinary, job.name, directives, spec.arguments()), error)) {
-      cancelSubmitted();
+      follower.cancelUnended();
       return failAll(fmt::format("cannot write {}: {}", project.shown(folder.pathOf(scriptName)), error));
     }
     std::vector<std::string> argv{"sbatch", "--parsable", "--job-name=weir-" + job.name, "--chdir=" + project.root(),
@@ -231,7 +616,7 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
     ToolRun sbatch = runTool(argv);
     std::string id = sbatch.out.substr(0, sbatch.out.find_first_of(";\n"));
     if (!sbatch.ok() || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
-      cancelSubmitted();
+      follower.cancelUnended();
       std::string why = !sbatch.error.empty() ? sbatch.error : sbatch.err.empty() ? sbatch.out : sbatch.err;
       while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
       return failAll(fmt::format("sbatch refused job `{}`: {}", job.name, why.empty() ? "no job id" : why));
@@ -239,131 +624,40 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
     s.id = id;
   }
 
-  // Follows the jobs until every one has ended.
-  auto label = [&](const Submitted& s) { return fmt::format("slurm job {}", s.id); };
-  auto endJob = [&](Submitted& s, bool fromResult, const std::string& why) {
-    s.ended = true;
-    std::optional<ClusterJobOutcome> result;
-    std::string unreadable;
-    if (fromResult) result = parseClusterJobOutcome(source::readWholeFile(s.resultFile, unreadable).value_or(""));
-    std::set<NodeId> own(s.job->nodes.begin(), s.job->nodes.end());
-    s.ok = result && result->ok;
-    s.failedItself = !s.ok;
-    if (result) {
-      for (runtime::NodeRun run : result->nodes) {
-        bool mine = own.count(run.id) != 0;
-        if (mine && (run.status == NodeStatus::Done || run.status == NodeStatus::Cached)) {
-          run.status = NodeStatus::Done;
-          run.message = fmt::format("computed by {}", label(s));
-        } else if (mine && !result->error.empty()) {
-          run.status = NodeStatus::Failed;
-          run.message = fmt::format("{}: {}", label(s), result->error);
-        }
-        if (!mine && run.status != NodeStatus::Failed) continue;  // recomputed on its way: the job's own business
-        auto known = outcome.nodes.find(run.id);
-        if (known != outcome.nodes.end() && known->second.status == NodeStatus::Failed) continue;
-        outcome.nodes[run.id] = run;
-        if (mine) display.nodeFinished(plan, run);
-      }
+  // Every job is submitted: recorded, so that a run started later (this one detached, stopped or
+  // killed) follows them instead of submitting them again.
+  RecordedRun record;
+  record.program = program;
+  record.submitted = utcText(std::time(nullptr));
+  SubmittedRun shown;
+  shown.folder = project.shown(folder.path());
+  shown.submitted = record.submitted;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    RecordedJob job{jobs[i].name, submitted[i].id, {}, {}, jobs[i].after};
+    for (NodeId id : jobs[i].nodes) {
+      job.nodes.emplace_back(id, plan.node(id).fingerprint);
+      const std::string& declaration = plan.node(id).declaration;
+      if (std::find(job.declarations.begin(), job.declarations.end(), declaration) == job.declarations.end()) job.declarations.push_back(declaration);
     }
-    for (NodeId id : s.job->nodes) {
-      if (outcome.nodes.count(id) != 0) continue;
-      runtime::NodeRun run;
-      run.id = id;
-      run.status = NodeStatus::Failed;
-      run.message = result && !result->error.empty() ? fmt::format("{}: {}", label(s), result->error)
-                                                      : fmt::format("{} {}; its log: {}", label(s), why, project.shown(s.logFile));
-      outcome.nodes[id] = run;
-      display.nodeFinished(plan, run);
-    }
-  };
-  auto blockJob = [&](Submitted& s, const std::string& why) {
-    s.ended = true;
-    for (NodeId id : s.job->nodes) {
-      runtime::NodeRun run;
-      run.id = id;
-      run.status = NodeStatus::Blocked;
-      run.message = why;
-      outcome.nodes[id] = run;
-      display.nodeFinished(plan, run);
-    }
-  };
-  // The job another waits for that failed, if one did.
-  auto failedBefore = [&](const Submitted& s) -> const Submitted* {
-    for (std::size_t up : s.job->after) {
-      if (submitted[up].ended && !submitted[up].ok) return &submitted[up];
-    }
-    return nullptr;
-  };
-
-  while (true) {
-    if (cancel != nullptr && cancel->cancelled()) {
-      cancelSubmitted();
-      for (Submitted& s : submitted) {
-        if (!s.ended) blockJob(s, "the run was cancelled (its slurm job too)");
-      }
-      break;
-    }
-    std::string ids;
-    for (const Submitted& s : submitted) {
-      if (!s.ended) ids += (ids.empty() ? "" : ",") + s.id;
-    }
-    if (ids.empty()) break;
-    ToolRun squeue = runTool({"squeue", "--noheader", "--states=all", "--format=%i|%T|%r", "--jobs=" + ids});
-    std::map<std::string, std::pair<std::string, std::string>> seen;  // id -> state, reason
-    if (squeue.error.empty()) {
-      std::istringstream lines(squeue.out);
-      std::string line;
-      while (std::getline(lines, line)) {
-        std::size_t bar1 = line.find('|'), bar2 = line.find('|', bar1 == std::string::npos ? 0 : bar1 + 1);
-        if (bar1 == std::string::npos || bar2 == std::string::npos) continue;
-        seen[line.substr(0, bar1)] = {line.substr(bar1 + 1, bar2 - bar1 - 1), line.substr(bar2 + 1)};
-      }
-    } else {
-      outcome.warnings.push_back("squeue: " + squeue.error);
-    }
-    for (Submitted& s : submitted) {
-      if (s.ended) continue;
-      auto it = seen.find(s.id);
-      if (it == seen.end()) {
-        // Gone from the controller's memory (or squeue failed): its result says how it went.
-        if (fs::exists(s.resultFile)) endJob(s, true, "ended");
-        else if (++s.resultWaits > 30) endJob(s, false, "is no longer known to Slurm and left no result");
-        continue;
-      }
-      s.state = it->second.first;
-      s.reason = it->second.second;
-      if ((s.state == "RUNNING" || s.state == "COMPLETING") && !s.started) {
-        s.started = true;
-        for (NodeId id : s.job->nodes) {
-          runtime::NodeRun run;
-          run.id = id;
-          display.nodeStarted(plan, run);
-        }
-      }
-      if (s.state == "PENDING" && s.reason == "DependencyNeverSatisfied") {
-        runTool({"scancel", s.id});
-        s.state = "CANCELLED";
-      }
-      if (!finalState(s.state)) continue;
-      if (const Submitted* up = failedBefore(s)) {
-        const plan::Node& first = plan.node(up->job->nodes.back());
-        blockJob(s, fmt::format("needs `{}` ({}), which {}", first.declaration, label(*up), up->failedItself ? "failed" : "did not run"));
-        continue;
-      }
-      if (s.state == "COMPLETED") {
-        // A shared file system may show the result a moment after the job ended.
-        if (!fs::exists(s.resultFile) && ++s.resultWaits <= 30) continue;
-        endJob(s, true, "completed without writing its result");
-        continue;
-      }
-      std::string why = fmt::format("ended {}", s.state);
-      if (!s.reason.empty() && s.reason != "None") why += fmt::format(" ({})", s.reason);
-      endJob(s, fs::exists(s.resultFile), why);
-    }
-    std::this_thread::sleep_for(options_.poll);
+    shown.jobs.push_back({job.name, job.id, job.declarations, "", ""});
+    record.jobs.push_back(std::move(job));
   }
-  outcome.complete = std::all_of(submitted.begin(), submitted.end(), [](const Submitted& s) { return s.ok; });
+  bool recorded = folder.writeFile(kSubmissionFile, submissionJson(record), error);
+  if (context.detach) {
+    if (!recorded) {
+      // Detached jobs nobody could find again: cancelled rather than left to run unfollowed.
+      follower.cancelUnended();
+      return failAll(fmt::format("cannot write {}: {}", project.shown(folder.pathOf(kSubmissionFile)), error));
+    }
+    outcome.detached = std::move(shown);
+    return outcome;
+  }
+  if (!recorded) outcome.warnings.push_back(fmt::format("cannot write {}: {}", project.shown(folder.pathOf(kSubmissionFile)), error));
+
+  bool followed = follower.follow(cancel, true, options_.poll);
+  if (followed || (cancel != nullptr && cancel->cancelled())) markFollowed(project, folder.path().substr(folder.path().rfind('/') + 1));
+  outcome.complete = std::all_of(submitted.begin(), submitted.end(), [](const Submitted& s) { return s.ok; }) &&
+                     std::all_of(outcome.nodes.begin(), outcome.nodes.end(), [](const auto& entry) { return entry.second.status == NodeStatus::Done; });
   return outcome;
 }
 

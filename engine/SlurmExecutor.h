@@ -33,6 +33,12 @@ class SlurmExecutor : public RemoteExecutor {
   SlurmOptions options_;
 };
 
+// The runs of `program` whose Slurm jobs no run has followed to their end (`weir run --detach`,
+// or a submitter stopped before they ended), oldest first, with each job's state as the
+// scheduler tells it now (or, once it forgot the job, as its result file says). What could not
+// be asked goes to `warnings`. A later `weir run --executor slurm` of the program follows them.
+std::vector<SubmittedRun> unfollowedSlurmRuns(const Project& project, const std::string& program, std::vector<std::string>& warnings);
+
 // A program run to its end with its output streams kept (`sbatch`, `squeue`): found on PATH,
 // stdin from /dev/null, killed after `timeout`. `error` says why it could not be started.
 struct ToolRun {

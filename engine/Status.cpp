@@ -1,5 +1,7 @@
 #include "engine/Status.h"
 
+#include "engine/SlurmExecutor.h"
+
 #include "engine/DeclarationNodes.h"
 #include "engine/PlanRun.h"
 #include "store/LineageDb.h"
@@ -34,6 +36,7 @@ ProgramStatus programStatus(Workspace& workspace, const std::string& file, const
   options.hashes = &hashes;
   std::vector<NodeRun> nodes = runtime::planOnly(plan, options);
   hashes.save();
+  status.submitted = unfollowedSlurmRuns(project, file, status.warnings);
   std::unique_ptr<runtime::LineageDb> db;
   if (project.hasDatabase()) {
     std::string error;

@@ -4,6 +4,7 @@
 // code lenses, `watch` deciding whether to run).
 
 #include "engine/Project.h"
+#include "engine/RemoteExecution.h"
 #include "engine/Workspace.h"
 
 #include <memory>
@@ -30,6 +31,9 @@ struct ProgramStatus {
   std::vector<std::string> gates;    // gates and deploys: evaluated on every run, whatever changed
   std::vector<std::string> waiting;  // nodes this version does not run, and what needs them
   std::vector<std::string> warnings;  // the lineage database could not be read
+  // Cluster jobs submitted for the program and not yet followed by a run (`weir run --detach`),
+  // with their states now: what `wouldRun` lists among their nodes is being computed there.
+  std::vector<SubmittedRun> submitted;
 };
 
 ProgramStatus programStatus(Workspace& workspace, const std::string& file, const std::vector<std::string>& targets);

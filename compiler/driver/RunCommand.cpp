@@ -77,7 +77,13 @@ Options:
                   where nodes are computed: here (default), or as jobs on a
                   Slurm cluster (`sbatch`), each running this same weir in the
                   project folder, which every node must share (docs/CLUSTER.md);
-                  gates, deploys and the run's record stay here
+                  gates, deploys and the run's record stay here. Jobs an
+                  earlier run submitted and did not follow (--detach) are
+                  followed first; what they compute is not submitted again
+  --detach        with --executor slurm: return once the jobs are submitted
+                  (the run is recorded as `submitted`); `weir status FILE`
+                  shows how they go, and the next `weir run --executor slurm
+                  FILE` follows them, runs gates and deploys, records the run
   --sbatch-arg ARG
                   give ARG to every `sbatch` (repeatable: `--sbatch-arg
                   --partition=gpu`)
@@ -458,12 +464,39 @@ class ProgressDisplay : public engine::RunListener {
 
 }  // namespace
 
+namespace {
+
+// `weir run --detach`: what was submitted, and how to follow it (weir-cluster-submission, the
+// document the run's folder keeps as submission.json).
+int printSubmission(const engine::SubmittedRun& run, const std::string& file, bool json, Streams streams) {
+  if (json) {
+    nlohmann::ordered_json jobs = nlohmann::ordered_json::array();
+    for (const engine::SubmittedJob& job : run.jobs) jobs.push_back({{"name", job.name}, {"slurm_job", job.id}, {"declarations", job.declarations}});
+    nlohmann::ordered_json document = {{"format", "weir-run-submitted"}, {"version", 1}, {"file", file},
+                                       {"folder", run.folder},          {"submitted", run.submitted}, {"jobs", std::move(jobs)}};
+    streams.out << support::jsonText(document, 2) << "\n";
+    return kExitOk;
+  }
+  streams.out << fmt::format("submitted {} to Slurm ({}):\n", run.jobs.size() == 1 ? "1 job" : fmt::format("{} jobs", run.jobs.size()), run.folder);
+  for (const engine::SubmittedJob& job : run.jobs) {
+    std::string declarations;
+    for (const std::string& name : job.declarations) declarations += (declarations.empty() ? "" : ", ") + name;
+    streams.out << fmt::format("  slurm job {}  {}  ({})\n", job.id, job.name, declarations);
+  }
+  streams.out << fmt::format("follow with `weir status {0}`; `weir run --executor slurm {0}` waits for them, then runs gates and deploys "
+                             "and records the run\n",
+                             file);
+  return kExitOk;
+}
+
+}  // namespace
+
 int runRun(const std::vector<std::string>& args, Streams streams) {
   std::optional<CommandLine> line =
       CommandLine::parse("run", args,
                          {{"--target", true, {}, {}, true}, {"--jobs", true}, formatOption(), {"--no-cache"},
                           {"--disable-pass", true, passChoices(), "pass", true}, {"--allow-unrecorded"},
-                          {"--executor", true, {"local", "slurm"}, "executor"}, {"--sbatch-arg", true, {}, {}, true}},
+                          {"--executor", true, {"local", "slurm"}, "executor"}, {"--sbatch-arg", true, {}, {}, true}, {"--detach"}},
                          streams);
   if (!line) return kExitUsage;
   engine::RunRequest request;
@@ -497,8 +530,9 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
     options.sbatchArguments = line->values("--sbatch-arg");
     slurm.emplace(std::move(options));
     request.remote = &*slurm;
-  } else if (line->has("--sbatch-arg")) {
-    return usageError("run", "--sbatch-arg goes with --executor slurm", streams);
+    request.detach = line->has("--detach");
+  } else if (line->has("--sbatch-arg") || line->has("--detach")) {
+    return usageError("run", fmt::format("{} goes with --executor slurm", line->has("--detach") ? "--detach" : "--sbatch-arg"), streams);
   }
   engine::Workspace workspace;
   engine::RunSession session(workspace, request);
@@ -515,6 +549,7 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
     return kExitUsage;
   }
   if (!result.ran()) return reportCompileFailure(*result.compilation, "run", streams);
+  if (result.detached) return printSubmission(*result.detached, request.file, json, streams);
   const std::string& root = result.project.root();
   if (json) {
     streams.out << support::jsonText(jsonReport(result, request.file, root), 2) << "\n";

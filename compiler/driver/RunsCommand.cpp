@@ -23,7 +23,8 @@ const char* runsHelp() {
 
 Lists the runs recorded in the project's lineage database (.weir/weir.db),
 numbered 1, 2, ... per project, oldest first: when each started, its outcome
-(ok, failed, or unfinished when it was interrupted), how long it took, its
+(ok, failed, unfinished when it was interrupted, or submitted when its jobs
+were handed to a cluster with `weir run --detach`), how long it took, its
 program, how many nodes it computed and found cached, who ran it and where, and
 the metrics of its evaluations. A cached evaluation shows the values it reused
 (marked "reused"). PATH is a program file (only its runs) or a folder of the

@@ -19,7 +19,10 @@ an output file was changed or removed, a cache entry is damaged, or it never
 ran. Gates, which every run evaluates again (an approval may have been recorded
 since, a baseline changed), and deploys, which register what passes them, are
 listed apart; so are nodes this version does not run (a transform called from
-another transform's body) with what needs them.
+another transform's body) with what needs them. Slurm jobs submitted for FILE
+and not yet followed by a run (`weir run --executor slurm --detach`) are listed
+with their state as `squeue` tells it (or, once Slurm forgot a job, as its
+result file says).
 
 Options:
   --target NAME   consider only what NAME needs (repeatable)
@@ -51,10 +54,19 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
       wouldRun.push_back({{"name", stale.name}, {"kind", stale.kind}, {"where", stale.where}, {"reason", stale.reason},
                           {"caused_by", stale.causedBy}, {"why", stale.why}});
     }
+    nlohmann::ordered_json submitted = nlohmann::ordered_json::array();
+    for (const engine::SubmittedRun& run : status.submitted) {
+      nlohmann::ordered_json jobs = nlohmann::ordered_json::array();
+      for (const engine::SubmittedJob& job : run.jobs) {
+        jobs.push_back({{"name", job.name}, {"slurm_job", job.id}, {"declarations", job.declarations}, {"state", job.state}, {"reason", job.reason}});
+      }
+      submitted.push_back({{"folder", run.folder}, {"submitted", run.submitted}, {"jobs", std::move(jobs)}});
+    }
     nlohmann::ordered_json document = {{"format", "weir-status"},   {"version", 1},
                                        {"file", line->positional()[0]}, {"pipeline", pipeline},
                                        {"up_to_date", count == 0},  {"would_run", std::move(wouldRun)},
-                                       {"every_run", status.gates}, {"not_run_yet", status.waiting}};
+                                       {"every_run", status.gates}, {"not_run_yet", status.waiting},
+                                       {"cluster_jobs", std::move(submitted)}};
     streams.out << support::jsonText(document, 2) << "\n";
     return count == 0 ? kExitOk : kExitFailed;
   }
@@ -70,6 +82,19 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
     streams.out << "gates and deploys (evaluated on every run):";
     for (const std::string& name : status.gates) streams.out << " " << name;
     streams.out << "\n";
+  }
+  for (const engine::SubmittedRun& run : status.submitted) {
+    std::size_t ended = 0;
+    for (const engine::SubmittedJob& job : run.jobs) ended += job.state != "PENDING" && job.state != "RUNNING" && job.state != "COMPLETING" &&
+                                                         job.state != "CONFIGURING" && job.state != "SUSPENDED" && job.state != "REQUEUED";
+    streams.out << fmt::format("slurm jobs submitted {} ({}), {} of {} ended; `weir run --executor slurm` follows them and records the run:\n",
+                               run.submitted, run.folder, ended, run.jobs.size());
+    for (const engine::SubmittedJob& job : run.jobs) {
+      std::string declarations;
+      for (const std::string& name : job.declarations) declarations += (declarations.empty() ? "" : ", ") + name;
+      streams.out << fmt::format("  slurm job {}  {}  {}{}  ({})\n", job.id, job.name, job.state,
+                                 job.reason.empty() ? "" : fmt::format(" ({})", job.reason), declarations);
+    }
   }
   if (!status.waiting.empty()) {
     streams.out << "not run yet (and what needs them):";
