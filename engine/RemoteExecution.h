@@ -62,6 +62,12 @@ class RemoteExecutor {
   // Computes the nodes `planned` says have to run (and that keep their outcome in the cache), in
   // the cache of the context's project. Progress goes to `display` (nodeStarted/nodeFinished);
   // `cancel` stops it: what was submitted is cancelled.
+  // Whether jobs an earlier run submitted for `program` are still to be followed (then a run is
+  // not answered from its last outcome: it follows them first).
+  virtual bool hasUnfollowedJobs(const Project& project, const std::string& program) const {
+    (void)project, (void)program;
+    return false;
+  }
   virtual RemoteOutcome execute(const plan::Plan& plan, const std::vector<runtime::NodeRun>& planned, const RemoteRunContext& context,
                                 RunListener& display, const Cancellation* cancel) = 0;
 };

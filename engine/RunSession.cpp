@@ -5,6 +5,7 @@
 #include "engine/ModelRegistry.h"
 #include "engine/PlanRun.h"
 #include "engine/RunManifest.h"
+#include "engine/SlurmExecutor.h"
 #include "engine/Snapshots.h"
 #include "io/StateFolder.h"
 #include "models/ModelCard.h"
@@ -521,8 +522,9 @@ RunResult RunSession::run(const Cancellation* cancel) {
   }
 
   // Nothing changed since the last run (program files, sources, outputs): its outcome stands,
-  // without compiling the program.
-  if (useCache) {
+  // without compiling the program. Not for a cluster run with jobs submitted earlier to follow.
+  bool followsJobs = request_.remote != nullptr && request_.remote->hasUnfollowedJobs(project, request_.file);
+  if (useCache && !followsJobs) {
     auto start = std::chrono::steady_clock::now();
     if (std::optional<UpToDateRun> same = manifest.upToDate(hashes, cache)) {
       recorder = openRecorder(hashes.hashOf(program).value_or(""), true);
@@ -589,6 +591,13 @@ RunResult RunSession::run(const Cancellation* cancel) {
     listeners.insert(listeners.begin(), &*recorder);
   }
   for (RunListener* listener : listeners) listener->started(plan);
+  if (request_.remote == nullptr && useCache) {
+    if (std::size_t submissions = countUnfollowedSlurmRuns(project, request_.file); submissions != 0) {
+      warn(fmt::format("Slurm jobs submitted for this program by {} are not followed: this run computes what is not cached; "
+                       "`weir run --executor slurm` follows them (`weir status` lists them)",
+                       submissions == 1 ? "an earlier run" : fmt::format("{} earlier runs", submissions)));
+    }
+  }
   // Computed elsewhere first (a cluster's jobs): then this run finds their outcomes cached, and
   // records them as done where they were done.
   std::map<plan::NodeId, NodeRun> remote;

@@ -485,6 +485,14 @@ std::vector<SubmittedRun> unfollowedSlurmRuns(const Project& project, const std:
   return runs;
 }
 
+std::size_t countUnfollowedSlurmRuns(const Project& project, const std::string& program) {
+  return unfollowedRuns(project, fs::absolute(program).lexically_normal().string()).size();
+}
+
+bool SlurmExecutor::hasUnfollowedJobs(const Project& project, const std::string& program) const {
+  return countUnfollowedSlurmRuns(project, program) != 0;
+}
+
 RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<runtime::NodeRun>& planned, const RemoteRunContext& context,
                                      RunListener& display, const Cancellation* cancel) {
   RemoteOutcome outcome;

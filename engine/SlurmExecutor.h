@@ -28,6 +28,7 @@ class SlurmExecutor : public RemoteExecutor {
   explicit SlurmExecutor(SlurmOptions options) : options_(std::move(options)) {}
   RemoteOutcome execute(const plan::Plan& plan, const std::vector<runtime::NodeRun>& planned, const RemoteRunContext& context,
                         RunListener& display, const Cancellation* cancel) override;
+  bool hasUnfollowedJobs(const Project& project, const std::string& program) const override;
 
  private:
   SlurmOptions options_;
@@ -38,6 +39,8 @@ class SlurmExecutor : public RemoteExecutor {
 // scheduler tells it now (or, once it forgot the job, as its result file says). What could not
 // be asked goes to `warnings`. A later `weir run --executor slurm` of the program follows them.
 std::vector<SubmittedRun> unfollowedSlurmRuns(const Project& project, const std::string& program, std::vector<std::string>& warnings);
+// How many such runs there are, without asking the scheduler.
+std::size_t countUnfollowedSlurmRuns(const Project& project, const std::string& program);
 
 // A program run to its end with its output streams kept (`sbatch`, `squeue`): found on PATH,
 // stdin from /dev/null, killed after `timeout`. `error` says why it could not be started.

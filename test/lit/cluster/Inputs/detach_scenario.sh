@@ -70,3 +70,13 @@ if diff -r "$folder/local/out" "$folder/cluster/out"; then echo "outputs: identi
 # --detach goes with a cluster.
 "$weir" run --detach churn.mlflow > /dev/null 2> "$folder/usage.err"
 echo "usage: exit $? | $(head -1 "$folder/usage.err")"
+
+# A local run while detached jobs run: said, and it computes what is not cached (the same bytes).
+rm -rf .weir/cache out
+"$weir" run --executor slurm --detach churn.mlflow > /dev/null 2>&1
+"$weir" run churn.mlflow > "$folder/local-while.txt" 2>&1
+echo "local while detached: exit $?"
+grep -o 'Slurm jobs submitted for this program by an earlier run are not followed' "$folder/local-while.txt"
+if diff -r "$folder/local/out" "$folder/cluster/out"; then echo "outputs: identical"; else echo "outputs: differ"; fi
+"$weir" run --executor slurm churn.mlflow > "$folder/follow2.txt" 2>&1
+echo "follow after local: exit $? | job lines in status: $("$weir" status churn.mlflow 2>&1 | grep -c '^  slurm job')"
