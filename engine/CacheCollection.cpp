@@ -4,6 +4,7 @@
 #include "store/LineageDb.h"
 #include "store/ResultCache.h"
 
+#include <algorithm>
 #include <ctime>
 #include <optional>
 #include <set>
@@ -40,6 +41,38 @@ void collectFolder(const runtime::StateFolder& folder, const std::string& base, 
     }
   }
 }
+
+// A cluster run's folder still matters while its submission.json says a run is to follow its
+// jobs (docs/CLUSTER.md); the newest are kept for their logs.
+void collectClusterRuns(const Project& project, const CollectRequest& request, std::int64_t hourAgo, CacheCollection& out) {
+  std::string error;
+  runtime::StateFolder cluster = runtime::StateFolder::open(project.root(), project.clusterFolder(), false, error);
+  if (!cluster.ok()) return;
+  std::vector<runtime::StateFolder::Entry> runs;
+  for (runtime::StateFolder::Entry& entry : cluster.entries()) {
+    if (entry.kind == runtime::StateFolder::Entry::Kind::Folder && entry.name.rfind("run.", 0) == 0) runs.push_back(std::move(entry));
+  }
+  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.modified != b.modified ? a.modified > b.modified : a.name < b.name; });
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    runtime::StateFolder folder = runtime::StateFolder::open(project.root(), cluster.pathOf(runs[i].name), false, error);
+    if (!folder.ok()) continue;
+    std::vector<runtime::StateFolder::Entry> files = folder.entries();
+    bool toFollow = std::any_of(files.begin(), files.end(), [](const auto& file) { return file.name == "submission.json"; });
+    if (i < request.keepRuns || toFollow || runs[i].modified >= hourAgo) {
+      ++out.kept;
+      continue;
+    }
+    std::uintmax_t bytes = 0;
+    for (const runtime::StateFolder::Entry& file : files) bytes += file.kind == runtime::StateFolder::Entry::Kind::File ? file.size : 0;
+    if (!request.dryRun && !cluster.removeTree(runs[i].name, error)) {
+      ++out.kept;
+      continue;
+    }
+    ++out.removed;
+    out.bytesFreed += bytes;
+  }
+}
+
 
 }  // namespace
 
@@ -110,6 +143,7 @@ Collection collect(const Project& project, const CollectRequest& request) {
   if (cache.ok()) collectFolder(cache, project.root(), keys, hourAgo, 0, result.cache, request.dryRun);
   runtime::StateFolder snapshots = runtime::StateFolder::open(project.root(), project.snapshotsFolder(), false, error);
   if (snapshots.ok()) collectFolder(snapshots, project.root(), hashes, hourAgo, 0, result.snapshots, request.dryRun);
+  collectClusterRuns(project, request, hourAgo, result.clusterRuns);
   return result;
 }
 

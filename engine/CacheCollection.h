@@ -22,7 +22,8 @@ CacheCollection collectCache(const Project& project, std::size_t keepRuns);
 
 // `weir gc` (docs/VERSIONS.md): removes the cache entries and snapshots that none of the runs it
 // keeps needs: the last `keepRuns` runs, the pinned runs (`weir runs pin`), and the runs that
-// registered a model version. Registered models' artifacts are never removed.
+// registered a model version. Registered models' artifacts are never removed. Old cluster runs'
+// folders go too (Collection::clusterRuns).
 struct CollectRequest {
   std::size_t keepRuns = 5;
   bool dryRun = false;  // say what would be removed, remove nothing
@@ -32,6 +33,10 @@ struct Collection {
   std::string error;  // nothing was removed
   std::vector<std::int64_t> keptRuns, pinned;
   CacheCollection cache, snapshots;  // removed (or would be), kept, bytes freed
+  // Cluster runs' folders (.weir/cluster/run.*: batch scripts, logs, results): removed once no
+  // run is to follow their jobs, except the newest `keepRuns` and any touched in the last hour
+  // (a submission under way).
+  CacheCollection clusterRuns;
 };
 
 Collection collect(const Project& project, const CollectRequest& request);

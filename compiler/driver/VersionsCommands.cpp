@@ -117,7 +117,9 @@ Removes the cache entries (.weir/cache) and snapshots (.weir/snapshots) that no
 kept run needs. Kept are the last N runs (--keep-runs, default 5), the pinned
 runs (`weir runs pin RUN`), and every run that registered a model version;
 registered models' artifacts (.weir/registry) are never removed. Temporary files
-of interrupted writes older than an hour are removed too. PATH is a folder or
+of interrupted writes older than an hour are removed too, and the folders of
+cluster runs (.weir/cluster: batch scripts, logs, results) but the newest N,
+those touched in the last hour, and those whose jobs a run is still to follow. PATH is a folder or
 file of the project (default: the current folder).
 
 Options:
@@ -351,7 +353,8 @@ int runGc(const std::vector<std::string>& args, Streams streams) {
   };
   if (wantsJson(*line)) {
     json doc{{"format", "weir-gc"}, {"version", 1}, {"project", project->root()}, {"dry_run", request.dryRun},
-             {"kept_runs", result.keptRuns}, {"pinned_runs", result.pinned}, {"cache", part(result.cache)}, {"snapshots", part(result.snapshots)}};
+             {"kept_runs", result.keptRuns}, {"pinned_runs", result.pinned}, {"cache", part(result.cache)}, {"snapshots", part(result.snapshots)},
+             {"cluster_runs", part(result.clusterRuns)}};
     streams.out << support::jsonText(doc, 2) << "\n";
     return kExitOk;
   }
@@ -361,6 +364,10 @@ int runGc(const std::vector<std::string>& args, Streams streams) {
                              result.cache.removed + result.cache.interruptedWrites == 1 ? "y" : "ies", result.cache.bytesFreed, result.cache.kept);
   streams.out << fmt::format("snapshots: {} {} ({} bytes), kept {}\n", verb, result.snapshots.removed + result.snapshots.interruptedWrites,
                              result.snapshots.bytesFreed, result.snapshots.kept);
+  if (result.clusterRuns.removed + result.clusterRuns.kept != 0) {
+    streams.out << fmt::format("cluster runs: {} {} folder(s) ({} bytes), kept {}\n", verb, result.clusterRuns.removed, result.clusterRuns.bytesFreed,
+                               result.clusterRuns.kept);
+  }
   return kExitOk;
 }
 
