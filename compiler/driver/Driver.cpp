@@ -1,5 +1,6 @@
 #include "driver/Driver.h"
 
+#include "store/ResultCache.h"
 #include "support/Suggest.h"
 #include "support/TerminalText.h"
 
@@ -159,6 +160,13 @@ int runCommandLine(const std::vector<std::string>& args, Streams streams) {
       streams.out << command->help();
       return kExitOk;
     }
+  }
+  // Every host sharing a project must lock the same way: a value this weir does not know is an
+  // error, not a silent flock.
+  if (!runtime::ResultCache::lockKind()) {
+    streams.err << fmt::format("weir: error: WEIR_LOCKS is `{}`: it takes `flock` (the default) or `lease` (docs/CLUSTER.md)\n",
+                               std::getenv("WEIR_LOCKS"));
+    return kExitUsage;
   }
   return command->run(rest, streams);
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -155,6 +156,60 @@ int StateFolder::openFile(const std::string& name, std::string& error, bool* for
   int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   return fd;
+}
+
+StateFolder::Linked StateFolder::linkFile(const std::string& existing, const std::string& newName, std::string& error) const {
+  if (!isPlainFileName(existing) || !isPlainFileName(newName)) {
+    error = fmt::format("`{}` is not a file name", isPlainFileName(existing) ? newName : existing);
+    return Linked::Failed;
+  }
+  if (::linkat(fd_, existing.c_str(), fd_, newName.c_str(), 0) == 0) return Linked::Yes;
+  int linkErrno = errno;
+  // NFS may answer an error for a link it made (a retransmitted request): the count of the
+  // file's links tells.
+  struct stat info {};
+  if (::fstatat(fd_, existing.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(info.st_mode) && info.st_nlink == 2) {
+    struct stat other {};
+    if (::fstatat(fd_, newName.c_str(), &other, AT_SYMLINK_NOFOLLOW) == 0 && other.st_ino == info.st_ino && other.st_dev == info.st_dev) {
+      return Linked::Yes;
+    }
+  }
+  if (linkErrno == EEXIST) return Linked::Exists;
+  error = fmt::format("cannot link {} to {}: {}", pathOf(existing), pathOf(newName), std::strerror(linkErrno));
+  return Linked::Failed;
+}
+
+bool StateFolder::readFile(const std::string& name, std::size_t maxBytes, std::string& content, std::string& error) const {
+  content.clear();
+  if (!isPlainFileName(name)) {
+    error = fmt::format("`{}` is not a file name", name);
+    return false;
+  }
+  int fd = ::openat(fd_, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) error = fmt::format("cannot read {}: {}", pathOf(name), std::strerror(errno));
+    return false;
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    error = fmt::format("{} is not a regular file", pathOf(name));
+    ::close(fd);
+    return false;
+  }
+  char buffer[4096];
+  while (content.size() < maxBytes) {
+    ssize_t got = ::read(fd, buffer, std::min(sizeof buffer, maxBytes - content.size()));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      error = fmt::format("cannot read {}: {}", pathOf(name), std::strerror(errno));
+      ::close(fd);
+      return false;
+    }
+    if (got == 0) break;
+    content.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return true;
 }
 
 bool StateFolder::removeFile(const std::string& name, std::string& error) const {

@@ -14,6 +14,7 @@
 //   link would reach a file elsewhere);
 // - new files get 0666 and folders 0777, less the umask, as any program's.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -56,6 +57,13 @@ class StateFolder {
   // symlink (one is removed, not what it points to); true when it is gone. What another program
   // put there (a step's scratch folder) is removed the same way, nested at most 256 folders deep.
   bool removeTree(const std::string& name, std::string& error) const;
+  // Gives the file `existing` a second name `newName` here (link(2): atomic on network file
+  // systems too, where an exclusive create is not). Exists: `newName` was there already.
+  enum class Linked { Yes, Exists, Failed };
+  Linked linkFile(const std::string& existing, const std::string& newName, std::string& error) const;
+  // The content of the regular file `name` (not a symlink), at most `maxBytes`; false when it is
+  // missing (`error` empty) or cannot be read.
+  bool readFile(const std::string& name, std::size_t maxBytes, std::string& content, std::string& error) const;
   // Moves the file `name` to `to` under `newName` (a rename: both folders on one file system).
   bool moveFile(const std::string& name, const StateFolder& to, const std::string& newName, std::string& error) const;
 

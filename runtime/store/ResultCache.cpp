@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <random>
 #include <cstring>
 #include <memory>
@@ -41,10 +42,25 @@ ResultCache::KeyLock::~KeyLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
+std::optional<ResultCache::LockKind> ResultCache::lockKind() {
+  const char* text = std::getenv("WEIR_LOCKS");
+  if (text == nullptr || *text == '\0' || std::string_view(text) == "flock") return LockKind::Flock;
+  if (std::string_view(text) == "lease") return LockKind::Lease;
+  return std::nullopt;
+}
+
 ResultCache::KeyLock ResultCache::lock(const std::string& key) const {
   KeyLock held;
+  std::string locksPath = (fs::path(folder_).parent_path() / "locks").string();
+  if (lockKind() == LockKind::Lease) {
+    bool contended = false;
+    LeaseLock lease = LeaseLock::acquire(base_, locksPath, key, kLease, contended);
+    held.contended = contended;
+    if (lease.held()) held.lease_.emplace(std::move(lease));
+    return held;
+  }
   std::string error;
-  StateFolder locks = StateFolder::open(base_, (fs::path(folder_).parent_path() / "locks").string(), true, error);
+  StateFolder locks = StateFolder::open(base_, locksPath, true, error);
   if (!locks.ok()) return held;  // no lock to be had: compute anyway, the cache stays correct
   bool foreign = false;
   held.fd_ = locks.openFile(key, error, &foreign);
@@ -58,13 +74,7 @@ ResultCache::KeyLock ResultCache::lock(const std::string& key) const {
   }
   // The owner token (random, one per process) and the host, for people looking at a lock that
   // seems stuck; the lock itself is the flock.
-  static const std::string owner = [] {
-    std::random_device random;
-    return fmt::format("{:08x}{:08x}{:08x}{:08x}", random(), random(), random(), random());
-  }();
-  char host[128] = {0};
-  ::gethostname(host, sizeof host - 1);
-  std::string token = owner + " " + host + "\n";
+  std::string token = leaseToken() + " " + hostName() + "\n";
   if (::ftruncate(held.fd_, 0) == 0) {
     [[maybe_unused]] auto written = ::pwrite(held.fd_, token.data(), token.size(), 0);
   }

@@ -5,6 +5,9 @@
 // crash-safe (a temporary file, flushed, renamed, the folder flushed); reads verify the checksum,
 // so a damaged or truncated entry is a miss with a reason, never a result.
 
+#include "store/LeaseLock.h"
+
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,7 +48,7 @@ class ResultCache {
   class KeyLock {
    public:
     KeyLock() = default;
-    KeyLock(KeyLock&& other) noexcept : contended(other.contended), fd_(other.fd_) { other.fd_ = -1; }
+    KeyLock(KeyLock&& other) noexcept : contended(other.contended), fd_(other.fd_), lease_(std::move(other.lease_)) { other.fd_ = -1; }
     KeyLock& operator=(KeyLock&&) = delete;
     ~KeyLock();
     bool contended = false;
@@ -53,8 +56,15 @@ class ResultCache {
    private:
     friend class ResultCache;
     int fd_ = -1;
+    std::optional<LeaseLock> lease_;
   };
   KeyLock lock(const std::string& key) const;
+
+  // How locks are taken (WEIR_LOCKS, the same on every host sharing the project): `flock`
+  // (default) or `lease` (LeaseLock: for file systems where flock is not reliable).
+  enum class LockKind { Flock, Lease };
+  static std::optional<LockKind> lockKind();  // nullopt: WEIR_LOCKS holds something else
+  static constexpr std::chrono::seconds kLease{60};
 
  private:
   std::string base_;

@@ -2,7 +2,8 @@
 # `weir run --executor slurm --detach` on the churn example (detach.test): the run returns once
 # its jobs are submitted and is recorded as submitted; `weir status` lists the jobs; the next run
 # follows them instead of submitting them again, and records the run; a submitter killed while
-# it follows its jobs leaves them to the next run the same way.
+# it follows its jobs leaves them to the next run the same way. Locks are lease files here
+# (slurm.test runs with flock).
 # usage: detach_scenario.sh WEIR FOLDER SCHEMAS [VALIDATOR...] (FOLDER/local and FOLDER/cluster
 # hold the example; VALIDATOR checks a JSON document on stdin against a schema file)
 set -u
@@ -11,6 +12,8 @@ folder="$2"
 schemas="$3"
 shift 3
 validate="$*"
+# With lease files for locks (docs/CLUSTER.md, "Locks"): the jobs inherit it from sbatch.
+export WEIR_LOCKS=lease
 folders() { ls -d .weir/cluster/run.* 2>/dev/null | wc -l; }
 
 cd "$folder/local" && "$weir" run churn.mlflow > "$folder/local.txt" 2>&1
@@ -54,6 +57,7 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("runs:", [r["
 
 # A submitter killed while it follows its jobs: the next run follows them, submits nothing.
 rm -rf .weir/cache out
+exec 3>&2 2>/dev/null  # bash's notice of the killed job is no line of this scenario
 "$weir" run --executor slurm churn.mlflow > "$folder/killed.txt" 2>&1 &
 submitter=$!
 for _ in $(seq 1 300); do
@@ -62,6 +66,7 @@ for _ in $(seq 1 300); do
 done
 kill -9 "$submitter"
 wait "$submitter" 2>/dev/null
+exec 2>&3 3>&-
 before=$(folders)
 "$weir" run --executor slurm --json churn.mlflow > "$folder/after-kill.json" 2> "$folder/after-kill.err"
 echo "after kill: exit $? | new cluster folders: $(( $(folders) - before ))"
