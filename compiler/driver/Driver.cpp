@@ -60,6 +60,14 @@ Options:
   -h, --help     show this help
   --version      show the version
 
+Environment:
+  WEIR_STDLIB    the standard library's folder (default: <bin>/../share/weir/stdlib)
+  WEIR_LOCKS     flock (default) or lease: how processes sharing a project lock
+                 (lease: for file systems without a shared flock; docs/CLUSTER.md)
+  WEIR_SNAPSHOT_MAX_BYTES
+                 the largest file a run keeps a snapshot of (default 2 GiB)
+  NO_COLOR       no colour in diagnostics
+
 Exit codes: 0 success, 1 errors in the program or a failed node, rule or gate,
 2 usage, I/O or environment error.
 Run `weir help <command>` for a command's options.
