@@ -1,5 +1,7 @@
 #include "lsp/Server.h"
 
+#include "lsp/SemanticTokens.h"
+
 #include "ast/Ast.h"
 #include "support/JsonText.h"
 #include "support/ProjectPath.h"
@@ -191,7 +193,8 @@ json Server::dispatch(const std::string& method, const json& params, bool isRequ
   if (method == "textDocument/prepareRename") return prepareRename(params);
 
   bool known = method == "textDocument/hover" || method == "textDocument/definition" || method == "textDocument/documentSymbol" ||
-               method == "textDocument/completion" || method == "textDocument/codeAction";
+               method == "textDocument/completion" || method == "textDocument/codeAction" ||
+               method == "textDocument/semanticTokens/full" || method == "textDocument/semanticTokens/range";
   if (!known) return failure(error::kMethodNotFound, fmt::format("method not found: `{}`", method));
 
   Document* doc = document(params);
@@ -204,6 +207,12 @@ json Server::dispatch(const std::string& method, const json& params, bool isRequ
   View view = viewOf(*doc, *analysis, useFallback ? &fallback : nullptr);
 
   if (method == "textDocument/documentSymbol") return documentSymbols(view);
+  if (method == "textDocument/semanticTokens/full") return semanticTokens(view);
+  if (method == "textDocument/semanticTokens/range") {
+    std::optional<Range> range = params.contains("range") ? parseRange(params["range"]) : std::nullopt;
+    if (!range) return failure(error::kInvalidParams, "invalid params: no `range`");
+    return semanticTokens(view, range);
+  }
   if (method == "textDocument/codeAction") {
     std::optional<Range> range = params.contains("range") ? parseRange(params["range"]) : std::nullopt;
     if (!range) return failure(error::kInvalidParams, "invalid params: no `range`");
@@ -229,6 +238,7 @@ json Server::initialize(const json& params) {
       {"completionProvider", {{"triggerCharacters", {"|", ".", "\"", " "}}}},
       {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
       {"renameProvider", {{"prepareProvider", true}}},
+      {"semanticTokensProvider", {{"legend", semanticTokensLegend()}, {"full", true}, {"range", true}}},
   };
   return json{{"capabilities", capabilities}, {"serverInfo", {{"name", "weir"}, {"version", "0.1.0"}}}};
 }

@@ -1,0 +1,162 @@
+#include "lsp/SemanticTokens.h"
+
+#include "parse/LexicalTokens.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+
+namespace weir::lsp {
+
+namespace {
+
+// Indices into the legend's lists.
+enum TokenType : std::uint32_t {
+  kKeyword, kVariable, kType, kClass, kFunction, kNamespace, kProperty, kParameter,
+  kString, kNumber, kComment, kDecorator, kOperator,
+};
+constexpr std::array<const char*, 13> kTypeNames = {"keyword", "variable", "type",    "class",   "function",  "namespace", "property",
+                                                    "parameter", "string", "number", "comment", "decorator", "operator"};
+enum TokenModifier : std::uint32_t { kDeclaration = 1, kDocumentation = 2, kDefaultLibrary = 4 };
+constexpr std::array<const char*, 3> kModifierNames = {"declaration", "documentation", "defaultLibrary"};
+
+std::uint32_t typeOfDeclaration(ast::DeclKind kind) {
+  switch (kind) {
+    case ast::DeclKind::Schema:
+      return kType;
+    case ast::DeclKind::Model:
+      return kClass;
+    case ast::DeclKind::Fn:
+    case ast::DeclKind::Transform:
+    case ast::DeclKind::Rule:
+      return kFunction;
+    case ast::DeclKind::Import:
+    case ast::DeclKind::Pipeline:
+      return kNamespace;
+    default:
+      return kVariable;
+  }
+}
+
+struct Classified {
+  std::uint32_t type = kVariable;
+  std::uint32_t modifiers = 0;
+};
+
+}  // namespace
+
+json semanticTokensLegend() {
+  return {{"tokenTypes", std::vector<std::string>(kTypeNames.begin(), kTypeNames.end())},
+          {"tokenModifiers", std::vector<std::string>(kModifierNames.begin(), kModifierNames.end())}};
+}
+
+json semanticTokens(const View& view, const std::optional<Range>& range) {
+  json data = json::array();
+  if (view.root == nullptr) return {{"data", data}};
+  const source::SourceFile& root = *view.root;
+  LineTable lines(root.text());
+
+  // What each name of the document stands for, by where it begins.
+  std::map<source::SourceLocation, Classified> names;
+  if (view.index != nullptr) {
+    for (const sema::Symbol& symbol : view.index->symbols()) {
+      if (symbol.range.file != root.id()) continue;
+      Classified what;
+      switch (symbol.kind) {
+        case sema::Symbol::Kind::Builtin:
+          what = {kFunction, kDefaultLibrary};
+          break;
+        case sema::Symbol::Kind::Column:
+          what = {kProperty, 0};
+          break;
+        case sema::Symbol::Kind::Declaration:
+          what = {symbol.module != nullptr ? kNamespace : symbol.decl != nullptr ? typeOfDeclaration(symbol.decl->kind) : kVariable, 0};
+          break;
+      }
+      if (symbol.definition) what.modifiers |= kDeclaration;
+      names[symbol.range.begin] = what;
+    }
+  }
+  // Parameters, inside the declaration that has them (their uses are not in the index).
+  struct Parameters {
+    source::SourceRange within;
+    std::set<std::string> names;
+  };
+  std::vector<Parameters> parameters;
+  if (view.compilation != nullptr && view.compilation->checked && view.compilation->checked->program.root != nullptr &&
+      view.compilation->checked->program.root->ast != nullptr) {
+    for (const ast::DeclPtr& decl : view.compilation->checked->program.root->ast->decls) {
+      const std::vector<ast::Param>* params = nullptr;
+      if (decl->incomplete) continue;
+      if (decl->kind == ast::DeclKind::Fn) params = &decl->as<ast::FnDecl>().params;
+      if (decl->kind == ast::DeclKind::Transform) params = &decl->as<ast::TransformDecl>().params;
+      if (decl->kind == ast::DeclKind::Rule) params = &decl->as<ast::RuleDecl>().params;
+      if (params == nullptr || params->empty()) continue;
+      Parameters entry{decl->range, {}};
+      for (const ast::Param& param : *params) {
+        entry.names.insert(param.name.text);
+        names.try_emplace(param.name.range.begin, Classified{kParameter, kDeclaration});
+      }
+      parameters.push_back(std::move(entry));
+    }
+  }
+  auto parameterAt = [&](source::SourceLocation at, const std::string& text) {
+    for (const Parameters& entry : parameters) {
+      if (entry.within.begin <= at && at < entry.within.end && entry.names.count(text) != 0) return true;
+    }
+    return false;
+  };
+
+  Position last{0, 0};
+  auto emit = [&](Position start, std::uint32_t length, std::uint32_t type, std::uint32_t modifiers) {
+    if (length == 0) return;
+    if (range && (start.line < range->start.line || start.line > range->end.line)) return;
+    std::uint32_t deltaLine = start.line - last.line;
+    std::uint32_t deltaStart = deltaLine == 0 ? start.character - last.character : start.character;
+    data.push_back(deltaLine);
+    data.push_back(deltaStart);
+    data.push_back(length);
+    data.push_back(type);
+    data.push_back(modifiers);
+    last = start;
+  };
+  for (const parse::LexicalToken& token : parse::lexicalTokens(root.text())) {
+    std::uint32_t type = kVariable, modifiers = 0;
+    switch (token.kind) {
+      case parse::LexicalToken::Kind::Keyword: type = kKeyword; break;
+      case parse::LexicalToken::Kind::String: type = kString; break;
+      case parse::LexicalToken::Kind::Number: type = kNumber; break;
+      case parse::LexicalToken::Kind::Comment: type = kComment; break;
+      case parse::LexicalToken::Kind::DocComment: type = kComment, modifiers = kDocumentation; break;
+      case parse::LexicalToken::Kind::Tag: type = kDecorator; break;
+      case parse::LexicalToken::Kind::Operator: type = kOperator; break;
+      case parse::LexicalToken::Kind::Name: {
+        Position start = lines.positionOf(token.begin);
+        Position end = lines.positionOf(token.end);
+        std::string text(lines.line(start.line).substr(byteOffsetOfUtf16(lines.line(start.line), start.character),
+                                                       byteOffsetOfUtf16(lines.line(start.line), end.character) -
+                                                           byteOffsetOfUtf16(lines.line(start.line), start.character)));
+        if (auto it = names.find(token.begin); it != names.end()) {
+          type = it->second.type, modifiers = it->second.modifiers;
+        } else if (parameterAt(token.begin, text)) {
+          type = kParameter;
+        } else {
+          continue;  // a name sema did not resolve (a setting's name, a misspelling): no colour claimed
+        }
+        break;
+      }
+    }
+    // One token per line it spans.
+    Position start = lines.positionOf(token.begin);
+    Position end = lines.positionOf(token.end);
+    for (std::uint32_t line = start.line; line <= end.line && line < lines.lineCount(); ++line) {
+      std::uint32_t from = line == start.line ? start.character : 0;
+      std::uint32_t to = line == end.line ? end.character : utf16Length(lines.line(line));
+      if (to > from) emit({line, from}, to - from, type, modifiers);
+    }
+  }
+  return {{"data", data}};
+}
+
+}  // namespace weir::lsp
