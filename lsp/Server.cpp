@@ -3,10 +3,14 @@
 #include "lsp/SemanticTokens.h"
 
 #include "ast/Ast.h"
+#include "engine/Project.h"
 #include "support/JsonText.h"
 #include "support/ProjectPath.h"
 
 #include <fmt/format.h>
+
+#include <filesystem>
+#include <functional>
 
 namespace weir::lsp {
 
@@ -410,6 +414,52 @@ void Server::publish(const Document& doc) {
                          {{"uri", doc.uri}, {"version", doc.analysis->version}, {"diagnostics", diagnostics}}));
 }
 
+void Server::forEachLoader(const Document& from, const SymbolKey& key, const std::function<bool(const View&)>& visit) {
+  std::set<std::string> visited;
+  for (auto& [uri, other] : documents_) {
+    visited.insert(other->canonical);
+    std::shared_ptr<Analysis> analysis = analysisOf(*other);
+    if (analysis->root() == nullptr || analysis->compilation->sources.file(key.file) == nullptr) continue;
+    if (!visit(viewOf(*other, *analysis, nullptr))) return;
+  }
+  // The project's files that are not open: the ones whose text names the symbol are compiled
+  // (no plan), and those that load its file searched. The walk stays below the project root,
+  // skips hidden folders (.weir, .git) and symlinks, and stops after kMaxProjectFiles files.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path root = engine::Project::ofFile(from.path).root();
+  fs::recursive_directory_iterator walk(root, fs::directory_options::skip_permission_denied, ec);
+  std::size_t files = 0;
+  for (; !ec && walk != fs::recursive_directory_iterator(); walk.increment(ec)) {
+    const fs::directory_entry& entry = *walk;
+    std::string name = entry.path().filename().string();
+    if (entry.is_symlink(ec)) continue;
+    if (entry.is_directory(ec)) {
+      if (!name.empty() && (name[0] == '.' || name == "node_modules")) walk.disable_recursion_pending();
+      continue;
+    }
+    if (entry.path().extension() != ".mlflow" || !entry.is_regular_file(ec) || ++files > kMaxProjectFiles) {
+      if (files > kMaxProjectFiles) break;
+      continue;
+    }
+    std::string canonical = support::canonicalPath(entry.path().string());
+    if (!visited.insert(canonical).second) continue;
+    std::string error;
+    std::optional<std::string> text = source::readWholeFile(entry.path().string(), error);
+    if (!text || text->find(key.name) == std::string::npos) continue;
+    engine::CompileOptions options;
+    options.plan = false;
+    Analysis analysis;
+    analysis.compilation = workspace_.compile(entry.path().string(), options);
+    if (analysis.root() == nullptr || analysis.compilation->sources.file(key.file) == nullptr) continue;
+    Document document;
+    document.path = entry.path().string();
+    document.canonical = canonical;
+    document.uri = pathToUri(canonical);
+    if (!visit(viewOf(document, analysis, nullptr))) return;
+  }
+}
+
 json Server::references(const json& params, bool includeDeclaration) {
   Document* doc = document(params);
   std::optional<Position> position = positionParam(params);
@@ -421,16 +471,15 @@ json Server::references(const json& params, bool includeDeclaration) {
   if (!key) return json::array();
   json result = json::array();
   std::set<std::string> seen;
-  // Every open document that loaded the file may name it (importers of a module).
-  for (auto& [uri, other] : documents_) {
-    std::shared_ptr<Analysis> otherAnalysis = analysisOf(*other);
-    if (otherAnalysis->root() == nullptr || otherAnalysis->compilation->sources.file(key->file) == nullptr) continue;
-    for (const Location& location : referencesIn(viewOf(*other, *otherAnalysis, nullptr), *key)) {
+  // Every program that loads the file may name it (importers of a module).
+  forEachLoader(*doc, *key, [&](const View& view) {
+    for (const Location& location : referencesIn(view, *key)) {
       if (location.definition && !includeDeclaration) continue;
       json entry = toJson(location);
       if (seen.insert(support::jsonText(entry)).second) result.push_back(std::move(entry));
     }
-  }
+    return true;
+  });
   return result;
 }
 
@@ -484,16 +533,20 @@ json Server::rename(const json& params) {
   }
   json changes = json::object();
   std::set<std::string> seen;
-  for (auto& [uri, other] : documents_) {
-    std::shared_ptr<Analysis> otherAnalysis = analysisOf(*other);
-    if (otherAnalysis->root() == nullptr || otherAnalysis->compilation->sources.file(key->file) == nullptr) continue;
-    for (const Location& location : referencesIn(viewOf(*other, *otherAnalysis, nullptr), *key)) {
-      if (location.stdlib) return failure(error::kRequestFailed, fmt::format("`{}` is named in a standard module", key->name));
+  bool inStdlib = false;
+  forEachLoader(*doc, *key, [&](const View& loader) {
+    for (const Location& location : referencesIn(loader, *key)) {
+      if (location.stdlib) {
+        inStdlib = true;
+        return false;
+      }
       json range = toJson(location.range);
       if (!seen.insert(location.uri + support::jsonText(range)).second) continue;
       changes[location.uri].push_back({{"range", range}, {"newText", newName}});
     }
-  }
+    return true;
+  });
+  if (inStdlib) return failure(error::kRequestFailed, fmt::format("`{}` is named in a standard module", key->name));
   return json{{"changes", changes}};
 }
 

@@ -73,6 +73,12 @@ class Server {
   View viewOf(Document& document, Analysis& analysis, View* fallback);
   std::string uriOfPath(const std::string& path) const;
 
+  // Calls `visit` with a view of every program that may name `key`'s file: the open documents
+  // that load it, then the project's other `.mlflow` files that do (read from the disk, with
+  // the open documents' unsaved text as overlays), at most kMaxProjectFiles of them.
+  void forEachLoader(const Document& from, const SymbolKey& key, const std::function<bool(const View&)>& visit);
+  static constexpr std::size_t kMaxProjectFiles = 2000;
+
   json references(const json& params, bool includeDeclaration);
   json rename(const json& params);
   json prepareRename(const json& params);
