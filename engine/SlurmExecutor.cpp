@@ -5,6 +5,7 @@
 #include "io/StateFolder.h"
 #include "source/SourceManager.h"
 #include "support/JsonText.h"
+#include "support/UtcTime.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,7 +15,6 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -166,13 +166,13 @@ namespace {
 constexpr const char* kSubmissionFile = "submission.json";
 constexpr const char* kFollowedFile = "submission.followed.json";
 
-std::string utcText(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+// A node of a job that ended without computing it: failed or blocked, and why.
+runtime::NodeRun endedRun(NodeId id, NodeStatus status, const std::string& why) {
+  runtime::NodeRun run;
+  run.id = id;
+  run.status = status;
+  run.message = why;
+  return run;
 }
 
 // A job as its run's submission file keeps it: enough to follow it from another process.
@@ -338,12 +338,8 @@ class JobFollower {
   void block(Submitted& s, const std::string& why) {
     s.ended = true;
     for (NodeId id : s.job->nodes) {
-      runtime::NodeRun run;
-      run.id = id;
-      run.status = NodeStatus::Blocked;
-      run.message = why;
-      outcome_.nodes[id] = run;
-      display_.nodeFinished(plan_, run);
+      outcome_.nodes[id] = endedRun(id, NodeStatus::Blocked, why);
+      display_.nodeFinished(plan_, outcome_.nodes[id]);
     }
   }
 
@@ -431,13 +427,10 @@ class JobFollower {
     }
     for (NodeId id : s.job->nodes) {
       if (outcome_.nodes.count(id) != 0) continue;
-      runtime::NodeRun run;
-      run.id = id;
-      run.status = NodeStatus::Failed;
-      run.message = result && !result->error.empty() ? fmt::format("{}: {}", label(s), result->error)
-                                                      : fmt::format("{} {}; its log: {}", label(s), why, project_.shown(s.logFile));
-      outcome_.nodes[id] = run;
-      display_.nodeFinished(plan_, run);
+      outcome_.nodes[id] = endedRun(id, NodeStatus::Failed,
+                                    result && !result->error.empty() ? fmt::format("{}: {}", label(s), result->error)
+                                                                     : fmt::format("{} {}; its log: {}", label(s), why, project_.shown(s.logFile)));
+      display_.nodeFinished(plan_, outcome_.nodes[id]);
     }
   }
 
@@ -552,12 +545,7 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
       std::string why = !followed ? "the run was cancelled before it was submitted"
                                   : fmt::format("not submitted: slurm job {} (submitted earlier) did not complete; run again", failed->id);
       for (NodeId id = 0; id < plan.size(); ++id) {
-        if (!runs[id]) continue;
-        runtime::NodeRun run;
-        run.id = id;
-        run.status = NodeStatus::Blocked;
-        run.message = why;
-        outcome.nodes[id] = run;
+        if (runs[id]) outcome.nodes[id] = endedRun(id, NodeStatus::Blocked, why);
       }
       outcome.complete = false;
       return outcome;
@@ -571,13 +559,7 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
   }
   auto failAll = [&](const std::string& why) {
     for (const ClusterJob& job : jobs) {
-      for (NodeId id : job.nodes) {
-        runtime::NodeRun run;
-        run.id = id;
-        run.status = NodeStatus::Failed;
-        run.message = why;
-        outcome.nodes[id] = run;
-      }
+      for (NodeId id : job.nodes) outcome.nodes[id] = endedRun(id, NodeStatus::Failed, why);
     }
     outcome.complete = false;
     return outcome;
@@ -636,7 +618,7 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
   // killed) follows them instead of submitting them again.
   RecordedRun record;
   record.program = program;
-  record.submitted = utcText(std::time(nullptr));
+  record.submitted = support::formatUtc(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   SubmittedRun shown;
   shown.folder = project.shown(folder.path());
   shown.submitted = record.submitted;
