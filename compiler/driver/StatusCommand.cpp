@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <ostream>
 
 namespace weir::driver {
@@ -74,8 +75,17 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
     streams.out << fmt::format("status {}: up to date\n", pipeline);
   } else {
     streams.out << fmt::format("status {}: {} would run\n", pipeline, count == 1 ? "1 declaration" : fmt::format("{} declarations", count));
+    // A declaration a submitted job computes says so: it runs there, not in the next local run.
+    std::map<std::string, std::string> computedBy;
+    for (const engine::SubmittedRun& run : status.submitted) {
+      for (const engine::SubmittedJob& job : run.jobs) {
+        for (const std::string& name : job.declarations) computedBy[name] = fmt::format("slurm job {} {}", job.id, job.state);
+      }
+    }
     for (const engine::StaleDeclaration& stale : status.wouldRun) {
-      streams.out << fmt::format("  {} ({}, {}): {}\n", stale.name, stale.kind, stale.where, stale.why);
+      auto job = computedBy.find(stale.name);
+      streams.out << fmt::format("  {} ({}, {}): {}{}\n", stale.name, stale.kind, stale.where, stale.why,
+                                 job == computedBy.end() ? "" : fmt::format(" [{}]", job->second));
     }
   }
   if (!status.gates.empty()) {

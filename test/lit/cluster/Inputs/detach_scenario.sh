@@ -35,6 +35,7 @@ fi
 echo "status: exit $?"
 grep -o '^slurm jobs submitted .*, [0-9]* of [0-9]* ended' "$folder/status.txt" | sed 's/submitted [^ ]* (/submitted (/'
 grep -c '^  slurm job [0-9]*  ' "$folder/status.txt" | sed 's/^/status job lines: /'
+grep -m1 '^  churn_model (train, line [0-9]*): .* \[slurm job [0-9]* [A-Z]*\]$' "$folder/status.txt" > /dev/null && echo "status: would-run lines name their job"
 "$weir" status --json churn.mlflow > "$folder/status.json" 2>/dev/null
 [ -n "$validate" ] && $validate "$schemas/weir-status.schema.json" < "$folder/status.json" | sed 's/^/status /'
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("status json jobs:", sum(len(r["jobs"]) for r in d["cluster_jobs"]))' "$folder/status.json"
