@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -156,6 +157,39 @@ int StateFolder::openFile(const std::string& name, std::string& error, bool* for
   int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   return fd;
+}
+
+bool StateFolder::writeVolatileFile(const std::string& name, std::string_view content, std::string& error) const {
+  if (!isPlainFileName(name)) {
+    error = fmt::format("`{}` is not a file name", name);
+    return false;
+  }
+  static std::atomic<std::uint64_t> counter{0};
+  std::string temp = fmt::format(".{}.tmp.{}.{}", name, ::getpid(), counter++);
+  int fd = ::openat(fd_, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    error = fmt::format("cannot write {}: {}", pathOf(name), std::strerror(errno));
+    return false;
+  }
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t wrote = ::write(fd, content.data() + done, content.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      error = fmt::format("cannot write {}: {}", pathOf(name), std::strerror(errno));
+      ::close(fd);
+      ::unlinkat(fd_, temp.c_str(), 0);
+      return false;
+    }
+    done += static_cast<std::size_t>(wrote);
+  }
+  ::close(fd);
+  if (::renameat(fd_, temp.c_str(), fd_, name.c_str()) != 0) {
+    error = fmt::format("cannot write {}: {}", pathOf(name), std::strerror(errno));
+    ::unlinkat(fd_, temp.c_str(), 0);
+    return false;
+  }
+  return true;
 }
 
 StateFolder::Linked StateFolder::linkFile(const std::string& existing, const std::string& newName, std::string& error) const {

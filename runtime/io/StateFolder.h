@@ -57,6 +57,9 @@ class StateFolder {
   // symlink (one is removed, not what it points to); true when it is gone. What another program
   // put there (a step's scratch folder) is removed the same way, nested at most 256 folders deep.
   bool removeTree(const std::string& name, std::string& error) const;
+  // The same, without flushing anything to disk: for what a crash may lose (a lock's lease,
+  // which is worth nothing after one). A reader still sees the old content or the new, whole.
+  bool writeVolatileFile(const std::string& name, std::string_view content, std::string& error) const;
   // Gives the file `existing` a second name `newName` here (link(2): atomic on network file
   // systems too, where an exclusive create is not). Exists: `newName` was there already.
   enum class Linked { Yes, Exists, Failed };

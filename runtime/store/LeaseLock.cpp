@@ -98,7 +98,7 @@ class LeaseRenewer {
     std::optional<LeaseOwner> owner = parseLease(text);
     if (!owner || owner->token != state.token) return false;
     owner->endsMs = nowMs() + state.lease.count();
-    if (state.folder.writeFile(state.file, leaseText(*owner), error)) state.renewed = std::chrono::steady_clock::now();
+    if (state.folder.writeVolatileFile(state.file, leaseText(*owner), error)) state.renewed = std::chrono::steady_clock::now();
     return true;
   }
 
@@ -173,7 +173,7 @@ LeaseLock LeaseLock::acquire(const std::string& base, const std::string& path, c
   auto wait = std::chrono::milliseconds(20);
   while (true) {
     LeaseOwner me{state->token, host, static_cast<long>(::getpid()), nowMs() + lease.count()};
-    if (!state->folder.writeFile(mine, leaseText(me), error)) return result;
+    if (!state->folder.writeVolatileFile(mine, leaseText(me), error)) return result;
     StateFolder::Linked linked = state->folder.linkFile(mine, state->file, error);
     state->folder.removeFile(mine, error);
     if (linked == StateFolder::Linked::Yes) {
