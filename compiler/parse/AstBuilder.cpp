@@ -803,12 +803,9 @@ ExprPtr AstBuilder::transformPostfix(P::PostfixExprContext* ctx) {
   return result;
 }
 
-ExprPtr AstBuilder::decodeString(antlr4::Token* token) {
-  auto node = make<StringLiteral>(range(token));
-  const std::string text = token->getText();
-  bool terminated = token->getType() == P::STRING;
+std::string decodeStringText(const std::string& text, bool terminated, std::vector<std::string>* invalid) {
   std::size_t end = terminated ? text.size() - 1 : text.size();
-  std::string& value = node->value;
+  std::string value;
   for (std::size_t i = 1; i < end; ++i) {
     if (text[i] != '\\' || i + 1 >= end) {
       value += text[i];
@@ -830,7 +827,7 @@ ExprPtr AstBuilder::decodeString(antlr4::Token* token) {
         auto [ptr, ec] = complete ? std::from_chars(digits, digits + 4, codePoint, 16)
                                   : std::from_chars_result{digits, std::errc::invalid_argument};
         if (ec != std::errc() || ptr != digits + 4 || (codePoint >= 0xD800 && codePoint <= 0xDFFF)) {
-          diags_.report(diag::Kind::InvalidEscape, node->range, "\\u");
+          invalid->push_back("\\u");
         } else {
           appendUtf8(value, codePoint);
         }
@@ -838,9 +835,19 @@ ExprPtr AstBuilder::decodeString(antlr4::Token* token) {
         break;
       }
       default:
-        diags_.report(diag::Kind::InvalidEscape, node->range, std::string("\\") + escape)
-            .note("the escapes are \\n \\r \\t \\0 \\\" \\\\ \\/ and \\uXXXX");
+        invalid->push_back(std::string("\\") + escape);
     }
+  }
+  return value;
+}
+
+ExprPtr AstBuilder::decodeString(antlr4::Token* token) {
+  auto node = make<StringLiteral>(range(token));
+  std::vector<std::string> invalid;
+  node->value = decodeStringText(token->getText(), token->getType() == P::STRING, &invalid);
+  for (const std::string& escape : invalid) {
+    auto report = diags_.report(diag::Kind::InvalidEscape, node->range, escape);
+    if (escape != "\\u") report.note("the escapes are \\n \\r \\t \\0 \\\" \\\\ \\/ and \\uXXXX");
   }
   return node;
 }

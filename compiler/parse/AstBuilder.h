@@ -9,6 +9,11 @@
 
 namespace weir::parse {
 
+// The value of a string token's text (`"..."`, or without its closing quote when not
+// `terminated`): escapes decoded. Each escape that is not valid is left out of the value and
+// appended to `invalid` as written (`\q`; `\u` for any bad `\uXXXX`), in order.
+std::string decodeStringText(const std::string& text, bool terminated, std::vector<std::string>* invalid);
+
 // One transformX per grammar rule, as in Kùzu's transformer. The builder also reports the
 // mistakes the grammar recognises on purpose (`=` for `==`, unknown keywords and operators).
 class AstBuilder {

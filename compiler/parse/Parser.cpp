@@ -3,6 +3,7 @@
 #include "ast/Limits.h"
 #include "ast/Relocate.h"
 #include "parse/AstBuilder.h"
+#include "parse/DescentParser.h"
 #include "parse/LineLexer.h"
 #include "parse/TokenFilter.h"
 #include "support/Suggest.h"
@@ -301,31 +302,7 @@ void attachDocComments(ast::Module& module) {
   }
 }
 
-// Fast path: the whole file in SLL mode, giving up at the first error. False when it failed.
-bool parseWholeFile(antlr4::CommonTokenStream& stream, AstBuilder& builder, ast::Module& module) {
-  WeirParser parser(&stream);
-  parser.removeErrorListeners();
-  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-      antlr4::atn::PredictionMode::SLL);
-  NestingGuard guard;
-  parser.addParseListener(&guard);
-  WeirParser::FileContext* tree = nullptr;
-  try {
-    tree = parser.file();
-  } catch (const antlr4::ParseCancellationException&) {
-    return false;
-  } catch (const NestingTooDeep&) {
-    return false;  // the slow path reports it, in its declaration
-  }
-  for (WeirParser::DeclarationContext* ctx : tree->declaration()) {
-    if (ast::DeclPtr decl = builder.transformDeclaration(ctx)) module.decls.push_back(std::move(decl));
-  }
-  return true;
-}
-
-// The declarations of a file, as the slow path parses them: the token runs between top-level
-// newlines (newlines inside braces separate entries, not declarations), each [begin, end) in
+// The declarations of a file: the token runs between top-level newlines (newlines inside braces separate entries, not declarations), each [begin, end) in
 // the file's tokens.
 struct Chunk {
   std::size_t begin = 0;
@@ -416,14 +393,23 @@ ast::DeclPtr parseDeclaration(const std::vector<Token*>& all, const Chunk& span,
   return incompleteDeclaration(chunk, file);
 }
 
-// Slow path, for a file with a syntax error: parse declaration by declaration in full LL mode,
-// so an error in one cannot hide the errors in the others. Top-level newlines left by the token
-// filter separate declarations.
-void parseEachDeclaration(const std::vector<Token*>& all, AstBuilder& builder, source::FileId file,
+// Parses one declaration: with the direct parser (DescentParser.h) when it is well formed, else
+// with ANTLR's, which reports its first mistake. Null when the builder rejected it.
+ast::DeclPtr parseChunk(const std::vector<Token*>& all, const Chunk& chunk, bool quiet, bool direct,
+                        AstBuilder& builder, source::FileId file, diag::DiagnosticEngine& diags) {
+  if (direct && !quiet) {
+    if (ast::DeclPtr decl = parseDeclarationDirectly(all, chunk.begin, chunk.end, file)) return decl;
+  }
+  return parseDeclaration(all, chunk, quiet, builder, file, diags);
+}
+
+// Parses declaration by declaration, so an error in one cannot hide the errors in the others.
+// Top-level newlines left by the token filter separate declarations.
+void parseEachDeclaration(const std::vector<Token*>& all, bool direct, AstBuilder& builder, source::FileId file,
                           diag::DiagnosticEngine& diags, ast::Module& module) {
   for (const Chunk& chunk : splitDeclarations(all)) {
     bool quiet = chunkIsQuiet(all, chunk, file, diags);
-    if (ast::DeclPtr decl = parseDeclaration(all, chunk, quiet, builder, file, diags)) {
+    if (ast::DeclPtr decl = parseChunk(all, chunk, quiet, direct, builder, file, diags)) {
       module.decls.push_back(std::move(decl));
     }
   }
@@ -461,7 +447,10 @@ bool checkText(const source::SourceFile& file, diag::DiagnosticEngine& diags) {
 
 }  // namespace
 
-std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file, diag::DiagnosticEngine& diags) {
+namespace {
+
+std::unique_ptr<ast::Module> parseWholeModule(const source::SourceFile& file, diag::DiagnosticEngine& diags,
+                                              bool direct) {
   auto module = std::make_unique<ast::Module>();
   module->file = file.id();
   module->path = file.path();
@@ -476,20 +465,21 @@ std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file, diag::D
   antlr4::ListTokenSource tokenSource(std::move(filtered.tokens));
   antlr4::CommonTokenStream stream(&tokenSource);
   stream.fill();
-  // What the builder reports on the fast path is kept only if that path succeeds: otherwise the
-  // slow path finds the same mistakes again.
-  diag::DiagnosticEngine fastDiags;
-  AstBuilder fastBuilder(file.id(), fastDiags);
-  if (parseWholeFile(stream, fastBuilder, *module)) {
-    for (const diag::Diagnostic& d : fastDiags.diagnostics()) diags.record(d);
-  } else {
-    module->decls.clear();
-    AstBuilder builder(file.id(), diags);
-    parseEachDeclaration(stream.getTokens(), builder, file.id(), diags, *module);
-  }
+  AstBuilder builder(file.id(), diags);
+  parseEachDeclaration(stream.getTokens(), direct, builder, file.id(), diags, *module);
   attachDocComments(*module);
   checkSinglePipelineHeader(*module, diags);
   return module;
+}
+
+}  // namespace
+
+std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file, diag::DiagnosticEngine& diags) {
+  return parseWholeModule(file, diags, true);
+}
+
+std::unique_ptr<ast::Module> parseModuleWithAntlr(const source::SourceFile& file, diag::DiagnosticEngine& diags) {
+  return parseWholeModule(file, diags, false);
 }
 
 }  // namespace weir::parse
@@ -627,7 +617,7 @@ std::unique_ptr<ast::Module> IncrementalParser::parse(const source::SourceFile& 
       parsed.firstLine = firstLine;
       diag::DiagnosticEngine own;
       AstBuilder builder(file.id(), own);
-      parsed.decl = parseDeclaration(all, chunk, quiet, builder, file.id(), own);
+      parsed.decl = parseChunk(all, chunk, quiet, true, builder, file.id(), own);
       parsed.diagnostics = own.diagnostics();
       found = state_->declarations.emplace(std::move(key), std::move(parsed));
       ++counted.parsed;

@@ -18,6 +18,10 @@ namespace weir::parse {
 std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file,
                                          diag::DiagnosticEngine& diags);
 
+// For tests: the same, with every declaration parsed by the ANTLR parser (parseModule parses a
+// well-formed declaration with a hand-written one, which must give the same AST).
+std::unique_ptr<ast::Module> parseModuleWithAntlr(const source::SourceFile& file, diag::DiagnosticEngine& diags);
+
 // Parses one file again and again as it is edited (a language server's open document): the
 // result is the one parseModule gives for the same text, but a declaration whose tokens did not
 // change since the last parse (only moved by whole lines) is not parsed again: its syntax tree
