@@ -4,6 +4,7 @@
 #include "ast/Relocate.h"
 #include "parse/AstBuilder.h"
 #include "parse/DescentParser.h"
+#include "parse/DirectLexer.h"
 #include "parse/LineLexer.h"
 #include "parse/TokenFilter.h"
 #include "support/Suggest.h"
@@ -459,7 +460,9 @@ std::unique_ptr<ast::Module> parseWholeModule(const source::SourceFile& file, di
   antlr4::ANTLRInputStream input(file.text());
   WeirLexer lexer(&input);
   lexer.removeErrorListeners();
-  FilteredTokens filtered = lexAndFilter(lexer, file.id(), diags);
+  DirectLexer directLexer(file.text(), input);
+  FilteredTokens filtered = direct ? filterTokens(directLexer, input, file.id(), diags)
+                                   : lexAndFilter(lexer, file.id(), diags);
   module->comments = std::move(filtered.comments);
 
   antlr4::ListTokenSource tokenSource(std::move(filtered.tokens));
@@ -510,6 +513,23 @@ std::vector<std::string> describeTokens(const source::SourceFile& file, diag::Di
         break;
     }
     out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<std::string> describeRawTokens(const std::string& text, bool direct) {
+  antlr4::ANTLRInputStream input(text);
+  WeirLexer generated(&input);
+  generated.removeErrorListeners();
+  DirectLexer hand(text, input);
+  antlr4::TokenSource& lexer = direct ? static_cast<antlr4::TokenSource&>(hand) : generated;
+  std::vector<std::string> out;
+  // A lexer that does not end fails the comparison rather than hangs.
+  for (std::size_t i = 0; i < text.size() + 2; ++i) {
+    std::unique_ptr<Token> token = lexer.nextToken();
+    out.push_back(fmt::format("{} ch{} [{},{}] {}:{} `{}`", token->getType(), token->getChannel(), token->getStartIndex(),
+                              token->getStopIndex(), token->getLine(), token->getCharPositionInLine(), token->getText()));
+    if (token->getType() == Token::EOF) break;
   }
   return out;
 }

@@ -18,8 +18,9 @@ namespace weir::parse {
 std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file,
                                          diag::DiagnosticEngine& diags);
 
-// For tests: the same, with every declaration parsed by the ANTLR parser (parseModule parses a
-// well-formed declaration with a hand-written one, which must give the same AST).
+// For tests: the same, lexed by ANTLR's generated lexer and with every declaration parsed by
+// ANTLR's parser (parseModule lexes with a hand-written lexer and parses a well-formed
+// declaration with a hand-written parser, which must give the same tokens and AST).
 std::unique_ptr<ast::Module> parseModuleWithAntlr(const source::SourceFile& file, diag::DiagnosticEngine& diags);
 
 // Parses one file again and again as it is edited (a language server's open document): the
@@ -56,5 +57,10 @@ namespace weir::parse {
 // The tokens the grammar sees after the newline rules, one string each: the token's symbolic
 // name, then its text for names and literals (`IDENT a`, `INT 42`, `NL`, `EOF`). For tests.
 std::vector<std::string> describeTokens(const source::SourceFile& file, diag::DiagnosticEngine& diags);
+
+// Every raw token of `text` (UTF-8), before the newline rules, EOF included, one string each:
+// type, channel, code point indexes, line, column and text. From the hand-written lexer parseModule
+// uses when `direct`, else from ANTLR's generated lexer: for tests, which compare the two.
+std::vector<std::string> describeRawTokens(const std::string& text, bool direct);
 
 }  // namespace weir::parse
