@@ -461,8 +461,8 @@ std::unique_ptr<ast::Module> parseWholeModule(const source::SourceFile& file, di
   WeirLexer lexer(&input);
   lexer.removeErrorListeners();
   DirectLexer directLexer(file.text(), input);
-  FilteredTokens filtered = direct ? filterTokens(directLexer, input, file.id(), diags)
-                                   : lexAndFilter(lexer, file.id(), diags);
+  FilteredTokens filtered = direct && file.text().size() < 0xFFFFFFFF ? filterTokens(directLexer, input, file.id(), diags)
+                                                                       : lexAndFilter(lexer, file.id(), diags);
   module->comments = std::move(filtered.comments);
 
   antlr4::ListTokenSource tokenSource(std::move(filtered.tokens));

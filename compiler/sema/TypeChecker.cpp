@@ -241,7 +241,13 @@ class Checker {
                 .help("several names take the tables of `split(t, 0.8, ...)`");
           }
         }
-        typed_.tables[&decl] = std::vector<TableType>(let.names.size(), table);
+        // One copy per name after the first, which takes the table itself.
+        std::vector<TableType> tables;
+        if (!let.names.empty()) {
+          tables.assign(let.names.size() - 1, table);
+          tables.push_back(std::move(table));
+        }
+        typed_.tables[&decl] = std::move(tables);
         break;
       }
       case DeclKind::Sink:
