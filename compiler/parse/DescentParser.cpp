@@ -477,8 +477,17 @@ class Descent {
   ExprPtr outerExpr() { return bounded(expr()); }
   ExprPtr outerTableExpr() { return bounded(tableExpr()); }
   ExprPtr bounded(ExprPtr expr) {
-    if (probeDepth(*expr, kMaxExpressionDepth).tooDeep != nullptr) giveUp();
+    if (probeDepth(*expr, kMaxExpressionDepth).tooDeep != nullptr) {
+      destroyIteratively(std::move(expr));
+      giveUp();
+    }
     return expr;
+  }
+  // Counts the operators, calls and member accesses of the declaration: past the depth bound it
+  // gives up (a tree that deep is E0017's anyway), so the trees it drops when it gives up are
+  // never deeper than that (they are destroyed recursively).
+  void link() {
+    if (++links_ > kMaxExpressionDepth) giveUp();
   }
 
   ExprPtr tableExpr() {
@@ -751,7 +760,8 @@ class Descent {
     return orExpr();
   }
 
-  static ExprPtr binary(BinaryOp op, ExprPtr lhs, ExprPtr rhs) {
+  ExprPtr binary(BinaryOp op, ExprPtr lhs, ExprPtr rhs) {
+    link();
     auto node = make<BinaryExpr>(SourceRange::cover(lhs->range, rhs->range));
     node->op = op;
     node->lhs = std::move(lhs);
@@ -778,6 +788,7 @@ class Descent {
     ExprPtr result = cmpExpr();
     // The innermost `not` is the last one written.
     for (std::size_t i = nots; i-- > 0;) {
+      link();
       auto node = make<UnaryExpr>(SourceRange::cover(range(first + i), result->range));
       node->op = UnaryOp::Not;
       node->operand = std::move(result);
@@ -875,6 +886,7 @@ class Descent {
     std::size_t minuses = pos_ - first;
     ExprPtr result = postfixExpr();
     for (std::size_t i = minuses; i-- > 0;) {
+      link();
       auto node = make<UnaryExpr>(SourceRange::cover(range(first + i), result->range));
       node->op = UnaryOp::Negate;
       node->operand = std::move(result);
@@ -887,6 +899,7 @@ class Descent {
     ExprPtr result = primary();
     while (true) {
       const std::size_t first = pos_;
+      if (peek() == WeirLexer::DOT || peek() == WeirLexer::LPAREN) link();
       if (accept(WeirLexer::DOT)) {
         Identifier member = settingName();
         auto node = make<MemberExpr>(SourceRange::cover(result->range, spanFrom(first)));
@@ -1054,6 +1067,7 @@ class Descent {
   std::size_t end_;
   source::FileId file_;
   std::size_t depth_ = 0;
+  std::size_t links_ = 0;
 };
 
 }  // namespace

@@ -354,9 +354,9 @@ ast::DeclPtr parseDeclaration(const std::vector<Token*>& all, const Chunk& span,
   antlr4::ListTokenSource chunkSource(std::move(copies));
   antlr4::CommonTokenStream chunkStream(&chunkSource);
   chunkStream.fill();
-  // Most declarations of a file with a mistake have none: each is tried in SLL mode first, as
-  // the fast path does, and only one that fails there is parsed again in LL mode for its
-  // error (an editor's keystroke re-checks the whole file with a mistake in it).
+  // A declaration the direct parser gave up on may still be well formed (a construct it leaves
+  // to ANTLR): each is tried in SLL mode first, and only one that fails there is parsed again in
+  // LL mode for its error.
   if (!quiet) {
     WeirParser fast(&chunkStream);
     fast.removeErrorListeners();

@@ -276,6 +276,18 @@ TEST(DescentParser, EveryProgramOfTheRepositoryParsesAsWithAntlr) {
   EXPECT_GE(valid, 50u);
 }
 
+// Chains longer than the depth bound (E0017), with and without a mistake at their end, and
+// nesting past E0016's: the direct parser gives up (without recursing through what it built), and
+// ANTLR's path reports them as before.
+TEST(DescentParser, TooDeepOrTooLongGivesWhatAntlrGives) {
+  std::string chain = "1";
+  for (int i = 0; i < 20000; ++i) chain += i % 2 == 0 ? " + a" : " * - b.c";
+  expectSameBothWays("let t = s | derive c = " + chain + "\n", "a long chain");
+  expectSameBothWays("let t = s | derive c = " + chain + " + )\n", "a long chain with a mistake");
+  expectSameBothWays("let t = s | derive c = " + std::string(300, '(') + "1" + std::string(300, ')') + "\n", "deep nesting");
+  expectSameBothWays("let t = s | derive c = " + std::string(200, '(') + "1" + std::string(200, ')') + "\n", "nesting");
+}
+
 // Random expressions over the whole expression grammar (every operator, literal, call form,
 // `if`, `case`, `in`, `between`, `is null`, soft keywords as names, pipelines in parentheses),
 // as a `derive`, a `where` and a call argument.
