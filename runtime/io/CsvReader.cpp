@@ -1,5 +1,6 @@
 #include "io/CsvReader.h"
 
+#include "io/ByteScanner.h"
 #include "io/KeyCheck.h"
 #include "io/TextCheck.h"
 #include "io/TextValues.h"
@@ -76,9 +77,9 @@ class ChunkParser {
   ChunkParser(std::string_view text, char delimiter, const Layout& layout, OnError onError,
               const std::function<void(std::size_t, std::size_t)>* doneWith)
       : text_(text), delimiter_(delimiter), layout_(layout), onError_(onError), doneWith_(doneWith) {
-    for (unsigned char c : {static_cast<unsigned char>(delimiter), static_cast<unsigned char>('\n'),
-                            static_cast<unsigned char>('\r'), static_cast<unsigned char>('"')}) {
-      special_[c] = true;
+    stringColumnOf_.assign(layout.width, -1);
+    for (const Layout::Declared& column : layout.declared) {
+      if (column.stored >= 0 && column.spec.kind == ColumnKind::String && column.field < layout.width) stringColumnOf_[column.field] = column.stored;
     }
   }
 
@@ -109,6 +110,8 @@ class ChunkParser {
     std::vector<std::size_t> starts;
     std::vector<std::uint8_t> quoted;  // per field: written in quotes
     std::deque<std::string> unescaped;  // quoted fields with `""` or line breaks decoded
+    // Fields end at the next special byte: found a 64-byte block at a time.
+    ByteScanner scanner(text_, {delimiter_, '\n', '\r', '"'});
     while (pos < end) {
       // Blank lines between records are skipped.
       if (text_[pos] == '\n' || (text_[pos] == '\r' && pos + 1 < end && text_[pos + 1] == '\n')) {
@@ -138,6 +141,7 @@ class ChunkParser {
           std::size_t contentStart = pos;
           bool plain = true;  // no `""` inside: the field is a view of the text
           for (;;) {
+            pos = std::min(scanner.next(pos), end);
             if (pos >= end) {
               chunk.structural = true;
               chunk.errors.push_back(error(openLine, openLineStart, open, "", "unterminated quoted field (a `\"` opened here is never closed)", recordStart, end));
@@ -173,6 +177,7 @@ class ChunkParser {
             unescaped.push_back(std::move(decoded));
             fields.push_back(unescaped.back());
           }
+          prefetch(chunk, fields.size() - 1, fields.back());
           if (pos < end && text_[pos] != delimiter_ && text_[pos] != '\n' && text_[pos] != '\r') {
             chunk.structural = true;
             chunk.errors.push_back(error(line, lineStart, pos, "", "text after the closing quote of a quoted field (a quote inside a field is written `\"\"`)", recordStart, end));
@@ -183,11 +188,9 @@ class ChunkParser {
           quoted.push_back(0);
           std::size_t fieldStart = pos;
           while (pos < end) {
+            pos = std::min(scanner.next(pos), end);
+            if (pos >= end) break;
             auto c = static_cast<unsigned char>(text_[pos]);
-            if (!special_[c]) {
-              ++pos;
-              continue;
-            }
             if (c == static_cast<unsigned char>(delimiter_) || c == '\n') break;
             if (c == '\r' && pos + 1 < end && text_[pos + 1] == '\n') break;
             if (c == '"') chunk.strayQuote = chunk.sawQuote = true;
@@ -196,6 +199,7 @@ class ChunkParser {
           std::string_view field = text_.substr(fieldStart, pos - fieldStart);
           if (pos >= text_.size() && !field.empty() && field.back() == '\r') field.remove_suffix(1);
           fields.push_back(field);
+          prefetch(chunk, fields.size() - 1, field);
         }
         if (pos >= end) {
           recordDone = true;
@@ -279,12 +283,18 @@ class ChunkParser {
     else chunk.errors.push_back(std::move(*bad));
   }
 
+  // A string's dictionary slot is fetched as soon as its field is found, and read when the
+  // record is stored: a dictionary of many distinct strings is larger than the caches.
+  void prefetch(Chunk& chunk, std::size_t field, std::string_view value) const {
+    if (field < stringColumnOf_.size() && stringColumnOf_[field] >= 0) chunk.table.columns[static_cast<std::size_t>(stringColumnOf_[field])].prefetchString(value);
+  }
+
   std::string_view text_;
   char delimiter_;
   const Layout& layout_;
+  std::vector<int> stringColumnOf_;  // per field of a record: the stored string column it fills, or -1
   OnError onError_;
   const std::function<void(std::size_t, std::size_t)>* doneWith_;
-  std::array<bool, 256> special_{};  // bytes that end or complicate an unquoted field
 };
 
 // Record boundaries for parallel parsing: after a line break with an even number of quotes

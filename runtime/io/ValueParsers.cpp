@@ -6,11 +6,26 @@
 #include <cstdlib>
 #include <string>
 
+#include <fast_float/fast_float.h>
+
 namespace weir::runtime {
 
 std::optional<std::int64_t> parseInt(std::string_view text) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty() || text.front() == '+') return std::nullopt;
+  // Up to 18 digits cannot overflow: summed directly (the common case, and the CSV reader's inner
+  // loop). Longer numbers (leading zeros, the limits) go through from_chars, which says what fits.
+  bool negative = text.front() == '-';
+  std::size_t digits = text.size() - (negative ? 1 : 0);
+  if (digits >= 1 && digits <= 18) {
+    std::int64_t value = 0;
+    for (std::size_t i = negative ? 1 : 0; i < text.size(); ++i) {
+      auto digit = static_cast<unsigned>(static_cast<unsigned char>(text[i]) - '0');
+      if (digit > 9) return std::nullopt;
+      value = value * 10 + static_cast<std::int64_t>(digit);
+    }
+    return negative ? -value : value;
+  }
   std::int64_t value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
@@ -22,30 +37,23 @@ std::optional<double> parseFloat(std::string_view text) {
   if (text.empty()) return std::nullopt;
   for (char c : text) {
     // from_chars also reads `inf` and `nan`: data files mean a number.
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == 'e' || c == 'E' || c == '+')) {
-      return std::nullopt;
-    }
+    if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e' || c == 'E' || c == '+')) return std::nullopt;
   }
+  // fast_float (Lemire's algorithm, the one libstdc++'s from_chars uses): the nearest double,
+  // without a locale or a copy. Beyond a float's range it gives an infinity (`1e999` is no value
+  // a sink writes) and below it zero (`1e-999`, as JSON readers do).
   double value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ptr != text.data() + text.size()) return std::nullopt;
-  if (ec == std::errc::result_out_of_range) {
-    // A number beyond a float's range (`1e999`) is no value a sink writes; one too small to hold
-    // (`1e-999`) is rounded to zero, as JSON readers do.
-    std::string copy(text);
-    value = std::strtod(copy.c_str(), nullptr);
-    if (!std::isfinite(value) || std::abs(value) == HUGE_VAL) return std::nullopt;
-    return value;
-  }
-  if (ec != std::errc() || !std::isfinite(value)) return std::nullopt;
+  auto [ptr, ec] = fast_float::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value)) return std::nullopt;
   return value;
 }
 
 std::optional<bool> parseBool(std::string_view text) {
+  // ASCII letters differ from their capitals in bit 0x20 only; the words are letters.
   auto equals = [&](std::string_view word) {
     if (text.size() != word.size()) return false;
     for (std::size_t i = 0; i < word.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(text[i])) != word[i]) return false;
+      if ((static_cast<unsigned char>(text[i]) | 0x20) != static_cast<unsigned char>(word[i])) return false;
     }
     return true;
   };
@@ -70,8 +78,9 @@ bool digits(std::string_view text, std::size_t from, std::size_t count, unsigned
   if (from + count > text.size()) return false;
   out = 0;
   for (std::size_t i = from; i < from + count; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
-    out = out * 10 + static_cast<unsigned>(text[i] - '0');
+    auto digit = static_cast<unsigned>(static_cast<unsigned char>(text[i]) - '0');
+    if (digit > 9) return false;
+    out = out * 10 + digit;
   }
   return true;
 }

@@ -5,6 +5,8 @@
 #include <optional>
 
 #include <tbb/parallel_for.h>
+// Inlined: the hash of a short string is a few instructions, a call and dispatch more.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 namespace weir::runtime {
@@ -51,6 +53,11 @@ void StringDictionary::grow() {
     slots[slot] = {slotOf(hashes_[code], code), pack(values_[code])};
   }
   slots_ = std::move(slots);
+}
+
+void StringDictionary::prefetch(std::string_view value) const {
+  if (slots_.empty()) return;
+  __builtin_prefetch(&slots_[XXH3_64bits(value.data(), value.size()) & (slots_.size() - 1)]);
 }
 
 std::uint32_t StringDictionary::intern(std::string_view value) {

@@ -40,6 +40,9 @@ class StringDictionary {
   StringDictionary& operator=(const StringDictionary&) = delete;
 
   std::uint32_t intern(std::string_view value);
+  // Starts loading the slot where `value` is looked up, so that an `intern` of it a little later
+  // does not wait for memory (a reader calls it as soon as it has found a field's end).
+  void prefetch(std::string_view value) const;
   const std::string& at(std::uint32_t code) const { return values_[code]; }
   std::size_t size() const { return values_.size(); }
 
@@ -80,6 +83,10 @@ class Column {
   void appendInt(std::int64_t value);
   void appendFloat(double value);
   void appendString(std::string_view value);  // String
+  // StringDictionary::prefetch, for a String column about to take `value`.
+  void prefetchString(std::string_view value) const {
+    if (dictionary_) dictionary_->prefetch(value);
+  }
   void appendLevel(std::uint32_t level);      // Category: the index of a level
   // Appends row `row` of `other`, a column of the same kind.
   void appendFrom(const Column& other, std::size_t row);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
+#include <tuple>
 
 using namespace weir::runtime;
 
@@ -412,5 +414,110 @@ TEST(CsvReaderPieces, StringKeysNotAskedForAreCheckedAcrossPieces) {
         EXPECT_EQ(rows, 250000u - reference.size());
       }
     });
+  }
+}
+
+// The reader's block-at-a-time field scanning against the byte-by-byte tokenizer, on random CSV:
+// quoted fields with delimiters, doubled quotes and line breaks (across 64-byte blocks and
+// pieces), CRLF and LF, empty fields (null) and quoted empty fields (the empty string), lone
+// carriage returns inside fields, blank lines, a last record with or without its line break.
+namespace {
+
+std::string randomCsv(std::mt19937& rng, std::size_t records, bool lastBreak) {
+  const std::vector<std::string> plain = {"a", "b", "c", "x", "y", "z", "0", "1", "9", " ", ".", "-", "_", "\xC3\xA9"};
+  std::vector<std::string> quotable = plain;
+  for (const char* special : {",", "\"\"", "\n", "\r"}) quotable.push_back(special);
+  std::string text = "a,b,c,d\n";
+  for (std::size_t r = 0; r < records; ++r) {
+    for (int f = 0; f < 4; ++f) {
+      if (f > 0) text += ',';
+      std::size_t length = rng() % 4 == 0 ? 0 : rng() % (rng() % 8 == 0 ? 150 : 12);
+      if (rng() % 3 == 0) {
+        text += '"';
+        for (std::size_t i = 0; i < length; ++i) text += quotable[rng() % quotable.size()];
+        text += '"';
+      } else {
+        for (std::size_t i = 0; i < length; ++i) text += plain[rng() % plain.size()];
+        if (length > 0 && rng() % 50 == 0) text += "\rq";  // a carriage return that ends nothing
+      }
+    }
+    if (r + 1 < records || lastBreak) text += rng() % 2 == 0 ? "\r\n" : "\n";
+    if (rng() % 40 == 0) text += "\n";  // a blank line
+  }
+  return text;
+}
+
+void expectSameAsTokenizer(const std::string& text) {
+  std::vector<ColumnSpec> schema;
+  for (const char* name : {"a", "b", "c", "d"}) schema.push_back({name, ColumnKind::String, true, {}});
+  CsvOptions options;
+  options.rowLines = true;
+  ReadResult result = readCsv(text, schema, options);
+  ASSERT_FALSE(result.error) << result.error->message << " line " << result.error->at.line;
+  CsvTokenizer tokenizer(text);
+  std::vector<std::string> fields;
+  std::vector<CsvPosition> positions;
+  std::string error;
+  CsvPosition at;
+  ASSERT_TRUE(tokenizer.next(fields, positions, error, at));  // the header
+  std::size_t row = 0;
+  while (tokenizer.next(fields, positions, error, at)) {
+    ASSERT_LT(row, result.table.rows());
+    ASSERT_EQ(fields.size(), 4u);
+    ASSERT_EQ(result.rowLines[row], positions[0].line) << "row " << row;
+    for (std::size_t f = 0; f < 4; ++f) {
+      const Column& column = result.table.columns[f];
+      bool null = fields[f].empty() && !positions[f].quoted;
+      ASSERT_EQ(column.isNull(row), null) << "row " << row << " field " << f;
+      if (!null) {
+        ASSERT_EQ(column.stringAt(row), fields[f]) << "row " << row << " field " << f;
+      }
+    }
+    ++row;
+  }
+  ASSERT_FALSE(tokenizer.failed()) << error;
+  EXPECT_EQ(row, result.table.rows());
+}
+
+}  // namespace
+
+TEST(CsvReaderPieces, FieldsFoundAsTheTokenizerFindsThem) {
+  std::mt19937 rng(24);
+  for (std::size_t records : {0u, 1u, 2u, 3u, 10u, 100u, 1000u}) {
+    for (int round = 0; round < 10; ++round) expectSameAsTokenizer(randomCsv(rng, records, round % 2 == 0));
+  }
+  // Large enough for parallel pieces (split by quote parity).
+  std::string big = randomCsv(rng, 150000, false);
+  ASSERT_GT(big.size(), 4u << 20);
+  expectSameAsTokenizer(big);
+}
+
+TEST(CsvReaderPieces, MalformedNumbersAndDatesKeepTheirLineAndColumn) {
+  std::vector<ColumnSpec> schema{{"id", ColumnKind::Int, false, {}}, {"x", ColumnKind::Float, true, {}}, {"day", ColumnKind::Date, false, {}}};
+  for (const auto& [bad, column, field, message] : std::vector<std::tuple<std::string, std::string, std::size_t, std::string>>{
+           {"9223372036854775808", "id", 0, "expected int, found `9223372036854775808`"},
+           {"--5", "id", 0, "expected int, found `--5`"},
+           {"1.5e", "x", 1, "expected float, found `1.5e`"},
+           {"1e999", "x", 1, "expected float, found `1e999`"},
+           {"0x10", "x", 1, "expected float, found `0x10`"},
+           {"2024-02-30", "day", 2, "expected date, found `2024-02-30` (dates are written YYYY-MM-DD)"},
+           {"2024-1-31", "day", 2, "expected date, found `2024-1-31` (dates are written YYYY-MM-DD)"}}) {
+    std::string text = "id,x,day\n";
+    std::size_t badRecord = 123456;
+    for (std::size_t i = 0; i < 200000; ++i) {
+      std::string fields[3] = {std::to_string(i), std::to_string(i) + ".25", "2024-01-31"};
+      if (i == badRecord) fields[field] = bad;
+      text += fields[0] + "," + fields[1] + "," + fields[2] + (i % 2 == 0 ? "\r\n" : "\n");
+    }
+    ASSERT_GT(text.size(), 4u << 20);
+    ReadResult result = readCsv(text, schema);
+    ASSERT_TRUE(result.error) << bad;
+    EXPECT_EQ(result.error->at.line, badRecord + 2);
+    std::size_t col = 1;
+    if (field >= 1) col += std::to_string(badRecord).size() + 1;
+    if (field >= 2) col += std::to_string(badRecord).size() + 4;
+    EXPECT_EQ(result.error->at.column, col) << bad;
+    EXPECT_EQ(result.error->column, column);
+    EXPECT_EQ(result.error->message, message);
   }
 }

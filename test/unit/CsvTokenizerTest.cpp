@@ -122,3 +122,49 @@ TEST(ValueParsers, Timestamps) {
   EXPECT_EQ(parseTimestamp("2024-01-31"), 19753LL * 86400 * 1000000);  // midnight UTC
   EXPECT_FALSE(parseTimestamp("2024-01-31T12:00:00Zjunk"));
 }
+
+TEST(ValueParsers, IntegersAtTheLimits) {
+  // Up to 18 digits are summed directly; longer ones (the limits, leading zeros) by from_chars.
+  EXPECT_EQ(parseInt("999999999999999999"), 999999999999999999LL);
+  EXPECT_EQ(parseInt("-999999999999999999"), -999999999999999999LL);
+  EXPECT_EQ(parseInt("9223372036854775807"), INT64_MAX);
+  EXPECT_EQ(parseInt("-9223372036854775808"), INT64_MIN);
+  EXPECT_FALSE(parseInt("9223372036854775808"));
+  EXPECT_FALSE(parseInt("-9223372036854775809"));
+  EXPECT_EQ(parseInt("0000000000000000000000042"), 42);
+  EXPECT_EQ(parseInt("-0"), 0);
+  EXPECT_FALSE(parseInt("-"));
+  EXPECT_FALSE(parseInt("+"));
+  EXPECT_FALSE(parseInt("--5"));
+  EXPECT_FALSE(parseInt("12a"));
+  EXPECT_FALSE(parseInt("1/2"));  // '/' and ':' border the digits
+  EXPECT_FALSE(parseInt("1:2"));
+}
+
+TEST(ValueParsers, FloatsAtTheLimits) {
+  EXPECT_EQ(parseFloat("1.7976931348623157e308"), 1.7976931348623157e308);
+  EXPECT_FALSE(parseFloat("1.7976931348623159e308"));  // rounds to infinity
+  EXPECT_EQ(parseFloat("2.2250738585072014e-308"), 2.2250738585072014e-308);
+  EXPECT_EQ(parseFloat("2.4703282292062328e-324"), 4.9e-324);  // rounds up to the least denormal
+  EXPECT_EQ(parseFloat("2.4703282292062327e-324"), 0.0);
+  // More digits than a double holds: still the nearest double.
+  EXPECT_EQ(parseFloat("0.30000000000000000000000000000000000000000001"), 0.3);
+  EXPECT_EQ(parseFloat("9007199254740993"), 9007199254740992.0);  // a tie, to even
+  EXPECT_EQ(parseFloat("+.5"), 0.5);
+  EXPECT_EQ(parseFloat("5."), 5.0);
+  EXPECT_FALSE(parseFloat("."));
+  EXPECT_FALSE(parseFloat("1e"));
+  EXPECT_FALSE(parseFloat("1e+"));
+  EXPECT_FALSE(parseFloat("0x10"));
+  EXPECT_FALSE(parseFloat("1.5 "));
+  EXPECT_FALSE(parseFloat("-inf"));
+}
+
+TEST(ValueParsers, BooleansInAnyCaseOnly) {
+  EXPECT_EQ(parseBool("tRuE"), true);
+  EXPECT_EQ(parseBool("FALSE"), false);
+  // Bytes that are not letters must not pass for them (0x14 | 0x20 is 0x34, `4`; `T` is 0x54).
+  EXPECT_FALSE(parseBool("\x14rue"));
+  EXPECT_FALSE(parseBool("tru"));
+  EXPECT_FALSE(parseBool("true "));
+}
