@@ -11,6 +11,8 @@ PACKAGES=(
   libtbb-dev                           # the runtime's parallel executor (oneTBB)
   libzstd-dev libsqlite3-dev           # the store: cache compression, the lineage database
   libxgboost-dev                       # gradient-boosted trees (the XGBoost C API)
+  libfast-float-dev                    # the CSV reader's floats (fast_float, header-only)
+  libsimdjson-dev                      # the JSON Lines reader's parser (nlohmann stays for the messages)
   python3-sklearn                      # tests compare metrics with scikit-learn
   python3-xgboost                      # tests load exported models with XGBoost's Python package
   python3-scipy                        # tests compare drift statistics (PSI, KS) with SciPy

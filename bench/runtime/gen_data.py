@@ -4,6 +4,8 @@
 Usage: gen_data.py [ROWS] OUT.csv            the sales: ROWS rows (default 10 million)
        gen_data.py --customers OUT.csv       the dimension table of the join: 100,000 customers
        gen_data.py --floats ROWS OUT.csv     the sink workload: ROWS rows of 11 float columns
+       gen_data.py --jsonl ROWS OUT.jsonl    the sales as JSON Lines (the same rows as the CSV's
+                                             first ROWS; an empty amount is `null`)
 
 Sales columns: id (int, unique), customer (string, 100,000 distinct), region (one of 8), amount
 (float, about 2% empty), quantity (int), returned (bool), day (date).
@@ -45,6 +47,24 @@ def sales(rows, out):
     write_lines(out, "id,customer,region,amount,quantity,returned,day\n", lines())
 
 
+def sales_jsonl(rows, out):
+    def lines():
+        with open(out + ".csv.tmp", "w") as _:
+            pass
+        sales(rows, out + ".csv.tmp")
+        with open(out + ".csv.tmp") as f:
+            next(f)
+            for line in f:
+                i, customer, region, amount, quantity, returned, day = line.rstrip("\n").split(",")
+                yield (f'{{"id":{i},"customer":"{customer}","region":"{region}","amount":{amount or "null"},'
+                       f'"quantity":{quantity},"returned":{returned},"day":"{day}"}}\n')
+    try:
+        write_lines(out, "", lines())
+    finally:
+        import os
+        os.remove(out + ".csv.tmp")
+
+
 def customers(out):
     rng = random.Random(20261130)
     segments = ["retail", "wholesale", "online", "partner", "staff"]
@@ -76,6 +96,8 @@ def main():
     args = sys.argv[1:]
     if args and args[0] == "--customers":
         customers(args[1])
+    elif args and args[0] == "--jsonl":
+        sales_jsonl(int(args[1]), args[2])
     elif args and args[0] == "--floats":
         floats(int(args[1]), args[2])
     else:
