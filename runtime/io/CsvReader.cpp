@@ -72,6 +72,16 @@ struct Chunk {
   Column key{ColumnSpec{"", ColumnKind::Int, false, {}}};
 };
 
+// One record's fields as found (views of the text, or of `unescaped`), waiting to be stored.
+struct Record {
+  std::vector<std::string_view> fields;
+  std::vector<std::size_t> starts;
+  std::vector<std::uint8_t> quoted;  // per field: written in quotes
+  std::deque<std::string> unescaped;  // quoted fields with `""` decoded
+  std::uint32_t line = 0;
+  std::size_t lineStart = 0, start = 0, end = 0;
+};
+
 class ChunkParser {
  public:
   ChunkParser(std::string_view text, char delimiter, const Layout& layout, OnError onError,
@@ -106,12 +116,18 @@ class ChunkParser {
     const std::size_t end = chunk.end;
     std::uint32_t line = 0;
     std::size_t lineStart = pos;
-    std::vector<std::string_view> fields;
-    std::vector<std::size_t> starts;
-    std::vector<std::uint8_t> quoted;  // per field: written in quotes
-    std::deque<std::string> unescaped;  // quoted fields with `""` or line breaks decoded
     // Fields end at the next special byte: found a 64-byte block at a time.
     ByteScanner scanner(text_, {delimiter_, '\n', '\r', '"'});
+    // A record is stored once the next one is found: the dictionary slots its strings need,
+    // fetched when their fields were found, have arrived by then.
+    Record records[2];
+    Record* scanning = &records[0];
+    Record* waiting = nullptr;
+    auto storeWaiting = [&] {
+      if (waiting == nullptr) return;
+      storeRecord(chunk, waiting->fields, waiting->starts, waiting->quoted, waiting->line, waiting->lineStart, waiting->start, waiting->end);
+      waiting = nullptr;
+    };
     while (pos < end) {
       // Blank lines between records are skipped.
       if (text_[pos] == '\n' || (text_[pos] == '\r' && pos + 1 < end && text_[pos + 1] == '\n')) {
@@ -121,8 +137,14 @@ class ChunkParser {
         continue;
       }
       const std::size_t recordStart = pos;
-      const std::uint32_t recordLine = line;
-      const std::size_t recordLineStart = lineStart;
+      Record& record = *scanning;
+      record.line = line;
+      record.lineStart = lineStart;
+      record.start = recordStart;
+      std::vector<std::string_view>& fields = record.fields;
+      std::vector<std::size_t>& starts = record.starts;
+      std::vector<std::uint8_t>& quoted = record.quoted;
+      std::deque<std::string>& unescaped = record.unescaped;
       fields.clear();
       starts.clear();
       quoted.clear();
@@ -143,6 +165,7 @@ class ChunkParser {
           for (;;) {
             pos = std::min(scanner.next(pos), end);
             if (pos >= end) {
+              storeWaiting();
               chunk.structural = true;
               chunk.errors.push_back(error(openLine, openLineStart, open, "", "unterminated quoted field (a `\"` opened here is never closed)", recordStart, end));
               chunk.lines = line;
@@ -179,6 +202,7 @@ class ChunkParser {
           }
           prefetch(chunk, fields.size() - 1, fields.back());
           if (pos < end && text_[pos] != delimiter_ && text_[pos] != '\n' && text_[pos] != '\r') {
+            storeWaiting();
             chunk.structural = true;
             chunk.errors.push_back(error(line, lineStart, pos, "", "text after the closing quote of a quoted field (a quote inside a field is written `\"\"`)", recordStart, end));
             chunk.lines = line;
@@ -215,14 +239,18 @@ class ChunkParser {
           recordDone = true;
         }
       }
-      std::size_t recordEnd = pos;
-      storeRecord(chunk, fields, starts, quoted, recordLine, recordLineStart, recordStart, recordEnd);
-      // Text already parsed is not needed again: give its pages back every 4 MB.
-      if (doneWith_ != nullptr && *doneWith_ && pos - released >= (std::size_t(4) << 20)) {
-        (*doneWith_)(released, pos);
-        released = pos;
+      record.end = pos;
+      storeWaiting();
+      waiting = scanning;
+      scanning = scanning == &records[0] ? &records[1] : &records[0];
+      // Text already parsed (up to the waiting record) is not needed again: give its pages back
+      // every 4 MB.
+      if (doneWith_ != nullptr && *doneWith_ && recordStart - released >= (std::size_t(4) << 20)) {
+        (*doneWith_)(released, recordStart);
+        released = recordStart;
       }
     }
+    storeWaiting();
     chunk.lines = line;
   }
 
