@@ -569,6 +569,10 @@ RunResult RunSession::run(const Cancellation* cancel) {
   const plan::Plan& plan = *result.compilation->plan;
 
   runtime::RunOptions options = runOptionsFor(project, request_.targets, request_.jobs, cancel);
+  if (request_.kernels != nullptr) {
+    request_.kernels->setCacheFolder(project.stateFolder() + "/jit");
+    options.kernels = request_.kernels;
+  }
   if (useCache) {
     options.cache = &cache;
     options.hashes = &hashes;

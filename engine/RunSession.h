@@ -39,6 +39,9 @@ struct RunRequest {
   // here. The rest of the run (gates, deploys, the record) happens here either way.
   RemoteExecutor* remote = nullptr;
   bool detach = false;  // with `remote`: return once its jobs are submitted
+  // Compiles fused row pipelines (the JIT, `--jit=on`); none: the interpreter runs them. Its
+  // compiled objects are kept in the project's .weir/jit.
+  runtime::KernelCompiler* kernels = nullptr;
 };
 
 // Told what a run does. Calls come one at a time (never two at once), from any thread.

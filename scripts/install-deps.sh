@@ -23,6 +23,7 @@ PACKAGES=(
   slurm-wlm munge                      # a one-host Slurm cluster for the executor's test (scripts/slurm-cluster.sh)
   libgtest-dev libgmock-dev            # unit tests
   llvm-19-tools                        # lit, FileCheck and not, for the compiler tests
+  llvm-19-dev                          # the JIT of fused row pipelines (runtime/jit: ORC, libLLVM-19)
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include "engine/Cancellation.h"
 #include "engine/RunSession.h"
 #include "engine/SlurmExecutor.h"
+#include "jit/LlvmJit.h"
 #include "plan/PassManager.h"
 #include "support/TerminalText.h"
 
@@ -70,6 +71,15 @@ Options:
                   skip an optimizer pass (repeatable; `all` for every one the
                   runtime can do without: all but `inlining`): the results are the
                   same, only slower (see `weir help plan`)
+  --jit on|off    compile each fused row pipeline (filters, derives, selects
+                  over numbers, bools and dates) to machine code with LLVM (on,
+                  the default where LLVM initializes) or interpret it (off); the
+                  results are the same byte for byte. A pipeline the JIT does not
+                  support (text, categories, aggregates, fill) is interpreted.
+                  Compiled code is kept in .weir/jit, so a re-run compiles nothing
+  --jit-report    print on the error stream, per pipeline, whether it was
+                  compiled (and how long that took), loaded from .weir/jit, or
+                  interpreted and why
   --allow-unrecorded
                   exit as the run went even when .weir/weir.db could not record
                   it (it is still said on the error stream and in --json)
@@ -496,7 +506,8 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
       CommandLine::parse("run", args,
                          {{"--target", true, {}, {}, true}, {"--jobs", true}, formatOption(), {"--no-cache"},
                           {"--disable-pass", true, passChoices(), "pass", true}, {"--allow-unrecorded"},
-                          {"--executor", true, {"local", "slurm"}, "executor"}, {"--sbatch-arg", true, {}, {}, true}, {"--detach"}},
+                          {"--executor", true, {"local", "slurm"}, "executor"}, {"--sbatch-arg", true, {}, {}, true}, {"--detach"},
+                          {"--jit", true, {"on", "off"}, "setting"}, {"--jit-report"}},
                          streams);
   if (!line) return kExitUsage;
   engine::RunRequest request;
@@ -534,6 +545,10 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   } else if (line->has("--sbatch-arg") || line->has("--detach")) {
     return usageError("run", fmt::format("{} goes with --executor slurm", line->has("--detach") ? "--detach" : "--sbatch-arg"), streams);
   }
+  std::unique_ptr<runtime::jit::LlvmJit> jit;
+  std::string jitWhy = "--jit=off";
+  if (line->value("--jit").value_or("on") == "on") jit = runtime::jit::LlvmJit::create("", jitWhy);
+  request.kernels = jit.get();
   engine::Workspace workspace;
   engine::RunSession session(workspace, request);
   ProgressDisplay display(streams, json);
@@ -544,6 +559,10 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
     return session.run(&cancel);
   }();
   display.clearLine();
+  if (line->has("--jit-report")) {
+    if (!jit) streams.err << "jit: off (" << jitWhy << "): every pipeline is interpreted\n";
+    else for (const runtime::jit::KernelEvent& event : jit->events()) streams.err << runtime::jit::LlvmJit::describe(event) << "\n";
+  }
   if (!result.error.empty()) {
     streams.err << "weir run: error: " << result.error << "\n";
     return kExitUsage;

@@ -880,7 +880,8 @@ class Execution {
         const Table& rows = input(id, 0);
         const Table* scalars = node.inputs.size() > 1 ? &input(id, 1) : nullptr;
         if (scalars != nullptr) run.rowsIn = rows.rows();
-        RowPipeline pipeline(specsOf(rows), rowSteps(node), scalars != nullptr ? specsOf(*scalars) : std::vector<ColumnSpec>{});
+        RowPipeline pipeline(specsOf(rows), rowSteps(node), scalars != nullptr ? specsOf(*scalars) : std::vector<ColumnSpec>{},
+                             options_.kernels, node.declaration.empty() ? fmt::format("node {}", id) : node.declaration);
         return table(pipeline.run(rows, scalars));
       }
       case NodeKind::Aggregate:

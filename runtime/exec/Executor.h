@@ -8,6 +8,7 @@
 
 #include "exec/DataFiles.h"
 #include "exec/Gates.h"
+#include "expr/KernelCompiler.h"
 #include "operators/Expectations.h"
 #include "plan/Plan.h"
 
@@ -85,6 +86,8 @@ struct RunOptions {
   // process compiles alike); with both empty, all.
   std::vector<plan::NodeId> targetNodes;
   unsigned jobs = 0;                 // threads (0: every core)
+  // Compiles fused row pipelines to machine code (the JIT); none: the interpreter runs them.
+  KernelCompiler* kernels = nullptr;
   DataFileOptions files;
   // The result cache (none: every node runs) and the memo of file hashes it keys sources by.
   ResultCache* cache = nullptr;

@@ -7,6 +7,8 @@
 #include "table/Morsels.h"
 
 #include <algorithm>
+#include <optional>
+#include <span>
 
 namespace weir::runtime {
 
@@ -45,13 +47,19 @@ std::vector<const plan::Node*> rowSteps(const plan::Node& node) {
 
 namespace {
 
-std::unique_ptr<CompiledExpression> compileFor(const ast::Expr& expr, const plan::Node& node, const std::vector<ColumnSpec>& layout,
-                                               const std::vector<ColumnSpec>& scalars) {
+// `expr` with the node's functions inlined (the expression both backends compile).
+std::shared_ptr<const ast::Expr> inlinedFor(const ast::Expr& expr, const plan::Node& node) {
   std::shared_ptr<const ast::Expr> inlined = plan::inlineFunctions(expr, node.functions);
+  if (inlined) return inlined;
+  return std::shared_ptr<const ast::Expr>(std::shared_ptr<const ast::Expr>{}, &expr);
+}
+
+std::unique_ptr<CompiledExpression> compileFor(const ast::Expr& expr, const std::vector<ColumnSpec>& layout,
+                                               const std::vector<ColumnSpec>& scalars) {
   ExpressionInputs inputs;
   inputs.rows = layout;
   inputs.scalars = scalars;
-  CompileResult result = compileExpression(inlined ? *inlined : expr, inputs);
+  CompileResult result = compileExpression(expr, inputs);
   if (!result.expression) throw OperatorError(result.error);
   return std::move(result.expression);
 }
@@ -67,31 +75,50 @@ auto* findSpec(Specs& specs, const std::string& name) {
 }  // namespace
 
 RowPipeline::RowPipeline(const std::vector<ColumnSpec>& input, const std::vector<const plan::Node*>& steps,
-                         const std::vector<ColumnSpec>& scalars) {
+                         const std::vector<ColumnSpec>& scalars, KernelCompiler* kernels, const std::string& label) {
   std::vector<ColumnSpec> layout = input;
-  for (const plan::Node* step : steps) addStep(layout, *step, scalars);
+  std::optional<PhysicalKernelBuilder> physical;
+  if (kernels != nullptr) physical.emplace(input);
+  for (const plan::Node* step : steps) addStep(layout, *step, scalars, physical ? &*physical : nullptr);
+  if (!physical) return;
+  if (wholeTable_) physical->refuse("an aggregate over the whole table");
+  std::optional<PhysicalKernel> kernel = physical->finish();
+  if (!kernel) {
+    kernels->interpreted(label, physical->error());
+    return;
+  }
+  std::string why;
+  KernelEntry entry = kernels->compile(*kernel, label, why);
+  if (entry == nullptr) return;
+  kernel_ = std::make_shared<const PhysicalKernel>(std::move(*kernel));
+  entry_ = entry;
 }
 
 RowPipeline::RowPipeline(const std::vector<ColumnSpec>& input, const ast::Expr& condition) {
   Step step;
   step.kind = NodeKind::Filter;
   plan::Node none;
-  step.condition = compileFor(condition, none, input, {});
+  step.condition = compileFor(*inlinedFor(condition, none), input, {});
   wholeTable_ = step.condition->aggregates();
   step.output = input;
   steps_.push_back(std::move(step));
   renames_.emplace_back();
 }
 
-void RowPipeline::addStep(std::vector<ColumnSpec>& layout, const plan::Node& node, const std::vector<ColumnSpec>& scalars) {
+void RowPipeline::addStep(std::vector<ColumnSpec>& layout, const plan::Node& node, const std::vector<ColumnSpec>& scalars,
+                          PhysicalKernelBuilder* physical) {
   Step step;
   step.kind = node.kind;
   std::vector<ColumnSpec> declared = columnSpecs(node.schema);
   switch (node.kind) {
     case NodeKind::Filter:
       if (!node.condition) throw OperatorError("internal: a filter without its condition");
-      step.condition = compileFor(*node.condition, node, layout, scalars);
+    {
+      std::shared_ptr<const ast::Expr> condition = inlinedFor(*node.condition, node);
+      step.condition = compileFor(*condition, layout, scalars);
       wholeTable_ = wholeTable_ || step.condition->aggregates();
+      if (physical != nullptr) physical->filter(*condition);
+    }
       step.output = layout;
       break;
     case NodeKind::Derive:
@@ -101,7 +128,8 @@ void RowPipeline::addStep(std::vector<ColumnSpec>& layout, const plan::Node& nod
       // Each assignment sees the columns the ones before it made.
       std::vector<ColumnSpec> current = layout;
       for (const auto& [name, value] : values) {
-        auto expression = compileFor(*value, node, current, scalars);
+        std::shared_ptr<const ast::Expr> inlined = inlinedFor(*value, node);
+        auto expression = compileFor(*inlined, current, scalars);
         wholeTable_ = wholeTable_ || expression->aggregates();
         ColumnSpec spec = expression->resultSpec();
         if (const ColumnSpec* target = findSpec(declared, name)) spec = *target;
@@ -113,6 +141,10 @@ void RowPipeline::addStep(std::vector<ColumnSpec>& layout, const plan::Node& nod
         }
         if (ColumnSpec* existing = findSpec(current, name)) *existing = spec;
         else current.push_back(spec);
+        if (physical != nullptr) {
+          if (node.kind == NodeKind::Fill) physical->refuse("`fill`");
+          else physical->assign(spec, *inlined);
+        }
         step.assignments.emplace_back(spec, std::move(expression));
       }
       step.output = declared.empty() ? current : declared;
@@ -127,6 +159,10 @@ void RowPipeline::addStep(std::vector<ColumnSpec>& layout, const plan::Node& nod
       throw OperatorError(std::string("internal: `") + plan::nodeKindName(node.kind) + "` is not a row operator");
   }
   layout = step.output;
+  if (physical != nullptr) {
+    if (node.kind == NodeKind::Rename) physical->rename(node.renames);
+    physical->arrange(step.output);
+  }
   steps_.push_back(std::move(step));
   renames_.push_back(node.kind == NodeKind::Rename ? node.renames : std::vector<std::pair<std::string, std::string>>{});
 }
@@ -196,7 +232,72 @@ Table RowPipeline::runSteps(Table rows, const Table* scalars) const {
   return rows;
 }
 
+Table RowPipeline::runKernel(const Table& input, std::size_t begin, std::size_t end) const {
+  const PhysicalKernel& kernel = *kernel_;
+  const std::size_t n = end - begin;
+  std::vector<const void*> values(kernel.inputs.size(), nullptr);
+  std::vector<const std::uint8_t*> valid(kernel.inputs.size(), nullptr);
+  for (std::size_t k = 0; k < kernel.inputs.size(); ++k) {
+    const Column& column = input.columns[k];
+    if (column.kind() == ColumnKind::Float) values[k] = column.floats().data();
+    else if (storesInts(column.kind())) values[k] = column.ints().data();
+    valid[k] = column.validity().data();
+  }
+  const std::size_t outputs = kernel.outputs.size();
+  std::vector<std::vector<std::int64_t>> ints(outputs);
+  std::vector<std::vector<double>> floats(outputs);
+  std::vector<std::vector<std::uint8_t>> valids(outputs);
+  std::vector<void*> outValues(outputs, nullptr);
+  std::vector<std::uint8_t*> outValid(outputs, nullptr);
+  for (std::size_t o = 0; o < outputs; ++o) {
+    if (!kernel.computed(kernel.outputs[o].slot)) continue;
+    if (kernel.outputs[o].spec.kind == ColumnKind::Float) {
+      floats[o].resize(n);
+      outValues[o] = floats[o].data();
+    } else {
+      ints[o].resize(n);
+      outValues[o] = ints[o].data();
+    }
+    valids[o].resize(n);
+    outValid[o] = valids[o].data();
+  }
+  std::vector<std::uint32_t> selection(kernel.filters() ? n : 0);
+  auto kept = static_cast<std::size_t>(entry_(values.data(), valid.data(), outValues.data(), outValid.data(), selection.data(),
+                                              static_cast<std::int64_t>(begin), static_cast<std::int64_t>(end)));
+  Table out;
+  out.rowsWithoutColumns = kept;
+  for (std::size_t o = 0; o < outputs; ++o) {
+    const PhysicalKernel::Output& output = kernel.outputs[o];
+    if (kernel.computed(output.slot)) {
+      Column column(output.spec);
+      valids[o].resize(kept);
+      if (output.spec.kind == ColumnKind::Float) {
+        floats[o].resize(kept);
+        column.assignFloats(std::move(floats[o]), std::move(valids[o]));
+      } else {
+        ints[o].resize(kept);
+        column.assignInts(std::move(ints[o]), std::move(valids[o]));
+      }
+      out.columns.push_back(std::move(column));
+      continue;
+    }
+    const Column& source = input.columns[output.slot];
+    if (kernel.filters()) out.columns.push_back(source.gather(std::span<const std::uint32_t>(selection.data(), kept)));
+    else if (begin == 0 && end == source.size()) out.columns.push_back(source);
+    else out.columns.push_back(source.slice(begin, end));
+    out.columns.back().spec().name = output.spec.name;
+    out.columns.back().spec().nullable = output.spec.nullable;
+  }
+  return out;
+}
+
 Table RowPipeline::run(const Table& input, const Table* scalars) const {
+  if (entry_ != nullptr) {
+    if (input.rows() <= kMorselRows) return runKernel(input, 0, input.rows());
+    std::vector<Table> parts(morselCount(input.rows()));
+    forEachMorsel(input.rows(), [&](std::size_t m, std::size_t begin, std::size_t end) { parts[m] = runKernel(input, begin, end); });
+    return concatenate(std::move(parts));
+  }
   if (wholeTable_ || input.rows() <= kMorselRows) return runSteps(input, scalars);
   std::vector<Table> parts(morselCount(input.rows()));
   forEachMorsel(input.rows(), [&](std::size_t m, std::size_t begin, std::size_t end) {

@@ -5,6 +5,7 @@
 // expression aggregates over the whole table (then the table is one piece).
 
 #include "expr/Expression.h"
+#include "expr/KernelCompiler.h"
 #include "plan/Plan.h"
 
 #include <memory>
@@ -15,9 +16,11 @@ namespace weir::runtime {
 class RowPipeline {
  public:
   // Compiles `steps` (row operators) for an input of `input`'s layout; `scalars` are the hoisted
-  // aggregates the expressions may name. Throws OperatorError.
+  // aggregates the expressions may name. Throws OperatorError. With `kernels`, the steps are
+  // also offered to that backend as one physical kernel (`label` names it in its report); what
+  // it compiles runs instead of the interpreter, with the same results byte for byte.
   RowPipeline(const std::vector<ColumnSpec>& input, const std::vector<const plan::Node*>& steps,
-              const std::vector<ColumnSpec>& scalars);
+              const std::vector<ColumnSpec>& scalars, KernelCompiler* kernels = nullptr, const std::string& label = {});
   // A filter alone (a predicate pushed into a scan).
   RowPipeline(const std::vector<ColumnSpec>& input, const ast::Expr& condition);
   ~RowPipeline();
@@ -26,15 +29,21 @@ class RowPipeline {
   Table run(const Table& input, const Table* scalars) const;
   // Whether an expression aggregates over the whole table (then it must see all of it at once).
   bool wholeTable() const { return wholeTable_; }
+  // Whether the steps run as compiled code (a backend compiled them).
+  bool compiled() const { return entry_ != nullptr; }
 
  private:
   struct Step;
-  void addStep(std::vector<ColumnSpec>& layout, const plan::Node& node, const std::vector<ColumnSpec>& scalars);
+  void addStep(std::vector<ColumnSpec>& layout, const plan::Node& node, const std::vector<ColumnSpec>& scalars,
+               PhysicalKernelBuilder* physical);
   Table runSteps(Table rows, const Table* scalars) const;
+  Table runKernel(const Table& input, std::size_t begin, std::size_t end) const;
 
   std::vector<Step> steps_;
   std::vector<std::vector<std::pair<std::string, std::string>>> renames_;  // per step
   bool wholeTable_ = false;
+  std::shared_ptr<const PhysicalKernel> kernel_;  // with entry_: the compiled form
+  KernelEntry entry_ = nullptr;
 };
 
 // The steps a row-operator node stands for (a kernel's, or the node itself).

@@ -1,0 +1,35 @@
+#pragma once
+
+// The second backend of fused row pipelines: something that compiles a PhysicalKernel into
+// machine code (runtime/jit, the LLVM JIT). The runtime only sees this interface; when there is
+// none, or it refuses a kernel, the interpreter runs the kernel.
+
+#include "expr/PhysicalKernel.h"
+
+#include <cstdint>
+#include <string>
+
+namespace weir::runtime {
+
+// A compiled kernel over rows [begin, end) of its input. Per input slot k: `values[k]` (int64 or
+// double storage; null for other kinds) and `valid[k]` (a byte per row). Per output o that the
+// kernel computes: `outValues[o]` and `outValid[o]`, written at [0, kept) (null for outputs
+// copied through). With filters, the kept rows' indexes go to `selection`. Returns how many rows
+// were kept.
+using KernelEntry = std::int64_t (*)(const void* const* values, const std::uint8_t* const* valid, void* const* outValues,
+                                     std::uint8_t* const* outValid, std::uint32_t* selection, std::int64_t begin,
+                                     std::int64_t end);
+
+class KernelCompiler {
+ public:
+  virtual ~KernelCompiler() = default;
+  // The kernel's entry, or null with `why` set (then the interpreter runs it; never an error).
+  // `label` names the kernel in reports. Callable from several threads.
+  virtual KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string& why) = 0;
+  // A kernel that was not offered because it has no physical form: why (for the report).
+  virtual void interpreted(const std::string& label, const std::string& why) = 0;
+  // Where compiled objects are kept (a project's .weir/jit; empty: nowhere).
+  virtual void setCacheFolder(const std::string& folder) = 0;
+};
+
+}  // namespace weir::runtime

@@ -1,0 +1,664 @@
+// The LLVM JIT: code generation from a PhysicalKernel (one loop over a morsel's rows), ORC's
+// LLJIT to load it, and a disk cache of compiled objects behind ORC's ObjectCache.
+//
+// Every operation computes exactly what the interpreter's vector operations do (runtime/expr/
+// VectorOps.cpp, ScalarFunctions.cpp), the value under a null included: e.g. `a + b` adds the
+// stored values even where one is null, `a / 0` is null holding 0. Expressions are evaluated
+// without branches (`if`/`case` are selects), so a pipeline without filters is one straight loop
+// LLVM can vectorize.
+
+#include "jit/LlvmJit.h"
+
+#include "io/AtomicFile.h"
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include <llvm/Config/llvm-config.h>
+#include <llvm/ExecutionEngine/ObjectCache.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+namespace weir::runtime::jit {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- Code generation ----
+
+struct Value {
+  llvm::Value* val = nullptr;    // i64 or double; null for kinds without numeric storage
+  llvm::Value* valid = nullptr;  // i1
+};
+
+class Codegen {
+ public:
+  Codegen(llvm::LLVMContext& context, llvm::Module& module, const PhysicalKernel& kernel)
+      : context_(context), module_(module), b_(context), kernel_(kernel) {}
+
+  // Defines `name`: the KernelEntry. False with error() set when the kernel needs something the
+  // JIT does not generate.
+  bool generate(const std::string& name);
+  const std::string& error() const { return error_; }
+
+ private:
+  llvm::Type* i64() { return b_.getInt64Ty(); }
+  llvm::Type* f64() { return b_.getDoubleTy(); }
+  llvm::Type* ptr() { return b_.getPtrTy(); }
+  llvm::Type* typeOf(ColumnKind kind) { return kind == ColumnKind::Float ? f64() : i64(); }
+  llvm::Value* zero(ColumnKind kind) { return kind == ColumnKind::Float ? llvm::ConstantFP::get(f64(), 0.0) : b_.getInt64(0); }
+  static bool numeric(ColumnKind kind) { return kind == ColumnKind::Float || storesInts(kind); }
+
+  Value fail(const std::string& why) {
+    if (error_.empty()) error_ = why;
+    return {zero(ColumnKind::Int), b_.getFalse()};
+  }
+  llvm::Value* toDouble(const Value& v, ColumnKind kind) { return kind == ColumnKind::Float ? v.val : b_.CreateSIToFP(v.val, f64()); }
+  llvm::Value* isTrue(const Value& v) { return b_.CreateAnd(v.valid, b_.CreateICmpNE(v.val, b_.getInt64(0))); }
+  llvm::Value* orZero(llvm::Value* valid, llvm::Value* value, ColumnKind kind) { return b_.CreateSelect(valid, value, zero(kind)); }
+  llvm::Value* call(const char* name, std::vector<llvm::Value*> args) {
+    std::vector<llvm::Type*> types(args.size(), f64());
+    llvm::FunctionCallee f = module_.getOrInsertFunction(name, llvm::FunctionType::get(f64(), types, false));
+    return b_.CreateCall(f, args);
+  }
+  llvm::Value* intrinsic(llvm::Intrinsic::ID id, llvm::Value* x) { return b_.CreateUnaryIntrinsic(id, x); }
+
+  Value slot(std::size_t s);
+  Value gen(const PhysicalExpr& e);
+  Value arithmetic(const PhysicalExpr& e);
+  Value compare(const PhysicalExpr& e);
+  // A value as a column of `kind` stores it (copyValue): null holds 0.
+  llvm::Value* convert(const PhysicalExpr& from, const Value& v, ColumnKind kind);
+
+  llvm::LLVMContext& context_;
+  llvm::Module& module_;
+  llvm::IRBuilder<> b_;
+  const PhysicalKernel& kernel_;
+  std::string error_;
+  std::vector<llvm::Value*> inValues_, inValid_;
+  llvm::Value* row_ = nullptr;
+  std::vector<std::optional<Value>> slots_;
+};
+
+Value Codegen::slot(std::size_t s) {
+  if (slots_[s]) return *slots_[s];
+  if (kernel_.computed(s)) return fail("internal: a slot used before it is computed");
+  ColumnKind kind = kernel_.inputs[s].kind;
+  Value v;
+  llvm::Value* validByte = b_.CreateLoad(b_.getInt8Ty(), b_.CreateGEP(b_.getInt8Ty(), inValid_[s], row_));
+  v.valid = b_.CreateICmpNE(validByte, b_.getInt8(0));
+  if (numeric(kind)) v.val = b_.CreateLoad(typeOf(kind), b_.CreateGEP(typeOf(kind), inValues_[s], row_));
+  slots_[s] = v;
+  return v;
+}
+
+llvm::Value* Codegen::convert(const PhysicalExpr& from, const Value& v, ColumnKind kind) {
+  if (from.nullType) return zero(kind);
+  if (v.val == nullptr) return fail("a text value in arithmetic").val;
+  llvm::Value* value;
+  if (kind == ColumnKind::Float) value = toDouble(v, from.kind);
+  else if (from.kind == ColumnKind::Float) return fail("a float stored as an integer").val;
+  else value = v.val;
+  return orZero(v.valid, value, kind);
+}
+
+Value Codegen::arithmetic(const PhysicalExpr& e) {
+  const PhysicalExpr& l = e.args[0];
+  const PhysicalExpr& r = e.args[1];
+  if (l.nullType || r.nullType) return {zero(e.kind), b_.getFalse()};
+  Value a = gen(l), c = gen(r);
+  if (a.val == nullptr || c.val == nullptr) return fail("arithmetic of text");
+  llvm::Value* valid = b_.CreateAnd(a.valid, c.valid);
+  if (e.kind == ColumnKind::Int) {
+    switch (e.op) {
+      case PhysicalOp::Add: return {b_.CreateAdd(a.val, c.val), valid};
+      case PhysicalOp::Sub: return {b_.CreateSub(a.val, c.val), valid};
+      case PhysicalOp::Mul: return {b_.CreateMul(a.val, c.val), valid};
+      default: {
+        // The sign of the dividend; by zero, null (holding 0); by -1, 0 (never INT64_MIN % -1).
+        llvm::Value* byZero = b_.CreateICmpEQ(c.val, b_.getInt64(0));
+        llvm::Value* special = b_.CreateOr(byZero, b_.CreateICmpEQ(c.val, b_.getInt64(-1)));
+        llvm::Value* divisor = b_.CreateSelect(special, b_.getInt64(1), c.val);
+        llvm::Value* rem = b_.CreateSRem(a.val, divisor);
+        return {b_.CreateSelect(special, b_.getInt64(0), rem), b_.CreateAnd(valid, b_.CreateNot(byZero))};
+      }
+    }
+  }
+  llvm::Value* x = toDouble(a, l.kind);
+  llvm::Value* y = toDouble(c, r.kind);
+  switch (e.op) {
+    case PhysicalOp::Add: return {b_.CreateFAdd(x, y), valid};
+    case PhysicalOp::Sub: return {b_.CreateFSub(x, y), valid};
+    case PhysicalOp::Mul: return {b_.CreateFMul(x, y), valid};
+    default: {
+      llvm::Value* byZero = b_.CreateFCmpOEQ(y, llvm::ConstantFP::get(f64(), 0.0));
+      llvm::Value* result = e.op == PhysicalOp::Div ? b_.CreateFDiv(x, y) : b_.CreateFRem(x, y);
+      return {b_.CreateSelect(byZero, llvm::ConstantFP::get(f64(), 0.0), result), b_.CreateAnd(valid, b_.CreateNot(byZero))};
+    }
+  }
+}
+
+Value Codegen::compare(const PhysicalExpr& e) {
+  const PhysicalExpr& l = e.args[0];
+  const PhysicalExpr& r = e.args[1];
+  if (l.nullType || r.nullType) return {b_.getInt64(0), b_.getFalse()};
+  Value a = gen(l), c = gen(r);
+  if (a.val == nullptr || c.val == nullptr) return fail("a comparison of text");
+  llvm::Value* valid = b_.CreateAnd(a.valid, c.valid);
+  llvm::Value* holds;
+  if (l.kind == ColumnKind::Float || r.kind == ColumnKind::Float) {
+    llvm::Value* x = toDouble(a, l.kind);
+    llvm::Value* y = toDouble(c, r.kind);
+    switch (e.op) {
+      case PhysicalOp::Eq: holds = b_.CreateFCmpOEQ(x, y); break;
+      case PhysicalOp::Ne: holds = b_.CreateFCmpUNE(x, y); break;  // !(x == y)
+      case PhysicalOp::Lt: holds = b_.CreateFCmpOLT(x, y); break;
+      case PhysicalOp::Le: holds = b_.CreateFCmpOLE(x, y); break;
+      case PhysicalOp::Gt: holds = b_.CreateFCmpOGT(x, y); break;
+      default: holds = b_.CreateFCmpOGE(x, y); break;
+    }
+  } else {
+    // A date against a timestamp: the date's midnight, in microseconds.
+    bool micros = l.kind == ColumnKind::Timestamp || r.kind == ColumnKind::Timestamp;
+    llvm::Value* x = micros && l.kind == ColumnKind::Date ? b_.CreateMul(a.val, b_.getInt64(86400000000LL)) : a.val;
+    llvm::Value* y = micros && r.kind == ColumnKind::Date ? b_.CreateMul(c.val, b_.getInt64(86400000000LL)) : c.val;
+    switch (e.op) {
+      case PhysicalOp::Eq: holds = b_.CreateICmpEQ(x, y); break;
+      case PhysicalOp::Ne: holds = b_.CreateICmpNE(x, y); break;
+      case PhysicalOp::Lt: holds = b_.CreateICmpSLT(x, y); break;
+      case PhysicalOp::Le: holds = b_.CreateICmpSLE(x, y); break;
+      case PhysicalOp::Gt: holds = b_.CreateICmpSGT(x, y); break;
+      default: holds = b_.CreateICmpSGE(x, y); break;
+    }
+  }
+  return {b_.CreateZExt(holds, i64()), valid};
+}
+
+Value Codegen::gen(const PhysicalExpr& e) {
+  if (!error_.empty()) return fail(error_);
+  auto nullOf = [&](ColumnKind kind) { return Value{zero(kind), b_.getFalse()}; };
+  switch (e.op) {
+    case PhysicalOp::Slot: return slot(e.slot);
+    case PhysicalOp::Int: return {b_.getInt64(static_cast<std::uint64_t>(e.intValue)), b_.getTrue()};
+    case PhysicalOp::Float: return {llvm::ConstantFP::get(f64(), e.floatValue), b_.getTrue()};
+    case PhysicalOp::Null: return nullOf(e.kind);
+    case PhysicalOp::Add: case PhysicalOp::Sub: case PhysicalOp::Mul: case PhysicalOp::Div: case PhysicalOp::Mod:
+      return arithmetic(e);
+    case PhysicalOp::Eq: case PhysicalOp::Ne: case PhysicalOp::Lt: case PhysicalOp::Le: case PhysicalOp::Gt: case PhysicalOp::Ge:
+      return compare(e);
+    case PhysicalOp::And:
+    case PhysicalOp::Or: {
+      // Kleene logic: false and null is false, true or null is true, otherwise null (0).
+      Value a = e.args[0].nullType ? nullOf(ColumnKind::Bool) : gen(e.args[0]);
+      Value c = e.args[1].nullType ? nullOf(ColumnKind::Bool) : gen(e.args[1]);
+      if (a.val == nullptr || c.val == nullptr) return fail("`and`/`or` of text");
+      llvm::Value* bothValid = b_.CreateAnd(a.valid, c.valid);
+      llvm::Value* at = isTrue(a);
+      llvm::Value* ct = isTrue(c);
+      if (e.op == PhysicalOp::And) {
+        llvm::Value* af = b_.CreateAnd(a.valid, b_.CreateICmpEQ(a.val, b_.getInt64(0)));
+        llvm::Value* cf = b_.CreateAnd(c.valid, b_.CreateICmpEQ(c.val, b_.getInt64(0)));
+        return {b_.CreateZExt(b_.CreateAnd(at, ct), i64()), b_.CreateOr(b_.CreateOr(af, cf), bothValid)};
+      }
+      llvm::Value* either = b_.CreateOr(at, ct);
+      return {b_.CreateZExt(either, i64()), b_.CreateOr(either, bothValid)};
+    }
+    case PhysicalOp::Not: {
+      if (e.args[0].nullType) return nullOf(ColumnKind::Bool);
+      Value a = gen(e.args[0]);
+      if (a.val == nullptr) return fail("`not` of text");
+      return {b_.CreateZExt(b_.CreateICmpEQ(a.val, b_.getInt64(0)), i64()), a.valid};  // computed under nulls too
+    }
+    case PhysicalOp::Negate: {
+      Value a = gen(e.args[0]);
+      if (a.val == nullptr) return fail("the negation of text");
+      return {e.kind == ColumnKind::Float ? b_.CreateFNeg(a.val) : b_.CreateSub(b_.getInt64(0), a.val), a.valid};
+    }
+    case PhysicalOp::IsNull:
+    case PhysicalOp::IsNotNull: {
+      llvm::Value* valid = e.args[0].nullType ? b_.getFalse() : gen(e.args[0]).valid;
+      llvm::Value* holds = e.op == PhysicalOp::IsNull ? b_.CreateNot(valid) : valid;
+      return {b_.CreateZExt(holds, i64()), b_.getTrue()};
+    }
+    case PhysicalOp::Choose: {
+      // The first choice whose condition holds, the last when none does.
+      std::size_t whens = e.args.size() / 2;
+      const PhysicalExpr& last = e.args.back();
+      Value lastValue = last.nullType ? nullOf(e.kind) : gen(last);
+      Value result{convert(last, lastValue, e.kind), last.nullType ? b_.getFalse() : lastValue.valid};
+      for (std::size_t k = whens; k-- > 0;) {
+        const PhysicalExpr& condition = e.args[2 * k];
+        const PhysicalExpr& choice = e.args[2 * k + 1];
+        llvm::Value* holds = b_.getFalse();
+        if (!condition.nullType) {
+          Value c = gen(condition);
+          if (c.val == nullptr) return fail("a condition of text");
+          holds = isTrue(c);
+        }
+        Value v = choice.nullType ? nullOf(e.kind) : gen(choice);
+        llvm::Value* value = convert(choice, v, e.kind);
+        llvm::Value* valid = choice.nullType ? b_.getFalse() : v.valid;
+        result = {b_.CreateSelect(holds, value, result.val), b_.CreateSelect(holds, valid, result.valid)};
+      }
+      return result;
+    }
+    case PhysicalOp::In:
+    case PhysicalOp::NotIn: {
+      const PhysicalExpr& value = e.args[0];
+      if (value.nullType) return nullOf(ColumnKind::Bool);
+      Value v = gen(value);
+      if (v.val == nullptr) return fail("`in` of text");
+      llvm::Value* found = b_.getFalse();
+      for (std::size_t k = 1; k < e.args.size(); ++k) {
+        const PhysicalExpr& item = e.args[k];
+        if (item.nullType) continue;
+        Value it = gen(item);
+        if (it.val == nullptr) return fail("`in` of text");
+        llvm::Value* equal = value.kind == ColumnKind::Float || item.kind == ColumnKind::Float
+                                 ? b_.CreateFCmpOEQ(toDouble(v, value.kind), toDouble(it, item.kind))
+                                 : b_.CreateICmpEQ(v.val, it.val);
+        found = b_.CreateOr(found, b_.CreateAnd(it.valid, equal));
+      }
+      if (e.op == PhysicalOp::NotIn) found = b_.CreateNot(found);
+      return {orZero(v.valid, b_.CreateZExt(found, i64()), ColumnKind::Int), v.valid};
+    }
+    case PhysicalOp::Abs: case PhysicalOp::Round: case PhysicalOp::Floor: case PhysicalOp::Ceil:
+    case PhysicalOp::Sqrt: case PhysicalOp::Log: case PhysicalOp::Exp: {
+      const PhysicalExpr& arg = e.args[0];
+      Value a = gen(arg);
+      if (a.val == nullptr) return fail("a math function of text");
+      llvm::Value* valid = a.valid;
+      llvm::Value* result;
+      if (e.kind == ColumnKind::Int) {
+        // round/floor/ceil of an int is the int; abs wraps at the minimum.
+        result = e.op != PhysicalOp::Abs ? a.val
+                                         : b_.CreateSelect(b_.CreateICmpSLT(a.val, b_.getInt64(0)), b_.CreateSub(b_.getInt64(0), a.val), a.val);
+      } else {
+        llvm::Value* x = toDouble(a, arg.kind);
+        llvm::Value* zeroF = llvm::ConstantFP::get(f64(), 0.0);
+        switch (e.op) {
+          case PhysicalOp::Abs: result = intrinsic(llvm::Intrinsic::fabs, x); break;
+          case PhysicalOp::Round: result = intrinsic(llvm::Intrinsic::round, x); break;
+          case PhysicalOp::Floor: result = intrinsic(llvm::Intrinsic::floor, x); break;
+          case PhysicalOp::Ceil: result = intrinsic(llvm::Intrinsic::ceil, x); break;
+          case PhysicalOp::Sqrt:
+            // Outside the domain: null, not NaN.
+            valid = b_.CreateAnd(valid, b_.CreateNot(b_.CreateFCmpOLT(x, zeroF)));
+            result = intrinsic(llvm::Intrinsic::sqrt, x);
+            break;
+          case PhysicalOp::Log:
+            valid = b_.CreateAnd(valid, b_.CreateNot(b_.CreateFCmpOLE(x, zeroF)));
+            result = call("log", {x});
+            break;
+          default: result = call("exp", {x}); break;
+        }
+      }
+      return {orZero(valid, result, e.kind), valid};
+    }
+    case PhysicalOp::Pow: {
+      Value a = gen(e.args[0]), c = gen(e.args[1]);
+      if (a.val == nullptr || c.val == nullptr) return fail("`pow` of text");
+      llvm::Value* r = call("pow", {toDouble(a, e.args[0].kind), toDouble(c, e.args[1].kind)});
+      llvm::Value* valid = b_.CreateAnd(b_.CreateAnd(a.valid, c.valid), b_.CreateNot(b_.CreateFCmpUNO(r, r)));
+      return {orZero(valid, r, ColumnKind::Float), valid};
+    }
+    case PhysicalOp::Min:
+    case PhysicalOp::Max: {
+      const PhysicalExpr& l = e.args[0];
+      const PhysicalExpr& r = e.args[1];
+      Value a = gen(l), c = gen(r);
+      if (a.val == nullptr || c.val == nullptr) return fail("`min`/`max` of text");
+      llvm::Value* x = toDouble(a, l.kind);
+      llvm::Value* y = toDouble(c, r.kind);
+      llvm::Value* firstWins = e.op == PhysicalOp::Min ? b_.CreateFCmpOLE(x, y) : b_.CreateFCmpOGE(x, y);
+      llvm::Value* valid = b_.CreateAnd(a.valid, c.valid);
+      llvm::Value* winner = e.kind == ColumnKind::Float ? b_.CreateSelect(firstWins, x, y) : b_.CreateSelect(firstWins, a.val, c.val);
+      return {orZero(valid, winner, e.kind), valid};
+    }
+    case PhysicalOp::Coalesce: {
+      const PhysicalExpr& last = e.args.back();
+      Value lastValue = gen(last);
+      Value result{convert(last, lastValue, e.kind), lastValue.valid};
+      for (std::size_t k = e.args.size() - 1; k-- > 0;) {
+        Value v = gen(e.args[k]);
+        llvm::Value* value = convert(e.args[k], v, e.kind);
+        result = {b_.CreateSelect(v.valid, value, result.val), b_.CreateOr(v.valid, result.valid)};
+      }
+      return result;
+    }
+    case PhysicalOp::Convert: {
+      const PhysicalExpr& from = e.args[0];
+      if (from.nullType) return nullOf(e.kind);
+      Value v = gen(from);
+      return {convert(from, v, e.kind), v.valid};
+    }
+  }
+  return fail("an operation the JIT does not know");
+}
+
+bool Codegen::generate(const std::string& name) {
+  const std::size_t inputs = kernel_.inputs.size();
+  const std::size_t outputs = kernel_.outputs.size();
+  llvm::FunctionType* type = llvm::FunctionType::get(i64(), {ptr(), ptr(), ptr(), ptr(), ptr(), i64(), i64()}, false);
+  llvm::Function* entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module_);
+  // The loop lives in a function whose column pointers are parameters marked noalias (inlined
+  // into the entry, which unpacks them), so that LLVM needs no run-time overlap checks.
+  std::vector<llvm::Type*> params(2 * inputs + 2 * outputs + 1, ptr());
+  params.push_back(i64());
+  params.push_back(i64());
+  llvm::Function* loop = llvm::Function::Create(llvm::FunctionType::get(i64(), params, false), llvm::Function::InternalLinkage,
+                                                name + ".loop", module_);
+  loop->addFnAttr(llvm::Attribute::AlwaysInline);
+  for (std::size_t p = 0; p + 2 < params.size(); ++p) loop->addParamAttr(static_cast<unsigned>(p), llvm::Attribute::NoAlias);
+
+  // The entry: unpack the arrays.
+  {
+    b_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", entry));
+    std::vector<llvm::Value*> args;
+    auto unpack = [&](llvm::Value* array, std::size_t count) {
+      for (std::size_t k = 0; k < count; ++k) args.push_back(b_.CreateLoad(ptr(), b_.CreateConstGEP1_64(ptr(), array, k)));
+    };
+    unpack(entry->getArg(0), inputs);
+    unpack(entry->getArg(1), inputs);
+    unpack(entry->getArg(2), outputs);
+    unpack(entry->getArg(3), outputs);
+    args.push_back(entry->getArg(4));
+    args.push_back(entry->getArg(5));
+    args.push_back(entry->getArg(6));
+    b_.CreateRet(b_.CreateCall(loop, args));
+  }
+
+  llvm::BasicBlock* start = llvm::BasicBlock::Create(context_, "start", loop);
+  llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, "header", loop);
+  llvm::BasicBlock* body = llvm::BasicBlock::Create(context_, "body", loop);
+  llvm::BasicBlock* latch = llvm::BasicBlock::Create(context_, "latch", loop);
+  llvm::BasicBlock* exit = llvm::BasicBlock::Create(context_, "exit", loop);
+  for (std::size_t k = 0; k < inputs; ++k) {
+    inValues_.push_back(loop->getArg(static_cast<unsigned>(k)));
+    inValid_.push_back(loop->getArg(static_cast<unsigned>(inputs + k)));
+  }
+  auto outValue = [&](std::size_t o) { return loop->getArg(static_cast<unsigned>(2 * inputs + o)); };
+  auto outValid = [&](std::size_t o) { return loop->getArg(static_cast<unsigned>(2 * inputs + outputs + o)); };
+  llvm::Value* selection = loop->getArg(static_cast<unsigned>(2 * inputs + 2 * outputs));
+  llvm::Value* begin = loop->getArg(static_cast<unsigned>(params.size() - 2));
+  llvm::Value* end = loop->getArg(static_cast<unsigned>(params.size() - 1));
+  const bool filters = kernel_.filters();
+
+  b_.SetInsertPoint(start);
+  b_.CreateBr(header);
+  b_.SetInsertPoint(header);
+  llvm::PHINode* row = b_.CreatePHI(i64(), 2, "row");
+  llvm::PHINode* kept = b_.CreatePHI(i64(), 2, "kept");
+  row->addIncoming(begin, start);
+  kept->addIncoming(b_.getInt64(0), start);
+  b_.CreateCondBr(b_.CreateICmpSLT(row, end), body, exit);
+
+  b_.SetInsertPoint(body);
+  row_ = row;
+  slots_.assign(kernel_.slotKinds.size(), std::nullopt);
+  std::vector<std::pair<llvm::BasicBlock*, llvm::Value*>> toLatch;
+  for (const PhysicalKernel::Step& step : kernel_.steps) {
+    Value v = gen(step.expr);
+    if (!error_.empty()) return false;
+    if (step.filter) {
+      if (v.val == nullptr) return (void)fail("a condition of text"), false;
+      llvm::BasicBlock* next = llvm::BasicBlock::Create(context_, "kept", loop);
+      toLatch.emplace_back(b_.GetInsertBlock(), kept);
+      b_.CreateCondBr(isTrue(v), next, latch);
+      b_.SetInsertPoint(next);
+    } else {
+      if (v.val == nullptr || v.val->getType() != typeOf(kernel_.slotKinds[step.slot])) return (void)fail("internal: a slot of another type"), false;
+      slots_[step.slot] = v;
+    }
+  }
+  llvm::Value* at = filters ? static_cast<llvm::Value*>(kept) : b_.CreateSub(row, begin);
+  for (std::size_t o = 0; o < outputs; ++o) {
+    const PhysicalKernel::Output& output = kernel_.outputs[o];
+    if (!kernel_.computed(output.slot)) continue;
+    Value v = slot(output.slot);
+    if (v.val == nullptr || v.val->getType() != typeOf(output.spec.kind)) return (void)fail("internal: an output of another type"), false;
+    b_.CreateStore(v.val, b_.CreateGEP(typeOf(output.spec.kind), outValue(o), at));
+    b_.CreateStore(b_.CreateZExt(v.valid, b_.getInt8Ty()), b_.CreateGEP(b_.getInt8Ty(), outValid(o), at));
+  }
+  if (filters) b_.CreateStore(b_.CreateTrunc(row, b_.getInt32Ty()), b_.CreateGEP(b_.getInt32Ty(), selection, kept));
+  toLatch.emplace_back(b_.GetInsertBlock(), b_.CreateAdd(kept, b_.getInt64(1)));
+  b_.CreateBr(latch);
+
+  b_.SetInsertPoint(latch);
+  llvm::PHINode* keptNext = b_.CreatePHI(i64(), static_cast<unsigned>(toLatch.size()));
+  for (const auto& [block, value] : toLatch) keptNext->addIncoming(value, block);
+  row->addIncoming(b_.CreateAdd(row, b_.getInt64(1)), latch);
+  kept->addIncoming(keptNext, latch);
+  b_.CreateBr(header);
+
+  b_.SetInsertPoint(exit);
+  b_.CreateRet(kept);
+  return error_.empty();
+}
+
+// ---- The object cache ----
+
+class DiskCache : public llvm::ObjectCache {
+ public:
+  explicit DiskCache(std::string folder) : folder_(std::move(folder)) {}
+  void setFolder(std::string folder) { folder_ = std::move(folder); }
+  std::string pathOf(const std::string& key) const { return folder_ + "/" + key + ".o"; }
+  bool enabled() const { return !folder_.empty(); }
+
+  void notifyObjectCompiled(const llvm::Module* module, llvm::MemoryBufferRef object) override {
+    if (!enabled()) return;
+    std::error_code ec;
+    fs::create_directories(folder_, ec);
+    std::string error;
+    // Written atomically: a reader sees the whole object or none. A failure only costs a compile.
+    (void)writeFileAtomically(pathOf(module->getModuleIdentifier()), std::string_view(object.getBufferStart(), object.getBufferSize()), error);
+  }
+  std::unique_ptr<llvm::MemoryBuffer> getObject(const llvm::Module* module) override {
+    if (!enabled()) return nullptr;
+    auto buffer = llvm::MemoryBuffer::getFile(pathOf(module->getModuleIdentifier()));
+    if (!buffer) return nullptr;
+    return std::move(*buffer);
+  }
+
+ private:
+  std::string folder_;
+};
+
+std::string hex(const XXH128_hash_t& h) { return fmt::format("{:016x}{:016x}", h.high64, h.low64); }
+
+}  // namespace
+
+struct LlvmJit::State {
+  std::unique_ptr<DiskCache> cache;
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::unique_ptr<llvm::TargetMachine> machine;  // for the optimizer's cost model
+  std::string machineKey;                        // CPU, features, LLVM version
+  std::map<std::string, KernelEntry> entries;    // by key: kernels compiled in this process
+  std::mutex compiling;
+};
+
+LlvmJit::LlvmJit(std::unique_ptr<State> state) : state_(std::move(state)) {}
+LlvmJit::~LlvmJit() = default;
+
+std::unique_ptr<LlvmJit> LlvmJit::create(const std::string& cacheFolder, std::string& why) {
+  static const bool initialized = !llvm::InitializeNativeTarget() && !llvm::InitializeNativeTargetAsmPrinter();
+  if (!initialized) {
+    why = "LLVM has no native target here";
+    return nullptr;
+  }
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder) {
+    why = llvm::toString(builder.takeError());
+    return nullptr;
+  }
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
+  auto state = std::make_unique<State>();
+  state->cache = std::make_unique<DiskCache>(cacheFolder);
+  auto machine = builder->createTargetMachine();
+  if (!machine) {
+    why = llvm::toString(machine.takeError());
+    return nullptr;
+  }
+  state->machine = std::move(*machine);
+  state->machineKey = fmt::format("{}|{}|{}|LLVM {}", builder->getTargetTriple().str(), builder->getCPU(),
+                                  builder->getFeatures().getString(), LLVM_VERSION_STRING);
+  DiskCache* cache = state->cache.get();
+  auto jit = llvm::orc::LLJITBuilder()
+                 .setJITTargetMachineBuilder(*builder)
+                 .setCompileFunctionCreator([cache](llvm::orc::JITTargetMachineBuilder target)
+                                                -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+                   auto tm = target.createTargetMachine();
+                   if (!tm) return tm.takeError();
+                   return std::make_unique<llvm::orc::TMOwningSimpleCompiler>(std::move(*tm), cache);
+                 })
+                 .create();
+  if (!jit) {
+    why = llvm::toString(jit.takeError());
+    return nullptr;
+  }
+  state->jit = std::move(*jit);
+  return std::unique_ptr<LlvmJit>(new LlvmJit(std::move(state)));
+}
+
+void LlvmJit::setCacheFolder(const std::string& folder) {
+  std::lock_guard compiling(state_->compiling);
+  state_->cache->setFolder(folder);
+}
+
+void LlvmJit::interpreted(const std::string& label, const std::string& why) {
+  std::lock_guard lock(mutex_);
+  events_.push_back({label, KernelEvent::Outcome::Interpreted, 0, why});
+}
+
+std::vector<KernelEvent> LlvmJit::events() const {
+  std::lock_guard lock(mutex_);
+  return events_;
+}
+
+std::string LlvmJit::describe(const KernelEvent& event) {
+  switch (event.outcome) {
+    case KernelEvent::Outcome::Compiled: return fmt::format("jit: {}: compiled in {:.2f} ms", event.label, event.milliseconds);
+    case KernelEvent::Outcome::Cached: return fmt::format("jit: {}: loaded from the cache in {:.2f} ms (not compiled)", event.label, event.milliseconds);
+    default: return fmt::format("jit: {}: interpreted: the JIT does not support {}", event.label, event.why);
+  }
+}
+
+KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, const std::string& label, std::string& why) {
+  auto started = std::chrono::steady_clock::now();
+  std::string fingerprint = kernel.fingerprint();
+  std::string keyText = fingerprint + "\n" + state_->machineKey;
+  std::string key = "k" + hex(XXH3_128bits(keyText.data(), keyText.size()));
+  std::lock_guard compiling(state_->compiling);
+  auto record = [&](KernelEvent::Outcome outcome, const std::string& reason) {
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    std::lock_guard lock(mutex_);
+    events_.push_back({label, outcome, ms, reason});
+  };
+  if (auto it = state_->entries.find(key); it != state_->entries.end()) {
+    record(KernelEvent::Outcome::Cached, "");
+    return it->second;
+  }
+  llvm::orc::LLJIT& jit = *state_->jit;
+  auto dylib = jit.createJITDylib(key);
+  if (!dylib) {
+    why = llvm::toString(dylib.takeError());
+    record(KernelEvent::Outcome::Interpreted, why);
+    return nullptr;
+  }
+  auto lookup = [&]() -> KernelEntry {
+    auto address = jit.lookup(*dylib, key);
+    if (!address) {
+      why = llvm::toString(address.takeError());
+      return nullptr;
+    }
+    return address->toPtr<KernelEntry>();
+  };
+  bool cached = false;
+  KernelEntry entry = nullptr;
+  if (state_->cache->enabled()) {
+    // A cached object: loaded as it is, nothing built or compiled.
+    if (auto buffer = llvm::MemoryBuffer::getFile(state_->cache->pathOf(key))) {
+      if (llvm::Error error = jit.addObjectFile(*dylib, std::move(*buffer))) {
+        why = llvm::toString(std::move(error));
+      } else {
+        entry = lookup();
+        cached = entry != nullptr;
+      }
+      if (entry == nullptr) {
+        // A damaged object: compile afresh in a dylib of its own.
+        dylib = jit.createJITDylib(key + ".fresh");
+        if (!dylib) {
+          why = llvm::toString(dylib.takeError());
+          record(KernelEvent::Outcome::Interpreted, why);
+          return nullptr;
+        }
+        std::error_code ec;
+        fs::remove(state_->cache->pathOf(key), ec);
+      }
+    }
+  }
+  if (entry == nullptr) {
+    auto context = std::make_unique<llvm::LLVMContext>();
+    auto module = std::make_unique<llvm::Module>(key, *context);
+    module->setDataLayout(jit.getDataLayout());
+    module->setTargetTriple(jit.getTargetTriple().str());
+    Codegen codegen(*context, *module, kernel);
+    if (!codegen.generate(key)) {
+      why = codegen.error();
+      record(KernelEvent::Outcome::Interpreted, why);
+      return nullptr;
+    }
+    std::string broken;
+    llvm::raw_string_ostream brokenStream(broken);
+    if (llvm::verifyModule(*module, &brokenStream)) {
+      why = "internal: the generated code does not verify: " + broken;
+      record(KernelEvent::Outcome::Interpreted, why);
+      return nullptr;
+    }
+    {
+      llvm::LoopAnalysisManager loops;
+      llvm::FunctionAnalysisManager functions;
+      llvm::CGSCCAnalysisManager sccs;
+      llvm::ModuleAnalysisManager modules;
+      llvm::PassBuilder passes(state_->machine.get());
+      passes.registerModuleAnalyses(modules);
+      passes.registerCGSCCAnalyses(sccs);
+      passes.registerFunctionAnalyses(functions);
+      passes.registerLoopAnalyses(loops);
+      passes.crossRegisterProxies(loops, functions, sccs, modules);
+      passes.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(*module, modules);
+    }
+    if (llvm::Error error = jit.addIRModule(*dylib, llvm::orc::ThreadSafeModule(std::move(module), std::move(context)))) {
+      why = llvm::toString(std::move(error));
+      record(KernelEvent::Outcome::Interpreted, why);
+      return nullptr;
+    }
+    entry = lookup();
+    if (entry == nullptr) {
+      record(KernelEvent::Outcome::Interpreted, why);
+      return nullptr;
+    }
+  }
+  state_->entries.emplace(key, entry);
+  record(cached ? KernelEvent::Outcome::Cached : KernelEvent::Outcome::Compiled, "");
+  return entry;
+}
+
+}  // namespace weir::runtime::jit
