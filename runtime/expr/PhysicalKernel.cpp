@@ -248,6 +248,7 @@ std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
       n.scalar = true;
       return n;
     }
+    case ExprKind::String: return fail("text (`" + printExpr(e) + "`)");
     case ExprKind::Duration: {
       const auto& d = e.as<DurationLiteral>();
       std::int64_t seconds = d.unit == 's' ? 1 : d.unit == 'm' ? 60 : d.unit == 'h' ? 3600 : d.unit == 'w' ? 604800 : 86400;
@@ -388,6 +389,14 @@ std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
         case BuiltinId::Min: op = PhysicalOp::Min; break;
         case BuiltinId::Max: op = PhysicalOp::Max; break;
         case BuiltinId::Coalesce: op = PhysicalOp::Coalesce; break;
+        case BuiltinId::Year: case BuiltinId::Month: case BuiltinId::Day: {
+          if (n != 1) return fail("`" + fn + "` with " + std::to_string(n) + " arguments");
+          std::optional<PhysicalExpr> arg = build(*items[0]);
+          if (!arg) return std::nullopt;
+          if (arg->nullType || (arg->kind != ColumnKind::Date && arg->kind != ColumnKind::Timestamp)) return fail("`" + fn + "` of a non-date");
+          PhysicalOp part = *id == BuiltinId::Year ? PhysicalOp::Year : *id == BuiltinId::Month ? PhysicalOp::Month : PhysicalOp::Day;
+          return node(part, ColumnKind::Int, {std::move(*arg)});
+        }
         default: return fail("the function `" + fn + "`");
       }
       bool one = op == PhysicalOp::Abs || op == PhysicalOp::Round || op == PhysicalOp::Floor || op == PhysicalOp::Ceil ||

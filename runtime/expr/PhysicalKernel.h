@@ -33,6 +33,7 @@ enum class PhysicalOp : std::uint8_t {
   Choose,      // args: condition, value, condition, value, ..., the value when none holds
   In, NotIn,   // args[0] in args[1..]
   Abs, Round, Floor, Ceil, Sqrt, Log, Exp, Pow, Min, Max, Coalesce,
+  Year, Month, Day,  // of a date or timestamp (a call of the interpreter's datePart)
   Convert,     // args[0] stored as a column of `kind`: null rows hold 0 (as toColumn and arrange do)
 };
 

@@ -50,11 +50,12 @@ void civil(std::int64_t days, std::int64_t& year, unsigned& month, unsigned& day
   year = static_cast<std::int64_t>(yearOfEra) + era * 400 + (month <= 2 ? 1 : 0);
 }
 
-std::int64_t daysOf(const Vector& v, std::size_t i) {
-  std::int64_t value = v.ints[v.at(i)];
-  if (v.kind == ColumnKind::Timestamp) return value >= 0 ? value / 86400000000LL : -((-value + 86399999999LL) / 86400000000LL);
+std::int64_t daysOfValue(ColumnKind kind, std::int64_t value) {
+  if (kind == ColumnKind::Timestamp) return value >= 0 ? value / 86400000000LL : -((-value + 86399999999LL) / 86400000000LL);
   return value;
 }
+
+std::int64_t daysOf(const Vector& v, std::size_t i) { return daysOfValue(v.kind, v.ints[v.at(i)]); }
 
 // The text of any value, as the CSV writer writes it.
 std::string textOf(const Vector& v, std::size_t i) {
@@ -128,6 +129,13 @@ ColumnSpec common(const std::vector<ColumnSpec>& args, const std::vector<bool>& 
 }
 
 }  // namespace
+
+std::int64_t datePart(ColumnKind kind, std::int64_t value, int which) {
+  std::int64_t year;
+  unsigned month, day;
+  civil(daysOfValue(kind, value), year, month, day);
+  return which == 0 ? year : which == 1 ? month : day;
+}
 
 std::optional<ScalarFunction> scalarFunction(catalog::BuiltinId id, const std::vector<ColumnSpec>& args,
                                              const std::vector<bool>& nullTypes) {

@@ -27,6 +27,10 @@ std::optional<ScalarFunction> scalarFunction(catalog::BuiltinId id, const std::v
 // of the unit holding `d`, of `d`'s kind; weeks start on Monday (ISO 8601).
 std::optional<ScalarFunction> truncateFunction(catalog::TimeUnit unit, ColumnKind value);
 
+// `year`, `month` or `day` (`which` 0, 1, 2) of a date or timestamp `value` of kind `kind`, as the
+// built-ins compute them (the JIT calls this for them).
+std::int64_t datePart(ColumnKind kind, std::int64_t value, int which);
+
 // `category(x, [levels])` of one argument, `x`: the level whose text is `x`'s (as `string(x)`
 // writes it), null when there is none.
 ScalarFunction categoryFunction(std::vector<std::string> levels);

@@ -9,6 +9,7 @@
 
 #include "jit/LlvmJit.h"
 
+#include "expr/ScalarFunctions.h"
 #include "io/AtomicFile.h"
 
 #include <fmt/format.h>
@@ -40,6 +41,12 @@ namespace weir::runtime::jit {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Runtime helpers the generated code calls, defined in the JIT's main library by address.
+constexpr const char* kDatePart = "weir_jit_date_part";
+std::int64_t datePartHelper(std::int32_t kind, std::int64_t value, std::int32_t which) {
+  return datePart(static_cast<ColumnKind>(kind), value, which);
+}
 
 // ---- Code generation ----
 
@@ -343,6 +350,19 @@ Value Codegen::gen(const PhysicalExpr& e) {
       }
       return result;
     }
+    case PhysicalOp::Year:
+    case PhysicalOp::Month:
+    case PhysicalOp::Day: {
+      // The interpreter's own function (rowwise: null holds 0).
+      const PhysicalExpr& arg = e.args[0];
+      Value a = gen(arg);
+      if (a.val == nullptr) return fail("a date part of text");
+      int which = e.op == PhysicalOp::Year ? 0 : e.op == PhysicalOp::Month ? 1 : 2;
+      llvm::FunctionType* type = llvm::FunctionType::get(i64(), {b_.getInt32Ty(), i64(), b_.getInt32Ty()}, false);
+      llvm::FunctionCallee f = module_.getOrInsertFunction(kDatePart, type);
+      llvm::Value* r = b_.CreateCall(f, {b_.getInt32(static_cast<std::uint32_t>(arg.kind)), a.val, b_.getInt32(static_cast<std::uint32_t>(which))});
+      return {orZero(a.valid, r, ColumnKind::Int), a.valid};
+    }
     case PhysicalOp::Convert: {
       const PhysicalExpr& from = e.args[0];
       if (from.nullType) return nullOf(e.kind);
@@ -534,6 +554,13 @@ std::unique_ptr<LlvmJit> LlvmJit::create(const std::string& cacheFolder, std::st
     return nullptr;
   }
   state->jit = std::move(*jit);
+  llvm::orc::JITDylib& main = state->jit->getMainJITDylib();
+  llvm::orc::SymbolMap helpers;
+  helpers[state->jit->mangleAndIntern(kDatePart)] = {llvm::orc::ExecutorAddr::fromPtr(&datePartHelper), llvm::JITSymbolFlags::Exported};
+  if (llvm::Error error = main.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {
+    why = llvm::toString(std::move(error));
+    return nullptr;
+  }
   return std::unique_ptr<LlvmJit>(new LlvmJit(std::move(state)));
 }
 
@@ -582,6 +609,8 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, const std::string& la
     record(KernelEvent::Outcome::Interpreted, why);
     return nullptr;
   }
+  // Kernels see the runtime helpers (and, through LLJIT's defaults, the process: libm).
+  dylib->addToLinkOrder(jit.getMainJITDylib());
   auto lookup = [&]() -> KernelEntry {
     auto address = jit.lookup(*dylib, key);
     if (!address) {
@@ -609,6 +638,7 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, const std::string& la
           record(KernelEvent::Outcome::Interpreted, why);
           return nullptr;
         }
+        dylib->addToLinkOrder(jit.getMainJITDylib());
         std::error_code ec;
         fs::remove(state_->cache->pathOf(key), ec);
       }

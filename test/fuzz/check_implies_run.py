@@ -14,7 +14,9 @@ For each program (seeds S, S+1, ... S+N-1), in a fresh temporary project folder 
   5. `weir verify` reproduces every cached outcome;
   6. `weir run --disable-pass all` in a fourth copy writes the same files (when `weir run`
      takes `--disable-pass`);
-  7. `weir run --target SINK` of one sink alone in a third copy (other plan shapes: dead-node
+  7. `weir run --jit=off` (the interpreter) in a fifth copy writes the same files as the default
+     run (the LLVM JIT for fused row pipelines), byte for byte (when `weir run` takes `--jit`);
+  8. `weir run --target SINK` of one sink alone in a third copy (other plan shapes: dead-node
      elimination, projection pruning) writes the same file.
 Every command must also not crash (an exit code other than 0 or 1, a signal, a sanitizer
 report: see ASAN_OPTIONS / UBSAN_OPTIONS below), not time out, and never say `internal error`
@@ -193,12 +195,17 @@ def null_in_nonnull(log, o1, schemas):
 _disable_support = {}
 
 
-def run_disables_passes(weir):
-    """Whether this `weir run` takes `--disable-pass all` (older binaries do not)."""
-    if weir not in _disable_support:
+def run_takes(weir, option):
+    """Whether this `weir run` takes `option` (older binaries do not)."""
+    if (weir, option) not in _disable_support:
         r = subprocess.run([weir, "help", "run"], capture_output=True, env=ENV)
-        _disable_support[weir] = b"--disable-pass" in r.stdout + r.stderr
-    return _disable_support[weir]
+        _disable_support[(weir, option)] = option.encode() in r.stdout + r.stderr
+    return _disable_support[(weir, option)]
+
+
+def run_disables_passes(weir):
+    """Whether this `weir run` takes `--disable-pass all`."""
+    return run_takes(weir, "--disable-pass")
 
 
 def check_program(weir, decls, files, root, timeout, rng_pick=0, schemas=None):
@@ -265,6 +272,13 @@ def check_program(weir, decls, files, root, timeout, rng_pick=0, schemas=None):
         compare(case.log, "outputs optimized vs every pass disabled", o1, outputs(d))
         if rc7 != rc1:
             raise Finding("differ: exit code optimized vs every pass disabled", f"{rc1} then {rc7}", case.log)
+
+    if run_takes(weir, "--jit"):
+        e = case.project("e")
+        rc8, _, _ = case.cmd(e, "run", "--jobs", "2", "--jit=off")
+        compare(case.log, "outputs --jit=on vs --jit=off", o1, outputs(e))
+        if rc8 != rc1:
+            raise Finding("differ: exit code --jit=on vs --jit=off", f"{rc1} then {rc8}", case.log)
 
     sinks = [s for s in sink_names(decls) if s[1] in o1]
     if sinks:

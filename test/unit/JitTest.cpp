@@ -169,7 +169,7 @@ const char* const kExpressions[] = {
     "case { when i is null then -1 else i * 2 }", "coalesce(i, j)", "coalesce(f, i, 0)", "coalesce(f, g)",
     // math built-ins
     "abs(i)", "abs(f)", "round(f)", "floor(f)", "ceil(f)", "round(i)", "sqrt(f)", "sqrt(i)", "log(f)", "log(i)", "exp(f)",
-    "exp(i)", "pow(f, g)", "pow(i, 2)", "pow(f, 0.5)", "min(i, j)", "max(i, j)", "min(f, g)", "max(f, i)", "min(i, 2.5)",
+    "year(d)", "month(d)", "day(d)", "year(d) * 100 + month(d)", "exp(i)", "pow(f, g)", "pow(i, 2)", "pow(f, 0.5)", "min(i, j)", "max(i, j)", "min(f, g)", "max(f, i)", "min(i, 2.5)",
     // nested, as the benchmark's columns are
     "case { when f > 0 then sqrt(f) * log(abs(g) + 1) when f < -1 then exp(g / 100) else pow(abs(f), 1.5) } + i % 7",
     "if abs(i - j) > 3 and not (f < g) then round(f * 100) / 100 else -abs(g)",
