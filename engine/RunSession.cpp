@@ -570,7 +570,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
 
   runtime::RunOptions options = runOptionsFor(project, request_.targets, request_.jobs, cancel);
   if (request_.kernels != nullptr) {
-    request_.kernels->setCacheFolder(project.stateFolder() + "/jit");
+    request_.kernels->setCacheFolder(project.root(), project.stateFolder() + "/jit");
     options.kernels = request_.kernels;
   }
   if (useCache) {

@@ -547,7 +547,7 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   }
   std::unique_ptr<runtime::jit::LlvmJit> jit;
   std::string jitWhy = "--jit=off";
-  if (line->value("--jit").value_or("on") == "on") jit = runtime::jit::LlvmJit::create("", jitWhy);
+  if (line->value("--jit").value_or("on") == "on") jit = runtime::jit::LlvmJit::create(jitWhy);
   request.kernels = jit.get();
   engine::Workspace workspace;
   engine::RunSession session(workspace, request);

@@ -28,8 +28,9 @@ class KernelCompiler {
   virtual KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string& why) = 0;
   // A kernel that was not offered because it has no physical form: why (for the report).
   virtual void interpreted(const std::string& label, const std::string& why) = 0;
-  // Where compiled objects are kept (a project's .weir/jit; empty: nowhere).
-  virtual void setCacheFolder(const std::string& folder) = 0;
+  // Where compiled objects are kept: `folder` (a project's .weir/jit), below the trusted `base`
+  // (the project root), written through a StateFolder; empty: nowhere.
+  virtual void setCacheFolder(const std::string& base, const std::string& folder) = 0;
 };
 
 }  // namespace weir::runtime

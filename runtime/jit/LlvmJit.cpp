@@ -10,7 +10,7 @@
 #include "jit/LlvmJit.h"
 
 #include "expr/ScalarFunctions.h"
-#include "io/AtomicFile.h"
+#include "io/StateFolder.h"
 
 #include <fmt/format.h>
 #include <xxhash.h>
@@ -31,14 +31,14 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <optional>
 
 namespace weir::runtime::jit {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -475,30 +475,49 @@ bool Codegen::generate(const std::string& name) {
 
 // ---- The object cache ----
 
+// Compiled objects in the project's .weir/jit, one file KEY.o per kernel, through a StateFolder
+// (never through a symlink, written atomically: a reader sees a whole object or none). Failing
+// to read or write one only costs a compile.
 class DiskCache : public llvm::ObjectCache {
  public:
-  explicit DiskCache(std::string folder) : folder_(std::move(folder)) {}
-  void setFolder(std::string folder) { folder_ = std::move(folder); }
-  std::string pathOf(const std::string& key) const { return folder_ + "/" + key + ".o"; }
+  void setFolder(std::string base, std::string folder) {
+    base_ = std::move(base);
+    folder_ = std::move(folder);
+  }
   bool enabled() const { return !folder_.empty(); }
 
   void notifyObjectCompiled(const llvm::Module* module, llvm::MemoryBufferRef object) override {
     if (!enabled()) return;
-    std::error_code ec;
-    fs::create_directories(folder_, ec);
     std::string error;
-    // Written atomically: a reader sees the whole object or none. A failure only costs a compile.
-    (void)writeFileAtomically(pathOf(module->getModuleIdentifier()), std::string_view(object.getBufferStart(), object.getBufferSize()), error);
+    (void)writeStateFile(base_, folder_ + "/" + module->getModuleIdentifier() + ".o",
+                         std::string_view(object.getBufferStart(), object.getBufferSize()), error);
   }
-  std::unique_ptr<llvm::MemoryBuffer> getObject(const llvm::Module* module) override {
+  std::unique_ptr<llvm::MemoryBuffer> getObject(const llvm::Module* module) override { return read(module->getModuleIdentifier()); }
+
+  std::unique_ptr<llvm::MemoryBuffer> read(const std::string& key) const {
     if (!enabled()) return nullptr;
-    auto buffer = llvm::MemoryBuffer::getFile(pathOf(module->getModuleIdentifier()));
+    std::string error;
+    StateFolder folder = StateFolder::open(base_, folder_, false, error);
+    if (!folder.ok()) return nullptr;
+    const std::string name = key + ".o";
+    std::vector<StateFolder::Entry> entries = folder.entries();
+    auto it = std::find_if(entries.begin(), entries.end(), [&](const StateFolder::Entry& e) { return e.name == name; });
+    if (it == entries.end() || it->kind != StateFolder::Entry::Kind::File || it->size == 0) return nullptr;
+    int fd = folder.openFile(name, error);
+    if (fd < 0) return nullptr;
+    auto buffer = llvm::MemoryBuffer::getOpenFile(llvm::sys::fs::convertFDToNativeFile(fd), name, -1);
+    ::close(fd);
     if (!buffer) return nullptr;
     return std::move(*buffer);
   }
+  void remove(const std::string& key) const {
+    std::string error;
+    StateFolder folder = StateFolder::open(base_, folder_, false, error);
+    if (folder.ok()) folder.removeFile(key + ".o", error);
+  }
 
  private:
-  std::string folder_;
+  std::string base_, folder_;
 };
 
 std::string hex(const XXH128_hash_t& h) { return fmt::format("{:016x}{:016x}", h.high64, h.low64); }
@@ -517,7 +536,7 @@ struct LlvmJit::State {
 LlvmJit::LlvmJit(std::unique_ptr<State> state) : state_(std::move(state)) {}
 LlvmJit::~LlvmJit() = default;
 
-std::unique_ptr<LlvmJit> LlvmJit::create(const std::string& cacheFolder, std::string& why) {
+std::unique_ptr<LlvmJit> LlvmJit::create(std::string& why) {
   static const bool initialized = !llvm::InitializeNativeTarget() && !llvm::InitializeNativeTargetAsmPrinter();
   if (!initialized) {
     why = "LLVM has no native target here";
@@ -530,7 +549,7 @@ std::unique_ptr<LlvmJit> LlvmJit::create(const std::string& cacheFolder, std::st
   }
   builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
   auto state = std::make_unique<State>();
-  state->cache = std::make_unique<DiskCache>(cacheFolder);
+  state->cache = std::make_unique<DiskCache>();
   auto machine = builder->createTargetMachine();
   if (!machine) {
     why = llvm::toString(machine.takeError());
@@ -564,9 +583,9 @@ std::unique_ptr<LlvmJit> LlvmJit::create(const std::string& cacheFolder, std::st
   return std::unique_ptr<LlvmJit>(new LlvmJit(std::move(state)));
 }
 
-void LlvmJit::setCacheFolder(const std::string& folder) {
+void LlvmJit::setCacheFolder(const std::string& base, const std::string& folder) {
   std::lock_guard compiling(state_->compiling);
-  state_->cache->setFolder(folder);
+  state_->cache->setFolder(base, folder);
 }
 
 void LlvmJit::interpreted(const std::string& label, const std::string& why) {
@@ -623,8 +642,8 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, const std::string& la
   KernelEntry entry = nullptr;
   if (state_->cache->enabled()) {
     // A cached object: loaded as it is, nothing built or compiled.
-    if (auto buffer = llvm::MemoryBuffer::getFile(state_->cache->pathOf(key))) {
-      if (llvm::Error error = jit.addObjectFile(*dylib, std::move(*buffer))) {
+    if (auto buffer = state_->cache->read(key)) {
+      if (llvm::Error error = jit.addObjectFile(*dylib, std::move(buffer))) {
         why = llvm::toString(std::move(error));
       } else {
         entry = lookup();
@@ -639,8 +658,7 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, const std::string& la
           return nullptr;
         }
         dylib->addToLinkOrder(jit.getMainJITDylib());
-        std::error_code ec;
-        fs::remove(state_->cache->pathOf(key), ec);
+        state_->cache->remove(key);
       }
     }
   }

@@ -25,14 +25,14 @@ struct KernelEvent {
 
 class LlvmJit : public KernelCompiler {
  public:
-  // The JIT for this machine, or none (with `why`) when LLVM does not initialize here.
-  // `cacheFolder`: where compiled objects are kept (empty: nowhere).
-  static std::unique_ptr<LlvmJit> create(const std::string& cacheFolder, std::string& why);
+  // The JIT for this machine, or none (with `why`) when LLVM does not initialize here. It keeps
+  // no compiled objects until setCacheFolder.
+  static std::unique_ptr<LlvmJit> create(std::string& why);
   ~LlvmJit() override;
 
   KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string& why) override;
   void interpreted(const std::string& label, const std::string& why) override;
-  void setCacheFolder(const std::string& folder) override;
+  void setCacheFolder(const std::string& base, const std::string& folder) override;
 
   std::vector<KernelEvent> events() const;
   // The line `--jit-report` prints per kernel, e.g. "jit: features: compiled in 3.1 ms".

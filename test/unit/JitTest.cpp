@@ -11,6 +11,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <optional>
 
@@ -119,7 +121,7 @@ class JitTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::string why;
-    jit_ = LlvmJit::create("", why).release();
+    jit_ = LlvmJit::create(why).release();
     ASSERT_NE(jit_, nullptr) << why;
   }
   static void TearDownTestSuite() {
@@ -209,29 +211,37 @@ TEST_F(JitTest, TextFallsBackToTheInterpreterWithAReason) {
   EXPECT_NE(LlvmJit::describe(events.back()).find("interpreted: the JIT does not support"), std::string::npos);
 }
 
-TEST(JitCacheTest, ASecondJitLoadsTheCompiledObjectInsteadOfCompiling) {
+TEST(JitCacheTest, ASecondJitLoadsTheCompiledObjectInsteadOfCompilingAndADamagedOneIsReplaced) {
   namespace fs = std::filesystem;
   fs::path folder = fs::temp_directory_path() / ("weir-jit-cache-" + std::to_string(::getpid()));
   fs::remove_all(folder);
+  fs::create_directories(folder);
   Table input = sample(500);
   Parsed value("case { when f > 0 then sqrt(f) else i * 2 }");
   plan::Node node;
   node.kind = plan::NodeKind::Derive;
   node.assignments.emplace_back("v", value.expr());
   Table expected = RowPipeline(specsOf(input), {&node}, {}).run(input, nullptr);
-  for (int run = 0; run < 2; ++run) {
+  // Compiled, then loaded; then, the object damaged, compiled again (and the object replaced).
+  for (int run = 0; run < 3; ++run) {
+    if (run == 2) {
+      for (const auto& entry : fs::directory_iterator(folder / ".weir" / "jit")) {
+        std::ofstream(entry.path(), std::ios::trunc) << "not an object file";
+      }
+    }
     std::string why;
-    auto jit = runtime::jit::LlvmJit::create(folder.string(), why);
+    auto jit = runtime::jit::LlvmJit::create(why);
     ASSERT_NE(jit, nullptr) << why;
+    jit->setCacheFolder(folder.string(), (folder / ".weir" / "jit").string());
     RowPipeline pipeline(specsOf(input), {&node}, {}, jit.get(), "v");
     ASSERT_TRUE(pipeline.compiled());
     EXPECT_EQ(difference(expected, pipeline.run(input, nullptr)), "");
     auto events = jit->events();
     ASSERT_EQ(events.size(), 1u);
-    EXPECT_EQ(events[0].outcome, run == 0 ? runtime::jit::KernelEvent::Outcome::Compiled : runtime::jit::KernelEvent::Outcome::Cached);
+    EXPECT_EQ(events[0].outcome, run == 1 ? runtime::jit::KernelEvent::Outcome::Cached : runtime::jit::KernelEvent::Outcome::Compiled) << run;
   }
   std::size_t objects = 0;
-  for (const auto& entry : fs::directory_iterator(folder)) objects += entry.path().extension() == ".o";
+  for (const auto& entry : fs::directory_iterator(folder / ".weir" / "jit")) objects += entry.path().extension() == ".o";
   EXPECT_EQ(objects, 1u);
   fs::remove_all(folder);
 }
