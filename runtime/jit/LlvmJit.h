@@ -20,6 +20,7 @@ struct KernelEvent {
   std::string label;
   Outcome outcome = Outcome::Compiled;
   double milliseconds = 0;  // building, optimizing and compiling (Compiled), loading (Cached)
+  double cpuMilliseconds = 0;  // the same, in this thread's CPU time (other processes excluded)
   std::string why;          // Interpreted: what the JIT does not support
 };
 
