@@ -572,6 +572,7 @@ RunResult RunSession::run(const Cancellation* cancel) {
   if (request_.kernels != nullptr) {
     request_.kernels->setCacheFolder(project.root(), project.stateFolder() + "/jit");
     options.kernels = request_.kernels;
+    options.files.kernels = request_.kernels;
   }
   if (useCache) {
     options.cache = &cache;

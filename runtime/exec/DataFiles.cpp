@@ -262,7 +262,7 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
       for (const ColumnSpec& spec : declared) {
         if (csv.only.empty() || std::find(csv.only.begin(), csv.only.end(), spec.name) != csv.only.end()) stored.push_back(spec);
       }
-      filter.emplace(stored, *scan.condition);
+      filter.emplace(stored, *scan.condition, options.kernels, sourceName + " (the filter pushed into its scan)");
       if (!filter->wholeTable()) csv.eachPiece = [&filter](Table piece) { return filter->run(piece, nullptr); };
     }
     if (stream && !(filter && filter->wholeTable())) csv.inOrder = stream;

@@ -3,6 +3,7 @@
 // Sources and sinks on disk: where a path points (never outside the project, symlinks
 // included), reading a source's file by its format, writing a sink's file atomically.
 
+#include "expr/KernelCompiler.h"
 #include "plan/Plan.h"
 #include "table/Table.h"
 
@@ -19,6 +20,8 @@ struct DataFileOptions {
   std::string scratchFolder;
   std::string logsFolder;
   std::string stateBase;  // the trusted folder those are below (io/StateFolder.h): the project root
+  // Compiles a filter pushed into a scan (the JIT); none: the interpreter runs it.
+  KernelCompiler* kernels = nullptr;
 };
 
 // The canonical path `io.path` names, relative to the declaring file's folder. Throws

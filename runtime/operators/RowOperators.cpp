@@ -80,11 +80,32 @@ RowPipeline::RowPipeline(const std::vector<ColumnSpec>& input, const std::vector
   std::optional<PhysicalKernelBuilder> physical;
   if (kernels != nullptr) physical.emplace(input);
   for (const plan::Node* step : steps) addStep(layout, *step, scalars, physical ? &*physical : nullptr);
-  if (!physical) return;
-  if (wholeTable_) physical->refuse("an aggregate over the whole table");
-  std::optional<PhysicalKernel> kernel = physical->finish();
+  if (physical) offer(*physical, kernels, label);
+}
+
+RowPipeline::RowPipeline(const std::vector<ColumnSpec>& input, const ast::Expr& condition, KernelCompiler* kernels,
+                         const std::string& label) {
+  Step step;
+  step.kind = NodeKind::Filter;
+  plan::Node none;
+  std::shared_ptr<const ast::Expr> inlined = inlinedFor(condition, none);
+  step.condition = compileFor(*inlined, input, {});
+  wholeTable_ = step.condition->aggregates();
+  step.output = input;
+  steps_.push_back(std::move(step));
+  renames_.emplace_back();
+  if (kernels == nullptr) return;
+  PhysicalKernelBuilder physical(input);
+  physical.filter(*inlined);
+  physical.arrange(input);
+  offer(physical, kernels, label);
+}
+
+void RowPipeline::offer(PhysicalKernelBuilder& physical, KernelCompiler* kernels, const std::string& label) {
+  if (wholeTable_) physical.refuse("an aggregate over the whole table");
+  std::optional<PhysicalKernel> kernel = physical.finish();
   if (!kernel) {
-    kernels->interpreted(label, physical->error());
+    kernels->interpreted(label, physical.error());
     return;
   }
   std::string why;
@@ -92,17 +113,6 @@ RowPipeline::RowPipeline(const std::vector<ColumnSpec>& input, const std::vector
   if (entry == nullptr) return;
   kernel_ = std::make_shared<const PhysicalKernel>(std::move(*kernel));
   entry_ = entry;
-}
-
-RowPipeline::RowPipeline(const std::vector<ColumnSpec>& input, const ast::Expr& condition) {
-  Step step;
-  step.kind = NodeKind::Filter;
-  plan::Node none;
-  step.condition = compileFor(*inlinedFor(condition, none), input, {});
-  wholeTable_ = step.condition->aggregates();
-  step.output = input;
-  steps_.push_back(std::move(step));
-  renames_.emplace_back();
 }
 
 void RowPipeline::addStep(std::vector<ColumnSpec>& layout, const plan::Node& node, const std::vector<ColumnSpec>& scalars,

@@ -21,8 +21,9 @@ class RowPipeline {
   // it compiles runs instead of the interpreter, with the same results byte for byte.
   RowPipeline(const std::vector<ColumnSpec>& input, const std::vector<const plan::Node*>& steps,
               const std::vector<ColumnSpec>& scalars, KernelCompiler* kernels = nullptr, const std::string& label = {});
-  // A filter alone (a predicate pushed into a scan).
-  RowPipeline(const std::vector<ColumnSpec>& input, const ast::Expr& condition);
+  // A filter alone (a predicate pushed into a scan), offered to `kernels` as above.
+  RowPipeline(const std::vector<ColumnSpec>& input, const ast::Expr& condition, KernelCompiler* kernels = nullptr,
+              const std::string& label = {});
   ~RowPipeline();
   RowPipeline(RowPipeline&&) noexcept;
 
@@ -37,6 +38,7 @@ class RowPipeline {
   void addStep(std::vector<ColumnSpec>& layout, const plan::Node& node, const std::vector<ColumnSpec>& scalars,
                PhysicalKernelBuilder* physical);
   Table runSteps(Table rows, const Table* scalars) const;
+  void offer(PhysicalKernelBuilder& physical, KernelCompiler* kernels, const std::string& label);
   Table runKernel(const Table& input, std::size_t begin, std::size_t end) const;
 
   std::vector<Step> steps_;
