@@ -23,6 +23,7 @@ class AtomicFileWriter {
  private:
   bool openAt(int folder, bool ownFolder, const std::string& name, std::string& error);
   friend bool writeFileAtomicallyAt(int folder, const std::string& name, std::string_view content, std::string& error);
+  friend class StateFolder;
   void discard();
 
   int folder_ = -1;

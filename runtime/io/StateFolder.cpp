@@ -159,6 +159,18 @@ int StateFolder::openFile(const std::string& name, std::string& error, bool* for
   return fd;
 }
 
+bool StateFolder::openWriter(const std::string& name, AtomicFileWriter& writer, std::string& error) const {
+  if (!isPlainFileName(name)) {
+    error = fmt::format("`{}` is not a file name", name);
+    return false;
+  }
+  if (!writer.openAt(fd_, false, name, error)) {
+    error = fmt::format("cannot write {}: {}", pathOf(name), error);
+    return false;
+  }
+  return true;
+}
+
 bool StateFolder::writeVolatileFile(const std::string& name, std::string_view content, std::string& error) const {
   if (!isPlainFileName(name)) {
     error = fmt::format("`{}` is not a file name", name);

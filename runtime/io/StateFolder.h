@@ -22,6 +22,8 @@
 
 namespace weir::runtime {
 
+class AtomicFileWriter;
+
 class StateFolder {
  public:
   StateFolder() = default;
@@ -57,6 +59,9 @@ class StateFolder {
   // symlink (one is removed, not what it points to); true when it is gone. What another program
   // put there (a step's scratch folder) is removed the same way, nested at most 256 folders deep.
   bool removeTree(const std::string& name, std::string& error) const;
+  // Opens `writer` to write `name` here a piece at a time, atomically at its commit() (for
+  // content too large to hold whole in memory).
+  bool openWriter(const std::string& name, AtomicFileWriter& writer, std::string& error) const;
   // The same, without flushing anything to disk: for what a crash may lose (a lock's lease,
   // which is worth nothing after one). A reader still sees the old content or the new, whole.
   bool writeVolatileFile(const std::string& name, std::string_view content, std::string& error) const;

@@ -1,5 +1,6 @@
 #include "store/SnapshotStore.h"
 
+#include "io/AtomicFile.h"
 #include "io/MappedFile.h"
 #include "io/StateFolder.h"
 #include "store/SourceHashes.h"
@@ -10,7 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
-#include <new>
+#include <vector>
 
 namespace weir::runtime {
 
@@ -28,32 +29,48 @@ void checksum(std::string_view bytes, unsigned char out[kChecksum]) {
   std::memcpy(out, canonical.digest, kChecksum);
 }
 
-// The entry of `content`: header, zstd frame, checksum.
-bool encode(std::string_view content, std::string& entry, std::string& error) {
-  std::size_t bound = ZSTD_compressBound(content.size());
-  // Not a std::string: resizing one writes every byte of the bound (the size of a large source).
-  std::unique_ptr<char[]> frame(new (std::nothrow) char[bound]);
-  if (!frame) {
+// Streams the entry of `content` (header, zstd frame, checksum) into `out`, never holding it
+// whole: a source of hundreds of MB is compressed with a few MB of memory. `entryBytes`: its size.
+bool writeEntry(std::string_view content, AtomicFileWriter& out, std::uint64_t& entryBytes, std::string& error) {
+  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state(XXH3_createState(), XXH3_freeState);
+  std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  if (!state || !context) {
     error = "not enough memory to compress a snapshot";
     return false;
   }
-  // Level 1, as the cache: a run snapshots its sources every time they change; speed first.
-  std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
-  std::size_t written = ZSTD_compressCCtx(context.get(), frame.get(), bound, content.data(), content.size(), 1);
-  if (ZSTD_isError(written)) {
-    error = std::string("cannot compress a snapshot: ") + ZSTD_getErrorName(written);
-    return false;
-  }
-  entry.clear();
-  entry.reserve(kHeader + written + kChecksum);
-  entry.append(kMagic, sizeof kMagic);
+  XXH3_128bits_reset(state.get());
+  entryBytes = 0;
+  auto emit = [&](const char* bytes, std::size_t size, bool checked) {
+    if (checked) XXH3_128bits_update(state.get(), bytes, size);
+    entryBytes += size;
+    return out.write(std::string_view(bytes, size), error);
+  };
+  char header[kHeader];
+  std::memcpy(header, kMagic, sizeof kMagic);
   std::uint64_t size = content.size();
-  for (int i = 0; i < 8; ++i) entry.push_back(static_cast<char>((size >> (8 * i)) & 0xff));
-  entry.append(frame.get(), written);
-  unsigned char sum[kChecksum];
-  checksum(entry, sum);
-  entry.append(reinterpret_cast<const char*>(sum), kChecksum);
-  return true;
+  for (int i = 0; i < 8; ++i) header[sizeof kMagic + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  if (!emit(header, kHeader, true)) return false;
+  // Level 1, as the cache: a run snapshots its sources every time they change; speed first. The
+  // pledged size puts the content's size in the frame (checkEntry compares it). Worker threads
+  // when the library has them: zstd's output is the same for any number of workers above zero.
+  ZSTD_CCtx_setParameter(context.get(), ZSTD_c_compressionLevel, 1);
+  ZSTD_CCtx_setPledgedSrcSize(context.get(), size);
+  if (size > (std::uint64_t{8} << 20)) ZSTD_CCtx_setParameter(context.get(), ZSTD_c_nbWorkers, 2);
+  std::vector<char> buffer(ZSTD_CStreamOutSize() * 4);
+  ZSTD_inBuffer input{content.data(), content.size(), 0};
+  while (true) {
+    ZSTD_outBuffer output{buffer.data(), buffer.size(), 0};
+    std::size_t left = ZSTD_compressStream2(context.get(), &output, &input, ZSTD_e_end);
+    if (ZSTD_isError(left)) {
+      error = std::string("cannot compress a snapshot: ") + ZSTD_getErrorName(left);
+      return false;
+    }
+    if (output.pos != 0 && !emit(buffer.data(), output.pos, true)) return false;
+    if (left == 0) break;
+  }
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state.get()));
+  return emit(reinterpret_cast<const char*>(canonical.digest), kChecksum, false);
 }
 
 }  // namespace
@@ -160,10 +177,15 @@ std::optional<SnapshotStore::Stored> SnapshotStore::storeBytes(std::string_view 
   stored.hash = SourceHashes::hashBytes(content);
   stored.size = content.size();
   if (has(stored.hash)) return stored;
-  std::string entry;
-  if (!encode(content, entry, error) || !write(stored.hash, entry, error)) return std::nullopt;
+  StateFolder folder = StateFolder::open(base_, fs::path(pathOf(stored.hash)).parent_path().string(), true, error);
+  AtomicFileWriter writer;
+  std::uint64_t entryBytes = 0;
+  if (!folder.ok() || !folder.openWriter(stored.hash, writer, error) || !writeEntry(content, writer, entryBytes, error) ||
+      !writer.commit(error)) {
+    return std::nullopt;
+  }
   stored.added = true;
-  stored.entryBytes = entry.size();
+  stored.entryBytes = entryBytes;
   return stored;
 }
 

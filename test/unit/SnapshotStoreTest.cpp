@@ -71,6 +71,32 @@ TEST(SnapshotStore, KeepsContentOncePerHash) {
   EXPECT_FALSE(store.load(hash, problem));
 }
 
+TEST(SnapshotStore, LargeContentIsStreamedWithWorkersAndReadBackWhole) {
+  // Above 8 MB the entry is compressed by zstd's worker threads, a piece at a time: what is read
+  // back is the content, byte for byte, and the same content stored twice gives the same bytes.
+  Folder root("weir-snapshot-large");
+  SnapshotStore store(root.path.string(), root / ".weir/snapshots");
+  std::string content, error;
+  std::uint64_t x = 88172645463325252ull;
+  while (content.size() < (std::size_t{24} << 20)) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    content += std::to_string(x % 100000) + "," + std::to_string(x % 7) + ",row\n";
+  }
+  std::optional<SnapshotStore::Stored> stored = store.storeBytes(content, error);
+  ASSERT_TRUE(stored) << error;
+  EXPECT_TRUE(stored->added);
+  EXPECT_EQ(stored->entryBytes, fs::file_size(store.pathOf(stored->hash)));
+  EXPECT_LT(stored->entryBytes, content.size() / 2);
+  std::string problem;
+  std::optional<std::string> back = store.load(stored->hash, problem);
+  ASSERT_TRUE(back) << problem;
+  EXPECT_TRUE(*back == content);
+  std::string first = readAll(store.pathOf(stored->hash));
+  ASSERT_TRUE(store.remove(stored->hash, error)) << error;
+  ASSERT_TRUE(store.storeBytes(content, error)) << error;
+  EXPECT_TRUE(readAll(store.pathOf(stored->hash)) == first) << "the same content gave other bytes";
+}
+
 TEST(SnapshotStore, RefusesDamagedRenamedAndForeignEntries) {
   Folder root("weir-snapshot-damage-test");
   SnapshotStore store(root.path.string(), root / ".weir/snapshots");
