@@ -113,13 +113,16 @@ class Pushdown {
     }
   }
 
-  // filter(derive(x)) -> derive(filter(x)) when the filter reads nothing the derive computes:
+  // filter(derive(x)) -> derive(filter(x)) when the filter reads nothing the derive computes and
+// the derive aggregates nothing over the whole table:
   // the two nodes trade places (ids stay, so the order of the plan stays valid).
   bool pastDerive(NodeId f, NodeId d, const std::set<std::string>& read) {
     if (!movable(d, f)) return false;
     Node& derive = plan_.node(d);
+    // A value made of a whole-table aggregate (`x - mean(x)`) depends on every row of the
+    // derive's input: filtering first would change it.
     for (const auto& [name, value] : derive.assignments) {
-      if (read.count(name)) return false;
+      if (read.count(name) || (value && usesAggregate(*value))) return false;
     }
     if (derive.assignments.empty()) return false;  // a derive the optimizer cannot see into
     Node& filter = plan_.node(f);
