@@ -3,6 +3,8 @@
 // run session then computes nothing itself, records each node as done where it was done, and a
 // job that fails blocks what waits for it without anything being computed here.
 
+#include "TestSupport.h"
+
 #include "engine/ClusterJobs.h"
 #include "engine/RunSession.h"
 #include "engine/SlurmExecutor.h"
@@ -74,39 +76,23 @@ class Listener : public RunListener {
   std::map<plan::NodeId, int> starts, finishes;
 };
 
-class ClusterJobsTest : public ::testing::Test {
+class ClusterJobsTest : public test::SmallProjectTest {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("weir-cluster-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_ / ".weir");
-    std::ofstream(root_ / "main.mlflow") << "pipeline p\n"
-                                            "schema S { id: int, x: float }\n"
-                                            "source s: S = csv(\"s.csv\")\n"
-                                            "expect valid on s { count() >= 1 }\n"
-                                            "let big = s | where x > 1 | derive y = x * 2\n"
-                                            "let total = s | group id { sum_x = sum(x) }\n"
-                                            "sink out = big to csv(\"out/big.csv\")\n"
-                                            "sink sums = total to csv(\"out/total.csv\")\n";
-    std::ofstream data(root_ / "s.csv");
-    data << "id,x\n";
-    for (int i = 0; i < 1000; ++i) data << i % 7 << "," << (i % 5) << ".5\n";
-  }
-  void TearDown() override { fs::remove_all(root_); }
+  ClusterJobsTest() : SmallProjectTest("weir-cluster-", "pipeline p\n"
+                                                        "schema S { id: int, x: float }\n"
+                                                        "source s: S = csv(\"s.csv\")\n"
+                                                        "expect valid on s { count() >= 1 }\n"
+                                                        "let big = s | where x > 1 | derive y = x * 2\n"
+                                                        "let total = s | group id { sum_x = sum(x) }\n"
+                                                        "sink out = big to csv(\"out/big.csv\")\n"
+                                                        "sink sums = total to csv(\"out/total.csv\")\n") {}
 
   RunRequest request() const {
     RunRequest r;
     r.file = (root_ / "main.mlflow").string();
     return r;
   }
-  fs::path root_;
 };
-
-std::string readAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 const ClusterJob* jobNamed(const std::vector<ClusterJob>& jobs, const std::string& name) {
   for (const ClusterJob& job : jobs) {
@@ -171,8 +157,8 @@ TEST_F(ClusterJobsTest, ARunWhoseJobsRunElsewhereComputesNothingHereAndGivesTheS
     EXPECT_EQ(listener.starts[run.id], 0) << run.id;    // never started here
   }
   EXPECT_EQ(remote, 5u);  // valid, big, out, total, sums
-  EXPECT_EQ(readAll(root_ / "out" / "big.csv"), readAll(root_ / "local" / "out" / "big.csv"));
-  EXPECT_EQ(readAll(root_ / "out" / "total.csv"), readAll(root_ / "local" / "out" / "total.csv"));
+  EXPECT_EQ(test::fileText(root_ / "out" / "big.csv"), test::fileText(root_ / "local" / "out" / "big.csv"));
+  EXPECT_EQ(test::fileText(root_ / "out" / "total.csv"), test::fileText(root_ / "local" / "out" / "total.csv"));
   EXPECT_GT(result.runId, 0);
 }
 

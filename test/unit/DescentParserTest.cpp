@@ -228,18 +228,6 @@ class Dump {
   std::string out_;
 };
 
-std::string describe(const diag::DiagnosticEngine& diags) {
-  std::string out;
-  for (const diag::Diagnostic& d : diags.diagnostics()) {
-    out += d.code + " " + source::formatRange(d.range) + " " + d.message;
-    for (const diag::Label& label : d.labels) out += " [" + source::formatRange(label.range) + " " + label.message + "]";
-    for (const std::string& note : d.notes) out += " note: " + note;
-    if (!d.help.empty()) out += " help: " + d.help;
-    out += "\n";
-  }
-  return out;
-}
-
 // Parses `text` both ways and expects the same tree and diagnostics. True when it was valid.
 bool expectSameBothWays(const std::string& text, const std::string& what) {
   source::SourceManager sources;
@@ -250,26 +238,13 @@ bool expectSameBothWays(const std::string& text, const std::string& what) {
   auto antlr = parse::parseModuleWithAntlr(file, antlrDiags);
   SCOPED_TRACE(what + ":\n" + text);
   EXPECT_EQ(Dump().module(*direct), Dump().module(*antlr));
-  EXPECT_EQ(describe(directDiags), describe(antlrDiags));
+  EXPECT_EQ(test::describeDiagnostics(directDiags), test::describeDiagnostics(antlrDiags));
   EXPECT_EQ(ast::printModule(*direct), ast::printModule(*antlr));
   return !antlrDiags.hasErrors();
 }
 
-std::vector<fs::path> programs() {
-  std::vector<fs::path> out;
-  for (const char* folder : {"examples", "test/lit", "test/fuzz/corpus/parser", "stdlib", "bench"}) {
-    fs::path root = fs::path(WEIR_SOURCE_DIR) / folder;
-    if (!fs::exists(root)) continue;
-    for (const auto& entry : fs::recursive_directory_iterator(root)) {
-      if (entry.path().extension() == ".mlflow") out.push_back(entry.path());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 TEST(DescentParser, EveryProgramOfTheRepositoryParsesAsWithAntlr) {
-  std::vector<fs::path> files = programs();
+  std::vector<fs::path> files = test::repositoryPrograms({"examples", "test/lit", "test/fuzz/corpus/parser", "stdlib", "bench"});
   ASSERT_GE(files.size(), 100u);
   std::size_t valid = 0;
   for (const fs::path& path : files) valid += expectSameBothWays(test::fileText(path), path.string()) ? 1 : 0;

@@ -3,6 +3,8 @@
 // repository and for random text made of the pieces where lexers go wrong (numbers next to
 // letters and dots, escapes, unclosed strings and comments, `\r`, non-ASCII characters).
 
+#include "TestSupport.h"
+
 #include "parse/Parser.h"
 
 #include <gtest/gtest.h>
@@ -25,17 +27,10 @@ std::string lex(const std::string& text, bool direct) {
 
 TEST(DirectLexer, EveryProgramOfTheRepositoryLexesAsWithAntlr) {
   std::size_t files = 0;
-  for (const char* folder : {"examples", "test/lit", "test/fuzz/corpus/parser", "stdlib", "bench"}) {
-    fs::path root = fs::path(WEIR_SOURCE_DIR) / folder;
-    if (!fs::exists(root)) continue;
-    for (const auto& entry : fs::recursive_directory_iterator(root)) {
-      if (entry.path().extension() != ".mlflow") continue;
-      std::ifstream in(entry.path(), std::ios::binary);
-      std::stringstream text;
-      text << in.rdbuf();
-      ASSERT_EQ(lex(text.str(), true), lex(text.str(), false)) << entry.path();
-      ++files;
-    }
+  for (const fs::path& path : test::repositoryPrograms({"examples", "test/lit", "test/fuzz/corpus/parser", "stdlib", "bench"})) {
+    std::string text = test::fileText(path);
+    ASSERT_EQ(lex(text, true), lex(text, false)) << path;
+    ++files;
   }
   EXPECT_GE(files, 100u);
 }

@@ -17,31 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> programs() {
-  std::vector<fs::path> out;
-  for (const char* folder : {"examples", "test/lit/parse", "test/lit/lsp/Inputs", "stdlib"}) {
-    fs::path root = fs::path(WEIR_SOURCE_DIR) / folder;
-    if (!fs::exists(root)) continue;
-    for (const auto& entry : fs::recursive_directory_iterator(root)) {
-      if (entry.path().extension() == ".mlflow") out.push_back(entry.path());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string describe(const diag::DiagnosticEngine& diags) {
-  std::string out;
-  for (const diag::Diagnostic& d : diags.diagnostics()) {
-    out += d.code + " " + source::formatRange(d.range) + " " + d.message;
-    for (const diag::Label& label : d.labels) out += " [" + source::formatRange(label.range) + " " + label.message + "]";
-    for (const std::string& note : d.notes) out += " note: " + note;
-    if (!d.help.empty()) out += " help: " + d.help;
-    out += "\n";
-  }
-  return out;
-}
-
 // Every range a declaration's header carries is in the file parsed, not the one it was reused from.
 void expectInFile(const ast::Module& module, source::FileId file) {
   for (const ast::DeclPtr& decl : module.decls) {
@@ -122,7 +97,7 @@ class Editor {
 };
 
 TEST(IncrementalParse, RandomEditsGiveWhatAWholeParseGives) {
-  std::vector<fs::path> files = programs();
+  std::vector<fs::path> files = test::repositoryPrograms({"examples", "test/lit/parse", "test/lit/lsp/Inputs", "stdlib"});
   ASSERT_GE(files.size(), 20u);
   std::size_t reused = 0;
   std::size_t edits = 0;
@@ -142,7 +117,7 @@ TEST(IncrementalParse, RandomEditsGiveWhatAWholeParseGives) {
       auto part = incremental.parse(file, partDiags, &stats);
       SCOPED_TRACE(files[f].string() + ", edit " + std::to_string(step) + ":\n" + text);
       ASSERT_EQ(ast::printModule(*part), ast::printModule(*whole));
-      ASSERT_EQ(describe(partDiags), describe(wholeDiags));
+      ASSERT_EQ(test::describeDiagnostics(partDiags), test::describeDiagnostics(wholeDiags));
       ASSERT_EQ(part->comments.size(), whole->comments.size());
       expectInFile(*part, file.id());
       reused += stats.reused;

@@ -3,6 +3,8 @@
 // another took it over.
 #include "store/LeaseLock.h"
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -36,12 +38,6 @@ class LeaseLockTest : public ::testing::Test {
   std::string base() const { return dir_.string(); }
   std::string locks() const { return (dir_ / ".weir" / "locks").string(); }
   fs::path leaseFile(const std::string& name) const { return dir_ / ".weir" / "locks" / (name + ".lease"); }
-  std::string read(const fs::path& path) const {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
   void plant(const std::string& name, const std::string& content) const {
     fs::create_directories(locks());
     std::ofstream(leaseFile(name)) << content;
@@ -69,7 +65,7 @@ TEST_F(LeaseLockTest, HeldLeaseNamesItsOwnerAndIsRemovedOnRelease) {
     LeaseLock lock = LeaseLock::acquire(base(), locks(), "key1", 60s, contended);
     ASSERT_TRUE(lock.held());
     EXPECT_FALSE(contended);
-    std::optional<LeaseOwner> owner = parseLease(read(leaseFile("key1")));
+    std::optional<LeaseOwner> owner = parseLease(weir::test::fileText(leaseFile("key1")));
     ASSERT_TRUE(owner);
     EXPECT_EQ(owner->host, hostName());
     EXPECT_EQ(owner->pid, ::getpid());
@@ -109,7 +105,7 @@ TEST_F(LeaseLockTest, LeaseOfAGoneProcessOnThisHostIsTakenOver) {
   LeaseLock lock = LeaseLock::acquire(base(), locks(), "key3", 60s, contended);
   ASSERT_TRUE(lock.held());
   EXPECT_FALSE(contended) << "nothing was waited for";
-  EXPECT_EQ(parseLease(read(leaseFile("key3")))->pid, ::getpid());
+  EXPECT_EQ(parseLease(weir::test::fileText(leaseFile("key3")))->pid, ::getpid());
 }
 
 TEST_F(LeaseLockTest, EndedLeaseOfAnotherHostIsTakenOverALiveOneIsNot) {
@@ -117,7 +113,7 @@ TEST_F(LeaseLockTest, EndedLeaseOfAnotherHostIsTakenOverALiveOneIsNot) {
   bool contended = false;
   LeaseLock ended = LeaseLock::acquire(base(), locks(), "ended", 60s, contended);
   ASSERT_TRUE(ended.held());
-  EXPECT_NE(parseLease(read(leaseFile("ended")))->host, "elsewhere");
+  EXPECT_NE(parseLease(weir::test::fileText(leaseFile("ended")))->host, "elsewhere");
 
   // Another host's live lease (its process number means nothing here) is waited for.
   plant("live", leaseText({"other-1", "elsewhere", 1, nowMs() + 3600000}));
@@ -139,7 +135,7 @@ TEST_F(LeaseLockTest, WhatIsNotALeaseIsTakenOver) {
   bool contended = false;
   LeaseLock lock = LeaseLock::acquire(base(), locks(), "junk", 60s, contended);
   ASSERT_TRUE(lock.held());
-  EXPECT_TRUE(parseLease(read(leaseFile("junk"))));
+  EXPECT_TRUE(parseLease(weir::test::fileText(leaseFile("junk"))));
 }
 
 TEST_F(LeaseLockTest, HeldLeaseIsRenewedAndKnownLostWhenTakenOver) {
@@ -152,10 +148,10 @@ TEST_F(LeaseLockTest, HeldLeaseIsRenewedAndKnownLostWhenTakenOver) {
   {
     LeaseLock lock = LeaseLock::acquire(base(), locks(), "renewed", 150ms, contended);
     ASSERT_TRUE(lock.held());
-    std::int64_t firstEnd = parseLease(read(leaseFile("renewed")))->endsMs;
+    std::int64_t firstEnd = parseLease(weir::test::fileText(leaseFile("renewed")))->endsMs;
     // Renewed: its end moves on while it is held.
     EXPECT_TRUE(eventually([&] {
-      std::optional<LeaseOwner> owner = parseLease(read(leaseFile("renewed")));
+      std::optional<LeaseOwner> owner = parseLease(weir::test::fileText(leaseFile("renewed")));
       return owner && owner->endsMs > firstEnd + 100;
     }));
     EXPECT_TRUE(lock.stillHeld());
@@ -168,7 +164,7 @@ TEST_F(LeaseLockTest, HeldLeaseIsRenewedAndKnownLostWhenTakenOver) {
     std::ofstream(leaseFile("lost")) << other;
     EXPECT_TRUE(eventually([&] { return !lock.stillHeld(); }));
   }
-  EXPECT_EQ(read(leaseFile("lost")), other) << "released a lease that was another's";
+  EXPECT_EQ(weir::test::fileText(leaseFile("lost")), other) << "released a lease that was another's";
 }
 
 }  // namespace

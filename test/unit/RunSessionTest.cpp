@@ -3,6 +3,8 @@
 // lineage database held by another process is waited for within bounds and every record it
 // could not take is said.
 
+#include "TestSupport.h"
+
 #include "engine/RunSession.h"
 
 #include <fmt/format.h>
@@ -34,33 +36,21 @@ class CountingListener : public RunListener {
   std::vector<std::string> warnings;
 };
 
-class RunSessionTest : public ::testing::Test {
+class RunSessionTest : public test::SmallProjectTest {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("weir-session-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_ / ".weir");
-    std::ofstream(root_ / "main.mlflow") << "pipeline p\n"
-                                            "schema S { id: int, x: float }\n"
-                                            "source s: S = csv(\"s.csv\")\n"
-                                            "let big = s | where x > 1 | derive y = x * 2\n"
-                                            "let total = s | group id { sum_x = sum(x) }\n"
-                                            "sink out = big to csv(\"out/big.csv\")\n"
-                                            "sink sums = total to csv(\"out/total.csv\")\n";
-    std::ofstream data(root_ / "s.csv");
-    data << "id,x\n";
-    for (int i = 0; i < 1000; ++i) data << i % 7 << "," << (i % 5) << ".5\n";
-  }
-  void TearDown() override { fs::remove_all(root_); }
+  RunSessionTest() : SmallProjectTest("weir-session-", "pipeline p\n"
+                                                       "schema S { id: int, x: float }\n"
+                                                       "source s: S = csv(\"s.csv\")\n"
+                                                       "let big = s | where x > 1 | derive y = x * 2\n"
+                                                       "let total = s | group id { sum_x = sum(x) }\n"
+                                                       "sink out = big to csv(\"out/big.csv\")\n"
+                                                       "sink sums = total to csv(\"out/total.csv\")\n") {}
 
   RunRequest request() const {
     RunRequest r;
     r.file = (root_ / "main.mlflow").string();
     return r;
   }
-
-  fs::path root_;
 };
 
 TEST_F(RunSessionTest, ListenersSeeEveryNodeAndTheNextRunAnswersFromTheManifest) {
