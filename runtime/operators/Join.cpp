@@ -50,13 +50,18 @@ Table join(const plan::Node& node, const Table& left, const Table& right) {
     allLeft.insert(allLeft.end(), leftRows[m].begin(), leftRows[m].end());
     allRight.insert(allRight.end(), rightRows[m].begin(), rightRows[m].end());
   }
+  return joinedRows(node, left, &allLeft, right, allRight);
+}
+
+Table joinedRows(const plan::Node& node, const Table& left, const std::vector<std::uint32_t>* leftRows, const Table& right,
+                 const std::vector<std::uint32_t>& rightRows) {
   Table out;
-  out.rowsWithoutColumns = allLeft.size();
+  out.rowsWithoutColumns = leftRows != nullptr ? leftRows->size() : left.rows();
   for (const ColumnSpec& spec : columnSpecs(node.schema)) {
     if (const Column* column = left.find(spec.name)) {
-      out.columns.push_back(column->gather(allLeft));
+      out.columns.push_back(leftRows != nullptr ? column->gather(*leftRows) : *column);
     } else if (const Column* other = right.find(spec.name)) {
-      out.columns.push_back(other->gather(allRight));
+      out.columns.push_back(other->gather(rightRows));
     } else {
       throw OperatorError("internal: join output column `" + spec.name + "` is in neither input");
     }

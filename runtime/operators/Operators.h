@@ -57,6 +57,10 @@ Table window(const plan::Node& node, const Table& input);
 // same keys whose `c2` is the latest at or before its `c` (the last such row in right order on a
 // tie), not older than d; without one, or when a key or `c` is null, the right columns are null.
 Table asofJoin(const plan::Node& node, const Table& left, const Table& right);
+// A join's output, in the node's schema: row i joins left row `leftRows[i]` (with no `leftRows`,
+// left row i, every left row once in order) and right row `rightRows[i]` (kNoRow: nulls).
+Table joinedRows(const plan::Node& node, const Table& left, const std::vector<std::uint32_t>* leftRows, const Table& right,
+                 const std::vector<std::uint32_t>& rightRows);
 
 // `take n`: the first n rows.
 Table take(const plan::Node& node, const Table& input);

@@ -222,18 +222,7 @@ Table asofJoin(const plan::Node& node, const Table& left, const Table& right) {
       match[row] = found;
     }
   });
-  Table out;
-  out.rowsWithoutColumns = left.rows();
-  for (const ColumnSpec& spec : columnSpecs(node.schema)) {
-    if (const Column* column = left.find(spec.name)) {
-      out.columns.push_back(*column);
-    } else if (const Column* other = right.find(spec.name)) {
-      out.columns.push_back(other->gather(match));
-    } else {
-      throw OperatorError("internal: join output column `" + spec.name + "` is in neither input");
-    }
-  }
-  return arrange(out, columnSpecs(node.schema));
+  return joinedRows(node, left, nullptr, right, match);
 }
 
 }  // namespace weir::runtime
