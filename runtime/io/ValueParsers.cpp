@@ -62,14 +62,14 @@ std::optional<bool> parseBool(std::string_view text) {
   return std::nullopt;
 }
 
-std::int32_t daysFromCivil(std::int32_t year, unsigned month, unsigned day) {
+std::int64_t daysFromCivil(std::int64_t year, unsigned month, unsigned day) {
   // Howard Hinnant's days_from_civil.
   year -= month <= 2 ? 1 : 0;
-  const std::int32_t era = (year >= 0 ? year : year - 399) / 400;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
   const auto yearOfEra = static_cast<unsigned>(year - era * 400);
   const unsigned dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
   const unsigned dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
-  return era * 146097 + static_cast<std::int32_t>(dayOfEra) - 719468;
+  return era * 146097 + static_cast<std::int64_t>(dayOfEra) - 719468;
 }
 
 namespace {
@@ -99,7 +99,7 @@ std::optional<std::int32_t> datePrefix(std::string_view text) {
     return std::nullopt;
   }
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return std::nullopt;
-  return daysFromCivil(static_cast<std::int32_t>(year), month, day);
+  return static_cast<std::int32_t>(daysFromCivil(year, month, day));  // a four-digit year
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ std::optional<std::int32_t> parseDate(std::string_view text);
 // Microseconds since 1970-01-01T00:00:00Z.
 std::optional<std::int64_t> parseTimestamp(std::string_view text);
 
-// The days since 1970-01-01 of a date of the proleptic Gregorian calendar.
-std::int32_t daysFromCivil(std::int32_t year, unsigned month, unsigned day);
+// The days since 1970-01-01 of a date of the proleptic Gregorian calendar (any year a
+// timestamp can reach: the arithmetic is 64-bit).
+std::int64_t daysFromCivil(std::int64_t year, unsigned month, unsigned day);
 
 }  // namespace weir::runtime
