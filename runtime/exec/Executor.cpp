@@ -575,14 +575,22 @@ class Execution {
   // With the lock held: the outcome another run stored since this one planned, if there is one.
   bool takeOtherRunsOutcome(NodeId id) {
     const plan::Node& node = plan_.node(id);
-    std::string problem;
-    if (!std::filesystem::exists(options_.cache->pathOf(keys_[id]))) return false;
     if (node.kind == NodeKind::Sink || node.kind == NodeKind::Expect) {
-      if (!cachedOutcome(id)) return false;
+      if (!std::filesystem::exists(options_.cache->pathOf(keys_[id])) || !cachedOutcome(id)) return false;
       runs_[id].status = NodeStatus::Cached;
       runs_[id].message = "computed by another run";
       return true;
     }
+    if (!loadStored(id)) return false;
+    runs_[id].message = "computed by another run";
+    return true;
+  }
+
+  // The table or model stored under the node's key, read now and made its outcome; false when
+  // there is none or it cannot be used (the problem noted).
+  bool loadStored(NodeId id) {
+    if (!std::filesystem::exists(options_.cache->pathOf(keys_[id]))) return false;
+    std::string problem;
     std::optional<Result> cached = readCached(id, problem);
     if (!cached) {
       noteCacheProblem(id, problem);
@@ -591,7 +599,6 @@ class Execution {
     results_[id] = std::move(*cached);
     contents_[id] = recordedContent(id);
     useLoaded(id);
-    runs_[id].message = "computed by another run";
     return true;
   }
 
@@ -681,18 +688,10 @@ class Execution {
       report(runs_[id], true);
       return true;
     }
-    if (!std::filesystem::exists(options_.cache->pathOf(fresh))) return false;
-    std::string problem;
-    std::optional<Result> cached = readCached(id, problem);
-    if (!cached) {
-      noteCacheProblem(id, problem);
-      return false;
-    }
-    results_[id] = std::move(*cached);
-    contents_[id] = recordedContent(id);
+    // keys_[id] is `fresh` by now.
+    if (!loadStored(id)) return false;
     runs_[id].cutOff = true;
     runs_[id].message = why;
-    useLoaded(id);
     return true;
   }
 
