@@ -36,6 +36,7 @@ struct SubmittedJob {
   std::vector<std::string> declarations;  // what it computes
   std::string state;                      // as the scheduler says now (empty: not asked)
   std::string reason;                     // why it waits or how it ended, when the scheduler says
+  bool ended = false;                     // in a final state, or no longer known to the scheduler
 };
 
 // The jobs one run submitted (`weir run --detach`, or a run that ended before they did).

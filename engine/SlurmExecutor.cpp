@@ -459,9 +459,10 @@ std::vector<SubmittedRun> unfollowedSlurmRuns(const Project& project, const std:
     shown.folder = project.shown((fs::path(project.clusterFolder()) / run.folderName).string());
     shown.submitted = run.submitted;
     for (const RecordedJob& job : run.jobs) {
-      SubmittedJob entry{job.name, job.id, job.declarations, {}, {}};
+      SubmittedJob entry{job.name, job.id, job.declarations, {}, {}, true};
       if (auto it = seen.find(job.id); it != seen.end()) {
         entry.state = it->second.first;
+        entry.ended = finalState(entry.state);
         if (it->second.second != "None") entry.reason = it->second.second;
       } else {
         // Forgotten by the controller: its result file says how it ended.
@@ -629,7 +630,7 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
       const std::string& declaration = plan.node(id).declaration;
       if (std::find(job.declarations.begin(), job.declarations.end(), declaration) == job.declarations.end()) job.declarations.push_back(declaration);
     }
-    shown.jobs.push_back({job.name, job.id, job.declarations, "", ""});
+    shown.jobs.push_back({job.name, job.id, job.declarations, "", "", false});
     record.jobs.push_back(std::move(job));
   }
   bool recorded = folder.writeFile(kSubmissionFile, submissionJson(record), error);
@@ -645,7 +646,7 @@ RemoteOutcome SlurmExecutor::execute(const plan::Plan& plan, const std::vector<r
   if (!recorded) outcome.warnings.push_back(fmt::format("cannot write {}: {}", project.shown(folder.pathOf(kSubmissionFile)), error));
 
   bool followed = follower.follow(cancel, true, options_.poll);
-  if (followed || (cancel != nullptr && cancel->cancelled())) markFollowed(project, folder.path().substr(folder.path().rfind('/') + 1));
+  if (followed || (cancel != nullptr && cancel->cancelled())) markFollowed(project, fs::path(folder.path()).filename().string());
   outcome.complete = std::all_of(submitted.begin(), submitted.end(), [](const Submitted& s) { return s.ok; }) &&
                      std::all_of(outcome.nodes.begin(), outcome.nodes.end(), [](const auto& entry) { return entry.second.status == NodeStatus::Done; });
   return outcome;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <ostream>
 
@@ -94,9 +95,7 @@ int runStatus(const std::vector<std::string>& args, Streams streams) {
     streams.out << "\n";
   }
   for (const engine::SubmittedRun& run : status.submitted) {
-    std::size_t ended = 0;
-    for (const engine::SubmittedJob& job : run.jobs) ended += job.state != "PENDING" && job.state != "RUNNING" && job.state != "COMPLETING" &&
-                                                         job.state != "CONFIGURING" && job.state != "SUSPENDED" && job.state != "REQUEUED";
+    std::size_t ended = std::count_if(run.jobs.begin(), run.jobs.end(), [](const engine::SubmittedJob& job) { return job.ended; });
     streams.out << fmt::format("slurm jobs submitted {} ({}), {} of {} ended; `weir run --executor slurm` follows them and records the run:\n",
                                run.submitted, run.folder, ended, run.jobs.size());
     for (const engine::SubmittedJob& job : run.jobs) {
