@@ -122,6 +122,8 @@ json semanticTokens(const View& view, const std::optional<Range>& range) {
     last = start;
   };
   for (const parse::LexicalToken& token : parse::lexicalTokens(root.text())) {
+    Position start = lines.positionOf(token.begin);
+    Position end = lines.positionOf(token.end);
     std::uint32_t type = kVariable, modifiers = 0;
     switch (token.kind) {
       case parse::LexicalToken::Kind::Keyword: type = kKeyword; break;
@@ -132,24 +134,19 @@ json semanticTokens(const View& view, const std::optional<Range>& range) {
       case parse::LexicalToken::Kind::Tag: type = kDecorator; break;
       case parse::LexicalToken::Kind::Operator: type = kOperator; break;
       case parse::LexicalToken::Kind::Name: {
-        Position start = lines.positionOf(token.begin);
-        Position end = lines.positionOf(token.end);
-        std::string text(lines.line(start.line).substr(byteOffsetOfUtf16(lines.line(start.line), start.character),
-                                                       byteOffsetOfUtf16(lines.line(start.line), end.character) -
-                                                           byteOffsetOfUtf16(lines.line(start.line), start.character)));
         if (auto it = names.find(token.begin); it != names.end()) {
           type = it->second.type, modifiers = it->second.modifiers;
-        } else if (parameterAt(token.begin, text)) {
-          type = kParameter;
-        } else {
+          break;
+        }
+        std::size_t from = lines.offsetOf(start);
+        if (!parameterAt(token.begin, std::string(root.text().substr(from, lines.offsetOf(end) - from)))) {
           continue;  // a name sema did not resolve (a setting's name, a misspelling): no colour claimed
         }
+        type = kParameter;
         break;
       }
     }
     // One token per line it spans.
-    Position start = lines.positionOf(token.begin);
-    Position end = lines.positionOf(token.end);
     for (std::uint32_t line = start.line; line <= end.line && line < lines.lineCount(); ++line) {
       std::uint32_t from = line == start.line ? start.character : 0;
       std::uint32_t to = line == end.line ? end.character : utf16Length(lines.line(line));
