@@ -72,6 +72,7 @@ class CompactToken final : public antlr4::WritableToken {
   void setCharPositionInLine(std::size_t column) override { column_ = static_cast<std::uint32_t>(column); }
   void setChannel(std::size_t channel) override { channel_ = static_cast<std::uint16_t>(channel); }
   void setTokenIndex(std::size_t index) override { index_ = narrow(index); }
+  std::size_t byteOffset() const { return byte_; }
 
  private:
   // Indexes are below 2^32 - 1 (DirectLexer takes texts shorter than that); INVALID_INDEX (and
@@ -95,6 +96,11 @@ class CompactToken final : public antlr4::WritableToken {
 };
 
 }  // namespace
+
+std::size_t DirectLexer::byteOffset(const antlr4::Token& token) {
+  const auto* compact = dynamic_cast<const CompactToken*>(&token);
+  return compact != nullptr ? compact->byteOffset() : std::string_view::npos;
+}
 
 antlr4::TokenFactory<antlr4::CommonToken>* DirectLexer::getTokenFactory() {
   return antlr4::CommonTokenFactory::DEFAULT.get();

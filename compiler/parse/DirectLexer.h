@@ -28,6 +28,13 @@ class DirectLexer : public antlr4::TokenSource {
   std::string getSourceName() override { return input_.getSourceName(); }
   antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override;
   std::string_view text() const { return text_; }
+  // Where the text starts in a larger file (a part of it read again): the first line and column.
+  void startAt(std::size_t line, std::size_t column) {
+    line_ = line;
+    column_ = column;
+  }
+  // Where a token this lexer made starts in its text, in bytes; npos for any other token.
+  static std::size_t byteOffset(const antlr4::Token& token);
 
  private:
   // Consumes one code point (of 1 to 4 bytes), counting lines and columns as ANTLR does.

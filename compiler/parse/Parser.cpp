@@ -5,7 +5,6 @@
 #include "parse/AstBuilder.h"
 #include "parse/DescentParser.h"
 #include "parse/DirectLexer.h"
-#include "parse/LineLexer.h"
 #include "parse/TokenFilter.h"
 #include "support/Suggest.h"
 #include "support/Utf8.h"
@@ -16,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -546,12 +546,40 @@ struct IncrementalParser::Declaration {
   std::vector<diag::Diagnostic> diagnostics;  // the parser's and the builder's, for it alone
 };
 
+namespace {
+
+// A declaration of the last text parsed, where it is in that text.
+struct Placed {
+  std::size_t byte = 0;  // where its first token starts (when `clean`)
+  std::uint32_t line = 0;  // of its first token
+  std::uint32_t column = 0;
+  bool clean = false;  // it starts at a clean start (TokenFilter.h)
+  std::size_t filterDiagnostics = 0;  // the filter's diagnostics before it (when `clean`)
+  std::size_t comments = 0;  // the comments before it (when `clean`)
+  std::string signature;  // see signature(): a declaration moved elsewhere is found by it
+  std::shared_ptr<const IncrementalParser::Declaration> parsed;
+};
+
+// Where a reading of the text starts: the start of the file, or a clean start of the last text
+// that an edit left as it was, with everything before it.
+struct ReadFrom {
+  std::size_t byte = 0;
+  std::uint32_t line = 1;
+  std::uint32_t column = 0;
+  std::size_t filterDiagnostics = 0;
+  std::size_t comments = 0;
+};
+
+}  // namespace
+
 struct IncrementalParser::State {
   std::mutex mutex;
-  // By what the declaration was parsed from (see signature()). Only the last parse's
-  // declarations are kept, so memory follows the file's size, not the number of edits.
-  std::unordered_multimap<std::string, Declaration> declarations;
-  LineLexer lexer;  // the raw tokens of the last text's lines
+  bool known = false;  // whether what follows describes a last text
+  std::string text;
+  source::FileId file = source::kNoFile;
+  std::vector<Placed> declarations;  // in order
+  std::vector<diag::Diagnostic> filterDiagnostics;  // in `file`'s coordinates
+  std::vector<ast::Comment> comments;  // in `file`'s coordinates
 };
 
 namespace {
@@ -598,59 +626,269 @@ diag::Diagnostic relocateDiagnostic(diag::Diagnostic d, const ast::Relocation& b
   return d;
 }
 
+ast::Comment relocateComment(ast::Comment comment, const ast::Relocation& by) {
+  comment.range = by.apply(comment.range);
+  return comment;
+}
+
+// Where the first `/*` is that no `*/` follows (npos: none). The lexer reads one as `/` and `*`,
+// so an edit anywhere after it that writes `*/` changes how the text before the edit lexes.
+std::size_t firstUnclosedComment(std::string_view text) {
+  std::size_t lastClose = text.rfind("*/");
+  std::size_t from = lastClose == std::string_view::npos ? 0 : (lastClose == 0 ? 0 : lastClose - 1);
+  return text.find("/*", from);
+}
+
+std::size_t lineStartOf(std::string_view text, std::size_t byte) {
+  std::size_t newline = byte == 0 ? std::string_view::npos : text.rfind('\n', byte - 1);
+  return newline == std::string_view::npos ? 0 : newline + 1;
+}
+
+// What one reading of a part of the new text found: the declarations it parsed, then (when it
+// met the last text again) the index of the last text's declaration it met and how many lines
+// further that one is now.
+struct Reading {
+  std::vector<Placed> declarations;
+  std::vector<diag::Diagnostic> filterDiagnostics;
+  std::vector<ast::Comment> comments;
+  std::size_t moved = 0;  // of `declarations`, those taken from the last text (moved there)
+  std::optional<std::size_t> resumeAt;
+  std::int64_t lineDelta = 0;
+};
+
 }  // namespace
 
 IncrementalParser::IncrementalParser() : state_(std::make_unique<State>()) {}
 
 IncrementalParser::~IncrementalParser() = default;
 
+// An edit changes the bytes [prefix, size - suffix) of the text. The text is read again from the
+// last clean start whose first line ends before the change (everything before it lexes, filters
+// and parses as it did), up to the first clean start after the change at which the last text had
+// one too, with the same line up to it: from there on every token, newline rule and diagnostic
+// is the last text's, moved by whole lines. Only the part between is lexed, filtered and parsed;
+// it is read through a window of the text that grows until it meets such a point or the end.
 std::unique_ptr<ast::Module> IncrementalParser::parse(const source::SourceFile& file, diag::DiagnosticEngine& diags,
                                                       Stats* stats) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  Stats counted;
+  State& last = *state_;
+  const std::string& text = file.text();
+  if (text.size() >= 0xFFFFFFFF) {  // beyond the direct lexer: parsed whole, nothing kept
+    last.known = false;
+    return parseModule(file, diags);
+  }
   auto module = std::make_unique<ast::Module>();
   module->file = file.id();
   module->path = file.path();
   if (!checkText(file, diags)) return module;
 
-  antlr4::ANTLRInputStream input(file.text());
-  WeirLexer lexer(&input);  // not run: the tokens' source, as a whole lex would have it
-  lexer.removeErrorListeners();
-  antlr4::ListTokenSource rawSource(state_->lexer.lex(file.text(), input, lexer));
-  FilteredTokens filtered = filterTokens(rawSource, input, file.id(), diags);
-  module->comments = std::move(filtered.comments);
-  antlr4::ListTokenSource tokenSource(std::move(filtered.tokens));
-  antlr4::CommonTokenStream stream(&tokenSource);
-  stream.fill();
-  const std::vector<Token*>& all = stream.getTokens();
+  ReadFrom from;
+  std::size_t keptBefore = 0;  // the last text's declarations before `from`
+  std::size_t changeEnd = text.size();  // in the new text
+  std::int64_t sizeDelta = 0;
+  if (last.known) {
+    const std::string& old = last.text;
+    std::size_t common = std::min(old.size(), text.size());
+    std::size_t prefix = 0;
+    while (prefix < common && old[prefix] == text[prefix]) ++prefix;
+    std::size_t suffix = 0;
+    while (suffix < common - prefix && old[old.size() - 1 - suffix] == text[text.size() - 1 - suffix]) ++suffix;
+    changeEnd = text.size() - suffix;
+    sizeDelta = static_cast<std::int64_t>(text.size()) - static_cast<std::int64_t>(old.size());
+    // The reading starts at a declaration whose first token reads as it did, and whatever the
+    // lexer and the newline rules look at after it: the change, and a `/*` that the change may
+    // close, come after those. For a word (a keyword, mostly): the word, the blanks after it and
+    // the character after them; for any other token, its line.
+    const std::size_t unchangedBefore = std::min(prefix, firstUnclosedComment(old));
+    auto isWordByte = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; };
+    for (std::size_t i = last.declarations.size(); i-- > 0;) {
+      const Placed& placed = last.declarations[i];
+      if (!placed.clean) continue;
+      std::size_t seen = old.find('\n', placed.byte);
+      // (A backquote earlier on the line looks as far as the line's end: the word must start it.)
+      const std::size_t lineStart = lineStartOf(old, placed.byte);
+      const bool firstOnLine = old.find_first_not_of(" \t", lineStart) == placed.byte;
+      if (firstOnLine && (std::isalpha(static_cast<unsigned char>(old[placed.byte])) != 0 || old[placed.byte] == '_')) {
+        seen = placed.byte;
+        while (seen < old.size() && isWordByte(old[seen])) ++seen;
+        while (seen < old.size() && (old[seen] == ' ' || old[seen] == '\t')) ++seen;
+      }
+      if (seen == std::string::npos || seen >= unchangedBefore) continue;
+      from = ReadFrom{placed.byte, placed.line, placed.column, placed.filterDiagnostics, placed.comments};
+      keptBefore = i;
+      break;
+    }
+  }
 
-  std::unordered_multimap<std::string, Declaration> kept;
-  for (const Chunk& chunk : splitDeclarations(all)) {
-    bool quiet = chunkIsQuiet(all, chunk, file.id(), diags);
-    std::string key = signature(all, chunk, quiet, input);
-    const auto firstLine = static_cast<std::uint32_t>(all[chunk.begin]->getLine());
-    auto found = state_->declarations.find(key);
-    if (found == state_->declarations.end()) {
-      // Not seen before: parsed, into a copy kept in the coordinates of this file.
-      Declaration parsed;
-      parsed.file = file.id();
-      parsed.firstLine = firstLine;
-      diag::DiagnosticEngine own;
-      AstBuilder builder(file.id(), own);
-      parsed.decl = parseChunk(all, chunk, quiet, true, builder, file.id(), own);
-      parsed.diagnostics = own.diagnostics();
-      found = state_->declarations.emplace(std::move(key), std::move(parsed));
-      ++counted.parsed;
-    } else {
+  // The last text's clean starts by where they start, made when first needed.
+  std::unordered_map<std::size_t, std::size_t> cleanAt;
+  auto lastCleanStartAt = [&](std::size_t byte) -> std::optional<std::size_t> {
+    if (cleanAt.empty()) {
+      for (std::size_t i = 0; i < last.declarations.size(); ++i) {
+        if (last.declarations[i].clean) cleanAt.emplace(last.declarations[i].byte, i);
+      }
+    }
+    auto found = cleanAt.find(byte);
+    if (found == cleanAt.end()) return std::nullopt;
+    return found->second;
+  };
+
+  // The last text's declarations by signature, made when first needed.
+  std::unordered_map<std::string_view, std::size_t> bySignature;
+  auto lastWithSignature = [&](const std::string& key) -> std::optional<std::size_t> {
+    if (!last.known) return std::nullopt;
+    if (bySignature.empty()) {
+      for (std::size_t i = 0; i < last.declarations.size(); ++i) bySignature.emplace(last.declarations[i].signature, i);
+    }
+    auto found = bySignature.find(key);
+    if (found == bySignature.end()) return std::nullopt;
+    return found->second;
+  };
+
+  auto read = [&](std::size_t windowEnd) {
+    Reading reading;
+    std::string_view window(text.data() + from.byte, windowEnd - from.byte);
+    antlr4::ANTLRInputStream input(std::string{window});
+    DirectLexer lexer(window, input);
+    lexer.startAt(from.line, from.column);
+    diag::DiagnosticEngine filterDiags;
+    // A `/*` the window does not close may be closed after it: the tokens after it are not sure.
+    const std::size_t unsureFrom = windowEnd == text.size() ? std::string_view::npos : firstUnclosedComment(window);
+    StopAt stopAt = [&](const Token& start) {
+      std::size_t offset = DirectLexer::byteOffset(start);
+      if (offset == std::string_view::npos || !last.known || (unsureFrom != std::string_view::npos && offset > unsureFrom)) {
+        return false;
+      }
+      std::size_t byte = from.byte + offset;
+      if (byte < changeEnd) return false;
+      // Its line must be whole in the window (the newline rules look after the token).
+      std::size_t lineEnd = text.find('\n', byte);
+      if (windowEnd < text.size() && (lineEnd == std::string::npos || lineEnd >= windowEnd)) return false;
+      auto oldByte = static_cast<std::size_t>(static_cast<std::int64_t>(byte) - sizeDelta);
+      std::optional<std::size_t> resume = lastCleanStartAt(oldByte);
+      if (!resume) return false;
+      // The same line up to it, so the same columns.
+      std::size_t newLine = lineStartOf(text, byte);
+      std::size_t oldLine = lineStartOf(last.text, oldByte);
+      if (byte - newLine != oldByte - oldLine ||
+          std::string_view(text).substr(newLine, byte - newLine) != std::string_view(last.text).substr(oldLine, oldByte - oldLine)) {
+        return false;
+      }
+      reading.resumeAt = *resume;
+      reading.lineDelta = static_cast<std::int64_t>(start.getLine()) - last.declarations[*resume].line;
+      return true;
+    };
+    FilteredTokens filtered = filterTokens(lexer, input, file.id(), filterDiags, &stopAt);
+    reading.comments = std::move(filtered.comments);
+    std::unordered_map<std::size_t, CleanStart> starts;
+    for (const CleanStart& start : filtered.cleanStarts) starts.emplace(start.token, start);
+    antlr4::ListTokenSource tokenSource(std::move(filtered.tokens));
+    antlr4::CommonTokenStream stream(&tokenSource);
+    stream.fill();
+    const std::vector<Token*>& all = stream.getTokens();
+    for (const Chunk& chunk : splitDeclarations(all)) {
+      const Token& first = *all[chunk.begin];
+      const bool quiet = chunkIsQuiet(all, chunk, file.id(), filterDiags);
+      Placed placed;
+      placed.signature = signature(all, chunk, quiet, input);
+      placed.line = static_cast<std::uint32_t>(first.getLine());
+      if (std::optional<std::size_t> same = lastWithSignature(placed.signature)) {
+        placed.parsed = last.declarations[*same].parsed;  // moved, not changed
+        ++reading.moved;
+      } else {
+        auto parsed = std::make_shared<IncrementalParser::Declaration>();
+        parsed->file = file.id();
+        parsed->firstLine = placed.line;
+        diag::DiagnosticEngine own;
+        AstBuilder builder(file.id(), own);
+        parsed->decl = parseChunk(all, chunk, quiet, true, builder, file.id(), own);
+        parsed->diagnostics = own.diagnostics();
+        placed.parsed = std::move(parsed);
+      }
+      placed.column = static_cast<std::uint32_t>(first.getCharPositionInLine());
+      auto start = starts.find(chunk.begin);
+      std::size_t offset = DirectLexer::byteOffset(first);
+      if (start != starts.end() && offset != std::string_view::npos) {
+        placed.clean = true;
+        placed.byte = from.byte + offset;
+        placed.filterDiagnostics = from.filterDiagnostics + start->second.diagnostics;
+        placed.comments = from.comments + start->second.comments;
+      }
+      reading.declarations.push_back(std::move(placed));
+    }
+    reading.filterDiagnostics = filterDiags.diagnostics();
+    if (filtered.stoppedAt) reading.filterDiagnostics.resize(filtered.stoppedAt->diagnostics);
+    return reading;
+  };
+
+  // A window ends after a whole line; it grows eightfold each time it is not enough.
+  Reading reading;
+  for (std::size_t extra = 8192;; extra *= 8) {
+    std::size_t windowEnd = text.size();
+    if (changeEnd + extra < text.size()) {
+      std::size_t newline = text.find('\n', changeEnd + extra);
+      if (newline != std::string::npos) windowEnd = newline + 1;
+    }
+    reading = read(windowEnd);
+    if (reading.resumeAt || windowEnd == text.size()) break;
+  }
+
+  // The new text's declarations, diagnostics and comments: the last text's before `from`, the
+  // ones just read, the last text's from where the reading met it again.
+  State next;
+  next.known = true;
+  next.file = file.id();
+  const ast::Relocation kept{last.file, file.id(), 0};
+  const ast::Relocation moved{last.file, file.id(), reading.lineDelta};
+  for (std::size_t i = 0; i < from.filterDiagnostics; ++i) {
+    next.filterDiagnostics.push_back(relocateDiagnostic(last.filterDiagnostics[i], kept));
+  }
+  for (std::size_t i = 0; i < from.comments; ++i) next.comments.push_back(relocateComment(last.comments[i], kept));
+  next.declarations.assign(last.declarations.begin(), last.declarations.begin() + static_cast<std::ptrdiff_t>(keptBefore));
+  for (diag::Diagnostic& d : reading.filterDiagnostics) next.filterDiagnostics.push_back(std::move(d));
+  for (ast::Comment& comment : reading.comments) next.comments.push_back(std::move(comment));
+  for (Placed& placed : reading.declarations) next.declarations.push_back(std::move(placed));
+  Stats counted;
+  counted.parsed = reading.declarations.size() - reading.moved;
+  counted.reused = keptBefore + reading.moved;
+  if (reading.resumeAt) {
+    const Placed& resume = last.declarations[*reading.resumeAt];
+    const std::size_t diagnosticsBefore = next.filterDiagnostics.size();
+    const std::size_t commentsBefore = next.comments.size();
+    for (std::size_t i = resume.filterDiagnostics; i < last.filterDiagnostics.size(); ++i) {
+      next.filterDiagnostics.push_back(relocateDiagnostic(last.filterDiagnostics[i], moved));
+    }
+    for (std::size_t i = resume.comments; i < last.comments.size(); ++i) {
+      next.comments.push_back(relocateComment(last.comments[i], moved));
+    }
+    for (std::size_t i = *reading.resumeAt; i < last.declarations.size(); ++i) {
+      Placed placed = last.declarations[i];
+      placed.line = static_cast<std::uint32_t>(placed.line + reading.lineDelta);
+      if (placed.clean) {
+        placed.byte = static_cast<std::size_t>(static_cast<std::int64_t>(placed.byte) + sizeDelta);
+        placed.filterDiagnostics = placed.filterDiagnostics - resume.filterDiagnostics + diagnosticsBefore;
+        placed.comments = placed.comments - resume.comments + commentsBefore;
+      }
+      next.declarations.push_back(std::move(placed));
       ++counted.reused;
     }
-    const Declaration& known = found->second;
-    ast::Relocation by{known.file, file.id(), static_cast<std::int64_t>(firstLine) - static_cast<std::int64_t>(known.firstLine)};
+  }
+
+  for (const diag::Diagnostic& d : next.filterDiagnostics) diags.record(d);
+  module->comments = next.comments;
+  for (const Placed& placed : next.declarations) {
+    const Declaration& known = *placed.parsed;
+    ast::Relocation by{known.file, file.id(), static_cast<std::int64_t>(placed.line) - static_cast<std::int64_t>(known.firstLine)};
     for (const diag::Diagnostic& d : known.diagnostics) diags.record(relocateDiagnostic(d, by));
     if (known.decl) module->decls.push_back(ast::relocate(*known.decl, by));
-    kept.insert(state_->declarations.extract(found));
   }
-  state_->declarations = std::move(kept);
+  next.text = text;
+  last.known = next.known;
+  last.text = std::move(next.text);
+  last.file = next.file;
+  last.declarations = std::move(next.declarations);
+  last.filterDiagnostics = std::move(next.filterDiagnostics);
+  last.comments = std::move(next.comments);
   if (stats != nullptr) *stats = counted;
   attachDocComments(*module);
   checkSinglePipelineHeader(*module, diags);

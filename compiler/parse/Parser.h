@@ -24,10 +24,10 @@ std::unique_ptr<ast::Module> parseModule(const source::SourceFile& file,
 std::unique_ptr<ast::Module> parseModuleWithAntlr(const source::SourceFile& file, diag::DiagnosticEngine& diags);
 
 // Parses one file again and again as it is edited (a language server's open document): the
-// result is the one parseModule gives for the same text, but a declaration whose tokens did not
-// change since the last parse (only moved by whole lines) is not parsed again: its syntax tree
-// and diagnostics are copied with their ranges moved. The whole file is still lexed (the newline
-// rules and bracket checks look across declarations). Keeps the last parse's declarations only.
+// result is the one parseModule gives for the same text, but only the part of the text an edit
+// changed is lexed, filtered and parsed again, from the declaration before the change to the
+// first one after it that reads as it did; the declarations around it are reused, their syntax
+// trees and diagnostics copied with their ranges moved by whole lines. Keeps the last parse only.
 // Every member may be called from any thread (parses of one file run one at a time).
 class IncrementalParser {
  public:
@@ -44,8 +44,9 @@ class IncrementalParser {
   std::unique_ptr<ast::Module> parse(const source::SourceFile& file, diag::DiagnosticEngine& diags,
                                      Stats* stats = nullptr);
 
+  struct Declaration;  // one parsed, in the coordinates of the file it was parsed in
+
  private:
-  struct Declaration;
   struct State;
   std::unique_ptr<State> state_;
 };

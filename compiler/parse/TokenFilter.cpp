@@ -118,8 +118,10 @@ namespace {
 
 class Filter {
  public:
-  Filter(antlr4::TokenSource& tokens, antlr4::CharStream& input, source::FileId file, diag::DiagnosticEngine& diags)
-      : tokens_(tokens), input_(input), file_(file), diags_(diags) {}
+  Filter(antlr4::TokenSource& tokens, antlr4::CharStream& input, source::FileId file, diag::DiagnosticEngine& diags,
+         const StopAt* stopAt = nullptr)
+      : tokens_(tokens), input_(input), file_(file), diags_(diags), stopAt_(stopAt),
+        diagnosticsBefore_(diags.diagnostics().size()) {}
 
   FilteredTokens run() {
     for (;;) {
@@ -129,6 +131,9 @@ class Filter {
         keepComment(*token);
         continue;
       }
+      // A token's own diagnostics (a foreign operator, an unterminated string) come after a clean
+      // start's count: read again from there, the token reports them again.
+      const std::size_t diagnosticsBeforeToken = diags_.diagnostics().size();
       if (type == WeirLexer::UNKNOWN_CHAR) {
         diags_.report(diag::Kind::UnexpectedCharacter, tokenRange(*token, file_), token->getText());
         continue;
@@ -148,6 +153,7 @@ class Filter {
             .help("close the string with `\"` on the same line");
         unterminatedStringLine_ = token->getLine();
       }
+      const bool ownDiagnostics = diags_.diagnostics().size() > diagnosticsBeforeToken;
       if (type == WeirLexer::NL) {
         if (!insideParentheses()) pendingNewline_ = std::move(token);
         continue;
@@ -163,10 +169,22 @@ class Filter {
       // is, not as a puzzling error in the declaration that follows.
       if (isDeclarationKeyword(type) && token->getCharPositionInLine() == 0 && lastType_ != 0 &&
           lastType_ != WeirLexer::NL && looksLikeDeclarationStart(*token)) {
-        closeOpenBlocks(*token, fmt::format("`{}` on line {}", token->getText(), token->getLine()));
+        closeOpenBlocks(*token, fmt::format("`{}`", token->getText()));
       }
+      const bool nothingOpen = open_.empty();
       if (!trackBrackets(*token)) continue;
       flushNewlineBefore(type);
+      if (nothingOpen && (out_.tokens.empty() || out_.tokens.back()->getType() == WeirLexer::NL)) {
+        CleanStart here{out_.tokens.size(),
+                        (ownDiagnostics ? diagnosticsBeforeToken : diags_.diagnostics().size()) - diagnosticsBefore_,
+                        out_.comments.size()};
+        if (stopAt_ != nullptr && (*stopAt_)(*token)) {
+          out_.tokens.push_back(syntheticToken(*token, Token::EOF, "<EOF>"));
+          out_.stoppedAt = here;
+          break;
+        }
+        out_.cleanStarts.push_back(here);
+      }
       lastType_ = type;
       out_.tokens.push_back(std::move(token));
     }
@@ -217,8 +235,13 @@ class Filter {
       std::string closing(1, closerOf(opener->getType()));
       // A bracket before an unterminated string on its line was closed inside the string.
       bool swallowed = opener->getLine() == unterminatedStringLine_;
-      if (!swallowed) diags_.report(diag::Kind::UnclosedBlock, tokenRange(*opener, file_), opener->getText(), closing, where)
-          .note(fmt::format("every `{}` needs a matching `{}`", opener->getText(), closing));
+      if (!swallowed) {
+        // Where the declaration starts is a label, not a line number in the text, so that the
+        // diagnostic still holds when the lines around it move (IncrementalParser).
+        auto report = diags_.report(diag::Kind::UnclosedBlock, tokenRange(*opener, file_), opener->getText(), closing, where);
+        if (at.getType() != Token::EOF) report.label(tokenRange(at, file_), "a new declaration starts here");
+        report.note(fmt::format("every `{}` needs a matching `{}`", opener->getText(), closing));
+      }
       if (opener->getType() != WeirLexer::LBRACE) continue;
       auto closer = syntheticToken(at, WeirLexer::RBRACE, "}");
       pendingNewline_.reset();
@@ -275,6 +298,8 @@ class Filter {
   antlr4::CharStream& input_;
   source::FileId file_;
   diag::DiagnosticEngine& diags_;
+  const StopAt* stopAt_;
+  std::size_t diagnosticsBefore_;
   FilteredTokens out_;
   std::vector<const Token*> open_;  // open brackets; tokens owned by out_.tokens
   std::unique_ptr<Token> pendingNewline_;
@@ -289,8 +314,8 @@ FilteredTokens lexAndFilter(antlr4::Lexer& lexer, source::FileId file, diag::Dia
 }
 
 FilteredTokens filterTokens(antlr4::TokenSource& tokens, antlr4::CharStream& input, source::FileId file,
-                            diag::DiagnosticEngine& diags) {
-  return Filter(tokens, input, file, diags).run();
+                            diag::DiagnosticEngine& diags, const StopAt* stopAt) {
+  return Filter(tokens, input, file, diags, stopAt).run();
 }
 
 }  // namespace weir::parse

@@ -107,7 +107,9 @@ TEST(IncrementalParse, RandomEditsGiveWhatAWholeParseGives) {
     source::SourceManager sources;
     parse::IncrementalParser incremental;
     std::string text = original;
-    for (int step = 0; step < 120; ++step) {
+    std::string previous;
+    for (int step = 0; step < 150; ++step) {
+      previous = text;
       if (step > 0) text = step % 40 == 0 ? original : editor.edit(text);
       diag::DiagnosticEngine wholeDiags;
       auto whole = parse::parseModule(sources.addFile("edited.mlflow", text), wholeDiags);
@@ -116,6 +118,7 @@ TEST(IncrementalParse, RandomEditsGiveWhatAWholeParseGives) {
       parse::IncrementalParser::Stats stats;
       auto part = incremental.parse(file, partDiags, &stats);
       SCOPED_TRACE(files[f].string() + ", edit " + std::to_string(step) + ":\n" + text);
+      SCOPED_TRACE("before the edit:\n" + previous);
       ASSERT_EQ(ast::printModule(*part), ast::printModule(*whole));
       ASSERT_EQ(test::describeDiagnostics(partDiags), test::describeDiagnostics(wholeDiags));
       ASSERT_EQ(part->comments.size(), whole->comments.size());
@@ -126,6 +129,37 @@ TEST(IncrementalParse, RandomEditsGiveWhatAWholeParseGives) {
   }
   // Most declarations are not touched by an edit: they are reused, not parsed again.
   EXPECT_GT(reused, edits);
+}
+
+// A file larger than the window an edit is read through (IncrementalParser reads the text after
+// an edit 8 KB at a time): every program of the repository in one file, edited at random.
+TEST(IncrementalParse, RandomEditsOfALargeFile) {
+  std::vector<fs::path> files = test::repositoryPrograms({"examples", "test/lit/parse", "test/lit/lsp/Inputs", "stdlib"});
+  std::string original;
+  for (int copy = 0; copy < 3; ++copy) {
+    for (const fs::path& file : files) original += test::fileText(file) + "\n";
+  }
+  ASSERT_GT(original.size(), 80000u);
+  Editor editor(77);
+  source::SourceManager sources;
+  parse::IncrementalParser incremental;
+  std::string text = original;
+  std::size_t reused = 0;
+  for (int step = 0; step < 200; ++step) {
+    if (step > 0) text = step % 100 == 0 ? original : editor.edit(text);
+    diag::DiagnosticEngine wholeDiags;
+    auto whole = parse::parseModule(sources.addFile("large.mlflow", text), wholeDiags);
+    diag::DiagnosticEngine partDiags;
+    const source::SourceFile& file = sources.addFile("large.mlflow", text);
+    parse::IncrementalParser::Stats stats;
+    auto part = incremental.parse(file, partDiags, &stats);
+    SCOPED_TRACE("edit " + std::to_string(step));
+    ASSERT_EQ(ast::printModule(*part), ast::printModule(*whole));
+    ASSERT_EQ(test::describeDiagnostics(partDiags), test::describeDiagnostics(wholeDiags));
+    ASSERT_EQ(part->comments.size(), whole->comments.size());
+    if (step > 0) reused += stats.reused;
+  }
+  EXPECT_GT(reused, 100u * 199u);
 }
 
 TEST(IncrementalParse, AnEditReparsesOnlyTheDeclarationsItTouches) {
