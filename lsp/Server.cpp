@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <utility>
 
 namespace weir::lsp {
 
@@ -339,8 +340,8 @@ bool Server::check(Document& doc, const engine::Cancellation* cancel) {
       }
     }
   }
-  doc.analysis = analysis;
-  if (analysis->syntaxOk) doc.lastGood = analysis;
+  released_.release(std::exchange(doc.analysis, analysis));
+  if (analysis->syntaxOk) released_.release(std::exchange(doc.lastGood, analysis));
   pending_.erase(doc.uri);
   publish(doc);
   return true;

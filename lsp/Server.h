@@ -14,6 +14,7 @@
 
 #include "engine/Cancellation.h"
 #include "engine/Workspace.h"
+#include "lsp/DeferredRelease.h"
 #include "lsp/Features.h"
 #include "lsp/Protocol.h"
 #include "lsp/Transport.h"
@@ -85,6 +86,7 @@ class Server {
 
   engine::Workspace& workspace_;
   Send send_;
+  DeferredRelease released_;  // analyses replaced by newer ones
   bool initialized_ = false;
   bool shutdown_ = false;
   bool exited_ = false;

@@ -8,6 +8,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
 #include <unistd.h>
 
 namespace weir::lsp {
@@ -112,6 +115,39 @@ TEST_F(LspServerTest, MalformedMessagesAreAnsweredOrDropped) {
   EXPECT_EQ(sent_[2]["error"]["code"], error::kInvalidRequest);
   EXPECT_EQ(sent_[3]["error"]["code"], error::kInvalidParams);
   EXPECT_TRUE(sent_[4]["result"].is_null());  // an unknown document: nothing to say
+}
+
+}  // namespace
+}  // namespace weir::lsp
+
+namespace weir::lsp {
+namespace {
+
+// What DeferredRelease is given is freed on its own thread, never while another reference
+// holds it, and nothing is left when it ends.
+TEST(DeferredReleaseTest, FreesOnItsThreadAndEverythingByItsEnd) {
+  struct Noted {
+    Noted(std::mutex* m, std::vector<std::thread::id>* f) : mutex(m), freedOn(f) {}
+    Noted(const Noted&) = delete;
+    Noted& operator=(const Noted&) = delete;
+    std::mutex* mutex;
+    std::vector<std::thread::id>* freedOn;
+    ~Noted() {
+      std::lock_guard<std::mutex> lock(*mutex);
+      freedOn->push_back(std::this_thread::get_id());
+    }
+  };
+  std::mutex mutex;
+  std::vector<std::thread::id> freedOn;
+  auto kept = std::make_shared<Noted>(&mutex, &freedOn);
+  {
+    DeferredRelease released;
+    for (int i = 0; i < 100; ++i) released.release(std::make_shared<Noted>(&mutex, &freedOn));
+    released.release(kept);  // another reference remains: not freed
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(freedOn.size(), 100u);
+  for (std::thread::id id : freedOn) EXPECT_NE(id, std::this_thread::get_id());
 }
 
 }  // namespace
