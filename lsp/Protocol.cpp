@@ -74,9 +74,17 @@ std::size_t byteOffsetOfUtf16(std::string_view line, std::uint32_t units) {
 
 LineTable::LineTable(std::string_view text) : text_(text) {
   starts_.push_back(0);
+  bool ascii = true;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n') starts_.push_back(i + 1);
+    if (text[i] == '\n') {
+      starts_.push_back(i + 1);
+      ascii_.push_back(ascii);
+      ascii = true;
+    } else if (static_cast<unsigned char>(text[i]) >= 0x80) {
+      ascii = false;
+    }
   }
+  ascii_.push_back(ascii);
 }
 
 std::string_view LineTable::line(std::uint32_t line) const {
@@ -119,6 +127,7 @@ Position LineTable::positionOf(source::SourceLocation location) const {
   if (!location.valid()) return {};
   std::uint32_t lineIndex = std::min(location.line - 1, lineCount() - 1);
   std::string_view text = line(lineIndex);
+  if (ascii_[lineIndex]) return {lineIndex, static_cast<std::uint32_t>(std::min<std::size_t>(location.column - 1, text.size()))};
   std::uint32_t units = 0;
   std::uint32_t column = 1;
   for (std::size_t i = 0; i < text.size() && column < location.column; ++i) {

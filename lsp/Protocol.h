@@ -75,6 +75,7 @@ class LineTable {
  private:
   std::string_view text_;
   std::vector<std::size_t> starts_;
+  std::vector<bool> ascii_;  // per line: every byte ASCII (a column is then a UTF-16 unit)
 };
 
 // The same conversions against a file of a compilation (its text is the document's when it was

@@ -52,13 +52,15 @@ json semanticTokensLegend() {
 }
 
 json semanticTokens(const View& view, const std::optional<Range>& range) {
-  json data = json::array();
-  if (view.root == nullptr) return {{"data", data}};
+  std::vector<std::uint32_t> data;
+  if (view.root == nullptr) return {{"data", json::array()}};
   const source::SourceFile& root = *view.root;
   LineTable lines(root.text());
 
-  // What each name of the document stands for, by where it begins.
-  std::map<source::SourceLocation, Classified> names;
+  // What each name of the document stands for, by where it begins, in order (the index's symbols
+  // are sorted by position; of two at one place, the later counts). The tokens come in order too:
+  // one walk finds each name's.
+  std::vector<std::pair<source::SourceLocation, Classified>> names;
   if (view.index != nullptr) {
     for (const sema::Symbol& symbol : view.index->symbols()) {
       if (symbol.range.file != root.id()) continue;
@@ -75,7 +77,11 @@ json semanticTokens(const View& view, const std::optional<Range>& range) {
           break;
       }
       if (symbol.definition) what.modifiers |= kDeclaration;
-      names[symbol.range.begin] = what;
+      if (!names.empty() && names.back().first == symbol.range.begin) {
+        names.back().second = what;
+      } else {
+        names.emplace_back(symbol.range.begin, what);
+      }
     }
   }
   // Parameters, inside the declaration that has them (their uses are not in the index).
@@ -84,6 +90,7 @@ json semanticTokens(const View& view, const std::optional<Range>& range) {
     std::set<std::string> names;
   };
   std::vector<Parameters> parameters;
+  std::vector<std::pair<source::SourceLocation, Classified>> parameterNames;  // where parameters are declared
   if (view.compilation != nullptr && view.compilation->checked && view.compilation->checked->program.root != nullptr &&
       view.compilation->checked->program.root->ast != nullptr) {
     for (const ast::DeclPtr& decl : view.compilation->checked->program.root->ast->decls) {
@@ -96,11 +103,22 @@ json semanticTokens(const View& view, const std::optional<Range>& range) {
       Parameters entry{decl->range, {}};
       for (const ast::Param& param : *params) {
         entry.names.insert(param.name.text);
-        names.try_emplace(param.name.range.begin, Classified{kParameter, kDeclaration});
+        parameterNames.emplace_back(param.name.range.begin, Classified{kParameter, kDeclaration});
       }
       parameters.push_back(std::move(entry));
     }
   }
+  // Where a parameter is declared, the index's entry wins (the first of two parameters at one
+  // place counts, though there are none).
+  names.insert(names.end(), parameterNames.begin(), parameterNames.end());
+  std::stable_sort(names.begin(), names.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  names.erase(std::unique(names.begin(), names.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+              names.end());
+  std::size_t nextName = 0;
+  auto nameAt = [&](source::SourceLocation at) -> const Classified* {
+    while (nextName < names.size() && names[nextName].first < at) ++nextName;
+    return nextName < names.size() && names[nextName].first == at ? &names[nextName].second : nullptr;
+  };
   auto parameterAt = [&](source::SourceLocation at, const std::string& text) {
     for (const Parameters& entry : parameters) {
       if (entry.within.begin <= at && at < entry.within.end && entry.names.count(text) != 0) return true;
@@ -134,8 +152,8 @@ json semanticTokens(const View& view, const std::optional<Range>& range) {
       case parse::LexicalToken::Kind::Tag: type = kDecorator; break;
       case parse::LexicalToken::Kind::Operator: type = kOperator; break;
       case parse::LexicalToken::Kind::Name: {
-        if (auto it = names.find(token.begin); it != names.end()) {
-          type = it->second.type, modifiers = it->second.modifiers;
+        if (const Classified* what = nameAt(token.begin)) {
+          type = what->type, modifiers = what->modifiers;
           break;
         }
         std::size_t from = lines.offsetOf(start);
@@ -153,7 +171,7 @@ json semanticTokens(const View& view, const std::optional<Range>& range) {
       if (to > from) emit({line, from}, to - from, type, modifiers);
     }
   }
-  return {{"data", data}};
+  return {{"data", std::move(data)}};
 }
 
 }  // namespace weir::lsp

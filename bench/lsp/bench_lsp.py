@@ -8,7 +8,8 @@ project, opens it, then makes EDITS keystrokes one at a time in the middle of th
 types or deletes one character after a number in a `where` (`> 0x`: a syntax error every other
 keystroke; with --valid, the number changes and the program stays valid). For each it measures the time from sending
 `didChange` to receiving `publishDiagnostics` for that version; after every keystroke it asks
-for a hover (on a column) and a completion (after `| where `) and times the answers. Then a
+for a hover (on a column), a completion (after `| where `) and the document's semantic tokens, and
+times the answers. Then a
 burst: 20 keystrokes sent together, timed to the diagnostics of the last (the server compiles
 what it has not been overtaken for). Reports p50/p90/p99/max, and the server's resident memory
 after opening, after the edits, and after as many edits again (it must not keep growing).
@@ -131,7 +132,7 @@ def main():
     rss_open = client.rss_kib()
 
     version = 1
-    change_ms, hover_ms, completion_ms, cpu_ms = [], [], [], []
+    change_ms, hover_ms, completion_ms, tokens_ms, cpu_ms = [], [], [], [], []
 
     def keystrokes(count):
         nonlocal version
@@ -159,6 +160,9 @@ def main():
             _, took = client.request("textDocument/completion", {"textDocument": {"uri": uri},
                                                                  "position": {"line": target, "character": column - 2}})
             completion_ms.append(took * 1000)
+            # Editors ask for the whole document's semantic tokens after each change.
+            _, took = client.request("textDocument/semanticTokens/full", {"textDocument": {"uri": uri}})
+            tokens_ms.append(took * 1000)
 
     keystrokes(edits)
     rss_edits = client.rss_kib()
@@ -189,6 +193,7 @@ def main():
     row("  server CPU per keystroke", cpu_ms)
     row("hover", hover_ms)
     row("completion", completion_ms)
+    row("semantic tokens (whole document)", tokens_ms)
     print("burst of 20 keystrokes -> diagnostics of the last: %.1f ms" % burst_ms)
     print("memory (VmRSS): after open %d MiB, after %d edits %d MiB, after %d edits %d MiB" % (
         rss_open // 1024, edits, rss_edits // 1024, 2 * edits, rss_twice // 1024))

@@ -1,5 +1,7 @@
 #include "parse/LexicalTokens.h"
 
+#include "parse/DirectLexer.h"
+
 #include "WeirLexer.h"
 
 #include <optional>
@@ -72,16 +74,27 @@ source::SourceLocation endOf(source::SourceLocation begin, std::string_view text
 
 std::vector<LexicalToken> lexicalTokens(std::string_view text) {
   std::vector<LexicalToken> tokens;
-  antlr4::ANTLRInputStream input(text.data(), text.size());
-  WeirLexer lexer(&input);
-  lexer.removeErrorListeners();
+  // The direct lexer gives the generated lexer's tokens (DirectLexerTest) at a fraction of its
+  // cost: an editor asks for these after every change. Its tokens' text comes from `text`; the
+  // code point stream is only handed to those who ask the tokens for it, and nobody here does, so
+  // it is left empty rather than made from the whole text.
+  if (text.size() >= 0xFFFFFFFF) return tokens;  // beyond the direct lexer (and any document an editor sends)
+  antlr4::ANTLRInputStream unused(std::string{});
+  DirectLexer lexer(text, unused);
   std::optional<LexicalToken> at;  // an `@` just read: with the name right after it, a tag
   while (true) {
     std::unique_ptr<antlr4::Token> token = lexer.nextToken();
     std::size_t type = token->getType();
     if (type == antlr4::Token::EOF) break;
     source::SourceLocation begin{static_cast<std::uint32_t>(token->getLine()), static_cast<std::uint32_t>(token->getCharPositionInLine() + 1)};
-    source::SourceLocation end = endOf(begin, token->getText());
+    // Only a block comment (and a newline, not coloured) spans lines; any other token ends as many
+    // code points after its start as it has.
+    source::SourceLocation end = begin;
+    if (type == WeirLexer::BLOCK_COMMENT || type == WeirLexer::NL) {
+      end = endOf(begin, token->getText());
+    } else {
+      end.column += static_cast<std::uint32_t>(token->getStopIndex() + 1 - token->getStartIndex());
+    }
     if (type == WeirLexer::AT) {
       at = LexicalToken{LexicalToken::Kind::Tag, begin, end};
       continue;
