@@ -652,6 +652,7 @@ struct Reading {
   std::vector<diag::Diagnostic> filterDiagnostics;
   std::vector<ast::Comment> comments;
   std::size_t moved = 0;  // of `declarations`, those taken from the last text (moved there)
+  bool tooManyErrors = false;  // the filter left errors out: their places are not known
   std::optional<std::size_t> resumeAt;
   std::int64_t lineDelta = 0;
 };
@@ -817,6 +818,8 @@ std::unique_ptr<ast::Module> IncrementalParser::parse(const source::SourceFile& 
       reading.declarations.push_back(std::move(placed));
     }
     reading.filterDiagnostics = filterDiags.diagnostics();
+    reading.tooManyErrors = std::any_of(reading.filterDiagnostics.begin(), reading.filterDiagnostics.end(),
+                                        [](const diag::Diagnostic& d) { return d.kind == diag::Kind::ErrorsLeftOut; });
     if (filtered.stoppedAt) reading.filterDiagnostics.resize(filtered.stoppedAt->diagnostics);
     return reading;
   };
@@ -830,7 +833,15 @@ std::unique_ptr<ast::Module> IncrementalParser::parse(const source::SourceFile& 
       if (newline != std::string::npos) windowEnd = newline + 1;
     }
     reading = read(windowEnd);
-    if (reading.resumeAt || windowEnd == text.size()) break;
+    if (reading.resumeAt || windowEnd == text.size() || reading.tooManyErrors) break;
+  }
+  if (reading.tooManyErrors) {
+    // Past the limit of errors per file, which ones are kept depends on all before them: this
+    // text is parsed whole, and so is the next.
+    last.known = false;
+    std::unique_ptr<ast::Module> whole = parseModule(file, diags);
+    if (stats != nullptr) *stats = Stats{whole->decls.size(), 0};
+    return whole;
   }
 
   // The new text's declarations, diagnostics and comments: the last text's before `from`, the

@@ -153,6 +153,15 @@ TEST(IncrementalParse, RandomEditsOfALargeFile) {
   EXPECT_GT(reused, 100u * (steps - 1));
 }
 
+// Past the limit of errors per file (DiagnosticEngine), which are kept and how many are left out
+// is still a whole parse's.
+TEST(IncrementalParse, MoreErrorsThanAFileReports) {
+  std::string original = "schema s {\n  a: int\n}\n\n";
+  for (int i = 0; i < 150; ++i) original += "let x" + std::to_string(i) + " = s | where a > $1\n";
+  std::size_t reused = 0;
+  compareAfterRandomEdits("errors.mlflow", original, 5, 60, 30, false, reused);
+}
+
 TEST(IncrementalParse, AnEditReparsesOnlyTheDeclarationsItTouches) {
   std::string text = "schema s {\n  a: int\n}\n\nsource t: s = csv(\"t.csv\")\n\nlet u = t | where a > 1\n\nlet v = u | select a\n";
   source::SourceManager sources;
