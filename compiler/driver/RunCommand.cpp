@@ -3,7 +3,7 @@
 #include "engine/Cancellation.h"
 #include "engine/RunSession.h"
 #include "engine/SlurmExecutor.h"
-#include "jit/LlvmJit.h"
+#include "jit/PluginJit.h"
 #include "plan/PassManager.h"
 #include "support/TerminalText.h"
 
@@ -76,7 +76,11 @@ Options:
                   the default where LLVM initializes) or interpret it (off); the
                   results are the same byte for byte. A pipeline the JIT does not
                   support (text, categories, aggregates, fill) is interpreted.
-                  Compiled code is kept in .weir/jit, so a re-run compiles nothing
+                  Compiled code is kept in .weir/jit, so a re-run compiles nothing.
+                  LLVM is a plugin (lib/weir/libweir-jit.so beside bin/), loaded
+                  only by a run that has a pipeline to compile; without it every
+                  pipeline is interpreted (--jit=on then warns, exit status
+                  unchanged)
   --jit-report    print on the error stream, per pipeline, whether it was
                   compiled (and how long that took), loaded from .weir/jit, or
                   interpreted and why
@@ -545,9 +549,9 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   } else if (line->has("--sbatch-arg") || line->has("--detach")) {
     return usageError("run", fmt::format("{} goes with --executor slurm", line->has("--detach") ? "--detach" : "--sbatch-arg"), streams);
   }
-  std::unique_ptr<runtime::jit::LlvmJit> jit;
-  std::string jitWhy = "--jit=off";
-  if (line->value("--jit").value_or("on") == "on") jit = runtime::jit::LlvmJit::create(jitWhy);
+  // The JIT plugin is loaded only when a pipeline is offered to it (runtime/jit/PluginJit.h).
+  std::unique_ptr<runtime::jit::PluginJit> jit;
+  if (line->value("--jit").value_or("on") == "on") jit = std::make_unique<runtime::jit::PluginJit>(runtime::jit::PluginJit::defaultPluginPath());
   request.kernels = jit.get();
   engine::Workspace workspace;
   engine::RunSession session(workspace, request);
@@ -560,8 +564,16 @@ int runRun(const std::vector<std::string>& args, Streams streams) {
   }();
   display.clearLine();
   if (line->has("--jit-report")) {
-    if (!jit) streams.err << "jit: off (" << jitWhy << "): every pipeline is interpreted\n";
-    else for (const runtime::jit::KernelEvent& event : jit->events()) streams.err << runtime::jit::LlvmJit::describe(event) << "\n";
+    if (!jit) {
+      streams.err << "jit: off (--jit=off): every pipeline is interpreted\n";
+    } else {
+      if (jit->loadMilliseconds() > 0) streams.err << fmt::format("jit: the LLVM plugin loaded in {:.2f} ms\n", jit->loadMilliseconds());
+      for (const runtime::jit::KernelEvent& event : jit->events()) streams.err << runtime::jit::PluginJit::describe(event) << "\n";
+    }
+  }
+  // Asked for by name, a JIT that cannot load is said once; the run went on interpreted.
+  if (std::string why; jit && line->value("--jit") && jit->failed(why)) {
+    streams.err << "weir run: warning: --jit=on: " << why << "; every pipeline was interpreted\n";
   }
   if (!result.error.empty()) {
     streams.err << "weir run: error: " << result.error << "\n";

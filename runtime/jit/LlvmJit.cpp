@@ -1,5 +1,7 @@
-// The LLVM JIT: code generation from a PhysicalKernel (one loop over a morsel's rows), ORC's
-// LLJIT to load it, and a disk cache of compiled objects behind ORC's ObjectCache.
+// The LLVM JIT, built as the plugin libweir-jit.so (JitPlugin.h): code generation from a
+// PhysicalKernel (one loop over a morsel's rows), ORC's LLJIT to load it, and the host's store of
+// compiled objects behind ORC's ObjectCache, keyed by the kernel's fingerprint, the CPU and the
+// LLVM version, so that a re-run compiles nothing. The only file that includes LLVM headers.
 //
 // Every operation computes exactly what the interpreter's vector operations do (runtime/expr/
 // VectorOps.cpp, ScalarFunctions.cpp), the value under a null included: e.g. `a + b` adds the
@@ -7,10 +9,7 @@
 // without branches (`if`/`case` are selects), so a pipeline without filters is one straight loop
 // LLVM can vectorize.
 
-#include "jit/LlvmJit.h"
-
-#include "expr/ScalarFunctions.h"
-#include "io/StateFolder.h"
+#include "jit/JitPlugin.h"
 
 #include <fmt/format.h>
 #include <xxhash.h>
@@ -45,17 +44,17 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <type_traits>
 
 namespace weir::runtime::jit {
 
 namespace {
 
-// Runtime helpers the generated code calls, defined in the JIT's main library by address.
+// Runtime helpers the generated code calls, defined in the JIT's main library by address (the
+// host's functions, PluginHost).
 constexpr const char* kDatePart = "weir_jit_date_part";
-std::int64_t datePartHelper(std::int32_t kind, std::int64_t value, std::int32_t which) {
-  return datePart(static_cast<ColumnKind>(kind), value, which);
-}
 
 // ---- Code generation ----
 
@@ -484,49 +483,26 @@ bool Codegen::generate(const std::string& name) {
 
 // ---- The object cache ----
 
-// Compiled objects in the project's .weir/jit, one file KEY.o per kernel, through a StateFolder
-// (never through a symlink, written atomically: a reader sees a whole object or none). Failing
-// to read or write one only costs a compile.
+// ORC's ObjectCache over the host's store (.weir/jit).
 class DiskCache : public llvm::ObjectCache {
  public:
-  void setFolder(std::string base, std::string folder) {
-    base_ = std::move(base);
-    folder_ = std::move(folder);
-  }
-  bool enabled() const { return !folder_.empty(); }
+  explicit DiskCache(ObjectStore& store) : store_(store) {}
+  bool enabled() const { return store_.enabled(); }
 
   void notifyObjectCompiled(const llvm::Module* module, llvm::MemoryBufferRef object) override {
-    if (!enabled()) return;
-    std::string error;
-    (void)writeStateFile(base_, folder_ + "/" + module->getModuleIdentifier() + ".o",
-                         std::string_view(object.getBufferStart(), object.getBufferSize()), error);
+    store_.write(module->getModuleIdentifier(), std::string_view(object.getBufferStart(), object.getBufferSize()));
   }
   std::unique_ptr<llvm::MemoryBuffer> getObject(const llvm::Module* module) override { return read(module->getModuleIdentifier()); }
 
   std::unique_ptr<llvm::MemoryBuffer> read(const std::string& key) const {
-    if (!enabled()) return nullptr;
-    std::string error;
-    StateFolder folder = StateFolder::open(base_, folder_, false, error);
-    if (!folder.ok()) return nullptr;
-    const std::string name = key + ".o";
-    std::vector<StateFolder::Entry> entries = folder.entries();
-    auto it = std::find_if(entries.begin(), entries.end(), [&](const StateFolder::Entry& e) { return e.name == name; });
-    if (it == entries.end() || it->kind != StateFolder::Entry::Kind::File || it->size == 0) return nullptr;
-    int fd = folder.openFile(name, error);
-    if (fd < 0) return nullptr;
-    auto buffer = llvm::MemoryBuffer::getOpenFile(llvm::sys::fs::convertFDToNativeFile(fd), name, -1);
-    ::close(fd);
-    if (!buffer) return nullptr;
-    return std::move(*buffer);
+    std::string object = store_.read(key);
+    if (object.empty()) return nullptr;
+    return llvm::MemoryBuffer::getMemBufferCopy(object, key + ".o");
   }
-  void remove(const std::string& key) const {
-    std::string error;
-    StateFolder folder = StateFolder::open(base_, folder_, false, error);
-    if (folder.ok()) folder.removeFile(key + ".o", error);
-  }
+  void remove(const std::string& key) const { store_.remove(key); }
 
  private:
-  std::string base_, folder_;
+  ObjectStore& store_;
 };
 
 double threadCpuMilliseconds() {
@@ -537,21 +513,22 @@ double threadCpuMilliseconds() {
 
 std::string hex(const XXH128_hash_t& h) { return fmt::format("{:016x}{:016x}", h.high64, h.low64); }
 
-}  // namespace
+class LlvmJit : public Backend {
+ public:
+  // The JIT for this machine, or none (with `why`) when LLVM does not initialize here.
+  static std::unique_ptr<LlvmJit> create(const PluginHost& host, std::string& why);
+  KernelEntry compile(const PhysicalKernel& kernel, KernelEvent& event) override;
 
-struct LlvmJit::State {
-  std::unique_ptr<DiskCache> cache;
-  std::unique_ptr<llvm::orc::LLJIT> jit;
-  std::unique_ptr<llvm::TargetMachine> machine;  // for the optimizer's cost model
-  std::string machineKey;                        // CPU, features, LLVM version
-  std::map<std::string, KernelEntry> entries;    // by key: kernels compiled in this process
-  std::mutex compiling;
+ private:
+  std::unique_ptr<DiskCache> cache_;
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  std::unique_ptr<llvm::TargetMachine> machine_;  // for the optimizer's cost model
+  std::string machineKey_;                        // CPU, features, LLVM version
+  std::map<std::string, KernelEntry> entries_;    // by key: kernels compiled in this process
+  std::mutex compiling_;
 };
 
-LlvmJit::LlvmJit(std::unique_ptr<State> state) : state_(std::move(state)) {}
-LlvmJit::~LlvmJit() = default;
-
-std::unique_ptr<LlvmJit> LlvmJit::create(std::string& why) {
+std::unique_ptr<LlvmJit> LlvmJit::create(const PluginHost& host, std::string& why) {
   static const bool initialized = !llvm::InitializeNativeTarget() && !llvm::InitializeNativeTargetAsmPrinter();
   if (!initialized) {
     why = "LLVM has no native target here";
@@ -563,17 +540,17 @@ std::unique_ptr<LlvmJit> LlvmJit::create(std::string& why) {
     return nullptr;
   }
   builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
-  auto state = std::make_unique<State>();
-  state->cache = std::make_unique<DiskCache>();
+  auto state = std::make_unique<LlvmJit>();
+  state->cache_ = std::make_unique<DiskCache>(*host.objects);
   auto machine = builder->createTargetMachine();
   if (!machine) {
     why = llvm::toString(machine.takeError());
     return nullptr;
   }
-  state->machine = std::move(*machine);
-  state->machineKey = fmt::format("{}|{}|{}|LLVM {}", builder->getTargetTriple().str(), builder->getCPU(),
-                                  builder->getFeatures().getString(), LLVM_VERSION_STRING);
-  DiskCache* cache = state->cache.get();
+  state->machine_ = std::move(*machine);
+  state->machineKey_ = fmt::format("{}|{}|{}|LLVM {}", builder->getTargetTriple().str(), builder->getCPU(),
+                                   builder->getFeatures().getString(), LLVM_VERSION_STRING);
+  DiskCache* cache = state->cache_.get();
   auto jit = llvm::orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(*builder)
                  .setCompileFunctionCreator([cache](llvm::orc::JITTargetMachineBuilder target)
@@ -587,59 +564,36 @@ std::unique_ptr<LlvmJit> LlvmJit::create(std::string& why) {
     why = llvm::toString(jit.takeError());
     return nullptr;
   }
-  state->jit = std::move(*jit);
-  llvm::orc::JITDylib& main = state->jit->getMainJITDylib();
+  state->jit_ = std::move(*jit);
+  llvm::orc::JITDylib& main = state->jit_->getMainJITDylib();
   llvm::orc::SymbolMap helpers;
-  helpers[state->jit->mangleAndIntern(kDatePart)] = {llvm::orc::ExecutorAddr::fromPtr(&datePartHelper), llvm::JITSymbolFlags::Exported};
+  helpers[state->jit_->mangleAndIntern(kDatePart)] = {llvm::orc::ExecutorAddr::fromPtr(host.datePart), llvm::JITSymbolFlags::Exported};
   if (llvm::Error error = main.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {
     why = llvm::toString(std::move(error));
     return nullptr;
   }
-  return std::unique_ptr<LlvmJit>(new LlvmJit(std::move(state)));
+  return state;
 }
 
-void LlvmJit::setCacheFolder(const std::string& base, const std::string& folder) {
-  std::lock_guard compiling(state_->compiling);
-  state_->cache->setFolder(base, folder);
-}
-
-void LlvmJit::interpreted(const std::string& label, const std::string& why) {
-  std::lock_guard lock(mutex_);
-  events_.push_back({label, KernelEvent::Outcome::Interpreted, 0, 0, why});
-}
-
-std::vector<KernelEvent> LlvmJit::events() const {
-  std::lock_guard lock(mutex_);
-  return events_;
-}
-
-std::string LlvmJit::describe(const KernelEvent& event) {
-  switch (event.outcome) {
-    case KernelEvent::Outcome::Compiled:
-      return fmt::format("jit: {}: compiled in {:.2f} ms ({:.2f} ms of CPU)", event.label, event.milliseconds, event.cpuMilliseconds);
-    case KernelEvent::Outcome::Cached: return fmt::format("jit: {}: loaded from the cache in {:.2f} ms (not compiled)", event.label, event.milliseconds);
-    default: return fmt::format("jit: {}: interpreted: the JIT does not support {}", event.label, event.why);
-  }
-}
-
-KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, const std::string& label, std::string& why) {
+KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, KernelEvent& event) {
+  std::string why;
   auto started = std::chrono::steady_clock::now();
   double startedCpu = threadCpuMilliseconds();
   std::string fingerprint = kernel.fingerprint();
-  std::string keyText = fingerprint + "\n" + state_->machineKey;
+  std::string keyText = fingerprint + "\n" + machineKey_;
   std::string key = "k" + hex(XXH3_128bits(keyText.data(), keyText.size()));
-  std::lock_guard compiling(state_->compiling);
+  std::lock_guard compiling(compiling_);
   auto record = [&](KernelEvent::Outcome outcome, const std::string& reason) {
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    double cpu = threadCpuMilliseconds() - startedCpu;
-    std::lock_guard lock(mutex_);
-    events_.push_back({label, outcome, ms, cpu, reason});
+    event.outcome = outcome;
+    event.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    event.cpuMilliseconds = threadCpuMilliseconds() - startedCpu;
+    event.why = reason;
   };
-  if (auto it = state_->entries.find(key); it != state_->entries.end()) {
+  if (auto it = entries_.find(key); it != entries_.end()) {
     record(KernelEvent::Outcome::Cached, "");
     return it->second;
   }
-  llvm::orc::LLJIT& jit = *state_->jit;
+  llvm::orc::LLJIT& jit = *jit_;
   auto dylib = jit.createJITDylib(key);
   if (!dylib) {
     why = llvm::toString(dylib.takeError());
@@ -658,9 +612,9 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, const std::string& la
   };
   bool cached = false;
   KernelEntry entry = nullptr;
-  if (state_->cache->enabled()) {
+  if (cache_->enabled()) {
     // A cached object: loaded as it is, nothing built or compiled.
-    if (auto buffer = state_->cache->read(key)) {
+    if (auto buffer = cache_->read(key)) {
       if (llvm::Error error = jit.addObjectFile(*dylib, std::move(buffer))) {
         why = llvm::toString(std::move(error));
       } else {
@@ -676,7 +630,7 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, const std::string& la
           return nullptr;
         }
         dylib->addToLinkOrder(jit.getMainJITDylib());
-        state_->cache->remove(key);
+        cache_->remove(key);
       }
     }
   }
@@ -703,7 +657,7 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, const std::string& la
       llvm::FunctionAnalysisManager functions;
       llvm::CGSCCAnalysisManager sccs;
       llvm::ModuleAnalysisManager modules;
-      llvm::PassBuilder passes(state_->machine.get());
+      llvm::PassBuilder passes(machine_.get());
       passes.registerModuleAnalyses(modules);
       passes.registerCGSCCAnalyses(sccs);
       passes.registerFunctionAnalyses(functions);
@@ -741,9 +695,26 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, const std::string& la
       return nullptr;
     }
   }
-  state_->entries.emplace(key, entry);
+  entries_.emplace(key, entry);
   record(cached ? KernelEvent::Outcome::Cached : KernelEvent::Outcome::Compiled, "");
   return entry;
 }
 
+}  // namespace
+
 }  // namespace weir::runtime::jit
+
+// The plugin's one export (JitPlugin.h).
+extern "C" __attribute__((visibility("default"))) weir::runtime::jit::Backend* weir_jit_create_backend(
+    const weir::runtime::jit::PluginHost* host, std::string* why) {
+  using namespace weir::runtime::jit;
+  static_assert(std::is_same_v<decltype(&weir_jit_create_backend), CreateBackend>);
+  // A host from another build: its kernels would not be the shapes this code reads.
+  if (host == nullptr || host->abi != kPluginAbi || host->kernelSize != sizeof(weir::runtime::PhysicalKernel) ||
+      host->exprSize != sizeof(weir::runtime::PhysicalExpr) || host->specSize != sizeof(weir::runtime::ColumnSpec) ||
+      host->eventSize != sizeof(KernelEvent) || host->objects == nullptr || host->datePart == nullptr) {
+    *why = "the JIT plugin is from another build of weir";
+    return nullptr;
+  }
+  return LlvmJit::create(*host, *why).release();
+}

@@ -1,9 +1,10 @@
 // The LLVM JIT of fused row pipelines against the interpreter: the same tables byte for byte
 // (values under nulls included), over columns with nulls, zeros, NaN, infinities and int64
-// extremes; and the compiled-object cache (a second JIT loads, never compiles).
+// extremes; and the compiled-object cache (a second JIT loads, never compiles). The JIT is the
+// plugin weir loads (build/lib/weir/libweir-jit.so, beside this test's bin/).
 #include "TestSupport.h"
 
-#include "jit/LlvmJit.h"
+#include "jit/PluginJit.h"
 #include "operators/RowOperators.h"
 #include "table/Morsels.h"
 
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <optional>
 
 using namespace weir;
@@ -121,21 +123,21 @@ class JitTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::string why;
-    jit_ = LlvmJit::create(why).release();
-    ASSERT_NE(jit_, nullptr) << why;
+    jit_ = new PluginJit(PluginJit::defaultPluginPath());
+    ASSERT_TRUE(jit_->load(why)) << why;
   }
   static void TearDownTestSuite() {
     delete jit_;
     jit_ = nullptr;
   }
-  using LlvmJit = runtime::jit::LlvmJit;
-  static LlvmJit* jit_;
+  using PluginJit = runtime::jit::PluginJit;
+  static PluginJit* jit_;
 
   // Runs `steps` both ways over `input`; the JIT must compile them when `compiles`.
   void both(const Table& input, const std::vector<const plan::Node*>& steps, const std::string& what, bool compiles = true) {
     RowPipeline interpreted(specsOf(input), steps, {});
     RowPipeline compiled(specsOf(input), steps, {}, jit_, what);
-    EXPECT_EQ(compiled.compiled(), compiles) << what << (jit_->events().empty() ? "" : ": " + LlvmJit::describe(jit_->events().back()));
+    EXPECT_EQ(compiled.compiled(), compiles) << what << (jit_->events().empty() ? "" : ": " + PluginJit::describe(jit_->events().back()));
     Table expected = interpreted.run(input, nullptr);
     Table actual = compiled.run(input, nullptr);
     EXPECT_EQ(difference(expected, actual), "") << what;
@@ -151,7 +153,7 @@ class JitTest : public ::testing::Test {
   }
 };
 
-runtime::jit::LlvmJit* JitTest::jit_ = nullptr;
+runtime::jit::PluginJit* JitTest::jit_ = nullptr;
 
 const char* const kExpressions[] = {
     // arithmetic: wrapping ints, division and modulo by zero as null, NaN and infinities
@@ -208,7 +210,33 @@ TEST_F(JitTest, TextFallsBackToTheInterpreterWithAReason) {
   std::vector<runtime::jit::KernelEvent> events = jit_->events();
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().outcome, runtime::jit::KernelEvent::Outcome::Interpreted);
-  EXPECT_NE(LlvmJit::describe(events.back()).find("interpreted: the JIT does not support"), std::string::npos);
+  EXPECT_NE(PluginJit::describe(events.back()).find("interpreted: the JIT does not support"), std::string::npos);
+}
+
+TEST(JitPluginTest, AMissingPluginMeansTheInterpreterRunsWithTheReasonReported) {
+  Table input = sample(100);
+  Parsed value("i * 2 + j");
+  plan::Node node;
+  node.kind = plan::NodeKind::Derive;
+  node.assignments.emplace_back("v", value.expr());
+  std::string plugin = runtime::jit::PluginJit::defaultPluginPath();
+  ASSERT_FALSE(plugin.empty());
+  runtime::jit::PluginJit missing(plugin + ".missing");
+  RowPipeline pipeline(specsOf(input), {&node}, {}, &missing, "v");
+  EXPECT_FALSE(pipeline.compiled());
+  EXPECT_EQ(difference(RowPipeline(specsOf(input), {&node}, {}).run(input, nullptr), pipeline.run(input, nullptr)), "");
+  std::string why;
+  EXPECT_TRUE(missing.failed(why));
+  EXPECT_NE(why.find("the JIT plugin cannot be loaded"), std::string::npos) << why;
+  auto events = missing.events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].outcome, runtime::jit::KernelEvent::Outcome::Interpreted);
+  EXPECT_EQ(runtime::jit::PluginJit::describe(events[0]).rfind("jit: v: interpreted: the JIT plugin cannot be loaded", 0), 0u)
+      << runtime::jit::PluginJit::describe(events[0]);
+  // The plugin beside the binary loads; a JIT never asked for a kernel never loads it.
+  runtime::jit::PluginJit present(plugin);
+  EXPECT_FALSE(present.failed(why));
+  EXPECT_EQ(present.loadMilliseconds(), 0.0);
 }
 
 TEST(JitCacheTest, ASecondJitLoadsTheCompiledObjectInsteadOfCompilingAndADamagedOneIsReplaced) {
@@ -230,8 +258,8 @@ TEST(JitCacheTest, ASecondJitLoadsTheCompiledObjectInsteadOfCompilingAndADamaged
       }
     }
     std::string why;
-    auto jit = runtime::jit::LlvmJit::create(why);
-    ASSERT_NE(jit, nullptr) << why;
+    auto jit = std::make_unique<runtime::jit::PluginJit>(runtime::jit::PluginJit::defaultPluginPath());
+    ASSERT_TRUE(jit->load(why)) << why;
     jit->setCacheFolder(folder.string(), (folder / ".weir" / "jit").string());
     RowPipeline pipeline(specsOf(input), {&node}, {}, jit.get(), "v");
     ASSERT_TRUE(pipeline.compiled());
