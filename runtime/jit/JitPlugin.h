@@ -18,7 +18,7 @@
 namespace weir::runtime::jit {
 
 // Raise it whenever PhysicalKernel, PluginHost, ObjectStore or Backend change shape.
-constexpr std::uint32_t kPluginAbi = 1;
+constexpr std::uint32_t kPluginAbi = 2;
 constexpr const char* kCreateBackend = "weir_jit_create_backend";
 
 // What happened to one kernel offered to the JIT.
@@ -29,6 +29,7 @@ struct KernelEvent {
   double milliseconds = 0;     // building, optimizing and compiling (Compiled), loading (Cached)
   double cpuMilliseconds = 0;  // the same, in this thread's CPU time (other processes excluded)
   std::string why;             // Interpreted: what the JIT does not support
+  bool vectorized = false;     // Compiled: the loop was vectorized (and got the full code generator)
 };
 
 // Compiled objects by key (the project's .weir/jit), kept by weir. A failure to read or write

@@ -72,6 +72,9 @@ class Codegen {
   // JIT does not generate.
   bool generate(const std::string& name);
   const std::string& error() const { return error_; }
+  // Whether LLVM may vectorize the loop: no filters (a kept row's index is carried from row to
+  // row) and no calls (libm, the date parts), which the vectorizer cannot widen.
+  bool vectorizable() const { return !calls_ && !kernel_.filters(); }
 
  private:
   llvm::Type* i64() { return b_.getInt64Ty(); }
@@ -91,6 +94,7 @@ class Codegen {
   llvm::Value* call(const char* name, std::vector<llvm::Value*> args) {
     std::vector<llvm::Type*> types(args.size(), f64());
     llvm::FunctionCallee f = module_.getOrInsertFunction(name, llvm::FunctionType::get(f64(), types, false));
+    calls_ = true;
     return b_.CreateCall(f, args);
   }
   llvm::Value* intrinsic(llvm::Intrinsic::ID id, llvm::Value* x) { return b_.CreateUnaryIntrinsic(id, x); }
@@ -107,6 +111,7 @@ class Codegen {
   llvm::IRBuilder<> b_;
   const PhysicalKernel& kernel_;
   std::string error_;
+  bool calls_ = false;
   std::vector<llvm::Value*> inValues_, inValid_;
   llvm::Value* row_ = nullptr;
   std::vector<std::optional<Value>> slots_;
@@ -368,6 +373,7 @@ Value Codegen::gen(const PhysicalExpr& e) {
       int which = e.op == PhysicalOp::Year ? 0 : e.op == PhysicalOp::Month ? 1 : 2;
       llvm::FunctionType* type = llvm::FunctionType::get(i64(), {b_.getInt32Ty(), i64(), b_.getInt32Ty()}, false);
       llvm::FunctionCallee f = module_.getOrInsertFunction(kDatePart, type);
+      calls_ = true;
       llvm::Value* r = b_.CreateCall(f, {b_.getInt32(static_cast<std::uint32_t>(arg.kind)), a.val, b_.getInt32(static_cast<std::uint32_t>(which))});
       return {orZero(a.valid, r, ColumnKind::Int), a.valid};
     }
@@ -505,6 +511,40 @@ class DiskCache : public llvm::ObjectCache {
   ObjectStore& store_;
 };
 
+// Machine code generation is most of a kernel's compile time, and SelectionDAG with the greedy
+// register allocator most of that (a 16-column scalar loop: 14.5 ms of 19). A scalar loop spends
+// its time in loads, stores and libm calls, where FastISel's code is as fast (bench/README.md,
+// JIT), so only a loop the optimizer vectorized gets the full code generator. The choice is
+// made per module from the flag below (set after optimizing), so it depends on the kernel alone
+// and an object in the cache is what its key says.
+constexpr const char* kFullCodegen = "weir.full-codegen";
+
+class TieredCompiler : public llvm::orc::IRCompileLayer::IRCompiler {
+ public:
+  TieredCompiler(std::unique_ptr<llvm::TargetMachine> fast, std::unique_ptr<llvm::TargetMachine> full, llvm::ObjectCache* cache)
+      : IRCompiler(llvm::orc::irManglingOptionsFromTargetOptions(full->Options)), fast_(std::move(fast)), full_(std::move(full)),
+        cache_(cache) {}
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> operator()(llvm::Module& module) override {
+    llvm::orc::SimpleCompiler compile(module.getModuleFlag(kFullCodegen) != nullptr ? *full_ : *fast_, cache_);
+    return compile(module);
+  }
+
+ private:
+  std::unique_ptr<llvm::TargetMachine> fast_, full_;
+  llvm::ObjectCache* cache_;
+};
+
+bool hasVectors(const llvm::Module& module) {
+  for (const llvm::Function& f : module) {
+    for (const llvm::BasicBlock& block : f) {
+      for (const llvm::Instruction& instruction : block) {
+        if (instruction.getType()->isVectorTy()) return true;
+      }
+    }
+  }
+  return false;
+}
+
 double threadCpuMilliseconds() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -548,16 +588,20 @@ std::unique_ptr<LlvmJit> LlvmJit::create(const PluginHost& host, std::string& wh
     return nullptr;
   }
   state->machine_ = std::move(*machine);
-  state->machineKey_ = fmt::format("{}|{}|{}|LLVM {}", builder->getTargetTriple().str(), builder->getCPU(),
+  // "tiers": the code generator is chosen per kernel (TieredCompiler).
+  state->machineKey_ = fmt::format("{}|{}|{}|LLVM {}|tiers", builder->getTargetTriple().str(), builder->getCPU(),
                                    builder->getFeatures().getString(), LLVM_VERSION_STRING);
   DiskCache* cache = state->cache_.get();
   auto jit = llvm::orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(*builder)
                  .setCompileFunctionCreator([cache](llvm::orc::JITTargetMachineBuilder target)
                                                 -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
-                   auto tm = target.createTargetMachine();
-                   if (!tm) return tm.takeError();
-                   return std::make_unique<llvm::orc::TMOwningSimpleCompiler>(std::move(*tm), cache);
+                   auto full = target.createTargetMachine();
+                   if (!full) return full.takeError();
+                   target.setCodeGenOptLevel(llvm::CodeGenOptLevel::None);
+                   auto fast = target.createTargetMachine();
+                   if (!fast) return fast.takeError();
+                   return std::make_unique<TieredCompiler>(std::move(*fast), std::move(*full), cache);
                  })
                  .create();
   if (!jit) {
@@ -680,10 +724,13 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, KernelEvent& event) {
       llvm::ModulePassManager pipeline;
       pipeline.addPass(llvm::AlwaysInlinerPass());
       pipeline.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(cleanup)));
-      pipeline.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(vectorize)));
+      // A loop the vectorizer cannot widen is not analysed for it (a millisecond or two).
+      if (codegen.vectorizable()) pipeline.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(vectorize)));
       pipeline.addPass(llvm::GlobalDCEPass());
       pipeline.run(*module, modules);
     }
+    event.vectorized = hasVectors(*module);
+    if (event.vectorized) module->addModuleFlag(llvm::Module::Warning, kFullCodegen, 1);
     if (llvm::Error error = jit.addIRModule(*dylib, llvm::orc::ThreadSafeModule(std::move(module), std::move(context)))) {
       why = llvm::toString(std::move(error));
       record(KernelEvent::Outcome::Interpreted, why);

@@ -168,7 +168,8 @@ std::vector<KernelEvent> PluginJit::events() const {
 std::string PluginJit::describe(const KernelEvent& event) {
   switch (event.outcome) {
     case KernelEvent::Outcome::Compiled:
-      return fmt::format("jit: {}: compiled in {:.2f} ms ({:.2f} ms of CPU)", event.label, event.milliseconds, event.cpuMilliseconds);
+      return fmt::format("jit: {}: compiled in {:.2f} ms ({:.2f} ms of CPU{})", event.label, event.milliseconds, event.cpuMilliseconds,
+                         event.vectorized ? ", vectorized" : "");
     case KernelEvent::Outcome::Cached: return fmt::format("jit: {}: loaded from the cache in {:.2f} ms (not compiled)", event.label, event.milliseconds);
     case KernelEvent::Outcome::Interpreted: break;
   }

@@ -204,6 +204,22 @@ TEST_F(JitTest, ManyMorselsAndFiltersGiveTheInterpretersBytes) {
   both(input, {&filter1, &derive, &filter2, &rename}, "filters, derives and a rename over many morsels");
 }
 
+TEST_F(JitTest, OnlyAVectorizedLoopGetsTheFullCodeGenerator) {
+  // Straight arithmetic (intrinsics such as sqrt included) is vectorized and compiled with the
+  // full code generator; a loop that calls libm (log) or the date parts is not, and is compiled
+  // with the fast one. The same bytes either way.
+  Table input = sample(1000);
+  const std::pair<const char*, bool> cases[] = {{"f * 2.5 + g - i", true}, {"sqrt(f) + i", true}, {"log(f) + i", false}, {"year(d) + i", false}};
+  for (const auto& [text, vectorized] : cases) {
+    derive(input, text);
+    std::vector<runtime::jit::KernelEvent> events = jit_->events();
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().outcome, runtime::jit::KernelEvent::Outcome::Compiled) << text;
+    EXPECT_EQ(events.back().vectorized, vectorized) << text;
+    EXPECT_EQ(PluginJit::describe(events.back()).find(", vectorized)") != std::string::npos, vectorized) << PluginJit::describe(events.back());
+  }
+}
+
 TEST_F(JitTest, TextFallsBackToTheInterpreterWithAReason) {
   Table input = sample(100);
   derive(input, "s == \"odd\"", /*compiles=*/false);
