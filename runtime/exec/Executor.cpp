@@ -186,6 +186,13 @@ class Execution {
     // interpreter needs for the deepest expression the parser allows (ast/Limits.h).
     support::runWithStack(support::kPhaseStackBytes, [&] {
       arena.execute([&] {
+        // Row pipelines are compiled while their inputs are read or computed (spawned first,
+        // they are the ones other threads take first).
+        if (options_.kernels != nullptr) {
+          for (NodeId id = 0; id < plan_.size(); ++id) {
+            if (compilesAhead(id)) group_.run([this, id] { compileAhead(id); });
+          }
+        }
         for (NodeId id : ready) group_.run([this, id] { execute(id); });
         group_.wait();
       });
@@ -211,6 +218,47 @@ class Execution {
       if (const NodeId* id = plan_.find(target)) roots.push_back(*id);
     }
     return plan::nodesNeededBy(plan_, roots);
+  }
+
+  // ---- The JIT, ahead of a pipeline's input ----
+
+  bool compilesAhead(NodeId id) const {
+    const plan::Node& node = plan_.node(id);
+    switch (node.kind) {
+      case NodeKind::Filter: case NodeKind::Derive: case NodeKind::Select: case NodeKind::Drop:
+      case NodeKind::Rename: case NodeKind::Fill: case NodeKind::Kernel:
+        return execute_[id] && node.inputs.size() == 1;
+      default: return false;
+    }
+  }
+
+  // Hands a pipeline's kernel to KernelCompiler::prepare; the pipeline itself is not run.
+  class Ahead : public KernelCompiler {
+   public:
+    explicit Ahead(KernelCompiler& compiler) : compiler_(compiler) {}
+    KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string&) override {
+      compiler_.prepare(kernel, label);
+      return nullptr;
+    }
+    void interpreted(const std::string&, const std::string&) override {}
+    void setCacheFolder(const std::string&, const std::string&) override {}
+
+   private:
+    KernelCompiler& compiler_;
+  };
+
+  // The node's pipeline over the columns its input's type promises: the JIT compiles its kernel
+  // now and hands it over when the node runs with those columns (a kernel is keyed by its
+  // content, so columns of other kinds only mean a compile of their own then). Nothing here
+  // can fail the run.
+  void compileAhead(NodeId id) {
+    const plan::Node& node = plan_.node(id);
+    Ahead ahead(*options_.kernels);
+    try {
+      RowPipeline(producedColumns(node.inputs.front()), rowSteps(node), {}, &ahead,
+                  node.declaration.empty() ? fmt::format("node {}", id) : node.declaration);
+    } catch (...) {
+    }
   }
 
   // ---- The cache ----

@@ -26,6 +26,13 @@ class KernelCompiler {
   // The kernel's entry, or null with `why` set (then the interpreter runs it; never an error).
   // `label` names the kernel in reports. Callable from several threads.
   virtual KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string& why) = 0;
+  // The same kernel ahead of its node's input (when a run starts, over the columns the plan
+  // promises), so that the node's compile finds it ready. Nothing is reported unless the node
+  // then uses it; a refusal is the node's to report.
+  virtual void prepare(const PhysicalKernel& kernel, const std::string& label) {
+    std::string why;
+    (void)compile(kernel, label, why);
+  }
   // A kernel that was not offered because it has no physical form: why (for the report).
   virtual void interpreted(const std::string& label, const std::string& why) = 0;
   // Where compiled objects are kept: `folder` (a project's .weir/jit), below the trusted `base`

@@ -18,18 +18,23 @@
 namespace weir::runtime::jit {
 
 // Raise it whenever PhysicalKernel, PluginHost, ObjectStore or Backend change shape.
-constexpr std::uint32_t kPluginAbi = 2;
+constexpr std::uint32_t kPluginAbi = 4;
 constexpr const char* kCreateBackend = "weir_jit_create_backend";
 
 // What happened to one kernel offered to the JIT.
 struct KernelEvent {
-  enum class Outcome { Compiled, Cached, Interpreted };
+  // Reused: compiled or loaded earlier in this process (the same kernel in another node, or the
+  // same node's kernel compiled ahead of its input).
+  // Unused: compiled ahead of a node's input (prepare), and the node's own kernel differed.
+  enum class Outcome { Compiled, Cached, Interpreted, Reused, Unused };
   std::string label;
   Outcome outcome = Outcome::Compiled;
   double milliseconds = 0;     // building, optimizing and compiling (Compiled), loading (Cached)
   double cpuMilliseconds = 0;  // the same, in this thread's CPU time (other processes excluded)
   std::string why;             // Interpreted: what the JIT does not support
   bool vectorized = false;     // Compiled: the loop was vectorized (and got the full code generator)
+  std::string key;             // the compiled object's key (empty when interpreted)
+  bool ahead = false;          // Compiled, Cached: ahead of the node's input (prepare)
 };
 
 // Compiled objects by key (the project's .weir/jit), kept by weir. A failure to read or write

@@ -633,8 +633,9 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, KernelEvent& event) {
     event.cpuMilliseconds = threadCpuMilliseconds() - startedCpu;
     event.why = reason;
   };
+  event.key = key;
   if (auto it = entries_.find(key); it != entries_.end()) {
-    record(KernelEvent::Outcome::Cached, "");
+    record(KernelEvent::Outcome::Reused, "");
     return it->second;
   }
   llvm::orc::LLJIT& jit = *jit_;

@@ -148,29 +148,71 @@ KernelEntry PluginJit::compile(const PhysicalKernel& kernel, const std::string& 
     if (entry == nullptr) why = event.why;
   }
   event.label = label;
+  // A prepare that compiled this kernel may not have filed its event yet: wait for it (taken
+  // before mutex_, as prepare does).
+  std::unique_lock<std::mutex> filed;
+  if (event.outcome == KernelEvent::Outcome::Reused) filed = std::unique_lock(preparing_);
   std::lock_guard lock(mutex_);
+  if (event.outcome == KernelEvent::Outcome::Reused) {
+    // Prepared for this node: reported as it was compiled (or loaded), ahead of the input.
+    auto prepared = std::find_if(ahead_.begin(), ahead_.end(), [&](const KernelEvent& e) { return e.key == event.key; });
+    if (prepared != ahead_.end()) {
+      event = std::move(*prepared);
+      ahead_.erase(prepared);
+      event.label = label;
+    }
+  }
   events_.push_back(std::move(event));
   return entry;
 }
 
+void PluginJit::prepare(const PhysicalKernel& kernel, const std::string& label) {
+  // A plugin that does not load, or a kernel it refuses, is said when the node offers it.
+  std::string why;
+  if (!load(why)) return;
+  std::lock_guard filing(preparing_);
+  KernelEvent event;
+  if (state_->backend->compile(kernel, event) == nullptr) return;
+  if (event.outcome != KernelEvent::Outcome::Compiled && event.outcome != KernelEvent::Outcome::Cached) return;
+  event.label = label;
+  event.ahead = true;
+  std::lock_guard lock(mutex_);
+  ahead_.push_back(std::move(event));
+}
+
 void PluginJit::interpreted(const std::string& label, const std::string& why) {
   std::lock_guard lock(mutex_);
-  events_.push_back({label, KernelEvent::Outcome::Interpreted, 0, 0, why});
+  KernelEvent event;
+  event.label = label;
+  event.outcome = KernelEvent::Outcome::Interpreted;
+  event.why = why;
+  events_.push_back(std::move(event));
 }
 
 void PluginJit::setCacheFolder(const std::string& base, const std::string& folder) { state_->store.setFolder(base, folder); }
 
 std::vector<KernelEvent> PluginJit::events() const {
   std::lock_guard lock(mutex_);
-  return events_;
+  std::vector<KernelEvent> out = events_;
+  for (KernelEvent unused : ahead_) {
+    unused.outcome = KernelEvent::Outcome::Unused;
+    out.push_back(std::move(unused));
+  }
+  return out;
 }
 
 std::string PluginJit::describe(const KernelEvent& event) {
   switch (event.outcome) {
     case KernelEvent::Outcome::Compiled:
-      return fmt::format("jit: {}: compiled in {:.2f} ms ({:.2f} ms of CPU{})", event.label, event.milliseconds, event.cpuMilliseconds,
-                         event.vectorized ? ", vectorized" : "");
-    case KernelEvent::Outcome::Cached: return fmt::format("jit: {}: loaded from the cache in {:.2f} ms (not compiled)", event.label, event.milliseconds);
+      return fmt::format("jit: {}: compiled in {:.2f} ms ({:.2f} ms of CPU{}{})", event.label, event.milliseconds, event.cpuMilliseconds,
+                         event.vectorized ? ", vectorized" : "", event.ahead ? ", ahead of its input" : "");
+    case KernelEvent::Outcome::Cached:
+      return fmt::format("jit: {}: loaded from the cache in {:.2f} ms (not compiled{})", event.label, event.milliseconds,
+                         event.ahead ? ", ahead of its input" : "");
+    case KernelEvent::Outcome::Unused:
+      return fmt::format("jit: {}: compiled ahead of its input in {:.2f} ms, not used (its node did not run, or read columns of other kinds)", event.label,
+                         event.milliseconds);
+    case KernelEvent::Outcome::Reused: return fmt::format("jit: {}: compiled earlier in this run (the same kernel)", event.label);
     case KernelEvent::Outcome::Interpreted: break;
   }
   // A kernel the JIT refused says what it does not support; the plugin's absence says itself.

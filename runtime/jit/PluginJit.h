@@ -28,6 +28,7 @@ class PluginJit : public KernelCompiler {
   KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string& why) override;
   void interpreted(const std::string& label, const std::string& why) override;
   void setCacheFolder(const std::string& base, const std::string& folder) override;
+  void prepare(const PhysicalKernel& kernel, const std::string& label) override;
 
   // Loads the plugin now (at most once; compile does it otherwise). False with `why` when it
   // cannot be loaded.
@@ -45,7 +46,9 @@ class PluginJit : public KernelCompiler {
   struct State;
   std::unique_ptr<State> state_;
   mutable std::mutex mutex_;
+  std::mutex preparing_;  // held by prepare from compiling to filing its event
   std::vector<KernelEvent> events_;
+  std::vector<KernelEvent> ahead_;  // prepared, not yet used by their node
 };
 
 }  // namespace weir::runtime::jit

@@ -4,6 +4,7 @@
 // plugin weir loads (build/lib/weir/libweir-jit.so, beside this test's bin/).
 #include "TestSupport.h"
 
+#include "engine/RunSession.h"
 #include "jit/PluginJit.h"
 #include "operators/RowOperators.h"
 #include "table/Morsels.h"
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 using namespace weir;
@@ -255,6 +257,42 @@ TEST(JitPluginTest, AMissingPluginMeansTheInterpreterRunsWithTheReasonReported) 
   EXPECT_EQ(present.loadMilliseconds(), 0.0);
 }
 
+TEST(JitPluginTest, AKernelCompiledAheadIsReportedOnceWhenItsNodeUsesItAndAsUnusedOtherwise) {
+  Table input = sample(100);
+  Parsed used("i * 3 + j"), other("f - g * 2");
+  plan::Node node, unused;
+  node.kind = unused.kind = plan::NodeKind::Derive;
+  node.assignments.emplace_back("v", used.expr());
+  unused.assignments.emplace_back("v", other.expr());
+  runtime::jit::PluginJit jit(runtime::jit::PluginJit::defaultPluginPath());
+  // The kernels as the executor hands them over ahead: built by a pipeline, prepared.
+  class Ahead : public KernelCompiler {
+   public:
+    explicit Ahead(KernelCompiler& compiler) : compiler_(compiler) {}
+    KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string&) override {
+      compiler_.prepare(kernel, label);
+      return nullptr;
+    }
+    void interpreted(const std::string&, const std::string&) override {}
+    void setCacheFolder(const std::string&, const std::string&) override {}
+    KernelCompiler& compiler_;
+  } ahead(jit);
+  RowPipeline(specsOf(input), {&node}, {}, &ahead, "used");
+  RowPipeline(specsOf(input), {&unused}, {}, &ahead, "unused");
+  RowPipeline pipeline(specsOf(input), {&node}, {}, &jit, "used");
+  ASSERT_TRUE(pipeline.compiled());
+  EXPECT_EQ(difference(RowPipeline(specsOf(input), {&node}, {}).run(input, nullptr), pipeline.run(input, nullptr)), "");
+  auto events = jit.events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].label, "used");
+  EXPECT_EQ(events[0].outcome, runtime::jit::KernelEvent::Outcome::Compiled);
+  EXPECT_TRUE(events[0].ahead);
+  EXPECT_NE(runtime::jit::PluginJit::describe(events[0]).find(", ahead of its input)"), std::string::npos);
+  EXPECT_EQ(events[1].label, "unused");
+  EXPECT_EQ(events[1].outcome, runtime::jit::KernelEvent::Outcome::Unused);
+  EXPECT_NE(runtime::jit::PluginJit::describe(events[1]).find("not used"), std::string::npos);
+}
+
 TEST(JitCacheTest, ASecondJitLoadsTheCompiledObjectInsteadOfCompilingAndADamagedOneIsReplaced) {
   namespace fs = std::filesystem;
   fs::path folder = fs::temp_directory_path() / ("weir-jit-cache-" + std::to_string(::getpid()));
@@ -288,6 +326,54 @@ TEST(JitCacheTest, ASecondJitLoadsTheCompiledObjectInsteadOfCompilingAndADamaged
   for (const auto& entry : fs::directory_iterator(folder / ".weir" / "jit")) objects += entry.path().extension() == ".o";
   EXPECT_EQ(objects, 1u);
   fs::remove_all(folder);
+}
+
+// Every kernel offered, with its fingerprint; compiles nothing (the interpreter runs).
+class RecordingCompiler : public KernelCompiler {
+ public:
+  KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string& why) override {
+    std::lock_guard lock(mutex_);
+    offers.emplace_back(label, kernel.fingerprint());
+    why = "recording only";
+    return nullptr;
+  }
+  void interpreted(const std::string&, const std::string&) override {}
+  void setCacheFolder(const std::string&, const std::string&) override {}
+  std::vector<std::pair<std::string, std::string>> offers;
+
+ private:
+  std::mutex mutex_;
+};
+
+class JitAheadTest : public test::SmallProjectTest {
+ protected:
+  JitAheadTest()
+      : SmallProjectTest("weir-jit-ahead-", "pipeline p\n"
+                                            "schema S { id: int, x: float }\n"
+                                            "source s: S = csv(\"s.csv\")\n"
+                                            "let big = s | derive y = x * 2, z = id + 1\n"
+                                            "sink out = big to csv(\"out/big.csv\")\n") {}
+};
+
+TEST_F(JitAheadTest, ARowPipelineIsOfferedWhenTheRunStartsWithTheKernelItsNodeOffersLater) {
+  // Offered twice: ahead of its input, over the columns the plan promises, then by the node
+  // over the columns read; the same kernel both times, so the JIT compiles it once.
+  RecordingCompiler compiler;
+  engine::RunRequest request;
+  request.file = (root_ / "main.mlflow").string();
+  request.useCache = false;
+  request.kernels = &compiler;
+  engine::Workspace workspace;
+  engine::RunSession session(workspace, request);
+  engine::RunResult result = session.run();
+  ASSERT_TRUE(result.ran());
+  EXPECT_FALSE(result.report.failed);
+  std::vector<std::string> fingerprints;
+  for (const auto& [label, fingerprint] : compiler.offers) {
+    if (label == "big") fingerprints.push_back(fingerprint);
+  }
+  ASSERT_EQ(fingerprints.size(), 2u);
+  EXPECT_EQ(fingerprints[0], fingerprints[1]);
 }
 
 }  // namespace
