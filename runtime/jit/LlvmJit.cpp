@@ -511,29 +511,6 @@ class DiskCache : public llvm::ObjectCache {
   ObjectStore& store_;
 };
 
-// Machine code generation is most of a kernel's compile time, and SelectionDAG with the greedy
-// register allocator most of that (a 16-column scalar loop: 14.5 ms of 19). A scalar loop spends
-// its time in loads, stores and libm calls, where FastISel's code is as fast (bench/README.md,
-// JIT), so only a loop the optimizer vectorized gets the full code generator. The choice is
-// made per module from the flag below (set after optimizing), so it depends on the kernel alone
-// and an object in the cache is what its key says.
-constexpr const char* kFullCodegen = "weir.full-codegen";
-
-class TieredCompiler : public llvm::orc::IRCompileLayer::IRCompiler {
- public:
-  TieredCompiler(std::unique_ptr<llvm::TargetMachine> fast, std::unique_ptr<llvm::TargetMachine> full, llvm::ObjectCache* cache)
-      : IRCompiler(llvm::orc::irManglingOptionsFromTargetOptions(full->Options)), fast_(std::move(fast)), full_(std::move(full)),
-        cache_(cache) {}
-  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> operator()(llvm::Module& module) override {
-    llvm::orc::SimpleCompiler compile(module.getModuleFlag(kFullCodegen) != nullptr ? *full_ : *fast_, cache_);
-    return compile(module);
-  }
-
- private:
-  std::unique_ptr<llvm::TargetMachine> fast_, full_;
-  llvm::ObjectCache* cache_;
-};
-
 bool hasVectors(const llvm::Module& module) {
   for (const llvm::Function& f : module) {
     for (const llvm::BasicBlock& block : f) {
@@ -579,7 +556,12 @@ std::unique_ptr<LlvmJit> LlvmJit::create(const PluginHost& host, std::string& wh
     why = llvm::toString(builder.takeError());
     return nullptr;
   }
-  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
+  // Machine code generation was most of a kernel's compile time, SelectionDAG and the greedy
+  // register allocator most of that (arith's 16 columns: 14.5 of 19 ms, a vectorized 7-column
+  // loop 20 ms). FastISel and the fast allocator take a third of it; the loops run as fast
+  // within what could be measured (bench/README.md, JIT): a loop's time goes to loads, stores
+  // and libm calls.
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::None);
   auto state = std::make_unique<LlvmJit>();
   state->cache_ = std::make_unique<DiskCache>(*host.objects);
   auto machine = builder->createTargetMachine();
@@ -588,20 +570,17 @@ std::unique_ptr<LlvmJit> LlvmJit::create(const PluginHost& host, std::string& wh
     return nullptr;
   }
   state->machine_ = std::move(*machine);
-  // "tiers": the code generator is chosen per kernel (TieredCompiler).
-  state->machineKey_ = fmt::format("{}|{}|{}|LLVM {}|tiers", builder->getTargetTriple().str(), builder->getCPU(),
+  // "fastisel": objects of the earlier code generator's level are not taken for these.
+  state->machineKey_ = fmt::format("{}|{}|{}|LLVM {}|fastisel", builder->getTargetTriple().str(), builder->getCPU(),
                                    builder->getFeatures().getString(), LLVM_VERSION_STRING);
   DiskCache* cache = state->cache_.get();
   auto jit = llvm::orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(*builder)
                  .setCompileFunctionCreator([cache](llvm::orc::JITTargetMachineBuilder target)
                                                 -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
-                   auto full = target.createTargetMachine();
-                   if (!full) return full.takeError();
-                   target.setCodeGenOptLevel(llvm::CodeGenOptLevel::None);
-                   auto fast = target.createTargetMachine();
-                   if (!fast) return fast.takeError();
-                   return std::make_unique<TieredCompiler>(std::move(*fast), std::move(*full), cache);
+                   auto tm = target.createTargetMachine();
+                   if (!tm) return tm.takeError();
+                   return std::make_unique<llvm::orc::TMOwningSimpleCompiler>(std::move(*tm), cache);
                  })
                  .create();
   if (!jit) {
@@ -731,7 +710,6 @@ KernelEntry LlvmJit::compile(const PhysicalKernel& kernel, KernelEvent& event) {
       pipeline.run(*module, modules);
     }
     event.vectorized = hasVectors(*module);
-    if (event.vectorized) module->addModuleFlag(llvm::Module::Warning, kFullCodegen, 1);
     if (llvm::Error error = jit.addIRModule(*dylib, llvm::orc::ThreadSafeModule(std::move(module), std::move(context)))) {
       why = llvm::toString(std::move(error));
       record(KernelEvent::Outcome::Interpreted, why);
