@@ -75,7 +75,8 @@ Options:
                   over numbers, bools and dates) to machine code with LLVM (on,
                   the default where LLVM initializes) or interpret it (off); the
                   results are the same byte for byte. A pipeline the JIT does not
-                  support (text, categories, aggregates, fill) is interpreted.
+                  support (strings, categories but compared with a text,
+                  aggregates, fill) is interpreted.
                   Compiled code is kept in .weir/jit, so a re-run compiles nothing.
                   LLVM is a plugin (lib/weir/libweir-jit.so beside bin/), loaded
                   only by a run that has a pipeline to compile; without it every

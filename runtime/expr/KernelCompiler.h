@@ -12,7 +12,7 @@
 namespace weir::runtime {
 
 // A compiled kernel over rows [begin, end) of its input. Per input slot k: `values[k]` (int64 or
-// double storage; null for other kinds) and `valid[k]` (a byte per row). Per output o that the
+// double storage, uint32 codes for a category; null for strings) and `valid[k]` (a byte per row). Per output o that the
 // kernel computes: `outValues[o]` and `outValid[o]`, written at [0, kept) (null for outputs
 // copied through). With filters, the kept rows' indexes go to `selection`. Returns how many rows
 // were kept.

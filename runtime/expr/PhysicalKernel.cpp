@@ -182,6 +182,40 @@ std::optional<PhysicalKernel> PhysicalKernelBuilder::finish() {
   return kernel_;
 }
 
+// A category column of the input against a text literal, as the interpreter compares them: the
+// level's index against the codes (-1 when the text is no level), computed under nulls too; with
+// the literal first, by text, which leaves null rows holding 0. Anything else of text is refused.
+std::optional<PhysicalExpr> PhysicalKernelBuilder::categoryAgainstText(const BinaryExpr& b) {
+  const bool literalFirst = b.lhs->kind == ExprKind::String;
+  const Expr& literal = literalFirst ? *b.lhs : *b.rhs;
+  const std::string& text = literal.as<StringLiteral>().value;
+  std::optional<PhysicalExpr> column = build(literalFirst ? *b.rhs : *b.lhs);
+  if (!column) return std::nullopt;
+  if (column->op != PhysicalOp::Slot || column->kind != ColumnKind::Category || kernel_.computed(column->slot)) {
+    return fail("text (`" + printExpr(literal) + "`)");
+  }
+  const std::vector<std::string>& levels = kernel_.inputs[column->slot].levels;
+  auto level = std::find(levels.begin(), levels.end(), text);
+  std::int64_t index = level == levels.end() ? -1 : static_cast<std::int64_t>(level - levels.begin());
+  std::vector<PhysicalExpr> operands;
+  operands.push_back(*column);
+  operands.push_back(intLiteral(ColumnKind::Category, index));
+  PhysicalExpr compared = node(b.op == BinaryOp::Eq ? PhysicalOp::Eq : PhysicalOp::Ne, ColumnKind::Bool, std::move(operands));
+  if (!literalFirst) return compared;
+  std::vector<PhysicalExpr> present;
+  present.push_back(std::move(*column));
+  std::vector<PhysicalExpr> choices;
+  choices.push_back(node(PhysicalOp::IsNotNull, ColumnKind::Bool, std::move(present)));
+  choices.push_back(std::move(compared));
+  PhysicalExpr none;
+  none.op = PhysicalOp::Null;
+  none.kind = ColumnKind::Bool;
+  none.nullType = true;
+  none.scalar = true;
+  choices.push_back(std::move(none));
+  return node(PhysicalOp::Choose, ColumnKind::Bool, std::move(choices));
+}
+
 std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
   if (!error_.empty()) return std::nullopt;
   auto buildAll = [&](const std::vector<const Expr*>& exprs) -> std::optional<std::vector<PhysicalExpr>> {
@@ -239,6 +273,9 @@ std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
     }
     case ExprKind::Binary: {
       const auto& b = e.as<BinaryExpr>();
+      if ((b.op == BinaryOp::Eq || b.op == BinaryOp::Ne) && (b.lhs->kind == ExprKind::String) != (b.rhs->kind == ExprKind::String)) {
+        return categoryAgainstText(b);
+      }
       std::optional<std::vector<PhysicalExpr>> args = buildAll({b.lhs.get(), b.rhs.get()});
       if (!args) return std::nullopt;
       const PhysicalExpr& l = (*args)[0];

@@ -6,8 +6,9 @@
 // specs. Backends (the LLVM JIT) consume it and must give the interpreter's values byte for
 // byte, the values under nulls included (docs/RUNTIME.md, "JIT").
 //
-// The form covers numbers, bools, dates and timestamps; what it does not cover (strings,
-// categories, aggregates, `fill`) is refused with a reason, and the interpreter runs the kernel.
+// The form covers numbers, bools, dates and timestamps, and categories compared with a text
+// (their codes against the level's index); what it does not cover (other text, aggregates,
+// `fill`) is refused with a reason, and the interpreter runs the kernel.
 
 #include "table/Table.h"
 
@@ -21,6 +22,7 @@
 
 namespace weir::ast {
 struct Expr;
+struct BinaryExpr;
 }
 
 namespace weir::runtime {
@@ -94,6 +96,7 @@ class PhysicalKernelBuilder {
 
  private:
   std::optional<PhysicalExpr> build(const ast::Expr& e);
+  std::optional<PhysicalExpr> categoryAgainstText(const ast::BinaryExpr& b);
   std::optional<PhysicalExpr> fail(std::string why);
   std::size_t addSlot(ColumnKind kind);
   std::optional<std::size_t> find(const std::string& name) const;

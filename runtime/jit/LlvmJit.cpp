@@ -125,6 +125,8 @@ Value Codegen::slot(std::size_t s) {
   llvm::Value* validByte = b_.CreateLoad(b_.getInt8Ty(), b_.CreateGEP(b_.getInt8Ty(), inValid_[s], row_));
   v.valid = b_.CreateICmpNE(validByte, b_.getInt8(0));
   if (numeric(kind)) v.val = b_.CreateLoad(typeOf(kind), b_.CreateGEP(typeOf(kind), inValues_[s], row_));
+  // A category's code (the level's index), compared with a level's index only (PhysicalKernel).
+  if (kind == ColumnKind::Category) v.val = b_.CreateZExt(b_.CreateLoad(b_.getInt32Ty(), b_.CreateGEP(b_.getInt32Ty(), inValues_[s], row_)), i64());
   slots_[s] = v;
   return v;
 }
@@ -466,6 +468,7 @@ bool Codegen::generate(const std::string& name) {
   for (std::size_t o = 0; o < outputs; ++o) {
     const PhysicalKernel::Output& output = kernel_.outputs[o];
     if (!kernel_.computed(output.slot)) continue;
+    if (!numeric(output.spec.kind)) return (void)fail("a computed column of text"), false;
     Value v = slot(output.slot);
     if (v.val == nullptr || v.val->getType() != typeOf(output.spec.kind)) return (void)fail("internal: an output of another type"), false;
     b_.CreateStore(v.val, b_.CreateGEP(typeOf(output.spec.kind), outValue(o), at));

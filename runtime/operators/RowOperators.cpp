@@ -251,6 +251,7 @@ Table RowPipeline::runKernel(const Table& input, std::size_t begin, std::size_t 
     const Column& column = input.columns[k];
     if (column.kind() == ColumnKind::Float) values[k] = column.floats().data();
     else if (storesInts(column.kind())) values[k] = column.ints().data();
+    else if (column.kind() == ColumnKind::Category) values[k] = column.codes().data();
     valid[k] = column.validity().data();
   }
   const std::size_t outputs = kernel.outputs.size();
