@@ -73,6 +73,45 @@ void collectClusterRuns(const Project& project, const CollectRequest& request, s
   }
 }
 
+// The JIT's objects are keyed by content and cost a compile to make again: the ones unused for
+// a while go, then the least recently used (an object is touched when loaded) beyond the size.
+// Interrupted writes go after an hour, as in the cache.
+void collectJit(const Project& project, const CollectRequest& request, std::int64_t hourAgo, CacheCollection& out) {
+  using Kind = runtime::StateFolder::Entry::Kind;
+  std::string error;
+  runtime::StateFolder jit = runtime::StateFolder::open(project.root(), project.stateFolder() + "/jit", false, error);
+  if (!jit.ok()) return;
+  std::int64_t unusedBefore = static_cast<std::int64_t>(std::time(nullptr)) - request.jitUnusedSeconds;
+  std::vector<runtime::StateFolder::Entry> objects;
+  auto remove = [&](const runtime::StateFolder::Entry& entry, bool temporary) {
+    if (!request.dryRun && !jit.removeFile(entry.name, error)) {
+      ++out.kept;
+      return;
+    }
+    out.bytesFreed += entry.size;
+    ++(temporary ? out.interruptedWrites : out.removed);
+  };
+  for (runtime::StateFolder::Entry& entry : jit.entries()) {
+    if (entry.kind != Kind::File) continue;  // nothing of ours; left alone
+    bool temporary = !entry.name.empty() && entry.name[0] == '.' && entry.name.find(".weir-") != std::string::npos;
+    if (temporary) {
+      if (entry.modified > hourAgo) ++out.kept;  // perhaps a write in progress
+      else remove(entry, true);
+    } else if (entry.modified < unusedBefore) {
+      remove(entry, false);
+    } else {
+      objects.push_back(std::move(entry));
+    }
+  }
+  // Newest first: what is past the size once they are added up goes.
+  std::sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) { return a.modified != b.modified ? a.modified > b.modified : a.name < b.name; });
+  std::uintmax_t total = 0;
+  for (const runtime::StateFolder::Entry& entry : objects) {
+    total += entry.size;
+    if (total <= request.jitMaxBytes) ++out.kept;
+    else remove(entry, false);
+  }
+}
 
 }  // namespace
 
@@ -144,6 +183,7 @@ Collection collect(const Project& project, const CollectRequest& request) {
   runtime::StateFolder snapshots = runtime::StateFolder::open(project.root(), project.snapshotsFolder(), false, error);
   if (snapshots.ok()) collectFolder(snapshots, project.root(), hashes, hourAgo, 0, result.snapshots, request.dryRun);
   collectClusterRuns(project, request, hourAgo, result.clusterRuns);
+  collectJit(project, request, hourAgo, result.jit);
   return result;
 }
 

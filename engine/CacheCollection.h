@@ -27,6 +27,10 @@ CacheCollection collectCache(const Project& project, std::size_t keepRuns);
 struct CollectRequest {
   std::size_t keepRuns = 5;
   bool dryRun = false;  // say what would be removed, remove nothing
+  // Compiled row pipelines (.weir/jit/KEY.o, touched when loaded): removed when unused this long,
+  // then the least recently used until the folder is no bigger than this.
+  std::int64_t jitUnusedSeconds = 30 * 24 * 3600;
+  std::uintmax_t jitMaxBytes = std::uintmax_t{64} << 20;
 };
 
 struct Collection {
@@ -37,6 +41,9 @@ struct Collection {
   // run is to follow their jobs, except the newest `keepRuns` and any touched in the last hour
   // (a submission under way).
   CacheCollection clusterRuns;
+  // The JIT's compiled objects (CollectRequest::jitUnusedSeconds, jitMaxBytes); any run compiles
+  // a missing one again.
+  CacheCollection jit;
 };
 
 Collection collect(const Project& project, const CollectRequest& request);

@@ -354,7 +354,7 @@ int runGc(const std::vector<std::string>& args, Streams streams) {
   if (wantsJson(*line)) {
     json doc{{"format", "weir-gc"}, {"version", 1}, {"project", project->root()}, {"dry_run", request.dryRun},
              {"kept_runs", result.keptRuns}, {"pinned_runs", result.pinned}, {"cache", part(result.cache)}, {"snapshots", part(result.snapshots)},
-             {"cluster_runs", part(result.clusterRuns)}};
+             {"cluster_runs", part(result.clusterRuns)}, {"jit", part(result.jit)}};
     streams.out << support::jsonText(doc, 2) << "\n";
     return kExitOk;
   }
@@ -367,6 +367,10 @@ int runGc(const std::vector<std::string>& args, Streams streams) {
   if (result.clusterRuns.removed + result.clusterRuns.kept != 0) {
     streams.out << fmt::format("cluster runs: {} {} folder(s) ({} bytes), kept {}\n", verb, result.clusterRuns.removed, result.clusterRuns.bytesFreed,
                                result.clusterRuns.kept);
+  }
+  if (result.jit.removed + result.jit.interruptedWrites + result.jit.kept != 0) {
+    streams.out << fmt::format("jit: {} {} compiled pipeline(s) ({} bytes), kept {}\n", verb, result.jit.removed + result.jit.interruptedWrites,
+                               result.jit.bytesFreed, result.jit.kept);
   }
   return kExitOk;
 }

@@ -4,6 +4,7 @@
 // plugin weir loads (build/lib/weir/libweir-jit.so, beside this test's bin/).
 #include "TestSupport.h"
 
+#include "engine/CacheCollection.h"
 #include "engine/RunSession.h"
 #include "jit/PluginJit.h"
 #include "operators/RowOperators.h"
@@ -11,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -42,7 +44,7 @@ constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 const double kNan = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
-// Columns i, j (int), f, g (float), b, c (bool), d (date), s (string): every pair of awkward
+// Columns i, j (int), f, g (float), b, c (bool), d (date), s (string), k (category): every pair of awkward
 // values meets in some row, and nulls hold stored values of their own (as a computed column's
 // nulls do).
 Table sample(std::size_t rows) {
@@ -52,6 +54,7 @@ Table sample(std::size_t rows) {
   Column f(ColumnSpec{"f", ColumnKind::Float, true, {}}), g(ColumnSpec{"g", ColumnKind::Float, true, {}});
   Column b(ColumnSpec{"b", ColumnKind::Bool, true, {}}), c(ColumnSpec{"c", ColumnKind::Bool, true, {}});
   Column d(ColumnSpec{"d", ColumnKind::Date, true, {}}), s(ColumnSpec{"s", ColumnKind::String, true, {}});
+  Column category(ColumnSpec{"k", ColumnKind::Category, true, {"gold", "silver", "bronze"}});
   std::vector<std::int64_t> iv, jv, bv, cv, dv;
   std::vector<double> fv, gv;
   std::vector<std::uint8_t> iok, jok, fok, gok, bok, cok, dok;
@@ -78,6 +81,8 @@ Table sample(std::size_t rows) {
     dok.push_back(r % 11 == 10 ? 0 : 1);
     if (r % 9 == 8) s.appendNull();
     else s.appendString(r % 2 == 0 ? "even" : "odd");
+    if (r % 13 == 12) category.appendNull();
+    else category.appendLevel(static_cast<std::uint32_t>(r % 3));
   }
   i.assignInts(iv, iok);
   j.assignInts(jv, jok);
@@ -87,7 +92,7 @@ Table sample(std::size_t rows) {
   c.assignInts(cv, cok);
   d.assignInts(dv, dok);
   Table t;
-  for (Column* col : {&i, &j, &f, &g, &b, &c, &d, &s}) t.columns.push_back(std::move(*col));
+  for (Column* col : {&i, &j, &f, &g, &b, &c, &d, &s, &category}) t.columns.push_back(std::move(*col));
   return t;
 }
 
@@ -176,6 +181,9 @@ const char* const kExpressions[] = {
     // math built-ins
     "abs(i)", "abs(f)", "round(f)", "floor(f)", "ceil(f)", "round(i)", "sqrt(f)", "sqrt(i)", "log(f)", "log(i)", "exp(f)",
     "year(d)", "month(d)", "day(d)", "year(d) * 100 + month(d)", "exp(i)", "pow(f, g)", "pow(i, 2)", "pow(f, 0.5)", "min(i, j)", "max(i, j)", "min(f, g)", "max(f, i)", "min(i, 2.5)",
+    // categories against text: codes against the level's index, either side, a text no level has
+    "k == \"gold\"", "k != \"silver\"", "\"bronze\" == k", "\"gold\" != k", "k == \"nope\"", "\"nope\" != k",
+    "k == \"gold\" and i > 0", "if k == \"bronze\" then f else g", "(k != \"gold\") is null",
     // nested, as the benchmark's columns are
     "case { when f > 0 then sqrt(f) * log(abs(g) + 1) when f < -1 then exp(g / 100) else pow(abs(f), 1.5) } + i % 7",
     "if abs(i - j) > 3 and not (f < g) then round(f * 100) / 100 else -abs(g)",
@@ -373,6 +381,32 @@ TEST_F(JitAheadTest, ARowPipelineIsOfferedWhenTheRunStartsWithTheKernelItsNodeOf
   }
   ASSERT_EQ(fingerprints.size(), 2u);
   EXPECT_EQ(fingerprints[0], fingerprints[1]);
+}
+
+TEST_F(JitAheadTest, GcKeepsTheMostRecentlyUsedObjectsWithinTheSize) {
+  namespace fs = std::filesystem;
+  engine::RunRequest request;
+  request.file = (root_ / "main.mlflow").string();
+  request.useCache = false;
+  engine::Workspace workspace;
+  ASSERT_TRUE(engine::RunSession(workspace, request).run().ran());  // gc needs a recorded run
+  fs::create_directories(root_ / ".weir" / "jit");
+  for (int k = 0; k < 5; ++k) {
+    fs::path object = root_ / ".weir" / "jit" / ("k" + std::to_string(k) + ".o");
+    std::ofstream(object) << std::string(1000, 'x');
+    fs::last_write_time(object, fs::file_time_type::clock::now() - std::chrono::minutes(k));  // k0 used last
+  }
+  std::string error;
+  std::optional<engine::Project> project = engine::Project::ofExistingPath(root_.string(), error);
+  ASSERT_TRUE(project) << error;
+  engine::CollectRequest collect;
+  collect.jitMaxBytes = 2500;
+  engine::Collection result = engine::collect(*project, collect);
+  ASSERT_EQ(result.error, "");
+  EXPECT_EQ(result.jit.kept, 2u);
+  EXPECT_EQ(result.jit.removed, 3u);
+  EXPECT_EQ(result.jit.bytesFreed, 3000u);
+  for (int k = 0; k < 5; ++k) EXPECT_EQ(fs::exists(root_ / ".weir" / "jit" / ("k" + std::to_string(k) + ".o")), k < 2) << k;
 }
 
 }  // namespace
