@@ -210,6 +210,21 @@ std::string resolveDataPath(const plan::Node::Io& io, const DataFileOptions& opt
   return path.resolved;
 }
 
+std::vector<ColumnSpec> pushedFilterColumns(const plan::Node& scan) {
+  std::vector<ColumnSpec> stored;
+  if (!scan.io) return stored;
+  const std::vector<std::string>& only = scan.readColumns;
+  for (const ColumnSpec& spec : columnSpecs(scan.io->declared.columns.empty() ? scan.schema : scan.io->declared)) {
+    if (only.empty() || std::find(only.begin(), only.end(), spec.name) != only.end()) stored.push_back(spec);
+  }
+  return stored;
+}
+
+std::string pushedFilterLabel(const plan::Node& scan) {
+  const std::string& source = scan.io && !scan.io->declaration.empty() ? scan.io->declaration : scan.declaration;
+  return source + " (the filter pushed into its scan)";
+}
+
 SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, const std::function<void(Table)>& stream) {
   if (!scan.io) throw OperatorError("internal: a scan without its reader");
   const plan::Node::Io& io = *scan.io;
@@ -258,11 +273,7 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
     csv.doneWith = [&file](std::size_t begin, std::size_t end) { file.release(begin, end); };
     // A pushed-down filter runs on each piece as it is read: dropped rows are never all held.
     if (scan.condition) {
-      std::vector<ColumnSpec> stored;
-      for (const ColumnSpec& spec : declared) {
-        if (csv.only.empty() || std::find(csv.only.begin(), csv.only.end(), spec.name) != csv.only.end()) stored.push_back(spec);
-      }
-      filter.emplace(stored, *scan.condition, options.kernels, sourceName + " (the filter pushed into its scan)");
+      filter.emplace(pushedFilterColumns(scan), *scan.condition, options.kernels, pushedFilterLabel(scan));
       if (!filter->wholeTable()) csv.eachPiece = [&filter](Table piece) { return filter->run(piece, nullptr); };
     }
     if (stream && !(filter && filter->wholeTable())) csv.inOrder = stream;

@@ -47,6 +47,11 @@ struct SourceRead {
 SourceRead readSource(const plan::Node& scan, const DataFileOptions& options,
                       const std::function<void(Table)>& stream = {});
 
+// A CSV scan's pushed-down filter (runs on each piece as it is read): the columns it sees and
+// its name for the JIT's report. The executor compiles it ahead of the read (Executor.cpp).
+std::vector<ColumnSpec> pushedFilterColumns(const plan::Node& scan);
+std::string pushedFilterLabel(const plan::Node& scan);
+
 // Writes a sink node's table; returns the path written, and the content's hash in `hash`.
 // With `write` false, only the hash of what it would write. Throws OperatorError when the path
 // is inside the project's `.weir/` (the checker's E0321).

@@ -225,6 +225,8 @@ class Execution {
   bool compilesAhead(NodeId id) const {
     const plan::Node& node = plan_.node(id);
     switch (node.kind) {
+      case NodeKind::Scan:  // its pushed filter, when the scan reads a CSV file
+        return execute_[id] && node.condition && node.io && node.io->format == "csv" && streamInto_.count(id) == 0;
       case NodeKind::Filter: case NodeKind::Derive: case NodeKind::Select: case NodeKind::Drop:
       case NodeKind::Rename: case NodeKind::Fill: case NodeKind::Kernel:
         return execute_[id] && node.inputs.size() == 1;
@@ -255,6 +257,10 @@ class Execution {
     const plan::Node& node = plan_.node(id);
     Ahead ahead(*options_.kernels);
     try {
+      if (node.kind == NodeKind::Scan) {
+        RowPipeline(pushedFilterColumns(node), *node.condition, &ahead, pushedFilterLabel(node));
+        return;
+      }
       RowPipeline(producedColumns(node.inputs.front()), rowSteps(node), {}, &ahead,
                   node.declaration.empty() ? fmt::format("node {}", id) : node.declaration);
     } catch (...) {

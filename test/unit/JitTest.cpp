@@ -383,6 +383,33 @@ TEST_F(JitAheadTest, ARowPipelineIsOfferedWhenTheRunStartsWithTheKernelItsNodeOf
   EXPECT_EQ(fingerprints[0], fingerprints[1]);
 }
 
+class JitAheadFilterTest : public test::SmallProjectTest {
+ protected:
+  JitAheadFilterTest()
+      : SmallProjectTest("weir-jit-ahead-filter-", "pipeline p\n"
+                                                   "schema S { id: int, x: float }\n"
+                                                   "source s: S = csv(\"s.csv\")\n"
+                                                   "let big = s | where x > 1.5 and id != 3\n"
+                                                   "sink out = big to csv(\"out/big.csv\")\n") {}
+};
+
+TEST_F(JitAheadFilterTest, AFilterPushedIntoACsvScanIsOfferedAheadOfTheReadWithTheKernelTheScanOffers) {
+  RecordingCompiler compiler;
+  engine::RunRequest request;
+  request.file = (root_ / "main.mlflow").string();
+  request.useCache = false;
+  request.kernels = &compiler;
+  engine::Workspace workspace;
+  engine::RunResult result = engine::RunSession(workspace, request).run();
+  ASSERT_TRUE(result.ran());
+  std::vector<std::string> fingerprints;
+  for (const auto& [label, fingerprint] : compiler.offers) {
+    if (label == "s (the filter pushed into its scan)") fingerprints.push_back(fingerprint);
+  }
+  ASSERT_EQ(fingerprints.size(), 2u) << compiler.offers.size();
+  EXPECT_EQ(fingerprints[0], fingerprints[1]);
+}
+
 TEST_F(JitAheadTest, GcKeepsTheMostRecentlyUsedObjectsWithinTheSize) {
   namespace fs = std::filesystem;
   engine::RunRequest request;
