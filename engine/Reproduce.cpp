@@ -2,7 +2,6 @@
 
 #include "engine/RunSession.h"
 #include "engine/Snapshots.h"
-#include "io/MappedFile.h"
 #include "io/StateFolder.h"
 #include "store/ResultCache.h"
 #include "store/SnapshotStore.h"
@@ -39,10 +38,7 @@ std::optional<fs::path> relativeInside(const std::string& path, const std::strin
 std::optional<std::string> hashOfFile(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(fs::symlink_status(path, ec))) return std::nullopt;
-  runtime::MappedFile file;
-  std::string error;
-  if (!file.open(path, error)) return std::nullopt;
-  return runtime::SourceHashes::hashBytes(file.text());
+  return runtime::SourceHashes::hashFile(path);
 }
 
 bool restorable(const runtime::RunSnapshot& snapshot, bool outputs) {

@@ -1,6 +1,5 @@
 #include "engine/Snapshots.h"
 
-#include "io/MappedFile.h"
 #include "models/TrainedModel.h"
 #include "store/ResultCache.h"
 #include "store/SnapshotStore.h"
@@ -206,9 +205,7 @@ std::vector<runtime::RunSnapshot> takeSnapshots(const Project& project, const st
     }
     if (snapshot.hash.empty() && request.role != "model") {
       // A run without the cache did not hash what it read: the file as it is now.
-      runtime::MappedFile file;
-      std::string error;
-      if (file.open(request.path, error)) snapshot.hash = runtime::SourceHashes::hashBytes(file.text());
+      snapshot.hash = runtime::SourceHashes::hashFile(request.path).value_or("");
     }
     out.push_back(std::move(snapshot));
   }

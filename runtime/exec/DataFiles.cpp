@@ -340,6 +340,8 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
   read.skipped = result.skipped;
   read.quarantined = result.quarantined.size();
   read.records = result.records + read.skipped + read.quarantined;
+  // The CSV reader counts what it held; the others read the whole table.
+  read.heldRows = io.format == "csv" ? result.heldRows : result.records;
   if (!options.quarantineFolder.empty()) {
     // Named after the source, confined to the folder whatever the name (a backquoted `../x`).
     const std::string rejectedName = support::fileNameFor(sourceName) + ".csv";

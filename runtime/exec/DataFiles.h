@@ -36,6 +36,7 @@ struct SourceRead {
   std::size_t quarantined = 0; // set aside by `on_error = quarantine`
   std::string quarantineFile;  // where they went
   bool filtered = false;       // the scan's pushed-down filter has been applied
+  std::size_t heldRows = 0;    // the most records held at once before the filter (ReadResult::heldRows)
   std::vector<std::string> notes;  // for the summary: columns ignored, every record rejected
 };
 

@@ -919,6 +919,7 @@ class Execution {
         }
         SourceRead read = readSource(node, options_.files);
         run.rowsIn = read.records;
+        run.rowsHeld = read.heldRows;
         run.skippedRecords = read.skipped;
         run.quarantinedRecords = read.quarantined;
         run.file = read.path;
@@ -1139,6 +1140,7 @@ class Execution {
       return Result{};
     }
     scanRun.rowsIn = read.records;
+    scanRun.rowsHeld = read.heldRows;
     scanRun.rowsOut = rows;
     scanRun.skippedRecords = read.skipped;
     scanRun.quarantinedRecords = read.quarantined;

@@ -59,6 +59,7 @@ struct Chunk {
   std::size_t begin = 0, end = 0;
   Table table;
   std::size_t records = 0;  // good records, before `eachPiece`
+  std::size_t held = 0;     // records counted as held (ChunkParser::hold) and not yet let go
   std::vector<std::uint32_t> rowLines;  // per kept row (Layout::rowLines), relative as errors' lines
   std::size_t skipped = 0;
   std::vector<DataError> errors;  // lines relative to the chunk's first (0-based)
@@ -317,6 +318,25 @@ class ChunkParser {
     if (field < stringColumnOf_.size() && stringColumnOf_[field] >= 0) chunk.table.columns[static_cast<std::size_t>(stringColumnOf_[field])].prefetchString(value);
   }
 
+ public:
+  // The records of parsed pieces not yet filtered or handed on (ReadResult::heldRows): counted
+  // when a piece is parsed, let go when its filter has run or its consumer has taken it.
+  void hold(Chunk& chunk) {
+    chunk.held = chunk.records;
+    std::size_t now = held_.fetch_add(chunk.held) + chunk.held;
+    std::size_t peak = heldPeak_.load();
+    while (now > peak && !heldPeak_.compare_exchange_weak(peak, now)) {
+    }
+  }
+  void letGo(Chunk& chunk) {
+    held_.fetch_sub(chunk.held);
+    chunk.held = 0;
+  }
+  std::size_t heldPeak() const { return heldPeak_.load(); }
+
+ private:
+  std::atomic<std::size_t> held_ = 0;
+  std::atomic<std::size_t> heldPeak_ = 0;
   std::string_view text_;
   char delimiter_;
   const Layout& layout_;
@@ -378,19 +398,23 @@ std::vector<std::size_t> lineSplitPoints(std::string_view text, std::size_t begi
 void parsePiece(ChunkParser& parser, Chunk& chunk) {
   parser.parse(chunk);
   chunk.records = chunk.table.rows();
+  parser.hold(chunk);
 }
 
 // Runs the per-piece filter on a parsed piece and gives its text back. The filter runs on every
 // piece: pieces of a split found unsafe are read again, so filtering them is only waste.
-void finishPiece(Chunk& chunk, const CsvOptions& options) {
-  if (options.eachPiece) chunk.table = options.eachPiece(std::move(chunk.table));
+void finishPiece(ChunkParser& parser, Chunk& chunk, const CsvOptions& options) {
+  if (options.eachPiece) {
+    chunk.table = options.eachPiece(std::move(chunk.table));
+    parser.letGo(chunk);  // what the filter kept is the read's result, not held input
+  }
   // A mapped file's pages come back from the page cache if the body must be read again.
   if (options.doneWith) options.doneWith(chunk.begin, chunk.end);
 }
 
 void readPiece(ChunkParser& parser, Chunk& chunk, const CsvOptions& options) {
   parsePiece(parser, chunk);
-  finishPiece(chunk, options);
+  finishPiece(parser, chunk, options);
 }
 
 // The `@key` columns (CsvOptions::keys), checked a piece at a time in file order, before the
@@ -605,7 +629,7 @@ void pipePieces(std::size_t tokens, std::uint32_t bodyLine, ChunkParser& parser,
     return chunk;
   });
   auto finish = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel, [&](Chunk* chunk) {
-    finishPiece(*chunk, options);
+    finishPiece(parser, *chunk, options);
     return chunk;
   });
   tbb::parallel_pipeline(tokens, produce & parse & check & finish & consume);
@@ -629,6 +653,12 @@ void streamPieces(std::string_view text, ChunkParser& parser, const CsvOptions& 
   };
   auto tokens = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) * 2;
   pipePieces(tokens, bodyLine, parser, options, keys, points, stopped, checkKeys, [&](std::unique_ptr<Chunk> chunk) {
+    // Its records are let go when it is taken, dropped, or left for a reading of the rest.
+    struct LetGo {
+      ChunkParser& parser;
+      Chunk& chunk;
+      ~LetGo() { parser.letGo(chunk); }
+    } letGo{parser, *chunk};
     if (stopped) return;
     if (unsafe(*chunk)) {
       stopped = true;
@@ -647,8 +677,9 @@ void streamPieces(std::string_view text, ChunkParser& parser, const CsvOptions& 
     chunk.end = text.size();
     parsePiece(parser, chunk);
     if (keys.active()) keys.check(chunk, line);
-    finishPiece(chunk, options);
+    finishPiece(parser, chunk, options);
     if (settle(text, chunk, line, options.onError, result)) options.inOrder(std::move(chunk.table));
+    parser.letGo(chunk);
   }
   if (!result.error && keys.failure) result.error = keys.failure;
 }
@@ -759,11 +790,13 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   std::size_t bodySize = text.size() - bodyStart;
   std::size_t pieces = 1;
   if (bodySize >= kParallelBytes) {
-    // At least four pieces per thread (for balance). When each piece is filtered as it is read,
-    // pieces of at most 48 MB: the unfiltered rows of the pieces in flight are then most of what
-    // the read holds. (Otherwise fewer pieces are faster: each has its own string dictionaries.)
+    // At least four pieces per thread (for balance). When each piece is filtered or streamed as
+    // it is read, pieces of at most `pieceBytes`: the unfiltered rows of the pieces in flight are
+    // then most of what the read holds, whatever the file's size. (Otherwise fewer pieces are
+    // faster: each has its own string dictionaries.)
     std::size_t threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
-    std::size_t byBytes = options.eachPiece ? bodySize / (std::size_t(48) << 20) + 1 : 0;
+    bool streams = options.eachPiece || options.inOrder;
+    std::size_t byBytes = streams ? bodySize / std::max<std::size_t>(options.pieceBytes, 1) + 1 : 0;
     pieces = std::min<std::size_t>(bodySize / (kParallelBytes / 4), std::max(threads * 4, byBytes));
   }
   ChunkParser parser(text, options.delimiter, layout, options.onError, &options.doneWith);
@@ -771,6 +804,7 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   if (options.inOrder) {
     streamPieces(text, parser, options, keys,
                  pieces > 1 ? lineSplitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()}, bodyLine, result);
+    result.heldRows = parser.heldPeak();
     return result;
   }
   auto parseAll = [&](const std::vector<std::size_t>& points) {
@@ -798,9 +832,15 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   // quotes that do not wrap fields, or malformed text, read the body as one piece.
   std::vector<Chunk> chunks = parseAll(pieces > 1 ? lineSplitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()});
   auto any = [&](auto predicate) { return chunks.size() > 1 && std::any_of(chunks.begin(), chunks.end(), predicate); };
+  // Pieces read again replace the first reading (held until then).
+  auto readAgain = [&](const std::vector<std::size_t>& points) {
+    std::vector<Chunk> again = parseAll(points);
+    for (Chunk& chunk : chunks) parser.letGo(chunk);
+    chunks = std::move(again);
+  };
   if (any([](const Chunk& c) { return c.sawQuote || c.structural; })) {
-    if (!any([](const Chunk& c) { return c.strayQuote; })) chunks = parseAll(splitPoints(text, bodyStart, pieces));
-    if (any([](const Chunk& c) { return c.structural || c.strayQuote; })) chunks = parseAll({bodyStart, text.size()});
+    if (!any([](const Chunk& c) { return c.strayQuote; })) readAgain(splitPoints(text, bodyStart, pieces));
+    if (any([](const Chunk& c) { return c.structural || c.strayQuote; })) readAgain({bodyStart, text.size()});
   }
   std::uint32_t line = bodyLine;
   for (Chunk& chunk : chunks) {
@@ -811,6 +851,7 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   tables.reserve(chunks.size());
   for (Chunk& chunk : chunks) tables.push_back(std::move(chunk.table));
   result.table = concatenate(std::move(tables));
+  result.heldRows = parser.heldPeak();
   return result;
 }
 

@@ -28,6 +28,10 @@ struct CsvOptions {
   // order, as soon as it is read (a scan streaming into an aggregation): the read then holds
   // only the pieces in flight. Called one piece at a time.
   std::function<void(Table)> inOrder = {};
+  // With `eachPiece` or `inOrder`, pieces of at most this many bytes of text (and of at least
+  // 1 MB): the pieces in flight are most of what such a read holds, so it holds the same
+  // whatever the file's size (ReadResult::heldRows).
+  std::size_t pieceBytes = std::size_t(48) << 20;
   // `header = false`: the declared columns are the first fields of each record, in order.
   bool header = true;
   // `skip_rows = n`: the first n lines are skipped as they are (before the header).

@@ -1,5 +1,6 @@
 #include "io/MappedFile.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -45,9 +46,18 @@ bool MappedFile::open(const std::string& path, std::string& error) {
 void MappedFile::release(std::size_t begin, std::size_t end) const {
   static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   std::size_t first = (begin + page - 1) / page * page;
-  std::size_t last = end / page * page;
+  std::size_t last = end >= size_ ? (size_ + page - 1) / page * page : end / page * page;
   if (data_ == nullptr || first >= last) return;
   ::madvise(const_cast<char*>(data_) + first, last - first, MADV_DONTNEED);
+}
+
+void MappedFile::forEachPiece(const std::function<bool(std::string_view)>& each, std::size_t pieceBytes) const {
+  for (std::size_t begin = 0; begin < size_; begin += pieceBytes) {
+    std::size_t end = begin + std::min(pieceBytes, size_ - begin);
+    bool more = each(std::string_view(data_ + begin, end - begin));
+    release(begin, end);
+    if (!more) return;
+  }
 }
 
 }  // namespace weir::runtime

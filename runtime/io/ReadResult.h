@@ -32,6 +32,11 @@ struct ReadResult {
   std::vector<DataError> quarantined;   // records set aside by `quarantine`, with why
   std::vector<std::uint32_t> rowLines;  // per kept row, its line (when asked for)
   std::vector<std::string> ignoredColumns;  // columns of the file the schema does not declare, as shown
+  // The most records the read held at once before they were filtered or handed on: the records
+  // of the pieces in flight when each piece is filtered as it is read (CsvOptions::eachPiece) or
+  // streamed (CsvOptions::inOrder); every record when the table is read whole. A read that
+  // streams keeps this a few pieces' worth whatever the file's size (tested).
+  std::size_t heldRows = 0;
 };
 
 // Sets up `table` with the declared columns a reader keeps (`only`; empty: all) and returns, per

@@ -31,7 +31,10 @@ void checksum(std::string_view bytes, unsigned char out[kChecksum]) {
 
 // Streams the entry of `content` (header, zstd frame, checksum) into `out`, never holding it
 // whole: a source of hundreds of MB is compressed with a few MB of memory. `entryBytes`: its size.
-bool writeEntry(std::string_view content, AtomicFileWriter& out, std::uint64_t& entryBytes, std::string& error) {
+// When `content` is `mapped`'s text, its pages are given back as zstd consumes them (zstd keeps
+// what it still needs in its own window), so the file is not resident whole either.
+bool writeEntry(std::string_view content, AtomicFileWriter& out, std::uint64_t& entryBytes, std::string& error,
+                const MappedFile* mapped = nullptr) {
   std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state(XXH3_createState(), XXH3_freeState);
   std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
   if (!state || !context) {
@@ -58,6 +61,7 @@ bool writeEntry(std::string_view content, AtomicFileWriter& out, std::uint64_t& 
   if (size > (std::uint64_t{8} << 20)) ZSTD_CCtx_setParameter(context.get(), ZSTD_c_nbWorkers, 2);
   std::vector<char> buffer(ZSTD_CStreamOutSize() * 4);
   ZSTD_inBuffer input{content.data(), content.size(), 0};
+  std::size_t released = 0;
   while (true) {
     ZSTD_outBuffer output{buffer.data(), buffer.size(), 0};
     std::size_t left = ZSTD_compressStream2(context.get(), &output, &input, ZSTD_e_end);
@@ -66,6 +70,11 @@ bool writeEntry(std::string_view content, AtomicFileWriter& out, std::uint64_t& 
       return false;
     }
     if (output.pos != 0 && !emit(buffer.data(), output.pos, true)) return false;
+    if (mapped != nullptr && input.pos >= released + MappedFile::kPassPieceBytes) {
+      mapped->release(released, input.pos);
+      released = input.pos / 4096 * 4096;  // the page holding the rest is given back next time
+    }
+    if (mapped != nullptr && left == 0) mapped->release(released, input.size);
     if (left == 0) break;
   }
   XXH128_canonical_t canonical;
@@ -201,12 +210,31 @@ std::optional<SnapshotStore::Stored> SnapshotStore::storeFile(const std::string&
   }
   MappedFile file;
   if (!file.open(path, error)) return std::nullopt;
-  std::string_view content = file.text();
-  if (!expectedHash.empty() && SourceHashes::hashBytes(content) != expectedHash) {
+  // Two passes over the file (its hash, then its entry), each giving pages back as it goes: a
+  // snapshot of a large source never holds the source whole.
+  ContentHasher hasher;
+  file.forEachPiece([&](std::string_view piece) {
+    hasher.update(piece);
+    return true;
+  });
+  Stored stored;
+  stored.hash = hasher.hex();
+  stored.size = file.text().size();
+  if (!expectedHash.empty() && stored.hash != expectedHash) {
     error = path + " changed since the run read it";
     return std::nullopt;
   }
-  return storeBytes(content, error);
+  if (has(stored.hash)) return stored;
+  StateFolder folder = StateFolder::open(base_, fs::path(pathOf(stored.hash)).parent_path().string(), true, error);
+  AtomicFileWriter writer;
+  std::uint64_t entryBytes = 0;
+  if (!folder.ok() || !folder.openWriter(stored.hash, writer, error) ||
+      !writeEntry(file.text(), writer, entryBytes, error, &file) || !writer.commit(error)) {
+    return std::nullopt;
+  }
+  stored.added = true;
+  stored.entryBytes = entryBytes;
+  return stored;
 }
 
 std::vector<std::string> SnapshotStore::hashes() const {

@@ -60,6 +60,18 @@ std::string SourceHashes::hashBytes(std::string_view bytes) {
   return fmt::format("{:016x}{:016x}", hash.high64, hash.low64);
 }
 
+std::optional<std::string> SourceHashes::hashFile(const std::string& path) {
+  MappedFile file;
+  std::string error;
+  if (!file.open(path, error)) return std::nullopt;
+  ContentHasher hasher;
+  file.forEachPiece([&](std::string_view piece) {
+    hasher.update(piece);
+    return true;
+  });
+  return hasher.hex();
+}
+
 bool SourceHashes::stat(const std::string& path, Entry& entry) const {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return false;
@@ -79,10 +91,9 @@ std::optional<std::string> SourceHashes::hashOf(const std::string& path) {
       return it->second.hash;
     }
   }
-  MappedFile file;
-  std::string error;
-  if (!file.open(path, error)) return std::nullopt;
-  now.hash = hashBytes(file.text());
+  std::optional<std::string> hash = hashFile(path);
+  if (!hash) return std::nullopt;
+  now.hash = std::move(*hash);
   std::lock_guard<std::mutex> lock(mutex_);
   entries_[path] = now;
   changed_ = true;

@@ -41,6 +41,10 @@ class SourceHashes {
   void save();
 
   static std::string hashBytes(std::string_view bytes);
+  // hashBytes of a file's content, read a piece at a time with each piece's pages given back
+  // (MappedFile::forEachPiece): hashing a file never holds it whole. nullopt when it cannot be
+  // opened (not a regular file, unreadable).
+  static std::optional<std::string> hashFile(const std::string& path);
 
  private:
   struct Entry {

@@ -352,6 +352,47 @@ TEST(CsvReaderPieces, KeysAreCheckedInFileOrderBeforeThePieceFilter) {
   EXPECT_GT(expected.size(), 40000u);
 }
 
+TEST(CsvReaderPieces, ReadsThatFilterOrStreamHoldAFewPiecesWhateverTheFileSize) {
+  // ReadResult::heldRows: a read that hands pieces on (inOrder) or filters them (eachPiece) holds
+  // the records of the pieces in flight, never the file's; pieces are at most `pieceBytes`, so
+  // what it holds does not grow with the file. A read of the whole table holds every record.
+  const std::size_t lineBytes = std::string("1234567,t12,1.5\n").size();
+  for (std::size_t megabytes : {8, 32}) {
+    std::string text = "id,text,x\n";
+    std::size_t rows = (megabytes << 20) / lineBytes;
+    text.reserve(rows * lineBytes + 16);
+    for (std::size_t i = 0; i < rows; ++i) text += std::to_string(1000000 + i) + ",t" + std::to_string(10 + i % 90) + ",1.5\n";
+    for (int threads : {1, 2}) {
+      tbb::task_arena arena(threads);
+      arena.execute([&] {
+        CsvOptions options;
+        options.pieceBytes = std::size_t{1} << 20;
+        // At most two pieces per thread in flight, each of at most 1 MB (plus the line it ends in).
+        const std::size_t perPiece = (options.pieceBytes + lineBytes) / lineBytes + 1;
+        const std::size_t most = 2 * static_cast<std::size_t>(threads) * perPiece;
+        std::size_t streamed = 0;
+        CsvOptions stream = options;
+        stream.inOrder = [&](Table piece) { streamed += piece.rows(); };
+        ReadResult result = readCsv(text, wideSchema(), stream);
+        ASSERT_FALSE(result.error);
+        EXPECT_EQ(streamed, rows);
+        EXPECT_GT(result.heldRows, 0u);
+        EXPECT_LE(result.heldRows, most) << megabytes << " MB, " << threads << " threads, streamed";
+        CsvOptions filtered = options;
+        filtered.eachPiece = [](Table piece) { return piece.slice(0, 1); };
+        result = readCsv(text, wideSchema(), filtered);
+        ASSERT_FALSE(result.error);
+        EXPECT_GE(result.table.rows(), 1u);  // the first record of each piece
+        EXPECT_EQ(result.records, rows);
+        EXPECT_GT(result.heldRows, 0u);
+        EXPECT_LE(result.heldRows, most) << megabytes << " MB, " << threads << " threads, filtered";
+        result = readCsv(text, wideSchema(), options);
+        EXPECT_EQ(result.heldRows, rows) << "a whole read holds every record";
+      });
+    }
+  }
+}
+
 TEST(CsvReaderPieces, UnderFailABadValueAnywhereComesBeforeABrokenKey) {
   std::string text = "id,text,x\n";
   for (std::size_t i = 0; i < 300000; ++i) text += std::to_string(i == 1000 ? 3 : i) + ",t," + (i == 299000 ? "oops" : "1.5") + "\n";

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 using namespace weir::runtime;
 namespace fs = std::filesystem;
@@ -95,6 +96,74 @@ TEST(SnapshotStore, LargeContentIsStreamedWithWorkersAndReadBackWhole) {
   ASSERT_TRUE(store.remove(stored->hash, error)) << error;
   ASSERT_TRUE(store.storeBytes(content, error)) << error;
   EXPECT_TRUE(readAll(store.pathOf(stored->hash)) == first) << "the same content gave other bytes";
+}
+
+namespace {
+
+// A field of /proc/self/status in kB (VmRSS, VmHWM); -1 where there is none.
+long statusKb(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
+// How far the resident peak rose above the resident size while `work` ran, in MB (Linux: the
+// peak is reset through /proc/self/clear_refs); nullopt where it cannot be measured.
+template <typename Work>
+std::optional<long> peakRiseMb(Work work) {
+  {
+    std::ofstream reset("/proc/self/clear_refs");
+    if (!(reset << "5" << std::flush)) return std::nullopt;
+  }
+  long before = statusKb("VmRSS");
+  work();
+  long peak = statusKb("VmHWM");
+  if (before < 0 || peak < 0) return std::nullopt;
+  return (peak - before) / 1024;
+}
+
+}  // namespace
+
+TEST(SnapshotStore, AFileIsHashedAndStoredWithoutBeingHeldWhole) {
+  // Mapped pages count in the process's memory: hashing a source (the run's record, the cache)
+  // or storing its snapshot walked the whole mapping and held the file resident (a 476 MB source
+  // added about 300 MB to a run's peak). Both now give pages back a piece at a time.
+  Folder root("weir-snapshot-resident");
+  SnapshotStore store(root.path.string(), root / ".weir/snapshots");
+  std::string path = root / "big.csv", expected, error;
+  {
+    std::string content;
+    std::uint64_t x = 88172645463325252ull;
+    while (content.size() < (std::size_t{64} << 20)) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      content += std::to_string(x) + "," + std::to_string(x % 7) + ",row\n";
+    }
+    writeAll(path, content);
+    expected = SourceHashes::hashBytes(content);
+  }
+  std::optional<std::string> hash;
+  std::optional<long> rise = peakRiseMb([&] { hash = SourceHashes::hashFile(path); });
+  EXPECT_EQ(hash, expected);
+  if (rise) {
+    EXPECT_LT(*rise, 24) << "hashing a 64 MB file held it";
+  }
+  std::optional<SnapshotStore::Stored> stored;
+  rise = peakRiseMb([&] { stored = store.storeFile(path, expected, error); });
+  ASSERT_TRUE(stored) << error;
+  EXPECT_TRUE(stored->added);
+  EXPECT_EQ(stored->hash, expected);
+  if (rise) {
+    EXPECT_LT(*rise, 32) << "storing a 64 MB file held it";
+  }
+  std::string problem;
+  std::optional<std::string> back = store.load(expected, problem);
+  ASSERT_TRUE(back) << problem;
+  EXPECT_TRUE(*back == readAll(path));
+  EXPECT_EQ(SourceHashes::hashFile(root / "missing.csv"), std::nullopt);
+  EXPECT_EQ(SourceHashes::hashFile(root.path.string()), std::nullopt);  // a folder
 }
 
 TEST(SnapshotStore, RefusesDamagedRenamedAndForeignEntries) {
