@@ -9,7 +9,10 @@
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <numeric>
 #include <optional>
 #include <random>
 
@@ -110,6 +113,100 @@ TEST(Sort, StableWithNullsLastAcrossMorsels) {
       }
     }
   }
+}
+
+namespace {
+
+// The order sortedOrder promises, written plainly: per key, nulls after every value in either
+// direction; floats by value with -0.0 equal to 0.0 and NaN after every number (NaNs equal);
+// strings by their text; categories by level; ties in row order.
+int referenceCompare(const Column& c, bool descending, std::size_t a, std::size_t b) {
+  bool an = c.isNull(a), bn = c.isNull(b);
+  if (an || bn) return an == bn ? 0 : an ? 1 : -1;
+  int order = 0;
+  if (c.kind() == ColumnKind::Float) {
+    double x = c.floatAt(a), y = c.floatAt(b);
+    bool xn = std::isnan(x), yn = std::isnan(y);
+    order = xn || yn ? (xn == yn ? 0 : xn ? 1 : -1) : x < y ? -1 : x > y ? 1 : 0;
+  } else if (c.kind() == ColumnKind::String) {
+    order = c.stringAt(a).compare(c.stringAt(b));
+    order = order < 0 ? -1 : order > 0 ? 1 : 0;
+  } else if (c.kind() == ColumnKind::Category) {
+    order = c.codeAt(a) < c.codeAt(b) ? -1 : c.codeAt(a) > c.codeAt(b) ? 1 : 0;
+  } else {
+    order = c.intAt(a) < c.intAt(b) ? -1 : c.intAt(a) > c.intAt(b) ? 1 : 0;
+  }
+  return descending ? -order : order;
+}
+
+std::vector<std::uint32_t> referenceOrder(const Table& t, const std::vector<plan::Node::SortColumn>& keys) {
+  std::vector<std::uint32_t> order(t.rows());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    for (const plan::Node::SortColumn& key : keys) {
+      if (int c = referenceCompare(*t.find(key.column), key.descending, a, b); c != 0) return c < 0;
+    }
+    return false;
+  });
+  return order;
+}
+
+// A table of every kind of sort key with nulls, ties, NaN, signed zeros and infinities.
+Table sortKeysTable(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 random(seed);
+  Column f(ColumnSpec{"f", ColumnKind::Float, true, {}}), s(ColumnSpec{"s", ColumnKind::String, true, {}});
+  Column i(ColumnSpec{"i", ColumnKind::Int, true, {}}), c(ColumnSpec{"c", ColumnKind::Category, true, {"z", "a", "m"}});
+  Column b(ColumnSpec{"b", ColumnKind::Bool, false, {}}), wide(ColumnSpec{"wide", ColumnKind::Int, false, {}});
+  const double specials[] = {0.0, -0.0, std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::quiet_NaN(), -std::numeric_limits<double>::quiet_NaN(), 1e-300, -2.5};
+  for (std::size_t row = 0; row < n; ++row) {
+    std::uint64_t r = random();
+    if (r % 13 == 0) f.appendNull();
+    else if (r % 5 == 0) f.appendFloat(specials[(r >> 8) % 8]);
+    else f.appendFloat(static_cast<double>(static_cast<std::int64_t>((r >> 16) % 2001) - 1000) / 8);
+    if (r % 17 == 1) s.appendNull();
+    else s.appendString("k" + std::to_string((r >> 20) % 300));
+    if (r % 19 == 2) i.appendNull();
+    else i.appendInt(static_cast<std::int64_t>((r >> 24) % 50) - 25 + ((r >> 40) % 3 == 0 ? std::numeric_limits<std::int64_t>::min() / 2 : 0));
+    if (r % 7 == 3) c.appendNull();
+    else c.appendLevel(static_cast<std::uint32_t>((r >> 30) % 3));
+    b.appendInt(static_cast<std::int64_t>((r >> 33) % 2));
+    wide.appendInt(static_cast<std::int64_t>(random()));  // full 64 bits: keys of several words
+  }
+  Table t;
+  t.columns = {std::move(f), std::move(s), std::move(i), std::move(c), std::move(b), std::move(wide)};
+  return t;
+}
+
+}  // namespace
+
+TEST(Sort, NormalizedKeysGiveTheReferenceOrder) {
+  // Keys packed into words (one to several per row, or the many-keys path) order rows as the
+  // plain comparison does, with one thread or two, across morsels; empty and one-row tables.
+  Table t = sortKeysTable(kMorselRows * 2 + 345, 7);
+  using Keys = std::vector<plan::Node::SortColumn>;
+  std::vector<Keys> cases = {
+      {{"f", false}}, {{"f", true}}, {{"s", false}}, {{"s", true}, {"i", false}}, {{"c", false}, {"f", true}},
+      {{"b", true}, {"c", true}, {"s", false}, {"i", true}}, {{"wide", false}}, {{"s", false}, {"wide", true}, {"f", false}},
+      // Nine 64-bit keys: more words than the fixed-size paths take.
+      {{"wide", false}, {"f", false}, {"wide", true}, {"f", true}, {"wide", false}, {"i", false}, {"wide", true}, {"f", false}, {"wide", false}},
+  };
+  for (const Keys& keys : cases) {
+    std::vector<std::uint32_t> expected = referenceOrder(t, keys);
+    for (int threads : {1, 2}) {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+      EXPECT_TRUE(sortedOrder(keys, t) == expected) << keys.front().column << " and " << keys.size() - 1 << " more, " << threads << " threads";
+    }
+  }
+  for (std::size_t n : {0, 1, 2}) {
+    Table small = sortKeysTable(n, 3);
+    EXPECT_EQ(sortedOrder({{"f", false}, {"s", true}}, small), referenceOrder(small, {{"f", false}, {"s", true}})) << n << " rows";
+  }
+  // Every value null, or all the same: row order.
+  Table same;
+  same.columns.push_back(ints("k", {std::nullopt, std::nullopt, std::nullopt}));
+  same.columns.push_back(ints("j", {4, 4, 4}));
+  EXPECT_EQ(sortedOrder({{"k", true}, {"j", false}}, same), (std::vector<std::uint32_t>{0, 1, 2}));
 }
 
 TEST(Determinism, SameResultsWithOneThreadAndTwo) {
