@@ -81,6 +81,54 @@ TEST(Join, DuplicateMissingAndNullKeys) {
   EXPECT_EQ(rowsText(join(node, left, right)), "1,10,a 1,10,b 2,20,c null,30,null 3,40,null 1,50,a 1,50,b");
 }
 
+TEST(Join, StringKeysByDictionaryCodeAgreeWithHashedKeys) {
+  // One string key on each side is joined through the dictionaries' codes; a second key column
+  // (the same value on every row) sends the same join through hashed keys. Both give the same
+  // rows: duplicates, keys on one side only, null keys, a shared dictionary, empty sides, one
+  // thread or two.
+  std::mt19937_64 random(11);
+  auto side = [&](std::size_t n, std::size_t from, std::size_t to, const std::string& payload) {
+    Table t;
+    Column key(ColumnSpec{"s", ColumnKind::String, true, {}}), one(ColumnSpec{"one", ColumnKind::Int, false, {}});
+    Column value(ColumnSpec{payload, ColumnKind::Int, false, {}});
+    for (std::size_t row = 0; row < n; ++row) {
+      std::uint64_t r = random();
+      if (r % 23 == 0) key.appendNull();
+      else key.appendString("k" + std::to_string(from + r % (to - from)));
+      one.appendInt(1);
+      value.appendInt(static_cast<std::int64_t>(row));
+    }
+    t.columns = {std::move(key), std::move(one), std::move(value)};
+    return t;
+  };
+  Table left = side(kMorselRows * 2 + 99, 0, 500, "l"), right = side(900, 250, 800, "r");
+  std::vector<std::uint32_t> some;
+  for (std::uint32_t row = 0; row < 1000; row += 3) some.push_back(row);
+  Table shared = left.gather(some);  // the same dictionary as the left's
+  shared.columns[2] = ints("r", std::vector<std::optional<std::int64_t>>(some.size(), 5));
+  Table empty = right.slice(0, 0), noLeft = left.slice(0, 0);
+  plan::Node node;
+  node.kind = plan::NodeKind::Join;
+  node.schema.columns = {columnType("s", sema::ScalarKind::String), columnType("l", sema::ScalarKind::Int),
+                         columnType("r", sema::ScalarKind::Int)};
+  for (const Table* other : {&right, &shared, &empty}) {
+    for (bool leftJoin : {false, true}) {
+      node.leftJoin = leftJoin;
+      node.joinKeys = {{"s", "s"}, {"one", "one"}};
+      std::string hashed = rowsText(join(node, left, *other));
+      if (other != &empty || leftJoin) {
+        EXPECT_GT(hashed.size(), 1000u);
+      }
+      node.joinKeys = {{"s", "s"}};
+      for (int threads : {1, 2}) {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+        EXPECT_EQ(rowsText(join(node, left, *other)), hashed) << (leftJoin ? "left join, " : "") << threads << " threads";
+      }
+      EXPECT_EQ(rowsText(join(node, noLeft, *other)), "");
+    }
+  }
+}
+
 TEST(Sort, StableWithNullsLastAcrossMorsels) {
   // More rows than one morsel, few distinct keys: stability is visible in the `i` column.
   std::size_t n = kMorselRows * 3 + 17;
