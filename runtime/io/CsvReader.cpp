@@ -791,12 +791,12 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   std::size_t pieces = 1;
   if (bodySize >= kParallelBytes) {
     // At least four pieces per thread (for balance). When each piece is filtered or streamed as
-    // it is read, pieces of at most `pieceBytes`: the unfiltered rows of the pieces in flight are
-    // then most of what the read holds, whatever the file's size. (Otherwise fewer pieces are
-    // faster: each has its own string dictionaries.)
+    // it is read, pieces of at most `pieceBytes` (`streamPieceBytes`): the unfiltered rows of
+    // the pieces in flight are then most of what the read holds, whatever the file's size.
+    // (Otherwise fewer pieces are faster: each has its own string dictionaries.)
     std::size_t threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
-    bool streams = options.eachPiece || options.inOrder;
-    std::size_t byBytes = streams ? bodySize / std::max<std::size_t>(options.pieceBytes, 1) + 1 : 0;
+    std::size_t cap = options.inOrder ? options.streamPieceBytes : options.eachPiece ? options.pieceBytes : 0;
+    std::size_t byBytes = cap > 0 ? bodySize / cap + 1 : 0;
     pieces = std::min<std::size_t>(bodySize / (kParallelBytes / 4), std::max(threads * 4, byBytes));
   }
   ChunkParser parser(text, options.delimiter, layout, options.onError, &options.doneWith);

@@ -366,7 +366,7 @@ TEST(CsvReaderPieces, ReadsThatFilterOrStreamHoldAFewPiecesWhateverTheFileSize) 
       tbb::task_arena arena(threads);
       arena.execute([&] {
         CsvOptions options;
-        options.pieceBytes = std::size_t{1} << 20;
+        options.pieceBytes = options.streamPieceBytes = std::size_t{1} << 20;
         // At most two pieces per thread in flight, each of at most 1 MB (plus the line it ends in).
         const std::size_t perPiece = (options.pieceBytes + lineBytes) / lineBytes + 1;
         const std::size_t most = 2 * static_cast<std::size_t>(threads) * perPiece;
