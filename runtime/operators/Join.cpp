@@ -5,6 +5,9 @@
 #include "table/Morsels.h"
 #include "table/RowKeys.h"
 
+#include <tbb/parallel_for.h>
+
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -101,16 +104,23 @@ Table joinedRows(const plan::Node& node, const Table& left, const std::vector<st
                  const std::vector<std::uint32_t>& rightRows) {
   Table out;
   out.rowsWithoutColumns = leftRows != nullptr ? leftRows->size() : left.rows();
-  for (const ColumnSpec& spec : columnSpecs(node.schema)) {
-    if (const Column* column = left.find(spec.name)) {
-      out.columns.push_back(leftRows != nullptr ? column->gather(*leftRows) : *column);
-    } else if (const Column* other = right.find(spec.name)) {
-      out.columns.push_back(other->gather(rightRows));
-    } else {
+  std::vector<ColumnSpec> specs = columnSpecs(node.schema);
+  for (const ColumnSpec& spec : specs) {
+    if (left.find(spec.name) == nullptr && right.find(spec.name) == nullptr) {
       throw OperatorError("internal: join output column `" + spec.name + "` is in neither input");
     }
   }
-  return arrange(out, columnSpecs(node.schema));
+  // Each output column gathered on its own, in parallel (the same columns for any thread count).
+  std::vector<std::optional<Column>> columns(specs.size());
+  tbb::parallel_for(std::size_t(0), specs.size(), [&](std::size_t c) {
+    if (const Column* column = left.find(specs[c].name)) {
+      columns[c].emplace(leftRows != nullptr ? column->gather(*leftRows) : *column);
+    } else {
+      columns[c].emplace(right.find(specs[c].name)->gather(rightRows));
+    }
+  });
+  for (std::optional<Column>& column : columns) out.columns.push_back(std::move(*column));
+  return arrange(out, specs);
 }
 
 }  // namespace weir::runtime

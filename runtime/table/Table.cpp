@@ -1,5 +1,7 @@
 #include "table/Table.h"
 
+#include "table/Morsels.h"
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -240,8 +242,17 @@ int Table::indexOf(std::string_view name) const {
 Table Table::gather(std::span<const std::uint32_t> rows) const {
   Table out;
   out.rowsWithoutColumns = rows.size();
+  // Columns are gathered in parallel when there are many rows (each column alone: the same
+  // result for any number of threads).
+  if (rows.size() < kMorselRows || columns.size() < 2) {
+    out.columns.reserve(columns.size());
+    for (const Column& column : columns) out.columns.push_back(column.gather(rows));
+    return out;
+  }
+  std::vector<std::optional<Column>> gathered(columns.size());
+  tbb::parallel_for(std::size_t(0), columns.size(), [&](std::size_t c) { gathered[c].emplace(columns[c].gather(rows)); });
   out.columns.reserve(columns.size());
-  for (const Column& column : columns) out.columns.push_back(column.gather(rows));
+  for (std::optional<Column>& column : gathered) out.columns.push_back(std::move(*column));
   return out;
 }
 
