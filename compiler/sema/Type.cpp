@@ -86,11 +86,16 @@ const ColumnType* TableType::find(const std::string& name) const {
   return nullptr;
 }
 
-ColumnType* TableType::find(const std::string& name) {
-  for (ColumnType& column : columns) {
-    if (column.name == name) return &column;
+std::size_t TableType::position(const std::string& name) const {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == name) return i;
   }
-  return nullptr;
+  return columns.size();
+}
+
+ColumnType* TableType::edit(const std::string& name) {
+  std::size_t i = position(name);
+  return i < columns.size() ? &columns.edit(i) : nullptr;
 }
 
 std::vector<std::string> TableType::names() const {

@@ -4,6 +4,10 @@
 
 #include "source/SourceRange.h"
 
+#include <compare>
+#include <cstddef>
+#include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -95,13 +99,104 @@ struct ColumnType {
   std::optional<Taint> futureTaint;
 };
 
+// The columns of a table, in order. A copy shares every column with the table it was copied
+// from (the checker keeps the table after each operator of each pipeline: with copies of whole
+// columns, lineage and taints included, a dense program's tables took 90 times its size);
+// a column is copied only when it is changed (`edit`), so a table costs a pointer per column
+// plus each column it computes. Reads look like a `std::vector<ColumnType>`.
+class ColumnList {
+  using Shared = std::shared_ptr<ColumnType>;  // only ever read through a const reference while shared
+  using Items = std::vector<Shared>;
+
+ public:
+  using value_type = ColumnType;
+  using size_type = std::size_t;
+
+  class const_iterator {
+   public:
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = ColumnType;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const ColumnType*;
+    using reference = const ColumnType&;
+
+    const_iterator() = default;
+    explicit const_iterator(Items::const_iterator at) : at_(at) {}
+    reference operator*() const { return **at_; }
+    pointer operator->() const { return at_->get(); }
+    reference operator[](difference_type n) const { return *at_[n]; }
+    const_iterator& operator++() { ++at_; return *this; }
+    const_iterator operator++(int) { return const_iterator(at_++); }
+    const_iterator& operator--() { --at_; return *this; }
+    const_iterator operator--(int) { return const_iterator(at_--); }
+    const_iterator& operator+=(difference_type n) { at_ += n; return *this; }
+    const_iterator& operator-=(difference_type n) { at_ -= n; return *this; }
+    friend const_iterator operator+(const_iterator i, difference_type n) { return i += n; }
+    friend const_iterator operator+(difference_type n, const_iterator i) { return i += n; }
+    friend const_iterator operator-(const_iterator i, difference_type n) { return i -= n; }
+    friend difference_type operator-(const const_iterator& a, const const_iterator& b) { return a.at_ - b.at_; }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.at_ == b.at_; }
+    friend auto operator<=>(const const_iterator& a, const const_iterator& b) { return a.at_ <=> b.at_; }
+    Items::const_iterator base() const { return at_; }
+
+   private:
+    Items::const_iterator at_;
+  };
+  using iterator = const_iterator;
+
+  ColumnList() = default;
+  ColumnList(std::initializer_list<ColumnType> columns) {
+    for (const ColumnType& column : columns) push_back(column);
+  }
+
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  const ColumnType& operator[](std::size_t i) const { return *items_[i]; }
+  const ColumnType& front() const { return *items_.front(); }
+  const ColumnType& back() const { return *items_.back(); }
+  const_iterator begin() const { return const_iterator(items_.begin()); }
+  const_iterator end() const { return const_iterator(items_.end()); }
+
+  void reserve(std::size_t n) { items_.reserve(n); }
+  void clear() { items_.clear(); }
+  void push_back(ColumnType column) { items_.push_back(std::make_shared<ColumnType>(std::move(column))); }
+  template <typename... Args>
+  void emplace_back(Args&&... args) {
+    items_.push_back(std::make_shared<ColumnType>(std::forward<Args>(args)...));
+  }
+  // Appends `from`'s column `i` itself, not a copy.
+  void pushShared(const ColumnList& from, std::size_t i) { items_.push_back(from.items_[i]); }
+  const_iterator erase(const_iterator first, const_iterator last) {
+    return const_iterator(items_.erase(first.base(), last.base()));
+  }
+  const_iterator erase(const_iterator at) { return const_iterator(items_.erase(at.base())); }
+  template <typename Predicate>
+  void eraseIf(Predicate keep) {
+    std::erase_if(items_, [&](const Shared& column) { return keep(*column); });
+  }
+
+  // Replaces column `i` (other tables sharing it keep theirs).
+  void set(std::size_t i, ColumnType column) { items_[i] = std::make_shared<ColumnType>(std::move(column)); }
+  // Column `i` to change: copied first when another table shares it.
+  ColumnType& edit(std::size_t i) {
+    if (items_[i].use_count() > 1) items_[i] = std::make_shared<ColumnType>(*items_[i]);
+    return *items_[i];
+  }
+
+ private:
+  Items items_;
+};
+
 // The type of a table: ordered columns with types and tags.
 struct TableType {
-  std::vector<ColumnType> columns;
+  ColumnList columns;
   bool error = false;  // unknown because of an earlier error: do not report missing columns
 
   const ColumnType* find(const std::string& name) const;
-  ColumnType* find(const std::string& name);
+  // The index of the column named `name`, or `columns.size()` when there is none.
+  std::size_t position(const std::string& name) const;
+  // The column named `name`, to change (copied first when shared), or null.
+  ColumnType* edit(const std::string& name);
   std::vector<std::string> names() const;
 };
 

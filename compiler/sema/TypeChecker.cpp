@@ -193,7 +193,8 @@ class Checker {
   // A source's (or step's) columns are where lineage starts: each is its own origin, and a
   // column tagged @pii or @sensitive taints whatever is computed from it.
   static TableType withOrigins(TableType table, const std::string& declName) {
-    for (ColumnType& column : table.columns) {
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+      ColumnType& column = table.columns.edit(i);
       std::string origin = declName + "." + column.name;
       column.origins = {origin};
       if (column.pii) column.piiTaint = Taint{origin, column.declared, {}};
@@ -494,8 +495,8 @@ class Checker {
           ColumnType computed{name, t};
           computed.introduced = a.target.range;
           deriveLineage(computed, *a.value, table, bindings, a.range, fmt::format("`{}` is computed from it", name));
-          if (ColumnType* existing = table.find(name)) {
-            *existing = std::move(computed);
+          if (std::size_t existing = table.position(name); existing < table.columns.size()) {
+            table.columns.set(existing, std::move(computed));
           } else {
             table.columns.push_back(std::move(computed));
           }
@@ -507,7 +508,7 @@ class Checker {
           std::string name = requireColumn(a.target, table, bindings);
           RowContext current{&table, bindings, &module};
           Type t = typeExpr(*a.value, current);
-          ColumnType* column = table.find(name);
+          ColumnType* column = table.edit(name);
           if (column == nullptr) continue;
           // A category is filled with one of its levels, written as a string (as `==` takes it).
           bool level = column->type.kind == ScalarKind::Category && t.kind == ScalarKind::String && a.value->kind == ExprKind::String;
@@ -537,16 +538,14 @@ class Checker {
             report(diag::Kind::DuplicateColumn, id.range, name);
             continue;
           }
-          if (const ColumnType* column = table.find(name)) out.columns.push_back(*column);
+          if (std::size_t i = table.position(name); i < table.columns.size()) out.columns.pushShared(table.columns, i);
         }
         return out;
       }
       case OpKind::Drop: {
         for (const Identifier& id : op.as<ColumnsOp>().columns) {
           std::string name = requireColumn(id, table, bindings);
-          auto& columns = table.columns;
-          columns.erase(std::remove_if(columns.begin(), columns.end(), [&](const ColumnType& c) { return c.name == name; }),
-                        columns.end());
+          table.columns.eraseIf([&](const ColumnType& c) { return c.name == name; });
         }
         return table;
       }
@@ -563,12 +562,12 @@ class Checker {
         for (const RenamePair& pair : op.as<RenameOp>().pairs) {
           std::string from = requireColumn(pair.oldName, table, bindings);
           std::string to = targetName(pair.newName, bindings);
-          ColumnType* column = table.find(from);
-          if (column == nullptr) continue;
+          if (table.find(from) == nullptr) continue;
           if (to != from && table.find(to) != nullptr) {
             report(diag::Kind::DuplicateColumn, pair.newName.range, to).help("drop or rename the existing column first");
             continue;
           }
+          ColumnType* column = table.edit(from);
           column->name = to;
           column->introduced = pair.newName.range;
           addHop(*column, pair.range, fmt::format("renamed to `{}`", to));
@@ -583,7 +582,7 @@ class Checker {
         out.error = table.error;
         for (const Identifier& key : group.keys) {
           std::string name = requireColumn(key, table, bindings);
-          if (const ColumnType* column = table.find(name)) out.columns.push_back(*column);
+          if (std::size_t i = table.position(name); i < table.columns.size()) out.columns.pushShared(table.columns, i);
           else out.error = true;
         }
         for (const Assignment& a : group.aggregates) {
@@ -654,7 +653,7 @@ class Checker {
                                 plural(other.columns.size(), "column", "columns"));
         }
         for (std::size_t i = 0; problem.empty() && i < table.columns.size(); ++i) {
-          ColumnType& mine = table.columns[i];
+          ColumnType& mine = table.columns.edit(i);
           const ColumnType* theirs = other.find(mine.name);
           if (theirs == nullptr) {
             problem = fmt::format("`{}` is missing from the other table", mine.name);
@@ -898,7 +897,8 @@ class Checker {
     std::set<std::string> columns;
     nonNullWhen(condition, true, bindings, module, columns);
     for (const std::string& name : columns) {
-      if (ColumnType* column = table.find(name)) column->type = column->type.withNullable(false);
+      const ColumnType* column = table.find(name);
+      if (column != nullptr && column->type.nullable) table.edit(name)->type.nullable = false;
     }
   }
 

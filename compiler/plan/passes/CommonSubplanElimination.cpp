@@ -21,9 +21,9 @@ void widen(Node& kept, const Node& removed, const Plan& plan, const std::vector<
   }
   if (!added || kept.inputs.empty()) return;
   const sema::TableType& input = plan.node(representative[kept.inputs.front()]).schema;
-  std::vector<sema::ColumnType> ordered;
+  sema::ColumnList ordered;
   for (const sema::ColumnType& column : input.columns) {
-    if (const sema::ColumnType* mine = schema.find(column.name)) ordered.push_back(*mine);
+    if (std::size_t mine = schema.position(column.name); mine < schema.columns.size()) ordered.pushShared(schema.columns, mine);
   }
   if (ordered.size() == schema.columns.size()) schema.columns = std::move(ordered);
 }

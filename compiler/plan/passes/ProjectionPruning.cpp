@@ -236,9 +236,7 @@ class Pruner {
     bool changed = false;
     auto& columns = node.schema.columns;
     std::size_t before = columns.size();
-    columns.erase(std::remove_if(columns.begin(), columns.end(),
-                                 [&](const sema::ColumnType& c) { return !need->count(c.name); }),
-                  columns.end());
+    columns.eraseIf([&](const sema::ColumnType& c) { return !need->count(c.name); });
     changed = columns.size() != before;
     if (node.kind == NodeKind::Scan && changed && node.io) {
       node.readColumns.clear();
