@@ -6,6 +6,7 @@
 #include "parse/DescentParser.h"
 #include "parse/DirectLexer.h"
 #include "parse/TokenFilter.h"
+#include "parse/Utf8CharStream.h"
 #include "support/Suggest.h"
 #include "support/Utf8.h"
 
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 namespace weir::parse {
@@ -405,14 +407,18 @@ ast::DeclPtr parseChunk(const std::vector<Token*>& all, const Chunk& chunk, bool
 }
 
 // Parses declaration by declaration, so an error in one cannot hide the errors in the others.
-// Top-level newlines left by the token filter separate declarations.
-void parseEachDeclaration(const std::vector<Token*>& all, bool direct, AstBuilder& builder, source::FileId file,
-                          diag::DiagnosticEngine& diags, ast::Module& module) {
+// Top-level newlines left by the token filter separate declarations. `owned` holds `all`'s
+// tokens: each declaration's are freed once it is parsed (nothing after looks back, and the
+// ANTLR path parses copies), so a file's tokens are not all alive beside its whole syntax tree.
+void parseEachDeclaration(const std::vector<Token*>& all, std::vector<std::unique_ptr<Token>>& owned, bool direct,
+                          AstBuilder& builder, source::FileId file, diag::DiagnosticEngine& diags, ast::Module& module) {
+  std::size_t freed = 0;
   for (const Chunk& chunk : splitDeclarations(all)) {
     bool quiet = chunkIsQuiet(all, chunk, file, diags);
     if (ast::DeclPtr decl = parseChunk(all, chunk, quiet, direct, builder, file, diags)) {
       module.decls.push_back(std::move(decl));
     }
+    for (; freed < chunk.end; ++freed) owned[freed].reset();
   }
 }
 
@@ -457,19 +463,34 @@ std::unique_ptr<ast::Module> parseWholeModule(const source::SourceFile& file, di
   module->path = file.path();
   if (!checkText(file, diags)) return module;
 
-  antlr4::ANTLRInputStream input(file.text());
-  WeirLexer lexer(&input);
-  lexer.removeErrorListeners();
-  DirectLexer directLexer(file.text(), input);
-  FilteredTokens filtered = direct && file.text().size() < 0xFFFFFFFF ? filterTokens(directLexer, input, file.id(), diags)
-                                                                       : lexAndFilter(lexer, file.id(), diags);
+  // The tokens point at their lexer and its input until the whole file is parsed. The direct
+  // lexer reads the UTF-8 text itself (no UTF-32 copy of it: Utf8CharStream.h).
+  std::optional<Utf8CharStream> text;
+  std::optional<DirectLexer> directLexer;
+  std::optional<antlr4::ANTLRInputStream> input;
+  std::optional<WeirLexer> lexer;
+  FilteredTokens filtered;
+  if (direct && file.text().size() < 0xFFFFFFFF) {
+    text.emplace(file.text());
+    directLexer.emplace(file.text(), *text);
+    filtered = filterTokens(*directLexer, *text, file.id(), diags);
+  } else {
+    input.emplace(file.text());
+    lexer.emplace(&*input);
+    lexer->removeErrorListeners();
+    filtered = lexAndFilter(*lexer, file.id(), diags);
+  }
   module->comments = std::move(filtered.comments);
 
-  antlr4::ListTokenSource tokenSource(std::move(filtered.tokens));
-  antlr4::CommonTokenStream stream(&tokenSource);
-  stream.fill();
+  // Numbered as a token stream would (BufferedTokenStream::fetch), without its copies.
+  std::vector<Token*> all;
+  all.reserve(filtered.tokens.size());
+  for (const std::unique_ptr<Token>& token : filtered.tokens) {
+    if (auto* writable = dynamic_cast<antlr4::WritableToken*>(token.get())) writable->setTokenIndex(all.size());
+    all.push_back(token.get());
+  }
   AstBuilder builder(file.id(), diags);
-  parseEachDeclaration(stream.getTokens(), direct, builder, file.id(), diags, *module);
+  parseEachDeclaration(all, filtered.tokens, direct, builder, file.id(), diags, *module);
   attachDocComments(*module);
   checkSinglePipelineHeader(*module, diags);
   return module;
@@ -521,7 +542,8 @@ std::vector<std::string> describeRawTokens(const std::string& text, bool direct)
   antlr4::ANTLRInputStream input(text);
   WeirLexer generated(&input);
   generated.removeErrorListeners();
-  DirectLexer hand(text, input);
+  Utf8CharStream utf8(text);
+  DirectLexer hand(text, utf8);
   antlr4::TokenSource& lexer = direct ? static_cast<antlr4::TokenSource&>(hand) : generated;
   std::vector<std::string> out;
   // A lexer that does not end fails the comparison rather than hangs.
@@ -530,6 +552,32 @@ std::vector<std::string> describeRawTokens(const std::string& text, bool direct)
     out.push_back(fmt::format("{} ch{} [{},{}] {}:{} `{}`", token->getType(), token->getChannel(), token->getStartIndex(),
                               token->getStopIndex(), token->getLine(), token->getCharPositionInLine(), token->getText()));
     if (token->getType() == Token::EOF) break;
+  }
+  return out;
+}
+
+std::vector<std::string> describeCharStream(const std::string& text, bool utf8) {
+  std::optional<Utf8CharStream> direct;
+  std::optional<antlr4::ANTLRInputStream> copy;
+  antlr4::CharStream* input = nullptr;
+  if (utf8) input = &direct.emplace(text);
+  else input = &copy.emplace(text);
+  std::size_t size = input->size();
+  std::vector<std::string> out{fmt::format("size {} `{}` {}", size, input->toString(), input->getSourceName())};
+  for (std::size_t i = 0; i <= size + 1; ++i) {
+    input->seek(i);
+    std::string line = fmt::format("{}: at {} LA {} {} {} {}", i, input->index(), input->LA(1), input->LA(2), input->LA(-1),
+                                   input->LA(0));
+    for (ssize_t to : {ssize_t(i) - 2, ssize_t(i) - 1, ssize_t(i), ssize_t(i) + 1, ssize_t(i) + 3, ssize_t(size) + 5}) {
+      line += fmt::format(" [{}]`{}`", to, input->getText(antlr4::misc::Interval(ssize_t(i), to)));
+    }
+    try {
+      input->consume();
+      line += fmt::format(" then {}", input->index());
+    } catch (const antlr4::IllegalStateException&) {
+      line += " then EOF";
+    }
+    out.push_back(line);
   }
   return out;
 }

@@ -64,4 +64,10 @@ std::vector<std::string> describeTokens(const source::SourceFile& file, diag::Di
 // uses when `direct`, else from ANTLR's generated lexer: for tests, which compare the two.
 std::vector<std::string> describeRawTokens(const std::string& text, bool direct);
 
+// What the character stream the direct lexer reads (`utf8`: parse/Utf8CharStream.h), else
+// ANTLR's ANTLRInputStream, answers over `text`: its size, then at each index its position,
+// look-ahead and look-behind, the text of intervals starting there, and where consuming goes.
+// For tests, which compare the two.
+std::vector<std::string> describeCharStream(const std::string& text, bool utf8);
+
 }  // namespace weir::parse

@@ -164,6 +164,7 @@ class ColumnList {
   void emplace_back(Args&&... args) {
     items_.push_back(std::make_shared<ColumnType>(std::forward<Args>(args)...));
   }
+  void pop_back() { items_.pop_back(); }
   // Appends `from`'s column `i` itself, not a copy.
   void pushShared(const ColumnList& from, std::size_t i) { items_.push_back(from.items_[i]); }
   const_iterator erase(const_iterator first, const_iterator last) {

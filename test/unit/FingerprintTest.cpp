@@ -195,7 +195,7 @@ TEST(Fingerprint, ChangesWithEveryFieldTheRuntimeReads) {
       {"a step's output reader", [](Pipeline& p) { p.plan.node(p.step).io->options["on_error"] = "fail"; return p.step; }},
       {"a step's schema",
        [](Pipeline& p) {
-         p.plan.node(p.step).io->declared.columns[1].type = Type::of(ScalarKind::Float, true);
+         p.plan.node(p.step).io->declared.columns.edit(1).type = Type::of(ScalarKind::Float, true);
          return p.step;
        }},
   };
@@ -220,8 +220,8 @@ TEST(Fingerprint, IgnoresWhatTheRuntimeIgnores) {
       {"a source's name", [](Pipeline& p) { p.plan.node(p.scan).io->declaration = "renamed"; }},
       {"the folder of the declaring file", [](Pipeline& p) { p.plan.node(p.scan).io->baseDirectory = "/moved"; }},
       {"a source range", [](Pipeline& p) { p.plan.node(p.sort).range.begin.line = 42; }},
-      {"column lineage", [](Pipeline& p) { p.plan.node(p.join).schema.columns[0].origins = {"people.id"}; }},
-      {"a @pii tag", [](Pipeline& p) { p.plan.node(p.scan).io->declared.columns[0].pii = true; }},
+      {"column lineage", [](Pipeline& p) { p.plan.node(p.join).schema.columns.edit(0).origins = {"people.id"}; }},
+      {"a @pii tag", [](Pipeline& p) { p.plan.node(p.scan).io->declared.columns.edit(0).pii = true; }},
       {"a gate condition's text", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].text = "0.75 <= quality.auc"; }},
       {"the metrics declaration's name", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].metrics = "renamed"; }},
       {"a gate condition's range", [](Pipeline& p) { p.plan.node(p.gate).gateConditions[0].range.begin.line = 42; }},
