@@ -1081,9 +1081,14 @@ class Checker {
       report(diag::Kind::UnknownColumn, id.range, id.text).note("there is no table here, only parameters");
       return Type::error();
     }
-    std::string name = requireColumn(id, *ctx.table, ctx.bindings);
-    const ColumnType* column = name.empty() ? nullptr : ctx.table->find(name);
-    return column != nullptr ? column->type : Type::error();
+    // Found directly in the common case; requireColumn reports a name that is not there.
+    const std::string* name = &id.text;
+    if (ctx.bindings != nullptr) {
+      if (auto it = ctx.bindings->columns.find(id.text); it != ctx.bindings->columns.end()) name = &it->second;
+    }
+    if (const ColumnType* column = ctx.table->find(*name)) return column->type;
+    requireColumn(id, *ctx.table, ctx.bindings);
+    return Type::error();
   }
 
   Type typeExpr(const Expr& expr, const RowContext& ctx) {
