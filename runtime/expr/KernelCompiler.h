@@ -12,10 +12,13 @@
 namespace weir::runtime {
 
 // A compiled kernel over rows [begin, end) of its input. Per input slot k: `values[k]` (int64 or
-// double storage, uint32 codes for a category; null for strings) and `valid[k]` (a byte per row). Per output o that the
-// kernel computes: `outValues[o]` and `outValid[o]`, written at [0, kept) (null for outputs
-// copied through). With filters, the kept rows' indexes go to `selection`. Returns how many rows
-// were kept.
+// double storage, uint32 codes for a category or a string) and `valid[k]` (a byte per row);
+// `values[inputs]` is the run's constants (int64): the code of each of kernel.texts in its
+// column's dictionary (-1 when absent), then each of kernel.scalarColumns' value (a float's
+// bits) and validity (0 or 1), then per input slot its StringDictionary's address (0 for other
+// kinds): PhysicalKernel::scalarConstant, dictionaryConstant. Per output o that the kernel computes: `outValues[o]` and `outValid[o]`,
+// written at [0, kept) (null for outputs copied through). With filters, the kept rows' indexes
+// go to `selection`. Returns how many rows were kept.
 using KernelEntry = std::int64_t (*)(const void* const* values, const std::uint8_t* const* valid, void* const* outValues,
                                      std::uint8_t* const* outValid, std::uint32_t* selection, std::int64_t begin,
                                      std::int64_t end);

@@ -3,6 +3,7 @@
 #include "ast/Ast.h"
 #include "ast/AstPrinter.h"
 #include "catalog/Builtin.h"
+#include "io/ValueParsers.h"
 
 #include <fmt/format.h>
 
@@ -54,7 +55,8 @@ std::optional<ColumnKind> commonKind(const std::vector<const PhysicalExpr*>& val
 
 }  // namespace
 
-PhysicalKernelBuilder::PhysicalKernelBuilder(const std::vector<ColumnSpec>& input) {
+PhysicalKernelBuilder::PhysicalKernelBuilder(const std::vector<ColumnSpec>& input, const std::vector<ColumnSpec>& scalars)
+    : scalars_(scalars) {
   kernel_.inputs = input;
   for (std::size_t i = 0; i < input.size(); ++i) {
     kernel_.slotKinds.push_back(input[i].kind);
@@ -98,6 +100,38 @@ void PhysicalKernelBuilder::assign(const ColumnSpec& spec, const ast::Expr& valu
   if (!error_.empty()) return;
   std::optional<PhysicalExpr> e = build(value);
   if (!e) return;
+  place(spec, std::move(*e));
+}
+
+// As the interpreter fills: a row whose column is null takes the value (stored as the column's
+// kind, a null holding 0), a row that has one keeps it (an int column filled as a float
+// converted): what coalesce(column, value) computes.
+void PhysicalKernelBuilder::fill(const ColumnSpec& spec, const ast::Expr& value) {
+  if (!error_.empty()) return;
+  std::optional<std::size_t> old = find(spec.name);
+  if (!old) return refuse("internal: `fill` of a column the input lacks");
+  ColumnKind oldKind = kernel_.slotKinds[*old];
+  if (!intStored(spec.kind) && spec.kind != ColumnKind::Float) return refuse(fmt::format("`fill` of a {} column", columnKindName(spec.kind)));
+  if (oldKind != spec.kind && !(spec.kind == ColumnKind::Float && oldKind == ColumnKind::Int)) {
+    return refuse(fmt::format("`fill` of a {} column as {}", columnKindName(oldKind), columnKindName(spec.kind)));
+  }
+  std::optional<PhysicalExpr> e = build(value);
+  if (!e) return;
+  if (!e->nullType && e->kind != spec.kind && !(spec.kind == ColumnKind::Float && numericKind(e->kind))) {
+    return refuse(fmt::format("`fill` of a {} column with a {}", columnKindName(spec.kind), columnKindName(e->kind)));
+  }
+  PhysicalExpr column;
+  column.op = PhysicalOp::Slot;
+  column.kind = oldKind;
+  column.slot = *old;
+  std::vector<PhysicalExpr> args;
+  args.push_back(std::move(column));
+  args.push_back(std::move(*e));
+  place(spec, node(PhysicalOp::Coalesce, spec.kind, std::move(args)));
+}
+
+void PhysicalKernelBuilder::place(const ColumnSpec& spec, PhysicalExpr value) {
+  std::optional<PhysicalExpr> e = std::move(value);
   if (!intStored(spec.kind) && spec.kind != ColumnKind::Float) return refuse(fmt::format("`{}` is a {} column", spec.name, columnKindName(spec.kind)));
   // toColumn keeps the vector as it is (the values under nulls included) only when it is a
   // column of the spec's kind; otherwise it converts row by row, nulls holding 0.
@@ -182,24 +216,40 @@ std::optional<PhysicalKernel> PhysicalKernelBuilder::finish() {
   return kernel_;
 }
 
-// A category column of the input against a text literal, as the interpreter compares them: the
-// level's index against the codes (-1 when the text is no level), computed under nulls too; with
-// the literal first, by text, which leaves null rows holding 0. Anything else of text is refused.
-std::optional<PhysicalExpr> PhysicalKernelBuilder::categoryAgainstText(const BinaryExpr& b) {
+PhysicalExpr PhysicalKernelBuilder::textFor(const PhysicalExpr& column, const std::string& text) {
+  if (column.kind == ColumnKind::Category) {
+    const std::vector<std::string>& levels = kernel_.inputs[column.slot].levels;
+    auto level = std::find(levels.begin(), levels.end(), text);
+    return intLiteral(ColumnKind::Category, level == levels.end() ? -1 : static_cast<std::int64_t>(level - levels.begin()));
+  }
+  // One constant per (column, text): a text compared twice is looked up once.
+  std::size_t index = 0;
+  while (index < kernel_.texts.size() && !(kernel_.texts[index].slot == column.slot && kernel_.texts[index].text == text)) ++index;
+  if (index == kernel_.texts.size()) kernel_.texts.push_back({column.slot, text});
+  PhysicalExpr code;
+  code.op = PhysicalOp::Text;
+  code.kind = ColumnKind::String;
+  code.scalar = true;
+  code.intValue = static_cast<std::int64_t>(index);
+  return code;
+}
+
+// A category or string column of the input against a text literal, as the interpreter compares
+// them: the codes against the level's index (a category) or the text's code in the column's
+// dictionary (a string; -1 when the text is in neither), computed under nulls too; with the
+// literal first, by text, which leaves null rows holding 0. Anything else of text is refused.
+std::optional<PhysicalExpr> PhysicalKernelBuilder::columnAgainstText(const BinaryExpr& b) {
   const bool literalFirst = b.lhs->kind == ExprKind::String;
   const Expr& literal = literalFirst ? *b.lhs : *b.rhs;
   const std::string& text = literal.as<StringLiteral>().value;
   std::optional<PhysicalExpr> column = build(literalFirst ? *b.rhs : *b.lhs);
   if (!column) return std::nullopt;
-  if (column->op != PhysicalOp::Slot || column->kind != ColumnKind::Category || kernel_.computed(column->slot)) {
+  if (column->op != PhysicalOp::Slot || !storesCodes(column->kind) || kernel_.computed(column->slot)) {
     return fail("text (`" + printExpr(literal) + "`)");
   }
-  const std::vector<std::string>& levels = kernel_.inputs[column->slot].levels;
-  auto level = std::find(levels.begin(), levels.end(), text);
-  std::int64_t index = level == levels.end() ? -1 : static_cast<std::int64_t>(level - levels.begin());
   std::vector<PhysicalExpr> operands;
   operands.push_back(*column);
-  operands.push_back(intLiteral(ColumnKind::Category, index));
+  operands.push_back(textFor(*column, text));
   PhysicalExpr compared = node(b.op == BinaryOp::Eq ? PhysicalOp::Eq : PhysicalOp::Ne, ColumnKind::Bool, std::move(operands));
   if (!literalFirst) return compared;
   std::vector<PhysicalExpr> present;
@@ -214,6 +264,31 @@ std::optional<PhysicalExpr> PhysicalKernelBuilder::categoryAgainstText(const Bin
   none.scalar = true;
   choices.push_back(std::move(none));
   return node(PhysicalOp::Choose, ColumnKind::Bool, std::move(choices));
+}
+
+// Two text columns of the input compared, as the interpreter compares them: categories of the
+// same levels by their codes (every comparison, computed under nulls too); strings by their
+// bytes (`==` and `!=`; null rows hold 0). Anything else of text is refused.
+std::optional<PhysicalExpr> PhysicalKernelBuilder::textBetweenColumns(BinaryOp op, std::vector<PhysicalExpr> args) {
+  const PhysicalExpr& l = args[0];
+  const PhysicalExpr& r = args[1];
+  auto inputColumn = [&](const PhysicalExpr& x, ColumnKind kind) {
+    return x.op == PhysicalOp::Slot && x.kind == kind && !kernel_.computed(x.slot);
+  };
+  const bool comparison = op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le ||
+                          op == BinaryOp::Gt || op == BinaryOp::Ge;
+  if (comparison && inputColumn(l, ColumnKind::Category) && inputColumn(r, ColumnKind::Category) &&
+      kernel_.inputs[l.slot].levels == kernel_.inputs[r.slot].levels) {
+    PhysicalOp physical = op == BinaryOp::Eq ? PhysicalOp::Eq : op == BinaryOp::Ne ? PhysicalOp::Ne : op == BinaryOp::Lt ? PhysicalOp::Lt
+                        : op == BinaryOp::Le ? PhysicalOp::Le : op == BinaryOp::Gt ? PhysicalOp::Gt : PhysicalOp::Ge;
+    return node(physical, ColumnKind::Bool, std::move(args));
+  }
+  if ((op == BinaryOp::Eq || op == BinaryOp::Ne) && inputColumn(l, ColumnKind::String) && inputColumn(r, ColumnKind::String)) {
+    PhysicalExpr equal = node(PhysicalOp::TextEqual, ColumnKind::Bool, std::move(args));
+    equal.intValue = op == BinaryOp::Ne ? 1 : 0;
+    return equal;
+  }
+  return fail(fmt::format("`{}` of text", spelling(op)));
 }
 
 std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
@@ -254,7 +329,23 @@ std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
     case ExprKind::Name: {
       const std::string& name = e.as<NameExpr>().name.text;
       std::optional<std::size_t> slot = find(name);
-      if (!slot) return fail("`" + name + "` is not a column of the rows (a hoisted aggregate)");
+      if (!slot) {
+        // A hoisted aggregate: one value for every row, the run's (as the interpreter's scalar).
+        auto scalar = std::find_if(scalars_.begin(), scalars_.end(), [&](const ColumnSpec& spec) { return spec.name == name; });
+        if (scalar == scalars_.end()) return fail("`" + name + "` is not a column of the rows");
+        if (!intStored(scalar->kind) && scalar->kind != ColumnKind::Float) {
+          return fail(fmt::format("`{}`, a hoisted aggregate of {}", name, columnKindName(scalar->kind)));
+        }
+        auto column = static_cast<std::size_t>(scalar - scalars_.begin());
+        auto known = std::find(kernel_.scalarColumns.begin(), kernel_.scalarColumns.end(), column);
+        if (known == kernel_.scalarColumns.end()) known = kernel_.scalarColumns.insert(known, column);
+        PhysicalExpr s;
+        s.op = PhysicalOp::Scalar;
+        s.kind = scalar->kind;
+        s.scalar = true;
+        s.intValue = known - kernel_.scalarColumns.begin();
+        return s;
+      }
       PhysicalExpr s;
       s.op = PhysicalOp::Slot;
       s.kind = kernel_.slotKinds[*slot];
@@ -274,14 +365,14 @@ std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
     case ExprKind::Binary: {
       const auto& b = e.as<BinaryExpr>();
       if ((b.op == BinaryOp::Eq || b.op == BinaryOp::Ne) && (b.lhs->kind == ExprKind::String) != (b.rhs->kind == ExprKind::String)) {
-        return categoryAgainstText(b);
+        return columnAgainstText(b);
       }
       std::optional<std::vector<PhysicalExpr>> args = buildAll({b.lhs.get(), b.rhs.get()});
       if (!args) return std::nullopt;
       const PhysicalExpr& l = (*args)[0];
       const PhysicalExpr& r = (*args)[1];
       auto textual = [](const PhysicalExpr& x) { return !x.nullType && storesCodes(x.kind); };
-      if (textual(l) || textual(r)) return fail(fmt::format("`{}` of text", spelling(b.op)));
+      if (textual(l) || textual(r)) return textBetweenColumns(b.op, std::move(*args));
       switch (b.op) {
         case BinaryOp::And: return node(PhysicalOp::And, ColumnKind::Bool, std::move(*args));
         case BinaryOp::Or: return node(PhysicalOp::Or, ColumnKind::Bool, std::move(*args));
@@ -306,6 +397,26 @@ std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
       if (in.setName) {
         if (in.setName->kind != ExprKind::List) return fail("`in` a name");
         for (const ExprPtr& item : in.setName->as<ListExpr>().items) items.push_back(item.get());
+      }
+      if (in.value->kind != ExprKind::String && std::any_of(items.begin() + 1, items.end(), [](const Expr* x) { return x->kind == ExprKind::String; })) {
+        // A string or category column in a list of texts: its codes against theirs.
+        std::optional<PhysicalExpr> column = build(*in.value);
+        if (!column) return std::nullopt;
+        if (column->op != PhysicalOp::Slot || !storesCodes(column->kind) || kernel_.computed(column->slot)) return fail("`in` of text");
+        std::vector<PhysicalExpr> args;
+        args.push_back(*column);
+        for (std::size_t k = 1; k < items.size(); ++k) {
+          if (items[k]->kind == ExprKind::Null) {
+            std::optional<PhysicalExpr> none = build(*items[k]);
+            if (!none) return std::nullopt;
+            args.push_back(std::move(*none));
+          } else if (items[k]->kind == ExprKind::String) {
+            args.push_back(textFor(*column, items[k]->as<StringLiteral>().value));
+          } else {
+            return fail("`in` of text");
+          }
+        }
+        return node(in.negated ? PhysicalOp::NotIn : PhysicalOp::In, ColumnKind::Bool, std::move(args));
       }
       std::optional<std::vector<PhysicalExpr>> args = buildAll(items);
       if (!args) return std::nullopt;
@@ -389,6 +500,33 @@ std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
         case BuiltinId::Min: op = PhysicalOp::Min; break;
         case BuiltinId::Max: op = PhysicalOp::Max; break;
         case BuiltinId::Coalesce: op = PhysicalOp::Coalesce; break;
+        case BuiltinId::ToDate:
+        case BuiltinId::ToTimestamp: {
+          // Of a text literal: the interpreter's own parse, once.
+          if (n != 1 || items[0]->kind != ExprKind::String) return fail("`" + fn + "` of a column");
+          const std::string& text = items[0]->as<StringLiteral>().value;
+          bool date = *id == BuiltinId::ToDate;
+          std::optional<std::int64_t> value;
+          if (date) {
+            if (auto days = parseDate(text)) value = *days;
+          } else {
+            value = parseTimestamp(text);
+          }
+          if (!value) return fail("`" + fn + "` of a text that does not parse");
+          return intLiteral(date ? ColumnKind::Date : ColumnKind::Timestamp, *value);
+        }
+        case BuiltinId::ToInt:
+        case BuiltinId::ToFloat: {
+          // Of a number, bool, date or timestamp: its value stored as an int or a float, a null
+          // holding 0 (what Convert computes); an int of a float truncates and is the interpreter's.
+          if (n != 1) return fail("`" + fn + "` with " + std::to_string(n) + " arguments");
+          std::optional<PhysicalExpr> arg = build(*items[0]);
+          if (!arg) return std::nullopt;
+          ColumnKind kind = *id == BuiltinId::ToInt ? ColumnKind::Int : ColumnKind::Float;
+          if (!arg->nullType && !(intStored(arg->kind) || arg->kind == ColumnKind::Float)) return fail(fmt::format("`{}` of a {}", fn, columnKindName(arg->kind)));
+          if (!arg->nullType && kind == ColumnKind::Int && arg->kind == ColumnKind::Float) return fail("`int` of a float");
+          return node(PhysicalOp::Convert, kind, {std::move(*arg)});
+        }
         case BuiltinId::Year: case BuiltinId::Month: case BuiltinId::Day: {
           if (n != 1) return fail("`" + fn + "` with " + std::to_string(n) + " arguments");
           std::optional<PhysicalExpr> arg = build(*items[0]);
@@ -407,7 +545,9 @@ std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
       if (!args) return std::nullopt;
       for (const PhysicalExpr& a : *args) {
         if (a.nullType) return fail("`" + fn + "` of the literal null");
-        if (!numericKind(a.kind)) return fail(fmt::format("`{}` of a {}", fn, columnKindName(a.kind)));
+        // coalesce also of bools, dates and timestamps, all of one kind (copied as they are).
+        bool copied = op == PhysicalOp::Coalesce && intStored(a.kind) && a.kind == (*args)[0].kind;
+        if (!numericKind(a.kind) && !copied) return fail(fmt::format("`{}` of a {}", fn, columnKindName(a.kind)));
       }
       ColumnKind kind = ColumnKind::Float;
       if (op == PhysicalOp::Abs || op == PhysicalOp::Round || op == PhysicalOp::Floor || op == PhysicalOp::Ceil) {

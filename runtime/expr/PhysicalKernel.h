@@ -6,9 +6,13 @@
 // specs. Backends (the LLVM JIT) consume it and must give the interpreter's values byte for
 // byte, the values under nulls included (docs/RUNTIME.md, "JIT").
 //
-// The form covers numbers, bools, dates and timestamps, and categories compared with a text
-// (their codes against the level's index); what it does not cover (other text, aggregates,
-// `fill`) is refused with a reason, and the interpreter runs the kernel.
+// The form covers numbers, bools, dates and timestamps; categories compared with a text or a
+// category of the same levels (their codes against the level's index); and string columns
+// compared for equality (`==`, `!=`, `in`) with a text (their dictionary codes against the
+// text's code, found once per run: PhysicalKernel::texts) or with another string column (their
+// bytes, through a runtime helper); and hoisted aggregates of those kinds (the run's values,
+// PhysicalKernel::scalarColumns). What it does not cover (other text, aggregates, `fill`) is
+// refused with a reason, and the interpreter runs the kernel.
 
 #include "table/Table.h"
 
@@ -23,6 +27,7 @@
 namespace weir::ast {
 struct Expr;
 struct BinaryExpr;
+enum class BinaryOp;
 }
 
 namespace weir::runtime {
@@ -37,6 +42,9 @@ enum class PhysicalOp : std::uint8_t {
   Abs, Round, Floor, Ceil, Sqrt, Log, Exp, Pow, Min, Max, Coalesce,
   Year, Month, Day,  // of a date or timestamp (a call of the interpreter's datePart)
   Convert,     // args[0] stored as a column of `kind`: null rows hold 0 (as toColumn and arrange do)
+  Text,        // kernel.texts[intValue]'s code in its string column's dictionary (-1: absent), kind String
+  TextEqual,   // two string slots' values equal byte for byte (intValue 1: unequal); null rows hold 0
+  Scalar,      // hoisted aggregate kernel.scalarColumns[intValue] (the run's value and validity), scalar
 };
 
 struct PhysicalExpr {
@@ -45,7 +53,7 @@ struct PhysicalExpr {
   bool nullType = false;              // the literal `null`: null in every row
   bool scalar = false;                // the same value for every row (no slot below it)
   std::size_t slot = 0;               // Slot
-  std::int64_t intValue = 0;          // Int
+  std::int64_t intValue = 0;          // Int; Text, Scalar: an index in kernel.texts, scalarColumns; TextEqual: negated
   double floatValue = 0;              // Float
   std::vector<PhysicalExpr> args;
 };
@@ -62,10 +70,26 @@ struct PhysicalKernel {
     ColumnSpec spec;       // the output column (name, kind, nullability, levels)
     std::size_t slot = 0;  // an input slot is copied through (gathered), a computed one stored
   };
+  // A text compared with a string column's codes: its code in that column's dictionary, which
+  // only the run knows (a dictionary is the data's), so the code is passed in (KernelEntry).
+  struct TextConstant {
+    std::size_t slot = 0;  // the string input column
+    std::string text;
+  };
   std::vector<ColumnSpec> inputs;
   std::vector<ColumnKind> slotKinds;  // every slot's kind (inputs first)
+  std::vector<TextConstant> texts;
+  // Hoisted aggregates read (a number, bool, date or timestamp): their columns in the table of
+  // scalars the run passes, whose one row's value and validity the run passes in as constants.
+  std::vector<std::size_t> scalarColumns;
   std::vector<Step> steps;
   std::vector<Output> outputs;
+
+  // Where the run's constants are (KernelEntry): texts' codes, scalars (value, then validity),
+  // input slots' dictionaries.
+  std::size_t scalarConstant(std::size_t k) const { return texts.size() + 2 * k; }
+  std::size_t dictionaryConstant(std::size_t slot) const { return texts.size() + 2 * scalarColumns.size() + slot; }
+  std::size_t constants() const { return texts.size() + 2 * scalarColumns.size() + inputs.size(); }
 
   bool filters() const;
   bool computed(std::size_t slot) const { return slot >= inputs.size(); }
@@ -79,12 +103,15 @@ struct PhysicalKernel {
 // unusable and the kernel runs in the interpreter.
 class PhysicalKernelBuilder {
  public:
-  explicit PhysicalKernelBuilder(const std::vector<ColumnSpec>& input);
+  // `scalars`: the hoisted aggregates the expressions may name (the run's table of scalars).
+  explicit PhysicalKernelBuilder(const std::vector<ColumnSpec>& input, const std::vector<ColumnSpec>& scalars = {});
 
   void filter(const ast::Expr& condition);
   // One assignment of a derive: `value` stored as a column of `spec` (replacing a column of that
   // name, or appended).
   void assign(const ColumnSpec& spec, const ast::Expr& value);
+  // One assignment of a `fill`: the column's nulls take `value`.
+  void fill(const ColumnSpec& spec, const ast::Expr& value);
   void rename(const std::vector<std::pair<std::string, std::string>>& renames);  // (new, old)
   // The layout after a step (arrange): columns by name, converted to their spec's kind.
   void arrange(const std::vector<ColumnSpec>& specs);
@@ -96,14 +123,19 @@ class PhysicalKernelBuilder {
 
  private:
   std::optional<PhysicalExpr> build(const ast::Expr& e);
-  std::optional<PhysicalExpr> categoryAgainstText(const ast::BinaryExpr& b);
+  std::optional<PhysicalExpr> columnAgainstText(const ast::BinaryExpr& b);
+  std::optional<PhysicalExpr> textBetweenColumns(ast::BinaryOp op, std::vector<PhysicalExpr> args);
+  // `text` as compared with input column `column` (a string's code, a category's level index).
+  PhysicalExpr textFor(const PhysicalExpr& column, const std::string& text);
   std::optional<PhysicalExpr> fail(std::string why);
+  void place(const ColumnSpec& spec, PhysicalExpr value);
   std::size_t addSlot(ColumnKind kind);
   std::optional<std::size_t> find(const std::string& name) const;
 
   PhysicalKernel kernel_;
   std::vector<std::pair<std::string, std::size_t>> layout_;
   std::vector<ColumnSpec> arranged_;
+  std::vector<ColumnSpec> scalars_;
   std::string error_;
 };
 

@@ -16,7 +16,9 @@ void writeExpr(std::string& out, const PhysicalExpr& e) {
   out += fmt::format("({} {}{}{}", static_cast<int>(e.op), static_cast<int>(e.kind), e.nullType ? "n" : "", e.scalar ? "s" : "");
   switch (e.op) {
     case PhysicalOp::Slot: out += fmt::format(" @{}", e.slot); break;
-    case PhysicalOp::Int: out += fmt::format(" {}", e.intValue); break;
+    case PhysicalOp::Int: case PhysicalOp::Text: case PhysicalOp::TextEqual: case PhysicalOp::Scalar:
+      out += fmt::format(" {}", e.intValue);
+      break;
     case PhysicalOp::Float: {
       std::uint64_t bits = 0;
       std::memcpy(&bits, &e.floatValue, sizeof bits);
@@ -39,8 +41,10 @@ bool PhysicalKernel::filters() const {
 }
 
 std::string PhysicalKernel::fingerprint() const {
-  std::string out = "weir-kernel-1 in";
+  std::string out = "weir-kernel-2 in";
   for (const ColumnSpec& spec : inputs) out += fmt::format(" {}", static_cast<int>(spec.kind));
+  // The texts' codes are the run's (KernelEntry): the code reads them by index, whatever they say.
+  out += fmt::format("\ntexts {} scalars {}", texts.size(), scalarColumns.size());
   for (const Step& step : steps) {
     out += step.filter ? "\nfilter " : fmt::format("\n@{} = ", step.slot);
     writeExpr(out, step.expr);

@@ -4,7 +4,8 @@
 // links LLVM, found at <the weir binary's folder>/../lib/weir/ and loaded only when a run has a
 // kernel to offer (PluginJit.h). The plugin exports one C function, kCreateBackend, returning a
 // Backend; it links none of weir's static libraries (no second copy of their globals): what it
-// needs from the runtime (the compiled-object store, the interpreter's date parts) it is lent
+// needs from the runtime (the compiled-object store, the interpreter's date parts, the comparison
+// of two dictionaries' strings) it is lent
 // through PluginHost. Both sides are built from the same tree; PluginHost's sizes and
 // kPluginAbi catch a plugin left over from another build.
 
@@ -18,7 +19,7 @@
 namespace weir::runtime::jit {
 
 // Raise it whenever PhysicalKernel, PluginHost, ObjectStore or Backend change shape.
-constexpr std::uint32_t kPluginAbi = 4;
+constexpr std::uint32_t kPluginAbi = 5;
 constexpr const char* kCreateBackend = "weir_jit_create_backend";
 
 // What happened to one kernel offered to the JIT.
@@ -65,6 +66,9 @@ struct PluginHost {
   ObjectStore* objects = nullptr;
   // The interpreter's datePart (expr/ScalarFunctions.h), which generated code calls.
   std::int64_t (*datePart)(std::int32_t kind, std::int64_t value, std::int32_t which) = nullptr;
+  // Whether string `codeA` of dictionary `a` (a StringDictionary) and `codeB` of `b` are the same
+  // bytes (1) or not (0); a code a dictionary does not have (a null row's 0) is unequal.
+  std::int64_t (*textEqual)(const void* a, std::int64_t codeA, const void* b, std::int64_t codeB) = nullptr;
 };
 
 // The plugin's export: a Backend for this machine, or null with `why` (LLVM does not initialize

@@ -55,6 +55,7 @@ namespace {
 // Runtime helpers the generated code calls, defined in the JIT's main library by address (the
 // host's functions, PluginHost).
 constexpr const char* kDatePart = "weir_jit_date_part";
+constexpr const char* kTextEqual = "weir_jit_text_equal";
 
 // ---- Code generation ----
 
@@ -100,6 +101,9 @@ class Codegen {
   llvm::Value* intrinsic(llvm::Intrinsic::ID id, llvm::Value* x) { return b_.CreateUnaryIntrinsic(id, x); }
 
   Value slot(std::size_t s);
+  // Run constant k (KernelEntry), loaded once before the loop.
+  llvm::Value* constant(std::size_t k);
+  Value textEqual(const PhysicalExpr& e);
   Value gen(const PhysicalExpr& e);
   Value arithmetic(const PhysicalExpr& e);
   Value compare(const PhysicalExpr& e);
@@ -113,6 +117,9 @@ class Codegen {
   std::string error_;
   bool calls_ = false;
   std::vector<llvm::Value*> inValues_, inValid_;
+  llvm::Value* constants_ = nullptr;       // the run's constants (int64)
+  llvm::Instruction* beforeLoop_ = nullptr;  // where loop-invariant loads go
+  std::map<std::size_t, llvm::Value*> loadedConstants_;
   llvm::Value* row_ = nullptr;
   std::vector<std::optional<Value>> slots_;
 };
@@ -125,10 +132,36 @@ Value Codegen::slot(std::size_t s) {
   llvm::Value* validByte = b_.CreateLoad(b_.getInt8Ty(), b_.CreateGEP(b_.getInt8Ty(), inValid_[s], row_));
   v.valid = b_.CreateICmpNE(validByte, b_.getInt8(0));
   if (numeric(kind)) v.val = b_.CreateLoad(typeOf(kind), b_.CreateGEP(typeOf(kind), inValues_[s], row_));
-  // A category's code (the level's index), compared with a level's index only (PhysicalKernel).
-  if (kind == ColumnKind::Category) v.val = b_.CreateZExt(b_.CreateLoad(b_.getInt32Ty(), b_.CreateGEP(b_.getInt32Ty(), inValues_[s], row_)), i64());
+  // A category's code (the level's index) or a string's (in its dictionary), compared with a
+  // level's index or a text's code only (PhysicalKernel).
+  if (storesCodes(kind)) v.val = b_.CreateZExt(b_.CreateLoad(b_.getInt32Ty(), b_.CreateGEP(b_.getInt32Ty(), inValues_[s], row_)), i64());
   slots_[s] = v;
   return v;
+}
+
+llvm::Value* Codegen::constant(std::size_t k) {
+  if (auto it = loadedConstants_.find(k); it != loadedConstants_.end()) return it->second;
+  llvm::IRBuilder<> before(beforeLoop_);
+  llvm::Value* value = before.CreateLoad(i64(), before.CreateConstGEP1_64(i64(), constants_, k));
+  loadedConstants_.emplace(k, value);
+  return value;
+}
+
+Value Codegen::textEqual(const PhysicalExpr& e) {
+  const PhysicalExpr& l = e.args[0];
+  const PhysicalExpr& r = e.args[1];
+  if (l.op != PhysicalOp::Slot || r.op != PhysicalOp::Slot || kernel_.computed(l.slot) || kernel_.computed(r.slot)) {
+    return fail("internal: a comparison of strings that are not columns");
+  }
+  Value a = slot(l.slot), c = slot(r.slot);
+  auto dictionary = [&](std::size_t s) { return b_.CreateIntToPtr(constant(kernel_.dictionaryConstant(s)), ptr()); };
+  llvm::FunctionType* type = llvm::FunctionType::get(i64(), {ptr(), i64(), ptr(), i64()}, false);
+  llvm::FunctionCallee f = module_.getOrInsertFunction(kTextEqual, type);
+  calls_ = true;
+  llvm::Value* equal = b_.CreateCall(f, {dictionary(l.slot), a.val, dictionary(r.slot), c.val});
+  if (e.intValue != 0) equal = b_.CreateXor(equal, b_.getInt64(1));
+  llvm::Value* valid = b_.CreateAnd(a.valid, c.valid);
+  return {orZero(valid, equal, ColumnKind::Int), valid};
 }
 
 llvm::Value* Codegen::convert(const PhysicalExpr& from, const Value& v, ColumnKind kind) {
@@ -379,6 +412,14 @@ Value Codegen::gen(const PhysicalExpr& e) {
       llvm::Value* r = b_.CreateCall(f, {b_.getInt32(static_cast<std::uint32_t>(arg.kind)), a.val, b_.getInt32(static_cast<std::uint32_t>(which))});
       return {orZero(a.valid, r, ColumnKind::Int), a.valid};
     }
+    case PhysicalOp::Text: return {constant(static_cast<std::size_t>(e.intValue)), b_.getTrue()};
+    case PhysicalOp::TextEqual: return textEqual(e);
+    case PhysicalOp::Scalar: {
+      auto k = static_cast<std::size_t>(e.intValue);
+      llvm::Value* bits = constant(kernel_.scalarConstant(k));
+      llvm::Value* value = e.kind == ColumnKind::Float ? b_.CreateBitCast(bits, f64()) : bits;
+      return {value, b_.CreateICmpNE(constant(kernel_.scalarConstant(k) + 1), b_.getInt64(0))};
+    }
     case PhysicalOp::Convert: {
       const PhysicalExpr& from = e.args[0];
       if (from.nullType) return nullOf(e.kind);
@@ -396,13 +437,15 @@ bool Codegen::generate(const std::string& name) {
   llvm::Function* entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module_);
   // The loop lives in a function whose column pointers are parameters marked noalias (inlined
   // into the entry, which unpacks them), so that LLVM needs no run-time overlap checks.
-  std::vector<llvm::Type*> params(2 * inputs + 2 * outputs + 1, ptr());
+  // Column pointers, the selection, the constants, begin and end.
+  std::vector<llvm::Type*> params(2 * inputs + 2 * outputs + 2, ptr());
   params.push_back(i64());
   params.push_back(i64());
   llvm::Function* loop = llvm::Function::Create(llvm::FunctionType::get(i64(), params, false), llvm::Function::InternalLinkage,
                                                 name + ".loop", module_);
   loop->addFnAttr(llvm::Attribute::AlwaysInline);
   for (std::size_t p = 0; p + 2 < params.size(); ++p) loop->addParamAttr(static_cast<unsigned>(p), llvm::Attribute::NoAlias);
+  loop->addParamAttr(static_cast<unsigned>(params.size() - 3), llvm::Attribute::ReadOnly);
 
   // The entry: unpack the arrays.
   {
@@ -416,6 +459,7 @@ bool Codegen::generate(const std::string& name) {
     unpack(entry->getArg(2), outputs);
     unpack(entry->getArg(3), outputs);
     args.push_back(entry->getArg(4));
+    args.push_back(b_.CreateLoad(ptr(), b_.CreateConstGEP1_64(ptr(), entry->getArg(0), inputs)));
     args.push_back(entry->getArg(5));
     args.push_back(entry->getArg(6));
     b_.CreateRet(b_.CreateCall(loop, args));
@@ -433,12 +477,13 @@ bool Codegen::generate(const std::string& name) {
   auto outValue = [&](std::size_t o) { return loop->getArg(static_cast<unsigned>(2 * inputs + o)); };
   auto outValid = [&](std::size_t o) { return loop->getArg(static_cast<unsigned>(2 * inputs + outputs + o)); };
   llvm::Value* selection = loop->getArg(static_cast<unsigned>(2 * inputs + 2 * outputs));
+  constants_ = loop->getArg(static_cast<unsigned>(2 * inputs + 2 * outputs + 1));
   llvm::Value* begin = loop->getArg(static_cast<unsigned>(params.size() - 2));
   llvm::Value* end = loop->getArg(static_cast<unsigned>(params.size() - 1));
   const bool filters = kernel_.filters();
 
   b_.SetInsertPoint(start);
-  b_.CreateBr(header);
+  beforeLoop_ = b_.CreateBr(header);
   b_.SetInsertPoint(header);
   llvm::PHINode* row = b_.CreatePHI(i64(), 2, "row");
   llvm::PHINode* kept = b_.CreatePHI(i64(), 2, "kept");
@@ -594,6 +639,7 @@ std::unique_ptr<LlvmJit> LlvmJit::create(const PluginHost& host, std::string& wh
   llvm::orc::JITDylib& main = state->jit_->getMainJITDylib();
   llvm::orc::SymbolMap helpers;
   helpers[state->jit_->mangleAndIntern(kDatePart)] = {llvm::orc::ExecutorAddr::fromPtr(host.datePart), llvm::JITSymbolFlags::Exported};
+  helpers[state->jit_->mangleAndIntern(kTextEqual)] = {llvm::orc::ExecutorAddr::fromPtr(host.textEqual), llvm::JITSymbolFlags::Exported};
   if (llvm::Error error = main.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {
     why = llvm::toString(std::move(error));
     return nullptr;
@@ -741,7 +787,7 @@ extern "C" __attribute__((visibility("default"))) weir::runtime::jit::Backend* w
   // A host from another build: its kernels would not be the shapes this code reads.
   if (host == nullptr || host->abi != kPluginAbi || host->kernelSize != sizeof(weir::runtime::PhysicalKernel) ||
       host->exprSize != sizeof(weir::runtime::PhysicalExpr) || host->specSize != sizeof(weir::runtime::ColumnSpec) ||
-      host->eventSize != sizeof(KernelEvent) || host->objects == nullptr || host->datePart == nullptr) {
+      host->eventSize != sizeof(KernelEvent) || host->objects == nullptr || host->datePart == nullptr || host->textEqual == nullptr) {
     *why = "the JIT plugin is from another build of weir";
     return nullptr;
   }

@@ -23,6 +23,17 @@ std::int64_t datePartHelper(std::int32_t kind, std::int64_t value, std::int32_t 
   return datePart(static_cast<ColumnKind>(kind), value, which);
 }
 
+std::int64_t textEqualHelper(const void* a, std::int64_t codeA, const void* b, std::int64_t codeB) {
+  const auto* x = static_cast<const StringDictionary*>(a);
+  const auto* y = static_cast<const StringDictionary*>(b);
+  if (x == y) return codeA == codeB ? 1 : 0;  // one dictionary holds each string once
+  if (x == nullptr || y == nullptr || codeA < 0 || codeB < 0 || static_cast<std::uint64_t>(codeA) >= x->size() ||
+      static_cast<std::uint64_t>(codeB) >= y->size()) {
+    return 0;
+  }
+  return x->at(static_cast<std::uint32_t>(codeA)) == y->at(static_cast<std::uint32_t>(codeB)) ? 1 : 0;
+}
+
 // Compiled objects in a project's .weir/jit, one file KEY.o per kernel, through a StateFolder
 // (never through a symlink, written atomically: a reader sees a whole object or none).
 class FolderStore : public ObjectStore {
@@ -87,6 +98,7 @@ PluginJit::PluginJit(std::string pluginPath) : state_(std::make_unique<State>())
   state_->path = std::move(pluginPath);
   state_->host.objects = &state_->store;
   state_->host.datePart = &datePartHelper;
+  state_->host.textEqual = &textEqualHelper;
 }
 
 // The backend's code stays mapped (the plugin is never unloaded: LLVM's globals live as long as

@@ -7,6 +7,8 @@
 #include "table/Morsels.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -78,7 +80,7 @@ RowPipeline::RowPipeline(const std::vector<ColumnSpec>& input, const std::vector
                          const std::vector<ColumnSpec>& scalars, KernelCompiler* kernels, const std::string& label) {
   std::vector<ColumnSpec> layout = input;
   std::optional<PhysicalKernelBuilder> physical;
-  if (kernels != nullptr) physical.emplace(input);
+  if (kernels != nullptr) physical.emplace(input, scalars);
   for (const plan::Node* step : steps) addStep(layout, *step, scalars, physical ? &*physical : nullptr);
   if (physical) offer(*physical, kernels, label);
 }
@@ -152,7 +154,7 @@ void RowPipeline::addStep(std::vector<ColumnSpec>& layout, const plan::Node& nod
         if (ColumnSpec* existing = findSpec(current, name)) *existing = spec;
         else current.push_back(spec);
         if (physical != nullptr) {
-          if (node.kind == NodeKind::Fill) physical->refuse("`fill`");
+          if (node.kind == NodeKind::Fill) physical->fill(spec, *inlined);
           else physical->assign(spec, *inlined);
         }
         step.assignments.emplace_back(spec, std::move(expression));
@@ -242,18 +244,57 @@ Table RowPipeline::runSteps(Table rows, const Table* scalars) const {
   return rows;
 }
 
-Table RowPipeline::runKernel(const Table& input, std::size_t begin, std::size_t end) const {
+std::vector<std::int64_t> RowPipeline::runConstants(const Table& input, const Table* scalars) const {
   const PhysicalKernel& kernel = *kernel_;
-  const std::size_t n = end - begin;
-  std::vector<const void*> values(kernel.inputs.size(), nullptr);
-  std::vector<const std::uint8_t*> valid(kernel.inputs.size(), nullptr);
+  std::vector<std::int64_t> constants;
+  constants.reserve(kernel.constants());
+  // A text's code, found as the interpreter finds it (the first code of those bytes; -1: none).
+  for (const PhysicalKernel::TextConstant& text : kernel.texts) {
+    std::int64_t code = -1;
+    if (const StringDictionary* dictionary = input.columns[text.slot].dictionary()) {
+      for (std::uint32_t c = 0; c < dictionary->size() && code < 0; ++c) {
+        if (dictionary->at(c) == text.text) code = c;
+      }
+    }
+    constants.push_back(code);
+  }
+  // A scalar's one value, as the interpreter's scalar vector has it (run checked it is there).
+  for (std::size_t column : kernel.scalarColumns) {
+    const Column& scalar = scalars->columns[column];
+    std::int64_t bits = 0;
+    if (scalar.kind() == ColumnKind::Float) std::memcpy(&bits, &scalar.floats()[0], sizeof bits);
+    else bits = scalar.ints()[0];
+    constants.push_back(bits);
+    constants.push_back(scalar.isNull(0) ? 0 : 1);
+  }
+  for (std::size_t k = 0; k < kernel.inputs.size(); ++k) {
+    const Column& column = input.columns[k];
+    constants.push_back(column.kind() == ColumnKind::String ? static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(column.dictionary())) : 0);
+  }
+  return constants;
+}
+
+void RowPipeline::inputPointers(const Table& input, const std::vector<std::int64_t>& constants, std::vector<const void*>& values,
+                                std::vector<const std::uint8_t*>& valid) const {
+  const PhysicalKernel& kernel = *kernel_;
+  values.assign(kernel.inputs.size() + 1, nullptr);
+  valid.assign(kernel.inputs.size(), nullptr);
   for (std::size_t k = 0; k < kernel.inputs.size(); ++k) {
     const Column& column = input.columns[k];
     if (column.kind() == ColumnKind::Float) values[k] = column.floats().data();
     else if (storesInts(column.kind())) values[k] = column.ints().data();
-    else if (column.kind() == ColumnKind::Category) values[k] = column.codes().data();
+    else values[k] = column.codes().data();
     valid[k] = column.validity().data();
   }
+  values[kernel.inputs.size()] = constants.data();
+}
+
+Table RowPipeline::runKernel(const Table& input, std::size_t begin, std::size_t end, const std::vector<std::int64_t>& constants) const {
+  const PhysicalKernel& kernel = *kernel_;
+  const std::size_t n = end - begin;
+  std::vector<const void*> values;
+  std::vector<const std::uint8_t*> valid;
+  inputPointers(input, constants, values, valid);
   const std::size_t outputs = kernel.outputs.size();
   std::vector<std::vector<std::int64_t>> ints(outputs);
   std::vector<std::vector<double>> floats(outputs);
@@ -302,11 +343,81 @@ Table RowPipeline::runKernel(const Table& input, std::size_t begin, std::size_t 
   return out;
 }
 
+// Without filters every row is kept, so each morsel's values go straight to their place in
+// whole-table columns: no per-morsel buffers, no concatenation afterwards (which copied every
+// output once more, on one thread). The columns are allocated (zero-filled) and the copied ones
+// copied one per task, in parallel; the result is the same whatever the number of threads.
+Table RowPipeline::runKernelWhole(const Table& input, const std::vector<std::int64_t>& constants) const {
+  const PhysicalKernel& kernel = *kernel_;
+  const std::size_t n = input.rows();
+  std::vector<const void*> values;
+  std::vector<const std::uint8_t*> valid;
+  inputPointers(input, constants, values, valid);
+  const std::size_t outputs = kernel.outputs.size();
+  std::vector<std::optional<Column>> columns(outputs);
+  std::vector<void*> outValues(outputs, nullptr);
+  std::vector<std::uint8_t*> outValid(outputs, nullptr);
+  std::vector<std::vector<std::int64_t>> ints(outputs);
+  std::vector<std::vector<double>> floats(outputs);
+  std::vector<std::vector<std::uint8_t>> valids(outputs);
+  tbb::parallel_for(std::size_t{0}, outputs, [&](std::size_t o) {
+    const PhysicalKernel::Output& output = kernel.outputs[o];
+    if (kernel.computed(output.slot)) {
+      if (output.spec.kind == ColumnKind::Float) floats[o].resize(n);
+      else ints[o].resize(n);
+      valids[o].resize(n);
+      return;
+    }
+    columns[o].emplace(input.columns[output.slot]);
+    columns[o]->spec().name = output.spec.name;
+    columns[o]->spec().nullable = output.spec.nullable;
+  });
+  for (std::size_t o = 0; o < outputs; ++o) {
+    if (!kernel.computed(kernel.outputs[o].slot)) continue;
+    outValues[o] = kernel.outputs[o].spec.kind == ColumnKind::Float ? static_cast<void*>(floats[o].data()) : static_cast<void*>(ints[o].data());
+    outValid[o] = valids[o].data();
+  }
+  forEachMorsel(n, [&](std::size_t, std::size_t begin, std::size_t end) {
+    std::vector<void*> at(outputs, nullptr);
+    std::vector<std::uint8_t*> atValid(outputs, nullptr);
+    for (std::size_t o = 0; o < outputs; ++o) {
+      if (outValues[o] == nullptr) continue;
+      at[o] = kernel.outputs[o].spec.kind == ColumnKind::Float ? static_cast<void*>(static_cast<double*>(outValues[o]) + begin)
+                                                               : static_cast<void*>(static_cast<std::int64_t*>(outValues[o]) + begin);
+      atValid[o] = outValid[o] + begin;
+    }
+    (void)entry_(values.data(), valid.data(), at.data(), atValid.data(), nullptr, static_cast<std::int64_t>(begin),
+                 static_cast<std::int64_t>(end));
+  });
+  Table out;
+  out.rowsWithoutColumns = n;
+  for (std::size_t o = 0; o < outputs; ++o) {
+    if (!columns[o]) {
+      Column column(kernel.outputs[o].spec);
+      if (kernel.outputs[o].spec.kind == ColumnKind::Float) column.assignFloats(std::move(floats[o]), std::move(valids[o]));
+      else column.assignInts(std::move(ints[o]), std::move(valids[o]));
+      columns[o] = std::move(column);
+    }
+    out.columns.push_back(std::move(*columns[o]));
+  }
+  return out;
+}
+
 Table RowPipeline::run(const Table& input, const Table* scalars) const {
-  if (entry_ != nullptr) {
-    if (input.rows() <= kMorselRows) return runKernel(input, 0, input.rows());
+  // Hoisted aggregates are read from the table of scalars' one row; without it, the interpreter
+  // says what is wrong.
+  bool scalarsThere = true;
+  if (kernel_) {
+    for (std::size_t column : kernel_->scalarColumns) {
+      scalarsThere = scalarsThere && scalars != nullptr && column < scalars->columns.size() && scalars->columns[column].size() > 0;
+    }
+  }
+  if (entry_ != nullptr && scalarsThere) {
+    std::vector<std::int64_t> constants = runConstants(input, scalars);
+    if (!kernel_->filters()) return runKernelWhole(input, constants);
+    if (input.rows() <= kMorselRows) return runKernel(input, 0, input.rows(), constants);
     std::vector<Table> parts(morselCount(input.rows()));
-    forEachMorsel(input.rows(), [&](std::size_t m, std::size_t begin, std::size_t end) { parts[m] = runKernel(input, begin, end); });
+    forEachMorsel(input.rows(), [&](std::size_t m, std::size_t begin, std::size_t end) { parts[m] = runKernel(input, begin, end, constants); });
     return concatenate(std::move(parts));
   }
   if (wholeTable_ || input.rows() <= kMorselRows) return runSteps(input, scalars);

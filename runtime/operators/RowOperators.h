@@ -39,7 +39,13 @@ class RowPipeline {
                PhysicalKernelBuilder* physical);
   Table runSteps(Table rows, const Table* scalars) const;
   void offer(PhysicalKernelBuilder& physical, KernelCompiler* kernels, const std::string& label);
-  Table runKernel(const Table& input, std::size_t begin, std::size_t end) const;
+  // The kernel's run constants over `input` (KernelEntry): its texts' codes, its hoisted
+  // aggregates' values, its input columns' dictionaries.
+  std::vector<std::int64_t> runConstants(const Table& input, const Table* scalars) const;
+  void inputPointers(const Table& input, const std::vector<std::int64_t>& constants, std::vector<const void*>& values,
+                     std::vector<const std::uint8_t*>& valid) const;
+  Table runKernel(const Table& input, std::size_t begin, std::size_t end, const std::vector<std::int64_t>& constants) const;
+  Table runKernelWhole(const Table& input, const std::vector<std::int64_t>& constants) const;
 
   std::vector<Step> steps_;
   std::vector<std::vector<std::pair<std::string, std::string>>> renames_;  // per step
