@@ -234,28 +234,13 @@ class Execution {
     }
   }
 
-  // Hands a pipeline's kernel to KernelCompiler::prepare; the pipeline itself is not run.
-  class Ahead : public KernelCompiler {
-   public:
-    explicit Ahead(KernelCompiler& compiler) : compiler_(compiler) {}
-    KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string&) override {
-      compiler_.prepare(kernel, label);
-      return nullptr;
-    }
-    void interpreted(const std::string&, const std::string&) override {}
-    void setCacheFolder(const std::string&, const std::string&) override {}
-
-   private:
-    KernelCompiler& compiler_;
-  };
-
   // The node's pipeline over the columns its input's type promises: the JIT compiles its kernel
   // now and hands it over when the node runs with those columns (a kernel is keyed by its
   // content, so columns of other kinds only mean a compile of their own then). Nothing here
   // can fail the run.
   void compileAhead(NodeId id) {
     const plan::Node& node = plan_.node(id);
-    Ahead ahead(*options_.kernels);
+    PreparingCompiler ahead(*options_.kernels);
     try {
       if (node.kind == NodeKind::Scan) {
         RowPipeline(pushedFilterColumns(node), *node.condition, &ahead, pushedFilterLabel(node));

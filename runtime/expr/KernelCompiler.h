@@ -43,4 +43,20 @@ class KernelCompiler {
   virtual void setCacheFolder(const std::string& base, const std::string& folder) = 0;
 };
 
+// Hands every kernel a pipeline builds to another compiler's `prepare` and gives none back: a
+// pipeline built over it only starts the compiles ahead (the executor's compile-ahead step).
+class PreparingCompiler : public KernelCompiler {
+ public:
+  explicit PreparingCompiler(KernelCompiler& compiler) : compiler_(compiler) {}
+  KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string&) override {
+    compiler_.prepare(kernel, label);
+    return nullptr;
+  }
+  void interpreted(const std::string&, const std::string&) override {}
+  void setCacheFolder(const std::string&, const std::string&) override {}
+
+ private:
+  KernelCompiler& compiler_;
+};
+
 }  // namespace weir::runtime

@@ -398,17 +398,7 @@ TEST(JitPluginTest, AKernelCompiledAheadIsReportedOnceWhenItsNodeUsesItAndAsUnus
   unused.assignments.emplace_back("v", other.expr());
   runtime::jit::PluginJit jit(runtime::jit::PluginJit::defaultPluginPath());
   // The kernels as the executor hands them over ahead: built by a pipeline, prepared.
-  class Ahead : public KernelCompiler {
-   public:
-    explicit Ahead(KernelCompiler& compiler) : compiler_(compiler) {}
-    KernelEntry compile(const PhysicalKernel& kernel, const std::string& label, std::string&) override {
-      compiler_.prepare(kernel, label);
-      return nullptr;
-    }
-    void interpreted(const std::string&, const std::string&) override {}
-    void setCacheFolder(const std::string&, const std::string&) override {}
-    KernelCompiler& compiler_;
-  } ahead(jit);
+  PreparingCompiler ahead(jit);
   RowPipeline(specsOf(input), {&node}, {}, &ahead, "used");
   RowPipeline(specsOf(input), {&unused}, {}, &ahead, "unused");
   RowPipeline pipeline(specsOf(input), {&node}, {}, &jit, "used");
