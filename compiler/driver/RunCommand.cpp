@@ -347,8 +347,10 @@ nlohmann::ordered_json jsonReport(const engine::RunResult& result, const std::st
     n["status"] = runtime::nodeStatusName(run.status);
     n["rows_in"] = run.rowsIn;
     n["rows_out"] = run.rowsOut;
-    // A scan that read its file: how much of it was held at once (streaming keeps it small).
-    if (node.kind == plan::NodeKind::Scan && run.status == NodeStatus::Done && run.startedMs != 0) n["rows_held"] = run.rowsHeld;
+    // A scan that read its file: how much of it was held at once; a sink: how many of the rows
+    // it wrote it held at once (streaming keeps both small).
+    bool holds = node.kind == plan::NodeKind::Scan || node.kind == plan::NodeKind::Sink;
+    if (holds && run.status == NodeStatus::Done && run.startedMs != 0) n["rows_held"] = run.rowsHeld;
     n["seconds"] = run.seconds;
     if (!run.message.empty()) n["message"] = run.message;
     if (!run.file.empty()) n["file"] = shownPath(run.file, root);

@@ -1,7 +1,9 @@
 #include "exec/DataFiles.h"
+#include "exec/PieceByPiece.h"
 
 #include "io/AtomicFile.h"
 #include "io/CsvReader.h"
+#include "io/CsvRows.h"
 #include "io/CsvWriter.h"
 #include "io/JsonLinesReader.h"
 #include "io/JsonLinesWriter.h"
@@ -15,6 +17,7 @@
 #include "operators/Schema.h"
 #include "store/SourceHashes.h"
 #include "support/ProjectPath.h"
+#include "table/Morsels.h"
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -226,6 +229,11 @@ std::string pushedFilterLabel(const plan::Node& scan) {
 }
 
 SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, const std::function<void(Table)>& stream) {
+  return readSourceInPieces(scan, options, stream, 0);
+}
+
+SourceRead readSourceInPieces(const plan::Node& scan, const DataFileOptions& options, const std::function<void(Table)>& stream,
+                              std::size_t pieceBytes) {
   if (!scan.io) throw OperatorError("internal: a scan without its reader");
   const plan::Node::Io& io = *scan.io;
   SourceRead read;
@@ -276,7 +284,10 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
       filter.emplace(pushedFilterColumns(scan), *scan.condition, options.kernels, pushedFilterLabel(scan));
       if (!filter->wholeTable()) csv.eachPiece = [&filter](Table piece) { return filter->run(piece, nullptr); };
     }
-    if (stream && !(filter && filter->wholeTable())) csv.inOrder = stream;
+    if (stream && !(filter && filter->wholeTable())) {
+      csv.inOrder = stream;
+      if (pieceBytes > 0) csv.pieceBytes = csv.streamPieceBytes = pieceBytes;
+    }
     result = readCsv(text, declared, csv);
     if (filter && !csv.eachPiece && !result.error) result.table = filter->run(result.table, nullptr);
     read.filtered = true;
@@ -397,33 +408,83 @@ SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, co
   return read;
 }
 
-std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options, std::string* hash, bool write) {
-  if (!sink.io) throw OperatorError("internal: a sink without its writer");
-  const plan::Node::Io& io = *sink.io;
-  std::string path = resolveDataPath(io, options);
-  if (support::isInStateFolder(path, options.projectRoot)) {
-    throw OperatorError(fmt::format("`{}` resolves to {}, inside {} where Weir keeps its state: sinks may not write there", io.path,
-                                    path, support::stateFolderOf(options.projectRoot)));
-  }
-  if (io.format != "csv" && io.format != "jsonl") throw OperatorError(fmt::format("writing `{}` sinks is not supported", io.format));
-  std::string error;
+struct SinkWriter::State {
+  const plan::Node::Io* io = nullptr;
+  std::string path;
+  bool write = true;
+  bool csv = true;
+  char delimiter = ',';
+  bool header = true;
+  bool first = true;  // the next piece is the first (a CSV's header goes before it)
   AtomicFileWriter file;
+  ContentHasher hasher;
+};
+
+SinkWriter::SinkWriter(const plan::Node& sink, const DataFileOptions& options, bool write) : state_(std::make_unique<State>()) {
+  if (!sink.io) throw OperatorError("internal: a sink without its writer");
+  State& s = *state_;
+  s.io = &*sink.io;
+  s.write = write;
+  s.path = resolveDataPath(*s.io, options);
+  if (support::isInStateFolder(s.path, options.projectRoot)) {
+    throw OperatorError(fmt::format("`{}` resolves to {}, inside {} where Weir keeps its state: sinks may not write there", s.io->path,
+                                    s.path, support::stateFolderOf(options.projectRoot)));
+  }
+  if (s.io->format != "csv" && s.io->format != "jsonl") throw OperatorError(fmt::format("writing `{}` sinks is not supported", s.io->format));
+  s.csv = s.io->format == "csv";
+  if (s.csv) {
+    s.delimiter = delimiterOf(*s.io);
+    s.header = flagOf(*s.io, "header", true);
+  }
   if (write) {
     std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
-    if (!file.open(path, error)) throw OperatorError(error);
+    fs::create_directories(fs::path(s.path).parent_path(), ec);
+    std::string error;
+    if (!s.file.open(s.path, error)) throw OperatorError(error);
   }
-  ContentHasher hasher;
-  // Each piece is hashed and written as it comes (a CSV's morsels, formatted in parallel).
-  auto consume = [&](std::string_view piece) {
-    if (hash != nullptr) hasher.update(piece);
-    if (write && !file.write(piece, error)) throw OperatorError(error);
+}
+
+SinkWriter::~SinkWriter() = default;
+
+void SinkWriter::append(const Table& piece) {
+  State& s = *state_;
+  std::string error;
+  // Each piece of text is hashed and written as it comes (a CSV's morsels, formatted in parallel).
+  auto consume = [&](std::string_view text) {
+    s.hasher.update(text);
+    if (s.write && !s.file.write(text, error)) throw OperatorError(error);
   };
-  if (io.format == "csv") writeCsvPieces(table, delimiterOf(io), flagOf(io, "header", true), consume);
-  else consume(writeJsonLines(table));
-  if (hash != nullptr) *hash = hasher.hex();
-  if (write && !file.commit(error)) throw OperatorError(error);
-  return path;
+  // A piece of a stream is often under two morsels: cut into ranges of 8,192 rows formatted in
+  // parallel (then written in order), or it would be formatted by one thread. A larger table is
+  // formatted a morsel at a time, a few ahead of the writing (its text never all in memory).
+  constexpr std::size_t kRange = 8192;
+  if (s.csv && piece.rows() <= 2 * kMorselRows) {
+    if (s.header && s.first) writeCsvPieces(piece.slice(0, 0), s.delimiter, true, consume);
+    std::vector<std::string> texts((piece.rows() + kRange - 1) / kRange);
+    tbb::parallel_for(std::size_t(0), texts.size(), [&](std::size_t r) {
+      texts[r] = formatCsvRows(piece, s.delimiter, r * kRange, std::min(piece.rows(), (r + 1) * kRange));
+    });
+    for (const std::string& text : texts) consume(text);
+  } else if (s.csv) {
+    writeCsvPieces(piece, s.delimiter, s.header && s.first, consume);
+  } else {
+    consume(writeJsonLines(piece));
+  }
+  s.first = false;
+}
+
+std::string SinkWriter::commit(std::string* hash) {
+  State& s = *state_;
+  if (hash != nullptr) *hash = s.hasher.hex();
+  std::string error;
+  if (s.write && !s.file.commit(error)) throw OperatorError(error);
+  return s.path;
+}
+
+std::string writeSink(const plan::Node& sink, const Table& table, const DataFileOptions& options, std::string* hash, bool write) {
+  SinkWriter writer(sink, options, write);
+  writer.append(table);
+  return writer.commit(hash);
 }
 
 }  // namespace weir::runtime

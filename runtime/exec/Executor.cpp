@@ -2,6 +2,8 @@
 #include "support/JsonText.h"
 
 #include "exec/ExternalStep.h"
+#include "exec/PieceByPiece.h"
+#include "operators/JoinBuild.h"
 #include "operators/OperatorError.h"
 #include "plan/NeededNodes.h"
 #include "operators/Operators.h"
@@ -100,7 +102,8 @@ class Execution {
  public:
   Execution(const plan::Plan& plan, const RunOptions& options)
       : plan_(plan), options_(options), runs_(plan.size()), results_(plan.size()), dependents_(plan.size()),
-        pending_(plan.size()), readers_(plan.size()), failedInput_(plan.size()) {
+        pending_(plan.size()), readers_(plan.size()), failedInput_(plan.size()), reportLater_(plan.size(), 0),
+        streamRan_(plan.size(), 0), released_(plan.size()) {
     for (auto& cause : failedInput_) cause.store(-1);
     for (NodeId id = 0; id < plan.size(); ++id) {
       const plan::Node& gate = plan.node(id);
@@ -166,16 +169,31 @@ class Execution {
         }
       }
     }
-    // A scan read only by an aggregation streams into it, a piece at a time, rather than being
-    // held whole.
+    // A scan read only by an aggregation or a sink, directly or through a chain of row operators
+    // and joins (each read only by the next), streams into it a piece at a time, rather than
+    // being held whole (and so is every table of the chain).
     for (NodeId id = 0; id < plan_.size(); ++id) {
       const plan::Node& node = plan_.node(id);
-      if (!execute_[id] || node.kind != NodeKind::Aggregate || node.inputs.size() != 1) continue;
+      if (!execute_[id] || node.inputs.size() != 1) continue;
+      bool aggregation = node.kind == NodeKind::Aggregate && StreamingAggregate::supports(node);
+      bool sink = node.kind == NodeKind::Sink && node.io && (node.io->format == "csv" || node.io->format == "jsonl");
+      if (!aggregation && !sink) continue;
+      // With the result cache (or a verification), tables are hashed by content for early
+      // cutoff, which needs them whole: only a scan read by its aggregation streams then.
+      bool chains = options_.cache == nullptr && options_.contentRecords == nullptr && !options_.onOutcome;
+      if (!chains && !aggregation) continue;
+      std::vector<NodeId> members;
       NodeId input = node.inputs.front();
+      while (chains && streamsThrough(input)) {
+        members.insert(members.begin(), input);
+        input = plan_.node(input).inputs.front();
+      }
       const plan::Node& scan = plan_.node(input);
-      if (scan.kind != NodeKind::Scan || !execute_[input] || readers_[input].load() != 1 || !StreamingAggregate::supports(node)) continue;
+      if (scan.kind != NodeKind::Scan || !execute_[input] || readers_[input].load() != 1) continue;
       streamInto_[input] = id;
       streamFrom_[id] = input;
+      for (NodeId member : members) streamedBy_[member] = id;
+      streamedThrough_[id] = std::move(members);
     }
     // The nodes ready at the start, listed before any runs (a running node readies others).
     std::vector<NodeId> ready;
@@ -218,6 +236,21 @@ class Execution {
       if (const NodeId* id = plan_.find(target)) roots.push_back(*id);
     }
     return plan::nodesNeededBy(plan_, roots);
+  }
+
+  // Whether a node can pass pieces of its (first) input on as they come: it runs, only one node
+  // reads it, nothing keeps its table (the cache, a baseline, a verification), and it works row
+  // by row (no aggregate over the whole table) or is a join whose right side is another node.
+  bool streamsThrough(NodeId id) const {
+    const plan::Node& node = plan_.node(id);
+    if (!execute_[id] || load_[id] || readers_[id].load() != 1 || measuredByBaseline_.count(id) != 0) return false;
+    if (node.kind == NodeKind::Join) return node.inputs.size() == 2 && node.inputs[0] != node.inputs[1];
+    if (!isRowOperator(node.kind) || node.inputs.size() != 1) return false;
+    try {
+      return !RowPipeline(producedColumns(node.inputs.front()), rowSteps(node), {}).wholeTable();
+    } catch (...) {
+      return false;  // it fails when it runs, and says why there
+    }
   }
 
   // ---- The JIT, ahead of a pipeline's input ----
@@ -758,13 +791,10 @@ class Execution {
       auto cause = static_cast<NodeId>(failedInput_[id]);
       const plan::Node& failed = plan_.node(cause);
       run.status = NodeStatus::Blocked;
-      std::string what = failed.declaration.empty() ? plan::nodeKindName(failed.kind) : "`" + failed.declaration + "`";
       if (failed.kind == NodeKind::Gate && runs_[cause].gate) {
         run.message = blockedByGate(failed.declaration, runs_[cause].gate->status);
       } else {
-        run.message = runs_[cause].status == NodeStatus::NotRunYet ? fmt::format("needs {}, which is not run yet", what)
-                      : runs_[cause].status == NodeStatus::Failed  ? fmt::format("needs {}, which failed", what)
-                                                                   : fmt::format("needs {}, which did not run", what);
+        run.message = neededMessage(cause);
       }
       finish(id);
       return;
@@ -840,24 +870,28 @@ class Execution {
 
   // Hands the node's outcome to what waits for it, and frees inputs nobody else reads.
   void finish(NodeId id) {
-    // A scan streamed into an aggregation is read while the aggregation runs: its outcome (rows,
-    // or the error that stopped it) is known, and reported, only when the aggregation finishes.
+    // A scan streamed into an aggregation or a sink, and the nodes between, run while it runs:
+    // their outcomes (rows, or the error that stopped them) are known, and reported, only when
+    // it finishes. Until then the nodes between keep their inputs (a join's right side).
     if (auto scan = streamFrom_.find(id); scan != streamFrom_.end()) {
-      NodeRun& scanRun = runs_[scan->second];
-      if (runs_[id].status != NodeStatus::Done && scanRun.status == NodeStatus::Done && scanRun.file.empty()) {
-        scanRun.status = runs_[id].status;  // never read: blocked or cancelled with its aggregation
-        scanRun.message = runs_[id].message;
+      std::vector<NodeId> chain{scan->second};
+      const std::vector<NodeId>& between = streamedThrough_.at(id);
+      chain.insert(chain.end(), between.begin(), between.end());
+      for (NodeId member : chain) {
+        NodeRun& memberRun = runs_[member];
+        if (!reportLater_[member]) continue;  // reported when it finished (blocked)
+        if (runs_[id].status != NodeStatus::Done && memberRun.status == NodeStatus::Done && !streamRan_[id]) {
+          memberRun.status = runs_[id].status;  // never read: blocked or cancelled with its end
+          memberRun.message = runs_[id].message;
+        }
+        report(memberRun, true);
+        if (member != scan->second) releaseInputs(member);
       }
-      report(scanRun, true);
     }
-    if (!streamInto_.count(id) || runs_[id].status != NodeStatus::Done) report(runs_[id], true);
-    // Only a node that ran counted as a reader of its inputs (a loaded one read the cache).
-    if (execute_[id]) {
-      for (NodeId input : plan_.node(id).inputs) {
-        // A table a baseline measures is kept for the gate (which does not read it as an input).
-        if (readers_[input].fetch_sub(1) == 1 && measuredByBaseline_.count(input) == 0) results_[input] = Result{};
-      }
-    }
+    bool between = streamedBy_.count(id) != 0;
+    reportLater_[id] = (streamInto_.count(id) || between) && runs_[id].status == NodeStatus::Done;
+    if (!reportLater_[id]) report(runs_[id], true);
+    if (!between || runs_[id].status != NodeStatus::Done) releaseInputs(id);
     bool ok = runs_[id].status == NodeStatus::Done || runs_[id].status == NodeStatus::Cached;
     for (NodeId dependent : dependents_[id]) {
       if (!ok) {
@@ -865,6 +899,15 @@ class Execution {
         failedInput_[dependent].compare_exchange_strong(expected, static_cast<int>(id));
       }
       if (pending_[dependent].fetch_sub(1) == 1) group_.run([this, dependent] { execute(dependent); });
+    }
+  }
+
+  // Only a node that ran counted as a reader of its inputs (a loaded one read the cache).
+  void releaseInputs(NodeId id) {
+    if (!execute_[id] || released_[id].exchange(true)) return;
+    for (NodeId input : plan_.node(id).inputs) {
+      // A table a baseline measures is kept for the gate (which does not read it as an input).
+      if (readers_[input].fetch_sub(1) == 1 && measuredByBaseline_.count(input) == 0) results_[input] = Result{};
     }
   }
 
@@ -899,7 +942,8 @@ class Execution {
     switch (node.kind) {
       case NodeKind::Scan: {
         if (auto it = streamInto_.find(id); it != streamInto_.end()) {
-          run.message = fmt::format("read as node {} aggregated it", it->second);
+          // Read by the aggregation or sink at the end of its stream (streamed()).
+          if (plan_.node(it->second).kind == NodeKind::Aggregate) run.message = fmt::format("read as node {} aggregated it", it->second);
           return Result{};
         }
         SourceRead read = readSource(node, options_.files);
@@ -916,6 +960,7 @@ class Execution {
       }
       case NodeKind::Filter: case NodeKind::Derive: case NodeKind::Select: case NodeKind::Drop:
       case NodeKind::Rename: case NodeKind::Fill: case NodeKind::Kernel: {
+        if (streamedBy_.count(id)) return Result{};  // run piece by piece by its stream's end
         const Table& rows = input(id, 0);
         const Table* scalars = node.inputs.size() > 1 ? &input(id, 1) : nullptr;
         if (scalars != nullptr) run.rowsIn = rows.rows();
@@ -924,9 +969,11 @@ class Execution {
         return table(pipeline.run(rows, scalars));
       }
       case NodeKind::Aggregate:
-        if (auto it = streamFrom_.find(id); it != streamFrom_.end()) return streamedAggregate(id, it->second, run);
+        if (streamFrom_.count(id)) return streamed(id, run);
         return table(aggregate(node, input(id, 0)));
-      case NodeKind::Join: return table(join(node, input(id, 0), input(id, 1)));
+      case NodeKind::Join:
+        if (streamedBy_.count(id)) return Result{};  // probed piece by piece by its stream's end
+        return table(join(node, input(id, 0), input(id, 1)));
       case NodeKind::Sort: return table(sort(node, input(id, 0)));
       case NodeKind::Window: return table(window(node, input(id, 0)));
       case NodeKind::AsofJoin: return table(asofJoin(node, input(id, 0), input(id, 1)));
@@ -1017,12 +1064,14 @@ class Execution {
         return Result{};
       }
       case NodeKind::Sink: {
+        if (streamFrom_.count(id)) return streamed(id, run);
         const Table& rows = input(id, 0);
         run.file = writeSink(node, node.schema.columns.empty() ? rows : arrange(rows, columnSpecs(node.schema)), options_.files,
                              &sinkHashes_[id], options_.writeSinks);
         if (options_.hashes != nullptr && options_.writeSinks) options_.hashes->remember(run.file, sinkHashes_[id]);
         run.fileHash = sinkHashes_[id];
         run.rowsOut = rows.rows();
+        run.rowsHeld = rows.rows();
         return Result{};
       }
       case NodeKind::Step: return stepNode(id, run);
@@ -1096,46 +1145,205 @@ class Execution {
     return Result{std::make_shared<const Table>(std::move(out)), nullptr};
   }
 
-  // An aggregation over a scan it alone reads: the scan's pieces are grouped as they are read.
-  Result streamedAggregate(NodeId id, NodeId scanId, NodeRun& run) {
+  // Why a node does not run when `cause`, which it needs, did not produce its outcome.
+  std::string neededMessage(NodeId cause) const {
+    const plan::Node& failed = plan_.node(cause);
+    std::string what = failed.declaration.empty() ? plan::nodeKindName(failed.kind) : "`" + failed.declaration + "`";
+    return runs_[cause].status == NodeStatus::NotRunYet ? fmt::format("needs {}, which is not run yet", what)
+           : runs_[cause].status == NodeStatus::Failed  ? fmt::format("needs {}, which failed", what)
+                                                        : fmt::format("needs {}, which did not run", what);
+  }
+
+  // One node between a scan and the end of its stream, run on each piece.
+  struct StreamStage {
+    NodeId id = 0;
+    std::optional<JoinBuild> join;        // a join: its right side prepared once
+    std::optional<RowPipeline> pipeline;  // a row operator: compiled for the first piece's columns
+    std::size_t rowsIn = 0, rowsOut = 0;
+    std::int64_t nanoseconds = 0;  // summed over pieces
+  };
+
+  // Thrown out of the read when a node of the stream failed on a piece (it says why in `failure`).
+  struct StageFailed {};
+
+  // An aggregation or a sink fed by a scan it alone reads, directly or through row operators and
+  // joins that nothing else reads: the file's pieces are parsed and filtered in parallel, then
+  // each goes, in file order, through every node between (each piece in parallel, morsel by
+  // morsel) and into the aggregation or the sink. No table of the chain is ever whole: the read
+  // holds the pieces in flight, a few of them. (The nodes between run in file order so that
+  // what they count, and the first error, are the pieces' that the read keeps.)
+  Result streamed(NodeId id, NodeRun& run) {
+    const NodeId scanId = streamFrom_.at(id);
+    const std::vector<NodeId>& between = streamedThrough_.at(id);
     const plan::Node& scan = plan_.node(scanId);
+    const plan::Node& end = plan_.node(id);
     NodeRun& scanRun = runs_[scanId];
-    std::vector<ColumnSpec> specs;
-    for (const ColumnSpec& spec : columnSpecs(scan.io && !scan.io->declared.columns.empty() ? scan.io->declared : scan.schema)) {
-      if (scan.readColumns.empty() || std::find(scan.readColumns.begin(), scan.readColumns.end(), spec.name) != scan.readColumns.end()) {
-        specs.push_back(spec);
+    streamRan_[id] = 1;
+    std::vector<std::unique_ptr<StreamStage>> stages;
+    std::optional<std::pair<std::size_t, std::string>> failure;  // the stage that failed, why
+    auto fail = [&](std::size_t stage, std::string why) { failure.emplace(stage, std::move(why)); };
+    // The outcome of the nodes between when stage `failed` failed (or, none failed, all done).
+    auto settleStages = [&](std::optional<std::size_t> failed, double seconds) {
+      for (std::size_t k = 0; k < between.size(); ++k) {
+        NodeRun& stageRun = runs_[between[k]];
+        stageRun.startedMs = scanRun.startedMs;
+        stageRun.endedMs = std::max(wallClockMs(), scanRun.startedMs);
+        stageRun.seconds = k < stages.size() ? static_cast<double>(stages[k]->nanoseconds) / 1e9 : seconds;
+        stageRun.rowsIn = k < stages.size() ? stages[k]->rowsIn : 0;
+        stageRun.rowsOut = k < stages.size() ? stages[k]->rowsOut : 0;
+        if (failed && k == *failed) {
+          stageRun.status = NodeStatus::Failed;
+          stageRun.message = failure ? failure->second : std::string();
+        } else if (failed && k > *failed) {
+          stageRun.status = NodeStatus::Blocked;
+          stageRun.message = neededMessage(between[k - 1]);
+          stageRun.startedMs = stageRun.endedMs = 0;
+        }
+      }
+      if (failed) {
+        run.status = NodeStatus::Blocked;
+        run.message = neededMessage(between.back());
+      }
+    };
+    for (std::size_t k = 0; k < between.size(); ++k) {
+      auto stage = std::make_unique<StreamStage>();
+      stage->id = between[k];
+      const plan::Node& node = plan_.node(between[k]);
+      if (node.kind == NodeKind::Join) {
+        try {
+          const Result& right = results_[node.inputs[1]];
+          if (!right.table) throw OperatorError("internal: an input has no table");
+          stage->join.emplace(node, *right.table);
+          stage->rowsIn = right.table->rows();  // a node's rows in are its inputs' (compute())
+        } catch (const OperatorError& e) {
+          fail(k, e.what());
+        }
+      }
+      stages.push_back(std::move(stage));
+      if (failure) {
+        scanRun.startedMs = wallClockMs();
+        settleStages(k, 0);
+        scanRun.status = NodeStatus::Blocked;
+        scanRun.message = fmt::format("not read: `{}` failed", plan_.node(between[k]).declaration);
+        return Result{};
       }
     }
-    StreamingAggregate grouped(plan_.node(id), specs);
-    std::size_t rows = 0;
+    // Each piece through the nodes between.
+    auto throughStages = [&](Table piece) {
+      for (std::size_t k = 0; k < stages.size(); ++k) {
+        StreamStage& stage = *stages[k];
+        const plan::Node& node = plan_.node(stage.id);
+        auto start = std::chrono::steady_clock::now();
+        stage.rowsIn += piece.rows();
+        try {
+          if (stage.join) {
+            piece = stage.join->probe(piece);
+          } else {
+            if (!stage.pipeline) {
+              stage.pipeline.emplace(specsOf(piece), rowSteps(node), std::vector<ColumnSpec>{}, options_.kernels,
+                                     node.declaration.empty() ? fmt::format("node {}", stage.id) : node.declaration);
+            }
+            piece = stage.pipeline->run(piece, nullptr);
+          }
+        } catch (const OperatorError& e) {
+          fail(k, e.what());
+          throw StageFailed{};
+        } catch (const std::bad_alloc&) {
+          fail(k, "out of memory");
+          throw StageFailed{};
+        }
+        stage.rowsOut += piece.rows();
+        stage.nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+      }
+      return piece;
+    };
+    // The end: a sink writes each piece as it comes; an aggregation groups it.
+    std::optional<SinkWriter> writer;
+    std::optional<StreamingAggregate> grouped;
+    std::vector<ColumnSpec> sinkColumns = end.kind == NodeKind::Sink ? columnSpecs(end.schema) : std::vector<ColumnSpec>{};
+    std::size_t pieces = 0, rows = 0, scanRowsOut = 0;
+    std::optional<std::string> endFailure;
+    auto consume = [&](Table piece) {
+      ++pieces;
+      scanRowsOut += piece.rows();
+      piece = throughStages(std::move(piece));
+      try {
+        rows += piece.rows();
+        run.rowsHeld = std::max(run.rowsHeld, piece.rows());
+        if (end.kind == NodeKind::Sink) {
+          if (!writer) writer.emplace(end, options_.files, options_.writeSinks);
+          writer->append(sinkColumns.empty() ? piece : arrange(piece, sinkColumns));
+        } else {
+          if (!grouped) grouped.emplace(end, specsOf(piece));
+          grouped->consume(piece);
+        }
+      } catch (const OperatorError& e) {
+        endFailure = e.what();
+        throw StageFailed{};
+      }
+    };
     auto start = std::chrono::steady_clock::now();
     scanRun.startedMs = wallClockMs();
     SourceRead read;
+    // Pieces of at most 8 MB of text when they go to a sink (its memory the same whatever the
+    // file's size); an aggregation's as its scan streams them (CsvOptions::streamPieceBytes).
+    const std::size_t pieceBytes = end.kind == NodeKind::Sink ? std::size_t(8) << 20 : 0;
     try {
-      read = readSource(scan, options_.files, [&](Table piece) {
-        rows += piece.rows();
-        grouped.consume(piece);
-      });
+      read = readSourceInPieces(scan, options_.files, consume, pieceBytes);
+      if (pieces == 0) {
+        // No piece came (nothing read): the chain's columns still make the sink's header.
+        Table empty;
+        for (const ColumnSpec& spec : pushedFilterColumns(scan)) empty.columns.emplace_back(spec);
+        consume(std::move(empty));
+      }
+    } catch (const StageFailed&) {
     } catch (const OperatorError& e) {
       scanRun.status = NodeStatus::Failed;
       scanRun.message = e.what();
-      scanRun.endedMs = std::max(wallClockMs(), scanRun.startedMs);
-      run.status = NodeStatus::Blocked;
-      run.message = fmt::format("needs `{}`, which failed", scan.declaration);
+    }
+    scanRun.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    scanRun.endedMs = std::max(wallClockMs(), scanRun.startedMs);
+    if (scanRun.status == NodeStatus::Failed) {
+      if (between.empty()) {
+        run.status = NodeStatus::Blocked;
+        run.message = neededMessage(scanId);
+      } else {
+        settleStages(std::nullopt, 0);
+        for (std::size_t k = 0; k < between.size(); ++k) {
+          NodeRun& stageRun = runs_[between[k]];
+          stageRun.status = NodeStatus::Blocked;
+          stageRun.message = neededMessage(k == 0 ? scanId : between[k - 1]);
+          stageRun.startedMs = stageRun.endedMs = 0;
+        }
+        run.status = NodeStatus::Blocked;
+        run.message = neededMessage(between.back());
+      }
       return Result{};
     }
     scanRun.rowsIn = read.records;
     scanRun.rowsHeld = read.heldRows;
-    scanRun.rowsOut = rows;
+    scanRun.rowsOut = scanRowsOut;
     scanRun.skippedRecords = read.skipped;
     scanRun.quarantinedRecords = read.quarantined;
     scanRun.file = read.path;
     scanRun.quarantineFile = read.quarantineFile;
     scanRun.notes = std::move(read.notes);
-    scanRun.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    scanRun.endedMs = std::max(wallClockMs(), scanRun.startedMs);
+    if (failure) {
+      settleStages(failure->first, 0);
+      return Result{};
+    }
+    settleStages(std::nullopt, 0);
+    if (endFailure) throw OperatorError(*endFailure);
     run.rowsIn = rows;
-    return Result{std::make_shared<const Table>(grouped.finish()), nullptr};
+    if (end.kind == NodeKind::Aggregate) {
+      if (!grouped) throw OperatorError("internal: a streamed aggregation without its input");
+      return Result{std::make_shared<const Table>(grouped->finish()), nullptr};
+    }
+    run.file = writer->commit(&sinkHashes_[id]);
+    if (options_.hashes != nullptr && options_.writeSinks) options_.hashes->remember(run.file, sinkHashes_[id]);
+    run.fileHash = sinkHashes_[id];
+    run.rowsOut = rows;
+    return Result{};
   }
 
   const plan::Plan& plan_;
@@ -1147,14 +1355,20 @@ class Execution {
   std::vector<std::string> contents_;  // the content hash of a table's or model's outcome, when known
   std::vector<std::string> sinkHashes_;  // per sink: the content it wrote
   std::vector<std::string> warnings_;
-  std::map<NodeId, NodeId> streamInto_;  // scan -> the aggregation it streams into
-  std::map<NodeId, NodeId> streamFrom_;  // aggregation -> its scan
+  std::map<NodeId, NodeId> streamInto_;  // scan -> the aggregation or sink it streams into
+  std::map<NodeId, NodeId> streamFrom_;  // that aggregation or sink -> its scan
+  std::map<NodeId, std::vector<NodeId>> streamedThrough_;  // aggregation or sink -> the nodes between, in order
+  std::map<NodeId, NodeId> streamedBy_;  // a node between -> its aggregation or sink
   std::vector<NodeRun> runs_;
   std::vector<Result> results_;
   std::vector<std::vector<NodeId>> dependents_;
   std::vector<std::atomic<int>> pending_;
   std::vector<std::atomic<int>> readers_;
   std::vector<std::atomic<int>> failedInput_;
+  // Written before the stream's end runs (which the dependencies order after), read by it.
+  std::vector<char> reportLater_;  // a streamed node's outcome is reported by its stream's end
+  std::vector<char> streamRan_;    // a stream's end began reading its scan
+  std::vector<std::atomic<bool>> released_;  // a node's inputs no longer needed by it
   tbb::task_group group_;
   std::mutex progressMutex_;
   std::mutex warningsMutex_;

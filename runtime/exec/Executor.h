@@ -45,8 +45,8 @@ struct NodeRun {
   NodeStatus status = NodeStatus::Skipped;
   std::size_t rowsIn = 0;
   std::size_t rowsOut = 0;
-  // A scan's: the most records of its file held at once before its pushed-down filter or the
-  // aggregation it streams into took them (ReadResult::heldRows); all of them when read whole.
+  // A scan's: the most records of its file held at once before its filter or what it streams
+  // into took them (ReadResult::heldRows; all when read whole); a sink's: of its rows, at once.
   std::size_t rowsHeld = 0;
   double seconds = 0;
   // When it began and ended computing, in milliseconds since the Unix epoch (wall clock); 0 when

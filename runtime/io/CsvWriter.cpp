@@ -1,4 +1,5 @@
 #include "io/CsvWriter.h"
+#include "io/CsvRows.h"
 
 #include "table/Morsels.h"
 
@@ -178,6 +179,10 @@ std::string formatRows(const Table& table, char delimiter, std::size_t begin, st
 }
 
 }  // namespace
+
+std::string formatCsvRows(const Table& table, char delimiter, std::size_t begin, std::size_t end) {
+  return formatRows(table, delimiter, begin, end);
+}
 
 void writeCsvPieces(const Table& table, char delimiter, bool withHeader, const std::function<void(std::string_view)>& consume) {
   std::string header;

@@ -1,3 +1,4 @@
+#include "operators/JoinBuild.h"
 #include "operators/OperatorError.h"
 #include "operators/Operators.h"
 #include "operators/Schema.h"
@@ -7,6 +8,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -15,18 +17,16 @@ namespace weir::runtime {
 
 namespace {
 
+// The (left row, right row) pairs of a probe of `left` against the right side's groups (each a
+// chain of right rows in their order), in left order; unmatched left rows with kNoRow for a left
+// join. Probed morsel by morsel in parallel, joined in morsel order.
 template <typename GroupOf>
-Table joinGroups(const plan::Node& node, const Table& left, const Table& right, const KeyGroups& groups, GroupOf groupOf) {
-  // Each group's right rows chained in their order.
-  std::vector<std::uint32_t> next(right.rows(), kNoRow), tail(groups.firstRow.size(), kNoRow);
-  for (std::size_t row = 0; row < right.rows(); ++row) {
-    std::uint32_t g = groups.groupOf[row];
-    if (tail[g] != kNoRow) next[tail[g]] = static_cast<std::uint32_t>(row);
-    tail[g] = static_cast<std::uint32_t>(row);
-  }
-  // Probe morsel by morsel; pairs of (left row, right row) in left order.
+Table probeGroups(const plan::Node& node, const Table& left, const Table& right, const std::vector<std::uint32_t>& firstRow,
+                  const std::vector<std::uint32_t>& next, GroupOf groupOf) {
   std::vector<std::vector<std::uint32_t>> leftRows(morselCount(left.rows())), rightRows(leftRows.size());
   forEachMorsel(left.rows(), [&](std::size_t m, std::size_t begin, std::size_t end) {
+    leftRows[m].reserve(end - begin);
+    rightRows[m].reserve(end - begin);
     for (std::size_t row = begin; row < end; ++row) {
       std::uint32_t g = groupOf(row);
       if (g == kNoRow) {
@@ -36,13 +36,17 @@ Table joinGroups(const plan::Node& node, const Table& left, const Table& right, 
         }
         continue;
       }
-      for (std::uint32_t r = groups.firstRow[g]; r != kNoRow; r = next[r]) {
+      for (std::uint32_t r = firstRow[g]; r != kNoRow; r = next[r]) {
         leftRows[m].push_back(static_cast<std::uint32_t>(row));
         rightRows[m].push_back(r);
       }
     }
   });
+  std::size_t total = 0;
+  for (const auto& rows : leftRows) total += rows.size();
   std::vector<std::uint32_t> allLeft, allRight;
+  allLeft.reserve(total);
+  allRight.reserve(total);
   for (std::size_t m = 0; m < leftRows.size(); ++m) {
     allLeft.insert(allLeft.end(), leftRows[m].begin(), leftRows[m].end());
     allRight.insert(allRight.end(), rightRows[m].begin(), rightRows[m].end());
@@ -52,53 +56,104 @@ Table joinGroups(const plan::Node& node, const Table& left, const Table& right, 
 
 }  // namespace
 
-Table join(const plan::Node& node, const Table& left, const Table& right) {
-  std::vector<std::size_t> leftKeys, rightKeys;
+struct JoinBuild::State {
+  const plan::Node* node = nullptr;
+  const Table* right = nullptr;
+  std::vector<std::size_t> rightKeys;
+  KeyGroups groups;
+  std::vector<std::uint32_t> next;  // per right row: the next right row of its group, or kNoRow
+  // One string key on the right: each distinct string's group (a left piece's dictionary is
+  // looked up string by string, never row by row).
+  const Column* rightString = nullptr;
+  std::vector<std::uint32_t> groupOfRightCode;
+  std::unordered_map<std::string_view, std::uint32_t> groupOfText;
+  // Other keys: hashed, the right's groups indexed by key (made on first use).
+  std::once_flag indexed;
+  std::optional<RowKeys> build;
+  std::optional<KeyIndex> index;
+};
+
+JoinBuild::JoinBuild(const plan::Node& node, const Table& right) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.node = &node;
+  s.right = &right;
   for (const auto& [l, r] : node.joinKeys) {
-    int li = left.indexOf(l), ri = right.indexOf(r);
-    if (li < 0 || ri < 0) throw OperatorError("internal: join key `" + (li < 0 ? l : r) + "` missing from its input");
+    int ri = right.indexOf(r);
+    if (ri < 0) throw OperatorError("internal: join key `" + r + "` missing from its input");
+    s.rightKeys.push_back(static_cast<std::size_t>(ri));
+  }
+  s.groups = groupByColumns(right, s.rightKeys);
+  // Each group's right rows chained in their order.
+  s.next.assign(right.rows(), kNoRow);
+  std::vector<std::uint32_t> tail(s.groups.firstRow.size(), kNoRow);
+  for (std::size_t row = 0; row < right.rows(); ++row) {
+    std::uint32_t g = s.groups.groupOf[row];
+    if (tail[g] != kNoRow) s.next[tail[g]] = static_cast<std::uint32_t>(row);
+    tail[g] = static_cast<std::uint32_t>(row);
+  }
+  const Column* column = s.rightKeys.size() == 1 ? &right.columns[s.rightKeys[0]] : nullptr;
+  if (column != nullptr && column->kind() == ColumnKind::String && column->dictionary() != nullptr) {
+    s.rightString = column;
+    const StringDictionary& strings = *column->dictionary();
+    s.groupOfRightCode.assign(strings.size(), kNoRow);
+    for (std::size_t row = 0; row < right.rows(); ++row) {
+      if (!column->isNull(row)) s.groupOfRightCode[column->codeAt(row)] = s.groups.groupOf[row];
+    }
+    s.groupOfText.reserve(strings.size());
+    for (std::uint32_t code = 0; code < strings.size(); ++code) {
+      if (s.groupOfRightCode[code] != kNoRow) s.groupOfText.emplace(strings.at(code), s.groupOfRightCode[code]);
+    }
+  }
+}
+
+JoinBuild::~JoinBuild() = default;
+
+Table JoinBuild::probe(const Table& left) const {
+  State& s = *state_;
+  const plan::Node& node = *s.node;
+  std::vector<std::size_t> leftKeys;
+  for (const auto& [l, r] : node.joinKeys) {
+    int li = left.indexOf(l);
+    if (li < 0) throw OperatorError("internal: join key `" + l + "` missing from its input");
     leftKeys.push_back(static_cast<std::size_t>(li));
-    rightKeys.push_back(static_cast<std::size_t>(ri));
   }
   // One string key on both sides: rows grouped by dictionary code, and each string of the left
   // dictionary looked up once (not hashed and compared row by row).
   const Column* leftColumn = leftKeys.size() == 1 ? &left.columns[leftKeys[0]] : nullptr;
-  const Column* rightColumn = rightKeys.size() == 1 ? &right.columns[rightKeys[0]] : nullptr;
-  if (leftColumn != nullptr && rightColumn != nullptr && leftColumn->kind() == ColumnKind::String &&
-      rightColumn->kind() == ColumnKind::String && leftColumn->dictionary() != nullptr && rightColumn->dictionary() != nullptr) {
-    KeyGroups groups = groupByColumns(right, rightKeys);
-    const StringDictionary& rightStrings = *rightColumn->dictionary();
+  if (s.rightString != nullptr && leftColumn != nullptr && leftColumn->kind() == ColumnKind::String && leftColumn->dictionary() != nullptr) {
     const StringDictionary& leftStrings = *leftColumn->dictionary();
-    std::vector<std::uint32_t> groupOfRightCode(rightStrings.size(), kNoRow);
-    for (std::size_t row = 0; row < right.rows(); ++row) {
-      if (!rightColumn->isNull(row)) groupOfRightCode[rightColumn->codeAt(row)] = groups.groupOf[row];
-    }
     std::vector<std::uint32_t> groupOfLeftCode;
-    if (&leftStrings == &rightStrings) {
-      groupOfLeftCode = groupOfRightCode;
+    if (&leftStrings == s.rightString->dictionary()) {
+      groupOfLeftCode = s.groupOfRightCode;
     } else {
-      std::unordered_map<std::string_view, std::uint32_t> groupOfText;
-      groupOfText.reserve(rightStrings.size());
-      for (std::uint32_t code = 0; code < rightStrings.size(); ++code) {
-        if (groupOfRightCode[code] != kNoRow) groupOfText.emplace(rightStrings.at(code), groupOfRightCode[code]);
-      }
       groupOfLeftCode.assign(leftStrings.size(), kNoRow);
       for (std::uint32_t code = 0; code < leftStrings.size(); ++code) {
-        if (auto it = groupOfText.find(leftStrings.at(code)); it != groupOfText.end()) groupOfLeftCode[code] = it->second;
+        if (auto it = s.groupOfText.find(leftStrings.at(code)); it != s.groupOfText.end()) groupOfLeftCode[code] = it->second;
       }
     }
-    return joinGroups(node, left, right, groups, [&](std::size_t row) {
+    return probeGroups(node, left, *s.right, s.groups.firstRow, s.next, [&](std::size_t row) {
       return leftColumn->isNull(row) ? kNoRow : groupOfLeftCode[leftColumn->codeAt(row)];
     });
   }
-  // Otherwise keys hashed on both sides; the right's groups indexed by key.
-  RowKeys build(right, rightKeys);
-  KeyGroups groups = groupByKeys(build);
-  KeyIndex index(build, groups);
-  RowKeys probe(left, leftKeys);
-  return joinGroups(node, left, right, groups, [&](std::size_t row) { return probe.hasNull(row) ? kNoRow : index.find(probe, row); });
+  // Otherwise keys hashed on both sides. The index's groups are the ones grouped above: the
+  // same groups in the same order (groupByColumns gives first-appearance order either way).
+  std::call_once(s.indexed, [&s] {
+    s.build.emplace(*s.right, s.rightKeys);
+    s.index.emplace(*s.build, s.groups);
+  });
+  RowKeys probeKeys(left, leftKeys);
+  return probeGroups(node, left, *s.right, s.groups.firstRow, s.next,
+                     [&](std::size_t row) { return probeKeys.hasNull(row) ? kNoRow : s.index->find(probeKeys, row); });
 }
 
+Table join(const plan::Node& node, const Table& left, const Table& right) {
+  for (const auto& [l, r] : node.joinKeys) {
+    if (left.indexOf(l) < 0 || right.indexOf(r) < 0) {
+      throw OperatorError("internal: join key `" + (left.indexOf(l) < 0 ? l : r) + "` missing from its input");
+    }
+  }
+  return JoinBuild(node, right).probe(left);
+}
 
 Table joinedRows(const plan::Node& node, const Table& left, const std::vector<std::uint32_t>* leftRows, const Table& right,
                  const std::vector<std::uint32_t>& rightRows) {
@@ -119,8 +174,16 @@ Table joinedRows(const plan::Node& node, const Table& left, const std::vector<st
       columns[c].emplace(right.find(specs[c].name)->gather(rightRows));
     }
   });
-  for (std::optional<Column>& column : columns) out.columns.push_back(std::move(*column));
-  return arrange(out, specs);
+  // Gathered in the node's order already: arranged (a copy of every column) only when a kind
+  // differs from the node's.
+  bool arranged = true;
+  for (std::size_t c = 0; c < specs.size(); ++c) {
+    Column& column = *columns[c];
+    arranged = arranged && column.kind() == specs[c].kind && (specs[c].kind != ColumnKind::Category || column.spec().levels == specs[c].levels);
+    column.spec().nullable = specs[c].nullable;
+    out.columns.push_back(std::move(column));
+  }
+  return arranged ? out : arrange(out, specs);
 }
 
 }  // namespace weir::runtime

@@ -1,6 +1,7 @@
 // Table operators: joins with duplicate, missing and null keys; stable sorts across morsels;
 // results identical with one thread and with two.
 #include "exec/Executor.h"
+#include "operators/JoinBuild.h"
 #include "operators/Operators.h"
 #include "operators/RowOperators.h"
 #include "table/Morsels.h"
@@ -125,6 +126,67 @@ TEST(Join, StringKeysByDictionaryCodeAgreeWithHashedKeys) {
         EXPECT_EQ(rowsText(join(node, left, *other)), hashed) << (leftJoin ? "left join, " : "") << threads << " threads";
       }
       EXPECT_EQ(rowsText(join(node, noLeft, *other)), "");
+    }
+  }
+}
+
+TEST(Join, ProbedPieceByPieceAgreesWithTheWholeJoin) {
+  // A join's right side prepared once and its left side probed a piece at a time (a scan
+  // streaming through the join) gives, piece after piece, the whole join's rows: string keys
+  // through the dictionaries (each piece with a dictionary of its own, as a scan's pieces have)
+  // and hashed keys, inner and left, null keys, keys on one side only, empty pieces and an empty
+  // right side, one thread or two.
+  std::mt19937_64 random(5);
+  auto piece = [&](std::size_t n, std::size_t from, std::size_t to, const std::string& payload, std::size_t firstRow) {
+    Table t;
+    Column key(ColumnSpec{"s", ColumnKind::String, true, {}}), one(ColumnSpec{"one", ColumnKind::Int, false, {}});
+    Column value(ColumnSpec{payload, ColumnKind::Int, true, {}});
+    for (std::size_t row = 0; row < n; ++row) {
+      std::uint64_t r = random();
+      if (r % 17 == 0) key.appendNull();
+      else key.appendString("k" + std::to_string(from + r % (to - from)));
+      one.appendInt(1);
+      if (r % 29 == 0) value.appendNull();
+      else value.appendInt(static_cast<std::int64_t>(firstRow + row));
+    }
+    t.columns = {std::move(key), std::move(one), std::move(value)};
+    return t;
+  };
+  std::vector<Table> pieces;
+  std::size_t rows = 0;
+  for (std::size_t n : {std::size_t(0), kMorselRows + 7, std::size_t(1), std::size_t(0), std::size_t(5000)}) {
+    pieces.push_back(piece(n, 0, 600, "l", rows));
+    rows += n;
+  }
+  Table right = piece(1000, 300, 900, "r", 0), empty = right.slice(0, 0);
+  plan::Node node;
+  node.kind = plan::NodeKind::Join;
+  node.schema.columns = {columnType("s", sema::ScalarKind::String), columnType("l", sema::ScalarKind::Int),
+                         columnType("r", sema::ScalarKind::Int)};
+  for (const Table* other : {&right, &empty}) {
+    for (bool leftJoin : {false, true}) {
+      node.leftJoin = leftJoin;
+      for (bool hashed : {false, true}) {
+        node.joinKeys = hashed ? std::vector<std::pair<std::string, std::string>>{{"s", "s"}, {"one", "one"}}
+                               : std::vector<std::pair<std::string, std::string>>{{"s", "s"}};
+        // The whole left side as one table (one dictionary), joined at once.
+        std::vector<Table> copies;
+        for (const Table& p : pieces) copies.push_back(p.slice(0, p.rows()));
+        std::string whole = rowsText(join(node, concatenate(std::move(copies)), *other));
+        if (other == &right || leftJoin) {
+          EXPECT_GT(whole.size(), 1000u);
+        }
+        for (int threads : {1, 2}) {
+          tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+          JoinBuild build(node, *other);
+          std::string streamed;
+          for (const Table& p : pieces) {
+            std::string text = rowsText(build.probe(p));
+            if (!text.empty()) streamed += (streamed.empty() ? "" : " ") + text;
+          }
+          EXPECT_EQ(streamed, whole) << (leftJoin ? "left join, " : "") << (hashed ? "hashed keys, " : "") << threads << " threads";
+        }
+      }
     }
   }
 }
