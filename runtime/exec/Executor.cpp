@@ -1237,7 +1237,7 @@ class Execution {
         stage.rowsIn += piece.rows();
         try {
           if (stage.join) {
-            piece = stage.join->probe(piece);
+            piece = stage.join->probe(std::move(piece));
           } else {
             if (!stage.pipeline) {
               stage.pipeline.emplace(specsOf(piece), rowSteps(node), std::vector<ColumnSpec>{}, options_.kernels,
@@ -1263,7 +1263,7 @@ class Execution {
     std::vector<ColumnSpec> sinkColumns = end.kind == NodeKind::Sink ? columnSpecs(end.schema) : std::vector<ColumnSpec>{};
     std::size_t pieces = 0, rows = 0, scanRowsOut = 0;
     std::optional<std::string> endFailure;
-    auto consume = [&](Table piece) {
+    auto intoEnd = [&](Table piece) {
       ++pieces;
       scanRowsOut += piece.rows();
       piece = throughStages(std::move(piece));
@@ -1282,12 +1282,19 @@ class Execution {
         throw StageFailed{};
       }
     };
+    auto consume = [&](Table piece) {
+      // Isolated: while this thread waits for the piece's morsels, it takes none of the read's
+      // tasks (parsing a whole piece), which would hold up every piece behind this one.
+      tbb::this_task_arena::isolate([&] { intoEnd(std::move(piece)); });
+    };
     auto start = std::chrono::steady_clock::now();
     scanRun.startedMs = wallClockMs();
     SourceRead read;
-    // Pieces of at most 8 MB of text when they go to a sink (its memory the same whatever the
-    // file's size); an aggregation's as its scan streams them (CsvOptions::streamPieceBytes).
-    const std::size_t pieceBytes = end.kind == NodeKind::Sink ? std::size_t(8) << 20 : 0;
+    // Pieces of at most 4 MB of text when they go to a sink: so small that a file of a few tens
+    // of MB is cut into pieces of that size too (at least four per thread), so its memory is the
+    // same whatever the file's size. An aggregation's as its scan streams them
+    // (CsvOptions::streamPieceBytes: larger, as each piece's strings are looked up again).
+    const std::size_t pieceBytes = end.kind == NodeKind::Sink ? std::size_t(4) << 20 : 0;
     try {
       read = readSourceInPieces(scan, options_.files, consume, pieceBytes);
       if (pieces == 0) {

@@ -801,9 +801,16 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   }
   ChunkParser parser(text, options.delimiter, layout, options.onError, &options.doneWith);
   PieceKeys keys(text, options, layout);
+  // Finding where pieces start reads a line at each point, and the kernel maps the pages around
+  // each (read-ahead): hundreds of points in a large file kept tens of MB mapped until their
+  // pieces were parsed. Given back now, they are mapped again when their pieces are read.
+  auto startsOfPieces = [&] {
+    std::vector<std::size_t> points = pieces > 1 ? lineSplitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()};
+    if (options.doneWith && pieces > 1) options.doneWith(bodyStart, text.size());
+    return points;
+  };
   if (options.inOrder) {
-    streamPieces(text, parser, options, keys,
-                 pieces > 1 ? lineSplitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()}, bodyLine, result);
+    streamPieces(text, parser, options, keys, startsOfPieces(), bodyLine, result);
     result.heldRows = parser.heldPeak();
     return result;
   }
@@ -830,7 +837,7 @@ ReadResult readCsv(std::string_view text, const std::vector<ColumnSpec>& declare
   // First guess: pieces start after any line break, right when the body has no quotes at all.
   // With quotes, split where the count of quotes before is even (outside quoted fields); with
   // quotes that do not wrap fields, or malformed text, read the body as one piece.
-  std::vector<Chunk> chunks = parseAll(pieces > 1 ? lineSplitPoints(text, bodyStart, pieces) : std::vector<std::size_t>{bodyStart, text.size()});
+  std::vector<Chunk> chunks = parseAll(startsOfPieces());
   auto any = [&](auto predicate) { return chunks.size() > 1 && std::any_of(chunks.begin(), chunks.end(), predicate); };
   // Pieces read again replace the first reading (held until then).
   auto readAgain = [&](const std::vector<std::size_t>& points) {

@@ -10,6 +10,7 @@
 #include "ast/Walk.h"
 
 #include <algorithm>
+#include <optional>
 #include <functional>
 
 namespace weir::runtime {
@@ -194,13 +195,54 @@ void StreamingAggregate::consume(const Table& piece) {
   State& s = *state_;
   std::vector<std::uint32_t> groupOf(piece.rows(), 0);
   if (!s.keyColumns.empty()) {
-    RowKeys rowKeys(piece, s.keyColumns);
     // One string key: each distinct string of the piece is looked up once.
     const Column* text = s.keyColumns.size() == 1 && piece.columns[s.keyColumns[0]].kind() == ColumnKind::String
                              ? &piece.columns[s.keyColumns[0]]
                              : nullptr;
     std::vector<std::uint32_t> byCode(text != nullptr ? text->dictionary()->size() : 0, kNoRow);
-    for (std::size_t row = 0; row < piece.rows(); ++row) {
+    // Keys of categories and booleans only (a few values each): each combination of values in
+    // the piece is looked up once, not every row (comparing its keys with the group's: the
+    // levels of two category columns are compared as lists of names).
+    std::vector<std::size_t> stride(s.keyColumns.size(), 0);
+    std::size_t combinations = 1;
+    for (std::size_t k = 0; k < s.keyColumns.size() && combinations != 0; ++k) {
+      const Column& column = piece.columns[s.keyColumns[k]];
+      std::size_t values = column.kind() == ColumnKind::Category ? column.spec().levels.size() + 1  // and null
+                           : column.kind() == ColumnKind::Bool   ? 3
+                                                                 : 0;
+      stride[k] = combinations;
+      combinations = values == 0 || combinations * values > (std::size_t(1) << 16) ? 0 : combinations * values;
+    }
+    if (combinations != 0) {
+      // Groups made by the first row of each new combination, from those rows alone (no row
+      // of the piece is hashed but them).
+      std::vector<std::uint32_t> byCombination(combinations, kNoRow), firstRows;
+      for (std::size_t row = 0; row < piece.rows(); ++row) {
+        std::size_t combination = 0;
+        for (std::size_t k = 0; k < s.keyColumns.size(); ++k) {
+          const Column& column = piece.columns[s.keyColumns[k]];
+          std::size_t nullValue = column.kind() == ColumnKind::Category ? column.spec().levels.size() : 2;
+          std::size_t value = column.isNull(row) ? nullValue
+                              : column.kind() == ColumnKind::Category ? column.codeAt(row)
+                                                                      : static_cast<std::size_t>(column.intAt(row) != 0);
+          combination += std::min(value, nullValue) * stride[k];
+        }
+        if (byCombination[combination] == kNoRow) {
+          byCombination[combination] = static_cast<std::uint32_t>(firstRows.size());  // for now: its first row's index
+          firstRows.push_back(static_cast<std::uint32_t>(row));
+        }
+        groupOf[row] = byCombination[combination];
+      }
+      Table firsts = piece.gather(firstRows);
+      RowKeys firstKeys(firsts, s.keyColumns);
+      std::vector<std::uint32_t> groupOfFirst(firstRows.size());
+      for (std::size_t i = 0; i < firstRows.size(); ++i) groupOfFirst[i] = s.groupOf(firsts, firstKeys, i);
+      for (std::uint32_t& g : groupOf) g = groupOfFirst[g];
+    }
+    std::optional<RowKeys> hashed;
+    if (combinations == 0) hashed.emplace(piece, s.keyColumns);
+    for (std::size_t row = 0; combinations == 0 && row < piece.rows(); ++row) {
+      const RowKeys& rowKeys = *hashed;
       if (text != nullptr && !text->isNull(row)) {
         std::uint32_t& g = byCode[text->codeAt(row)];
         if (g == kNoRow) g = s.groupOf(piece, rowKeys, row);

@@ -8,6 +8,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -19,11 +20,19 @@ namespace {
 
 // The (left row, right row) pairs of a probe of `left` against the right side's groups (each a
 // chain of right rows in their order), in left order; unmatched left rows with kNoRow for a left
-// join. Probed morsel by morsel in parallel, joined in morsel order.
+// join. Probed morsel by morsel in parallel, joined in morsel order. When every left row has
+// exactly one right row (a key of the right side, every left key in it), the left rows are the
+// left table as it is: `allLeft` is left empty and `oneEach` set (no gather of the left side).
+struct Pairs {
+  std::vector<std::uint32_t> allLeft, allRight;
+  bool oneEach = false;
+};
+
 template <typename GroupOf>
-Table probeGroups(const plan::Node& node, const Table& left, const Table& right, const std::vector<std::uint32_t>& firstRow,
-                  const std::vector<std::uint32_t>& next, GroupOf groupOf) {
+Pairs probePairs(const plan::Node& node, const Table& left, const std::vector<std::uint32_t>& firstRow,
+                 const std::vector<std::uint32_t>& next, GroupOf groupOf) {
   std::vector<std::vector<std::uint32_t>> leftRows(morselCount(left.rows())), rightRows(leftRows.size());
+  std::vector<std::uint8_t> oneEach(leftRows.size(), 1);
   forEachMorsel(left.rows(), [&](std::size_t m, std::size_t begin, std::size_t end) {
     leftRows[m].reserve(end - begin);
     rightRows[m].reserve(end - begin);
@@ -33,25 +42,65 @@ Table probeGroups(const plan::Node& node, const Table& left, const Table& right,
         if (node.leftJoin) {
           leftRows[m].push_back(static_cast<std::uint32_t>(row));
           rightRows[m].push_back(kNoRow);
+        } else {
+          oneEach[m] = 0;
         }
         continue;
       }
-      for (std::uint32_t r = firstRow[g]; r != kNoRow; r = next[r]) {
+      std::uint32_t r = firstRow[g];
+      if (next[r] != kNoRow) oneEach[m] = 0;
+      for (; r != kNoRow; r = next[r]) {
         leftRows[m].push_back(static_cast<std::uint32_t>(row));
         rightRows[m].push_back(r);
       }
     }
   });
+  Pairs pairs;
+  pairs.oneEach = std::all_of(oneEach.begin(), oneEach.end(), [](std::uint8_t one) { return one != 0; });
   std::size_t total = 0;
-  for (const auto& rows : leftRows) total += rows.size();
-  std::vector<std::uint32_t> allLeft, allRight;
-  allLeft.reserve(total);
-  allRight.reserve(total);
+  for (const auto& rows : rightRows) total += rows.size();
+  pairs.allRight.reserve(total);
+  if (!pairs.oneEach) pairs.allLeft.reserve(total);
   for (std::size_t m = 0; m < leftRows.size(); ++m) {
-    allLeft.insert(allLeft.end(), leftRows[m].begin(), leftRows[m].end());
-    allRight.insert(allRight.end(), rightRows[m].begin(), rightRows[m].end());
+    if (!pairs.oneEach) pairs.allLeft.insert(pairs.allLeft.end(), leftRows[m].begin(), leftRows[m].end());
+    pairs.allRight.insert(pairs.allRight.end(), rightRows[m].begin(), rightRows[m].end());
   }
-  return joinedRows(node, left, &allLeft, right, allRight);
+  return pairs;
+}
+
+// The joined rows of `pairs`, in the node's schema. A left side that is not needed afterwards
+// (`ownedLeft`) gives its columns up when every left row is kept once, in order.
+Table joinPairs(const plan::Node& node, const Table& left, Table* ownedLeft, const Table& right, const Pairs& pairs) {
+  if (!pairs.oneEach) return joinedRows(node, left, &pairs.allLeft, right, pairs.allRight);
+  if (ownedLeft == nullptr) return joinedRows(node, left, nullptr, right, pairs.allRight);
+  // The left columns moved into a table of the right's gathered columns (joinedRows moves them
+  // into place, as it would the gathered ones).
+  Table both;
+  both.rowsWithoutColumns = left.rows();
+  std::vector<ColumnSpec> specs = columnSpecs(node.schema);
+  std::vector<std::optional<Column>> gathered(specs.size());
+  tbb::parallel_for(std::size_t(0), specs.size(), [&](std::size_t c) {
+    if (left.find(specs[c].name) == nullptr && right.find(specs[c].name) != nullptr) {
+      gathered[c].emplace(right.find(specs[c].name)->gather(pairs.allRight));
+    }
+  });
+  for (std::size_t c = 0; c < specs.size(); ++c) {
+    if (gathered[c]) {
+      both.columns.push_back(std::move(*gathered[c]));
+      continue;
+    }
+    int index = ownedLeft->indexOf(specs[c].name);
+    if (index < 0) throw OperatorError("internal: join output column `" + specs[c].name + "` is in neither input");
+    both.columns.push_back(std::move(ownedLeft->columns[static_cast<std::size_t>(index)]));
+  }
+  bool arranged = true;
+  for (std::size_t c = 0; c < specs.size(); ++c) {
+    Column& column = both.columns[c];
+    arranged = arranged && column.kind() == specs[c].kind && (specs[c].kind != ColumnKind::Category || column.spec().levels == specs[c].levels);
+    column.spec().name = specs[c].name;
+    column.spec().nullable = specs[c].nullable;
+  }
+  return arranged ? both : arrange(both, specs);
 }
 
 }  // namespace
@@ -108,7 +157,14 @@ JoinBuild::JoinBuild(const plan::Node& node, const Table& right) : state_(std::m
 
 JoinBuild::~JoinBuild() = default;
 
-Table JoinBuild::probe(const Table& left) const {
+Table JoinBuild::probe(const Table& left) const { return probe(left, nullptr); }
+
+Table JoinBuild::probe(Table&& left) const {
+  Table owned = std::move(left);
+  return probe(owned, &owned);
+}
+
+Table JoinBuild::probe(const Table& left, Table* owned) const {
   State& s = *state_;
   const plan::Node& node = *s.node;
   std::vector<std::size_t> leftKeys;
@@ -131,9 +187,10 @@ Table JoinBuild::probe(const Table& left) const {
         if (auto it = s.groupOfText.find(leftStrings.at(code)); it != s.groupOfText.end()) groupOfLeftCode[code] = it->second;
       }
     }
-    return probeGroups(node, left, *s.right, s.groups.firstRow, s.next, [&](std::size_t row) {
+    Pairs pairs = probePairs(node, left, s.groups.firstRow, s.next, [&](std::size_t row) {
       return leftColumn->isNull(row) ? kNoRow : groupOfLeftCode[leftColumn->codeAt(row)];
     });
+    return joinPairs(node, left, owned, *s.right, pairs);
   }
   // Otherwise keys hashed on both sides. The index's groups are the ones grouped above: the
   // same groups in the same order (groupByColumns gives first-appearance order either way).
@@ -142,8 +199,9 @@ Table JoinBuild::probe(const Table& left) const {
     s.index.emplace(*s.build, s.groups);
   });
   RowKeys probeKeys(left, leftKeys);
-  return probeGroups(node, left, *s.right, s.groups.firstRow, s.next,
-                     [&](std::size_t row) { return probeKeys.hasNull(row) ? kNoRow : s.index->find(probeKeys, row); });
+  Pairs pairs = probePairs(node, left, s.groups.firstRow, s.next,
+                           [&](std::size_t row) { return probeKeys.hasNull(row) ? kNoRow : s.index->find(probeKeys, row); });
+  return joinPairs(node, left, owned, *s.right, pairs);
 }
 
 Table join(const plan::Node& node, const Table& left, const Table& right) {

@@ -18,8 +18,13 @@ class JoinBuild {
   ~JoinBuild();
   // Several threads may probe at once (each piece is also probed in parallel, morsel by morsel).
   Table probe(const Table& left) const;
+  // The same, taking the left piece's columns where they pass through unchanged (every left row
+  // joined to one right row, in order) rather than copying them.
+  Table probe(Table&& left) const;
 
  private:
+  Table probe(const Table& left, Table* owned) const;
+
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -6,12 +6,16 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace weir::runtime {
 
@@ -61,14 +65,29 @@ std::string SourceHashes::hashBytes(std::string_view bytes) {
 }
 
 std::optional<std::string> SourceHashes::hashFile(const std::string& path) {
-  MappedFile file;
-  std::string error;
-  if (!file.open(path, error)) return std::nullopt;
+  // Read through a buffer, not a mapping: a mapping's pages count in the process's memory, and
+  // the kernel's read-ahead of a sequential mapping kept tens of MB of a large file mapped while
+  // it was hashed (the peak of a streamed run over a 476 MB file, which hashes it first).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return std::nullopt;
+  }
   ContentHasher hasher;
-  file.forEachPiece([&](std::string_view piece) {
-    hasher.update(piece);
-    return true;
-  });
+  std::vector<char> buffer(std::size_t(1) << 20);
+  while (true) {
+    ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (got == 0) break;
+    hasher.update(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+  }
+  ::close(fd);
   return hasher.hex();
 }
 

@@ -43,7 +43,7 @@ sema::ColumnType columnType(const std::string& name, sema::ScalarKind kind, bool
 
 std::string cell(const Column& c, std::size_t row) {
   if (c.isNull(row)) return "null";
-  if (c.kind() == ColumnKind::String) return std::string(c.stringAt(row));
+  if (c.kind() == ColumnKind::String || c.kind() == ColumnKind::Category) return std::string(c.stringAt(row));
   if (c.kind() == ColumnKind::Float) {
     std::uint64_t bits;
     double x = c.floatAt(row);
@@ -179,15 +179,53 @@ TEST(Join, ProbedPieceByPieceAgreesWithTheWholeJoin) {
         for (int threads : {1, 2}) {
           tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
           JoinBuild build(node, *other);
-          std::string streamed;
+          // Each piece probed as it is, and given up (its columns moved into the result when
+          // every row joins one right row).
+          std::string streamed, given;
           for (const Table& p : pieces) {
             std::string text = rowsText(build.probe(p));
             if (!text.empty()) streamed += (streamed.empty() ? "" : " ") + text;
+            text = rowsText(build.probe(p.slice(0, p.rows())));
+            if (!text.empty()) given += (given.empty() ? "" : " ") + text;
           }
           EXPECT_EQ(streamed, whole) << (leftJoin ? "left join, " : "") << (hashed ? "hashed keys, " : "") << threads << " threads";
+          EXPECT_EQ(given, whole) << (leftJoin ? "left join, " : "") << (hashed ? "hashed keys, " : "") << threads << " threads";
         }
       }
     }
+  }
+}
+
+TEST(Join, EveryLeftRowWithOneRightRowKeepsTheLeftColumns) {
+  // Right keys unique and covering every left key (a dimension table): the left columns pass
+  // through (moved, when the piece is given up) and the right ones are gathered; the same rows
+  // as a join that copies, inner and left, with a category column on the left.
+  Table left, right;
+  Column key(ColumnSpec{"k", ColumnKind::Int, false, {}}), level(ColumnSpec{"c", ColumnKind::Category, true, {"x", "y"}});
+  for (std::size_t row = 0; row < kMorselRows + 10; ++row) {
+    key.appendInt(static_cast<std::int64_t>(row % 100));
+    if (row % 9 == 0) level.appendNull();
+    else level.appendLevel(static_cast<std::uint32_t>(row % 2));
+  }
+  left.columns = {std::move(key), std::move(level)};
+  right.columns.push_back(ints("k", {}));
+  right.columns.push_back(strings("r", {}));
+  for (int k = 99; k >= 0; --k) {
+    right.columns[0].appendInt(k);
+    right.columns[1].appendString("r" + std::to_string(k));
+  }
+  plan::Node node;
+  node.kind = plan::NodeKind::Join;
+  node.joinKeys = {{"k", "k"}};
+  node.schema.columns = {columnType("k", sema::ScalarKind::Int), columnType("r", sema::ScalarKind::String)};
+  node.schema.columns.push_back(sema::ColumnType("c", sema::Type::category({"x", "y"}, true)));
+  for (bool leftJoin : {false, true}) {
+    node.leftJoin = leftJoin;
+    JoinBuild build(node, right);
+    Table copied = build.probe(left), moved = build.probe(left.slice(0, left.rows()));
+    ASSERT_EQ(copied.rows(), left.rows());
+    EXPECT_EQ(rowsText(moved), rowsText(copied));
+    EXPECT_EQ(rowsText(copied).substr(0, 20), "0,r0,null 1,r1,y 2,r");
   }
 }
 

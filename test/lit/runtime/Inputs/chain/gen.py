@@ -19,4 +19,5 @@ with open(folder + "/shops.csv", "w") as out:
     out.write("shop,region,rate\n")
     for s in range(300, 1500):
         rate = "" if s % 11 == 0 else repr(r.uniform(0, 0.5))
-        out.write("s%d,r%d,%s\n" % (s, s % 5, rate))
+        region = "" if s % 13 == 0 else "r%d" % (s % 5)
+        out.write("s%d,%s,%s\n" % (s, region, rate))
