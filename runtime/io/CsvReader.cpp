@@ -651,8 +651,11 @@ void streamPieces(std::string_view text, ChunkParser& parser, const CsvOptions& 
     keysStopped = keysStopped || unsafe(chunk);
     return !keysStopped;
   };
-  auto tokens = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) * 2;
-  pipePieces(tokens, bodyLine, parser, options, keys, points, stopped, checkKeys, [&](std::unique_ptr<Chunk> chunk) {
+  // With a filter, no more pieces in flight than threads, as when read whole (unfiltered pieces
+  // are most of what the read holds); otherwise two per thread.
+  auto threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
+  pipePieces(options.eachPiece ? threads : threads * 2, bodyLine, parser, options, keys, points, stopped, checkKeys,
+             [&](std::unique_ptr<Chunk> chunk) {
     // Its records are let go when it is taken, dropped, or left for a reading of the rest.
     struct LetGo {
       ChunkParser& parser;

@@ -165,8 +165,12 @@ void appendValue(std::string& out, const Column& column, std::size_t row, char d
 
 // Rows [begin, end) as CSV records.
 std::string formatRows(const Table& table, char delimiter, std::size_t begin, std::size_t end) {
+  // Room for the usual widths (a float's shortest form is up to 24 bytes), so that the text is
+  // not copied as it grows.
+  std::size_t rowBytes = 1;
+  for (const Column& column : table.columns) rowBytes += column.kind() == ColumnKind::Float ? 25 : 17;
   std::string out;
-  out.reserve((end - begin) * 16 * std::max<std::size_t>(1, table.columns.size()));
+  out.reserve((end - begin) * rowBytes);
   for (std::size_t row = begin; row < end; ++row) {
     for (std::size_t c = 0; c < table.columns.size(); ++c) {
       if (c > 0) out += delimiter;

@@ -1,5 +1,6 @@
 #include "io/ValueParsers.h"
 
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -32,13 +33,25 @@ std::optional<std::int64_t> parseInt(std::string_view text) {
   return value;
 }
 
+namespace {
+
+// The bytes a number is written with: digits, `.`, signs and exponents (a table: the check is a
+// tenth of reading a file of floats when made of comparisons).
+constexpr std::array<bool, 256> kNumberBytes = [] {
+  std::array<bool, 256> bytes{};
+  for (char c : std::string_view("0123456789.-+eE")) bytes[static_cast<unsigned char>(c)] = true;
+  return bytes;
+}();
+
+}  // namespace
+
 std::optional<double> parseFloat(std::string_view text) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty()) return std::nullopt;
-  for (char c : text) {
-    // from_chars also reads `inf` and `nan`: data files mean a number.
-    if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e' || c == 'E' || c == '+')) return std::nullopt;
-  }
+  // from_chars also reads `inf` and `nan`: data files mean a number.
+  bool number = true;
+  for (char c : text) number &= kNumberBytes[static_cast<unsigned char>(c)];
+  if (!number) return std::nullopt;
   // fast_float (Lemire's algorithm, the one libstdc++'s from_chars uses): the nearest double,
   // without a locale or a copy. Beyond a float's range it gives an infinity (`1e999` is no value
   // a sink writes) and below it zero (`1e-999`, as JSON readers do).
