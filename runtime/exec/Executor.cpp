@@ -258,8 +258,11 @@ class Execution {
   bool compilesAhead(NodeId id) const {
     const plan::Node& node = plan_.node(id);
     switch (node.kind) {
-      case NodeKind::Scan:  // its pushed filter, when the scan reads a CSV file
-        return execute_[id] && node.condition && node.io && node.io->format == "csv" && streamInto_.count(id) == 0;
+      case NodeKind::Scan: {  // its pushed filter, when the scan reads a CSV file (and not for a group)
+        auto stream = streamInto_.find(id);
+        bool grouped = stream != streamInto_.end() && plan_.node(stream->second).kind == NodeKind::Aggregate;
+        return execute_[id] && node.condition && node.io && node.io->format == "csv" && !grouped;
+      }
       case NodeKind::Filter: case NodeKind::Derive: case NodeKind::Select: case NodeKind::Drop:
       case NodeKind::Rename: case NodeKind::Fill: case NodeKind::Kernel:
         return execute_[id] && node.inputs.size() == 1;
