@@ -25,6 +25,14 @@ struct CheckedProgram {
   sema::ResolvedNames names;
   sema::TypedProgram types;
   sema::CheckedDeclarations declarations;
+  // For the next incremental check (CompileOptions::incremental): what the type checker reported
+  // about declarations, and whether its results may be kept (sema/IncrementalCheck.h).
+  std::vector<diag::Diagnostic> typeDiagnostics;
+  bool reusable = false;
+  // Of the program's declarations, how many the type checker checked and how many it kept from
+  // the last compilation.
+  std::size_t declarationsChecked = 0;
+  std::size_t declarationsKept = 0;
 };
 
 enum class CompileStatus {

@@ -3,6 +3,7 @@
 #include "parse/Parser.h"
 #include "plan/Lowering.h"
 #include "sema/Governance.h"
+#include "sema/IncrementalCheck.h"
 #include "support/ProjectPath.h"
 #include "support/Stack.h"
 #include "support/Suggest.h"
@@ -140,6 +141,22 @@ std::optional<std::string> Workspace::readFile(const std::string& canonicalPath,
 
 std::shared_ptr<const Compilation> Workspace::compile(const std::string& path, const CompileOptions& options,
                                                       const Cancellation* cancel) {
+  std::shared_ptr<const Compilation> compilation = compileOnce(path, options, cancel);
+  // Past the limit of errors per file, which errors are kept depends on the order they were
+  // found in, which an incremental check does not follow: check the whole program instead.
+  if (compilation->checked && compilation->checked->declarationsKept > 0) {
+    for (const diag::Diagnostic& diagnostic : compilation->diagnostics.diagnostics()) {
+      if (diagnostic.kind != diag::Kind::ErrorsLeftOut) continue;
+      CompileOptions whole = options;
+      whole.previous = nullptr;
+      return compileOnce(path, whole, cancel);
+    }
+  }
+  return compilation;
+}
+
+std::shared_ptr<const Compilation> Workspace::compileOnce(const std::string& path, const CompileOptions& options,
+                                                          const Cancellation* cancel) {
   auto compilation = std::make_shared<Compilation>(ids_);
   compilation->path = path;
   WorkspaceModules modules(*this, compilation->sources, cancel);
@@ -187,7 +204,11 @@ void Workspace::runPhases(Compilation& compilation, const CompileOptions& option
   if (cancelled()) return;
   checked.names = sema::resolveNames(checked.program, diags);
   if (cancelled()) return;
-  checked.types = sema::checkTypes(checked.program, checked.names, diags);
+  if (options.incremental) {
+    checkTypesIncrementally(compilation, options);
+  } else {
+    checked.types = sema::checkTypes(checked.program, checked.names, diags);
+  }
   if (cancelled()) return;
   checked.declarations = sema::checkDeclarations(checked.program, checked.names, checked.types, diags);
   sema::checkGovernance(checked.program, checked.names, checked.types, checked.declarations, diags);
@@ -225,6 +246,42 @@ void Workspace::runPhases(Compilation& compilation, const CompileOptions& option
     return;
   }
   compilation.plan = std::move(plan);
+}
+
+void Workspace::checkTypesIncrementally(Compilation& compilation, const CompileOptions& options) {
+  CheckedProgram& checked = *compilation.checked;
+  std::optional<sema::TypeReuse> reuse;
+  const Compilation* previous = options.previous.get();
+  if (previous != nullptr && previous->checked && previous->checked->reusable) {
+    const CheckedProgram& last = *previous->checked;
+    sema::LastCheck lastCheck{&last.program, &last.names, &last.types, &last.typeDiagnostics, &previous->sources};
+    reuse = sema::planTypeReuse(lastCheck, checked.program, checked.names, compilation.sources);
+  }
+  std::size_t declarations = 0;
+  for (const auto& module : checked.program.modules) declarations += module->ast->decls.size();
+  // Reported apart so that a whole check can follow an incremental one that could not be used.
+  diag::DiagnosticEngine expansionDiags, declarationDiags;
+  std::optional<std::vector<diag::Diagnostic>> reported;
+  if (reuse) {
+    std::size_t kept = reuse->kept.declarations.size();
+    checked.types = sema::checkTypes(checked.program, checked.names, expansionDiags, declarationDiags, &reuse->kept);
+    if (!checked.types.bodiesReadDeclarations) reported = reuse->mergeDiagnostics(declarationDiags.diagnostics());
+    if (reported) checked.declarationsKept = kept;
+  }
+  if (!reported) {
+    expansionDiags = diag::DiagnosticEngine();
+    declarationDiags = diag::DiagnosticEngine();
+    checked.types = sema::checkTypes(checked.program, checked.names, expansionDiags, declarationDiags, nullptr);
+    reported = declarationDiags.diagnostics();
+  }
+  checked.declarationsChecked = declarations - checked.declarationsKept;
+  for (const diag::Diagnostic& diagnostic : expansionDiags.diagnostics()) compilation.diagnostics.record(diagnostic);
+  for (const diag::Diagnostic& diagnostic : *reported) compilation.diagnostics.record(diagnostic);
+  checked.typeDiagnostics = std::move(*reported);
+  checked.reusable = !checked.types.bodiesReadDeclarations;
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats_.declarationsChecked += checked.declarationsChecked;
+  stats_.declarationsKept += checked.declarationsKept;
 }
 
 }  // namespace weir::engine

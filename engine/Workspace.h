@@ -29,6 +29,12 @@ struct CompileOptions {
   bool plan = true;  // lower and optimize the program (false: stop after checking it)
   plan::PassOptions passes;  // targets, disabled passes, dumps around passes
   std::ostream* passDumps = nullptr;  // where the dumps and timings asked for go
+  // An editor's: check incrementally, keeping from `previous` (the last compilation of the same
+  // root) the types and diagnostics of the declarations nothing edited reaches
+  // (sema/IncrementalCheck.h), and keep what the next compilation needs for that. The result is
+  // the one a whole check gives.
+  bool incremental = false;
+  std::shared_ptr<const Compilation> previous;
 };
 
 class Workspace {
@@ -65,6 +71,10 @@ class Workspace {
     std::size_t reused = 0;
     std::size_t declarationsParsed = 0;
     std::size_t declarationsReused = 0;
+    // Of incremental checks (CompileOptions::incremental): declarations the type checker
+    // checked, and those whose results it kept.
+    std::size_t declarationsChecked = 0;
+    std::size_t declarationsKept = 0;
   };
   Stats stats() const;
 
@@ -82,6 +92,8 @@ class Workspace {
   std::optional<std::string> readFile(const std::string& canonicalPath, const std::string& path, std::string& error) const;
   void finish(Compilation& compilation, const CompileOptions& options, const Cancellation* cancel, class WorkspaceModules& modules);
   void runPhases(Compilation& compilation, const CompileOptions& options, const Cancellation* cancel, WorkspaceModules& modules);
+  void checkTypesIncrementally(Compilation& compilation, const CompileOptions& options);
+  std::shared_ptr<const Compilation> compileOnce(const std::string& path, const CompileOptions& options, const Cancellation* cancel);
 
   std::string stdlibDir_;
   std::shared_ptr<source::FileIdAllocator> ids_;

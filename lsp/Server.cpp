@@ -326,6 +326,9 @@ void Server::checkPending(const engine::Cancellation* cancel) {
 bool Server::check(Document& doc, const engine::Cancellation* cancel) {
   engine::CompileOptions options;
   options.plan = false;
+  // A keystroke checks again only the declarations it reaches (sema/IncrementalCheck.h).
+  options.incremental = true;
+  if (doc.analysis != nullptr) options.previous = doc.analysis->compilation;
   std::int64_t version = doc.version;
   std::shared_ptr<const engine::Compilation> compilation = workspace_.compile(doc.path, options, cancel);
   ++compilations_;

@@ -149,3 +149,183 @@ void destroyIteratively(ExprPtr expr) {
 }
 
 }  // namespace weir::ast
+
+namespace weir::ast {
+
+namespace {
+
+// Every child of every node kind, as ast/Relocate.cpp copies them: a kind missing here would
+// leave its nodes unpaired, so each switch lists every kind (no default).
+class NodeWalker {
+ public:
+  NodeWalker(const std::function<void(const Expr&)>& visitExpr, const std::function<void(const PipeOp&)>& visitOp)
+      : visitExpr_(visitExpr), visitOp_(visitOp) {}
+
+  void expr(const ExprPtr& e) {
+    if (e) expr(*e);
+  }
+  void exprs(const std::vector<ExprPtr>& list) {
+    for (const ExprPtr& e : list) expr(e);
+  }
+  void args(const std::vector<Argument>& list) {
+    for (const Argument& a : list) expr(a.value);
+  }
+  void assignments(const std::vector<Assignment>& list) {
+    for (const Assignment& a : list) expr(a.value);
+  }
+  void type(const TypeRef& t) { exprs(t.args); }
+  void params(const std::vector<Param>& list) {
+    for (const Param& p : list) type(p.type);
+  }
+  void settings(const std::unique_ptr<SettingsBlock>& block) {
+    if (!block) return;
+    for (const Setting& s : block->entries) {
+      expr(s.value);
+      settings(s.block);
+    }
+  }
+
+  void expr(const Expr& e) {
+    visitExpr_(e);
+    switch (e.kind) {
+      case ExprKind::Int: case ExprKind::Float: case ExprKind::String: case ExprKind::Bool:
+      case ExprKind::Null: case ExprKind::Duration: case ExprKind::Name: case ExprKind::Error:
+        break;
+      case ExprKind::Member: expr(e.as<MemberExpr>().object); break;
+      case ExprKind::Call:
+        expr(e.as<CallExpr>().callee);
+        args(e.as<CallExpr>().args);
+        break;
+      case ExprKind::Unary: expr(e.as<UnaryExpr>().operand); break;
+      case ExprKind::Binary:
+        expr(e.as<BinaryExpr>().lhs);
+        expr(e.as<BinaryExpr>().rhs);
+        break;
+      case ExprKind::In:
+        expr(e.as<InExpr>().value);
+        exprs(e.as<InExpr>().set);
+        expr(e.as<InExpr>().setName);
+        break;
+      case ExprKind::Between:
+        expr(e.as<BetweenExpr>().value);
+        expr(e.as<BetweenExpr>().low);
+        expr(e.as<BetweenExpr>().high);
+        break;
+      case ExprKind::IsNull: expr(e.as<IsNullExpr>().value); break;
+      case ExprKind::If:
+        expr(e.as<IfExpr>().condition);
+        expr(e.as<IfExpr>().thenValue);
+        expr(e.as<IfExpr>().elseValue);
+        break;
+      case ExprKind::Case:
+        for (const auto& when : e.as<CaseExpr>().whens) {
+          expr(when.condition);
+          expr(when.value);
+        }
+        expr(e.as<CaseExpr>().elseValue);
+        break;
+      case ExprKind::List: exprs(e.as<ListExpr>().items); break;
+      case ExprKind::AllExcept: exprs(e.as<AllExceptExpr>().excluded); break;
+      case ExprKind::Pipeline:
+        expr(e.as<PipelineExpr>().input);
+        for (const PipeOpPtr& o : e.as<PipelineExpr>().ops) op(*o);
+        break;
+    }
+  }
+
+  void op(const PipeOp& o) {
+    visitOp_(o);
+    switch (o.kind) {
+      case OpKind::Where: expr(o.as<WhereOp>().condition); break;
+      case OpKind::Derive: case OpKind::Fill: assignments(o.as<AssignOp>().assignments); break;
+      case OpKind::Select: case OpKind::Drop: case OpKind::Distinct: case OpKind::Rename: case OpKind::Sort:
+      case OpKind::Predict:
+        break;
+      case OpKind::Join:
+        expr(o.as<JoinOp>().table);
+        expr(o.as<JoinOp>().within);
+        break;
+      case OpKind::Window:
+        for (const WindowColumn& c : o.as<WindowOp>().columns) {
+          expr(c.value);
+          expr(c.frameSize);
+        }
+        break;
+      case OpKind::Group: assignments(o.as<GroupOp>().aggregates); break;
+      case OpKind::Take: expr(o.as<TakeOp>().count); break;
+      case OpKind::Sample:
+        expr(o.as<SampleOp>().fraction);
+        args(o.as<SampleOp>().options);
+        break;
+      case OpKind::Union: expr(o.as<UnionOp>().table); break;
+      case OpKind::TransformCall: args(o.as<TransformCallOp>().args); break;
+    }
+  }
+
+  void decl(const Decl& d) {
+    switch (d.kind) {
+      case DeclKind::Pipeline: case DeclKind::Import: break;
+      case DeclKind::Schema:
+        for (const ColumnDef& c : d.as<SchemaDecl>().columns) {
+          type(c.type);
+          for (const Tag& t : c.tags) args(t.args);
+        }
+        break;
+      case DeclKind::Source:
+        expr(d.as<SourceDecl>().reader);
+        settings(d.as<SourceDecl>().settings);
+        break;
+      case DeclKind::Let: expr(d.as<LetDecl>().value); break;
+      case DeclKind::Model:
+        expr(d.as<ModelDecl>().trainer);
+        settings(d.as<ModelDecl>().settings);
+        break;
+      case DeclKind::Metrics: expr(d.as<MetricsDecl>().evaluation); break;
+      case DeclKind::Expect:
+        expr(d.as<ExpectDecl>().table);
+        for (const ExpectRule& r : d.as<ExpectDecl>().rules) expr(r.condition);
+        break;
+      case DeclKind::Gate: exprs(d.as<GateDecl>().conditions); break;
+      case DeclKind::Sink:
+        expr(d.as<SinkDecl>().table);
+        expr(d.as<SinkDecl>().writer);
+        settings(d.as<SinkDecl>().settings);
+        break;
+      case DeclKind::Step:
+        expr(d.as<StepDecl>().command);
+        settings(d.as<StepDecl>().settings);
+        break;
+      case DeclKind::Deploy: settings(d.as<DeployDecl>().settings); break;
+      case DeclKind::Trigger:
+        for (const TriggerEntry& e : d.as<TriggerDecl>().entries) expr(e.event);
+        break;
+      case DeclKind::Policy: settings(d.as<PolicyDecl>().settings); break;
+      case DeclKind::Fn:
+        params(d.as<FnDecl>().params);
+        type(d.as<FnDecl>().result);
+        expr(d.as<FnDecl>().body);
+        break;
+      case DeclKind::Transform:
+        params(d.as<TransformDecl>().params);
+        expr(d.as<TransformDecl>().body);
+        break;
+      case DeclKind::Rule:
+        params(d.as<RuleDecl>().params);
+        expr(d.as<RuleDecl>().body);
+        break;
+    }
+  }
+
+ private:
+  const std::function<void(const Expr&)>& visitExpr_;
+  const std::function<void(const PipeOp&)>& visitOp_;
+};
+
+}  // namespace
+
+void forEachNode(const Decl& decl, const std::function<void(const Expr&)>& visitExpr,
+                 const std::function<void(const PipeOp&)>& visitOp) {
+  NodeWalker(visitExpr, visitOp).decl(decl);
+}
+
+}  // namespace weir::ast

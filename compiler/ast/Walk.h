@@ -23,6 +23,13 @@ struct DepthProbe {
 };
 DepthProbe probeDepth(const Expr& expr, std::size_t limit);
 
+// Calls `visitExpr` on every expression and `visitOp` on every table operator of a declaration
+// (pipelines, settings, arguments, type arguments and tags included), parents before children,
+// in one fixed order: a declaration and its relocated copy give sequences that pair node by node
+// (how sema carries what it found about one over to the other).
+void forEachNode(const Decl& decl, const std::function<void(const Expr&)>& visitExpr,
+                 const std::function<void(const PipeOp&)>& visitOp);
+
 // Destroys a tree of any depth without recursion (destructors recurse once per level).
 void destroyIteratively(ExprPtr expr);
 

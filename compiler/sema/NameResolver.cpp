@@ -134,6 +134,10 @@ class Resolver {
 
   void use(const Decl* target, const LoadedModule* owner) {
     used_.insert(target);
+    if (current_ != nullptr) {
+      auto& refs = out_.references[current_];
+      if (std::find(refs.begin(), refs.end(), target) == refs.end()) refs.push_back(target);
+    }
     if (owner == module_ && current_ != nullptr) {
       auto& deps = out_.dependencies[current_];
       if (std::find(deps.begin(), deps.end(), target) == deps.end()) deps.push_back(target);

@@ -20,6 +20,9 @@ struct ResolvedNames {
   std::map<const LoadedModule*, ModuleScope> scopes;
   // For each declaration, the declarations of the same module it refers to, in source order.
   std::map<const ast::Decl*, std::vector<const ast::Decl*>> dependencies;
+  // For each declaration, every declaration its names resolve to, in any module, in the order
+  // first met: what an incremental check compares to tell whether its inputs changed.
+  std::map<const ast::Decl*, std::vector<const ast::Decl*>> references;
 };
 
 // Resolves every reference to a declaration (tables, models, gates, schemas, functions, rules,

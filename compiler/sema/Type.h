@@ -167,6 +167,10 @@ class ColumnList {
   void pop_back() { items_.pop_back(); }
   // Appends `from`'s column `i` itself, not a copy.
   void pushShared(const ColumnList& from, std::size_t i) { items_.push_back(from.items_[i]); }
+  // Column `i` as shared, and appending one so: for copying a table while keeping which columns
+  // its copies share (sema/IncrementalCheck.cpp moves a checked program's tables).
+  const Shared& sharedAt(std::size_t i) const { return items_[i]; }
+  void pushShared(Shared column) { items_.push_back(std::move(column)); }
   const_iterator erase(const_iterator first, const_iterator last) {
     return const_iterator(items_.erase(first.base(), last.base()));
   }

@@ -51,15 +51,18 @@ class Checker {
   Checker(const Program& program, const ResolvedNames& names, diag::DiagnosticEngine& diags)
       : program_(program), names_(names), diags_(diags) {}
 
-  TypedProgram run() {
+  TypedProgram run(diag::DiagnosticEngine& expansionDiags, KeptTypes* kept) {
     for (const auto& module : program_.modules) {
       for (const DeclPtr& decl : module->ast->decls) moduleOf_[decl.get()] = module.get();
     }
     // Rules and transforms are instantiated at each call: those whose expansion is too large are
     // not, nor the tables and expectations holding such calls (reported by the expansion check).
-    tooLarge_ = checkExpansions(program_, names_, diags_).tooLarge;
+    tooLarge_ = checkExpansions(program_, names_, expansionDiags).tooLarge;
+    if (kept != nullptr) typed_ = std::move(kept->typed);
     for (const auto& module : program_.modules) {
-      for (const DeclPtr& decl : module->ast->decls) checkDecl(*decl, *module);
+      for (const DeclPtr& decl : module->ast->decls) {
+        if (kept == nullptr || !kept->declarations.contains(decl.get())) checkDecl(*decl, *module);
+      }
     }
     return std::move(typed_);
   }
@@ -121,6 +124,7 @@ class Checker {
   }
 
   const TableType& schemaTable(const SchemaDecl& schema) {
+    if (!stack_.empty()) typed_.bodiesReadDeclarations = true;
     auto it = schemas_.find(&schema);
     if (it != schemas_.end()) return it->second;
     TableType table;
@@ -171,6 +175,7 @@ class Checker {
   // The schema of the table a declaration names (`which` picks among `let a, b = ...`).
   TableType tableOfDecl(const Decl& decl, const std::string& name) {
     if (decl.incomplete) return errorTable();
+    if (!stack_.empty()) typed_.bodiesReadDeclarations = true;
     std::size_t which = 0;
     if (decl.kind == DeclKind::Let) {
       const auto& names = decl.as<LetDecl>().names;
@@ -1669,7 +1674,12 @@ std::string printTable(const TableType& table) {
 }  // namespace
 
 TypedProgram checkTypes(const Program& program, const ResolvedNames& names, diag::DiagnosticEngine& diags) {
-  return Checker(program, names, diags).run();
+  return Checker(program, names, diags).run(diags, nullptr);
+}
+
+TypedProgram checkTypes(const Program& program, const ResolvedNames& names, diag::DiagnosticEngine& diags,
+                        diag::DiagnosticEngine& declarationDiags, KeptTypes* kept) {
+  return Checker(program, names, declarationDiags).run(diags, kept);
 }
 
 namespace {

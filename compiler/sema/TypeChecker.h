@@ -7,6 +7,7 @@
 #include "sema/Type.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,19 @@ struct TypedProgram {
   // by the chain of call sites (the `| t(...)` operator or call expression written in a
   // declaration, then each call inside a body on the way) and the operator.
   std::map<std::pair<std::vector<const void*>, const ast::PipeOp*>, TableType> bodyOutputs;
+
+  // Whether checking a transform's, fn's or rule's body at a call read a declaration's table or
+  // a schema: that declaration's errors, when it is first computed there, point at the call, so
+  // which declaration reports them depends on the order of checking (an incremental check then
+  // checks the whole program: sema/IncrementalCheck.h).
+  bool bodiesReadDeclarations = false;
+};
+
+// The results an incremental check keeps from the last check (sema/IncrementalCheck.h), moved
+// into the nodes and ranges of the program being checked.
+struct KeptTypes {
+  TypedProgram typed;                     // the kept declarations' entries
+  std::set<const ast::Decl*> declarations;  // the declarations not checked again
 };
 
 // Infers the schema of every table expression through every operator, types every expression
@@ -40,6 +54,12 @@ struct TypedProgram {
 // inside one points at the call and shows the definition). Runs after name resolution; names
 // that failed to resolve there have the error type here and report nothing more.
 TypedProgram checkTypes(const Program& program, const ResolvedNames& names, diag::DiagnosticEngine& diags);
+
+// The same, checking only the declarations `kept` does not hold (their entries are taken from
+// it). The expansion check (sema/Expansion.h) reports to `diags`, the checks of declarations to
+// `declarationDiags`, so that a caller can tell the two apart.
+TypedProgram checkTypes(const Program& program, const ResolvedNames& names, diag::DiagnosticEngine& diags,
+                        diag::DiagnosticEngine& declarationDiags, KeptTypes* kept);
 
 // `weir check --emit=types`: each declaration of the root module with its inferred type, one
 // column per line, in a stable form.

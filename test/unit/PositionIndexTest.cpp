@@ -12,7 +12,9 @@ namespace {
 class PositionIndexTest : public ::testing::Test {
  protected:
   void check(const std::string& text) {
-    compilation_ = workspace_.compileText("/tmp/index-test.mlflow", text, {false, {}, nullptr});
+    engine::CompileOptions options;
+    options.plan = false;
+    compilation_ = workspace_.compileText("/tmp/index-test.mlflow", text, options);
     ASSERT_TRUE(compilation_->checked);
     const engine::CheckedProgram& checked = *compilation_->checked;
     index_ = buildPositionIndex(checked.program, checked.names, checked.types);

@@ -78,13 +78,15 @@ TEST(TableType, CopiesShareColumnsAndEditCopiesOnWrite) {
 
 TEST(TableType, OperatorsShareTheColumnsTheyPassOn) {
   weir::engine::Workspace workspace;
+  weir::engine::CompileOptions options;
+  options.plan = false;
   auto compilation = workspace.compileText("/tmp/sharing-test.mlflow",
                                            "schema S { a: int, b: float? }\n"
                                            "source s: S = csv(\"s.csv\")\n"
                                            "let t = s\n"
                                            "  | where b is not null\n"
                                            "  | derive c = a + b\n",
-                                           {false, {}, nullptr});
+                                           options);
   ASSERT_TRUE(compilation->checked);
   const weir::sema::TypedProgram& typed = compilation->checked->types;
   ASSERT_EQ(typed.pipelineInputs.size(), 1u);
