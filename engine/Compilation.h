@@ -8,6 +8,7 @@
 #include "diagnostics/DiagnosticEngine.h"
 #include "plan/Plan.h"
 #include "sema/DeclarationChecker.h"
+#include "sema/IncrementalCheck.h"
 #include "sema/ModuleLoader.h"
 #include "sema/NameResolver.h"
 #include "sema/TypeChecker.h"
@@ -29,6 +30,7 @@ struct CheckedProgram {
   // about declarations, and whether its results may be kept (sema/IncrementalCheck.h).
   std::vector<diag::Diagnostic> typeDiagnostics;
   bool reusable = false;
+  sema::DeclarationNodes declarationNodes;  // of the declarations kept
   // Of the program's declarations, how many the type checker checked and how many it kept from
   // the last compilation.
   std::size_t declarationsChecked = 0;

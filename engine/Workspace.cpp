@@ -254,7 +254,8 @@ void Workspace::checkTypesIncrementally(Compilation& compilation, const CompileO
   const Compilation* previous = options.previous.get();
   if (previous != nullptr && previous->checked && previous->checked->reusable) {
     const CheckedProgram& last = *previous->checked;
-    sema::LastCheck lastCheck{&last.program, &last.names, &last.types, &last.typeDiagnostics, &previous->sources};
+    sema::LastCheck lastCheck{&last.program, &last.names, &last.types, &last.typeDiagnostics, &previous->sources,
+                              &last.declarationNodes};
     reuse = sema::planTypeReuse(lastCheck, checked.program, checked.names, compilation.sources);
   }
   std::size_t declarations = 0;
@@ -266,7 +267,10 @@ void Workspace::checkTypesIncrementally(Compilation& compilation, const CompileO
     std::size_t kept = reuse->kept.declarations.size();
     checked.types = sema::checkTypes(checked.program, checked.names, expansionDiags, declarationDiags, &reuse->kept);
     if (!checked.types.bodiesReadDeclarations) reported = reuse->mergeDiagnostics(declarationDiags.diagnostics());
-    if (reported) checked.declarationsKept = kept;
+    if (reported) {
+      checked.declarationsKept = kept;
+      checked.declarationNodes = std::move(reuse->nodes);
+    }
   }
   if (!reported) {
     expansionDiags = diag::DiagnosticEngine();

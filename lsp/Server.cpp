@@ -331,6 +331,8 @@ bool Server::check(Document& doc, const engine::Cancellation* cancel) {
   if (doc.analysis != nullptr) options.previous = doc.analysis->compilation;
   std::int64_t version = doc.version;
   std::shared_ptr<const engine::Compilation> compilation = workspace_.compile(doc.path, options, cancel);
+  // The last compilation is freed by the release thread, not when `options` goes.
+  options.previous.reset();
   ++compilations_;
   if (compilation->status == engine::CompileStatus::Cancelled) return false;  // a newer version waits
   auto analysis = std::make_shared<Analysis>();

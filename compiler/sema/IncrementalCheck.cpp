@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -163,15 +164,17 @@ class TableMover {
   bool ok_ = true;
 };
 
-// A declaration's text: its lines, whole (what else is on them included, which only makes the
-// comparison stricter).
-std::string textOf(const source::SourceFile& file, const Decl& decl) {
-  std::string out;
-  for (std::uint32_t line = decl.range.begin.line; line <= decl.range.end.line && line <= file.lineCount(); ++line) {
-    out += file.line(line);
-    out += '\n';
+// Whether two declarations have the same text: their lines, whole (what else is on them
+// included, which only makes the comparison stricter).
+bool sameText(const source::SourceFile& lastFile, const Decl& last, const source::SourceFile& newFile, const Decl& now) {
+  std::uint32_t lines = last.range.end.line - last.range.begin.line;
+  if (now.range.end.line - now.range.begin.line != lines) return false;
+  for (std::uint32_t i = 0; i <= lines; ++i) {
+    std::uint32_t a = last.range.begin.line + i, b = now.range.begin.line + i;
+    if (a > lastFile.lineCount() || b > newFile.lineCount()) return a > lastFile.lineCount() && b > newFile.lineCount();
+    if (lastFile.line(a) != newFile.line(b)) return false;
   }
-  return out;
+  return true;
 }
 
 // Whether two declarations with the same text read the same (one the other moved by lines).
@@ -182,24 +185,17 @@ bool sameShape(const Decl& last, const Decl& now) {
          last.range.end.line - last.range.begin.line == now.range.end.line - now.range.begin.line;
 }
 
-struct Node {
-  const void* at = nullptr;
-  int kind = 0;
-};
-
-std::vector<Node> nodesOf(const Decl& decl) {
-  std::vector<Node> nodes;
-  ast::forEachNode(
-      decl, [&](const ast::Expr& e) { nodes.push_back({&e, static_cast<int>(e.kind)}); },
-      [&](const ast::PipeOp& o) { nodes.push_back({&o, 1000 + static_cast<int>(o.kind)}); });
-  return nodes;
-}
-
 // The nodes TypedProgram's entries are keyed by: operators, pipelines and calls (a transform's
 // call site).
-bool isKey(const Node& node) {
-  return node.kind >= 1000 || node.kind == static_cast<int>(ast::ExprKind::Pipeline) ||
-         node.kind == static_cast<int>(ast::ExprKind::Call);
+std::vector<const void*> keyNodesOf(const Decl& decl) {
+  std::vector<const void*> nodes;
+  ast::forEachNode(
+      decl,
+      [&](const ast::Expr& e) {
+        if (e.kind == ast::ExprKind::Pipeline || e.kind == ast::ExprKind::Call) nodes.push_back(&e);
+      },
+      [&](const ast::PipeOp& o) { nodes.push_back(&o); });
+  return nodes;
 }
 
 }  // namespace
@@ -265,13 +261,15 @@ std::optional<TypeReuse> planTypeReuse(const LastCheck& last, const Program& pro
     const source::SourceFile* lastText = last.sources->file(lastFile);
     const source::SourceFile* newText = sources.file(newFile);
     if (lastText == nullptr || newText == nullptr) continue;
-    std::unordered_map<std::string, std::deque<const Decl*>> byText;
-    for (const DeclPtr& decl : lastModule.ast->decls) byText[textOf(*lastText, *decl)].push_back(decl.get());
+    std::unordered_map<std::string_view, std::deque<const Decl*>> byName;
+    for (const DeclPtr& decl : lastModule.ast->decls) byName[decl->name.text].push_back(decl.get());
     for (const DeclPtr& decl : module->ast->decls) {
-      auto it = byText.find(textOf(*newText, *decl));
-      if (it == byText.end()) continue;
+      auto it = byName.find(decl->name.text);
+      if (it == byName.end()) continue;
       std::deque<const Decl*>& candidates = it->second;
-      auto match = std::find_if(candidates.begin(), candidates.end(), [&](const Decl* was) { return sameShape(*was, *decl); });
+      auto match = std::find_if(candidates.begin(), candidates.end(), [&](const Decl* was) {
+        return sameShape(*was, *decl) && sameText(*lastText, *was, *newText, *decl);
+      });
       if (match == candidates.end()) continue;
       pair(**match, *decl);
       candidates.erase(match);
@@ -324,40 +322,34 @@ std::optional<TypeReuse> planTypeReuse(const LastCheck& last, const Program& pro
   TypeReuse reuse;
   reuse.plan_ = std::make_unique<TypeReuse::Plan>(program);
   TypeReuse::Plan& plan = *reuse.plan_;
-  std::unordered_map<const void*, const void*> nodes;  // last -> new
+  std::unordered_map<const void*, const void*> nodes;  // last -> new, of the kept declarations
   for (const Decl* decl : all) {
     if (again.contains(decl)) continue;
     const Decl* was = lastOf.at(decl);
     plan.keptDecls.insert(decl);
     reuse.kept.declarations.insert(decl);
     auto [lastFile, newFile] = filesOf.at(decl);
-    if (was == decl) continue;  // a shared syntax tree: the same nodes and ranges
-    ranges.keepDecl(lastFile, *was, newFile, *decl);
-    std::vector<Node> before = nodesOf(*was), now = nodesOf(*decl);
-    if (before.size() != now.size()) return std::nullopt;
-    for (std::size_t i = 0; i < now.size(); ++i) {
-      if (before[i].kind != now[i].kind) return std::nullopt;
-      if (isKey(now[i])) nodes.emplace(before[i].at, now[i].at);
+    if (was != decl) ranges.keepDecl(lastFile, *was, newFile, *decl);
+    std::vector<const void*> before;
+    const std::vector<const void*>* known = nullptr;
+    if (last.nodes != nullptr) {
+      if (auto it = last.nodes->find(was); it != last.nodes->end()) known = &it->second;
     }
+    if (known == nullptr) {
+      before = keyNodesOf(*was);
+      known = &before;
+    }
+    // A shared syntax tree's declaration is its own counterpart, node for node.
+    std::vector<const void*> now = was == decl ? *known : keyNodesOf(*decl);
+    // The same text parses to the same tree: a difference here is a bug, not a reason to fail.
+    if (now.size() != known->size()) return std::nullopt;
+    for (std::size_t i = 0; i < now.size(); ++i) nodes.emplace((*known)[i], now[i]);
+    reuse.nodes.emplace(decl, std::move(now));
   }
   ranges.sort();
-  auto nodeOf = [&](const void* was) -> const void* {
-    auto it = nodes.find(was);
-    if (it != nodes.end()) return it->second;
-    return nullptr;
-  };
-  // A node of a shared syntax tree is itself; one of an edited file's kept declaration is found
-  // in `nodes`; any other is a declaration's checked again, whose entries are not kept.
-  std::unordered_set<const void*> sharedNodes;
-  for (const Decl* decl : all) {
-    if (again.contains(decl) || lastOf.at(decl) != decl) continue;
-    for (const Node& node : nodesOf(*decl)) {
-      if (isKey(node)) sharedNodes.insert(node.at);
-    }
-  }
   auto translate = [&](const void* was) -> const void* {
-    if (sharedNodes.contains(was)) return was;
-    return nodeOf(was);
+    auto it = nodes.find(was);
+    return it == nodes.end() ? nullptr : it->second;
   };
 
   // 4. The kept declarations' entries, moved.

@@ -25,9 +25,15 @@
 
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace weir::sema {
+
+// The nodes of each declaration that TypedProgram's entries are keyed by (operators, pipelines,
+// calls), in ast::forEachNode's order: kept with a compilation so that the next incremental check
+// walks only the new program's declarations.
+using DeclarationNodes = std::unordered_map<const ast::Decl*, std::vector<const void*>>;
 
 // What the last check of a root left.
 struct LastCheck {
@@ -37,6 +43,7 @@ struct LastCheck {
   // What checkTypes reported about declarations (its `declarationDiags`), in the order reported.
   const std::vector<diag::Diagnostic>* typeDiagnostics = nullptr;
   const source::SourceManager* sources = nullptr;
+  const DeclarationNodes* nodes = nullptr;  // of some of its declarations (others are walked)
 };
 
 class TypeReuse {
@@ -48,6 +55,8 @@ class TypeReuse {
 
   // What checkTypes takes (moved out once).
   KeptTypes kept;
+  // The kept declarations' nodes, for the next check (moved out once).
+  DeclarationNodes nodes;
 
   // The type checker's diagnostics about declarations for the whole program: those of `fresh`
   // (what checkTypes reported with `kept`) about declarations checked again, and the last
