@@ -88,6 +88,7 @@ class Server {
   Send send_;
   DeferredRelease released_;  // analyses replaced by newer ones
   bool initialized_ = false;
+  bool incrementalCheck_ = false;  // the client's initializationOptions.incrementalCheck
   bool shutdown_ = false;
   bool exited_ = false;
   std::map<std::string, std::unique_ptr<Document>> documents_;  // by URI

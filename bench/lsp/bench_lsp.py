@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives `weir lsp` over a generated 5,000-line program and reports its latencies.
 
-Usage: bench_lsp.py [WEIR] [--lines N] [--edits N] [--valid] [--out DIR]
+Usage: bench_lsp.py [WEIR] [--lines N] [--edits N] [--valid] [--incremental] [--out DIR]
 
 Generates a program with bench/gen_program.py (about N lines, default 5,000) in a scratch
 project, opens it, then makes EDITS keystrokes one at a time in the middle of the file: each
@@ -105,6 +105,8 @@ def main():
     edits = int(args[args.index("--edits") + 1]) if "--edits" in args else 300
     # --valid: the keystrokes change the `0` to `1` and back (the program stays valid).
     valid = "--valid" in args
+    # --incremental: the server checks types incrementally (docs/LSP.md, "How it checks").
+    incremental = "--incremental" in args
     folder = args[args.index("--out") + 1] if "--out" in args else tempfile.mkdtemp(prefix="weir-bench-lsp-")
     os.makedirs(os.path.join(folder, ".weir"), exist_ok=True)
     path = os.path.join(folder, "main.mlflow")
@@ -122,7 +124,10 @@ def main():
     uri = "file://" + path
 
     client = Client(weir)
-    client.request("initialize", {"capabilities": {}})
+    params = {"capabilities": {}}
+    if incremental:
+        params["initializationOptions"] = {"incrementalCheck": True}
+    client.request("initialize", params)
     start = time.perf_counter()
     client.send({"method": "textDocument/didOpen",
                  "params": {"textDocument": {"uri": uri, "languageId": "weir", "version": 1, "text": text}}})
