@@ -106,8 +106,16 @@ void Server::handle(const json& message) {
   }
   const std::string& method = methodIt->get_ref<const std::string&>();
   json params = message.contains("params") ? message["params"] : json::object();
+  // Clients send `"params": null` where JSON-RPC lets them omit it; a method that reads
+  // nothing takes that as omitted, one that needs params is told what it got.
+  bool takesNoParams = method == "shutdown" || method == "exit" || method == "initialized";
+  if (params.is_null() && takesNoParams) params = json::object();
   if (!params.is_object() && !params.is_array()) {
-    if (hasId) send_(makeError(id, error::kInvalidParams, "invalid params: `params` is an object"));
+    if (hasId) {
+      send_(makeError(id, error::kInvalidParams,
+                      params.is_null() ? "invalid params: `params` is null"
+                                       : "invalid params: `params` is not an object"));
+    }
     return;
   }
   if (!hasId) {
