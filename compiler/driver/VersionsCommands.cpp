@@ -369,7 +369,10 @@ int runGc(const std::vector<std::string>& args, Streams streams) {
                                result.clusterRuns.kept);
   }
   if (result.jit.removed + result.jit.interruptedWrites + result.jit.kept != 0) {
-    streams.out << fmt::format("jit: {} {} compiled pipeline(s) ({} bytes), kept {}\n", verb, result.jit.removed + result.jit.interruptedWrites,
+    // Interrupted writes are counted apart, as in the JSON: they are not compiled pipelines.
+    std::string interrupted = result.jit.interruptedWrites == 0 ? std::string()
+                                                                : fmt::format(" and {} interrupted write(s)", result.jit.interruptedWrites);
+    streams.out << fmt::format("jit: {} {} compiled pipeline(s){} ({} bytes), kept {}\n", verb, result.jit.removed, interrupted,
                                result.jit.bytesFreed, result.jit.kept);
   }
   return kExitOk;
