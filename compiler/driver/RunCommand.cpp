@@ -72,11 +72,15 @@ Options:
                   runtime can do without: all but `inlining`): the results are the
                   same, only slower (see `weir help plan`)
   --jit on|off    compile each fused row pipeline (filters, derives, selects
-                  over numbers, bools and dates) to machine code with LLVM (on,
-                  the default where LLVM initializes) or interpret it (off); the
-                  results are the same byte for byte. A pipeline the JIT does not
-                  support (strings, categories but compared with a text,
-                  aggregates, fill) is interpreted.
+                  over numbers, bools, dates and timestamps) to machine code with
+                  LLVM (on, the default where LLVM initializes) or interpret it
+                  (off); the results are the same byte for byte. Strings and
+                  categories compared with a text (==, !=, in) and `fill` of
+                  numbers, bools, dates and timestamps are compiled too. A
+                  pipeline with anything else is interpreted: string built-ins,
+                  ordering strings, `category(...)`, `date_trunc`, `bucket`,
+                  `clamp`, `int()` of a float, `fill` of text, aggregates over
+                  the whole table that are not computed ahead.
                   Compiled code is kept in .weir/jit, so a re-run compiles nothing.
                   LLVM is a plugin (lib/weir/libweir-jit.so beside bin/), loaded
                   only by a run that has a pipeline to compile; without it every

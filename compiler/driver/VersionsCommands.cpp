@@ -119,8 +119,11 @@ runs (`weir runs pin RUN`), and every run that registered a model version;
 registered models' artifacts (.weir/registry) are never removed. Temporary files
 of interrupted writes older than an hour are removed too, and the folders of
 cluster runs (.weir/cluster: batch scripts, logs, results) but the newest N,
-those touched in the last hour, and those whose jobs a run is still to follow. PATH is a folder or
-file of the project (default: the current folder).
+those touched in the last hour, and those whose jobs a run is still to follow.
+The JIT's compiled pipelines (.weir/jit, which a run compiles again when
+missing) go when unused for 30 days, then the least recently used beyond
+64 MiB, and their interrupted writes. PATH is a folder or file of the project
+(default: the current folder).
 
 Options:
   --keep-runs N        keep the last N runs (default 5)
