@@ -225,7 +225,10 @@ std::vector<ColumnSpec> pushedFilterColumns(const plan::Node& scan) {
 
 std::string pushedFilterLabel(const plan::Node& scan) {
   const std::string& source = scan.io && !scan.io->declaration.empty() ? scan.io->declaration : scan.declaration;
-  return source + " (the filter pushed into its scan)";
+  // Each filter pushed down gets a scan of its own: the declaration it feeds tells two scans of
+  // one source apart in --jit-report.
+  if (scan.declaration.empty() || scan.declaration == source) return source + " (the filter pushed into its scan)";
+  return fmt::format("{} (the filter of `{}` pushed into its scan)", source, scan.declaration);
 }
 
 SourceRead readSource(const plan::Node& scan, const DataFileOptions& options, const std::function<void(Table)>& stream) {

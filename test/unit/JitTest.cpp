@@ -519,7 +519,7 @@ TEST_F(JitAheadFilterTest, AFilterPushedIntoACsvScanIsOfferedAheadOfTheReadWithT
   ASSERT_TRUE(result.ran());
   std::vector<std::string> fingerprints;
   for (const auto& [label, fingerprint] : compiler.offers) {
-    if (label == "s (the filter pushed into its scan)") fingerprints.push_back(fingerprint);
+    if (label == "s (the filter of `big` pushed into its scan)") fingerprints.push_back(fingerprint);
   }
   ASSERT_EQ(fingerprints.size(), 2u) << compiler.offers.size();
   EXPECT_EQ(fingerprints[0], fingerprints[1]);
