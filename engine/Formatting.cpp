@@ -23,6 +23,10 @@ void formatInto(FormattedText& result, const std::string& path, std::string text
     result.meaningChanged = true;
     return;
   }
+  // A leading byte order mark is no program text (the lexer skips it) but belongs to the file:
+  // the layout is fmt's business, the file's encoding marks are not, so it is kept.
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (file.text().starts_with(kByteOrderMark)) formatted.insert(0, kByteOrderMark);
   result.text = std::move(formatted);
 }
 

@@ -1,6 +1,7 @@
 #include "parse/TokenFilter.h"
 
 #include "source/SourceManager.h"
+#include "support/Utf8.h"
 
 #include "WeirLexer.h"
 
@@ -116,6 +117,30 @@ std::unique_ptr<antlr4::CommonToken> syntheticToken(const Token& at, std::size_t
 
 namespace {
 
+// Characters that show nothing (or look like a space) where a message quotes them: a byte order
+// mark, zero-width and bidirectional formatting characters, controls, unusual spaces.
+bool invisible(char32_t c) {
+  return c < 0x20 || (c >= 0x7F && c <= 0xA0) || c == 0xAD || c == 0x034F || c == 0x061C || c == 0x115F || c == 0x1160 ||
+         c == 0x17B4 || c == 0x17B5 || (c >= 0x180B && c <= 0x180E) || (c >= 0x2000 && c <= 0x200F) ||
+         (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0x3164 ||
+         (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFFB) ||
+         (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
+// An unexpected character as E0002 quotes it: itself when it can be seen, else escaped as the
+// terminal's escaping spells controls (`\u202e`), so the message says what is there.
+std::string shownCharacter(const std::string& text) {
+  char32_t codePoint = 0;
+  if (support::utf8SequenceLength(text, 0, &codePoint) != text.size() || !invisible(codePoint)) return text;
+  return codePoint > 0xFFFF ? fmt::format("\\U{:08x}", static_cast<std::uint32_t>(codePoint))
+                            : fmt::format("\\u{:04x}", static_cast<std::uint32_t>(codePoint));
+}
+
+// A UTF-8 byte order mark that starts the file: editors on Windows write one; it is no text.
+bool leadingByteOrderMark(const Token& token) {
+  return token.getLine() == 1 && token.getCharPositionInLine() == 0 && token.getText() == "\xEF\xBB\xBF";
+}
+
 class Filter {
  public:
   Filter(antlr4::TokenSource& tokens, antlr4::CharStream& input, source::FileId file, diag::DiagnosticEngine& diags,
@@ -135,7 +160,9 @@ class Filter {
       // start's count: read again from there, the token reports them again.
       const std::size_t diagnosticsBeforeToken = diags_.diagnostics().size();
       if (type == WeirLexer::UNKNOWN_CHAR) {
-        diags_.report(diag::Kind::UnexpectedCharacter, tokenRange(*token, file_), token->getText());
+        if (!leadingByteOrderMark(*token)) {
+          diags_.report(diag::Kind::UnexpectedCharacter, tokenRange(*token, file_), shownCharacter(token->getText()));
+        }
         continue;
       }
       if (type == WeirLexer::C_AND || type == WeirLexer::C_OR || type == WeirLexer::C_NOT) {
