@@ -687,6 +687,15 @@ class Resolver {
 
   void reportUnused(const LoadedModule& module) {
     if (module.isStdlib) return;
+    // `let café = 1` lexes as `caf` then an unexpected `é`: that error is the one mistake, and
+    // the name the parser kept (`caf`) being unused only echoes it.
+    std::vector<source::SourceLocation> cutShort;
+    for (const diag::Diagnostic& d : diags_.diagnostics()) {
+      if (d.kind == diag::Kind::UnexpectedCharacter) cutShort.push_back(d.range.begin);
+    }
+    auto nameCutShort = [&](const source::SourceRange& name) {
+      return std::find(cutShort.begin(), cutShort.end(), name.end) != cutShort.end();
+    };
     for (const DeclPtr& decl : module.ast->decls) {
       if (decl->kind == DeclKind::Import) {
         const auto& import = decl->as<ImportDecl>();
@@ -695,7 +704,7 @@ class Resolver {
               .help("remove the import, or use its members as `" + import.name.text + ".NAME`");
         }
       }
-      if (decl->kind == DeclKind::Let && !decl->incomplete && !used_.count(decl.get())) {
+      if (decl->kind == DeclKind::Let && !decl->incomplete && !used_.count(decl.get()) && !nameCutShort(decl->name.range)) {
         diags_.report(diag::Kind::UnusedLet, decl->name.range, decl->name.text)
             .help("use it (in a `sink`, a model, another `let`), or remove it");
       }
