@@ -376,9 +376,19 @@ class Checker {
         if (decl != nullptr && decl->kind == DeclKind::Transform) {
           return instantiateTransform(decl->as<TransformDecl>(), nullptr, call.args, expr.range, module, bindings, &expr);
         }
+        // A built-in or a `fn` gives a value; any other callee was reported by the name phase.
+        std::string callee = calleeName(call);
+        if (decl != nullptr && decl->kind == DeclKind::Fn) {
+          report(diag::Kind::NotATable, expr.range, fmt::format("the value of the function `{}`", callee));
+        } else if (decl == nullptr && !callee.empty() && catalog::findBuiltin(callee)) {
+          report(diag::Kind::NotATable, expr.range, fmt::format("the value of `{}(...)`", callee));
+        }
         return errorTable();
       }
       default:
+        // A value (`1 + x`, a literal, `if`...): its names were read as a row's, with no row here.
+        report(diag::Kind::NotATable, expr.range, "a value")
+            .help("a table is a source, a `let`, a pipeline (`t | ...`), `split(...)` or a call of a `transform`");
         return errorTable();
     }
   }
