@@ -9,6 +9,7 @@
 #include "engine/Compilation.h"
 #include "lsp/SemanticTokens.h"
 #include "sema/PositionIndex.h"
+#include "TextAround.h"
 
 #include <filesystem>
 #include <map>
@@ -197,26 +198,6 @@ class Editor {
     std::size_t end = at;
     while (end < text.size() && wordChar(text[end])) ++end;
     return text.substr(begin, end - begin);
-  }
-
-  static std::pair<std::size_t, std::size_t> lineAround(const std::string& text, std::size_t at) {
-    at = std::min(at, text.size());
-    std::size_t begin = at == 0 ? 0 : text.rfind('\n', at - 1);
-    begin = begin == std::string::npos || at == 0 ? 0 : begin + 1;
-    std::size_t end = text.find('\n', at);
-    end = end == std::string::npos ? text.size() : end + 1;
-    return {begin, end};
-  }
-
-  static std::pair<std::size_t, std::size_t> declarationAround(const std::string& text, std::size_t at) {
-    auto startsDeclaration = [&](std::size_t lineStart) {
-      return lineStart < text.size() && std::isalpha(static_cast<unsigned char>(text[lineStart]));
-    };
-    std::size_t begin = lineAround(text, at).first;
-    while (begin > 0 && !startsDeclaration(begin)) begin = lineAround(text, begin - 1).first;
-    std::size_t end = lineAround(text, begin).second;
-    while (end < text.size() && !startsDeclaration(end)) end = lineAround(text, end).second;
-    return {begin, end};
   }
 
   std::mt19937 random_;

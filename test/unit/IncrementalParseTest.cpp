@@ -3,6 +3,7 @@
 // each edit with parseModule on the same text (the syntax tree with its ranges, the diagnostics).
 
 #include "TestSupport.h"
+#include "TextAround.h"
 
 #include "source/SourceRange.h"
 
@@ -16,6 +17,8 @@ namespace weir {
 namespace {
 
 namespace fs = std::filesystem;
+using test::declarationAround;
+using test::lineAround;
 
 // Every range a declaration's header carries is in the file parsed, not the one it was reused from.
 void expectInFile(const ast::Module& module, source::FileId file) {
@@ -72,26 +75,6 @@ class Editor {
 
  private:
   std::size_t pick(std::size_t bound) { return std::uniform_int_distribution<std::size_t>(0, bound - 1)(random_); }
-
-  static std::pair<std::size_t, std::size_t> lineAround(const std::string& text, std::size_t at) {
-    at = std::min(at, text.size());
-    std::size_t begin = at == 0 ? 0 : text.rfind('\n', at - 1);
-    begin = begin == std::string::npos || at == 0 ? 0 : begin + 1;
-    std::size_t end = text.find('\n', at);
-    end = end == std::string::npos ? text.size() : end + 1;
-    return {begin, end};
-  }
-
-  static std::pair<std::size_t, std::size_t> declarationAround(const std::string& text, std::size_t at) {
-    auto startsDeclaration = [&](std::size_t lineStart) {
-      return lineStart < text.size() && std::isalpha(static_cast<unsigned char>(text[lineStart]));
-    };
-    std::size_t begin = lineAround(text, at).first;
-    while (begin > 0 && !startsDeclaration(begin)) begin = lineAround(text, begin - 1).first;
-    std::size_t end = lineAround(text, begin).second;
-    while (end < text.size() && !startsDeclaration(end)) end = lineAround(text, end).second;
-    return {begin, end};
-  }
 
   std::mt19937 random_;
 };
