@@ -362,21 +362,20 @@ int runGc(const std::vector<std::string>& args, Streams streams) {
     return kExitOk;
   }
   const char* verb = request.dryRun ? "would remove" : "removed";
+  // A part's line: what it removed, then its interrupted writes apart, as the JSON counts them
+  // (an interrupted write is not an entry, a snapshot or a compiled pipeline).
+  auto partLine = [&](const char* name, const engine::CacheCollection& c, const char* what) {
+    std::string interrupted = c.interruptedWrites == 0 ? std::string() : fmt::format(" and {} interrupted write(s)", c.interruptedWrites);
+    return fmt::format("{}: {} {} {}{} ({} bytes), kept {}\n", name, verb, c.removed, what, interrupted, c.bytesFreed, c.kept);
+  };
   streams.out << fmt::format("kept {} run(s) ({} pinned)\n", result.keptRuns.size(), result.pinned.size());
-  streams.out << fmt::format("cache: {} {} entr{} ({} bytes), kept {}\n", verb, result.cache.removed + result.cache.interruptedWrites,
-                             result.cache.removed + result.cache.interruptedWrites == 1 ? "y" : "ies", result.cache.bytesFreed, result.cache.kept);
-  streams.out << fmt::format("snapshots: {} {} ({} bytes), kept {}\n", verb, result.snapshots.removed + result.snapshots.interruptedWrites,
-                             result.snapshots.bytesFreed, result.snapshots.kept);
+  streams.out << partLine("cache", result.cache, result.cache.removed == 1 ? "entry" : "entries");
+  streams.out << partLine("snapshots", result.snapshots, "snapshot(s)");
   if (result.clusterRuns.removed + result.clusterRuns.kept != 0) {
-    streams.out << fmt::format("cluster runs: {} {} folder(s) ({} bytes), kept {}\n", verb, result.clusterRuns.removed, result.clusterRuns.bytesFreed,
-                               result.clusterRuns.kept);
+    streams.out << partLine("cluster runs", result.clusterRuns, "folder(s)");
   }
   if (result.jit.removed + result.jit.interruptedWrites + result.jit.kept != 0) {
-    // Interrupted writes are counted apart, as in the JSON: they are not compiled pipelines.
-    std::string interrupted = result.jit.interruptedWrites == 0 ? std::string()
-                                                                : fmt::format(" and {} interrupted write(s)", result.jit.interruptedWrites);
-    streams.out << fmt::format("jit: {} {} compiled pipeline(s){} ({} bytes), kept {}\n", verb, result.jit.removed, interrupted,
-                               result.jit.bytesFreed, result.jit.kept);
+    streams.out << partLine("jit", result.jit, "compiled pipeline(s)");
   }
   return kExitOk;
 }
