@@ -1168,6 +1168,11 @@ class Execution {
 
   // Thrown out of the read when a node of the stream failed on a piece (it says why in `failure`).
   struct StageFailed {};
+  // Thrown out of the read when the run is cancelled between pieces (Ctrl-C): the read stops and
+  // the sink's temporary file is abandoned, so the previous output stays as it was.
+  struct StreamCancelled {};
+
+  bool cancelRequested() const { return options_.cancelled != nullptr && options_.cancelled->load(std::memory_order_relaxed); }
 
   // An aggregation or a sink fed by a scan it alone reads, directly or through row operators and
   // joins that nothing else reads: the file's pieces are parsed and filtered in parallel, then
@@ -1234,6 +1239,7 @@ class Execution {
     // Each piece through the nodes between.
     auto throughStages = [&](Table piece) {
       for (std::size_t k = 0; k < stages.size(); ++k) {
+        if (cancelRequested()) throw StreamCancelled{};  // a join's probe of a piece can be long
         StreamStage& stage = *stages[k];
         const plan::Node& node = plan_.node(stage.id);
         auto start = std::chrono::steady_clock::now();
@@ -1266,7 +1272,11 @@ class Execution {
     std::vector<ColumnSpec> sinkColumns = end.kind == NodeKind::Sink ? columnSpecs(end.schema) : std::vector<ColumnSpec>{};
     std::size_t pieces = 0, rows = 0, scanRowsOut = 0;
     std::optional<std::string> endFailure;
+    bool cancelledStream = false;
     auto intoEnd = [&](Table piece) {
+      // Checked before each piece, as the whole-table path checks before each node: a piece
+      // already in the sink's temporary file is no output until the commit.
+      if (cancelRequested()) throw StreamCancelled{};
       ++pieces;
       scanRowsOut += piece.rows();
       piece = throughStages(std::move(piece));
@@ -1307,12 +1317,29 @@ class Execution {
         consume(std::move(empty));
       }
     } catch (const StageFailed&) {
+    } catch (const StreamCancelled&) {
+      cancelledStream = true;
     } catch (const OperatorError& e) {
       scanRun.status = NodeStatus::Failed;
       scanRun.message = e.what();
     }
     scanRun.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     scanRun.endedMs = std::max(wallClockMs(), scanRun.startedMs);
+    if (cancelledStream) {
+      // Every node of the chain stopped part way, none with an outcome: each is reported as the
+      // whole-table path reports the nodes a cancelled run did not start. `writer` goes out of
+      // scope uncommitted, which removes its temporary file.
+      settleStages(std::nullopt, 0);
+      for (NodeId member : between) {
+        runs_[member].status = NodeStatus::Blocked;
+        runs_[member].message = "the run was cancelled";
+      }
+      scanRun.status = NodeStatus::Blocked;
+      scanRun.message = "the run was cancelled";
+      run.status = NodeStatus::Blocked;
+      run.message = "the run was cancelled";
+      return Result{};
+    }
     if (scanRun.status == NodeStatus::Failed) {
       if (between.empty()) {
         run.status = NodeStatus::Blocked;

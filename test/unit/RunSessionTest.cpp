@@ -269,5 +269,62 @@ TEST_F(RunSessionTest, ADatabaseReleasedBeforeTheEndGetsEveryRecord) {
   EXPECT_EQ(lastRunRecords(root_ / ".weir" / "weir.db"), std::make_pair(static_cast<int>(reportedNodes(result)), std::string("ok")));
 }
 
+// A scan read only by a chain into a sink streams into it a piece at a time (docs/RUNTIME.md).
+class StreamedRunSessionTest : public test::SmallProjectTest {
+ protected:
+  StreamedRunSessionTest() : SmallProjectTest("weir-stream-cancel-", "pipeline p\n"
+                                                                     "schema S { id: int, x: float }\n"
+                                                                     "source s: S = csv(\"s.csv\")\n"
+                                                                     "let big = s | where x > 1 | derive y = x * 2\n"
+                                                                     "sink out = big to csv(\"out/big.csv\")\n") {}
+};
+
+TEST_F(StreamedRunSessionTest, CancellingWhenTheStreamedSinkStartsKeepsThePreviousOutput) {
+  Workspace workspace;
+  RunRequest r;
+  r.file = (root_ / "main.mlflow").string();
+  r.useCache = false;
+  r.jobs = 2;
+  ASSERT_FALSE(RunSession(workspace, r).run().report.failed);
+  ASSERT_TRUE(fs::exists(root_ / "out" / "big.csv"));
+  // A previous output that differs from what this run would write: it must stay, byte for byte.
+  const std::string previous = "id,x,y\nprevious output\n";
+  std::ofstream(root_ / "out" / "big.csv", std::ios::binary | std::ios::trunc) << previous;
+
+  Cancellation cancel;
+  // The sink has passed the executor's check for nodes not started: only the stream's own check
+  // (before each piece) can stop it; without it, the sink writes every row and replaces the file.
+  class CancelWhenTheSinkStarts : public RunListener {
+   public:
+    explicit CancelWhenTheSinkStarts(Cancellation& cancel) : cancel_(cancel) {}
+    void nodeStarted(const plan::Plan& plan, const NodeRun& run) override {
+      if (plan.node(run.id).kind == plan::NodeKind::Sink) cancel_.cancel();
+    }
+
+   private:
+    Cancellation& cancel_;
+  } canceller(cancel);
+  RunSession session(workspace, r);
+  session.addListener(canceller);
+  RunResult result = session.run(&cancel);
+  ASSERT_TRUE(result.ran());
+  EXPECT_TRUE(result.report.cancelled);
+  EXPECT_TRUE(result.report.failed);
+  for (const NodeRun& run : result.report.nodes) {
+    const plan::Node& node = result.plan().node(run.id);
+    if (node.kind == plan::NodeKind::Sink || node.kind == plan::NodeKind::Scan) {
+      EXPECT_EQ(run.status, NodeStatus::Blocked) << node.declaration;
+      EXPECT_EQ(run.message, "the run was cancelled") << node.declaration;
+    }
+  }
+  std::ifstream in(root_ / "out" / "big.csv", std::ios::binary);
+  std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(kept, previous);
+  // The abandoned temporary file is gone: the folder holds the output alone.
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(root_ / "out")) files += entry.is_regular_file();
+  EXPECT_EQ(files, 1u);
+}
+
 }  // namespace
 }  // namespace weir::engine
