@@ -326,5 +326,48 @@ TEST_F(StreamedRunSessionTest, CancellingWhenTheStreamedSinkStartsKeepsThePrevio
   EXPECT_EQ(files, 1u);
 }
 
+class StreamedGroupRunSessionTest : public test::SmallProjectTest {
+ protected:
+  StreamedGroupRunSessionTest() : SmallProjectTest("weir-stream-cancel-group-", "pipeline p\n"
+                                                                               "schema S { id: int, x: float }\n"
+                                                                               "source s: S = csv(\"s.csv\")\n"
+                                                                               "let total = s | where x > 1 | group id { n = count() }\n"
+                                                                               "sink sums = total to csv(\"out/total.csv\")\n") {}
+};
+
+TEST_F(StreamedGroupRunSessionTest, CancellingWhenTheStreamedGroupStartsStopsItsRead) {
+  Workspace workspace;
+  RunRequest r;
+  r.file = (root_ / "main.mlflow").string();
+  r.useCache = false;
+  r.jobs = 2;
+  Cancellation cancel;
+  class CancelWhenTheGroupStarts : public RunListener {
+   public:
+    explicit CancelWhenTheGroupStarts(Cancellation& cancel) : cancel_(cancel) {}
+    void nodeStarted(const plan::Plan& plan, const NodeRun& run) override {
+      if (plan.node(run.id).kind == plan::NodeKind::Aggregate) cancel_.cancel();
+    }
+
+   private:
+    Cancellation& cancel_;
+  } canceller(cancel);
+  RunSession session(workspace, r);
+  session.addListener(canceller);
+  RunResult result = session.run(&cancel);
+  ASSERT_TRUE(result.ran());
+  EXPECT_TRUE(result.report.cancelled);
+  std::size_t groups = 0;
+  for (const NodeRun& run : result.report.nodes) {
+    if (result.plan().node(run.id).kind != plan::NodeKind::Aggregate) continue;
+    ++groups;
+    // Without the stream's own check, the group (already started) would group every piece.
+    EXPECT_EQ(run.status, NodeStatus::Blocked);
+    EXPECT_EQ(run.message, "the run was cancelled");
+  }
+  EXPECT_EQ(groups, 1u);
+  EXPECT_FALSE(fs::exists(root_ / "out" / "total.csv"));
+}
+
 }  // namespace
 }  // namespace weir::engine
