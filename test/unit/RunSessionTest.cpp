@@ -269,6 +269,20 @@ TEST_F(RunSessionTest, ADatabaseReleasedBeforeTheEndGetsEveryRecord) {
   EXPECT_EQ(lastRunRecords(root_ / ".weir" / "weir.db"), std::make_pair(static_cast<int>(reportedNodes(result)), std::string("ok")));
 }
 
+// Cancels the run when the first node of `kind` starts: that node has passed the executor's
+// check for nodes not started, so only a streamed chain's own check (before each piece) stops it.
+class CancelWhenANodeStarts : public RunListener {
+ public:
+  CancelWhenANodeStarts(Cancellation& cancel, plan::NodeKind kind) : cancel_(cancel), kind_(kind) {}
+  void nodeStarted(const plan::Plan& plan, const NodeRun& run) override {
+    if (plan.node(run.id).kind == kind_) cancel_.cancel();
+  }
+
+ private:
+  Cancellation& cancel_;
+  plan::NodeKind kind_;
+};
+
 // A scan read only by a chain into a sink streams into it a piece at a time (docs/RUNTIME.md).
 class StreamedRunSessionTest : public test::SmallProjectTest {
  protected:
@@ -294,16 +308,7 @@ TEST_F(StreamedRunSessionTest, CancellingWhenTheStreamedSinkStartsKeepsThePrevio
   Cancellation cancel;
   // The sink has passed the executor's check for nodes not started: only the stream's own check
   // (before each piece) can stop it; without it, the sink writes every row and replaces the file.
-  class CancelWhenTheSinkStarts : public RunListener {
-   public:
-    explicit CancelWhenTheSinkStarts(Cancellation& cancel) : cancel_(cancel) {}
-    void nodeStarted(const plan::Plan& plan, const NodeRun& run) override {
-      if (plan.node(run.id).kind == plan::NodeKind::Sink) cancel_.cancel();
-    }
-
-   private:
-    Cancellation& cancel_;
-  } canceller(cancel);
+  CancelWhenANodeStarts canceller(cancel, plan::NodeKind::Sink);
   RunSession session(workspace, r);
   session.addListener(canceller);
   RunResult result = session.run(&cancel);
@@ -342,16 +347,7 @@ TEST_F(StreamedGroupRunSessionTest, CancellingWhenTheStreamedGroupStartsStopsIts
   r.useCache = false;
   r.jobs = 2;
   Cancellation cancel;
-  class CancelWhenTheGroupStarts : public RunListener {
-   public:
-    explicit CancelWhenTheGroupStarts(Cancellation& cancel) : cancel_(cancel) {}
-    void nodeStarted(const plan::Plan& plan, const NodeRun& run) override {
-      if (plan.node(run.id).kind == plan::NodeKind::Aggregate) cancel_.cancel();
-    }
-
-   private:
-    Cancellation& cancel_;
-  } canceller(cancel);
+  CancelWhenANodeStarts canceller(cancel, plan::NodeKind::Aggregate);
   RunSession session(workspace, r);
   session.addListener(canceller);
   RunResult result = session.run(&cancel);
