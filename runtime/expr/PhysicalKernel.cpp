@@ -27,6 +27,15 @@ PhysicalExpr node(PhysicalOp op, ColumnKind kind, std::vector<PhysicalExpr> args
   return e;
 }
 
+// A slot's value (an input column or an earlier step's), read as `kind`.
+PhysicalExpr slotValue(ColumnKind kind, std::size_t slot) {
+  PhysicalExpr e;
+  e.op = PhysicalOp::Slot;
+  e.kind = kind;
+  e.slot = slot;
+  return e;
+}
+
 PhysicalExpr intLiteral(ColumnKind kind, std::int64_t value) {
   PhysicalExpr e;
   e.op = PhysicalOp::Int;
@@ -120,12 +129,8 @@ void PhysicalKernelBuilder::fill(const ColumnSpec& spec, const ast::Expr& value)
   if (!e->nullType && e->kind != spec.kind && !(spec.kind == ColumnKind::Float && numericKind(e->kind))) {
     return refuse(fmt::format("`fill` of a {} column with a {}", columnKindName(spec.kind), columnKindName(e->kind)));
   }
-  PhysicalExpr column;
-  column.op = PhysicalOp::Slot;
-  column.kind = oldKind;
-  column.slot = *old;
   std::vector<PhysicalExpr> args;
-  args.push_back(std::move(column));
+  args.push_back(slotValue(oldKind, *old));
   args.push_back(std::move(*e));
   place(spec, node(PhysicalOp::Coalesce, spec.kind, std::move(args)));
 }
@@ -184,12 +189,8 @@ void PhysicalKernelBuilder::arrange(const std::vector<ColumnSpec>& specs) {
           (kind == ColumnKind::Float && spec.kind != ColumnKind::Float)) {
         return refuse(fmt::format("`{}` converted from {} to {}", spec.name, columnKindName(kind), columnKindName(spec.kind)));
       }
-      PhysicalExpr from;
-      from.op = PhysicalOp::Slot;
-      from.kind = kind;
-      from.slot = *slot;
       std::vector<PhysicalExpr> args;
-      args.push_back(std::move(from));
+      args.push_back(slotValue(kind, *slot));
       PhysicalKernel::Step step;
       step.expr = node(PhysicalOp::Convert, spec.kind, std::move(args));
       step.slot = addSlot(spec.kind);
@@ -346,11 +347,7 @@ std::optional<PhysicalExpr> PhysicalKernelBuilder::build(const Expr& e) {
         s.intValue = known - kernel_.scalarColumns.begin();
         return s;
       }
-      PhysicalExpr s;
-      s.op = PhysicalOp::Slot;
-      s.kind = kernel_.slotKinds[*slot];
-      s.slot = *slot;
-      return s;
+      return slotValue(kernel_.slotKinds[*slot], *slot);
     }
     case ExprKind::Unary: {
       const auto& u = e.as<UnaryExpr>();

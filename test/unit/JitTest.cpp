@@ -463,9 +463,28 @@ class RecordingCompiler : public KernelCompiler {
   void setCacheFolder(const std::string&, const std::string&) override {}
   std::vector<std::pair<std::string, std::string>> offers;
 
+  // The fingerprints of the kernels offered under `label`, in the order offered.
+  std::vector<std::string> fingerprintsOf(const std::string& label) const {
+    std::vector<std::string> fingerprints;
+    for (const auto& [offered, fingerprint] : offers) {
+      if (offered == label) fingerprints.push_back(fingerprint);
+    }
+    return fingerprints;
+  }
+
  private:
   std::mutex mutex_;
 };
+
+// Runs a small project's program without the cache, offering its kernels to `compiler`.
+engine::RunResult runOffering(const std::filesystem::path& root, KernelCompiler& compiler) {
+  engine::RunRequest request;
+  request.file = (root / "main.mlflow").string();
+  request.useCache = false;
+  request.kernels = &compiler;
+  engine::Workspace workspace;
+  return engine::RunSession(workspace, request).run();
+}
 
 class JitAheadTest : public test::SmallProjectTest {
  protected:
@@ -481,19 +500,10 @@ TEST_F(JitAheadTest, ARowPipelineIsOfferedWhenTheRunStartsWithTheKernelItsNodeOf
   // Offered twice: ahead of its input, over the columns the plan promises, then by the node
   // over the columns read; the same kernel both times, so the JIT compiles it once.
   RecordingCompiler compiler;
-  engine::RunRequest request;
-  request.file = (root_ / "main.mlflow").string();
-  request.useCache = false;
-  request.kernels = &compiler;
-  engine::Workspace workspace;
-  engine::RunSession session(workspace, request);
-  engine::RunResult result = session.run();
+  engine::RunResult result = runOffering(root_, compiler);
   ASSERT_TRUE(result.ran());
   EXPECT_FALSE(result.report.failed);
-  std::vector<std::string> fingerprints;
-  for (const auto& [label, fingerprint] : compiler.offers) {
-    if (label == "big") fingerprints.push_back(fingerprint);
-  }
+  std::vector<std::string> fingerprints = compiler.fingerprintsOf("big");
   ASSERT_EQ(fingerprints.size(), 2u);
   EXPECT_EQ(fingerprints[0], fingerprints[1]);
 }
@@ -510,17 +520,8 @@ class JitAheadFilterTest : public test::SmallProjectTest {
 
 TEST_F(JitAheadFilterTest, AFilterPushedIntoACsvScanIsOfferedAheadOfTheReadWithTheKernelTheScanOffers) {
   RecordingCompiler compiler;
-  engine::RunRequest request;
-  request.file = (root_ / "main.mlflow").string();
-  request.useCache = false;
-  request.kernels = &compiler;
-  engine::Workspace workspace;
-  engine::RunResult result = engine::RunSession(workspace, request).run();
-  ASSERT_TRUE(result.ran());
-  std::vector<std::string> fingerprints;
-  for (const auto& [label, fingerprint] : compiler.offers) {
-    if (label == "s (the filter of `big` pushed into its scan)") fingerprints.push_back(fingerprint);
-  }
+  ASSERT_TRUE(runOffering(root_, compiler).ran());
+  std::vector<std::string> fingerprints = compiler.fingerprintsOf("s (the filter of `big` pushed into its scan)");
   ASSERT_EQ(fingerprints.size(), 2u) << compiler.offers.size();
   EXPECT_EQ(fingerprints[0], fingerprints[1]);
 }

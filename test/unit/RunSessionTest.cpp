@@ -283,6 +283,25 @@ class CancelWhenANodeStarts : public RunListener {
   plan::NodeKind kind_;
 };
 
+RunRequest streamedRequest(const fs::path& root) {
+  RunRequest request;
+  request.file = (root / "main.mlflow").string();
+  request.useCache = false;
+  request.jobs = 2;
+  return request;
+}
+
+// The small project's program run without the cache (so its chains stream) on two threads,
+// cancelled when the first node of `kind` starts.
+RunResult runCancelledWhenANodeStarts(const fs::path& root, plan::NodeKind kind) {
+  Workspace workspace;
+  Cancellation cancel;
+  CancelWhenANodeStarts canceller(cancel, kind);
+  RunSession session(workspace, streamedRequest(root));
+  session.addListener(canceller);
+  return session.run(&cancel);
+}
+
 // A scan read only by a chain into a sink streams into it a piece at a time (docs/RUNTIME.md).
 class StreamedRunSessionTest : public test::SmallProjectTest {
  protected:
@@ -295,23 +314,15 @@ class StreamedRunSessionTest : public test::SmallProjectTest {
 
 TEST_F(StreamedRunSessionTest, CancellingWhenTheStreamedSinkStartsKeepsThePreviousOutput) {
   Workspace workspace;
-  RunRequest r;
-  r.file = (root_ / "main.mlflow").string();
-  r.useCache = false;
-  r.jobs = 2;
-  ASSERT_FALSE(RunSession(workspace, r).run().report.failed);
+  ASSERT_FALSE(RunSession(workspace, streamedRequest(root_)).run().report.failed);
   ASSERT_TRUE(fs::exists(root_ / "out" / "big.csv"));
   // A previous output that differs from what this run would write: it must stay, byte for byte.
   const std::string previous = "id,x,y\nprevious output\n";
   std::ofstream(root_ / "out" / "big.csv", std::ios::binary | std::ios::trunc) << previous;
 
-  Cancellation cancel;
   // The sink has passed the executor's check for nodes not started: only the stream's own check
   // (before each piece) can stop it; without it, the sink writes every row and replaces the file.
-  CancelWhenANodeStarts canceller(cancel, plan::NodeKind::Sink);
-  RunSession session(workspace, r);
-  session.addListener(canceller);
-  RunResult result = session.run(&cancel);
+  RunResult result = runCancelledWhenANodeStarts(root_, plan::NodeKind::Sink);
   ASSERT_TRUE(result.ran());
   EXPECT_TRUE(result.report.cancelled);
   EXPECT_TRUE(result.report.failed);
@@ -341,16 +352,7 @@ class StreamedGroupRunSessionTest : public test::SmallProjectTest {
 };
 
 TEST_F(StreamedGroupRunSessionTest, CancellingWhenTheStreamedGroupStartsStopsItsRead) {
-  Workspace workspace;
-  RunRequest r;
-  r.file = (root_ / "main.mlflow").string();
-  r.useCache = false;
-  r.jobs = 2;
-  Cancellation cancel;
-  CancelWhenANodeStarts canceller(cancel, plan::NodeKind::Aggregate);
-  RunSession session(workspace, r);
-  session.addListener(canceller);
-  RunResult result = session.run(&cancel);
+  RunResult result = runCancelledWhenANodeStarts(root_, plan::NodeKind::Aggregate);
   ASSERT_TRUE(result.ran());
   EXPECT_TRUE(result.report.cancelled);
   std::size_t groups = 0;
