@@ -60,7 +60,11 @@ void eachSlot(Expr& e, Slot&& slot) {
     case ExprKind::AllExcept:
       for (ExprPtr& item : e.as<AllExceptExpr>().excluded) slot(item);
       break;
-    default:
+    // Leaves; a call's callee and a pipeline's parts are eachSlotOrPipeline's. Every kind is
+    // listed (no default), so a new kind fails to build until its children are placed here.
+    case ExprKind::Int: case ExprKind::Float: case ExprKind::String: case ExprKind::Bool:
+    case ExprKind::Null: case ExprKind::Duration: case ExprKind::Name: case ExprKind::Pipeline:
+    case ExprKind::Error:
       break;
   }
 }
@@ -155,7 +159,8 @@ namespace weir::ast {
 namespace {
 
 // Every child of every node kind, as ast/Relocate.cpp copies them: a kind missing here would
-// leave its nodes unpaired, so each switch lists every kind (no default).
+// leave its nodes unpaired, so each switch lists every kind (no default); an expression's
+// children are eachSlot's (forEachChild), which lists every kind too.
 class NodeWalker {
  public:
   NodeWalker(const std::function<void(const Expr&)>& visitExpr, const std::function<void(const PipeOp&)>& visitOp)
@@ -187,50 +192,13 @@ class NodeWalker {
 
   void expr(const Expr& e) {
     visitExpr_(e);
-    switch (e.kind) {
-      case ExprKind::Int: case ExprKind::Float: case ExprKind::String: case ExprKind::Bool:
-      case ExprKind::Null: case ExprKind::Duration: case ExprKind::Name: case ExprKind::Error:
-        break;
-      case ExprKind::Member: expr(e.as<MemberExpr>().object); break;
-      case ExprKind::Call:
-        expr(e.as<CallExpr>().callee);
-        args(e.as<CallExpr>().args);
-        break;
-      case ExprKind::Unary: expr(e.as<UnaryExpr>().operand); break;
-      case ExprKind::Binary:
-        expr(e.as<BinaryExpr>().lhs);
-        expr(e.as<BinaryExpr>().rhs);
-        break;
-      case ExprKind::In:
-        expr(e.as<InExpr>().value);
-        exprs(e.as<InExpr>().set);
-        expr(e.as<InExpr>().setName);
-        break;
-      case ExprKind::Between:
-        expr(e.as<BetweenExpr>().value);
-        expr(e.as<BetweenExpr>().low);
-        expr(e.as<BetweenExpr>().high);
-        break;
-      case ExprKind::IsNull: expr(e.as<IsNullExpr>().value); break;
-      case ExprKind::If:
-        expr(e.as<IfExpr>().condition);
-        expr(e.as<IfExpr>().thenValue);
-        expr(e.as<IfExpr>().elseValue);
-        break;
-      case ExprKind::Case:
-        for (const auto& when : e.as<CaseExpr>().whens) {
-          expr(when.condition);
-          expr(when.value);
-        }
-        expr(e.as<CaseExpr>().elseValue);
-        break;
-      case ExprKind::List: exprs(e.as<ListExpr>().items); break;
-      case ExprKind::AllExcept: exprs(e.as<AllExceptExpr>().excluded); break;
-      case ExprKind::Pipeline:
-        expr(e.as<PipelineExpr>().input);
-        for (const PipeOpPtr& o : e.as<PipelineExpr>().ops) op(*o);
-        break;
+    if (e.kind == ExprKind::Call) expr(e.as<CallExpr>().callee);
+    if (e.kind == ExprKind::Pipeline) {
+      expr(e.as<PipelineExpr>().input);
+      for (const PipeOpPtr& o : e.as<PipelineExpr>().ops) op(*o);
+      return;
     }
+    forEachChild(e, [this](const Expr& child) { expr(child); });
   }
 
   void op(const PipeOp& o) {
